@@ -1,0 +1,260 @@
+// The hub: one internal model of a request, a finished response and a stream of events.
+// Every wire format decodes into it and encodes out of it, so N formats need 2N codecs, not N×N.
+
+/** A dropped or approximated field. Traces show these; a translation never loses data silently. */
+export interface TranslationWarning {
+  /** Dotted path of the field in the source document, e.g. `tools[2]` or `top_k`. */
+  path: string;
+  message: string;
+}
+
+export interface Translated<T> {
+  value: T;
+  warnings: TranslationWarning[];
+}
+
+export type WireFormat = "chat" | "responses" | "messages";
+
+/** Opaque provider data with no common meaning, kept so a round trip in the same family loses nothing. */
+export type ProviderData = Record<string, unknown>;
+
+// ───────────────────────── content parts ─────────────────────────
+
+export interface TextPart {
+  type: "text";
+  text: string;
+  /** Responses/Chat url_citation and friends, kept as the source sent them. */
+  annotations?: unknown[];
+  /** Anthropic `cache_control`, carried for Anthropic backends. */
+  cacheControl?: unknown;
+}
+
+export type MediaSource =
+  | { kind: "url"; url: string }
+  | { kind: "base64"; mediaType: string; data: string }
+  | { kind: "file_id"; fileId: string }
+  /** Plain-text document (Anthropic `document` with a text source). */
+  | { kind: "text"; text: string; mediaType?: string };
+
+export interface ImagePart {
+  type: "image";
+  source: MediaSource;
+  detail?: "auto" | "low" | "high" | "original";
+}
+
+export interface FilePart {
+  type: "file";
+  source: MediaSource;
+  filename?: string;
+  title?: string;
+}
+
+export interface AudioPart {
+  type: "audio";
+  data: string;
+  format: string;
+}
+
+export interface RefusalPart {
+  type: "refusal";
+  text: string;
+}
+
+/**
+ * Model reasoning. `text` is the readable reasoning (Anthropic thinking, chat `reasoning_content`,
+ * Responses summary or reasoning_text). Opaque fields ride along for replay: Anthropic requires the
+ * signature back byte for byte; Responses wants `encrypted_content` and may use the item id.
+ */
+export interface ReasoningPart {
+  type: "reasoning";
+  text: string;
+  /** Responses summary parts, when the source had them split. */
+  summary?: string[];
+  /** Whether `text` came from a summary (Responses `summary_text`) or raw reasoning (`reasoning_text`). */
+  kind?: "summary" | "raw";
+  signature?: string;
+  /** Anthropic `redacted_thinking.data`. */
+  redactedData?: string;
+  encryptedContent?: string;
+  /** Responses reasoning item id (`rs_…`). */
+  id?: string;
+}
+
+export interface ToolCallPart {
+  type: "tool_call";
+  /** Chat `tool_calls[].id` = Responses `call_id` = Anthropic `tool_use.id`. */
+  id: string;
+  name: string;
+  /** JSON text, as OpenAI carries it. */
+  arguments: string;
+  /** Responses function_call item id (`fc_…`), kept for round trips. */
+  itemId?: string;
+}
+
+export type ToolResultContentPart = TextPart | ImagePart | FilePart;
+
+export type UserPart = TextPart | ImagePart | FilePart | AudioPart;
+export type AssistantPart = TextPart | RefusalPart | ReasoningPart | ToolCallPart | AudioOutputPart;
+
+/** Chat audio output (`message.audio`), carried as a part. */
+export interface AudioOutputPart {
+  type: "audio_output";
+  id?: string;
+  data?: string;
+  transcript?: string;
+  expiresAt?: number;
+}
+
+// ───────────────────────── request ─────────────────────────
+
+export type Message =
+  | { role: "system" | "developer"; content: TextPart[] }
+  | { role: "user"; content: UserPart[] }
+  | { role: "assistant"; content: AssistantPart[] }
+  | { role: "tool"; toolCallId: string; content: ToolResultContentPart[]; isError?: boolean };
+
+export interface FunctionTool {
+  type: "function";
+  name: string;
+  description?: string;
+  /** JSON schema of the arguments. */
+  parameters: Record<string, unknown>;
+  strict?: boolean;
+  cacheControl?: unknown;
+}
+
+export type ToolChoice =
+  | { type: "auto" }
+  | { type: "none" }
+  | { type: "required" }
+  | { type: "tool"; name: string }
+  | { type: "allowed"; mode: "auto" | "required"; names: string[] };
+
+export type ResponseFormat =
+  | { type: "text" }
+  | { type: "json_object" }
+  | { type: "json_schema"; name: string; schema: Record<string, unknown>; strict?: boolean; description?: string };
+
+export type ReasoningEffort = "none" | "minimal" | "low" | "medium" | "high" | "xhigh" | "max";
+
+export interface ReasoningConfig {
+  effort?: ReasoningEffort;
+  summary?: "auto" | "concise" | "detailed";
+  /** Anthropic thinking budget, when the client gave one. */
+  budgetTokens?: number;
+  /** True when the client turned reasoning off explicitly. */
+  disabled?: boolean;
+}
+
+export interface LlmRequest {
+  model: string;
+  messages: Message[];
+  tools?: FunctionTool[];
+  toolChoice?: ToolChoice;
+  parallelToolCalls?: boolean;
+  maxOutputTokens?: number;
+  temperature?: number;
+  topP?: number;
+  topK?: number;
+  stop?: string[];
+  n?: number;
+  seed?: number;
+  frequencyPenalty?: number;
+  presencePenalty?: number;
+  logprobs?: boolean;
+  topLogprobs?: number;
+  responseFormat?: ResponseFormat;
+  verbosity?: "low" | "medium" | "high";
+  reasoning?: ReasoningConfig;
+  stream: boolean;
+  /** The client asked for usage in the stream (chat `stream_options.include_usage`). */
+  streamIncludeUsage?: boolean;
+  user?: string;
+  metadata?: Record<string, string>;
+  serviceTier?: string;
+  promptCacheKey?: string;
+  safetyIdentifier?: string;
+  maxToolCalls?: number;
+  /** Fields of the source format with no hub meaning, keyed by the format they belong to. */
+  passthrough?: Partial<Record<WireFormat, Record<string, unknown>>>;
+}
+
+// ───────────────────────── response ─────────────────────────
+
+/** Closed union; the raw value is kept beside it. */
+export type FinishReason = "stop" | "length" | "tool_calls" | "content_filter" | "refusal" | "error" | "other";
+
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+  cachedInputTokens?: number;
+  cacheWriteTokens?: number;
+  reasoningTokens?: number;
+  /** Provider details with no common field (Anthropic service_tier, audio tokens…). */
+  raw?: ProviderData;
+}
+
+export interface Choice {
+  index: number;
+  content: AssistantPart[];
+  finishReason: FinishReason;
+  /** The upstream's own value: `end_turn`, `stop_sequence`, `max_output_tokens`… */
+  rawFinishReason?: string;
+  /** Anthropic `stop_sequence` that matched. */
+  stopSequence?: string;
+}
+
+export interface LlmResponse {
+  id: string;
+  model: string;
+  /** Unix seconds. */
+  created: number;
+  choices: Choice[];
+  usage?: Usage;
+  serviceTier?: string;
+  systemFingerprint?: string;
+}
+
+// ───────────────────────── stream ─────────────────────────
+
+export interface StreamError {
+  /** HTTP status the upstream answered with, when there was one. */
+  status?: number;
+  /** OpenAI error type / Anthropic error type, e.g. `server_error`, `overloaded_error`. */
+  type: string;
+  code?: string | null;
+  message: string;
+}
+
+/**
+ * One event of a model's answer, format-neutral. `choice` is the chat choice index (0 unless n > 1);
+ * `index` on tool-call events is the call's position among that choice's tool calls.
+ */
+export type StreamEvent =
+  | { type: "start"; id: string; model: string; created: number; usage?: Usage }
+  | { type: "text_delta"; choice: number; delta: string; annotations?: unknown[] }
+  | { type: "refusal_delta"; choice: number; delta: string }
+  | { type: "reasoning_delta"; choice: number; delta: string; kind?: "summary" | "raw" }
+  | { type: "reasoning_signature"; choice: number; signature: string }
+  | { type: "reasoning_encrypted"; choice: number; encryptedContent: string; id?: string }
+  | { type: "reasoning_redacted"; choice: number; data: string }
+  /** The reasoning block of this choice is complete (lets encoders close it before text starts). */
+  | { type: "reasoning_end"; choice: number }
+  | { type: "tool_call_start"; choice: number; index: number; id: string; name: string; itemId?: string }
+  | { type: "tool_call_delta"; choice: number; index: number; argumentsDelta: string }
+  | { type: "tool_call_end"; choice: number; index: number }
+  | { type: "audio_delta"; choice: number; id?: string; data?: string; transcript?: string; expiresAt?: number }
+  | { type: "finish"; choice: number; reason: FinishReason; raw?: string; stopSequence?: string }
+  | { type: "usage"; usage: Usage }
+  | { type: "error"; error: StreamError }
+  /** The upstream stream ended cleanly (`[DONE]`, `message_stop`, terminal Responses event). */
+  | { type: "end" };
+
+/** Clock and id source, injected so translators stay pure and testable. */
+export interface TranslateContext {
+  /** Unix seconds. */
+  now(): number;
+  /** A fresh id with the given prefix (`resp_`, `msg_`, `fc_`, `call_`, `rs_`, `toolu_`, `chatcmpl-`). */
+  newId(prefix: string): string;
+}
