@@ -1,0 +1,134 @@
+// Builds the Fastify app: JSON parsing and body limits, request ids, app-key auth, one error handler
+// that answers in the client's own wire format, and the routes.
+
+import { randomUUID } from "node:crypto";
+import Fastify, {
+  LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from "fastify";
+import type { Logger } from "pino";
+import { authenticate } from "./auth.js";
+import type { ProxyConfig } from "./config/load-config.js";
+import { type ClientFormat, Errors, ProxyError } from "./errors.js";
+import { sendProxyError } from "./pipeline/proxy-request.js";
+import { chatCompletionsRoutes } from "./routes/chat-completions.js";
+import { basicRoutes } from "./routes/basic.js";
+import { ProxyRuntime } from "./runtime.js";
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** Wire format of errors on this route. */
+    clientFormat?: ClientFormat;
+    /** Whether app keys are checked on this route. */
+    auth?: boolean;
+  }
+  interface FastifyRequest {
+    caller?: import("./auth.js").Caller;
+  }
+  interface FastifyInstance {
+    runtime: ProxyRuntime;
+  }
+}
+
+export interface BuildOptions {
+  config: ProxyConfig;
+  logger?: Logger | false;
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
+  const runtime = new ProxyRuntime(opts.config);
+  const app: FastifyInstance = Fastify({
+    ...(opts.logger ? { loggerInstance: opts.logger as unknown as FastifyBaseLogger } : { logger: false }),
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: opts.config.server.bodyLimitBytes,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers["x-request-id"];
+      return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    ajv: { customOptions: { allowUnionTypes: true, coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
+    return503OnClosing: false,
+    forceCloseConnections: true,
+  });
+  app.decorate("runtime", runtime);
+  app.addHook("onClose", async () => runtime.close());
+
+  // Plain JSON.parse is the fastest parser; the bodies are never merged into prototypes.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("*", { parseAs: "string" }, (_req, body, done) => {
+    const text = body as string;
+    if (text.length === 0) return done(Errors.invalidJson("empty body") as unknown as FastifyError, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (err) {
+      done(Errors.invalidJson((err as Error).message) as unknown as FastifyError, undefined);
+    }
+  });
+
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header("x-request-id", request.id);
+    if (!request.routeOptions.config.auth) return;
+    const caller = authenticate(runtime.config, request.headers);
+    if (caller instanceof ProxyError) return sendProxyError(reply, formatOf(request), caller);
+    request.caller = caller;
+  });
+
+  app.setErrorHandler((error: FastifyError | ProxyError, request, reply) => {
+    const format = formatOf(request);
+    const err = toProxyError(error, opts.config.server.bodyLimitBytes);
+    if (err.status >= 500 && !(error instanceof ProxyError)) {
+      request.log.error({ err: error }, "unhandled error");
+    }
+    if (reply.sent || reply.raw.headersSent) {
+      reply.raw.end();
+      return;
+    }
+    sendProxyError(reply, format, err);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const format: ClientFormat = request.url.startsWith("/v1/messages") ? "messages" : "chat";
+    sendProxyError(reply, format, Errors.notFound(request.method, request.url.split("?")[0] ?? ""));
+  });
+
+  await app.register(basicRoutes);
+  await app.register(chatCompletionsRoutes);
+  return app;
+}
+
+function formatOf(request: FastifyRequest): ClientFormat {
+  return request.routeOptions.config.clientFormat ?? "chat";
+}
+
+function toProxyError(error: FastifyError | ProxyError | Error, bodyLimit: number): ProxyError {
+  if (error instanceof ProxyError) return error;
+  const fe = error as FastifyError & { validation?: Array<{ instancePath: string; message?: string; params?: Record<string, unknown>; keyword: string }> };
+  if (fe.validation && fe.validation.length > 0) {
+    const v = fe.validation[0]!;
+    if (v.keyword === "required" && typeof v.params?.missingProperty === "string") {
+      const param = joinPath(v.instancePath, v.params.missingProperty);
+      return Errors.invalidField(param, `Missing required parameter: '${param}'.`);
+    }
+    if (v.keyword === "additionalProperties" && typeof v.params?.additionalProperty === "string") {
+      const param = joinPath(v.instancePath, v.params.additionalProperty);
+      return Errors.invalidField(param, `Unrecognized request argument supplied: '${param}'.`);
+    }
+    const param = joinPath(v.instancePath);
+    return Errors.invalidField(param, `Invalid value for '${param}': ${v.message ?? "invalid"}.`);
+  }
+  if (fe.code === "FST_ERR_CTP_BODY_TOO_LARGE") return Errors.bodyTooLarge(bodyLimit);
+  if (fe.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE" || fe.code === "FST_ERR_CTP_EMPTY_JSON_BODY") return Errors.invalidJson(fe.message);
+  if (typeof fe.statusCode === "number" && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return new ProxyError(fe.statusCode, fe.message);
+  }
+  return Errors.internal();
+}
+
+/** `/messages/0/role` → `messages[0].role`. */
+function joinPath(instancePath: string, leaf?: string): string {
+  const segs = instancePath.split("/").filter(Boolean);
+  if (leaf) segs.push(leaf);
+  let out = "";
+  for (const s of segs) out += /^\d+$/.test(s) ? `[${s}]` : out ? `.${s}` : s;
+  return out || "body";
+}

@@ -1,0 +1,141 @@
+// The shape of configs/config.yaml: yaLLMproxy's format, read as-is, plus this proxy's additions.
+// Objects are loose: sections this proxy does not implement are kept and warned about, never fatal.
+
+import { z } from "zod";
+
+const positiveNumber = z.number().positive();
+
+export const apiTypeSchema = z.enum(["openai", "openai-responses", "anthropic", "mock"]);
+
+const mockOptionsSchema = z
+  .object({
+    /** Delay before the response starts. */
+    latency_ms: z.number().int().min(0).optional(),
+    /** Delay between streamed chunks. */
+    chunk_delay_ms: z.number().int().min(0).optional(),
+    /** Answer with this HTTP status and an OpenAI error body instead of a completion. */
+    fail_status: z.number().int().min(400).max(599).optional(),
+    fail_message: z.string().optional(),
+    /** Fail only the first N calls (then answer normally), to demonstrate retries. */
+    fail_times: z.number().int().min(1).optional(),
+    /** Send a `retry-after` header (seconds) with failures. */
+    retry_after_seconds: z.number().min(0).optional(),
+    /** Break the stream's connection after this many chunks. */
+    cut_after_chunks: z.number().int().min(0).optional(),
+    /** Fixed answer text instead of the echo. */
+    reply: z.string().optional(),
+  })
+  .strict();
+
+const parameterSchema = z.union([
+  z
+    .object({
+      default: z.unknown(),
+      allow_override: z.boolean().optional(),
+    })
+    .loose(),
+  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.unknown())]),
+]);
+
+export const modelParamsSchema = z
+  .object({
+    api_type: z.string().optional(),
+    api_base: z.string().optional(),
+    api_key: z.string().optional(),
+    model: z.string().optional(),
+    target_model: z.string().optional(),
+    request_timeout: positiveNumber.optional(),
+    supports_reasoning: z.boolean().optional(),
+    supports_responses_api: z.boolean().optional(),
+    http2: z.boolean().optional(),
+    thinking: z.record(z.string(), z.unknown()).optional(),
+    parameters: z.record(z.string(), parameterSchema).optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+    mock: mockOptionsSchema.optional(),
+  })
+  .loose();
+
+export const modelEntrySchema = z
+  .object({
+    model_name: z.string().min(1),
+    extends: z.string().optional(),
+    protected: z.boolean().optional(),
+    model_params: modelParamsSchema,
+    access_control: z
+      .object({
+        allowed_keys: z.union([z.literal("all"), z.literal("none"), z.array(z.string())]).optional(),
+      })
+      .loose()
+      .optional(),
+    modules: z.unknown().optional(),
+  })
+  .loose();
+
+const keySchema = z
+  .object({
+    key_id: z.string().min(1),
+    secret: z.string(),
+    name: z.string().optional(),
+    description: z.string().optional(),
+    enabled: z.boolean().optional(),
+    concurrency_limit: z.number().int().min(0).optional(),
+    priority: z.number().int().optional(),
+    queue_timeout: z.number().min(0).nullable().optional(),
+  })
+  .loose();
+
+const concurrencySchema = z
+  .object({
+    concurrency_limit: z.number().int().min(0).optional(),
+    priority: z.number().int().optional(),
+    queue_timeout: z.number().min(0).nullable().optional(),
+  })
+  .loose();
+
+export const configSchema = z
+  .object({
+    model_list: z.array(z.unknown()).default([]),
+    router_settings: z
+      .object({
+        num_retries: z.number().int().min(0).max(10).optional(),
+        fallbacks: z.array(z.record(z.string(), z.array(z.string()))).optional(),
+        /** First retry delay; doubles per retry up to retry_max_delay_ms. */
+        retry_base_delay_ms: z.number().int().min(0).optional(),
+        retry_max_delay_ms: z.number().int().min(0).optional(),
+      })
+      .loose()
+      .optional(),
+    proxy_settings: z
+      .object({
+        server: z
+          .object({
+            host: z.string().optional(),
+            port: z.number().int().min(0).max(65535).optional(),
+            body_limit_mb: positiveNumber.optional(),
+          })
+          .loose()
+          .optional(),
+        enable_responses_endpoint: z.boolean().optional(),
+        enable_messages_endpoint: z.boolean().optional(),
+        logging: z.object({ level: z.string().optional() }).loose().optional(),
+      })
+      .loose()
+      .optional(),
+    app_keys: z
+      .object({
+        enabled: z.boolean().optional(),
+        header_name: z.string().optional(),
+        allow_unauthenticated: z.boolean().optional(),
+        keys: z.array(keySchema).optional(),
+        defaults: concurrencySchema.optional(),
+        unauthenticated: concurrencySchema.optional(),
+      })
+      .loose()
+      .optional(),
+    database: z.unknown().optional(),
+  })
+  .loose();
+
+export type RawConfig = z.infer<typeof configSchema>;
+export type RawModelEntry = z.infer<typeof modelEntrySchema>;
+export type MockOptions = z.infer<typeof mockOptionsSchema>;

@@ -1,0 +1,120 @@
+// One error type with stable codes and statuses; routes render it in the client's own wire format.
+
+export type ClientFormat = "chat" | "responses" | "messages";
+
+export class ProxyError extends Error {
+  readonly status: number;
+  readonly type: string;
+  readonly code: string | null;
+  readonly param: string | null;
+  readonly headers: Record<string, string>;
+  /** An upstream's own error body, passed to the client unchanged when formats match. */
+  readonly upstreamBody: Buffer | undefined;
+  readonly upstreamContentType: string | undefined;
+
+  constructor(
+    status: number,
+    message: string,
+    opts: {
+      type?: string;
+      code?: string | null;
+      param?: string | null;
+      headers?: Record<string, string>;
+      upstreamBody?: Buffer;
+      upstreamContentType?: string;
+    } = {},
+  ) {
+    super(message);
+    this.name = "ProxyError";
+    this.status = status;
+    this.type = opts.type ?? defaultTypeFor(status);
+    this.code = opts.code ?? null;
+    this.param = opts.param ?? null;
+    this.headers = opts.headers ?? {};
+    this.upstreamBody = opts.upstreamBody;
+    this.upstreamContentType = opts.upstreamContentType;
+  }
+}
+
+function defaultTypeFor(status: number): string {
+  if (status === 401) return "authentication_error";
+  if (status === 403) return "permission_error";
+  if (status === 404) return "invalid_request_error";
+  if (status === 429) return "rate_limit_error";
+  if (status >= 500) return "server_error";
+  return "invalid_request_error";
+}
+
+export const Errors = {
+  invalidJson: (detail: string) =>
+    new ProxyError(400, `We could not parse the JSON body of your request. (${detail})`, { code: "invalid_json" }),
+  invalidField: (param: string, message: string) =>
+    new ProxyError(400, message, { param, code: "invalid_value" }),
+  modelNotFound: (model: string) =>
+    new ProxyError(404, `The model \`${model}\` does not exist or you do not have access to it.`, {
+      code: "model_not_found",
+      param: "model",
+    }),
+  bodyTooLarge: (limit: number) =>
+    new ProxyError(413, `Request body is larger than the limit of ${limit} bytes.`, { code: "request_too_large" }),
+  missingKey: () =>
+    new ProxyError(401, "You didn't provide an API key. Send it as 'Authorization: Bearer <key>' or 'x-api-key'.", {
+      code: "missing_api_key",
+    }),
+  invalidKey: () => new ProxyError(401, "Incorrect API key provided.", { code: "invalid_api_key" }),
+  modelNotAllowed: (model: string) =>
+    new ProxyError(403, `Your API key is not allowed to use the model \`${model}\`.`, { code: "model_not_allowed" }),
+  queueTimeout: (seconds: number) =>
+    new ProxyError(429, `Too many concurrent requests for this key; waited ${seconds}s in the queue.`, {
+      code: "concurrency_queue_timeout",
+      headers: { "retry-after": "1" },
+    }),
+  upstreamUnreachable: (backend: string) =>
+    new ProxyError(502, `The upstream for \`${backend}\` could not be reached.`, { type: "server_error", code: "upstream_unreachable" }),
+  upstreamTimeout: (backend: string) =>
+    new ProxyError(504, `The upstream for \`${backend}\` did not answer in time.`, { type: "server_error", code: "upstream_timeout" }),
+  endpointDisabled: (path: string) =>
+    new ProxyError(404, `The endpoint ${path} is disabled in this proxy's configuration.`, { code: "endpoint_disabled" }),
+  notFound: (method: string, url: string) =>
+    new ProxyError(404, `Unknown request URL: ${method} ${url}.`, { code: "unknown_url" }),
+  internal: () => new ProxyError(500, "The proxy failed to process the request.", { type: "server_error", code: "internal_error" }),
+};
+
+export function openAIErrorBody(err: ProxyError): { error: { message: string; type: string; param: string | null; code: string | null } } {
+  return { error: { message: err.message, type: err.type, param: err.param, code: err.code } };
+}
+
+/** Anthropic error types by HTTP status (NOTES §3.5). */
+export function anthropicErrorType(status: number): string {
+  switch (status) {
+    case 400:
+      return "invalid_request_error";
+    case 401:
+      return "authentication_error";
+    case 402:
+      return "billing_error";
+    case 403:
+      return "permission_error";
+    case 404:
+      return "not_found_error";
+    case 413:
+      return "request_too_large";
+    case 429:
+      return "rate_limit_error";
+    case 503:
+    case 529:
+      return "overloaded_error";
+    case 504:
+      return "timeout_error";
+    default:
+      return status >= 500 ? "api_error" : "invalid_request_error";
+  }
+}
+
+export function anthropicErrorBody(err: ProxyError): { type: "error"; error: { type: string; message: string } } {
+  return { type: "error", error: { type: anthropicErrorType(err.status), message: err.message } };
+}
+
+export function errorBodyFor(format: ClientFormat, err: ProxyError): unknown {
+  return format === "messages" ? anthropicErrorBody(err) : openAIErrorBody(err);
+}

@@ -1,0 +1,42 @@
+// Starts the proxy: loads the config (YALLMP_CONFIG, default configs/config.yaml), logs its warnings,
+// listens on YALLMP_HOST:YALLMP_PORT (default 127.0.0.1:7979) and shuts down cleanly on SIGINT/SIGTERM.
+
+import { pino } from "pino";
+import { buildApp } from "./app.js";
+import { ConfigError, loadConfig } from "./config/load-config.js";
+
+const logger = pino({
+  level: process.env.LOG_LEVEL ?? "info",
+  redact: { paths: ["req.headers.authorization", "req.headers[\"x-api-key\"]", "*.api_key", "*.apiKey", "*.secret"], censor: "[redacted]" },
+});
+
+async function main(): Promise<void> {
+  let loaded;
+  try {
+    loaded = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`yaLLMproxy: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const { config, warnings } = loaded;
+  logger.level = config.logLevel;
+  for (const w of warnings) logger.warn({ config: config.source.path }, w);
+  const app = await buildApp({ config, logger });
+  const address = await app.listen({ host: config.server.host, port: config.server.port });
+  logger.info({ address, models: [...config.models.keys()], config: config.source.path }, "yaLLMproxy listening");
+  const stop = async (signal: string) => {
+    logger.info({ signal }, "shutting down");
+    await app.close();
+    process.exit(0);
+  };
+  process.once("SIGINT", () => void stop("SIGINT"));
+  process.once("SIGTERM", () => void stop("SIGTERM"));
+}
+
+main().catch((err: unknown) => {
+  logger.fatal({ err }, "failed to start");
+  process.exit(1);
+});

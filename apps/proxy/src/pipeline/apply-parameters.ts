@@ -1,0 +1,36 @@
+// Per-model request edits from the config: the upstream model name, `parameters` defaults and forced
+// values (dotted names set nested fields), and yaLLMproxy's `thinking` block.
+
+import type { ModelRoute, ParameterOverride } from "../config/load-config.js";
+
+export function applyParameters(body: Record<string, unknown>, overrides: ParameterOverride[]): void {
+  for (const o of overrides) {
+    let target: Record<string, unknown> = body;
+    for (let i = 0; i < o.path.length - 1; i++) {
+      const key = o.path[i] as string;
+      const next = target[key];
+      if (typeof next === "object" && next !== null && !Array.isArray(next)) {
+        // Copy on write: the client's object may be shared with another attempt.
+        target[key] = { ...(next as Record<string, unknown>) };
+      } else {
+        target[key] = {};
+      }
+      target = target[key] as Record<string, unknown>;
+    }
+    const leaf = o.path[o.path.length - 1] as string;
+    if (!o.allowOverride || target[leaf] === undefined) target[leaf] = structuredClone(o.value);
+  }
+}
+
+/** The body for a same-format upstream: the client's fields, with the route's edits applied. */
+export function passthroughBody(body: Record<string, unknown>, route: ModelRoute, isChat: boolean): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...body, model: route.upstreamModel };
+  applyParameters(out, route.parameters);
+  if (isChat && route.thinking && out.thinking === undefined && !hasStructuredOutput(out)) out.thinking = route.thinking;
+  return out;
+}
+
+function hasStructuredOutput(body: Record<string, unknown>): boolean {
+  const rf = body.response_format as { type?: unknown } | undefined;
+  return rf?.type === "json_schema" || rf?.type === "json_object";
+}

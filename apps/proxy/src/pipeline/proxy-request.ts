@@ -1,0 +1,188 @@
+// One client request from routing to the last byte: access check, concurrency slot, failover call,
+// then the answer relayed as-is (same wire format) or translated through the hub (different format).
+
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { mayUseModel } from "../auth.js";
+import type { Caller } from "../auth.js";
+import { type ClientFormat, Errors, ProxyError, errorBodyFor } from "../errors.js";
+import { callWithFailover, readLimited, routesForModel, stripProviderPrefix, upstreamHttpError } from "../router.js";
+import type { ProxyRuntime } from "../runtime.js";
+import type { Backend } from "../upstream/types.js";
+import { passthroughBody } from "./apply-parameters.js";
+import { SSE_HEADERS, type TokenUsage, readAll, relayStreamBytes, usageFromChatTail, usageOf } from "./relay.js";
+
+export interface ClientCall {
+  format: ClientFormat;
+  /** The endpoint path without `/v1`, as a same-format upstream gets it. */
+  path: string;
+  body: Record<string, unknown>;
+  stream: boolean;
+  /** Headers to forward to same-format upstreams (e.g. `anthropic-beta`). */
+  forwardHeaders?: Record<string, string>;
+}
+
+/** How a request crosses from the client's wire format to a backend's and back. */
+export interface CrossFormatHandler {
+  /** The upstream request for a backend of another format, or why it cannot serve this request. */
+  encode(backend: Backend): { path: string; body: Record<string, unknown>; headers?: Record<string, string> } | ProxyError;
+  /** Answers the client from a successful upstream response of another format. */
+  respond(args: {
+    backend: Backend;
+    upstream: { status: number; body: import("node:stream").Readable };
+    request: FastifyRequest;
+    reply: FastifyReply;
+    signal: AbortSignal;
+  }): Promise<{ usage?: TokenUsage; upstreamError?: string; clientGone?: boolean }>;
+}
+
+export interface ProxyCallOptions {
+  runtime: ProxyRuntime;
+  request: FastifyRequest;
+  reply: FastifyReply;
+  call: ClientCall;
+  /** Builds the cross-format handler for this call; absent when only same-format backends can serve it. */
+  crossFormat?: (backendFormat: Backend["format"]) => CrossFormatHandler | ProxyError;
+}
+
+export async function proxyRequest(opts: ProxyCallOptions): Promise<void> {
+  const { runtime, request, reply, call } = opts;
+  const started = performance.now();
+  const { config, backends } = runtime.generation;
+  const caller = (request as FastifyRequest & { caller?: Caller }).caller ?? { keyId: undefined, key: undefined };
+  const requested = typeof call.body.model === "string" ? call.body.model : "";
+  const model = stripProviderPrefix(requested);
+  const routes = routesForModel(config, model);
+  const primary = routes[0];
+  if (!primary) throw Errors.modelNotFound(requested);
+  if (!mayUseModel(config, caller, primary)) throw Errors.modelNotAllowed(model);
+  const allowed = routes.filter((r) => mayUseModel(config, caller, r));
+
+  const controller = new AbortController();
+  const onClose = () => {
+    if (!reply.raw.writableFinished) controller.abort();
+  };
+  reply.raw.once("close", onClose);
+
+  const concurrency = caller.key?.concurrency ?? config.appKeys.unauthenticated;
+  const slot = await runtime.limiter.acquire(caller.keyId, model, concurrency, controller.signal);
+  if (slot instanceof ProxyError) {
+    if (slot.status === 499) return;
+    throw slot;
+  }
+
+  const log: Record<string, unknown> = { model, client: call.format, stream: call.stream, key: caller.keyId };
+  const cross = new Map<string, CrossFormatHandler | ProxyError>();
+  const handlerFor = (backend: Backend): CrossFormatHandler | ProxyError => {
+    let h = cross.get(backend.format);
+    if (!h) {
+      h = opts.crossFormat
+        ? opts.crossFormat(backend.format)
+        : new ProxyError(400, `The backend of \`${backend.route.name}\` speaks ${backend.format}, which ${call.format} requests cannot be translated to.`, { code: "unsupported_backend_format" });
+      cross.set(backend.format, h);
+    }
+    return h;
+  };
+
+  try {
+    const result = await callWithFailover({
+      backends: allowed.map((r) => backends.get(r.name) as Backend),
+      prepare: (backend) => {
+        if (backend.format === call.format) {
+          return {
+            path: call.path,
+            body: passthroughBody(call.body, backend.route, backend.format === "chat"),
+            stream: call.stream,
+            ...(call.forwardHeaders ? { headers: call.forwardHeaders } : {}),
+          };
+        }
+        const h = handlerFor(backend);
+        if (h instanceof ProxyError) return h;
+        const encoded = h.encode(backend);
+        if (encoded instanceof ProxyError) return encoded;
+        return { path: encoded.path, body: encoded.body, stream: call.stream, ...(encoded.headers ? { headers: encoded.headers } : {}) };
+      },
+      signal: controller.signal,
+      numRetries: config.router.numRetries,
+      retryBaseDelayMs: config.router.retryBaseDelayMs,
+      retryMaxDelayMs: config.router.retryMaxDelayMs,
+    });
+    log.attempts = result.attempts.length;
+    if (result.attempts.length > 1) log.failover = result.attempts.map((a) => `${a.backend}#${a.attempt}:${a.status ?? a.error}:${a.outcome}`);
+
+    if (!result.ok) {
+      if (result.error.status === 499) {
+        log.status = 499;
+        return;
+      }
+      throw result.error;
+    }
+    const { backend, response } = result;
+    log.backend = backend.route.name;
+    const sameFormat = backend.format === call.format;
+
+    if (response.status >= 400) {
+      const body = await readLimited(response.body, 1024 * 1024);
+      const err = upstreamHttpError(response, body);
+      log.status = err.status;
+      if (sameFormat) {
+        reply.code(response.status).header("content-type", err.upstreamContentType ?? "application/json").send(body);
+      } else {
+        throw new ProxyError(err.status, err.message, { type: err.type, code: err.code, param: err.param });
+      }
+      return;
+    }
+
+    if (!sameFormat) {
+      const h = handlerFor(backend) as CrossFormatHandler;
+      const out = await h.respond({ backend, upstream: response, request, reply, signal: controller.signal });
+      log.status = out.clientGone ? 499 : reply.raw.statusCode;
+      if (out.usage) Object.assign(log, out.usage);
+      if (out.upstreamError) log.upstreamError = out.upstreamError;
+      return;
+    }
+
+    if (call.stream) {
+      reply.hijack();
+      reply.raw.writeHead(200, { ...SSE_HEADERS, "x-request-id": String(request.id) });
+      const relayed = await relayStreamBytes(response.body, reply.raw, call.format, controller.signal);
+      if (relayed.firstChunkAt) log.ttfbMs = round(relayed.firstChunkAt - started);
+      if (relayed.upstreamError) log.upstreamError = relayed.upstreamError;
+      log.status = relayed.clientGone ? 499 : 200;
+      if (!relayed.clientGone) reply.raw.end();
+      const usage = usageFromChatTail(relayed.tail);
+      if (usage) Object.assign(log, usage);
+      return;
+    }
+
+    const body = await readAll(response.body);
+    log.status = response.status;
+    if (body.length < 4 * 1024 * 1024) {
+      try {
+        const usage = usageOf(JSON.parse(body.toString("utf8")));
+        if (usage) Object.assign(log, usage);
+      } catch {
+        // Not JSON: relayed as the upstream sent it.
+      }
+    }
+    const contentType = response.headers["content-type"];
+    reply.code(response.status).header("content-type", (Array.isArray(contentType) ? contentType[0] : contentType) ?? "application/json").send(body);
+  } catch (err) {
+    if (err instanceof ProxyError) log.status = err.status;
+    throw err;
+  } finally {
+    slot();
+    reply.raw.off("close", onClose);
+    log.latencyMs = round(performance.now() - started);
+    request.log.info(log, "request");
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}
+
+/** Renders a ProxyError in the client's wire format. */
+export function sendProxyError(reply: FastifyReply, format: ClientFormat, err: ProxyError): void {
+  for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
+  reply.code(err.status).header("content-type", "application/json").send(JSON.stringify(errorBodyFor(format, err)));
+}

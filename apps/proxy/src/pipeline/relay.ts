@@ -1,0 +1,119 @@
+// Writing upstream answers to the client: byte-for-byte stream relay with backpressure, whole-body
+// relay, and the error frame each wire format expects when an upstream breaks mid-stream.
+
+import { once } from "node:events";
+import type { ServerResponse } from "node:http";
+import type { Readable } from "node:stream";
+import type { ClientFormat } from "../errors.js";
+
+export const SSE_HEADERS = {
+  "content-type": "text/event-stream; charset=utf-8",
+  "cache-control": "no-cache",
+  connection: "keep-alive",
+  "x-accel-buffering": "no",
+} as const;
+
+/** Writes and waits for `drain` when the socket is full; false when the client went away. */
+export async function writeWithBackpressure(raw: ServerResponse, data: string | Buffer, signal: AbortSignal): Promise<boolean> {
+  if (raw.destroyed || signal.aborted) return false;
+  if (raw.write(data)) return true;
+  try {
+    await once(raw, "drain", { signal });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface StreamRelayResult {
+  /** The last bytes of the stream (usage lives there in chat streams). */
+  tail: Buffer;
+  /** Set when the upstream broke mid-stream. */
+  upstreamError?: string;
+  clientGone: boolean;
+  firstChunkAt?: number;
+  bytes: number;
+}
+
+/** Pipes an upstream SSE body to the client unchanged; a break mid-stream ends with an error frame. */
+export async function relayStreamBytes(
+  body: Readable,
+  raw: ServerResponse,
+  format: ClientFormat,
+  signal: AbortSignal,
+): Promise<StreamRelayResult> {
+  let prev: Buffer = Buffer.alloc(0);
+  let last: Buffer = Buffer.alloc(0);
+  let bytes = 0;
+  let firstChunkAt: number | undefined;
+  try {
+    for await (const chunk of body) {
+      const buf = chunk as Buffer;
+      firstChunkAt ??= performance.now();
+      bytes += buf.length;
+      prev = last;
+      last = buf;
+      if (!(await writeWithBackpressure(raw, buf, signal))) {
+        body.destroy();
+        return { tail: Buffer.concat([prev, last]), clientGone: true, bytes, ...(firstChunkAt ? { firstChunkAt } : {}) };
+      }
+    }
+  } catch (err) {
+    const tail = Buffer.concat([prev, last]);
+    if (signal.aborted || raw.destroyed) return { tail, clientGone: true, bytes, ...(firstChunkAt ? { firstChunkAt } : {}) };
+    const message = `upstream stream broke: ${(err as Error).message}`;
+    const needsBoundary = last.length > 0 && !last.toString("latin1").endsWith("\n\n");
+    raw.write((needsBoundary ? "\n\n" : "") + midStreamErrorFrame(format, message));
+    return { tail, upstreamError: message, clientGone: false, bytes, ...(firstChunkAt ? { firstChunkAt } : {}) };
+  }
+  return { tail: Buffer.concat([prev, last]), clientGone: false, bytes, ...(firstChunkAt ? { firstChunkAt } : {}) };
+}
+
+export function midStreamErrorFrame(format: ClientFormat, message: string): string {
+  switch (format) {
+    case "chat":
+      return `data: ${JSON.stringify({ error: { message, type: "server_error", param: null, code: "upstream_stream_error" } })}\n\n`;
+    case "responses":
+      return `event: error\ndata: ${JSON.stringify({ type: "error", code: "server_error", message, param: null })}\n\n`;
+    case "messages":
+      return `event: error\ndata: ${JSON.stringify({ type: "error", error: { type: "api_error", message } })}\n\n`;
+  }
+}
+
+export async function readAll(body: Readable): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of body) parts.push(chunk as Buffer);
+  return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+}
+
+export interface TokenUsage {
+  promptTokens?: number;
+  completionTokens?: number;
+  totalTokens?: number;
+}
+
+/** Usage from an OpenAI-style or Anthropic-style JSON object. */
+export function usageOf(obj: unknown): TokenUsage | undefined {
+  const u = (obj as { usage?: Record<string, unknown> } | null)?.usage;
+  if (!u || typeof u !== "object") return undefined;
+  const num = (v: unknown) => (typeof v === "number" ? v : undefined);
+  const prompt = num(u.prompt_tokens) ?? num(u.input_tokens);
+  const completion = num(u.completion_tokens) ?? num(u.output_tokens);
+  const total = num(u.total_tokens) ?? (prompt !== undefined && completion !== undefined ? prompt + completion : undefined);
+  return { ...(prompt !== undefined ? { promptTokens: prompt } : {}), ...(completion !== undefined ? { completionTokens: completion } : {}), ...(total !== undefined ? { totalTokens: total } : {}) };
+}
+
+/** The usage of a chat stream, read from its last `data:` lines only. */
+export function usageFromChatTail(tail: Buffer): TokenUsage | undefined {
+  const text = tail.toString("utf8");
+  const at = text.lastIndexOf('"usage":{');
+  if (at < 0) return undefined;
+  const lineStart = text.lastIndexOf("data:", at);
+  const lineEnd = text.indexOf("\n", at);
+  if (lineStart < 0) return undefined;
+  try {
+    return usageOf(JSON.parse(text.slice(lineStart + 5, lineEnd < 0 ? undefined : lineEnd)));
+  } catch {
+    return undefined;
+  }
+}

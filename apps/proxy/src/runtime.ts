@@ -1,0 +1,57 @@
+// The proxy's live state: the config in force and the backends built from it. A reload swaps both in
+// one assignment, so a request in flight keeps the config and backends it started with.
+
+import { Agent } from "undici";
+import type { ModelRoute, ProxyConfig } from "./config/load-config.js";
+import { ConcurrencyLimiter } from "./concurrency.js";
+import { HttpBackend } from "./upstream/http-backend.js";
+import { MockBackend } from "./upstream/mock-backend.js";
+import type { Backend } from "./upstream/types.js";
+
+export interface Generation {
+  config: ProxyConfig;
+  backends: Map<string, Backend>;
+}
+
+export class ProxyRuntime {
+  private current: Generation;
+  readonly limiter = new ConcurrencyLimiter();
+  readonly dispatcher: Agent;
+
+  constructor(config: ProxyConfig) {
+    this.dispatcher = new Agent({
+      keepAliveTimeout: 30_000,
+      keepAliveMaxTimeout: 600_000,
+      connections: 512,
+      connect: { timeout: 10_000 },
+    });
+    this.current = this.build(config);
+  }
+
+  get generation(): Generation {
+    return this.current;
+  }
+
+  get config(): ProxyConfig {
+    return this.current.config;
+  }
+
+  /** Applies a new config atomically; requests in flight finish on the old one. */
+  apply(config: ProxyConfig): void {
+    this.current = this.build(config);
+  }
+
+  private build(config: ProxyConfig): Generation {
+    const backends = new Map<string, Backend>();
+    for (const route of config.models.values()) backends.set(route.name, this.backendFor(route));
+    return { config, backends };
+  }
+
+  private backendFor(route: ModelRoute): Backend {
+    return route.apiType === "mock" ? new MockBackend(route) : new HttpBackend(route, this.dispatcher);
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+}

@@ -1,0 +1,83 @@
+// Calls an HTTP upstream (OpenAI-compatible, native Responses or Anthropic) through undici's pooled
+// keep-alive dispatcher. The endpoint path minus its `/v1` is appended to `api_base`, as yaLLMproxy does.
+
+import { type Dispatcher, request } from "undici";
+import type { ModelRoute } from "../config/load-config.js";
+import { type Backend, type UpstreamRequest, type UpstreamResponse, UpstreamError, formatOfApiType } from "./types.js";
+
+const CONNECT_ERROR_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EPIPE",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_CLOSED",
+]);
+
+export class HttpBackend implements Backend {
+  readonly format;
+  private readonly authHeaders: Record<string, string>;
+
+  constructor(
+    readonly route: ModelRoute,
+    private readonly dispatcher: Dispatcher,
+  ) {
+    this.format = formatOfApiType(route.apiType);
+    this.authHeaders = {};
+    if (route.apiKey) {
+      if (this.format === "messages") this.authHeaders["x-api-key"] = route.apiKey;
+      else this.authHeaders.authorization = `Bearer ${route.apiKey}`;
+    }
+    if (this.format === "messages") this.authHeaders["anthropic-version"] = "2023-06-01";
+  }
+
+  async send(req: UpstreamRequest): Promise<UpstreamResponse> {
+    const headers: Record<string, string> = {
+      "content-type": "application/json",
+      accept: req.stream ? "text/event-stream" : "application/json",
+      ...this.authHeaders,
+      ...req.headers,
+      ...this.route.headers,
+    };
+    // undici's own timers tick once a second; a timer of ours makes `request_timeout` exact.
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), this.route.timeoutMs);
+    try {
+      const res = await request(this.route.apiBase + req.path, {
+        method: "POST",
+        headers,
+        body: JSON.stringify(req.body),
+        dispatcher: this.dispatcher,
+        signal: AbortSignal.any([req.signal, deadline.signal]),
+        headersTimeout: 0,
+        bodyTimeout: this.route.timeoutMs,
+      });
+      return { status: res.statusCode, headers: res.headers, body: res.body };
+    } catch (err) {
+      if (deadline.signal.aborted && !req.signal.aborted) {
+        throw new UpstreamError("timeout", `upstream ${this.route.name} timed out after ${this.route.timeoutMs} ms`, err);
+      }
+      throw classifyUndiciError(err, this.route.name);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async close(): Promise<void> {}
+}
+
+export function classifyUndiciError(err: unknown, backend: string): UpstreamError {
+  if (err instanceof UpstreamError) return err;
+  const e = err as { code?: string; name?: string; cause?: { code?: string }; message?: string };
+  const code = e.code ?? e.cause?.code;
+  if (e.name === "AbortError" || code === "UND_ERR_ABORTED") return new UpstreamError("aborted", "request aborted", err);
+  if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") {
+    return new UpstreamError("timeout", `upstream ${backend} timed out`, err);
+  }
+  if (code && CONNECT_ERROR_CODES.has(code)) return new UpstreamError("connect", `upstream ${backend} unreachable (${code})`, err);
+  return new UpstreamError("connect", `upstream ${backend} failed: ${e.message ?? String(err)}`, err);
+}

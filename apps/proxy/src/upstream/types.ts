@@ -1,0 +1,55 @@
+// What every backend kind implements: take an encoded request for its own wire format, return the
+// upstream's status, headers and a byte stream. HTTP backends and the built-in mock look the same.
+
+import type { Readable } from "node:stream";
+import type { ModelRoute } from "../config/load-config.js";
+
+export type BackendFormat = "chat" | "responses" | "messages";
+
+export interface UpstreamRequest {
+  /** Path after the version prefix, e.g. `/chat/completions`. */
+  path: string;
+  body: Record<string, unknown>;
+  stream: boolean;
+  /** Extra headers to forward (e.g. `anthropic-version`). */
+  headers?: Record<string, string>;
+  signal: AbortSignal;
+}
+
+export interface UpstreamResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Readable;
+}
+
+export type UpstreamFailureKind = "connect" | "timeout" | "aborted" | "protocol";
+
+/** A call that produced no HTTP response: connection refused, timeout, abort. */
+export class UpstreamError extends Error {
+  readonly kind: UpstreamFailureKind;
+  constructor(kind: UpstreamFailureKind, message: string, cause?: unknown) {
+    super(message, { cause });
+    this.name = "UpstreamError";
+    this.kind = kind;
+  }
+}
+
+export interface Backend {
+  readonly route: ModelRoute;
+  /** The wire format this backend speaks natively. */
+  readonly format: BackendFormat;
+  send(req: UpstreamRequest): Promise<UpstreamResponse>;
+  close(): Promise<void>;
+}
+
+export function formatOfApiType(apiType: ModelRoute["apiType"]): BackendFormat {
+  switch (apiType) {
+    case "openai":
+    case "mock":
+      return "chat";
+    case "openai-responses":
+      return "responses";
+    case "anthropic":
+      return "messages";
+  }
+}

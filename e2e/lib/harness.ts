@@ -1,0 +1,122 @@
+// Test harness: real HTTP upstream servers on loopback and a proxy on an ephemeral port.
+
+import { once } from "node:events";
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Writable } from "node:stream";
+import { buildApp, parseConfigText } from "@yallmproxy/proxy";
+import { pino } from "pino";
+
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  headers: IncomingMessage["headers"];
+  body: string;
+  json: Record<string, unknown> | undefined;
+  receivedAt: number;
+  /** When the proxy closed this request's connection or aborted it (performance.now()). */
+  closedAt?: number;
+}
+
+export type UpstreamHandler = (req: RecordedRequest, res: ServerResponse, index: number) => void | Promise<void>;
+
+export interface Upstream {
+  url: string;
+  requests: RecordedRequest[];
+  close(): Promise<void>;
+}
+
+/** A scripted upstream: `handler` answers each request; every request is recorded. */
+export async function startUpstream(handler: UpstreamHandler): Promise<Upstream> {
+  const requests: RecordedRequest[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks).toString("utf8");
+      let json: Record<string, unknown> | undefined;
+      try {
+        json = JSON.parse(body) as Record<string, unknown>;
+      } catch {
+        json = undefined;
+      }
+      const rec: RecordedRequest = { method: req.method ?? "", url: req.url ?? "", headers: req.headers, body, json, receivedAt: performance.now() };
+      requests.push(rec);
+      res.on("close", () => {
+        if (!res.writableFinished) rec.closedAt = performance.now();
+      });
+      Promise.resolve(handler(rec, res, requests.length - 1)).catch((err: unknown) => {
+        if (!res.headersSent) res.writeHead(500);
+        res.end(String(err));
+      });
+    });
+  });
+  server.keepAliveTimeout = 1000;
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    requests,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { "content-type": "application/json", ...headers });
+  res.end(JSON.stringify(body));
+}
+
+export function sseHead(res: ServerResponse): void {
+  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+}
+
+export interface RunningProxy {
+  url: string;
+  /** Every log line the proxy wrote, parsed. */
+  logs(): Array<Record<string, unknown>>;
+  logText(): string;
+  close(): Promise<void>;
+}
+
+/** Starts the proxy on 127.0.0.1 with a config given as YAML text. */
+export async function startProxy(yaml: string, env: Record<string, string> = {}): Promise<RunningProxy> {
+  const { config } = parseConfigText(yaml, "/test/config.yaml", env, env);
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      lines.push(...chunk.toString("utf8").split("\n").filter(Boolean));
+      cb();
+    },
+  });
+  const logger = pino({ level: "info" }, sink);
+  const app = await buildApp({ config, logger });
+  const address = await app.listen({ host: "127.0.0.1", port: 0 });
+  return {
+    url: address,
+    logs: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>),
+    logText: () => lines.join("\n"),
+    close: () => app.close(),
+  };
+}
+
+/** Chat completion chunk as OpenAI streams it. */
+export function chatChunk(delta: Record<string, unknown>, opts: { index?: number; finish?: string | null; id?: string; model?: string } = {}): string {
+  return `data: ${JSON.stringify({ id: opts.id ?? "chatcmpl-up", object: "chat.completion.chunk", created: 1700000000, model: opts.model ?? "up-model", choices: [{ index: opts.index ?? 0, delta, logprobs: null, finish_reason: opts.finish ?? null }] })}\n\n`;
+}
+
+export function chatCompletion(content: string, opts: { model?: string; usage?: Record<string, number> } = {}): Record<string, unknown> {
+  return {
+    id: "chatcmpl-up",
+    object: "chat.completion",
+    created: 1700000000,
+    model: opts.model ?? "up-model",
+    choices: [{ index: 0, message: { role: "assistant", content, refusal: null }, logprobs: null, finish_reason: "stop" }],
+    usage: opts.usage ?? { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 },
+  };
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
