@@ -1,0 +1,174 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig, parseConfigText } from "./load-config.js";
+
+const parse = (yaml: string, vars: Record<string, string> = {}) => parseConfigText(yaml, "/t/config.yaml", vars, vars);
+
+function problemsOf(yaml: string, vars: Record<string, string> = {}): string[] {
+  try {
+    parse(yaml, vars);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error("expected the config to be rejected");
+}
+
+const fixture = (name: string) => new URL(`../../test/fixtures/${name}`, import.meta.url).pathname;
+
+describe("loadConfig", () => {
+  it("loads the shipped config with no warnings and mock models only", () => {
+    const { config, warnings } = loadConfig({ path: new URL("../../../../configs/config.yaml", import.meta.url).pathname, env: {} });
+    expect(warnings).toEqual([]);
+    expect(config.server).toMatchObject({ host: "127.0.0.1", port: 7979 });
+    expect([...config.models.values()].every((m) => m.apiType === "mock")).toBe(true);
+    expect(config.models.get("mock-slow")!.mock).toEqual({ latency_ms: 300, chunk_delay_ms: 50 });
+    expect(config.fallbacks.get("mock-flaky")).toEqual(["mock"]);
+  });
+
+  it("loads a yaLLMproxy config with GigaChat, modules and forwarders, warning about what is not implemented", () => {
+    const { config, warnings } = loadConfig({ path: fixture("yallmproxy-style.yaml"), env: {} });
+    expect([...config.models.keys()]).toEqual(["GLM-remote", "GLM-remote:cursor", "local-vllm"]);
+    expect(config.endpoints).toEqual({ responses: false, messages: true });
+    const text = warnings.join("\n");
+    expect(text).toContain('api_type "gigachat" is not implemented');
+    expect(text).toContain("forwarder_settings: not implemented");
+    expect(text).toContain("http_forwarder_settings: not implemented");
+    expect(text).toContain("(GLM-remote): modules are not implemented");
+    expect(text).toContain("environment variable GLM_KEY_NOT_SET is not set");
+    const glm = config.models.get("GLM-remote")!;
+    expect(glm.apiKey).toBeUndefined();
+    expect(glm.thinking).toEqual({ type: "enabled" });
+    expect(glm.timeoutMs).toBe(540_000);
+    expect(glm.parameters).toEqual([
+      { path: ["temperature"], value: 1.0, allowOverride: false },
+      { path: ["thinking", "clear_thinking"], value: false, allowOverride: true },
+    ]);
+  });
+
+  it("resolves extends by deep merge with lists replaced, through a chain", () => {
+    const { config } = parse(`
+model_list:
+  - model_name: base
+    model_params:
+      api_base: https://base.example/v1
+      api_key: base-key
+      model: base-model
+      headers: { x-a: "1", x-b: "2" }
+      parameters:
+        temperature: { default: 0.5 }
+        stop: { default: ["a", "b"] }
+    access_control: { allowed_keys: [k1, k2] }
+  - model_name: middle
+    extends: base
+    model_params:
+      api_key: middle-key
+      request_timeout: 120
+      headers: { x-b: "3" }
+  - model_name: leaf
+    extends: middle
+    model_params:
+      parameters:
+        stop: { default: ["z"] }
+    access_control: { allowed_keys: [k3] }
+app_keys:
+  keys: [{ key_id: k1, secret: s1 }, { key_id: k2, secret: s2 }, { key_id: k3, secret: s3 }]
+`);
+    const leaf = config.models.get("leaf")!;
+    expect(leaf.apiBase).toBe("https://base.example/v1");
+    expect(leaf.apiKey).toBe("middle-key");
+    expect(leaf.upstreamModel).toBe("base-model");
+    expect(leaf.timeoutMs).toBe(120_000);
+    expect(leaf.headers).toEqual({ "x-a": "1", "x-b": "3" });
+    expect(leaf.parameters).toEqual([
+      { path: ["temperature"], value: 0.5, allowOverride: true },
+      { path: ["stop"], value: ["z"], allowOverride: true },
+    ]);
+    expect(leaf.allowedKeys).toEqual(new Set(["k3"]));
+    expect(config.models.get("base")!.headers).toEqual({ "x-a": "1", "x-b": "2" });
+  });
+
+  it("fills ${VAR} and $VAR from configs/.env first, then the environment", () => {
+    const dir = mkdtempSync(join(tmpdir(), "yallmp-cfg-"));
+    writeFileSync(join(dir, ".env"), "FROM_FILE=file-value\nBOTH=file-wins\n");
+    writeFileSync(
+      join(dir, "config.yaml"),
+      `model_list:
+  - model_name: m
+    model_params: { api_type: openai, api_base: "https://$HOST_PART/v1", api_key: "\${FROM_FILE}-\${BOTH}" }
+`,
+    );
+    const { config, warnings } = loadConfig({ path: join(dir, "config.yaml"), env: { HOST_PART: "api.example", BOTH: "env-value" } });
+    expect(config.models.get("m")!.apiBase).toBe("https://api.example/v1");
+    expect(warnings).toEqual([]);
+    // The environment overrides .env, as with yaLLMproxy's loader when both are set.
+    expect(config.models.get("m")!.apiKey).toBe("file-value-env-value");
+  });
+
+  it("honours YALLMP_HOST, YALLMP_PORT, YALLMP_ADMIN_PASSWORD and DATABASE_URL", () => {
+    const env = { YALLMP_HOST: "0.0.0.0", YALLMP_PORT: "8123", YALLMP_ADMIN_PASSWORD: "pw", DATABASE_URL: "postgresql://x/y" };
+    const { config } = parse("model_list: []\n", env);
+    expect(config.server).toMatchObject({ host: "0.0.0.0", port: 8123 });
+    expect(config.adminPassword).toBe("pw");
+    expect(config.databaseUrl).toBe("postgresql://x/y");
+  });
+});
+
+describe("invalid configs are rejected with one line per bad field", () => {
+  it.each([
+    ["model_list: [", /YAML syntax error/],
+    ["- a\n- b\n", /^\(root\): expected a mapping/],
+    ["model_list: 5", /^model_list: Invalid input: expected array/],
+    ["model_list:\n  - model_name: m\n    model_params: { api_type: openai }", /^model_list\[0\]\.model_params\.api_base: required for api_type openai/],
+    ["model_list:\n  - model_name: m\n    model_params: { api_base: 'ftp://x' }", /^model_list\[0\]\.model_params\.api_base: not an http\(s\) URL/],
+    ["model_list:\n  - model_name: m\n    model_params: { api_type: mock, request_timeout: soon }", /^model_list\[0\]\.model_params\.request_timeout: Invalid input: expected number/],
+    ["model_list:\n  - model_name: m\n    model_params: { api_type: mock, mock: { latency: 5 } }", /^model_list\[0\]\.model_params\.mock: Unrecognized key: "latency"/],
+    ["model_list:\n  - model_params: { api_type: mock }", /^model_list\[0\]\.model_name: Invalid input: expected string/],
+    ["model_list:\n  - model_name: a\n    extends: b\n    model_params: {}\n  - model_name: b\n    extends: a\n    model_params: {}", /circular extends \(a -> b -> a\)/],
+    ["model_list:\n  - model_name: a\n    extends: ghost\n    model_params: {}", /^model_list\[0\]\.extends: parent model "ghost" does not exist/],
+    ["model_list:\n  - { model_name: a, model_params: { api_type: mock } }\n  - { model_name: a, model_params: { api_type: mock } }", /^model_list\[1\]\.model_name: duplicate model name "a"/],
+    ["router_settings: { num_retries: many }", /^router_settings\.num_retries: Invalid input: expected number/],
+    ["router_settings: { fallbacks: { a: b } }", /^router_settings\.fallbacks: Invalid input: expected array/],
+    ["proxy_settings: { server: { port: 99999 } }", /^proxy_settings\.server\.port: Too big/],
+    ["app_keys: { keys: [{ key_id: a, secret: x }, { key_id: a, secret: y }] }", /^app_keys\.keys\[1\]\.key_id: duplicate key_id "a"/],
+    ["app_keys: { keys: [{ key_id: a, secret: $MISSING_SECRET }] }", /^app_keys\.keys\[0\]\.secret: empty secret/],
+  ])("%s", (yaml, expected) => {
+    const problems = problemsOf(yaml);
+    expect(problems.some((p) => expected.test(p)), problems.join("\n")).toBe(true);
+  });
+
+  it("reports every bad field at once", () => {
+    const problems = problemsOf(`
+model_list:
+  - model_name: a
+    model_params: { api_type: openai }
+  - model_name: b
+    model_params: { api_type: openai, api_base: "not a url" }
+`);
+    expect(problems).toEqual([
+      "model_list[0].model_params.api_base: required for api_type openai",
+      'model_list[1].model_params.api_base: not an http(s) URL: "not a url"',
+    ]);
+  });
+
+  it("stops start-up with a readable message naming each bad path", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "yallmp-bad-"));
+    const path = join(dir, "config.yaml");
+    writeFileSync(path, "model_list:\n  - model_name: a\n    model_params: { api_type: mock, request_timeout: -1 }\n  - model_name: b\n    model_params: { api_type: openai }\n");
+    const main = new URL("../main.ts", import.meta.url).pathname;
+    const tsx = new URL("../../../../node_modules/.bin/tsx", import.meta.url).pathname;
+    const result = await promisify(execFile)(tsx, [main], { env: { ...process.env, YALLMP_CONFIG: path, YALLMP_PORT: "0" } }).then(
+      () => ({ code: 0, stderr: "" }),
+      (err: { code: number; stderr: string }) => err,
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("invalid config:");
+    expect(result.stderr).toContain("model_list[0].model_params.request_timeout: Too small");
+    expect(result.stderr).toContain("model_list[1].model_params.api_base: required for api_type openai");
+    expect(readFileSync(path, "utf8")).toContain("request_timeout: -1");
+  });
+});
