@@ -80,10 +80,13 @@ export function midStreamErrorFrame(format: ClientFormat, message: string): stri
   }
 }
 
-export async function readAll(body: Readable): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const chunk of body) parts.push(chunk as Buffer);
-  return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+export function readAll(body: Readable): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    body.on("data", (chunk: Buffer) => parts.push(chunk));
+    body.once("end", () => resolve(parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts)));
+    body.once("error", reject);
+  });
 }
 
 export interface TokenUsage {

@@ -44,21 +44,32 @@ export class HttpBackend implements Backend {
       ...this.route.headers,
     };
     // undici's own timers tick once a second; a timer of ours makes `request_timeout` exact.
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), this.route.timeoutMs);
+    // One controller per attempt, linked to the client's signal (cheaper than AbortSignal.any).
+    const attempt = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      attempt.abort();
+    }, this.route.timeoutMs);
+    const onClientAbort = () => attempt.abort();
+    if (req.signal.aborted) attempt.abort();
+    else req.signal.addEventListener("abort", onClientAbort, { once: true });
     try {
       const res = await request(this.route.apiBase + req.path, {
         method: "POST",
         headers,
         body: JSON.stringify(req.body),
         dispatcher: this.dispatcher,
-        signal: AbortSignal.any([req.signal, deadline.signal]),
+        signal: attempt.signal,
         headersTimeout: 0,
         bodyTimeout: this.route.timeoutMs,
       });
+      // The body stays tied to the attempt's signal, so a client leaving mid-stream still aborts it.
+      res.body.once("close", () => req.signal.removeEventListener("abort", onClientAbort));
       return { status: res.statusCode, headers: res.headers, body: res.body };
     } catch (err) {
-      if (deadline.signal.aborted && !req.signal.aborted) {
+      req.signal.removeEventListener("abort", onClientAbort);
+      if (timedOut && !req.signal.aborted) {
         throw new UpstreamError("timeout", `upstream ${this.route.name} timed out after ${this.route.timeoutMs} ms`, err);
       }
       throw classifyUndiciError(err, this.route.name);
