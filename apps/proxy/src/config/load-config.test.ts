@@ -105,8 +105,8 @@ app_keys:
     const { config, warnings } = loadConfig({ path: join(dir, "config.yaml"), env: { HOST_PART: "api.example", BOTH: "env-value" } });
     expect(config.models.get("m")!.apiBase).toBe("https://api.example/v1");
     expect(warnings).toEqual([]);
-    // The environment overrides .env, as with yaLLMproxy's loader when both are set.
-    expect(config.models.get("m")!.apiKey).toBe("file-value-env-value");
+    // A variable in both places takes the .env value, as yaLLMproxy's loader does.
+    expect(config.models.get("m")!.apiKey).toBe("file-value-file-wins");
   });
 
   it("honours YALLMP_HOST, YALLMP_PORT, YALLMP_ADMIN_PASSWORD and DATABASE_URL", () => {

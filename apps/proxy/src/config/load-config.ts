@@ -127,7 +127,8 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
       throw new ConfigError([`${path}: cannot read config file (${(err as NodeJS.ErrnoException).code ?? String(err)})`]);
     }
   }
-  const vars = { ...readDotEnv(join(dirname(path), ".env")), ...definedOnly(env) };
+  // configs/.env is looked up first, the environment second, as yaLLMproxy does.
+  const vars = { ...definedOnly(env), ...readDotEnv(join(dirname(path), ".env")) };
   return parseConfigText(text, path, vars, env);
 }
 
