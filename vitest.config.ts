@@ -1,8 +1,8 @@
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
-  resolve: { conditions: ["source"] },
-  ssr: { resolve: { conditions: ["source"], externalConditions: ["source"] } },
+  resolve: { conditions: ["yallmproxy-source"] },
+  ssr: { resolve: { conditions: ["yallmproxy-source"], externalConditions: ["yallmproxy-source"] } },
   test: {
     include: ["packages/*/src/**/*.test.ts", "apps/*/src/**/*.test.ts", "apps/*/test/**/*.test.ts", "e2e/tests/**/*.test.ts"],
     testTimeout: 30_000,

@@ -11,6 +11,7 @@ import { type ClientFormat, Errors, ProxyError } from "./errors.js";
 import { sendProxyError } from "./pipeline/proxy-request.js";
 import { chatCompletionsRoutes } from "./routes/chat-completions.js";
 import { basicRoutes } from "./routes/basic.js";
+import { responsesRoutes } from "./routes/responses.js";
 import { ProxyRuntime } from "./runtime.js";
 
 declare module "fastify" {
@@ -93,6 +94,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
 
   await app.register(basicRoutes);
   await app.register(chatCompletionsRoutes);
+  await app.register(responsesRoutes);
   return app;
 }
 

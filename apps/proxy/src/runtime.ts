@@ -7,6 +7,7 @@ import { ConcurrencyLimiter } from "./concurrency.js";
 import { HttpBackend } from "./upstream/http-backend.js";
 import { MockBackend } from "./upstream/mock-backend.js";
 import type { Backend } from "./upstream/types.js";
+import { MemoryResponseStore, type ResponseStore } from "./state/response-store.js";
 
 export interface Generation {
   config: ProxyConfig;
@@ -17,8 +18,10 @@ export class ProxyRuntime {
   private current: Generation;
   readonly limiter = new ConcurrencyLimiter();
   readonly dispatcher: Agent;
+  readonly responses: ResponseStore;
+  private readonly sweeper: NodeJS.Timeout | undefined;
 
-  constructor(config: ProxyConfig) {
+  constructor(config: ProxyConfig, responses?: ResponseStore) {
     this.dispatcher = new Agent({
       keepAliveTimeout: 30_000,
       keepAliveMaxTimeout: 600_000,
@@ -26,6 +29,13 @@ export class ProxyRuntime {
       connect: { timeout: 10_000 },
     });
     this.current = this.build(config);
+    if (responses) {
+      this.responses = responses;
+    } else {
+      const memory = new MemoryResponseStore(config.responseState.maxMemoryEntries);
+      this.responses = memory;
+      this.sweeper = setInterval(() => memory.sweep(), config.responseState.cleanupIntervalSeconds * 1000).unref();
+    }
   }
 
   get generation(): Generation {
@@ -52,6 +62,8 @@ export class ProxyRuntime {
   }
 
   async close(): Promise<void> {
+    if (this.sweeper) clearInterval(this.sweeper);
+    await this.responses.close();
     await this.dispatcher.close();
   }
 }

@@ -40,6 +40,8 @@ export interface ImagePart {
   type: "image";
   source: MediaSource;
   detail?: "auto" | "low" | "high" | "original";
+  /** Anthropic `cache_control`, carried for Anthropic backends. */
+  cacheControl?: unknown;
 }
 
 export interface FilePart {
@@ -47,6 +49,8 @@ export interface FilePart {
   source: MediaSource;
   filename?: string;
   title?: string;
+  /** Anthropic `cache_control`, carried for Anthropic backends. */
+  cacheControl?: unknown;
 }
 
 export interface AudioPart {
@@ -89,6 +93,8 @@ export interface ToolCallPart {
   arguments: string;
   /** Responses function_call item id (`fc_…`), kept for round trips. */
   itemId?: string;
+  /** Anthropic `cache_control` on the `tool_use` block, carried for Anthropic backends. */
+  cacheControl?: unknown;
 }
 
 export type ToolResultContentPart = TextPart | ImagePart | FilePart;
@@ -111,7 +117,14 @@ export type Message =
   | { role: "system" | "developer"; content: TextPart[] }
   | { role: "user"; content: UserPart[] }
   | { role: "assistant"; content: AssistantPart[] }
-  | { role: "tool"; toolCallId: string; content: ToolResultContentPart[]; isError?: boolean };
+  | {
+      role: "tool";
+      toolCallId: string;
+      content: ToolResultContentPart[];
+      isError?: boolean;
+      /** Anthropic `cache_control` on the `tool_result` block, carried for Anthropic backends. */
+      cacheControl?: unknown;
+    };
 
 export interface FunctionTool {
   type: "function";

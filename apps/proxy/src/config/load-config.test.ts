@@ -161,7 +161,7 @@ model_list:
     writeFileSync(path, "model_list:\n  - model_name: a\n    model_params: { api_type: mock, request_timeout: -1 }\n  - model_name: b\n    model_params: { api_type: openai }\n");
     const main = new URL("../main.ts", import.meta.url).pathname;
     const tsx = new URL("../../../../node_modules/.bin/tsx", import.meta.url).pathname;
-    const result = await promisify(execFile)(tsx, [main], { env: { ...process.env, YALLMP_CONFIG: path, YALLMP_PORT: "0" } }).then(
+    const result = await promisify(execFile)(tsx, ["--conditions=yallmproxy-source", main], { env: { ...process.env, YALLMP_CONFIG: path, YALLMP_PORT: "0" } }).then(
       () => ({ code: 0, stderr: "" }),
       (err: { code: number; stderr: string }) => err,
     );

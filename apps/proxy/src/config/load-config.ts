@@ -41,6 +41,15 @@ export interface ModelRoute {
   allowedKeys: "all" | "none" | Set<string>;
   mock: MockOptions | undefined;
   protected: boolean;
+  history: { includeReasoning: boolean; includeRefusals: boolean };
+}
+
+export interface ResponseStateSettings {
+  persistence: "database" | "memory";
+  maxMemoryEntries: number;
+  ttlSeconds: number;
+  cleanupIntervalSeconds: number;
+  capturePassthrough: boolean;
 }
 
 export interface ConcurrencySettings {
@@ -63,6 +72,8 @@ export interface ProxyConfig {
   router: { numRetries: number; retryBaseDelayMs: number; retryMaxDelayMs: number };
   server: { host: string; port: number; bodyLimitBytes: number };
   endpoints: { responses: boolean; messages: boolean };
+  responseState: ResponseStateSettings;
+  messagesPingIntervalMs: number;
   appKeys: {
     enabled: boolean;
     headerName: string;
@@ -228,6 +239,7 @@ export function parseConfigText(
   for (const name of [...missingVars].sort()) warnings.push(`environment variable ${name} is not set; used an empty value`);
 
   const unauth = appKeysRaw.unauthenticated ?? {};
+  const state = raw.proxy_settings?.responses?.state ?? {};
   const server = (proxySettings.server ?? {}) as { host?: string; port?: number; body_limit_mb?: number };
   const port = env.YALLMP_PORT !== undefined ? Number(env.YALLMP_PORT) : (server.port ?? 7979);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError([`YALLMP_PORT: not a port number: "${env.YALLMP_PORT}"`]);
@@ -249,6 +261,14 @@ export function parseConfigText(
       responses: (proxySettings.enable_responses_endpoint as boolean | undefined) ?? true,
       messages: (proxySettings.enable_messages_endpoint as boolean | undefined) ?? true,
     },
+    responseState: {
+      persistence: state.persistence ?? "database",
+      maxMemoryEntries: state.max_memory_entries ?? 10_000,
+      ttlSeconds: state.ttl_seconds ?? 30 * 24 * 3600,
+      cleanupIntervalSeconds: state.cleanup_interval_seconds ?? 300,
+      capturePassthrough: state.capture_passthrough ?? true,
+    },
+    messagesPingIntervalMs: Math.round((raw.proxy_settings?.messages_ping_interval_seconds ?? 10) * 1000),
     appKeys: {
       enabled: appKeysRaw.enabled ?? false,
       headerName: (appKeysRaw.header_name ?? "x-api-key").toLowerCase(),
@@ -421,5 +441,9 @@ function normalizeModel(entry: RawModelEntry, where: string, problems: string[],
     allowedKeys: allowed === undefined || allowed === "all" ? "all" : allowed === "none" ? "none" : new Set(allowed),
     mock: p.mock,
     protected: entry.protected ?? true,
+    history: {
+      includeReasoning: p.history_policy?.include_reasoning ?? true,
+      includeRefusals: p.history_policy?.include_refusals ?? true,
+    },
   };
 }

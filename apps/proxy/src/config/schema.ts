@@ -52,6 +52,11 @@ export const modelParamsSchema = z
     parameters: z.record(z.string(), parameterSchema).optional(),
     headers: z.record(z.string(), z.string()).optional(),
     mock: mockOptionsSchema.optional(),
+    /** What a `previous_response_id` chain replays to this model. */
+    history_policy: z
+      .object({ include_reasoning: z.boolean().optional(), include_refusals: z.boolean().optional() })
+      .strict()
+      .optional(),
   })
   .loose();
 
@@ -117,6 +122,24 @@ export const configSchema = z
           .optional(),
         enable_responses_endpoint: z.boolean().optional(),
         enable_messages_endpoint: z.boolean().optional(),
+        responses: z
+          .object({
+            state: z
+              .object({
+                persistence: z.enum(["database", "memory"]).optional(),
+                max_memory_entries: z.number().int().min(1).optional(),
+                ttl_seconds: z.number().int().min(1).optional(),
+                cleanup_interval_seconds: z.number().int().min(1).optional(),
+                /** Store what pass-through Responses backends answer, so any backend can continue the chain. */
+                capture_passthrough: z.boolean().optional(),
+              })
+              .strict()
+              .optional(),
+          })
+          .loose()
+          .optional(),
+        /** Seconds between `event: ping` frames while an upstream is silent (Anthropic clients). */
+        messages_ping_interval_seconds: z.number().positive().optional(),
         logging: z.object({ level: z.string().optional() }).loose().optional(),
       })
       .loose()

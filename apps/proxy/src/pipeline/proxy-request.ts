@@ -40,6 +40,8 @@ export interface ProxyCallOptions {
   request: FastifyRequest;
   reply: FastifyReply;
   call: ClientCall;
+  /** Translation warnings, logged with the request. */
+  warnings?: import("@yallmproxy/translate").TranslationWarning[];
   /** Builds the cross-format handler for this call; absent when only same-format backends can serve it. */
   crossFormat?: (backendFormat: Backend["format"]) => CrossFormatHandler | ProxyError;
 }
@@ -173,6 +175,7 @@ export async function proxyRequest(opts: ProxyCallOptions): Promise<void> {
     slot();
     reply.raw.off("close", onClose);
     log.latencyMs = round(performance.now() - started);
+    if (opts.warnings?.length) log.warnings = opts.warnings.map((w) => `${w.path}: ${w.message}`);
     request.log.info(log, "request");
   }
 }

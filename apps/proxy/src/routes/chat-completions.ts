@@ -1,7 +1,9 @@
 // `POST /v1/chat/completions`: OpenAI Chat Completions clients, on any backend.
 
 import type { FastifyInstance } from "fastify";
+import { decodeChatRequest, type LlmRequest, type TranslationWarning } from "@yallmproxy/translate";
 import { proxyRequest } from "../pipeline/proxy-request.js";
+import { createCrossFormatHandler, translateError } from "../pipeline/translation.js";
 
 const nullable = (type: string | string[]) => ({ type: [...(Array.isArray(type) ? type : [type]), "null"] });
 
@@ -54,11 +56,32 @@ export async function chatCompletionsRoutes(app: FastifyInstance): Promise<void>
     { schema: { body: chatCompletionsBodySchema }, config: { auth: true, clientFormat: "chat" } },
     async (request, reply) => {
       const body = request.body as Record<string, unknown>;
+      const stream = body.stream === true;
+      const warnings: TranslationWarning[] = [];
+      // Decoded only when a backend of another format has to serve it; same-format calls relay the body.
+      let decoded: LlmRequest | undefined;
       await proxyRequest({
         runtime: app.runtime,
         request,
         reply,
-        call: { format: "chat", path: "/chat/completions", body, stream: body.stream === true },
+        call: { format: "chat", path: "/chat/completions", body, stream },
+        warnings,
+        crossFormat: (backendFormat) => {
+          try {
+            if (!decoded) {
+              const d = decodeChatRequest(body);
+              warnings.push(...d.warnings);
+              decoded = d.value;
+            }
+          } catch (err) {
+            return translateError(err);
+          }
+          const includeUsage = (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
+          return createCrossFormatHandler(
+            { clientFormat: "chat", request: decoded, requestedModel: body.model as string, stream, includeUsage, warnings },
+            backendFormat,
+          );
+        },
       });
       return reply;
     },

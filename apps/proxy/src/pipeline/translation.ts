@@ -1,0 +1,314 @@
+// Crossing wire formats through the hub: encode the client's request for a backend of another
+// format, then decode that backend's answer (JSON or SSE) and encode it in the client's format.
+
+import { randomBytes } from "node:crypto";
+import type { Readable } from "node:stream";
+import type { FastifyReply } from "fastify";
+import { createParser } from "eventsource-parser";
+import {
+  type LlmRequest,
+  type LlmResponse,
+  type StreamDecoder,
+  type StreamEncoder,
+  type StreamEvent,
+  type TranslateContext,
+  TranslateError,
+  type Translated,
+  type TranslationWarning,
+  createChatStreamDecoder,
+  createChatStreamEncoder,
+  createMessagesStreamDecoder,
+  createMessagesStreamEncoder,
+  createResponsesStreamDecoder,
+  createResponsesStreamEncoder,
+  decodeChatResponse,
+  decodeMessagesResponse,
+  decodeResponsesResponse,
+  encodeChatRequest,
+  encodeChatResponse,
+  encodeMessagesPing,
+  encodeMessagesRequest,
+  encodeMessagesResponse,
+  encodeResponsesRequest,
+  encodeResponsesResponse,
+  messagesOnlyFieldWarnings,
+} from "@yallmproxy/translate";
+import { type ClientFormat, ProxyError } from "../errors.js";
+import type { Backend, BackendFormat } from "../upstream/types.js";
+import { applyParameters } from "./apply-parameters.js";
+import type { CrossFormatHandler } from "./proxy-request.js";
+import { SSE_HEADERS, type TokenUsage, readAll, writeWithBackpressure } from "./relay.js";
+
+export const translateContext: TranslateContext = {
+  now: () => Math.floor(Date.now() / 1000),
+  newId: (prefix) => `${prefix}${randomBytes(12).toString("hex")}`,
+};
+
+/** A Responses client's own settings for the answer it gets (ids, echo, storing). */
+export interface ResponsesAnswer {
+  id: string;
+  previousResponseId: string | null;
+  /** Called with the final Response before its terminal event (or JSON body) goes out. */
+  onFinal?(response: Record<string, unknown>, backend: Backend): Promise<void>;
+}
+
+export interface TranslationSettings {
+  clientFormat: ClientFormat;
+  /** The decoded client request (decoded once, shared by every backend tried). */
+  request: LlmRequest;
+  /** The model name the client asked for, echoed in answers. */
+  requestedModel: string;
+  stream: boolean;
+  /** Chat clients: `stream_options.include_usage`. */
+  includeUsage: boolean;
+  /** Warnings of every translation step; the caller logs them. */
+  warnings: TranslationWarning[];
+  responses?: ResponsesAnswer;
+  /** Headers forwarded to Anthropic backends (`anthropic-version`, `anthropic-beta`). */
+  anthropicHeaders?: Record<string, string>;
+  /** Interval of `event: ping` frames while an upstream is silent (Anthropic clients). */
+  pingIntervalMs?: number;
+}
+
+const BACKEND_PATH: Record<BackendFormat, string> = { chat: "/chat/completions", responses: "/responses", messages: "/messages" };
+
+export function translateError(err: unknown): ProxyError {
+  if (err instanceof TranslateError) {
+    return new ProxyError(err.status, err.message, { param: err.param ?? null, code: err.code ?? "invalid_value" });
+  }
+  throw err;
+}
+
+function collect<T>(t: Translated<T>, warnings: TranslationWarning[]): T {
+  warnings.push(...t.warnings);
+  return t.value;
+}
+
+export function createCrossFormatHandler(settings: TranslationSettings, backendFormat: BackendFormat): CrossFormatHandler {
+  const { request, warnings } = settings;
+  return {
+    encode(backend) {
+      const route = backend.route;
+      try {
+        let body: Record<string, unknown>;
+        let headers: Record<string, string> | undefined;
+        switch (backendFormat) {
+          case "chat":
+            body = collect(encodeChatRequest(request, { model: route.upstreamModel, supportsReasoning: route.supportsReasoning }), warnings);
+            if (route.thinking && body.thinking === undefined && !request.responseFormat) body.thinking = route.thinking;
+            break;
+          case "responses":
+            body = collect(encodeResponsesRequest(request, { model: route.upstreamModel }), warnings);
+            break;
+          case "messages":
+            body = collect(encodeMessagesRequest(request, { model: route.upstreamModel }), warnings);
+            headers = settings.anthropicHeaders;
+            break;
+        }
+        if (settings.clientFormat === "messages" && backendFormat !== "messages") warnings.push(...messagesOnlyFieldWarnings(request));
+        applyParameters(body, route.parameters);
+        return { path: BACKEND_PATH[backendFormat], body, ...(headers ? { headers } : {}) };
+      } catch (err) {
+        return translateError(err);
+      }
+    },
+
+    async respond({ backend, upstream, reply, request: fastifyRequest, signal }) {
+      if (!settings.stream) {
+        const raw = await readAll(upstream.body);
+        let json: unknown;
+        try {
+          json = JSON.parse(raw.toString("utf8"));
+        } catch {
+          throw new ProxyError(502, `The upstream for \`${backend.route.name}\` answered with a body that is not JSON.`, { type: "server_error", code: "bad_upstream_response" });
+        }
+        let decoded: LlmResponse;
+        try {
+          decoded = collect(decodeBackendResponse(backendFormat, json), warnings);
+        } catch (err) {
+          const e = err instanceof TranslateError ? err : new TranslateError(String(err));
+          throw new ProxyError(502, `The upstream for \`${backend.route.name}\` answered in an unexpected shape: ${e.message}`, { type: "server_error", code: "bad_upstream_response" });
+        }
+        const body = encodeClientResponse(settings, decoded);
+        if (settings.responses?.onFinal) await settings.responses.onFinal(body, backend);
+        reply.code(200).header("content-type", "application/json").send(JSON.stringify(body));
+        return { usage: usageOfHub(decoded.usage) };
+      }
+
+      reply.hijack();
+      reply.raw.writeHead(200, { ...SSE_HEADERS, "x-request-id": String(fastifyRequest.id) });
+      let final: Record<string, unknown> | undefined;
+      const encoder = createClientStreamEncoder(settings, (response) => {
+        final = response;
+      });
+      const result = await relayTranslatedStream({
+        body: upstream.body,
+        decoder: createBackendStreamDecoder(backendFormat),
+        encoder,
+        raw: reply.raw,
+        signal,
+        ...(settings.pingIntervalMs ? { ping: { intervalMs: settings.pingIntervalMs, frame: encodeMessagesPing() } } : {}),
+        beforeWrite: async () => {
+          if (final && settings.responses?.onFinal) {
+            const response = final;
+            final = undefined;
+            await settings.responses.onFinal(response, backend);
+          }
+        },
+      });
+      if (!result.clientGone) reply.raw.end();
+      return { usage: usageOfHub(result.usage), ...(result.upstreamError ? { upstreamError: result.upstreamError } : {}), clientGone: result.clientGone };
+    },
+  };
+}
+
+function decodeBackendResponse(format: BackendFormat, json: unknown): Translated<LlmResponse> {
+  switch (format) {
+    case "chat":
+      return decodeChatResponse(json);
+    case "responses":
+      return decodeResponsesResponse(json);
+    case "messages":
+      return decodeMessagesResponse(json, translateContext);
+  }
+}
+
+function encodeClientResponse(settings: TranslationSettings, response: LlmResponse): Record<string, unknown> {
+  const { warnings } = settings;
+  switch (settings.clientFormat) {
+    case "chat":
+      return collect(encodeChatResponse(response, translateContext, { model: settings.requestedModel }), warnings);
+    case "responses":
+      return collect(
+        encodeResponsesResponse({
+          response,
+          request: settings.request,
+          ctx: translateContext,
+          model: settings.requestedModel,
+          ...(settings.responses ? { id: settings.responses.id, previousResponseId: settings.responses.previousResponseId } : {}),
+        }),
+        warnings,
+      );
+    case "messages":
+      return collect(encodeMessagesResponse({ ...response, model: settings.requestedModel }, translateContext), warnings);
+  }
+}
+
+function createBackendStreamDecoder(format: BackendFormat): StreamDecoder {
+  switch (format) {
+    case "chat":
+      return createChatStreamDecoder();
+    case "responses":
+      return createResponsesStreamDecoder();
+    case "messages":
+      return createMessagesStreamDecoder();
+  }
+}
+
+function createClientStreamEncoder(settings: TranslationSettings, onFinal: (response: Record<string, unknown>) => void): StreamEncoder {
+  switch (settings.clientFormat) {
+    case "chat":
+      return createChatStreamEncoder(translateContext, { model: settings.requestedModel, includeUsage: settings.includeUsage });
+    case "responses":
+      return createResponsesStreamEncoder({
+        ctx: translateContext,
+        request: settings.request,
+        model: settings.requestedModel,
+        ...(settings.responses ? { id: settings.responses.id, previousResponseId: settings.responses.previousResponseId } : {}),
+        onComplete: onFinal,
+      });
+    case "messages":
+      return createMessagesStreamEncoder({ ctx: translateContext, model: settings.requestedModel, inputTokens: estimateInputTokens(settings.request) });
+  }
+}
+
+/** A cheap prompt-size estimate (characters / 4) for `message_start`; the exact count follows in `message_delta`. */
+function estimateInputTokens(request: LlmRequest): number {
+  let chars = 0;
+  for (const m of request.messages) {
+    for (const part of m.content) {
+      if (part.type === "text") chars += part.text.length;
+      else if (part.type === "tool_call") chars += part.arguments.length;
+      else if (part.type === "reasoning") chars += part.text.length;
+    }
+  }
+  for (const t of request.tools ?? []) chars += t.name.length + (t.description?.length ?? 0) + JSON.stringify(t.parameters).length;
+  return Math.ceil(chars / 4);
+}
+
+function usageOfHub(usage: LlmResponse["usage"]): TokenUsage {
+  if (!usage) return {};
+  return { promptTokens: usage.inputTokens, completionTokens: usage.outputTokens, totalTokens: usage.totalTokens };
+}
+
+interface TranslatedRelayResult {
+  usage: LlmResponse["usage"];
+  upstreamError?: string;
+  clientGone: boolean;
+}
+
+/**
+ * Upstream SSE → hub events → client SSE, written with backpressure. An upstream that breaks or
+ * ends early becomes the client format's own error/terminal events (the encoder's `end()`).
+ */
+export async function relayTranslatedStream(args: {
+  body: Readable;
+  decoder: StreamDecoder;
+  encoder: StreamEncoder;
+  raw: FastifyReply["raw"];
+  signal: AbortSignal;
+  ping?: { intervalMs: number; frame: string };
+  beforeWrite?: () => Promise<void>;
+}): Promise<TranslatedRelayResult> {
+  const { decoder, encoder, raw, signal } = args;
+  let usage: LlmResponse["usage"];
+  let pending = "";
+  let ended = false;
+  const onEvents = (events: StreamEvent[]) => {
+    for (const ev of events) {
+      if (ev.type === "usage") usage = ev.usage;
+      else if (ev.type === "end") ended = true;
+      pending += encoder.push(ev);
+    }
+  };
+  const parser = createParser({ onEvent: (e) => onEvents(decoder.push({ ...(e.event ? { event: e.event } : {}), data: e.data })) });
+  const utf8 = new TextDecoder();
+  let lastWrite = Date.now();
+  const flush = async (): Promise<boolean> => {
+    if (!pending) return true;
+    if (args.beforeWrite) await args.beforeWrite();
+    const out = pending;
+    pending = "";
+    lastWrite = Date.now();
+    return writeWithBackpressure(raw, out, signal);
+  };
+  const pinger = args.ping
+    ? setInterval(() => {
+        if (Date.now() - lastWrite >= args.ping!.intervalMs && !raw.destroyed) {
+          raw.write(args.ping!.frame);
+          lastWrite = Date.now();
+        }
+      }, Math.max(50, Math.floor(args.ping.intervalMs / 2)))
+    : undefined;
+  let upstreamError: string | undefined;
+  try {
+    for await (const chunk of args.body) {
+      parser.feed(utf8.decode(chunk as Buffer, { stream: true }));
+      if (!(await flush())) {
+        args.body.destroy();
+        return { usage, clientGone: true };
+      }
+    }
+    parser.feed(utf8.decode());
+    if (!ended) onEvents(decoder.end());
+  } catch (err) {
+    if (signal.aborted || raw.destroyed) return { usage, clientGone: true };
+    upstreamError = `upstream stream broke: ${(err as Error).message}`;
+    onEvents([{ type: "error", error: { type: "server_error", message: upstreamError } }]);
+  } finally {
+    if (pinger) clearInterval(pinger);
+  }
+  pending += encoder.end();
+  const ok = await flush();
+  return { usage, clientGone: !ok, ...(upstreamError ? { upstreamError } : {}) };
+}

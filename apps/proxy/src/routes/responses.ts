@@ -1,0 +1,244 @@
+// `/v1/responses`: OpenAI Responses clients on any backend, with `previous_response_id` chains
+// rebuilt from the proxy's own store, and the stored-response API (get, delete, input items).
+
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { decodeResponsesRequest, type ResponsesInputItem, type TranslationWarning } from "@yallmproxy/translate";
+import type { Caller } from "../auth.js";
+import type { ModelRoute } from "../config/load-config.js";
+import { Errors, ProxyError } from "../errors.js";
+import { proxyRequest } from "../pipeline/proxy-request.js";
+import { type ResponsesAnswer, createCrossFormatHandler, translateContext, translateError } from "../pipeline/translation.js";
+import { routesForModel, stripProviderPrefix } from "../router.js";
+import type { ResponseStore, StoredResponse } from "../state/response-store.js";
+import { formatOfApiType } from "../upstream/types.js";
+
+const MAX_CHAIN_DEPTH = 10_000;
+
+export const responsesBodySchema = {
+  type: "object",
+  required: ["model"],
+  properties: {
+    model: { type: "string", minLength: 1 },
+    input: { type: ["string", "array"] },
+    instructions: { type: ["string", "null"] },
+    stream: { type: ["boolean", "null"] },
+    store: { type: ["boolean", "null"] },
+    background: { type: ["boolean", "null"] },
+    previous_response_id: { type: ["string", "null"] },
+    tools: { type: "array", items: { type: "object" } },
+    tool_choice: { type: ["string", "object"] },
+    parallel_tool_calls: { type: ["boolean", "null"] },
+    max_output_tokens: { type: ["integer", "null"], minimum: 1 },
+    max_tool_calls: { type: ["integer", "null"], minimum: 1 },
+    temperature: { type: ["number", "null"], minimum: 0, maximum: 2 },
+    top_p: { type: ["number", "null"], minimum: 0, maximum: 1 },
+    top_logprobs: { type: ["integer", "null"], minimum: 0, maximum: 20 },
+    reasoning: { type: ["object", "null"] },
+    text: { type: ["object", "null"] },
+    metadata: { type: ["object", "null"] },
+    include: { type: ["array", "null"], items: { type: "string" } },
+    truncation: { type: ["string", "null"], enum: ["auto", "disabled", null] },
+    user: { type: "string" },
+    n: { type: "integer", minimum: 1, maximum: 16 },
+  },
+} as const;
+
+export function callerOf(request: FastifyRequest): Caller {
+  return request.caller ?? { keyId: undefined, key: undefined };
+}
+
+/** A stored response the caller may see: another key's response is reported as not found. */
+export async function ownedResponse(store: ResponseStore, id: string, caller: Caller): Promise<StoredResponse | "not_found" | "not_owner"> {
+  const found = await store.get(id);
+  if (!found) return "not_found";
+  if (found.ownerKeyId !== caller.keyId) return "not_owner";
+  return found;
+}
+
+function previousNotFound(id: string): ProxyError {
+  return new ProxyError(400, `Previous response with id '${id}' not found.`, { param: "previous_response_id", code: "previous_response_not_found" });
+}
+
+function responseNotFound(id: string): ProxyError {
+  return new ProxyError(404, `Response with id '${id}' not found.`, { code: "not_found" });
+}
+
+/** The chain ending at `id`, oldest first. */
+export async function loadChain(store: ResponseStore, id: string, caller: Caller): Promise<StoredResponse[] | undefined> {
+  const chain: StoredResponse[] = [];
+  let next: string | null = id;
+  while (next) {
+    const found = await ownedResponse(store, next, caller);
+    if (found === "not_owner") throw responseNotFound(next);
+    if (found === "not_found") {
+      if (chain.length === 0) return undefined;
+      // An older link expired: the chain is broken, so the whole history is gone.
+      throw previousNotFound(id);
+    }
+    chain.unshift(found);
+    next = found.previousResponseId;
+    if (chain.length > MAX_CHAIN_DEPTH) throw new ProxyError(400, "previous_response_id chain is too deep.", { param: "previous_response_id" });
+  }
+  return chain;
+}
+
+/** History items of a chain under a model's history policy. */
+export function historyItems(chain: StoredResponse[], policy: ModelRoute["history"]): Array<Record<string, unknown>> {
+  const out: Array<Record<string, unknown>> = [];
+  for (const r of chain) {
+    for (const item of [...r.inputItems, ...r.outputItems]) {
+      if (item.type === "reasoning" && !policy.includeReasoning) continue;
+      if (item.type === "message" && !policy.includeRefusals && Array.isArray(item.content)) {
+        const content = (item.content as Array<{ type?: unknown }>).filter((p) => p.type !== "refusal");
+        if (content.length === 0) continue;
+        out.push({ ...item, content });
+        continue;
+      }
+      out.push(item);
+    }
+  }
+  return out;
+}
+
+/** `input` as a list of items (a string becomes one user message), each with an id. */
+export function normalizeInput(input: unknown): Array<Record<string, unknown>> {
+  if (typeof input === "string") {
+    return [{ type: "message", role: "user", content: [{ type: "input_text", text: input }], id: translateContext.newId("msg_") }];
+  }
+  if (!Array.isArray(input)) return [];
+  return input.map((raw) => {
+    const item = { ...(raw as Record<string, unknown>) };
+    if (item.type === undefined && typeof item.role === "string") item.type = "message";
+    if (item.type === "message" && typeof item.content === "string") {
+      item.content = [{ type: item.role === "assistant" ? "output_text" : "input_text", text: item.content }];
+    }
+    if (typeof item.id !== "string" && item.type !== "item_reference") item.id = translateContext.newId(item.type === "function_call_output" ? "fco_" : "msg_");
+    return item;
+  });
+}
+
+export async function responsesRoutes(app: FastifyInstance): Promise<void> {
+  const config = { auth: true, clientFormat: "responses" as const };
+
+  app.post("/v1/responses", { schema: { body: responsesBodySchema }, config }, async (request, reply) => {
+    const runtime = app.runtime;
+    if (!runtime.config.endpoints.responses) throw Errors.endpointDisabled("/v1/responses");
+    const body = request.body as Record<string, unknown>;
+    const caller = callerOf(request);
+    const requestedModel = body.model as string;
+    const routes = routesForModel(runtime.config, stripProviderPrefix(requestedModel));
+    const primary = routes[0];
+    if (!primary) throw Errors.modelNotFound(requestedModel);
+
+    const previousResponseId = typeof body.previous_response_id === "string" ? body.previous_response_id : null;
+    const inputItems = normalizeInput(body.input);
+    let upstreamBody: Record<string, unknown> = { ...body, input: inputItems };
+    let history: Array<Record<string, unknown>> = [];
+    if (previousResponseId) {
+      const chain = await loadChain(runtime.responses, previousResponseId, caller);
+      if (chain) {
+        history = historyItems(chain, primary.history);
+        const { previous_response_id: _drop, ...rest } = upstreamBody;
+        upstreamBody = { ...rest, input: [...history, ...inputItems] };
+      } else if (formatOfApiType(primary.apiType) !== "responses" || runtime.config.responseState.capturePassthrough) {
+        // Only a native Responses backend that stores responses itself can know an id the proxy does not.
+        throw previousNotFound(previousResponseId);
+      }
+    }
+
+    const itemsById = new Map<string, ResponsesInputItem>();
+    for (const item of history) if (typeof item.id === "string") itemsById.set(item.id, item as ResponsesInputItem);
+    const warnings: TranslationWarning[] = [];
+    let decoded;
+    try {
+      decoded = decodeResponsesRequest(upstreamBody, { resolveItem: (id) => itemsById.get(id) });
+    } catch (err) {
+      throw translateError(err);
+    }
+    warnings.push(...decoded.warnings);
+
+    const store = body.store !== false;
+    const id = translateContext.newId("resp_");
+    const answer: ResponsesAnswer = {
+      id,
+      previousResponseId,
+      ...(store
+        ? {
+            onFinal: async (response: Record<string, unknown>, backend) => {
+              const now = Date.now();
+              const { input: _input, ...requestFields } = body;
+              await runtime.responses.put({
+                id,
+                ownerKeyId: caller.keyId,
+                model: requestedModel,
+                backend: backend.route.name,
+                status: String(response.status ?? "completed"),
+                request: requestFields,
+                inputItems,
+                outputItems: Array.isArray(response.output) ? (response.output as Array<Record<string, unknown>>) : [],
+                response,
+                usage: (response.usage as Record<string, unknown> | null) ?? null,
+                previousResponseId,
+                createdAt: now,
+                expiresAt: now + runtime.config.responseState.ttlSeconds * 1000,
+              });
+            },
+          }
+        : {}),
+    };
+
+    await proxyRequest({
+      runtime,
+      request,
+      reply,
+      call: { format: "responses", path: "/responses", body: upstreamBody, stream: body.stream === true },
+      warnings,
+      crossFormat: (backendFormat) =>
+        createCrossFormatHandler(
+          { clientFormat: "responses", request: decoded.value, requestedModel, stream: body.stream === true, includeUsage: false, warnings, responses: answer },
+          backendFormat,
+        ),
+    });
+    return reply;
+  });
+
+  app.get<{ Params: { id: string } }>("/v1/responses/:id", { config }, async (request) => {
+    const found = await ownedResponse(app.runtime.responses, request.params.id, callerOf(request));
+    if (typeof found === "string") throw responseNotFound(request.params.id);
+    return found.response;
+  });
+
+  app.delete<{ Params: { id: string } }>("/v1/responses/:id", { config }, async (request) => {
+    const found = await ownedResponse(app.runtime.responses, request.params.id, callerOf(request));
+    if (typeof found === "string") throw responseNotFound(request.params.id);
+    await app.runtime.responses.delete(request.params.id);
+    return { id: request.params.id, object: "response", deleted: true };
+  });
+
+  app.get<{ Params: { id: string }; Querystring: { limit?: string; order?: string; after?: string } }>(
+    "/v1/responses/:id/input_items",
+    { config },
+    async (request) => {
+      const found = await ownedResponse(app.runtime.responses, request.params.id, callerOf(request));
+      if (typeof found === "string") throw responseNotFound(request.params.id);
+      const limit = request.query.limit === undefined ? 20 : Number(request.query.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw Errors.invalidField("limit", "limit must be an integer from 1 to 100.");
+      const order = request.query.order ?? "desc";
+      if (order !== "asc" && order !== "desc") throw Errors.invalidField("order", "order must be 'asc' or 'desc'.");
+      const items = order === "desc" ? [...found.inputItems].reverse() : found.inputItems;
+      let start = 0;
+      if (request.query.after) {
+        start = items.findIndex((i) => i.id === request.query.after) + 1;
+        if (start === 0) throw Errors.invalidField("after", `No input item with id '${request.query.after}'.`);
+      }
+      const data = items.slice(start, start + limit);
+      return {
+        object: "list",
+        data,
+        first_id: (data[0]?.id as string | undefined) ?? null,
+        last_id: (data[data.length - 1]?.id as string | undefined) ?? null,
+        has_more: start + limit < items.length,
+      };
+    },
+  );
+}

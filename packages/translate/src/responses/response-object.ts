@@ -1,0 +1,142 @@
+// The Response object and its output items, built the same way for a non-streamed answer and for
+// the terminal event of a stream, so both carry identical JSON for the same content.
+
+import type { FinishReason, LlmRequest, ReasoningPart, RefusalPart, TextPart, ToolCallPart, TranslationWarning, Usage } from "../ir.js";
+import { toResponsesAnnotations } from "../shared/annotations.js";
+import type { JsonObject } from "../shared/guards.js";
+import { packReasoningOpaque } from "../shared/reasoning.js";
+import { encodeResponsesUsage } from "./convert-responses-usage.js";
+import type { ResponsesOutcome } from "./map-responses-finish-reason.js";
+import { encodeResponsesTextFormat, encodeResponsesToolChoice, encodeResponsesTools } from "./responses-tools.js";
+
+export type ItemStatus = "in_progress" | "completed" | "incomplete";
+
+/** One output item with hub content, before rendering. */
+export type OutputItem =
+  | { type: "reasoning"; id: string; part: ReasoningPart }
+  | { type: "message"; id: string; parts: (TextPart | RefusalPart)[]; status: ItemStatus }
+  | { type: "function_call"; id: string; part: ToolCallPart; status: ItemStatus };
+
+export function renderOutputTextPart(part: TextPart, warnings?: TranslationWarning[]): JsonObject {
+  const annotations = toResponsesAnnotations(part.annotations);
+  if (annotations.dropped > 0) {
+    warnings?.push({ path: "output", message: `${annotations.dropped} annotation(s) with no Responses form were dropped` });
+  }
+  return { type: "output_text", annotations: annotations.value, logprobs: [], text: part.text };
+}
+
+export function renderReasoningSummary(part: ReasoningPart): string[] {
+  return part.summary ?? (part.kind !== "raw" && part.text !== "" ? [part.text] : []);
+}
+
+export function renderOutputItem(item: OutputItem, warnings?: TranslationWarning[]): JsonObject {
+  switch (item.type) {
+    case "reasoning": {
+      const out: JsonObject = {
+        id: item.id,
+        type: "reasoning",
+        summary: renderReasoningSummary(item.part).map((text) => ({ type: "summary_text", text })),
+      };
+      if (item.part.kind === "raw" && item.part.text !== "") out["content"] = [{ type: "reasoning_text", text: item.part.text }];
+      const encrypted = packReasoningOpaque(item.part);
+      if (encrypted !== undefined) out["encrypted_content"] = encrypted;
+      return out;
+    }
+    case "message":
+      return {
+        id: item.id,
+        type: "message",
+        status: item.status,
+        content: item.parts.map((p) => (p.type === "text" ? renderOutputTextPart(p, warnings) : { type: "refusal", refusal: p.text })),
+        role: "assistant",
+      };
+    case "function_call":
+      return {
+        id: item.id,
+        type: "function_call",
+        status: item.status,
+        arguments: item.part.arguments,
+        call_id: item.part.id,
+        name: item.part.name,
+      };
+    default: {
+      const never: never = item;
+      return never;
+    }
+  }
+}
+
+/** The SDK's `output_text` convenience: every output_text part, concatenated. */
+function outputText(items: readonly OutputItem[]): string {
+  let text = "";
+  for (const item of items) {
+    if (item.type === "message") for (const p of item.parts) if (p.type === "text") text += p.text;
+  }
+  return text;
+}
+
+export interface ResponseObjectArgs {
+  id: string;
+  createdAt: number;
+  model: string;
+  request: LlmRequest;
+  previousResponseId?: string | null | undefined;
+  status: "in_progress" | ResponsesOutcome["status"];
+  incompleteDetails: JsonObject | null;
+  error: JsonObject | null;
+  items: readonly OutputItem[];
+  usage: Usage | undefined;
+  serviceTier?: string | undefined;
+  warnings?: TranslationWarning[];
+}
+
+/** A full Response object with the request's settings echoed the way OpenAI echoes them. */
+export function buildResponseObject(args: ResponseObjectArgs): JsonObject {
+  const req = args.request;
+  const pass = req.passthrough?.responses ?? {};
+  const echo = (key: string, fallback: unknown): unknown => (pass[key] !== undefined ? pass[key] : fallback);
+  const text: JsonObject = {
+    format: encodeResponsesTextFormat(req.responseFormat ?? { type: "text" }),
+    verbosity: req.verbosity ?? "medium",
+  };
+  const response: JsonObject = {
+    id: args.id,
+    object: "response",
+    created_at: args.createdAt,
+    status: args.status,
+    background: echo("background", false),
+    error: args.error,
+    incomplete_details: args.incompleteDetails,
+    instructions: echo("instructions", null),
+    max_output_tokens: req.maxOutputTokens ?? null,
+    max_tool_calls: req.maxToolCalls ?? null,
+    model: args.model,
+    output: args.items.map((item) => renderOutputItem(item, args.warnings)),
+    parallel_tool_calls: req.parallelToolCalls ?? true,
+    previous_response_id: args.previousResponseId ?? echo("previous_response_id", null),
+    prompt_cache_key: req.promptCacheKey ?? null,
+    prompt_cache_retention: echo("prompt_cache_retention", null),
+    reasoning: { effort: req.reasoning?.effort ?? null, summary: req.reasoning?.summary ?? null },
+    safety_identifier: req.safetyIdentifier ?? null,
+    service_tier: args.serviceTier ?? req.serviceTier ?? "default",
+    store: echo("store", true),
+    temperature: req.temperature ?? 1,
+    text,
+    tool_choice: encodeResponsesToolChoice(req.toolChoice ?? { type: "auto" }),
+    tools: encodeResponsesTools(req.tools ?? []),
+    top_logprobs: req.topLogprobs ?? 0,
+    top_p: req.topP ?? 1,
+    truncation: echo("truncation", "disabled"),
+    usage: args.usage ? encodeResponsesUsage(args.usage) : null,
+    user: req.user ?? null,
+    metadata: req.metadata ?? {},
+    output_text: outputText(args.items),
+  };
+  if (pass["conversation"] !== undefined) response["conversation"] = pass["conversation"];
+  return response;
+}
+
+/** Message items of a choice that was cut short end `incomplete`. */
+export function messageStatusFor(reason: FinishReason | undefined, cutShort: (r: FinishReason) => boolean): ItemStatus {
+  return reason !== undefined && cutShort(reason) ? "incomplete" : "completed";
+}

@@ -1,0 +1,49 @@
+// Non-throwing readers for untrusted JSON (upstream bodies and stream chunks): each returns the value
+// when it has the expected type and `undefined` otherwise, so decoders can stay total.
+
+export type JsonObject = Record<string, unknown>;
+
+export function isRecord(value: unknown): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+export function getString(obj: JsonObject, key: string): string | undefined {
+  const v = obj[key];
+  return typeof v === "string" ? v : undefined;
+}
+
+export function getNumber(obj: JsonObject, key: string): number | undefined {
+  const v = obj[key];
+  return typeof v === "number" && Number.isFinite(v) ? v : undefined;
+}
+
+export function getBoolean(obj: JsonObject, key: string): boolean | undefined {
+  const v = obj[key];
+  return typeof v === "boolean" ? v : undefined;
+}
+
+export function getRecord(obj: JsonObject, key: string): JsonObject | undefined {
+  const v = obj[key];
+  return isRecord(v) ? v : undefined;
+}
+
+export function getArray(obj: JsonObject, key: string): unknown[] | undefined {
+  const v = obj[key];
+  return Array.isArray(v) ? v : undefined;
+}
+
+/** `JSON.parse` that reports failure instead of throwing. */
+export function parseJson(text: string): { ok: true; value: unknown } | { ok: false; error: string } {
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch (e) {
+    return { ok: false, error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+/** Copies `source` without the listed keys; used to collect fields a format has no hub meaning for. */
+export function omitKeys(source: JsonObject, keys: ReadonlySet<string>): JsonObject {
+  const out: JsonObject = {};
+  for (const [k, v] of Object.entries(source)) if (!keys.has(k)) out[k] = v;
+  return out;
+}
