@@ -12,6 +12,7 @@ import { sendProxyError } from "./pipeline/proxy-request.js";
 import { chatCompletionsRoutes } from "./routes/chat-completions.js";
 import { basicRoutes } from "./routes/basic.js";
 import { responsesRoutes } from "./routes/responses.js";
+import { messagesRoutes } from "./routes/messages.js";
 import { ProxyRuntime } from "./runtime.js";
 
 declare module "fastify" {
@@ -95,6 +96,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   await app.register(basicRoutes);
   await app.register(chatCompletionsRoutes);
   await app.register(responsesRoutes);
+  await app.register(messagesRoutes);
   return app;
 }
 

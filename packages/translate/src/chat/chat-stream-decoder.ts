@@ -155,7 +155,7 @@ export function createChatStreamDecoder(): StreamDecoder {
       if (data === "") return [];
       const out: StreamEvent[] = [];
       if (data === "[DONE]") {
-        // A clean end: choices the upstream never finished end as `stop` (finish reason unknown).
+        // A clean end: choices the upstream never finished end with reason `other` (unknown).
         done = true;
         sawDone = true;
         finishOpenChoices(out);

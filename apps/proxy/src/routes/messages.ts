@@ -1,0 +1,130 @@
+// `/v1/messages`: Anthropic clients (Claude Code, the Anthropic SDK) on any backend, and
+// `/v1/messages/count_tokens`, forwarded to Anthropic backends and counted locally for the others.
+
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { decodeMessagesRequest, type TranslationWarning } from "@yallmproxy/translate";
+import { Errors } from "../errors.js";
+import { passthroughBody } from "../pipeline/apply-parameters.js";
+import { proxyRequest } from "../pipeline/proxy-request.js";
+import { readAll } from "../pipeline/relay.js";
+import { createCrossFormatHandler, translateError } from "../pipeline/translation.js";
+import { routesForModel } from "../router.js";
+import { formatOfApiType } from "../upstream/types.js";
+import { mayUseModel } from "../auth.js";
+import { countMessagesTokens } from "./count-tokens.js";
+
+export const messagesBodySchema = {
+  type: "object",
+  required: ["model", "messages", "max_tokens"],
+  properties: {
+    model: { type: "string", minLength: 1 },
+    max_tokens: { type: "integer", minimum: 1 },
+    messages: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["role", "content"],
+        properties: { role: { type: "string", enum: ["user", "assistant"] }, content: { type: ["string", "array"] } },
+      },
+    },
+    system: { type: ["string", "array"] },
+    stream: { type: "boolean" },
+    temperature: { type: "number", minimum: 0, maximum: 1 },
+    top_p: { type: "number" },
+    top_k: { type: "integer" },
+    stop_sequences: { type: "array", items: { type: "string" } },
+    tools: { type: "array", items: { type: "object" } },
+    tool_choice: { type: "object" },
+    thinking: { type: "object" },
+    metadata: { type: "object" },
+  },
+} as const;
+
+const countTokensBodySchema = {
+  type: "object",
+  required: ["model", "messages"],
+  properties: {
+    model: { type: "string", minLength: 1 },
+    messages: messagesBodySchema.properties.messages,
+    system: { type: ["string", "array"] },
+    tools: { type: "array", items: { type: "object" } },
+  },
+} as const;
+
+/** `anthropic-version` and `anthropic-beta` as the client sent them, for Anthropic backends. */
+function anthropicHeaders(request: FastifyRequest): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of ["anthropic-version", "anthropic-beta"]) {
+    const v = request.headers[name];
+    if (typeof v === "string" && v) out[name] = v;
+  }
+  return out;
+}
+
+export async function messagesRoutes(app: FastifyInstance): Promise<void> {
+  const config = { auth: true, clientFormat: "messages" as const };
+
+  app.post("/v1/messages", { schema: { body: messagesBodySchema }, config }, async (request, reply) => {
+    const runtime = app.runtime;
+    if (!runtime.config.endpoints.messages) throw Errors.endpointDisabled("/v1/messages");
+    const body = request.body as Record<string, unknown>;
+    const stream = body.stream === true;
+    const warnings: TranslationWarning[] = [];
+    let decoded;
+    try {
+      decoded = decodeMessagesRequest(body);
+    } catch (err) {
+      throw translateError(err);
+    }
+    warnings.push(...decoded.warnings);
+    const headers = anthropicHeaders(request);
+    await proxyRequest({
+      runtime,
+      request,
+      reply,
+      call: { format: "messages", path: "/messages", body, stream, forwardHeaders: headers },
+      warnings,
+      crossFormat: (backendFormat) =>
+        createCrossFormatHandler(
+          {
+            clientFormat: "messages",
+            request: decoded.value,
+            requestedModel: body.model as string,
+            stream,
+            includeUsage: false,
+            warnings,
+            pingIntervalMs: runtime.config.messagesPingIntervalMs,
+          },
+          backendFormat,
+        ),
+    });
+    return reply;
+  });
+
+  app.post("/v1/messages/count_tokens", { schema: { body: countTokensBodySchema }, config }, async (request, reply) => {
+    const runtime = app.runtime;
+    if (!runtime.config.endpoints.messages) throw Errors.endpointDisabled("/v1/messages/count_tokens");
+    const body = request.body as Record<string, unknown>;
+    const model = body.model as string;
+    const { config: cfg, backends } = runtime.generation;
+    const route = routesForModel(cfg, model)[0];
+    if (!route) throw Errors.modelNotFound(model);
+    const caller = request.caller ?? { keyId: undefined, key: undefined };
+    if (!mayUseModel(cfg, caller, route)) throw Errors.modelNotAllowed(model);
+    const backend = backends.get(route.name);
+    if (backend && formatOfApiType(route.apiType) === "messages") {
+      const controller = new AbortController();
+      reply.raw.once("close", () => controller.abort());
+      const res = await backend.send({
+        path: "/messages/count_tokens",
+        body: { ...passthroughBody(body, route, false) },
+        stream: false,
+        headers: anthropicHeaders(request),
+        signal: controller.signal,
+      });
+      const payload = await readAll(res.body);
+      return reply.code(res.status).header("content-type", "application/json").send(payload);
+    }
+    return { input_tokens: countMessagesTokens(body) };
+  });
+}
