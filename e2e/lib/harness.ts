@@ -4,6 +4,9 @@ import { once } from "node:events";
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { buildApp, parseConfigText } from "@yallmproxy/proxy";
 import { pino } from "pino";
 
@@ -84,7 +87,9 @@ export interface RunningProxy {
 
 /** Starts the proxy on 127.0.0.1 with a config given as YAML text. */
 export async function startProxy(yaml: string, env: Record<string, string> = {}): Promise<RunningProxy> {
-  const { config } = parseConfigText(yaml, "/test/config.yaml", env, env);
+  // Every proxy gets a fresh SQLite file of its own unless the test names a database.
+  const withDb = { DATABASE_URL: `file:${join(mkdtempSync(join(tmpdir(), "yallmp-test-")), "proxy.db")}`, ...env };
+  const { config } = parseConfigText(yaml, "/test/config.yaml", withDb, withDb);
   const lines: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {

@@ -7,7 +7,7 @@ import { ConcurrencyLimiter } from "./concurrency.js";
 import { HttpBackend } from "./upstream/http-backend.js";
 import { MockBackend } from "./upstream/mock-backend.js";
 import type { Backend } from "./upstream/types.js";
-import { MemoryResponseStore, type ResponseStore } from "./state/response-store.js";
+import { type Database, DatabaseResponseStore, MemoryResponseStore, type ResponseStore, openDatabase } from "@yallmproxy/db";
 
 export interface Generation {
   config: ProxyConfig;
@@ -19,9 +19,17 @@ export class ProxyRuntime {
   readonly limiter = new ConcurrencyLimiter();
   readonly dispatcher: Agent;
   readonly responses: ResponseStore;
+  readonly database: Database | undefined;
   private readonly sweeper: NodeJS.Timeout | undefined;
 
-  constructor(config: ProxyConfig, responses?: ResponseStore) {
+  /** Opens the database (when response state persists there) and builds the runtime on it. */
+  static async create(config: ProxyConfig): Promise<ProxyRuntime> {
+    if (config.responseState.persistence === "memory") return new ProxyRuntime(config);
+    const database = await openDatabase(config.databaseUrl);
+    return new ProxyRuntime(config, database);
+  }
+
+  constructor(config: ProxyConfig, database?: Database) {
     this.dispatcher = new Agent({
       keepAliveTimeout: 30_000,
       keepAliveMaxTimeout: 600_000,
@@ -29,12 +37,16 @@ export class ProxyRuntime {
       connect: { timeout: 10_000 },
     });
     this.current = this.build(config);
-    if (responses) {
-      this.responses = responses;
+    const cleanupMs = config.responseState.cleanupIntervalSeconds * 1000;
+    this.database = database;
+    if (database) {
+      const store = new DatabaseResponseStore(database, { maxMemoryEntries: config.responseState.maxMemoryEntries });
+      this.responses = store;
+      this.sweeper = setInterval(() => void store.cleanupExpired().catch(() => undefined), cleanupMs).unref();
     } else {
       const memory = new MemoryResponseStore(config.responseState.maxMemoryEntries);
       this.responses = memory;
-      this.sweeper = setInterval(() => memory.sweep(), config.responseState.cleanupIntervalSeconds * 1000).unref();
+      this.sweeper = setInterval(() => memory.sweep(), cleanupMs).unref();
     }
   }
 
@@ -64,6 +76,7 @@ export class ProxyRuntime {
   async close(): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);
     await this.responses.close();
+    await this.database?.close();
     await this.dispatcher.close();
   }
 }

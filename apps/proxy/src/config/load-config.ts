@@ -82,7 +82,8 @@ export interface ProxyConfig {
     unauthenticated: ConcurrencySettings;
   };
   adminPassword: string | undefined;
-  databaseUrl: string | undefined;
+  /** `file:<path>` (SQLite) or `postgresql://…`. */
+  databaseUrl: string;
   logLevel: string;
   /** The config file's own text and path, for the admin API and reloads. */
   source: { path: string; text: string };
@@ -235,6 +236,9 @@ export function parseConfigText(
     }
   }
 
+  const databaseProblems: string[] = [];
+  databaseUrlFrom(raw.database, databaseProblems);
+  problems.push(...databaseProblems);
   if (problems.length) throw new ConfigError(problems);
   for (const name of [...missingVars].sort()) warnings.push(`environment variable ${name} is not set; used an empty value`);
 
@@ -281,11 +285,35 @@ export function parseConfigText(
       },
     },
     adminPassword: env.YALLMP_ADMIN_PASSWORD || undefined,
-    databaseUrl: env.DATABASE_URL || undefined,
+    databaseUrl: env.DATABASE_URL || databaseUrlFrom(raw.database, []) || "file:data/yallmproxy.db",
     logLevel: ((proxySettings.logging as { level?: string } | undefined)?.level ?? env.LOG_LEVEL ?? "info"),
     source: { path, text },
   };
   return { config, warnings };
+}
+
+/** yaLLMproxy's `database` section as a URL: `backend: sqlite | postgres` with `connection.<backend>`. */
+function databaseUrlFrom(section: unknown, problems: string[]): string | undefined {
+  if (section === undefined || section === null) return undefined;
+  const db = section as { backend?: unknown; url?: unknown; connection?: { sqlite?: { path?: unknown }; postgres?: Record<string, unknown> } };
+  if (typeof db.url === "string" && db.url) return db.url;
+  const backend = db.backend ?? "sqlite";
+  if (backend === "sqlite") {
+    const path = db.connection?.sqlite?.path;
+    return typeof path === "string" && path ? `file:${path}` : undefined;
+  }
+  if (backend === "postgres" || backend === "postgresql") {
+    const c = db.connection?.postgres;
+    if (!c || typeof c !== "object") {
+      problems.push("database.connection.postgres: required when database.backend is postgres");
+      return undefined;
+    }
+    const enc = (v: unknown) => encodeURIComponent(String(v));
+    const auth = c.user ? `${enc(c.user)}${c.password ? `:${enc(c.password)}` : ""}@` : "";
+    return `postgresql://${auth}${String(c.host ?? "127.0.0.1")}:${String(c.port ?? 5432)}/${enc(c.database ?? "postgres")}`;
+  }
+  problems.push(`database.backend: expected sqlite or postgres, got "${String(backend)}"`);
+  return undefined;
 }
 
 function secondsToMs(s: number | null | undefined): number | undefined {

@@ -9,7 +9,7 @@ import { Errors, ProxyError } from "../errors.js";
 import { proxyRequest } from "../pipeline/proxy-request.js";
 import { type ResponsesAnswer, createCrossFormatHandler, translateContext, translateError } from "../pipeline/translation.js";
 import { routesForModel, stripProviderPrefix } from "../router.js";
-import type { ResponseStore, StoredResponse } from "../state/response-store.js";
+import type { ResponseStore, StoredResponse } from "@yallmproxy/db";
 import { formatOfApiType } from "../upstream/types.js";
 
 const MAX_CHAIN_DEPTH = 10_000;

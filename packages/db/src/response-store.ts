@@ -1,6 +1,5 @@
-// Stored Responses for `previous_response_id`, `GET /v1/responses/{id}` and `item_reference`. This
-// module holds the interface and the bounded in-memory store; a database-backed store implements
-// the same interface.
+// Stored Responses for `previous_response_id`, `GET /v1/responses/{id}` and `item_reference`: the
+// store interface and the bounded in-memory store (alone, or as the cache of DatabaseResponseStore).
 
 export interface StoredResponse {
   id: string;

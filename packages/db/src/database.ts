@@ -1,0 +1,87 @@
+// Opens the proxy's database — a SQLite file (the default) or PostgreSQL (for several replicas) —
+// applies pending migrations, and hands back a Prisma client over the matching driver adapter.
+
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
+import { PrismaPg } from "@prisma/adapter-pg";
+import BetterSqlite3 from "better-sqlite3";
+import pg from "pg";
+import { PrismaClient as SqlitePrismaClient } from "./generated/sqlite/client.js";
+import { PrismaClient as PostgresPrismaClient } from "./generated/postgresql/client.js";
+import { type Provider, migratePostgres, migrateSqlite } from "./migrate.js";
+
+/** Both generated clients have the same model API; the SQLite one's type stands for both. */
+export type DbClient = InstanceType<typeof SqlitePrismaClient>;
+
+export interface Database {
+  provider: Provider;
+  prisma: DbClient;
+  /** The URL with any password masked, for logs. */
+  displayUrl: string;
+  /** Migrations applied by this open. */
+  applied: string[];
+  /** PostgreSQL only: a pool for LISTEN/NOTIFY and raw queries. */
+  pgPool?: pg.Pool;
+  close(): Promise<void>;
+}
+
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(url);
+}
+
+export function maskUrl(url: string): string {
+  return url.replace(/\/\/([^:/@]+):([^@]+)@/, "//$1:***@");
+}
+
+/** `file:relative/path.db` (relative to the working directory), an absolute path, or a postgres URL. */
+export async function openDatabase(url: string): Promise<Database> {
+  if (isPostgresUrl(url)) return openPostgres(url);
+  return openSqlite(url);
+}
+
+function openSqlite(url: string): Database {
+  const path = resolve(url.replace(/^file:/, ""));
+  mkdirSync(dirname(path), { recursive: true });
+  const raw = new BetterSqlite3(path, { timeout: 5000 });
+  // WAL lets readers run beside the writer and survives a killed process.
+  raw.pragma("journal_mode = WAL");
+  let applied: string[];
+  try {
+    applied = migrateSqlite(raw);
+  } finally {
+    raw.close();
+  }
+  const prisma = new SqlitePrismaClient({ adapter: new PrismaBetterSQLite3({ url: `file:${path}`, timeout: 5000 }) });
+  return {
+    provider: "sqlite",
+    prisma,
+    displayUrl: `file:${path}`,
+    applied,
+    close: () => prisma.$disconnect(),
+  };
+}
+
+async function openPostgres(url: string): Promise<Database> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  let applied: string[];
+  try {
+    applied = await migratePostgres(client);
+  } finally {
+    await client.end();
+  }
+  const prisma = new PostgresPrismaClient({ adapter: new PrismaPg({ connectionString: url }) }) as unknown as DbClient;
+  const pgPool = new pg.Pool({ connectionString: url, max: 4 });
+  return {
+    provider: "postgresql",
+    prisma,
+    displayUrl: maskUrl(url),
+    applied,
+    pgPool,
+    close: async () => {
+      await prisma.$disconnect();
+      await pgPool.end();
+    },
+  };
+}

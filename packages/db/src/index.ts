@@ -1,0 +1,5 @@
+// The proxy's persistence: Prisma over SQLite or PostgreSQL, migrations, and the stores.
+export { openDatabase, isPostgresUrl, maskUrl, type Database, type DbClient } from "./database.js";
+export { migrateSqlite, migratePostgres, readMigrations, MigrationError, type Provider } from "./migrate.js";
+export { MemoryResponseStore, type ResponseStore, type StoredResponse } from "./response-store.js";
+export { DatabaseResponseStore, type DatabaseResponseStoreOptions } from "./database-response-store.js";
