@@ -125,3 +125,55 @@ export function chatCompletion(content: string, opts: { model?: string; usage?: 
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface ProxyProcess {
+  url: string;
+  child: import("node:child_process").ChildProcess;
+  output(): string;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Runs the proxy from source as its own process (for crash and multi-replica tests). */
+export async function spawnProxy(yaml: string, env: Record<string, string> = {}): Promise<ProxyProcess> {
+  const { spawn } = await import("node:child_process");
+  const { writeFileSync } = await import("node:fs");
+  const { createServer } = await import("node:net");
+  const dir = mkdtempSync(join(tmpdir(), "yallmp-proc-"));
+  const configPath = join(dir, "config.yaml");
+  writeFileSync(configPath, yaml);
+  const port = await new Promise<number>((resolve) => {
+    const srv = createServer().listen(0, "127.0.0.1", () => {
+      const p = (srv.address() as AddressInfo).port;
+      srv.close(() => resolve(p));
+    });
+  });
+  const root = new URL("../../", import.meta.url).pathname;
+  const child = spawn(process.execPath, ["--conditions=yallmproxy-source", "--import", new URL("node_modules/tsx/dist/loader.mjs", `file://${root}`).href, join(root, "apps/proxy/src/main.ts")], {
+    cwd: dir,
+    env: { ...process.env, YALLMP_CONFIG: configPath, YALLMP_PORT: String(port), YALLMP_HOST: "127.0.0.1", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 150; i++) {
+    if (child.exitCode !== null) throw new Error(`proxy exited early:\n${out}`);
+    try {
+      if ((await fetch(`${url}/health`)).ok) break;
+    } catch {
+      await sleep(100);
+    }
+  }
+  return {
+    url,
+    child,
+    output: () => out,
+    kill: async (signal: NodeJS.Signals = "SIGTERM") => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, "exit");
+      child.kill(signal);
+      await exited;
+    },
+  };
+}

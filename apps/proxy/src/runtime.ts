@@ -3,6 +3,7 @@
 
 import { Agent } from "undici";
 import type { ModelRoute, ProxyConfig } from "./config/load-config.js";
+import { BackgroundRuns } from "./background.js";
 import { ConcurrencyLimiter } from "./concurrency.js";
 import { HttpBackend } from "./upstream/http-backend.js";
 import { MockBackend } from "./upstream/mock-backend.js";
@@ -17,6 +18,7 @@ export interface Generation {
 export class ProxyRuntime {
   private current: Generation;
   readonly limiter = new ConcurrencyLimiter();
+  readonly background = new BackgroundRuns();
   readonly dispatcher: Agent;
   readonly responses: ResponseStore;
   readonly database: Database | undefined;
@@ -75,6 +77,7 @@ export class ProxyRuntime {
 
   async close(): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);
+    await this.background.close();
     await this.responses.close();
     await this.database?.close();
     await this.dispatcher.close();

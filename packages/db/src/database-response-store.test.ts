@@ -32,7 +32,7 @@ function sample(id: string, overrides: Partial<StoredResponse> = {}): StoredResp
 
 const sqliteUrl = () => `file:${join(mkdtempSync(join(tmpdir(), "yallmp-db-")), "nested", "state.db")}`;
 
-function storeContract(name: string, open: () => Promise<{ db: Database; done(): Promise<void> }>) {
+function storeContract(name: string, open: () => Promise<{ db: Database; done(): Promise<void> }>, bulk: number) {
   describe(`DatabaseResponseStore on ${name}`, () => {
     let db: Database;
     let done: () => Promise<void>;
@@ -83,7 +83,7 @@ function storeContract(name: string, open: () => Promise<{ db: Database; done():
 
     it("keeps its memory bounded while many responses are stored, and still reads every one", async () => {
       const store = new DatabaseResponseStore(db, { maxMemoryEntries: 100 });
-      const n = 2000;
+      const n = bulk;
       for (let i = 0; i < n; i++) {
         await store.put(sample(`resp_bulk${i}`));
         expect(store.cachedEntries).toBeLessThanOrEqual(100);
@@ -95,14 +95,14 @@ function storeContract(name: string, open: () => Promise<{ db: Database; done():
   });
 }
 
-storeContract("SQLite", async () => ({ db: await openDatabase(sqliteUrl()), done: async () => {} }));
+storeContract("SQLite", async () => ({ db: await openDatabase(sqliteUrl()), done: async () => {} }), 10_000);
 
 const pgSkip = await postgresAvailable();
 describe.skipIf(pgSkip !== undefined)("PostgreSQL", () => {
   storeContract("PostgreSQL", async () => {
     const t = await createTestDatabase();
     return { db: await openDatabase(t.url), done: t.drop };
-  });
+  }, 2000);
 
   it("applies migrations once when several replicas start together", async () => {
     const t = await createTestDatabase();

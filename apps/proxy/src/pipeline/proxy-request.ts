@@ -9,7 +9,7 @@ import { callWithFailover, readLimited, routesForModel, stripProviderPrefix, ups
 import type { ProxyRuntime } from "../runtime.js";
 import type { Backend } from "../upstream/types.js";
 import { passthroughBody } from "./apply-parameters.js";
-import { SSE_HEADERS, type TokenUsage, readAll, relayStreamBytes, usageFromChatTail, usageOf } from "./relay.js";
+import { SSE_HEADERS, type TokenUsage, readAll, relayResponsesCapturing, relayStreamBytes, usageFromChatTail, usageOf } from "./relay.js";
 
 export interface ClientCall {
   format: ClientFormat;
@@ -19,6 +19,13 @@ export interface ClientCall {
   stream: boolean;
   /** Headers to forward to same-format upstreams (e.g. `anthropic-beta`). */
   forwardHeaders?: Record<string, string>;
+  /** Aborts the call from outside (a background run being cancelled). */
+  signal?: AbortSignal;
+  /**
+   * Responses pass-through: gets the upstream's final Response before its terminal event (or JSON
+   * body) reaches the client, so the proxy can store it.
+   */
+  captureResponse?: (response: Record<string, unknown>, backend: Backend) => Promise<void>;
 }
 
 /** How a request crosses from the client's wire format to a backend's and back. */
@@ -64,11 +71,14 @@ export async function proxyRequest(opts: ProxyCallOptions): Promise<void> {
     if (!reply.raw.writableFinished) controller.abort();
   };
   reply.raw.once("close", onClose);
+  const onExternalAbort = () => controller.abort();
+  if (call.signal?.aborted) controller.abort();
+  else call.signal?.addEventListener("abort", onExternalAbort, { once: true });
 
   const concurrency = caller.key?.concurrency ?? config.appKeys.unauthenticated;
   const slot = await runtime.limiter.acquire(caller.keyId, model, concurrency, controller.signal);
   if (slot instanceof ProxyError) {
-    if (slot.status === 499) return;
+    if (slot.status === 499) return closeGone(reply, slot);
     throw slot;
   }
 
@@ -114,7 +124,7 @@ export async function proxyRequest(opts: ProxyCallOptions): Promise<void> {
     if (!result.ok) {
       if (result.error.status === 499) {
         log.status = 499;
-        return;
+        return closeGone(reply, result.error);
       }
       throw result.error;
     }
@@ -146,7 +156,10 @@ export async function proxyRequest(opts: ProxyCallOptions): Promise<void> {
     if (call.stream) {
       reply.hijack();
       reply.raw.writeHead(200, { ...SSE_HEADERS, "x-request-id": String(request.id) });
-      const relayed = await relayStreamBytes(response.body, reply.raw, call.format, controller.signal);
+      const capture = call.captureResponse;
+      const relayed = capture
+        ? await relayResponsesCapturing(response.body, reply.raw, controller.signal, (final) => capture(final, backend))
+        : await relayStreamBytes(response.body, reply.raw, call.format, controller.signal);
       if (relayed.firstChunkAt) log.ttfbMs = round(relayed.firstChunkAt - started);
       if (relayed.upstreamError) log.upstreamError = relayed.upstreamError;
       log.status = relayed.clientGone ? 499 : 200;
@@ -158,11 +171,14 @@ export async function proxyRequest(opts: ProxyCallOptions): Promise<void> {
 
     const body = await readAll(response.body);
     log.status = response.status;
-    if (body.length < 4 * 1024 * 1024) {
+    if (body.length < 4 * 1024 * 1024 || call.captureResponse) {
       try {
-        const usage = usageOf(JSON.parse(body.toString("utf8")));
+        const parsed = JSON.parse(body.toString("utf8")) as Record<string, unknown>;
+        const usage = usageOf(parsed);
         if (usage) Object.assign(log, usage);
-      } catch {
+        if (call.captureResponse) await call.captureResponse(parsed, backend);
+      } catch (err) {
+        if (err instanceof ProxyError) throw err;
         // Not JSON: relayed as the upstream sent it.
       }
     }
@@ -174,10 +190,16 @@ export async function proxyRequest(opts: ProxyCallOptions): Promise<void> {
   } finally {
     slot();
     reply.raw.off("close", onClose);
+    call.signal?.removeEventListener("abort", onExternalAbort);
     log.latencyMs = round(performance.now() - started);
     if (opts.warnings?.length) log.warnings = opts.warnings.map((w) => `${w.path}: ${w.message}`);
     request.log.info(log, "request");
   }
+}
+
+/** Ends a request whose client left (or whose run was cancelled) so nothing waits on it. */
+function closeGone(reply: FastifyReply, err: ProxyError): void {
+  if (!reply.sent && !reply.raw.headersSent) reply.code(499).header("content-type", "application/json").send(JSON.stringify(errorBodyFor("chat", err)));
 }
 
 function round(ms: number): number {

@@ -4,6 +4,7 @@
 import { once } from "node:events";
 import type { ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
+import { createParser } from "eventsource-parser";
 import type { ClientFormat } from "../errors.js";
 
 export const SSE_HEADERS = {
@@ -67,6 +68,76 @@ export async function relayStreamBytes(
     return { tail, upstreamError: message, clientGone: false, bytes, ...(firstChunkAt ? { firstChunkAt } : {}) };
   }
   return { tail: Buffer.concat([prev, last]), clientGone: false, bytes, ...(firstChunkAt ? { firstChunkAt } : {}) };
+}
+
+const TERMINAL_RESPONSE_EVENTS = new Set(["response.completed", "response.incomplete", "response.failed"]);
+
+/**
+ * Relays a native Responses stream event by event, holding back only the terminal event until
+ * `onFinal` has stored its Response, so the id resolves as soon as the client holds it.
+ */
+export async function relayResponsesCapturing(
+  body: Readable,
+  raw: ServerResponse,
+  signal: AbortSignal,
+  onFinal: (response: Record<string, unknown>) => Promise<void>,
+): Promise<StreamRelayResult> {
+  let out = "";
+  let terminal: { frame: string; response: Record<string, unknown> } | undefined;
+  let bytes = 0;
+  let firstChunkAt: number | undefined;
+  const parser = createParser({
+    onEvent: (e) => {
+      const frame = `${e.event ? `event: ${e.event}\n` : ""}data: ${e.data}\n\n`;
+      if (e.event && TERMINAL_RESPONSE_EVENTS.has(e.event)) {
+        try {
+          const parsed = JSON.parse(e.data) as { response?: Record<string, unknown> };
+          if (parsed.response) {
+            terminal = { frame, response: parsed.response };
+            return;
+          }
+        } catch {
+          // An unparseable terminal event is relayed as it is.
+        }
+      }
+      out += frame;
+    },
+  });
+  const utf8 = new TextDecoder();
+  const result = (extra: Partial<StreamRelayResult>): StreamRelayResult => ({
+    tail: Buffer.from(out),
+    clientGone: false,
+    bytes,
+    ...(firstChunkAt ? { firstChunkAt } : {}),
+    ...extra,
+  });
+  try {
+    for await (const chunk of body) {
+      const buf = chunk as Buffer;
+      firstChunkAt ??= performance.now();
+      bytes += buf.length;
+      parser.feed(utf8.decode(buf, { stream: true }));
+      if (terminal) {
+        await onFinal(terminal.response);
+        out += terminal.frame;
+        terminal = undefined;
+      }
+      if (out) {
+        const text = out;
+        out = "";
+        if (!(await writeWithBackpressure(raw, text, signal))) {
+          body.destroy();
+          return result({ clientGone: true });
+        }
+      }
+    }
+  } catch (err) {
+    if (signal.aborted || raw.destroyed) return result({ clientGone: true });
+    const message = `upstream stream broke: ${(err as Error).message}`;
+    raw.write(out + midStreamErrorFrame("responses", message));
+    return result({ upstreamError: message });
+  }
+  return result({});
 }
 
 export function midStreamErrorFrame(format: ClientFormat, message: string): string {

@@ -10,7 +10,8 @@ import { proxyRequest } from "../pipeline/proxy-request.js";
 import { type ResponsesAnswer, createCrossFormatHandler, translateContext, translateError } from "../pipeline/translation.js";
 import { routesForModel, stripProviderPrefix } from "../router.js";
 import type { ResponseStore, StoredResponse } from "@yallmproxy/db";
-import { formatOfApiType } from "../upstream/types.js";
+import { type Backend, formatOfApiType } from "../upstream/types.js";
+import { BACKGROUND_HEADER, startBackground } from "./responses-background.js";
 
 const MAX_CHAIN_DEPTH = 10_000;
 
@@ -129,17 +130,27 @@ export async function responsesRoutes(app: FastifyInstance): Promise<void> {
     const routes = routesForModel(runtime.config, stripProviderPrefix(requestedModel));
     const primary = routes[0];
     if (!primary) throw Errors.modelNotFound(requestedModel);
+    const store = body.store !== false;
+    const stream = body.stream === true;
+    const internal = runtime.background.claim(request.headers[BACKGROUND_HEADER]);
+
+    if (body.background === true && !internal) {
+      if (!store) throw Errors.invalidField("background", "Background responses require store to be true.");
+      if (stream) throw Errors.invalidField("stream", "Streaming background responses is not supported by this proxy; poll GET /v1/responses/{id} instead.");
+      return startBackground(app, request, reply, body, caller);
+    }
 
     const previousResponseId = typeof body.previous_response_id === "string" ? body.previous_response_id : null;
     const inputItems = normalizeInput(body.input);
-    let upstreamBody: Record<string, unknown> = { ...body, input: inputItems };
+    let upstreamBody: Record<string, unknown> = internal ? { ...body, background: false } : body;
     let history: Array<Record<string, unknown>> = [];
     if (previousResponseId) {
       const chain = await loadChain(runtime.responses, previousResponseId, caller);
       if (chain) {
         history = historyItems(chain, primary.history);
         const { previous_response_id: _drop, ...rest } = upstreamBody;
-        upstreamBody = { ...rest, input: [...history, ...inputItems] };
+        const own = typeof body.input === "string" ? [{ type: "message", role: "user", content: body.input }] : Array.isArray(body.input) ? body.input : [];
+        upstreamBody = { ...rest, input: [...history, ...own] };
       } else if (formatOfApiType(primary.apiType) !== "responses" || runtime.config.responseState.capturePassthrough) {
         // Only a native Responses backend that stores responses itself can know an id the proxy does not.
         throw previousNotFound(previousResponseId);
@@ -157,49 +168,60 @@ export async function responsesRoutes(app: FastifyInstance): Promise<void> {
     }
     warnings.push(...decoded.warnings);
 
-    const store = body.store !== false;
-    const id = translateContext.newId("resp_");
-    const answer: ResponsesAnswer = {
-      id,
-      previousResponseId,
-      ...(store
-        ? {
-            onFinal: async (response: Record<string, unknown>, backend) => {
-              const now = Date.now();
-              const { input: _input, ...requestFields } = body;
-              await runtime.responses.put({
-                id,
-                ownerKeyId: caller.keyId,
-                model: requestedModel,
-                backend: backend.route.name,
-                status: String(response.status ?? "completed"),
-                request: requestFields,
-                inputItems,
-                outputItems: Array.isArray(response.output) ? (response.output as Array<Record<string, unknown>>) : [],
-                response,
-                usage: (response.usage as Record<string, unknown> | null) ?? null,
-                previousResponseId,
-                createdAt: now,
-                expiresAt: now + runtime.config.responseState.ttlSeconds * 1000,
-              });
-            },
-          }
-        : {}),
+    const id = internal?.id ?? translateContext.newId("resp_");
+    const storeResponse = async (response: Record<string, unknown>, backend: Backend) => {
+      // Pass-through answers keep the upstream's id; translated ones carry the proxy's.
+      const responseId = typeof response.id === "string" ? response.id : id;
+      if (internal && (await runtime.responses.get(id))?.status === "cancelled") return;
+      const now = Date.now();
+      const { input: _input, ...requestFields } = body;
+      await runtime.responses.put({
+        id: internal ? id : responseId,
+        ownerKeyId: caller.keyId,
+        model: requestedModel,
+        backend: backend.route.name,
+        status: String(response.status ?? "completed"),
+        request: requestFields,
+        inputItems,
+        outputItems: Array.isArray(response.output) ? (response.output as Array<Record<string, unknown>>) : [],
+        response: internal ? { ...response, id, background: true } : response,
+        usage: (response.usage as Record<string, unknown> | null) ?? null,
+        previousResponseId,
+        createdAt: now,
+        expiresAt: now + runtime.config.responseState.ttlSeconds * 1000,
+      });
     };
+    const answer: ResponsesAnswer = { id, previousResponseId, ...(store ? { onFinal: storeResponse } : {}) };
+    const capture = store && runtime.config.responseState.capturePassthrough;
 
     await proxyRequest({
       runtime,
       request,
       reply,
-      call: { format: "responses", path: "/responses", body: upstreamBody, stream: body.stream === true },
+      call: {
+        format: "responses",
+        path: "/responses",
+        body: upstreamBody,
+        stream,
+        ...(capture ? { captureResponse: storeResponse } : {}),
+        ...(internal ? { signal: internal.signal } : {}),
+      },
       warnings,
       crossFormat: (backendFormat) =>
-        createCrossFormatHandler(
-          { clientFormat: "responses", request: decoded.value, requestedModel, stream: body.stream === true, includeUsage: false, warnings, responses: answer },
-          backendFormat,
-        ),
+        createCrossFormatHandler({ clientFormat: "responses", request: decoded.value, requestedModel, stream, includeUsage: false, warnings, responses: answer }, backendFormat),
     });
     return reply;
+  });
+
+  app.post<{ Params: { id: string } }>("/v1/responses/:id/cancel", { config }, async (request) => {
+    const found = await ownedResponse(app.runtime.responses, request.params.id, callerOf(request));
+    if (typeof found === "string") throw responseNotFound(request.params.id);
+    if (found.response.background !== true) throw Errors.invalidField("response_id", "Only background responses can be cancelled.");
+    if (found.status !== "queued" && found.status !== "in_progress") return found.response;
+    const cancelled = { ...found, status: "cancelled", response: { ...found.response, status: "cancelled" } };
+    await app.runtime.responses.put(cancelled);
+    await app.runtime.background.cancel(found.id);
+    return cancelled.response;
   });
 
   app.get<{ Params: { id: string } }>("/v1/responses/:id", { config }, async (request) => {
