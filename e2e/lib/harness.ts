@@ -86,10 +86,11 @@ export interface RunningProxy {
 }
 
 /** Starts the proxy on 127.0.0.1 with a config given as YAML text. */
-export async function startProxy(yaml: string, env: Record<string, string> = {}): Promise<RunningProxy> {
+export async function startProxy(yaml: string, env: Record<string, string> = {}, opts: { configPath?: string } = {}): Promise<RunningProxy> {
   // Every proxy gets a fresh SQLite file of its own unless the test names a database.
-  const withDb = { DATABASE_URL: `file:${join(mkdtempSync(join(tmpdir(), "yallmp-test-")), "proxy.db")}`, ...env };
-  const { config } = parseConfigText(yaml, "/test/config.yaml", withDb, withDb);
+  const dir = mkdtempSync(join(tmpdir(), "yallmp-test-"));
+  const withDb = { DATABASE_URL: `file:${join(dir, "proxy.db")}`, ...env };
+  const { config } = parseConfigText(yaml, opts.configPath ?? join(dir, "config.yaml"), withDb, withDb);
   const lines: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -128,6 +129,8 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface ProxyProcess {
   url: string;
+  /** The process's working directory, holding its config.yaml. */
+  cwd: string;
   child: import("node:child_process").ChildProcess;
   output(): string;
   kill(signal?: NodeJS.Signals): Promise<void>;
@@ -167,6 +170,7 @@ export async function spawnProxy(yaml: string, env: Record<string, string> = {})
   }
   return {
     url,
+    cwd: dir,
     child,
     output: () => out,
     kill: async (signal: NodeJS.Signals = "SIGTERM") => {

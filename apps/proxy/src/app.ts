@@ -13,6 +13,11 @@ import { chatCompletionsRoutes } from "./routes/chat-completions.js";
 import { basicRoutes } from "./routes/basic.js";
 import { responsesRoutes } from "./routes/responses.js";
 import { messagesRoutes } from "./routes/messages.js";
+import websocket from "@fastify/websocket";
+import { ConfigManager } from "./config/config-manager.js";
+import { adminRoutes } from "./routes/admin/admin-routes.js";
+import { adminReplayRoutes } from "./routes/admin/replay.js";
+import { adminWebSocketRoutes } from "./routes/admin/ws.js";
 import { ProxyRuntime } from "./runtime.js";
 
 declare module "fastify" {
@@ -27,18 +32,21 @@ declare module "fastify" {
   }
   interface FastifyInstance {
     runtime: ProxyRuntime;
+    configManager: import("./config/config-manager.js").ConfigManager;
   }
 }
 
 export interface BuildOptions {
   config: ProxyConfig;
   logger?: Logger | false;
+  /** Follow edits of the config file on disk (the server does; tests usually do not). */
+  watchConfig?: boolean;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
-  const runtime = await ProxyRuntime.create(opts.config);
+  const runtime = await ProxyRuntime.create(opts.config, (err) => opts.logger && opts.logger.warn({ err }, "operations plane error"));
   const app: FastifyInstance = Fastify({
     ...(opts.logger ? { loggerInstance: opts.logger as unknown as FastifyBaseLogger } : { logger: false }),
     logController: new LogController({ disableRequestLogging: true }),
@@ -70,6 +78,11 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);
     if (!request.routeOptions.config.auth) return;
+    const internal = runtime.internalCaller(request.headers);
+    if (internal) {
+      request.caller = internal;
+      return;
+    }
     const caller = authenticate(runtime.config, request.headers);
     if (caller instanceof ProxyError) return sendProxyError(reply, formatOf(request), caller);
     request.caller = caller;
@@ -97,6 +110,17 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   await app.register(chatCompletionsRoutes);
   await app.register(responsesRoutes);
   await app.register(messagesRoutes);
+
+  const log = opts.logger || { info: () => {}, warn: () => {} };
+  const configManager = new ConfigManager(runtime, runtime.database, runtime.bus, log, opts.config.source.vars);
+  await configManager.recordStartup().catch((err: unknown) => log.warn({ err }, "could not record the startup config version"));
+  if (opts.watchConfig) configManager.watchFile();
+  app.addHook("onClose", async () => configManager.close());
+  app.decorate("configManager", configManager);
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  await app.register(adminRoutes, { config: configManager });
+  await app.register(adminWebSocketRoutes);
+  await app.register(adminReplayRoutes);
   return app;
 }
 

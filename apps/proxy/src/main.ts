@@ -10,6 +10,8 @@ import { ConfigError, loadConfig } from "./config/load-config.js";
 const destination = pinoDestination({ dest: 1, sync: false, minLength: 4096 });
 const logger = pino({ level: process.env.LOG_LEVEL ?? "info" }, destination);
 process.on("exit", () => destination.flushSync());
+// Quiet periods still reach the log within a second.
+setInterval(() => destination.flush(), 1000).unref();
 
 async function main(): Promise<void> {
   let loaded;
@@ -25,7 +27,7 @@ async function main(): Promise<void> {
   const { config, warnings } = loaded;
   logger.level = config.logLevel;
   for (const w of warnings) logger.warn({ config: config.source.path }, w);
-  const app = await buildApp({ config, logger });
+  const app = await buildApp({ config, logger, watchConfig: true });
   const address = await app.listen({ host: config.server.host, port: config.server.port });
   logger.info({ address, models: [...config.models.keys()], config: config.source.path }, "yaLLMproxy listening");
   const stop = async (signal: string) => {

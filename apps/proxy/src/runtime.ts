@@ -1,9 +1,14 @@
 // The proxy's live state: the config in force and the backends built from it. A reload swaps both in
 // one assignment, so a request in flight keeps the config and backends it started with.
 
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import type { IncomingHttpHeaders } from "node:http";
 import { Agent } from "undici";
+import type { Caller } from "./auth.js";
 import type { ModelRoute, ProxyConfig } from "./config/load-config.js";
 import { BackgroundRuns } from "./background.js";
+import { Ops } from "./ops/ops.js";
+import { PgBus } from "./ops/pg-bus.js";
 import { ConcurrencyLimiter } from "./concurrency.js";
 import { HttpBackend } from "./upstream/http-backend.js";
 import { MockBackend } from "./upstream/mock-backend.js";
@@ -24,14 +29,26 @@ export class ProxyRuntime {
   readonly database: Database | undefined;
   private readonly sweeper: NodeJS.Timeout | undefined;
 
-  /** Opens the database (when response state persists there) and builds the runtime on it. */
-  static async create(config: ProxyConfig): Promise<ProxyRuntime> {
-    if (config.responseState.persistence === "memory") return new ProxyRuntime(config);
+  readonly ops: Ops;
+  /** Marks the proxy's own calls to itself (replays), which act as a given key without its secret. */
+  private readonly internalSecret = randomBytes(24).toString("hex");
+  readonly bus: PgBus | undefined;
+
+  /** Opens the database (and, on PostgreSQL, the replica bus) and builds the runtime on them. */
+  static async create(config: ProxyConfig, onError: (err: unknown) => void = () => {}): Promise<ProxyRuntime> {
     const database = await openDatabase(config.databaseUrl);
-    return new ProxyRuntime(config, database);
+    let bus: PgBus | undefined;
+    if (database.pgPool) {
+      bus = new PgBus(config.databaseUrl, database.pgPool, onError);
+      await bus.start(["yallmp_live", "yallmp_config"]);
+    }
+    return new ProxyRuntime(config, { database, bus, onError });
   }
 
-  constructor(config: ProxyConfig, database?: Database) {
+  constructor(config: ProxyConfig, deps: { database?: Database; bus?: PgBus; onError?: (err: unknown) => void } = {}) {
+    const { database, bus } = deps;
+    this.bus = bus;
+    this.ops = new Ops(config, database, bus, deps.onError ?? (() => {}));
     this.dispatcher = new Agent({
       keepAliveTimeout: 30_000,
       keepAliveMaxTimeout: 600_000,
@@ -41,7 +58,7 @@ export class ProxyRuntime {
     this.current = this.build(config);
     const cleanupMs = config.responseState.cleanupIntervalSeconds * 1000;
     this.database = database;
-    if (database) {
+    if (database && config.responseState.persistence === "database") {
       const store = new DatabaseResponseStore(database, { maxMemoryEntries: config.responseState.maxMemoryEntries });
       this.responses = store;
       this.sweeper = setInterval(() => void store.cleanupExpired().catch(() => undefined), cleanupMs).unref();
@@ -50,6 +67,22 @@ export class ProxyRuntime {
       this.responses = memory;
       this.sweeper = setInterval(() => memory.sweep(), cleanupMs).unref();
     }
+  }
+
+  internalHeaders(keyId: string | undefined): Record<string, string> {
+    return { "x-yallmproxy-internal": this.internalSecret, ...(keyId ? { "x-yallmproxy-as-key": keyId } : {}) };
+  }
+
+  /** The caller of an internal call, or undefined for any request from outside. */
+  internalCaller(headers: IncomingHttpHeaders): Caller | undefined {
+    const given = headers["x-yallmproxy-internal"];
+    if (typeof given !== "string") return undefined;
+    const a = Buffer.from(given);
+    const b = Buffer.from(this.internalSecret);
+    if (a.length !== b.length || !timingSafeEqual(a, b)) return undefined;
+    const keyId = headers["x-yallmproxy-as-key"];
+    const key = typeof keyId === "string" ? this.config.appKeys.keys.find((k) => k.keyId === keyId) : undefined;
+    return { keyId: key?.keyId, key };
   }
 
   get generation(): Generation {
@@ -63,6 +96,7 @@ export class ProxyRuntime {
   /** Applies a new config atomically; requests in flight finish on the old one. */
   apply(config: ProxyConfig): void {
     this.current = this.build(config);
+    this.ops.setConfig(config);
   }
 
   private build(config: ProxyConfig): Generation {
@@ -78,6 +112,8 @@ export class ProxyRuntime {
   async close(): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);
     await this.background.close();
+    await this.ops.close();
+    await this.bus?.close();
     await this.responses.close();
     await this.database?.close();
     await this.dispatcher.close();

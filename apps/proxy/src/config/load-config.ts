@@ -42,6 +42,17 @@ export interface ModelRoute {
   mock: MockOptions | undefined;
   protected: boolean;
   history: { includeReasoning: boolean; includeRefusals: boolean };
+  traceCapture: "off" | "metadata" | "full" | undefined;
+}
+
+export interface TraceSettings {
+  capture: "off" | "metadata" | "full";
+  maxBodyBytes: number;
+  maxEvents: number;
+  retentionHours: number;
+  queueSize: number;
+  batchSize: number;
+  flushIntervalMs: number;
 }
 
 export interface ResponseStateSettings {
@@ -73,6 +84,7 @@ export interface ProxyConfig {
   server: { host: string; port: number; bodyLimitBytes: number };
   endpoints: { responses: boolean; messages: boolean };
   responseState: ResponseStateSettings;
+  traces: TraceSettings;
   messagesPingIntervalMs: number;
   appKeys: {
     enabled: boolean;
@@ -85,8 +97,8 @@ export interface ProxyConfig {
   /** `file:<path>` (SQLite) or `postgresql://…`. */
   databaseUrl: string;
   logLevel: string;
-  /** The config file's own text and path, for the admin API and reloads. */
-  source: { path: string; text: string };
+  /** The config file's own text and path, and the variables it was read with, for reloads. */
+  source: { path: string; text: string; vars: Record<string, string> };
 }
 
 export interface LoadedConfig {
@@ -244,6 +256,9 @@ export function parseConfigText(
 
   const unauth = appKeysRaw.unauthenticated ?? {};
   const state = raw.proxy_settings?.responses?.state ?? {};
+  const traces = raw.proxy_settings?.traces ?? {};
+  // yaLLMproxy kept request captures for logging.full_request_storage.retention_hours.
+  const legacyRetention = (proxySettings.logging as { full_request_storage?: { retention_hours?: unknown } } | undefined)?.full_request_storage?.retention_hours;
   const server = (proxySettings.server ?? {}) as { host?: string; port?: number; body_limit_mb?: number };
   const port = env.YALLMP_PORT !== undefined ? Number(env.YALLMP_PORT) : (server.port ?? 7979);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError([`YALLMP_PORT: not a port number: "${env.YALLMP_PORT}"`]);
@@ -272,6 +287,15 @@ export function parseConfigText(
       cleanupIntervalSeconds: state.cleanup_interval_seconds ?? 300,
       capturePassthrough: state.capture_passthrough ?? true,
     },
+    traces: {
+      capture: traces.capture ?? "metadata",
+      maxBodyBytes: traces.max_body_bytes ?? 256 * 1024,
+      maxEvents: traces.max_events ?? 5000,
+      retentionHours: traces.retention_hours ?? (typeof legacyRetention === "number" ? legacyRetention : 48),
+      queueSize: traces.queue_size ?? 10_000,
+      batchSize: traces.batch_size ?? 200,
+      flushIntervalMs: traces.flush_interval_ms ?? 500,
+    },
     messagesPingIntervalMs: Math.round((raw.proxy_settings?.messages_ping_interval_seconds ?? 10) * 1000),
     appKeys: {
       enabled: appKeysRaw.enabled ?? false,
@@ -287,7 +311,7 @@ export function parseConfigText(
     adminPassword: env.YALLMP_ADMIN_PASSWORD || undefined,
     databaseUrl: env.DATABASE_URL || databaseUrlFrom(raw.database, []) || "file:data/yallmproxy.db",
     logLevel: ((proxySettings.logging as { level?: string } | undefined)?.level ?? env.LOG_LEVEL ?? "info"),
-    source: { path, text },
+    source: { path, text, vars },
   };
   return { config, warnings };
 }
@@ -469,6 +493,7 @@ function normalizeModel(entry: RawModelEntry, where: string, problems: string[],
     allowedKeys: allowed === undefined || allowed === "all" ? "all" : allowed === "none" ? "none" : new Set(allowed),
     mock: p.mock,
     protected: entry.protected ?? true,
+    traceCapture: p.trace_capture,
     history: {
       includeReasoning: p.history_policy?.include_reasoning ?? true,
       includeRefusals: p.history_policy?.include_refusals ?? true,

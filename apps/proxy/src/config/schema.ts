@@ -52,6 +52,7 @@ export const modelParamsSchema = z
     parameters: z.record(z.string(), parameterSchema).optional(),
     headers: z.record(z.string(), z.string()).optional(),
     mock: mockOptionsSchema.optional(),
+    trace_capture: z.enum(["off", "metadata", "full"]).optional(),
     /** What a `previous_response_id` chain replays to this model. */
     history_policy: z
       .object({ include_reasoning: z.boolean().optional(), include_refusals: z.boolean().optional() })
@@ -137,6 +138,18 @@ export const configSchema = z
               .optional(),
           })
           .loose()
+          .optional(),
+        traces: z
+          .object({
+            capture: z.enum(["off", "metadata", "full"]).optional(),
+            max_body_bytes: z.number().int().min(1024).optional(),
+            max_events: z.number().int().min(1).optional(),
+            retention_hours: z.number().positive().optional(),
+            queue_size: z.number().int().min(1).optional(),
+            batch_size: z.number().int().min(1).optional(),
+            flush_interval_ms: z.number().int().min(10).optional(),
+          })
+          .strict()
           .optional(),
         /** Seconds between `event: ping` frames while an upstream is silent (Anthropic clients). */
         messages_ping_interval_seconds: z.number().positive().optional(),

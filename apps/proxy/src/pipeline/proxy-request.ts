@@ -9,7 +9,8 @@ import { callWithFailover, readLimited, routesForModel, stripProviderPrefix, ups
 import type { ProxyRuntime } from "../runtime.js";
 import type { Backend } from "../upstream/types.js";
 import { passthroughBody } from "./apply-parameters.js";
-import { SSE_HEADERS, type TokenUsage, readAll, relayResponsesCapturing, relayStreamBytes, usageFromChatTail, usageOf } from "./relay.js";
+import type { Trace } from "../ops/trace.js";
+import { type RelayTap, SSE_HEADERS, type TokenUsage, readAll, relayResponsesCapturing, relayStreamBytes, usageFromChatTail, usageOf } from "./relay.js";
 
 export interface ClientCall {
   format: ClientFormat;
@@ -39,6 +40,7 @@ export interface CrossFormatHandler {
     request: FastifyRequest;
     reply: FastifyReply;
     signal: AbortSignal;
+    tap?: RelayTap;
   }): Promise<{ usage?: TokenUsage; upstreamError?: string; clientGone?: boolean }>;
 }
 
@@ -54,12 +56,48 @@ export interface ProxyCallOptions {
 }
 
 export async function proxyRequest(opts: ProxyCallOptions): Promise<void> {
-  const { runtime, request, reply, call } = opts;
-  const started = performance.now();
-  const { config, backends } = runtime.generation;
+  const { runtime, request, call } = opts;
   const caller = (request as FastifyRequest & { caller?: Caller }).caller ?? { keyId: undefined, key: undefined };
   const requested = typeof call.body.model === "string" ? call.body.model : "";
   const model = stripProviderPrefix(requested);
+  const ops = runtime.ops;
+  const trace = ops.start(String(request.id), model, caller.keyId, call.format, call.stream);
+  trace.setClientRequest(call.body, request.headers);
+  const log: Record<string, unknown> = { model, client: call.format, stream: call.stream, key: caller.keyId };
+  try {
+    await proxyRequestTraced(opts, trace, log, caller, model, requested);
+  } catch (err) {
+    log.status ??= err instanceof ProxyError ? err.status : 500;
+    trace.error = err instanceof Error ? err.message : String(err);
+    throw err;
+  } finally {
+    trace.promptTokens = (log.promptTokens as number | undefined) ?? null;
+    trace.completionTokens = (log.completionTokens as number | undefined) ?? null;
+    if (opts.warnings?.length) trace.warningList = opts.warnings.map((w) => `${w.path}: ${w.message}`);
+    if (log.upstreamError && !trace.error) trace.error = String(log.upstreamError);
+    trace.finish((log.status as number | undefined) ?? opts.reply.raw.statusCode);
+    ops.finish(trace);
+  }
+}
+
+async function proxyRequestTraced(
+  opts: ProxyCallOptions,
+  trace: Trace,
+  log: Record<string, unknown>,
+  caller: Caller,
+  model: string,
+  requested: string,
+): Promise<void> {
+  const { runtime, request, reply, call } = opts;
+  const started = performance.now();
+  const { config, backends } = runtime.generation;
+  const tap: RelayTap = {
+    upstream: (chunk) => {
+      trace.upstreamChunk(chunk);
+      runtime.ops.progress(trace);
+    },
+    client: (data) => trace.clientChunk(data),
+  };
   const routes = routesForModel(config, model);
   const primary = routes[0];
   if (!primary) throw Errors.modelNotFound(requested);
@@ -82,7 +120,6 @@ export async function proxyRequest(opts: ProxyCallOptions): Promise<void> {
     throw slot;
   }
 
-  const log: Record<string, unknown> = { model, client: call.format, stream: call.stream, key: caller.keyId };
   const cross = new Map<string, CrossFormatHandler | ProxyError>();
   const handlerFor = (backend: Backend): CrossFormatHandler | ProxyError => {
     let h = cross.get(backend.format);
@@ -95,23 +132,25 @@ export async function proxyRequest(opts: ProxyCallOptions): Promise<void> {
     return h;
   };
 
+  const prepared = new Map<Backend, { path: string; body: Record<string, unknown> }>();
   try {
     const result = await callWithFailover({
       backends: allowed.map((r) => backends.get(r.name) as Backend),
       prepare: (backend) => {
+        let out: ReturnType<CrossFormatHandler["encode"]>;
         if (backend.format === call.format) {
-          return {
-            path: call.path,
-            body: passthroughBody(call.body, backend.route, backend.format === "chat"),
-            stream: call.stream,
-            ...(call.forwardHeaders ? { headers: call.forwardHeaders } : {}),
-          };
+          out = { path: call.path, body: passthroughBody(call.body, backend.route, backend.format === "chat"), ...(call.forwardHeaders ? { headers: call.forwardHeaders } : {}) };
+        } else {
+          const h = handlerFor(backend);
+          out = h instanceof ProxyError ? h : h.encode(backend);
         }
-        const h = handlerFor(backend);
-        if (h instanceof ProxyError) return h;
-        const encoded = h.encode(backend);
-        if (encoded instanceof ProxyError) return encoded;
-        return { path: encoded.path, body: encoded.body, stream: call.stream, ...(encoded.headers ? { headers: encoded.headers } : {}) };
+        if (out instanceof ProxyError) return out;
+        prepared.set(backend, out);
+        return { path: out.path, body: out.body, stream: call.stream, ...(out.headers ? { headers: out.headers } : {}) };
+      },
+      onAttempt: (a) => {
+        trace.addAttempt(a);
+        if (a.outcome === "retry") runtime.ops.metrics.retries.inc({ backend: a.backend });
       },
       signal: controller.signal,
       numRetries: config.router.numRetries,
@@ -130,10 +169,17 @@ export async function proxyRequest(opts: ProxyCallOptions): Promise<void> {
     }
     const { backend, response } = result;
     log.backend = backend.route.name;
+    trace.backend = backend.route.name;
+    trace.backendFormat = backend.format;
+    const sent = prepared.get(backend);
+    if (sent) trace.setUpstreamRequest(backend.route.apiBase + sent.path, sent.body);
+    const firstBackend = result.attempts[0]?.backend;
+    if (firstBackend && firstBackend !== backend.route.name) runtime.ops.metrics.fallbacks.inc({ from: firstBackend, to: backend.route.name });
     const sameFormat = backend.format === call.format;
 
     if (response.status >= 400) {
       const body = await readLimited(response.body, 1024 * 1024);
+      tap.upstream(body);
       const err = upstreamHttpError(response, body);
       log.status = err.status;
       if (sameFormat) {
@@ -146,7 +192,7 @@ export async function proxyRequest(opts: ProxyCallOptions): Promise<void> {
 
     if (!sameFormat) {
       const h = handlerFor(backend) as CrossFormatHandler;
-      const out = await h.respond({ backend, upstream: response, request, reply, signal: controller.signal });
+      const out = await h.respond({ backend, upstream: response, request, reply, signal: controller.signal, tap });
       log.status = out.clientGone ? 499 : reply.raw.statusCode;
       if (out.usage) Object.assign(log, out.usage);
       if (out.upstreamError) log.upstreamError = out.upstreamError;
@@ -158,8 +204,8 @@ export async function proxyRequest(opts: ProxyCallOptions): Promise<void> {
       reply.raw.writeHead(200, { ...SSE_HEADERS, "x-request-id": String(request.id) });
       const capture = call.captureResponse;
       const relayed = capture
-        ? await relayResponsesCapturing(response.body, reply.raw, controller.signal, (final) => capture(final, backend))
-        : await relayStreamBytes(response.body, reply.raw, call.format, controller.signal);
+        ? await relayResponsesCapturing(response.body, reply.raw, controller.signal, (final) => capture(final, backend), tap)
+        : await relayStreamBytes(response.body, reply.raw, call.format, controller.signal, tap);
       if (relayed.firstChunkAt) log.ttfbMs = round(relayed.firstChunkAt - started);
       if (relayed.upstreamError) log.upstreamError = relayed.upstreamError;
       log.status = relayed.clientGone ? 499 : 200;
@@ -170,6 +216,8 @@ export async function proxyRequest(opts: ProxyCallOptions): Promise<void> {
     }
 
     const body = await readAll(response.body);
+    tap.upstream(body);
+    tap.client(body);
     log.status = response.status;
     if (body.length < 4 * 1024 * 1024 || call.captureResponse) {
       try {

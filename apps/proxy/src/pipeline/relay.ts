@@ -26,6 +26,12 @@ export async function writeWithBackpressure(raw: ServerResponse, data: string | 
   }
 }
 
+/** Where the trace sees a relay's traffic; every call is cheap (it keeps references only). */
+export interface RelayTap {
+  upstream(chunk: Buffer): void;
+  client(data: Buffer | string): void;
+}
+
 export interface StreamRelayResult {
   /** The last bytes of the stream (usage lives there in chat streams). */
   tail: Buffer;
@@ -42,6 +48,7 @@ export async function relayStreamBytes(
   raw: ServerResponse,
   format: ClientFormat,
   signal: AbortSignal,
+  tap?: RelayTap,
 ): Promise<StreamRelayResult> {
   let prev: Buffer = Buffer.alloc(0);
   let last: Buffer = Buffer.alloc(0);
@@ -54,6 +61,10 @@ export async function relayStreamBytes(
       bytes += buf.length;
       prev = last;
       last = buf;
+      if (tap) {
+        tap.upstream(buf);
+        tap.client(buf);
+      }
       if (!(await writeWithBackpressure(raw, buf, signal))) {
         body.destroy();
         return { tail: Buffer.concat([prev, last]), clientGone: true, bytes, ...(firstChunkAt ? { firstChunkAt } : {}) };
@@ -64,7 +75,9 @@ export async function relayStreamBytes(
     if (signal.aborted || raw.destroyed) return { tail, clientGone: true, bytes, ...(firstChunkAt ? { firstChunkAt } : {}) };
     const message = `upstream stream broke: ${(err as Error).message}`;
     const needsBoundary = last.length > 0 && !last.toString("latin1").endsWith("\n\n");
-    raw.write((needsBoundary ? "\n\n" : "") + midStreamErrorFrame(format, message));
+    const frame = (needsBoundary ? "\n\n" : "") + midStreamErrorFrame(format, message);
+    tap?.client(frame);
+    raw.write(frame);
     return { tail, upstreamError: message, clientGone: false, bytes, ...(firstChunkAt ? { firstChunkAt } : {}) };
   }
   return { tail: Buffer.concat([prev, last]), clientGone: false, bytes, ...(firstChunkAt ? { firstChunkAt } : {}) };
@@ -81,6 +94,7 @@ export async function relayResponsesCapturing(
   raw: ServerResponse,
   signal: AbortSignal,
   onFinal: (response: Record<string, unknown>) => Promise<void>,
+  tap?: RelayTap,
 ): Promise<StreamRelayResult> {
   let out = "";
   let terminal: { frame: string; response: Record<string, unknown> } | undefined;
@@ -116,6 +130,7 @@ export async function relayResponsesCapturing(
       const buf = chunk as Buffer;
       firstChunkAt ??= performance.now();
       bytes += buf.length;
+      tap?.upstream(buf);
       parser.feed(utf8.decode(buf, { stream: true }));
       if (terminal) {
         await onFinal(terminal.response);
@@ -125,6 +140,7 @@ export async function relayResponsesCapturing(
       if (out) {
         const text = out;
         out = "";
+        tap?.client(text);
         if (!(await writeWithBackpressure(raw, text, signal))) {
           body.destroy();
           return result({ clientGone: true });

@@ -36,8 +36,9 @@ import {
 import { type ClientFormat, ProxyError } from "../errors.js";
 import type { Backend, BackendFormat } from "../upstream/types.js";
 import { applyParameters } from "./apply-parameters.js";
+import { limitResponseToolCalls, limitStreamToolCalls } from "./max-tool-calls.js";
 import type { CrossFormatHandler } from "./proxy-request.js";
-import { SSE_HEADERS, type TokenUsage, readAll, writeWithBackpressure } from "./relay.js";
+import { type RelayTap, SSE_HEADERS, type TokenUsage, readAll, writeWithBackpressure } from "./relay.js";
 
 export const translateContext: TranslateContext = {
   now: () => Math.floor(Date.now() / 1000),
@@ -50,6 +51,14 @@ export interface ResponsesAnswer {
   previousResponseId: string | null;
   /** Called with the final Response before its terminal event (or JSON body) goes out. */
   onFinal?(response: Record<string, unknown>, backend: Backend): Promise<void>;
+  /** Ids for the output items (`msg_`, `fc_`, `rs_`), e.g. tied to the response id. */
+  newItemId?(prefix: string): string;
+}
+
+/** The context a Responses client's answer is encoded with (its own item ids, when set). */
+function responsesContext(settings: TranslationSettings): TranslateContext {
+  const newItemId = settings.responses?.newItemId;
+  return newItemId ? { ...translateContext, newId: (prefix) => newItemId(prefix) } : translateContext;
 }
 
 export interface TranslationSettings {
@@ -86,6 +95,8 @@ function collect<T>(t: Translated<T>, warnings: TranslationWarning[]): T {
 
 export function createCrossFormatHandler(settings: TranslationSettings, backendFormat: BackendFormat): CrossFormatHandler {
   const { request, warnings } = settings;
+  // Only a Responses backend enforces `max_tool_calls` itself; for the others the proxy does.
+  const limitsToolCalls = request.maxToolCalls !== undefined && backendFormat !== "responses";
   return {
     encode(backend) {
       const route = backend.route;
@@ -113,9 +124,10 @@ export function createCrossFormatHandler(settings: TranslationSettings, backendF
       }
     },
 
-    async respond({ backend, upstream, reply, request: fastifyRequest, signal }) {
+    async respond({ backend, upstream, reply, request: fastifyRequest, signal, tap }) {
       if (!settings.stream) {
         const raw = await readAll(upstream.body);
+        tap?.upstream(raw);
         let json: unknown;
         try {
           json = JSON.parse(raw.toString("utf8"));
@@ -125,39 +137,47 @@ export function createCrossFormatHandler(settings: TranslationSettings, backendF
         let decoded: LlmResponse;
         try {
           decoded = collect(decodeBackendResponse(backendFormat, json), warnings);
+          if (limitsToolCalls) decoded = limitResponseToolCalls(decoded, request.maxToolCalls!, warnings);
         } catch (err) {
           const e = err instanceof TranslateError ? err : new TranslateError(String(err));
           throw new ProxyError(502, `The upstream for \`${backend.route.name}\` answered in an unexpected shape: ${e.message}`, { type: "server_error", code: "bad_upstream_response" });
         }
         const body = encodeClientResponse(settings, decoded);
         if (settings.responses?.onFinal) await settings.responses.onFinal(body, backend);
-        reply.code(200).header("content-type", "application/json").send(JSON.stringify(body));
+        const text = JSON.stringify(body);
+        tap?.client(text);
+        reply.code(200).header("content-type", "application/json").send(text);
         return { usage: usageOfHub(decoded.usage) };
       }
 
       reply.hijack();
       reply.raw.writeHead(200, { ...SSE_HEADERS, "x-request-id": String(fastifyRequest.id) });
       let final: Record<string, unknown> | undefined;
+      let answered = false;
       const encoder = createClientStreamEncoder(settings, (response) => {
         final = response;
       });
       const result = await relayTranslatedStream({
+        ...(tap ? { tap } : {}),
         body: upstream.body,
-        decoder: createBackendStreamDecoder(backendFormat),
+        decoder: limitsToolCalls ? limitStreamToolCalls(createBackendStreamDecoder(backendFormat), request.maxToolCalls!, warnings) : createBackendStreamDecoder(backendFormat),
         encoder,
         raw: reply.raw,
         signal,
         ...(settings.pingIntervalMs ? { ping: { intervalMs: settings.pingIntervalMs, frame: encodeMessagesPing() } } : {}),
         beforeWrite: async () => {
-          if (final && settings.responses?.onFinal) {
-            const response = final;
-            final = undefined;
-            await settings.responses.onFinal(response, backend);
-          }
+          if (!final) return;
+          const response = final;
+          final = undefined;
+          if (settings.responses?.onFinal) await settings.responses.onFinal(response, backend);
+          // The terminal event goes out now (unless the client already left): a client that hangs
+          // up once it has it (Codex does) got its whole answer, even if the upstream is not done.
+          answered = !reply.raw.destroyed && !signal.aborted;
         },
       });
       if (!result.clientGone) reply.raw.end();
-      return { usage: usageOfHub(result.usage), ...(result.upstreamError ? { upstreamError: result.upstreamError } : {}), clientGone: result.clientGone };
+      const clientGone = result.clientGone && !answered;
+      return { usage: usageOfHub(result.usage), ...(result.upstreamError ? { upstreamError: result.upstreamError } : {}), clientGone };
     },
   };
 }
@@ -183,7 +203,7 @@ function encodeClientResponse(settings: TranslationSettings, response: LlmRespon
         encodeResponsesResponse({
           response,
           request: settings.request,
-          ctx: translateContext,
+          ctx: responsesContext(settings),
           model: settings.requestedModel,
           ...(settings.responses ? { id: settings.responses.id, previousResponseId: settings.responses.previousResponseId } : {}),
         }),
@@ -211,7 +231,7 @@ function createClientStreamEncoder(settings: TranslationSettings, onFinal: (resp
       return createChatStreamEncoder(translateContext, { model: settings.requestedModel, includeUsage: settings.includeUsage });
     case "responses":
       return createResponsesStreamEncoder({
-        ctx: translateContext,
+        ctx: responsesContext(settings),
         request: settings.request,
         model: settings.requestedModel,
         ...(settings.responses ? { id: settings.responses.id, previousResponseId: settings.responses.previousResponseId } : {}),
@@ -259,6 +279,7 @@ export async function relayTranslatedStream(args: {
   signal: AbortSignal;
   ping?: { intervalMs: number; frame: string };
   beforeWrite?: () => Promise<void>;
+  tap?: RelayTap;
 }): Promise<TranslatedRelayResult> {
   const { decoder, encoder, raw, signal } = args;
   let usage: LlmResponse["usage"];
@@ -274,25 +295,32 @@ export async function relayTranslatedStream(args: {
   const parser = createParser({ onEvent: (e) => onEvents(decoder.push({ ...(e.event ? { event: e.event } : {}), data: e.data })) });
   const utf8 = new TextDecoder();
   let lastWrite = Date.now();
+  let wroteAny = false;
   const flush = async (): Promise<boolean> => {
     if (!pending) return true;
     if (args.beforeWrite) await args.beforeWrite();
     const out = pending;
     pending = "";
+    args.tap?.client(out);
     lastWrite = Date.now();
+    wroteAny = true;
     return writeWithBackpressure(raw, out, signal);
   };
   const pinger = args.ping
     ? setInterval(() => {
         if (Date.now() - lastWrite >= args.ping!.intervalMs && !raw.destroyed) {
-          raw.write(args.ping!.frame);
+          // A stream opens with its start event (Anthropic: `message_start`), never with a ping.
+          const opening = wroteAny ? "" : encoder.push({ type: "start", id: "", model: "", created: 0 });
+          raw.write(opening + args.ping!.frame);
           lastWrite = Date.now();
+          wroteAny = true;
         }
       }, Math.max(50, Math.floor(args.ping.intervalMs / 2)))
     : undefined;
   let upstreamError: string | undefined;
   try {
     for await (const chunk of args.body) {
+      args.tap?.upstream(chunk as Buffer);
       parser.feed(utf8.decode(chunk as Buffer, { stream: true }));
       if (!(await flush())) {
         args.body.destroy();

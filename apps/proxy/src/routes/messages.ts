@@ -24,7 +24,8 @@ export const messagesBodySchema = {
       items: {
         type: "object",
         required: ["role", "content"],
-        properties: { role: { type: "string", enum: ["user", "assistant"] }, content: { type: ["string", "array"] } },
+        // `system` mid-conversation: Claude Code 2.1 sends its environment block as `messages[1]`.
+        properties: { role: { type: "string", enum: ["user", "assistant", "system"] }, content: { type: ["string", "array"] } },
       },
     },
     system: { type: ["string", "array"] },

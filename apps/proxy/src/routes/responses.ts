@@ -2,7 +2,7 @@
 // rebuilt from the proxy's own store, and the stored-response API (get, delete, input items).
 
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { decodeResponsesRequest, type ResponsesInputItem, type TranslationWarning } from "@yallmproxy/translate";
+import { type LlmRequest, decodeResponsesRequest, type ResponsesInputItem, type TranslationWarning } from "@yallmproxy/translate";
 import type { Caller } from "../auth.js";
 import type { ModelRoute } from "../config/load-config.js";
 import { Errors, ProxyError } from "../errors.js";
@@ -11,6 +11,7 @@ import { type ResponsesAnswer, createCrossFormatHandler, translateContext, trans
 import { routesForModel, stripProviderPrefix } from "../router.js";
 import type { ResponseStore, StoredResponse } from "@yallmproxy/db";
 import { type Backend, formatOfApiType } from "../upstream/types.js";
+import { itemIdsFor, resolveItemReferences } from "./response-items.js";
 import { BACKGROUND_HEADER, startBackground } from "./responses-background.js";
 
 const MAX_CHAIN_DEPTH = 10_000;
@@ -159,14 +160,11 @@ export async function responsesRoutes(app: FastifyInstance): Promise<void> {
 
     const itemsById = new Map<string, ResponsesInputItem>();
     for (const item of history) if (typeof item.id === "string") itemsById.set(item.id, item as ResponsesInputItem);
+    await resolveItemReferences(runtime.responses, upstreamBody.input, itemsById, caller);
     const warnings: TranslationWarning[] = [];
-    let decoded;
-    try {
-      decoded = decodeResponsesRequest(upstreamBody, { resolveItem: (id) => itemsById.get(id) });
-    } catch (err) {
-      throw translateError(err);
-    }
-    warnings.push(...decoded.warnings);
+    // Decoded only when a backend of another format has to serve it: a native Responses backend
+    // gets the body as sent (its own `item_reference` ids included).
+    let decoded: LlmRequest | undefined;
 
     const id = internal?.id ?? translateContext.newId("resp_");
     const storeResponse = async (response: Record<string, unknown>, backend: Backend) => {
@@ -191,7 +189,8 @@ export async function responsesRoutes(app: FastifyInstance): Promise<void> {
         expiresAt: now + runtime.config.responseState.ttlSeconds * 1000,
       });
     };
-    const answer: ResponsesAnswer = { id, previousResponseId, ...(store ? { onFinal: storeResponse } : {}) };
+    const newItemId = itemIdsFor(id);
+    const answer: ResponsesAnswer = { id, previousResponseId, ...(newItemId ? { newItemId } : {}), ...(store ? { onFinal: storeResponse } : {}) };
     const capture = store && runtime.config.responseState.capturePassthrough;
 
     await proxyRequest({
@@ -207,8 +206,18 @@ export async function responsesRoutes(app: FastifyInstance): Promise<void> {
         ...(internal ? { signal: internal.signal } : {}),
       },
       warnings,
-      crossFormat: (backendFormat) =>
-        createCrossFormatHandler({ clientFormat: "responses", request: decoded.value, requestedModel, stream, includeUsage: false, warnings, responses: answer }, backendFormat),
+      crossFormat: (backendFormat) => {
+        try {
+          if (!decoded) {
+            const d = decodeResponsesRequest(upstreamBody, { resolveItem: (itemId) => itemsById.get(itemId) });
+            warnings.push(...d.warnings);
+            decoded = d.value;
+          }
+        } catch (err) {
+          return translateError(err);
+        }
+        return createCrossFormatHandler({ clientFormat: "responses", request: decoded, requestedModel, stream, includeUsage: false, warnings, responses: answer }, backendFormat);
+      },
     });
     return reply;
   });

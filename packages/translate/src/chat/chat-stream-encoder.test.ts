@@ -131,3 +131,18 @@ describe("createChatStreamEncoder", () => {
     expect(encoder.end()).toBe("");
   });
 });
+
+describe("usage ordering", () => {
+  it("usage that arrives before the finish still goes out last, before [DONE]", () => {
+    const { choices, chunks, text } = encode([
+      { type: "text_delta", choice: 0, delta: "a" },
+      { type: "usage", usage },
+      { type: "finish", choice: 0, reason: "stop" },
+      { type: "end" },
+    ]);
+    expect(choices.at(-2)?.["finish_reason"]).toBe("stop");
+    expect(chunks.at(-1)?.["choices"]).toEqual([]);
+    expect(chunks.at(-1)?.["usage"]).toMatchObject({ prompt_tokens: 3 });
+    expect(text.endsWith("data: [DONE]\n\n")).toBe(true);
+  });
+});

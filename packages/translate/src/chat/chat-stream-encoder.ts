@@ -1,6 +1,7 @@
 // Hub stream events -> Chat Completions SSE (`data: {chunk}` ... `data: [DONE]`) for a Chat client.
 // A role chunk opens every choice, tool calls carry id/type/name on their first delta, each choice
-// gets its own finish chunk, and the usage chunk (`choices: []`) comes only when the client asked.
+// gets its own finish chunk, and the usage chunk (`choices: []`, right before [DONE]) comes only
+// when the client asked.
 
 import type { StreamEncoder } from "../codec.js";
 import type { StreamEvent, TranslateContext } from "../ir.js";
@@ -23,6 +24,8 @@ export function createChatStreamEncoder(ctx: TranslateContext, opts: ChatStreamE
   const id = opts.id ?? ctx.newId("chatcmpl-");
   const created = opts.created ?? ctx.now();
   let closed = false;
+  /** Held until the end: the usage chunk is the last one before [DONE], whatever order usage came in. */
+  let usage: JsonObject | undefined;
   /** Choices that got their role chunk, and whether they finished. */
   const choices = new Map<number, { finished: boolean }>();
 
@@ -57,7 +60,8 @@ export function createChatStreamEncoder(ctx: TranslateContext, opts: ChatStreamE
   const finish = (): string => {
     if (closed) return "";
     closed = true;
-    return finishAll() + SSE_DONE;
+    const usageChunk = opts.includeUsage && usage ? chunk([], { usage }) : "";
+    return finishAll() + usageChunk + SSE_DONE;
   };
 
   return {
@@ -112,7 +116,8 @@ export function createChatStreamEncoder(ctx: TranslateContext, opts: ChatStreamE
           return prefix + deltaChunk(event.choice, {}, toChatFinishReason(event.reason));
         }
         case "usage":
-          return opts.includeUsage ? chunk([], { usage: encodeChatUsage(event.usage) }) : "";
+          usage = encodeChatUsage(event.usage);
+          return "";
         case "error":
           closed = true;
           return formatSseData({

@@ -3,6 +3,7 @@
 import type { LlmRequest, ResponseFormat, Translated, TranslationWarning } from "../ir.js";
 import type { JsonObject } from "../shared/guards.js";
 import { effectiveEffort } from "../shared/reasoning.js";
+import { openAIUser } from "../shared/openai-user.js";
 import { encodeChatMessages } from "./encode-chat-messages.js";
 import { encodeChatToolChoice, encodeChatTools } from "./chat-tools.js";
 
@@ -60,7 +61,7 @@ export function encodeChatRequest(req: LlmRequest, opts: EncodeChatRequestOption
   if (req.topK !== undefined) warnings.push({ path: "top_k", message: "Chat has no top_k; it was dropped" });
   if (req.maxToolCalls !== undefined) warnings.push({ path: "max_tool_calls", message: "Chat has no max_tool_calls; it was dropped" });
 
-  put("user", req.user);
+  put("user", openAIUser(req.user, warnings));
   put("safety_identifier", req.safetyIdentifier);
   put("metadata", req.metadata);
   put("service_tier", req.serviceTier);

@@ -74,6 +74,19 @@ const UNSUPPORTED_FIELDS: [keyof LlmRequest, string][] = [
   ["maxToolCalls", "max_tool_calls"],
 ];
 
+/**
+ * Anthropic: "when `thinking` is enabled, a final `assistant` message must start with a thinking block" when the
+ * request answers its tool use (the last turn holds `tool_result` blocks).
+ */
+function toolLoopLacksThinking(messages: { role: string; content: JsonObject[] }[]): boolean {
+  const last = messages[messages.length - 1];
+  const assistant = messages[messages.length - 2];
+  if (last?.role !== "user" || assistant?.role !== "assistant") return false;
+  if (!last.content.some((block) => block.type === "tool_result")) return false;
+  const first = assistant.content[0]?.type;
+  return first !== "thinking" && first !== "redacted_thinking";
+}
+
 export function encodeMessagesRequest(req: LlmRequest, opts: EncodeMessagesRequestOptions): Translated<Record<string, unknown>> {
   const warnings: Warnings = [];
   const { system, messages } = convertToMessagesPrompt(req.messages, warnings);
@@ -99,6 +112,14 @@ export function encodeMessagesRequest(req: LlmRequest, opts: EncodeMessagesReque
 
   if (thinkingOn && (toolChoice?.type === "any" || toolChoice?.type === "tool") && tools.length > 0) {
     warnings.push({ path: "reasoning", message: "Anthropic cannot think while a tool call is forced; thinking turned off" });
+    thinkingOn = false;
+  } else if (thinkingOn && toolLoopLacksThinking(messages)) {
+    // Chat clients cannot carry thinking signatures, so their tool-use turns come back without the signed
+    // block Anthropic then requires; thinking off is the only request Anthropic accepts (LiteLLM does the same).
+    warnings.push({
+      path: "reasoning",
+      message: "the assistant tool-use turn being answered has no signed thinking block to replay; thinking turned off for this request",
+    });
     thinkingOn = false;
   } else if (plan.thinking !== undefined) {
     body.thinking = plan.thinking;

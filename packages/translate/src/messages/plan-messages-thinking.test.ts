@@ -57,6 +57,45 @@ describe("planMessagesThinking (through encodeMessagesRequest)", () => {
     expect(warnings.map((w) => w.path)).toEqual(["reasoning"]);
   });
 
+  it("turns thinking off when the tool-use turn being answered has no signed thinking (chat clients)", () => {
+    const tools = [{ type: "function" as const, name: "f", parameters: { type: "object" } }];
+    const call = { type: "tool_call" as const, id: "toolu_1", name: "f", arguments: "{}" };
+    const loop = (assistant: import("../ir.js").AssistantPart[]) =>
+      encode({
+        reasoning: { effort: "high" },
+        maxOutputTokens: 20000,
+        tools,
+        messages: [
+          { role: "user", content: [{ type: "text", text: "hi" }] },
+          { role: "assistant", content: assistant },
+          { role: "tool", toolCallId: "toolu_1", content: [{ type: "text", text: "42" }] },
+        ],
+      });
+    const unsigned = loop([{ type: "reasoning", text: "thought, signature lost" }, { type: "text", text: "calling" }, call]);
+    expect(unsigned.value.thinking).toBeUndefined();
+    expect(unsigned.value.max_tokens).toBe(20000);
+    expect(unsigned.warnings.map((w) => w.path)).toEqual(["messages[1].content[0]", "reasoning"]);
+
+    const signed = loop([{ type: "reasoning", text: "thought", signature: "sig" }, call]);
+    expect(signed.value.thinking).toEqual({ type: "enabled", budget_tokens: 4096 });
+    expect(signed.warnings).toEqual([]);
+
+    // A new user message closes the tool loop: thinking may go on again.
+    const closed = encode({
+      reasoning: { effort: "high" },
+      maxOutputTokens: 20000,
+      tools,
+      messages: [
+        { role: "user", content: [{ type: "text", text: "hi" }] },
+        { role: "assistant", content: [call] },
+        { role: "tool", toolCallId: "toolu_1", content: [{ type: "text", text: "42" }] },
+        { role: "assistant", content: [{ type: "text", text: "It is 42." }] },
+        { role: "user", content: [{ type: "text", text: "thanks" }] },
+      ],
+    });
+    expect(closed.value.thinking).toEqual({ type: "enabled", budget_tokens: 4096 });
+  });
+
   it("keeps adaptive thinking but follows an effort the proxy changed", () => {
     const { value } = encode({
       reasoning: { effort: "minimal" },

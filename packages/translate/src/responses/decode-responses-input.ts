@@ -149,19 +149,12 @@ function decodeInputPart(raw: unknown, p: string): TextPart | ImagePart | FilePa
       const fileData = optionalString(part["file_data"], `${p}.file_data`);
       const fileUrl = optionalString(part["file_url"], `${p}.file_url`);
       const fileId = optionalString(part["file_id"], `${p}.file_id`);
-      const out: FilePart = {
-        type: "file",
-        source:
-          fileData !== undefined
-            ? fileDataToMediaSource(fileData, filename)
-            : fileUrl !== undefined
-              ? { kind: "url", url: fileUrl }
-              : fileId !== undefined
-                ? { kind: "file_id", fileId }
-                : (() => {
-                    throw invalidValue(p, "{}", ["file_data", "file_url", "file_id"]);
-                  })(),
-      };
+      let source: FilePart["source"];
+      if (fileData !== undefined) source = fileDataToMediaSource(fileData, filename);
+      else if (fileUrl !== undefined) source = { kind: "url", url: fileUrl };
+      else if (fileId !== undefined) source = { kind: "file_id", fileId };
+      else throw invalidValue(p, "{}", ["file_data", "file_url", "file_id"]);
+      const out: FilePart = { type: "file", source };
       if (filename !== undefined) out.filename = filename;
       return out;
     }
@@ -216,5 +209,3 @@ export function decodeReasoningItem(item: JsonObject, param: string): ReasoningP
   if (encrypted !== undefined) Object.assign(part, unpackReasoningOpaque(encrypted));
   return part;
 }
-
-export type { JsonObject };

@@ -15,13 +15,14 @@ export function encodeResponsesInput(
   opts: { store: boolean },
   warnings: TranslationWarning[],
 ): EncodedInput {
-  // Leading system/developer messages become `instructions`; later ones stay in the input.
+  // A leading system/developer message becomes `instructions` (where Responses' own decoder put
+  // it); any later one stays an input message, so a Codex-style developer message keeps its place.
+  const first = messages[0];
+  let instructions: string | undefined;
   let lead = 0;
-  const instructionTexts: string[] = [];
-  for (const msg of messages) {
-    if (msg.role !== "system" && msg.role !== "developer") break;
-    instructionTexts.push(msg.content.map((p) => p.text).join("\n\n"));
-    lead++;
+  if (first && (first.role === "system" || first.role === "developer")) {
+    instructions = first.content.map((p) => p.text).join("\n\n");
+    lead = 1;
   }
   const input: JsonObject[] = [];
   messages.slice(lead).forEach((msg, k) => {
@@ -53,7 +54,7 @@ export function encodeResponsesInput(
       }
     }
   });
-  return { instructions: instructionTexts.length > 0 ? instructionTexts.join("\n\n") : undefined, input };
+  return { instructions, input };
 }
 
 function encodeInputParts(parts: readonly (UserPart | ToolResultContentPart)[], path: string, warnings: TranslationWarning[]): JsonObject[] {

@@ -4,6 +4,7 @@
 import type { LlmRequest, Translated, TranslationWarning } from "../ir.js";
 import type { JsonObject } from "../shared/guards.js";
 import { effectiveEffort } from "../shared/reasoning.js";
+import { openAIUser } from "../shared/openai-user.js";
 import { encodeResponsesInput } from "./encode-responses-input.js";
 import { encodeResponsesTextFormat, encodeResponsesToolChoice, encodeResponsesTools } from "./responses-tools.js";
 
@@ -53,7 +54,7 @@ export function encodeResponsesRequest(req: LlmRequest, opts: EncodeResponsesReq
   if (req.reasoning?.summary !== undefined) reasoning["summary"] = req.reasoning.summary;
   if (Object.keys(reasoning).length > 0) body["reasoning"] = reasoning;
 
-  put("user", req.user);
+  put("user", openAIUser(req.user, warnings));
   put("safety_identifier", req.safetyIdentifier);
   put("prompt_cache_key", req.promptCacheKey);
   put("service_tier", req.serviceTier);

@@ -3,8 +3,8 @@
 
 import type { Choice, LlmRequest, LlmResponse, TranslateContext, Translated, TranslationWarning } from "../ir.js";
 import type { JsonObject } from "../shared/guards.js";
-import { isCutShort, toResponsesOutcome } from "./map-responses-finish-reason.js";
-import { buildResponseObject, messageStatusFor, type OutputItem } from "./response-object.js";
+import { messageStatusFor, toResponsesOutcome } from "./map-responses-finish-reason.js";
+import { buildResponseObject, type OutputItem } from "./response-object.js";
 
 export interface EncodeResponsesResponseArgs {
   response: LlmResponse;
@@ -53,7 +53,7 @@ export function choiceToOutputItems(
 ): OutputItem[] {
   const items: OutputItem[] = [];
   let message: Extract<OutputItem, { type: "message" }> | undefined;
-  const status = messageStatusFor(choice.finishReason, isCutShort);
+  const status = messageStatusFor(choice.finishReason);
   choice.content.forEach((part, j) => {
     switch (part.type) {
       case "text":

@@ -50,7 +50,7 @@ export function toResponsesOutcome(reasons: readonly FinishReason[]): ResponsesO
   return { status: "completed", incompleteDetails: null, error: null };
 }
 
-/** Whether a choice that ended this way leaves its message item `incomplete`. */
-export function isCutShort(reason: FinishReason): boolean {
-  return reason === "length" || reason === "content_filter" || reason === "refusal";
+/** A message item ends `incomplete` when its choice was cut short (length, content filter, refusal). */
+export function messageStatusFor(reason: FinishReason | undefined): "completed" | "incomplete" {
+  return reason === "length" || reason === "content_filter" || reason === "refusal" ? "incomplete" : "completed";
 }

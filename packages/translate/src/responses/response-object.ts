@@ -1,7 +1,7 @@
 // The Response object and its output items, built the same way for a non-streamed answer and for
 // the terminal event of a stream, so both carry identical JSON for the same content.
 
-import type { FinishReason, LlmRequest, ReasoningPart, RefusalPart, TextPart, ToolCallPart, TranslationWarning, Usage } from "../ir.js";
+import type { LlmRequest, ReasoningPart, RefusalPart, TextPart, ToolCallPart, TranslationWarning, Usage } from "../ir.js";
 import { toResponsesAnnotations } from "../shared/annotations.js";
 import type { JsonObject } from "../shared/guards.js";
 import { packReasoningOpaque } from "../shared/reasoning.js";
@@ -17,10 +17,10 @@ export type OutputItem =
   | { type: "message"; id: string; parts: (TextPart | RefusalPart)[]; status: ItemStatus }
   | { type: "function_call"; id: string; part: ToolCallPart; status: ItemStatus };
 
-export function renderOutputTextPart(part: TextPart, warnings?: TranslationWarning[]): JsonObject {
+export function renderOutputTextPart(part: TextPart, warnings?: TranslationWarning[], path = "output"): JsonObject {
   const annotations = toResponsesAnnotations(part.annotations);
   if (annotations.dropped > 0) {
-    warnings?.push({ path: "output", message: `${annotations.dropped} annotation(s) with no Responses form were dropped` });
+    warnings?.push({ path: `${path}.annotations`, message: `${annotations.dropped} annotation(s) with no Responses form were dropped` });
   }
   return { type: "output_text", annotations: annotations.value, logprobs: [], text: part.text };
 }
@@ -29,7 +29,7 @@ export function renderReasoningSummary(part: ReasoningPart): string[] {
   return part.summary ?? (part.kind !== "raw" && part.text !== "" ? [part.text] : []);
 }
 
-export function renderOutputItem(item: OutputItem, warnings?: TranslationWarning[]): JsonObject {
+export function renderOutputItem(item: OutputItem, warnings?: TranslationWarning[], path = "output"): JsonObject {
   switch (item.type) {
     case "reasoning": {
       const out: JsonObject = {
@@ -47,7 +47,9 @@ export function renderOutputItem(item: OutputItem, warnings?: TranslationWarning
         id: item.id,
         type: "message",
         status: item.status,
-        content: item.parts.map((p) => (p.type === "text" ? renderOutputTextPart(p, warnings) : { type: "refusal", refusal: p.text })),
+        content: item.parts.map((p, j) =>
+          p.type === "text" ? renderOutputTextPart(p, warnings, `${path}.content[${j}]`) : { type: "refusal", refusal: p.text },
+        ),
         role: "assistant",
       };
     case "function_call":
@@ -111,7 +113,7 @@ export function buildResponseObject(args: ResponseObjectArgs): JsonObject {
     max_output_tokens: req.maxOutputTokens ?? null,
     max_tool_calls: req.maxToolCalls ?? null,
     model: args.model,
-    output: args.items.map((item) => renderOutputItem(item, args.warnings)),
+    output: args.items.map((item, k) => renderOutputItem(item, args.warnings, `output[${k}]`)),
     parallel_tool_calls: req.parallelToolCalls ?? true,
     previous_response_id: args.previousResponseId ?? echo("previous_response_id", null),
     prompt_cache_key: req.promptCacheKey ?? null,
@@ -134,9 +136,4 @@ export function buildResponseObject(args: ResponseObjectArgs): JsonObject {
   };
   if (pass["conversation"] !== undefined) response["conversation"] = pass["conversation"];
   return response;
-}
-
-/** Message items of a choice that was cut short end `incomplete`. */
-export function messageStatusFor(reason: FinishReason | undefined, cutShort: (r: FinishReason) => boolean): ItemStatus {
-  return reason !== undefined && cutShort(reason) ? "incomplete" : "completed";
 }

@@ -162,3 +162,18 @@ describe("items", () => {
     ]);
   });
 });
+
+describe("terminal with open items", () => {
+  it("ends a function call the upstream never marked done before the finish", () => {
+    const events = run(
+      frames(
+        created,
+        { type: "response.output_item.added", output_index: 0, item: { id: "fc_1", type: "function_call", call_id: "call_1", name: "f", arguments: "" } },
+        { type: "response.function_call_arguments.delta", item_id: "fc_1", output_index: 0, delta: "{}" },
+        { type: "response.completed", response: { status: "completed", output: [] } },
+      ),
+    );
+    expect(events.slice(1).map((e) => e.type)).toEqual(["tool_call_start", "tool_call_delta", "tool_call_end", "finish", "end"]);
+    expect(events.find((e) => e.type === "finish")).toEqual({ type: "finish", choice: 0, reason: "tool_calls", raw: "completed" });
+  });
+});

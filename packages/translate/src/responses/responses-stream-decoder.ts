@@ -139,6 +139,13 @@ export function createResponsesStreamDecoder(): StreamDecoder {
 
   const terminal = (type: string, response: JsonObject | undefined, out: StreamEvent[]): void => {
     done = true;
+    // Items the upstream never marked done are complete now.
+    for (const item of items.values()) {
+      if (item.ended) continue;
+      item.ended = true;
+      if (item.type === "function_call") out.push({ type: "tool_call_end", choice: 0, index: item.callIndex ?? 0 });
+      else if (item.type === "reasoning") out.push({ type: "reasoning_end", choice: 0 });
+    }
     const status = type.slice("response.".length);
     const incomplete = response ? getRecord(response, "incomplete_details") : undefined;
     const hasCall = sawFunctionCall || (getArray(response ?? {}, "output") ?? []).some((o) => isRecord(o) && o["type"] === "function_call");

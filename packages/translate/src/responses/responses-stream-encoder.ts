@@ -12,14 +12,8 @@ import type { FinishReason, LlmRequest, ReasoningPart, StreamError, StreamEvent,
 import { toResponsesAnnotations } from "../shared/annotations.js";
 import type { JsonObject } from "../shared/guards.js";
 import { formatSseEvent } from "../shared/sse.js";
-import { isCutShort, toResponsesOutcome } from "./map-responses-finish-reason.js";
-import {
-  buildResponseObject,
-  messageStatusFor,
-  renderOutputItem,
-  renderOutputTextPart,
-  type OutputItem,
-} from "./response-object.js";
+import { messageStatusFor, toResponsesOutcome } from "./map-responses-finish-reason.js";
+import { buildResponseObject, renderOutputItem, renderOutputTextPart, type OutputItem, type ResponseObjectArgs } from "./response-object.js";
 
 export interface ResponsesStreamEncoderArgs {
   ctx: TranslateContext;
@@ -69,7 +63,7 @@ export function createResponsesStreamEncoder(args: ResponsesStreamEncoderArgs): 
 
   const emit = (type: string, fields: JsonObject): string => formatSseEvent(type, { type, sequence_number: seq++, ...fields });
 
-  const response = (status: Parameters<typeof buildResponseObject>[0]["status"], extra: Partial<Parameters<typeof buildResponseObject>[0]> = {}): JsonObject =>
+  const response = (status: ResponseObjectArgs["status"], extra: Partial<ResponseObjectArgs> = {}): JsonObject =>
     buildResponseObject({
       id,
       createdAt,
@@ -127,7 +121,7 @@ export function createResponsesStreamEncoder(args: ResponsesStreamEncoderArgs): 
     const slot = s.message;
     if (!slot) return "";
     s.message = undefined;
-    slot.item.status = messageStatusFor(reason, isCutShort);
+    slot.item.status = messageStatusFor(reason);
     return closeMessagePart(slot) + emit("response.output_item.done", { output_index: slot.outputIndex, item: renderOutputItem(slot.item) });
   };
 

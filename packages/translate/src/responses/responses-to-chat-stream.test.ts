@@ -33,6 +33,7 @@ describe("Responses fixture -> hub events", () => {
   });
 
   it("keeps the reasoning summary, its encrypted content and the item id", () => {
+    expect(String(recordedReasoning["encrypted_content"])).toMatch(/^gAAAA/);
     const summary = events.flatMap((e) => (e.type === "reasoning_delta" ? [e] : []));
     expect(summary.every((e) => e.kind === "summary")).toBe(true);
     expect(summary.map((e) => e.delta).join("")).toBe(SUMMARY);

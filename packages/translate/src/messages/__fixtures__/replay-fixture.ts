@@ -2,18 +2,9 @@
 // Anthropic event stream into the blocks a client SDK would build.
 
 import { readFileSync } from "node:fs";
+import { createParser } from "eventsource-parser";
 import type { SseFrame } from "../../codec.js";
 import type { TranslateContext } from "../../ir.js";
-
-/** The slice of eventsource-parser's API used here. */
-interface SseParserModule {
-  createParser(callbacks: { onEvent(message: { event?: string | undefined; data: string }): void }): { feed(chunk: string): void };
-}
-
-// Loaded by a non-literal specifier on purpose: the repo's `source` custom condition makes tsc resolve
-// eventsource-parser (which also publishes a `source` export) to its .ts sources, which do not typecheck.
-const parserModuleName = "eventsource-parser";
-const { createParser } = (await import(parserModuleName)) as SseParserModule;
 
 export function readFixture(name: string): string {
   return readFileSync(new URL(`./${name}`, import.meta.url), "utf8");

@@ -2,17 +2,9 @@
 // and run frames/events through decoders and encoders.
 
 import { readFileSync } from "node:fs";
+import { createParser } from "eventsource-parser";
 import type { SseFrame, StreamDecoder, StreamEncoder } from "../../codec.js";
 import type { StreamEvent } from "../../ir.js";
-
-interface SseParserModule {
-  createParser(callbacks: { onEvent(message: { event?: string | undefined; data: string }): void }): { feed(chunk: string): void };
-}
-
-// A non-literal specifier on purpose: the repo's `source` custom condition makes tsc resolve
-// eventsource-parser to its .ts sources (it publishes a `source` export), which do not typecheck here.
-const parserModuleName = "eventsource-parser";
-const { createParser } = (await import(parserModuleName)) as SseParserModule;
 
 export function readFixture(name: string): string {
   return readFileSync(new URL(`../../__fixtures__/${name}`, import.meta.url), "utf8");

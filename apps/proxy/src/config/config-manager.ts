@@ -1,0 +1,273 @@
+// Changing the running config without a restart: validate (errors by path and line), apply
+// atomically, write the file, keep every version with its author and diff, roll back, follow edits
+// of the file on disk, and reach the other replicas through PostgreSQL.
+
+import { watch, type FSWatcher } from "node:fs";
+import { readFile, rename, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { createTwoFilesPatch } from "diff";
+import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document } from "yaml";
+import type { Database } from "@yallmproxy/db";
+import type { PgBus } from "../ops/pg-bus.js";
+import type { ProxyRuntime } from "../runtime.js";
+import { readDotEnv } from "./env.js";
+import { ConfigError, type LoadedConfig, type ProxyConfig, parseConfigText } from "./load-config.js";
+
+export const MASK = "***";
+const SECRET_KEYS = new Set(["api_key", "secret", "password"]);
+
+export interface ConfigProblem {
+  path: string;
+  message: string;
+  line?: number;
+}
+
+export interface VersionInfo {
+  version: number;
+  createdAt: string;
+  author: string;
+  summary: string;
+}
+
+export class ConfigValidationError extends Error {
+  constructor(readonly problems: ConfigProblem[]) {
+    super(problems.map((p) => `${p.path}: ${p.message}`).join("\n"));
+  }
+}
+
+/** `model_list[1].model_params.api_base` → ["model_list", 1, "model_params", "api_base"]. */
+function splitPath(path: string): Array<string | number> {
+  const out: Array<string | number> = [];
+  for (const m of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) out.push(m[2] !== undefined ? Number(m[2]) : (m[1] as string));
+  return out;
+}
+
+function lineOf(doc: Document, counter: LineCounter, path: Array<string | number>): number | undefined {
+  for (let n = path.length; n > 0; n--) {
+    const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
+    if (node && typeof node === "object" && node.range) return counter.linePos(node.range[0]).line;
+  }
+  return undefined;
+}
+
+/** Problems of a config text, each with the line it points at. */
+export function problemsOf(err: ConfigError, text: string): ConfigProblem[] {
+  const counter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: counter });
+  if (doc.errors.length) {
+    return doc.errors.map((e) => ({ path: "(yaml)", message: e.message.split("\n")[0] ?? "YAML syntax error", line: e.linePos?.[0]?.line }));
+  }
+  return err.problems.map((p) => {
+    const at = p.indexOf(": ");
+    const path = at > 0 ? p.slice(0, at) : "(root)";
+    const message = at > 0 ? p.slice(at + 2) : p;
+    const line = lineOf(doc, counter, splitPath(path));
+    return { path, message, ...(line !== undefined ? { line } : {}) };
+  });
+}
+
+/** Identity of a list item across edits: models by name, keys by key_id. */
+function itemKey(node: unknown): string | undefined {
+  if (!isMap(node)) return undefined;
+  const name = node.get("model_name") ?? node.get("key_id");
+  return typeof name === "string" ? name : undefined;
+}
+
+/** Walks every secret scalar, giving its logical path (list items by name). */
+function eachSecret(node: unknown, path: string[], visit: (path: string, holder: { set(v: string): void; value: unknown }) => void): void {
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+      if (SECRET_KEYS.has(key) && isScalar(pair.value)) {
+        const scalar = pair.value;
+        visit([...path, key].join("/"), { value: scalar.value, set: (v) => (scalar.value = v) });
+      } else {
+        eachSecret(pair.value, [...path, key], visit);
+      }
+    }
+  } else if (isSeq(node)) {
+    node.items.forEach((item, i) => eachSecret(item, [...path, itemKey(item) ?? String(i)], visit));
+  }
+}
+
+/** The config text with literal secrets shown as `***` (`${VAR}` references stay visible). */
+export function maskSecrets(text: string): string {
+  const doc = parseDocument(text);
+  if (doc.errors.length) return text;
+  eachSecret(doc.contents, [], (_path, holder) => {
+    if (typeof holder.value === "string" && holder.value !== "" && !holder.value.includes("$")) holder.set(MASK);
+  });
+  return doc.toString();
+}
+
+/** Puts back the running value of every `***` the operator left untouched. */
+export function unmaskSecrets(submitted: string, current: string): string {
+  if (!submitted.includes(MASK)) return submitted;
+  const known = new Map<string, unknown>();
+  eachSecret(parseDocument(current).contents, [], (path, holder) => known.set(path, holder.value));
+  const doc = parseDocument(submitted);
+  if (doc.errors.length) return submitted;
+  eachSecret(doc.contents, [], (path, holder) => {
+    if (holder.value === MASK && typeof known.get(path) === "string") holder.set(known.get(path) as string);
+  });
+  return doc.toString();
+}
+
+function summarize(before: ProxyConfig | undefined, after: ProxyConfig): string {
+  if (!before) return `${after.models.size} models`;
+  const was = new Set(before.models.keys());
+  const now = new Set(after.models.keys());
+  const added = [...now].filter((m) => !was.has(m));
+  const removed = [...was].filter((m) => !now.has(m));
+  const parts: string[] = [];
+  if (added.length) parts.push(`added ${added.join(", ")}`);
+  if (removed.length) parts.push(`removed ${removed.join(", ")}`);
+  return parts.join("; ") || "edited";
+}
+
+export class ConfigManager {
+  private watcher: FSWatcher | undefined;
+  private debounce: NodeJS.Timeout | undefined;
+  private lastWritten: string | undefined;
+
+  constructor(
+    private readonly runtime: ProxyRuntime,
+    private readonly db: Database | undefined,
+    private readonly bus: PgBus | undefined,
+    private readonly log: { info(o: object, m: string): void; warn(o: object, m: string): void },
+    /** Variables for `${VAR}` (configs/.env and the environment, as at start-up). */
+    private readonly vars: Record<string, string>,
+  ) {
+    bus?.on("yallmp_config", (body) => void this.applyVersionFromPeer(Number(body.version)));
+  }
+
+  get path(): string {
+    return this.runtime.config.source.path;
+  }
+
+  /** Parses a config text with the variables the proxy started with. */
+  parse(text: string): LoadedConfig {
+    const vars = { ...this.vars, ...readDotEnv(join(dirname(this.path), ".env")) };
+    try {
+      return parseConfigText(text, this.path, vars, vars);
+    } catch (err) {
+      if (err instanceof ConfigError) throw new ConfigValidationError(problemsOf(err, text));
+      throw err;
+    }
+  }
+
+  validate(submitted: string): LoadedConfig {
+    return this.parse(unmaskSecrets(submitted, this.runtime.config.source.text));
+  }
+
+  /** Records the config found at start-up as a version when it differs from the newest one. */
+  async recordStartup(): Promise<void> {
+    if (!this.db) return;
+    const newest = await this.db.prisma.configVersion.findFirst({ orderBy: { version: "desc" } });
+    if (newest?.yaml === this.runtime.config.source.text) return;
+    await this.db.prisma.configVersion.create({ data: { author: "startup", yaml: this.runtime.config.source.text, summary: `loaded from ${this.path}` } });
+  }
+
+  /** Validates, applies atomically, writes the file and saves a version. Throws ConfigValidationError. */
+  async apply(submitted: string, author: string, opts: { writeFile?: boolean; notify?: boolean } = {}): Promise<{ version: number | null; warnings: string[] }> {
+    const text = unmaskSecrets(submitted, this.runtime.config.source.text);
+    const loaded = this.parse(text);
+    const before = this.runtime.config;
+    const next: ProxyConfig = { ...loaded.config, server: before.server, databaseUrl: before.databaseUrl, adminPassword: before.adminPassword };
+    this.runtime.apply(next);
+    const warnings = [...loaded.warnings];
+    if (loaded.config.server.port !== before.server.port || loaded.config.server.host !== before.server.host) {
+      warnings.push("proxy_settings.server: the listen address changes at the next restart");
+    }
+    if (opts.writeFile !== false) {
+      try {
+        const tmp = `${this.path}.${process.pid}.tmp`;
+        await writeFile(tmp, text);
+        await rename(tmp, this.path);
+        this.lastWritten = text;
+      } catch (err) {
+        warnings.push(`could not write ${this.path}: ${(err as Error).message}; the change is live but not saved to the file`);
+      }
+    }
+    let version: number | null = null;
+    if (this.db) {
+      const row = await this.db.prisma.configVersion.create({ data: { author, yaml: text, summary: summarize(before, next) } });
+      version = row.version;
+      if (opts.notify !== false) this.bus?.notify("yallmp_config", { version });
+    }
+    this.log.info({ author, version, models: [...next.models.keys()] }, "config applied");
+    return { version, warnings };
+  }
+
+  async versions(limit = 100): Promise<VersionInfo[]> {
+    if (!this.db) return [];
+    const rows = await this.db.prisma.configVersion.findMany({ orderBy: { version: "desc" }, take: limit });
+    return rows.map((r: { version: number; createdAt: Date; author: string; summary: string }) => ({ version: r.version, createdAt: r.createdAt.toISOString(), author: r.author, summary: r.summary }));
+  }
+
+  async version(version: number): Promise<(VersionInfo & { yaml: string; diff: string }) | undefined> {
+    if (!this.db) return undefined;
+    const row = await this.db.prisma.configVersion.findUnique({ where: { version } });
+    if (!row) return undefined;
+    const prev = await this.db.prisma.configVersion.findFirst({ where: { version: { lt: version } }, orderBy: { version: "desc" } });
+    const diff = createTwoFilesPatch(`v${prev?.version ?? 0}`, `v${version}`, maskSecrets(prev?.yaml ?? ""), maskSecrets(row.yaml));
+    return { version: row.version, createdAt: row.createdAt.toISOString(), author: row.author, summary: row.summary, yaml: maskSecrets(row.yaml), diff };
+  }
+
+  async rollback(version: number, author: string): Promise<{ version: number | null; warnings: string[] } | undefined> {
+    if (!this.db) return undefined;
+    const row = await this.db.prisma.configVersion.findUnique({ where: { version } });
+    if (!row) return undefined;
+    return this.apply(row.yaml, `${author} (rollback to v${version})`);
+  }
+
+  /** Another replica applied a version: apply the same text here. */
+  private async applyVersionFromPeer(version: number): Promise<void> {
+    if (!this.db || !Number.isInteger(version)) return;
+    try {
+      const row = await this.db.prisma.configVersion.findUnique({ where: { version } });
+      if (!row || row.yaml === this.runtime.config.source.text) return;
+      const loaded = this.parse(row.yaml);
+      const before = this.runtime.config;
+      this.runtime.apply({ ...loaded.config, server: before.server, databaseUrl: before.databaseUrl, adminPassword: before.adminPassword });
+      this.log.info({ version }, "config applied from another replica");
+    } catch (err) {
+      this.log.warn({ err, version }, "config from another replica could not be applied");
+    }
+  }
+
+  /** Follows edits of the file on disk (debounced); an invalid file keeps the running config. */
+  watchFile(debounceMs = 300): void {
+    try {
+      this.watcher = watch(dirname(this.path), (_event, file) => {
+        if (file && join(dirname(this.path), file.toString()) !== this.path) return;
+        clearTimeout(this.debounce);
+        this.debounce = setTimeout(() => void this.reloadFromDisk(), debounceMs);
+      });
+      this.watcher.on("error", () => undefined);
+    } catch (err) {
+      this.log.warn({ err }, "cannot watch the config file");
+    }
+  }
+
+  async reloadFromDisk(): Promise<void> {
+    let text: string;
+    try {
+      text = await readFile(this.path, "utf8");
+    } catch {
+      return;
+    }
+    if (text === this.runtime.config.source.text || text === this.lastWritten) return;
+    try {
+      await this.apply(text, "file", { writeFile: false });
+    } catch (err) {
+      const problems = err instanceof ConfigValidationError ? err.problems : [{ path: "(file)", message: String(err) }];
+      this.log.warn({ problems }, "config file changed but is invalid; the running config stays in force");
+    }
+  }
+
+  close(): void {
+    clearTimeout(this.debounce);
+    this.watcher?.close();
+  }
+}

@@ -1,0 +1,32 @@
+// Prometheus metrics (prom-client), updated once per request when it finishes.
+
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { Trace } from "./trace.js";
+
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly requests = new Counter({ name: "yallmp_requests_total", help: "Requests by model, backend, client format and status", labelNames: ["model", "backend", "client_format", "status"], registers: [this.registry] });
+  private readonly errors = new Counter({ name: "yallmp_request_errors_total", help: "Requests answered with status >= 400", labelNames: ["model", "backend", "client_format", "status"], registers: [this.registry] });
+  private readonly duration = new Histogram({ name: "yallmp_request_duration_seconds", help: "Time from request received to last byte", labelNames: ["model", "backend", "client_format"], buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  private readonly ttft = new Histogram({ name: "yallmp_time_to_first_token_seconds", help: "Time from request received to the first byte sent to the client", labelNames: ["model", "backend", "client_format"], buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  private readonly tokens = new Counter({ name: "yallmp_tokens_total", help: "Tokens by model and type (prompt, completion)", labelNames: ["model", "type"], registers: [this.registry] });
+  readonly retries = new Counter({ name: "yallmp_retries_total", help: "Retried upstream attempts by backend", labelNames: ["backend"], registers: [this.registry] });
+  readonly fallbacks = new Counter({ name: "yallmp_fallbacks_total", help: "Moves from one backend to the next", labelNames: ["from", "to"], registers: [this.registry] });
+  readonly streamsInFlight = new Gauge({ name: "yallmp_streams_in_flight", help: "Streaming responses being relayed now", registers: [this.registry] });
+  readonly tracesDropped = new Counter({ name: "yallmp_traces_dropped_total", help: "Traces not stored because the writer could not keep up", registers: [this.registry] });
+
+  observe(trace: Trace): void {
+    const s = trace.summary();
+    const backend = s.backend ?? "none";
+    const labels = { model: s.model, backend, client_format: s.clientFormat };
+    const status = String(s.status ?? 0);
+    this.requests.inc({ ...labels, status });
+    if ((s.status ?? 0) >= 400) this.errors.inc({ ...labels, status });
+    if (s.durationMs !== null) this.duration.observe(labels, s.durationMs / 1000);
+    if (s.ttftMs !== null) this.ttft.observe(labels, s.ttftMs / 1000);
+    if (s.promptTokens) this.tokens.inc({ model: s.model, type: "prompt" }, s.promptTokens);
+    if (s.completionTokens) this.tokens.inc({ model: s.model, type: "completion" }, s.completionTokens);
+  }
+}

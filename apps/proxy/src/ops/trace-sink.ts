@@ -1,0 +1,107 @@
+// Writes finished traces to the database in batches, off the request path. The queue is bounded:
+// when the database cannot keep up, traces are dropped and counted, never waited for.
+
+import type { Database } from "@yallmproxy/db";
+import type { Trace } from "./trace.js";
+
+export interface TraceSinkOptions {
+  queueSize: number;
+  batchSize: number;
+  flushIntervalMs: number;
+  retentionHours: number;
+  onDropped?(count: number): void;
+  onError?(err: unknown): void;
+}
+
+export class TraceSink {
+  private queue: Trace[] = [];
+  private flushing: Promise<void> | undefined;
+  private readonly timer: NodeJS.Timeout;
+  private readonly cleanupTimer: NodeJS.Timeout;
+  dropped = 0;
+  written = 0;
+
+  constructor(
+    private readonly db: Database,
+    private readonly opts: TraceSinkOptions,
+  ) {
+    this.timer = setInterval(() => void this.flush(), opts.flushIntervalMs).unref();
+    this.cleanupTimer = setInterval(() => void this.cleanup(), 10 * 60 * 1000).unref();
+  }
+
+  /** Queues a finished trace; never blocks. */
+  push(trace: Trace): void {
+    if (this.queue.length >= this.opts.queueSize) {
+      this.dropped += 1;
+      this.opts.onDropped?.(1);
+      return;
+    }
+    this.queue.push(trace);
+    if (this.queue.length >= this.opts.batchSize) void this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.flushing) return this.flushing;
+    if (this.queue.length === 0) return;
+    this.flushing = (async () => {
+      try {
+        while (this.queue.length > 0) {
+          const batch = this.queue.splice(0, this.opts.batchSize);
+          const rows = batch.map((t) => {
+            const s = t.summary();
+            return {
+              id: s.id,
+              startedAt: new Date(s.startedAt),
+              model: s.model,
+              keyId: s.keyId,
+              clientFormat: s.clientFormat,
+              backend: s.backend,
+              backendFormat: s.backendFormat,
+              stream: s.stream,
+              status: s.status,
+              attempts: s.attempts,
+              ttftMs: s.ttftMs,
+              durationMs: s.durationMs,
+              promptTokens: s.promptTokens,
+              completionTokens: s.completionTokens,
+              error: s.error,
+              warnings: s.warnings,
+              captureLevel: t.capture,
+              detail: JSON.stringify(t.detail()),
+            };
+          });
+          try {
+            await this.db.prisma.trace.createMany({ data: rows });
+            this.written += rows.length;
+          } catch (err) {
+            this.dropped += rows.length;
+            this.opts.onDropped?.(rows.length);
+            this.opts.onError?.(err);
+          }
+        }
+      } finally {
+        this.flushing = undefined;
+      }
+    })();
+    return this.flushing;
+  }
+
+  /** Deletes traces older than the retention, in bounded batches. */
+  async cleanup(): Promise<number> {
+    const cutoff = new Date(Date.now() - this.opts.retentionHours * 3600 * 1000);
+    let removed = 0;
+    for (let i = 0; i < 100; i++) {
+      const old = await this.db.prisma.trace.findMany({ where: { startedAt: { lt: cutoff } }, select: { id: true }, take: 500 });
+      if (old.length === 0) break;
+      const { count } = await this.db.prisma.trace.deleteMany({ where: { id: { in: old.map((r: { id: string }) => r.id) } } });
+      removed += count;
+    }
+    return removed;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    clearInterval(this.cleanupTimer);
+    await this.flush();
+  }
+}

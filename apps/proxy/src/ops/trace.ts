@@ -1,0 +1,226 @@
+// What the proxy records about one request for the operator: a summary always (live feed, metrics,
+// lists), and at capture level `full` the bodies and every raw and translated stream event. The hot
+// path only pushes references; text is built when the trace is written, off the request path.
+
+export type CaptureLevel = "off" | "metadata" | "full";
+
+export interface TraceAttempt {
+  backend: string;
+  attempt: number;
+  status?: number;
+  error?: string;
+  outcome: string;
+  durationMs: number;
+}
+
+export interface TraceSummary {
+  id: string;
+  startedAt: string;
+  model: string;
+  keyId: string | null;
+  clientFormat: string;
+  backend: string | null;
+  backendFormat: string | null;
+  stream: boolean;
+  status: number | null;
+  state: "running" | "finished";
+  attempts: number;
+  ttftMs: number | null;
+  durationMs: number | null;
+  promptTokens: number | null;
+  completionTokens: number | null;
+  error: string | null;
+  warnings: number;
+}
+
+export interface TraceLimits {
+  maxBodyBytes: number;
+  maxEvents: number;
+}
+
+interface TimedChunk {
+  t: number;
+  data: Buffer | string;
+}
+
+const REDACTED_HEADERS = new Set(["authorization", "x-api-key", "cookie", "proxy-authorization", "api-key"]);
+const SECRET_BODY_KEYS = /^(api_key|apikey|secret|password|authorization)$/i;
+
+export class Trace {
+  readonly id: string;
+  readonly startedAtMs = Date.now();
+  private readonly t0 = performance.now();
+  backend: string | null = null;
+  backendFormat: string | null = null;
+  status: number | null = null;
+  state: "running" | "finished" = "running";
+  error: string | null = null;
+  promptTokens: number | null = null;
+  completionTokens: number | null = null;
+  readonly attempts: TraceAttempt[] = [];
+  warningList: string[] = [];
+  private firstByteMs: number | null = null;
+  private firstTokenMs: number | null = null;
+  private connectedMs: number | null = null;
+  private doneMs: number | null = null;
+  private clientRequest: unknown;
+  private clientHeaders: Record<string, unknown> | undefined;
+  private upstreamRequest: { url: string; body: unknown } | undefined;
+  private readonly upstreamEvents: TimedChunk[] = [];
+  private readonly clientEvents: TimedChunk[] = [];
+  private upstreamBytes = 0;
+  private clientBytes = 0;
+  private truncatedUpstream = false;
+  private truncatedClient = false;
+  /** Chunks relayed so far (for throttled progress events). */
+  chunks = 0;
+
+  constructor(
+    id: string,
+    readonly model: string,
+    readonly keyId: string | null,
+    readonly clientFormat: string,
+    readonly stream: boolean,
+    readonly capture: CaptureLevel,
+    private readonly limits: TraceLimits,
+  ) {
+    this.id = id;
+  }
+
+  get full(): boolean {
+    return this.capture === "full";
+  }
+
+  elapsed(): number {
+    return performance.now() - this.t0;
+  }
+
+  setClientRequest(body: unknown, headers: Record<string, unknown>): void {
+    if (!this.full) return;
+    this.clientRequest = body;
+    this.clientHeaders = headers;
+  }
+
+  setUpstreamRequest(url: string, body: unknown): void {
+    if (this.connectedMs === null) this.connectedMs = this.elapsed();
+    if (this.full) this.upstreamRequest = { url, body };
+  }
+
+  addAttempt(a: TraceAttempt): void {
+    this.attempts.push(a);
+  }
+
+  upstreamChunk(data: Buffer | string): void {
+    this.chunks += 1;
+    if (this.firstByteMs === null) this.firstByteMs = this.elapsed();
+    if (!this.full) return;
+    if (this.upstreamEvents.length >= this.limits.maxEvents || this.upstreamBytes > this.limits.maxBodyBytes * 16) {
+      this.truncatedUpstream = true;
+      return;
+    }
+    this.upstreamBytes += data.length;
+    this.upstreamEvents.push({ t: this.elapsed(), data });
+  }
+
+  clientChunk(data: Buffer | string): void {
+    if (this.firstTokenMs === null) this.firstTokenMs = this.elapsed();
+    if (!this.full) return;
+    if (this.clientEvents.length >= this.limits.maxEvents || this.clientBytes > this.limits.maxBodyBytes * 16) {
+      this.truncatedClient = true;
+      return;
+    }
+    this.clientBytes += data.length;
+    this.clientEvents.push({ t: this.elapsed(), data });
+  }
+
+  finish(status: number, error?: string | null): void {
+    if (this.state === "finished") return;
+    this.state = "finished";
+    this.status = status;
+    if (error) this.error = error;
+    this.doneMs = this.elapsed();
+  }
+
+  summary(): TraceSummary {
+    return {
+      id: this.id,
+      startedAt: new Date(this.startedAtMs).toISOString(),
+      model: this.model,
+      keyId: this.keyId,
+      clientFormat: this.clientFormat,
+      backend: this.backend,
+      backendFormat: this.backendFormat,
+      stream: this.stream,
+      status: this.status,
+      state: this.state,
+      attempts: this.attempts.length,
+      ttftMs: round(this.firstTokenMs),
+      durationMs: round(this.doneMs ?? (this.state === "running" ? this.elapsed() : null)),
+      promptTokens: this.promptTokens,
+      completionTokens: this.completionTokens,
+      error: this.error,
+      warnings: this.warningList.length,
+    };
+  }
+
+  /** Everything beyond the summary, as plain JSON (built when the trace is written). */
+  detail(): Record<string, unknown> {
+    const limit = this.limits.maxBodyBytes;
+    const client = capJson(redactBody(this.clientRequest), limit);
+    const upstream = this.upstreamRequest ? capJson(redactBody(this.upstreamRequest.body), limit) : undefined;
+    return {
+      attempts: this.attempts,
+      timings: {
+        receivedAt: new Date(this.startedAtMs).toISOString(),
+        upstreamConnectedMs: round(this.connectedMs),
+        firstByteMs: round(this.firstByteMs),
+        firstTokenMs: round(this.firstTokenMs),
+        doneMs: round(this.doneMs),
+      },
+      clientRequest: this.full ? { headers: redactHeaders(this.clientHeaders ?? {}), body: client.value } : null,
+      upstreamRequest: this.upstreamRequest ? { url: this.upstreamRequest.url, body: upstream?.value } : null,
+      upstreamEvents: this.upstreamEvents.map(toEvent),
+      clientEvents: this.clientEvents.map(toEvent),
+      warningList: this.warningList,
+      captureLevel: this.capture,
+      truncated: {
+        clientRequest: client.truncated,
+        upstreamRequest: upstream?.truncated ?? false,
+        upstreamEvents: this.truncatedUpstream,
+        clientEvents: this.truncatedClient,
+      },
+    };
+  }
+}
+
+function round(ms: number | null): number | null {
+  return ms === null ? null : Math.round(ms * 100) / 100;
+}
+
+function toEvent(c: TimedChunk): { t: number; data: string } {
+  return { t: Math.round(c.t * 100) / 100, data: typeof c.data === "string" ? c.data : c.data.toString("utf8") };
+}
+
+function redactHeaders(headers: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(headers)) out[k] = REDACTED_HEADERS.has(k.toLowerCase()) ? "[redacted]" : v;
+  return out;
+}
+
+function redactBody(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redactBody);
+  if (value && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = SECRET_BODY_KEYS.test(k) ? "[redacted]" : redactBody(v);
+    return out;
+  }
+  return value;
+}
+
+/** The value itself when its JSON fits the limit, else its JSON text cut there (marked truncated). */
+function capJson(value: unknown, limit: number): { value: unknown; truncated: boolean } {
+  if (value === undefined) return { value: null, truncated: false };
+  const text = JSON.stringify(value);
+  if (text.length <= limit) return { value, truncated: false };
+  return { value: `${text.slice(0, limit)}…[truncated ${text.length - limit} characters]`, truncated: true };
+}

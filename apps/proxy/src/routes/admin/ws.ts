@@ -1,0 +1,48 @@
+// `GET /admin/ws`: the live request feed for dashboards (see docs/admin-api.md).
+
+import type { FastifyInstance } from "fastify";
+import "@fastify/websocket";
+import type { LiveFilter } from "../../ops/live-feed.js";
+import { requireAdmin } from "./admin-auth.js";
+
+function parseFilter(data: unknown): LiveFilter | undefined {
+  let msg: unknown;
+  try {
+    msg = JSON.parse(String(data));
+  } catch {
+    return undefined;
+  }
+  if (typeof msg !== "object" || msg === null || (msg as { type?: unknown }).type !== "filter") return undefined;
+  const m = msg as Record<string, unknown>;
+  const filter: LiveFilter = {};
+  if (typeof m.model === "string" && m.model) filter.model = m.model;
+  if (typeof m.key === "string" && m.key) filter.key = m.key;
+  if (m.status === "ok" || m.status === "error") filter.status = m.status;
+  return filter;
+}
+
+export async function adminWebSocketRoutes(app: FastifyInstance): Promise<void> {
+  app.get("/admin/ws", { websocket: true, onRequest: requireAdmin(() => app.runtime.config.adminPassword) }, (socket) => {
+    const sub = {
+      filter: {} as LiveFilter,
+      send: (text: string) => socket.send(text),
+      buffered: () => socket.bufferedAmount,
+    };
+    const unsubscribe = app.runtime.ops.live.subscribe(sub);
+    socket.send(JSON.stringify({ type: "hello", serverTime: new Date().toISOString() }));
+    for (const trace of app.runtime.ops.running.values()) socket.send(JSON.stringify({ type: "request.started", trace: trace.summary() }));
+    socket.on("message", (data: unknown) => {
+      const filter = parseFilter(data);
+      if (filter) sub.filter = filter;
+      else socket.send(JSON.stringify({ type: "error", message: 'expected {"type":"filter", "model"?, "key"?, "status"?: "ok"|"error"}' }));
+    });
+    socket.on("close", unsubscribe);
+    socket.on("error", unsubscribe);
+  });
+
+  app.get("/metrics", async (_request, reply) => {
+    const registry = app.runtime.ops.metrics.registry;
+    reply.header("content-type", registry.contentType);
+    return registry.metrics();
+  });
+}

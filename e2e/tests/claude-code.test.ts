@@ -1,0 +1,165 @@
+// Claude Code (`claude -p`, the real CLI) through /v1/messages on a loopback OpenAI-compatible
+// chat-completions upstream: a plain answer, and a Bash tool-use round trip.
+
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+import { type RecordedRequest, type RunningProxy, type Upstream, sendJson, startProxy, startUpstream } from "../lib/harness.js";
+import { chatStreamFrames, chatCompletionOf, writeSse, type ScriptedAnswer } from "../lib/scripted.js";
+
+const CLAUDE = fileURLToPath(new URL("../../node_modules/.bin/claude", import.meta.url));
+const MAIN_MODEL = "claude-opus-4-8";
+/**
+ * Model names Claude Code may ask for. 2.1.330 in `-p` mode was seen asking only for `--model` (no
+ * count_tokens, no haiku-class helper call); the helper names are routed too in case a version makes one.
+ */
+const ALIASES = [MAIN_MODEL, "claude-sonnet-4-6", "claude-sonnet-4-5", "claude-haiku-4-5", "claude-haiku-4-5-20251001", "claude-3-5-haiku-20241022"];
+
+let cleanup: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanup.reverse()) await c();
+  cleanup = [];
+});
+
+async function setup(answer: (req: RecordedRequest, upstreamModel: string) => ScriptedAnswer, supportsReasoning = false): Promise<{ up: Upstream; p: RunningProxy }> {
+  const up = await startUpstream(async (req, res) => {
+    if (req.url !== "/v1/chat/completions" || !req.json) return sendJson(res, 404, { error: { message: `unexpected ${req.method} ${req.url}` } });
+    // OpenAI's own limit; Claude Code's metadata.user_id is a ~150-character JSON string.
+    const user = req.json.user;
+    if (typeof user === "string" && user.length > 64) {
+      const message = `Invalid 'user': string too long. Expected a string with maximum length 64, but got a string with length ${user.length} instead.`;
+      return sendJson(res, 400, { error: { message, type: "invalid_request_error", param: "user", code: "string_above_max_length" } });
+    }
+    const a = answer(req, String(req.json.model));
+    if (req.json.stream === true) await writeSse(res, chatStreamFrames(a));
+    else sendJson(res, 200, chatCompletionOf(a));
+  });
+  cleanup.push(up.close);
+  const p = await startProxy(`
+model_list:
+${ALIASES.map((m) => `  - model_name: ${m}\n    model_params: { api_type: openai, api_base: ${up.url}, api_key: sk-up, model: up-${m}, supports_reasoning: ${supportsReasoning} }`).join("\n")}
+router_settings: { num_retries: 0 }
+`);
+  cleanup.push(p.close);
+  return { up, p };
+}
+
+interface ClaudeResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  json: Record<string, any> | undefined;
+  ms: number;
+}
+
+function runClaude(proxyUrl: string, args: string[]): Promise<ClaudeResult> {
+  const home = mkdtempSync(join(tmpdir(), "yallmp-claude-"));
+  cleanup.push(() => rmSync(home, { recursive: true, force: true }));
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(CLAUDE, ["-p", ...args, "--output-format", "json", "--model", MAIN_MODEL], {
+      cwd: home,
+      env: {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        HOME: home,
+        CLAUDE_CONFIG_DIR: join(home, ".claude"),
+        ANTHROPIC_BASE_URL: proxyUrl,
+        ANTHROPIC_API_KEY: "test-key",
+        CLAUDE_CODE_MAX_RETRIES: "0",
+        DISABLE_TELEMETRY: "1",
+        DISABLE_AUTOUPDATER: "1",
+        DISABLE_ERROR_REPORTING: "1",
+        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 110_000);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      let json: Record<string, any> | undefined;
+      try {
+        json = JSON.parse(stdout.trim().split("\n").pop() ?? "") as Record<string, any>;
+      } catch {
+        json = undefined;
+      }
+      resolve({ code, stdout, stderr, json, ms: performance.now() - started });
+    });
+  });
+}
+
+/** Every /v1/messages call Claude Code made was answered 200 (no unknown model, no rejected body). */
+function expectAllAnswered(p: RunningProxy): void {
+  const lines = p.logs().filter((l) => l.msg === "request");
+  expect(lines.length).toBeGreaterThanOrEqual(1);
+  for (const l of lines) expect(l, JSON.stringify(l)).toMatchObject({ client: "messages", status: 200 });
+}
+
+const hasToolResult = (req: RecordedRequest) => (req.json!.messages as Array<{ role: string }>).some((m) => m.role === "tool");
+
+describe("Claude Code through the proxy on a chat-completions backend", () => {
+  it("a plain answer: result is the upstream's text", async () => {
+    const { up, p } = await setup(() => ({ text: ["Hello from ", "the chat upstream."], usage: { prompt_tokens: 50, completion_tokens: 6, total_tokens: 56 } }));
+    const r = await runClaude(p.url, ["Say hello"]);
+    expect(r.json, `stdout: ${r.stdout}\nstderr: ${r.stderr}`).toBeDefined();
+    expect(r.json).toMatchObject({ type: "result", is_error: false, result: "Hello from the chat upstream." });
+    expect(r.json!.usage).toMatchObject({ input_tokens: 50, output_tokens: 6 });
+    expectAllAnswered(p);
+    expect(r.code).toBe(0);
+    const main = up.requests.filter((q) => q.json?.model === `up-${MAIN_MODEL}`);
+    expect(main.length).toBeGreaterThanOrEqual(1);
+    const body = main[0]!.json!;
+    expect(body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
+    expect((body.messages as Array<{ role: string }>)[0]!.role).toBe("system");
+    expect((body.tools as Array<{ function: { name: string } }>).map((t) => t.function.name)).toContain("Bash");
+  }, 120_000);
+
+  it("a Bash tool-use round trip: the tool result reaches the upstream, the final text is the result", async () => {
+    const { up, p } = await setup((req, model) => {
+      if (model !== `up-${MAIN_MODEL}`) return { text: ["ok"] };
+      if (!hasToolResult(req)) {
+        return {
+          reasoning: ["I should run ", "the command."],
+          text: ["Running it now."],
+          toolCalls: [{ id: "call_bash_1", name: "Bash", argumentFragments: ['{"command":', '"echo yallmproxy', '-e2e-marker"', ',"description":"Print the marker"}'] }],
+        };
+      }
+      return { text: ["The command printed ", "the marker."] };
+    }, true);
+    const r = await runClaude(p.url, ["Run the command echo yallmproxy-e2e-marker", "--allowedTools", "Bash(echo:*)"]);
+    expect(r.json, `stdout: ${r.stdout}\nstderr: ${r.stderr}`).toBeDefined();
+    expect(r.json).toMatchObject({ type: "result", is_error: false, result: "The command printed the marker." });
+    expect(r.json!.permission_denials).toEqual([]);
+    expectAllAnswered(p);
+
+    const main = up.requests.filter((q) => q.json?.model === `up-${MAIN_MODEL}`);
+    const second = main.find(hasToolResult);
+    expect(second, "no upstream request carried the tool result").toBeDefined();
+    const msgs = second!.json!.messages as Array<Record<string, any>>;
+    const toolIdx = msgs.findIndex((m) => m.role === "tool");
+    const tool = msgs[toolIdx]!;
+    expect(tool.tool_call_id).toBe("call_bash_1");
+    // The command really ran: its output, not the command line, is the tool result.
+    expect(typeof tool.content === "string" ? tool.content.trim() : tool.content).toBe("yallmproxy-e2e-marker");
+    // The assistant turn before it carries the call, arguments intact.
+    const assistant = msgs[toolIdx - 1]!;
+    expect(assistant.role).toBe("assistant");
+    expect(assistant.tool_calls).toEqual([
+      { id: "call_bash_1", type: "function", function: { name: "Bash", arguments: JSON.stringify({ command: "echo yallmproxy-e2e-marker", description: "Print the marker" }) } },
+    ]);
+    expect(assistant.content).toBe("Running it now.");
+    // One stable, opaque end-user id for the whole session.
+    expect(main[0]!.json!.user).toMatch(/^[0-9a-f]{64}$/);
+    expect(second!.json!.user).toBe(main[0]!.json!.user);
+    // A reasoning backend gets Claude Code's effort, and the thinking it produced back as reasoning_content.
+    expect(assistant.reasoning_content).toBe("I should run the command.");
+    expect(main[0]!.json!.reasoning_effort).toBe("high");
+  }, 120_000);
+});
