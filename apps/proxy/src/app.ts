@@ -13,6 +13,7 @@ import { chatCompletionsRoutes } from "./routes/chat-completions.js";
 import { basicRoutes } from "./routes/basic.js";
 import { responsesRoutes } from "./routes/responses.js";
 import { messagesRoutes } from "./routes/messages.js";
+import { dashboardRoutes } from "./routes/dashboard.js";
 import websocket from "@fastify/websocket";
 import { ConfigManager } from "./config/config-manager.js";
 import { adminRoutes } from "./routes/admin/admin-routes.js";
@@ -121,6 +122,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   await app.register(adminRoutes, { config: configManager });
   await app.register(adminWebSocketRoutes);
   await app.register(adminReplayRoutes);
+  await app.register(dashboardRoutes);
   return app;
 }
 

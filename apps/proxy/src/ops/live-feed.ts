@@ -46,6 +46,11 @@ export class LiveFeed {
     return this.subscribers.size;
   }
 
+  /** Whether anyone (a local subscriber or another replica) would receive a published event. */
+  get wanted(): boolean {
+    return this.subscribers.size > 0 || this.onLocal !== undefined;
+  }
+
   subscribe(sub: Subscriber): () => void {
     this.subscribers.set(sub, { dropped: 0 });
     return () => this.subscribers.delete(sub);

@@ -55,7 +55,7 @@ export class Ops {
     const trace = new Trace(id, model, keyId ?? null, clientFormat, stream, this.captureFor(model), { maxBodyBytes: t.maxBodyBytes, maxEvents: t.maxEvents });
     this.running.set(id, trace);
     if (stream) this.metrics.streamsInFlight.inc();
-    this.live.publish({ type: "request.started", trace: trace.summary() });
+    if (this.live.wanted) this.live.publish({ type: "request.started", trace: trace.summary() });
     return trace;
   }
 
@@ -71,7 +71,7 @@ export class Ops {
     if (!this.running.delete(trace.id)) return;
     if (trace.stream) this.metrics.streamsInFlight.dec();
     this.metrics.observe(trace);
-    this.live.publish({ type: "request.finished", trace: trace.summary() });
+    if (this.live.wanted) this.live.publish({ type: "request.finished", trace: trace.summary() });
     if (trace.capture !== "off") this.sink?.push(trace);
   }
 

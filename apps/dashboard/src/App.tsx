@@ -1,0 +1,40 @@
+// The dashboard's routes, under /dashboard/: sign-in, then the signed-in sections.
+
+import { Navigate, Route, Routes } from "react-router-dom";
+import { AppShell } from "./components/AppShell";
+import { EmptyState } from "./components/EmptyState";
+import { RequireAuth } from "./components/RequireAuth";
+import { ConfigEditorPage } from "./pages/config/ConfigEditorPage";
+import { ConfigLayout } from "./pages/config/ConfigLayout";
+import { ConfigVersionsPage } from "./pages/config/ConfigVersionsPage";
+import { KeysPage } from "./pages/config/KeysPage";
+import { ModelsPage } from "./pages/config/ModelsPage";
+import { LivePage } from "./pages/live/LivePage";
+import { LoginPage } from "./pages/login/LoginPage";
+import { ResponseChainPage } from "./pages/responses/ResponseChainPage";
+import { ResponsesPage } from "./pages/responses/ResponsesPage";
+import { TracePage } from "./pages/trace/TracePage";
+
+export function App() {
+  return (
+    <Routes>
+      <Route path="/login" element={<LoginPage />} />
+      <Route element={<RequireAuth />}>
+        <Route element={<AppShell />}>
+          <Route index element={<Navigate to="/live" replace />} />
+          <Route path="/live" element={<LivePage />} />
+          <Route path="/traces/:id" element={<TracePage />} />
+          <Route path="/config" element={<ConfigLayout />}>
+            <Route index element={<ConfigEditorPage />} />
+            <Route path="versions" element={<ConfigVersionsPage />} />
+            <Route path="models" element={<ModelsPage />} />
+            <Route path="keys" element={<KeysPage />} />
+          </Route>
+          <Route path="/responses" element={<ResponsesPage />} />
+          <Route path="/responses/:id" element={<ResponseChainPage />} />
+          <Route path="*" element={<EmptyState title="Nothing here">This page does not exist.</EmptyState>} />
+        </Route>
+      </Route>
+    </Routes>
+  );
+}

@@ -1,0 +1,92 @@
+// Fetchers for the admin API (docs/admin-api.md). The session cookie rides along on every call;
+// a non-2xx answer throws an ApiError.
+
+import { ApiError, apiErrorFrom } from "./api-error";
+import { parseTraceSummary } from "./parse-live-message";
+import { parseTraceDetail } from "./parse-trace-detail";
+import type {
+  ConfigVersion,
+  ConfigVersionSummary,
+  KeyInfo,
+  ModelInfo,
+  Page,
+  ResponseFilters,
+  RunningConfig,
+  StoredResponseDetail,
+  StoredResponseSummary,
+  TraceDetail,
+  TraceFilters,
+  TraceSummary,
+  ValidationResult,
+} from "./types";
+
+const ADMIN = "/admin";
+
+async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
+  const headers = new Headers(init.headers);
+  if (init.body !== undefined) headers.set("content-type", "application/json");
+  const res = await fetch(`${ADMIN}${path}`, { credentials: "same-origin", ...init, headers });
+  if (!res.ok) throw await apiErrorFrom(res);
+  return (await res.json()) as T;
+}
+
+function query(params: Record<string, string | number | undefined | null>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== "") q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : "";
+}
+
+const post = (body: unknown): RequestInit => ({ method: "POST", body: JSON.stringify(body) });
+
+// Session
+export const login = (password: string) => request<{ ok: true }>("/login", post({ password }));
+export const logout = () => request<{ ok: true }>("/logout", { method: "POST" });
+export const getSession = () => request<{ authenticated: boolean }>("/session");
+
+// Traces
+export async function getTraces(filters: TraceFilters, limit = 200, cursor?: string): Promise<Page<TraceSummary>> {
+  const page = await request<Page<unknown>>(`/traces${query({ ...filters, limit, cursor })}`);
+  return { data: page.data.map(parseTraceSummary).filter((t): t is TraceSummary => t !== null), next_cursor: page.next_cursor };
+}
+export const getTrace = async (id: string): Promise<TraceDetail> => parseTraceDetail(await request<unknown>(`/traces/${encodeURIComponent(id)}`));
+
+// Stored responses
+export const getResponses = (filters: ResponseFilters, limit = 50, cursor?: string) =>
+  request<Page<StoredResponseSummary>>(`/responses${query({ ...filters, limit, cursor })}`);
+export const getResponse = (id: string) => request<StoredResponseDetail>(`/responses/${encodeURIComponent(id)}`);
+
+/** Starts a replay; the answer body is a Responses SSE stream (read with readResponsesStream). */
+export async function startReplay(body: { responseId: string; model: string; mode: "turn" | "chain" }, signal?: AbortSignal): Promise<Response> {
+  const res = await fetch(`${ADMIN}/replay`, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { "content-type": "application/json", accept: "text/event-stream" },
+    body: JSON.stringify(body),
+    ...(signal ? { signal } : {}),
+  });
+  if (!res.ok) throw await apiErrorFrom(res);
+  return res;
+}
+
+// Config
+export const getConfig = () => request<RunningConfig>("/config");
+
+/** Validation problems are an answer, not a failure: a 400 with `errors` becomes `{valid:false}`. */
+export async function validateConfig(yaml: string): Promise<ValidationResult> {
+  try {
+    const ok = await request<{ valid: true; warnings?: string[]; models?: string[] }>("/config/validate", post({ yaml }));
+    return { valid: true, warnings: ok.warnings ?? [], models: ok.models ?? [] };
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 400) return { valid: false, message: err.message, errors: err.problems };
+    throw err;
+  }
+}
+
+export const applyConfig = (yaml: string, author?: string) =>
+  request<{ version: number | null; warnings?: string[] }>("/config", { method: "PUT", body: JSON.stringify(author ? { yaml, author } : { yaml }) });
+export const getConfigVersions = () => request<{ data: ConfigVersionSummary[] }>("/config/versions");
+export const getConfigVersion = (version: number) => request<ConfigVersion>(`/config/versions/${version}`);
+export const rollbackConfig = (version: number) => request<{ version: number | null; warnings?: string[] }>("/config/rollback", post({ version }));
+export const getModels = () => request<{ data: ModelInfo[] }>("/models");
+export const getKeys = () => request<{ data: KeyInfo[] }>("/keys");

@@ -1,0 +1,103 @@
+// Trace queries: the live list per filter, one trace's detail, and the pure merges the live feed
+// uses to fold WebSocket messages into the cached lists.
+
+import { type QueryClient, queryOptions } from "@tanstack/react-query";
+import { getTrace, getTraces } from "../client";
+import type { TraceFilters, TraceSummary } from "../types";
+
+/** How many rows a live list keeps; older ones fall off the end. */
+export const LIVE_LIST_CAP = 500;
+
+export const traceKeys = {
+  all: ["traces"] as const,
+  lists: () => [...traceKeys.all, "list"] as const,
+  list: (filters: TraceFilters) => [...traceKeys.lists(), normalizeFilters(filters)] as const,
+  details: () => [...traceKeys.all, "detail"] as const,
+  detail: (id: string) => [...traceKeys.details(), id] as const,
+};
+
+export function normalizeFilters(filters: TraceFilters): TraceFilters {
+  const out: TraceFilters = {};
+  if (filters.model) out.model = filters.model;
+  if (filters.key) out.key = filters.key;
+  if (filters.status) out.status = filters.status;
+  return out;
+}
+
+export const tracesQuery = (filters: TraceFilters) =>
+  queryOptions({
+    queryKey: traceKeys.list(filters),
+    queryFn: async () => (await getTraces(normalizeFilters(filters), 200)).data,
+  });
+
+export const traceQuery = (id: string) =>
+  queryOptions({
+    queryKey: traceKeys.detail(id),
+    queryFn: () => getTrace(id),
+    // A running request is polled until it finishes; a finished trace never changes.
+    refetchInterval: (q) => (q.state.data?.state === "running" ? 1000 : false),
+  });
+
+/** Whether a trace belongs in the list for these filters (running rows have no status yet). */
+export function matchesFilters(trace: TraceSummary, filters: TraceFilters): boolean {
+  if (filters.model && trace.model !== filters.model) return false;
+  if (filters.key && trace.keyId !== filters.key) return false;
+  if (filters.status) {
+    if (trace.status === null) return false;
+    if (filters.status === "ok" ? trace.status >= 400 : trace.status < 400) return false;
+  }
+  return true;
+}
+
+/** Inserts or replaces a trace, newest first; returns `list` itself when nothing changed. */
+export function upsertTrace(list: TraceSummary[], trace: TraceSummary, filters: TraceFilters): TraceSummary[] {
+  const at = list.findIndex((t) => t.id === trace.id);
+  if (!matchesFilters(trace, filters)) return at === -1 ? list : list.filter((t) => t.id !== trace.id);
+  if (at !== -1) {
+    const old = list[at]!;
+    // A late `started` must not overwrite a `finished` that already arrived.
+    if (old.state === "finished" && trace.state === "running") return list;
+    if (sameSummary(old, trace)) return list;
+    const next = list.slice();
+    next[at] = trace;
+    return next;
+  }
+  const next = [trace, ...list];
+  next.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+  return next.length > LIVE_LIST_CAP ? next.slice(0, LIVE_LIST_CAP) : next;
+}
+
+export function applyProgress(list: TraceSummary[], id: string, progress: NonNullable<TraceSummary["progress"]>): TraceSummary[] {
+  const at = list.findIndex((t) => t.id === id);
+  if (at === -1) return list;
+  const old = list[at]!;
+  if (old.state === "finished") return list;
+  const p = old.progress;
+  if (p && p.chunks === progress.chunks && p.elapsedMs === progress.elapsedMs && p.completionTokens === progress.completionTokens) return list;
+  const next = list.slice();
+  next[at] = { ...old, progress };
+  return next;
+}
+
+function sameSummary(a: TraceSummary, b: TraceSummary): boolean {
+  return (
+    a.state === b.state &&
+    a.status === b.status &&
+    a.durationMs === b.durationMs &&
+    a.ttftMs === b.ttftMs &&
+    a.completionTokens === b.completionTokens &&
+    a.promptTokens === b.promptTokens &&
+    a.backend === b.backend &&
+    a.attempts === b.attempts &&
+    a.warnings === b.warnings &&
+    a.error === b.error
+  );
+}
+
+/** Applies `update` to every cached trace list, each with its own filters. */
+export function updateTraceLists(queryClient: QueryClient, update: (list: TraceSummary[], filters: TraceFilters) => TraceSummary[]): void {
+  for (const [key] of queryClient.getQueriesData<TraceSummary[]>({ queryKey: traceKeys.lists() })) {
+    const filters = (key[2] ?? {}) as TraceFilters;
+    queryClient.setQueryData<TraceSummary[]>(key, (prev) => (prev === undefined ? prev : update(prev, filters)));
+  }
+}
