@@ -295,9 +295,9 @@ describe("config file reload and replicas", () => {
       }
       expect(status).toBe(200);
       writeFileSync(configPath, "model_list: [ this is not yaml");
-      await sleep(800);
-      expect((await chat("b")).status).toBe(200);
+      for (let i = 0; i < 50 && !proc.output().includes("config file changed but is invalid"); i++) await sleep(100);
       expect(proc.output()).toContain("config file changed but is invalid");
+      expect((await chat("b")).status).toBe(200);
     } finally {
       await proc.kill();
       await up.close();
