@@ -43,6 +43,17 @@ export interface StreamRelayResult {
 }
 
 /** Pipes an upstream SSE body to the client unchanged; a break mid-stream ends with an error frame. */
+const TERMINAL_MARKERS: Record<ClientFormat, string[]> = {
+  chat: ["data: [DONE]"],
+  responses: ["event: response.completed", "event: response.incomplete", "event: response.failed"],
+  messages: ["event: message_stop"],
+};
+
+/** Whether a chunk carries the format's last event: a client leaving after it was answered. */
+function carriesTerminal(format: ClientFormat, buf: Buffer): boolean {
+  return TERMINAL_MARKERS[format].some((m) => buf.includes(m));
+}
+
 export async function relayStreamBytes(
   body: Readable,
   raw: ServerResponse,
@@ -54,6 +65,7 @@ export async function relayStreamBytes(
   let last: Buffer = Buffer.alloc(0);
   let bytes = 0;
   let firstChunkAt: number | undefined;
+  let delivered = false;
   try {
     for await (const chunk of body) {
       const buf = chunk as Buffer;
@@ -65,14 +77,16 @@ export async function relayStreamBytes(
         tap.upstream(buf);
         tap.client(buf);
       }
-      if (!(await writeWithBackpressure(raw, buf, signal))) {
+      const ok = await writeWithBackpressure(raw, buf, signal);
+      if (ok && !delivered) delivered = carriesTerminal(format, buf);
+      if (!ok) {
         body.destroy();
-        return { tail: Buffer.concat([prev, last]), clientGone: true, bytes, ...(firstChunkAt ? { firstChunkAt } : {}) };
+        return { tail: Buffer.concat([prev, last]), clientGone: !delivered, bytes, ...(firstChunkAt ? { firstChunkAt } : {}) };
       }
     }
   } catch (err) {
     const tail = Buffer.concat([prev, last]);
-    if (signal.aborted || raw.destroyed) return { tail, clientGone: true, bytes, ...(firstChunkAt ? { firstChunkAt } : {}) };
+    if (signal.aborted || raw.destroyed) return { tail, clientGone: !delivered, bytes, ...(firstChunkAt ? { firstChunkAt } : {}) };
     const message = `upstream stream broke: ${(err as Error).message}`;
     const needsBoundary = last.length > 0 && !last.toString("latin1").endsWith("\n\n");
     const frame = (needsBoundary ? "\n\n" : "") + midStreamErrorFrame(format, message);
@@ -100,6 +114,7 @@ export async function relayResponsesCapturing(
   let terminal: { frame: string; response: Record<string, unknown> } | undefined;
   let bytes = 0;
   let firstChunkAt: number | undefined;
+  let delivered = false;
   const parser = createParser({
     onEvent: (e) => {
       const frame = `${e.event ? `event: ${e.event}\n` : ""}data: ${e.data}\n\n`;
@@ -132,10 +147,12 @@ export async function relayResponsesCapturing(
       bytes += buf.length;
       tap?.upstream(buf);
       parser.feed(utf8.decode(buf, { stream: true }));
+      let last = false;
       if (terminal) {
         await onFinal(terminal.response);
         out += terminal.frame;
         terminal = undefined;
+        last = true;
       }
       if (out) {
         const text = out;
@@ -143,12 +160,13 @@ export async function relayResponsesCapturing(
         tap?.client(text);
         if (!(await writeWithBackpressure(raw, text, signal))) {
           body.destroy();
-          return result({ clientGone: true });
+          return result({ clientGone: !delivered });
         }
+        if (last) delivered = true;
       }
     }
   } catch (err) {
-    if (signal.aborted || raw.destroyed) return result({ clientGone: true });
+    if (signal.aborted || raw.destroyed) return result({ clientGone: !delivered });
     const message = `upstream stream broke: ${(err as Error).message}`;
     raw.write(out + midStreamErrorFrame("responses", message));
     return result({ upstreamError: message });
