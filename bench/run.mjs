@@ -10,6 +10,8 @@ import { createServer } from "node:net";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { Pool } from "undici";
+import { measureStores } from "./store.mjs";
+import { measureTranslation } from "./translation.mjs";
 
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 4000);
 const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 1000);
@@ -35,7 +37,7 @@ async function freePort() {
   return port;
 }
 
-async function startProxy(upstreamPort, extraYaml = "") {
+async function startProxy(upstreamPort, extraYaml = "", capture = "metadata") {
   const dir = mkdtempSync(join(tmpdir(), "yallmp-bench-"));
   const config = join(dir, "config.yaml");
   writeFileSync(
@@ -44,11 +46,13 @@ async function startProxy(upstreamPort, extraYaml = "") {
   - model_name: bench
     model_params: { api_type: openai, api_base: "http://127.0.0.1:${upstreamPort}/v1", api_key: bench-key, model: bench-model }
 router_settings: { num_retries: 0 }
+proxy_settings:
+  traces: { capture: ${capture} }
 ${extraYaml}`,
   );
   const port = await freePort();
   const child = spawn(process.execPath, [join(root, "apps/proxy/dist/main.js")], {
-    env: { ...process.env, YALLMP_CONFIG: config, YALLMP_PORT: String(port), YALLMP_HOST: "127.0.0.1", DATABASE_URL: "" },
+    env: { ...process.env, YALLMP_CONFIG: config, YALLMP_PORT: String(port), YALLMP_HOST: "127.0.0.1", DATABASE_URL: `file:${join(dir, "state.db")}` },
     stdio: ["ignore", "ignore", "inherit"],
   });
   children.push(child);
@@ -157,6 +161,51 @@ async function main() {
     const proxy64 = rows.find((r) => r.mode === mode && r.conns === 64 && r.target === "yaLLMproxy");
     if (floor1 && proxy1) lines.push(`${mode}: added p50 at 1 connection ${f(proxy1.added50)} ms vs floor ${f(floor1.added50)} ms (${f(proxy1.added50 / floor1.added50, 2)}× the floor's)${proxy64 ? `; throughput at 64 connections ${(proxy64.ratio * 100).toFixed(1)}% of direct` : ""}.`);
   }
+
+  // Translated streams: the same upstream chat stream, to Responses and Anthropic clients.
+  lines.push("", "### Translated streams (1 connection)", "");
+  lines.push("| client → backend | p50 first event ms | p50 total ms | added first event vs pass-through ms | errors |");
+  lines.push("|---|---:|---:|---:|---:|");
+  const passthrough = rows.find((r) => r.mode === "stream" && r.conns === 1 && r.target === "yaLLMproxy");
+  const translated = [
+    ["chat → chat (pass-through)", "/v1/chat/completions", { model: "bench", stream: true, messages: chatBody.messages }],
+    ["Responses → chat", "/v1/responses", { model: "bench", stream: true, input: "Say something about foxes." }],
+    ["Anthropic Messages → chat", "/v1/messages", { model: "bench", stream: true, max_tokens: 256, messages: chatBody.messages }],
+  ];
+  for (const [name, path, body] of translated) {
+    const r = await measure(proxyPort, path, body, 1);
+    lines.push(`| ${name} | ${f(r.ttfb50)} | ${f(r.p50)} | ${passthrough ? f(r.ttfb50 - passthrough.ttfb50) : "–"} | ${r.errors} |`);
+    if (r.errors) process.exitCode = 1;
+  }
+  const perChunk = measureTranslation();
+  lines.push("", `Per-chunk translation cost (decode chat chunk + encode, no I/O, 200-chunk stream): Responses ${f(perChunk.responses.perChunkUs, 2)} µs, Anthropic ${f(perChunk.messages.perChunkUs, 2)} µs; SSE parse + JSON.parse alone ${f(perChunk.parseOnly.perChunkUs, 2)} µs.`);
+
+  // Trace capture: full against off, same traffic.
+  const offPort = await startProxy(upstream.port, "", "off");
+  const fullPort = await startProxy(upstream.port, "", "full");
+  lines.push("", "### Trace capture", "");
+  lines.push("| mode | conns | capture | req/s | p50 ms | p99 ms | p50 vs off |");
+  lines.push("|---|---:|---|---:|---:|---:|---:|");
+  for (const stream of [false, true]) {
+    for (const conns of CONNECTIONS) {
+      const off = await measure(offPort, "/v1/chat/completions", { ...chatBody, stream }, conns);
+      const full = await measure(fullPort, "/v1/chat/completions", { ...chatBody, stream }, conns);
+      for (const [name, r] of [["off", off], ["full", full]]) {
+        lines.push(`| ${stream ? "stream" : "json"} | ${conns} | ${name} | ${f(r.rps, 0)} | ${f(r.p50)} | ${f(r.p99)} | ${name === "off" ? "–" : `${(((r.p50 - off.p50) / off.p50) * 100).toFixed(1)}%`} |`);
+      }
+    }
+  }
+
+  // Response store.
+  const stores = await measureStores();
+  lines.push("", "### Response store", "");
+  lines.push("| database | write p50 ms | write p99 ms | chained read (depth 5, cold cache) p50 ms | p99 ms |");
+  lines.push("|---|---:|---:|---:|---:|");
+  for (const [name, r] of Object.entries(stores)) {
+    if (r.error) lines.push(`| ${name} | not measured: ${r.error} | | | |`);
+    else lines.push(`| ${name} | ${f(r.writeP50)} | ${f(r.writeP99)} | ${f(r.chainP50)} | ${f(r.chainP99)} |`);
+  }
+
   process.stdout.write(`${lines.join("\n")}\n`);
   if (rows.some((r) => r.errors > 0)) process.exitCode = 1;
 }

@@ -7,7 +7,7 @@ import { defineConfig } from "vite";
 export default defineConfig({
   base: "/dashboard/",
   plugins: [react()],
-  build: { outDir: "dist", emptyOutDir: true, chunkSizeWarningLimit: 1500 },
+  build: { outDir: "dist", emptyOutDir: true, chunkSizeWarningLimit: 800 },
   server: {
     proxy: {
       "/admin": { target: "http://127.0.0.1:7979", ws: true },

@@ -1,10 +1,11 @@
 // The dashboard's routes, under /dashboard/: sign-in, then the signed-in sections.
 
+import { Suspense, lazy } from "react";
 import { Navigate, Route, Routes } from "react-router-dom";
 import { AppShell } from "./components/AppShell";
 import { EmptyState } from "./components/EmptyState";
 import { RequireAuth } from "./components/RequireAuth";
-import { ConfigEditorPage } from "./pages/config/ConfigEditorPage";
+import { LoadingState } from "./components/LoadingState";
 import { ConfigLayout } from "./pages/config/ConfigLayout";
 import { ConfigVersionsPage } from "./pages/config/ConfigVersionsPage";
 import { KeysPage } from "./pages/config/KeysPage";
@@ -14,6 +15,9 @@ import { LoginPage } from "./pages/login/LoginPage";
 import { ResponseChainPage } from "./pages/responses/ResponseChainPage";
 import { ResponsesPage } from "./pages/responses/ResponsesPage";
 import { TracePage } from "./pages/trace/TracePage";
+
+// CodeMirror is most of the bundle; only the config editor needs it.
+const ConfigEditorPage = lazy(async () => ({ default: (await import("./pages/config/ConfigEditorPage")).ConfigEditorPage }));
 
 export function App() {
   return (
@@ -25,7 +29,14 @@ export function App() {
           <Route path="/live" element={<LivePage />} />
           <Route path="/traces/:id" element={<TracePage />} />
           <Route path="/config" element={<ConfigLayout />}>
-            <Route index element={<ConfigEditorPage />} />
+            <Route
+              index
+              element={
+                <Suspense fallback={<LoadingState label="Loading the editor…" />}>
+                  <ConfigEditorPage />
+                </Suspense>
+              }
+            />
             <Route path="versions" element={<ConfigVersionsPage />} />
             <Route path="models" element={<ModelsPage />} />
             <Route path="keys" element={<KeysPage />} />

@@ -21,8 +21,10 @@ export interface Database {
   displayUrl: string;
   /** Migrations applied by this open. */
   applied: string[];
-  /** PostgreSQL only: a pool for LISTEN/NOTIFY and raw queries. */
+  /** PostgreSQL only: a pool for LISTEN/NOTIFY and bulk writes. */
   pgPool?: pg.Pool;
+  /** SQLite only: a direct connection for bulk writes (traces), beside Prisma's. */
+  sqlite?: BetterSqlite3.Database;
   close(): Promise<void>;
 }
 
@@ -49,8 +51,9 @@ function openSqlite(url: string): Database {
   let applied: string[];
   try {
     applied = migrateSqlite(raw);
-  } finally {
+  } catch (err) {
     raw.close();
+    throw err;
   }
   const prisma = new SqlitePrismaClient({ adapter: new PrismaBetterSQLite3({ url: `file:${path}`, timeout: 5000 }) });
   return {
@@ -58,7 +61,11 @@ function openSqlite(url: string): Database {
     prisma,
     displayUrl: `file:${path}`,
     applied,
-    close: () => prisma.$disconnect(),
+    sqlite: raw,
+    close: async () => {
+      await prisma.$disconnect();
+      raw.close();
+    },
   };
 }
 

@@ -5,9 +5,10 @@ import { ApiError, apiErrorFrom } from "./api-error";
 import { parseTraceSummary } from "./parse-live-message";
 import { parseTraceDetail } from "./parse-trace-detail";
 import type {
+  ConfigProblem,
   ConfigVersion,
   ConfigVersionSummary,
-  KeyInfo,
+  KeyList,
   ModelInfo,
   Page,
   ResponseFilters,
@@ -75,7 +76,9 @@ export const getConfig = () => request<RunningConfig>("/config");
 /** Validation problems are an answer, not a failure: a 400 with `errors` becomes `{valid:false}`. */
 export async function validateConfig(yaml: string): Promise<ValidationResult> {
   try {
-    const ok = await request<{ valid: true; warnings?: string[]; models?: string[] }>("/config/validate", post({ yaml }));
+    const ok = await request<{ valid: boolean; warnings?: string[]; models?: string[]; errors?: ConfigProblem[]; error?: { message?: string } }>("/config/validate", post({ yaml }));
+    // A server may also answer an invalid config with 200 and `valid: false`.
+    if (ok.valid === false) return { valid: false, message: ok.error?.message ?? "The config is invalid.", errors: ok.errors ?? [] };
     return { valid: true, warnings: ok.warnings ?? [], models: ok.models ?? [] };
   } catch (err) {
     if (err instanceof ApiError && err.status === 400) return { valid: false, message: err.message, errors: err.problems };
@@ -89,4 +92,4 @@ export const getConfigVersions = () => request<{ data: ConfigVersionSummary[] }>
 export const getConfigVersion = (version: number) => request<ConfigVersion>(`/config/versions/${version}`);
 export const rollbackConfig = (version: number) => request<{ version: number | null; warnings?: string[] }>("/config/rollback", post({ version }));
 export const getModels = () => request<{ data: ModelInfo[] }>("/models");
-export const getKeys = () => request<{ data: KeyInfo[] }>("/keys");
+export const getKeys = () => request<KeyList>("/keys");

@@ -162,6 +162,14 @@ export interface ModelInfo {
   children: string[];
   protected: boolean;
   allowedKeys: string[] | "all" | "none" | null;
+  /** Models tried after this one fails (router_settings.fallbacks); not in every server version. */
+  fallbacks?: string[];
+}
+
+export interface KeyList {
+  data: KeyInfo[];
+  /** Whether app_keys is on; not in every server version. */
+  enabled?: boolean;
 }
 
 export interface KeyInfo {

@@ -20,7 +20,7 @@ interface Props {
 
 const W = 420;
 const H = 150;
-const PAD = { left: 44, right: 8, top: 10, bottom: 20 };
+const PAD = { left: 52, right: 8, top: 10, bottom: 20 };
 
 function niceCeil(v: number): number {
   if (v <= 0) return 1;
@@ -61,7 +61,7 @@ export function TimeSeriesChart({ title, series, xLabels, format, minMax = 1 }: 
           <g key={g}>
             <line x1={PAD.left} x2={W - PAD.right} y1={y(g)} y2={y(g)} className="chart-grid" />
             <text x={PAD.left - 6} y={y(g) + 3.5} textAnchor="end" className="chart-axis">
-              {format(g)}
+              {g === 0 ? "0" : format(g)}
             </text>
           </g>
         ))}

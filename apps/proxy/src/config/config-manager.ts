@@ -92,6 +92,7 @@ function eachSecret(node: unknown, path: string[], visit: (path: string, holder:
 
 /** The config text with literal secrets shown as `***` (`${VAR}` references stay visible). */
 export function maskSecrets(text: string): string {
+  if (!text.trim()) return text;
   const doc = parseDocument(text);
   if (doc.errors.length) return text;
   eachSecret(doc.contents, [], (_path, holder) => {

@@ -1,7 +1,7 @@
 // Writes finished traces to the database in batches, off the request path. The queue is bounded:
 // when the database cannot keep up, traces are dropped and counted, never waited for.
 
-import type { Database } from "@yallmproxy/db";
+import { type Database, insertTraces } from "@yallmproxy/db";
 import type { Trace } from "./trace.js";
 
 export interface TraceSinkOptions {
@@ -71,7 +71,7 @@ export class TraceSink {
             };
           });
           try {
-            await this.db.prisma.trace.createMany({ data: rows });
+            await insertTraces(this.db, rows);
             this.written += rows.length;
           } catch (err) {
             this.dropped += rows.length;

@@ -7,4 +7,4 @@ export const keyKeys = {
   all: ["keys"] as const,
 };
 
-export const keysQuery = () => queryOptions({ queryKey: keyKeys.all, queryFn: async () => (await getKeys()).data });
+export const keysQuery = () => queryOptions({ queryKey: keyKeys.all, queryFn: getKeys });

@@ -1,6 +1,6 @@
 // Stored-response queries: search with cursor pages, one response with its chain.
 
-import { infiniteQueryOptions, queryOptions } from "@tanstack/react-query";
+import { infiniteQueryOptions, keepPreviousData, queryOptions } from "@tanstack/react-query";
 import { getResponse, getResponses } from "../client";
 import type { ResponseFilters } from "../types";
 
@@ -26,6 +26,7 @@ export const responsesQuery = (filters: ResponseFilters) =>
     queryFn: ({ pageParam }) => getResponses(normalize(filters), 50, pageParam ?? undefined),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.next_cursor,
+    placeholderData: keepPreviousData,
   });
 
 export const responseQuery = (id: string) =>

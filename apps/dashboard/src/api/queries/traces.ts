@@ -1,7 +1,7 @@
 // Trace queries: the live list per filter, one trace's detail, and the pure merges the live feed
 // uses to fold WebSocket messages into the cached lists.
 
-import { type QueryClient, queryOptions } from "@tanstack/react-query";
+import { type QueryClient, keepPreviousData, queryOptions } from "@tanstack/react-query";
 import { getTrace, getTraces } from "../client";
 import type { TraceFilters, TraceSummary } from "../types";
 
@@ -27,8 +27,32 @@ export function normalizeFilters(filters: TraceFilters): TraceFilters {
 export const tracesQuery = (filters: TraceFilters) =>
   queryOptions({
     queryKey: traceKeys.list(filters),
-    queryFn: async () => (await getTraces(normalizeFilters(filters), 200)).data,
+    queryFn: async ({ client, queryKey }) => {
+      const fresh = (await getTraces(normalizeFilters(filters), 200)).data;
+      // What the live feed merged while this fetch was in flight must survive it.
+      return keepLiveRows(client.getQueryData<TraceSummary[]>(queryKey), fresh);
+    },
+    // Changing a filter keeps the old rows on screen until the new ones arrive.
+    placeholderData: keepPreviousData,
   });
+
+/** How long a running row the server's list does not know yet is kept. */
+const RUNNING_GRACE_MS = 10 * 60_000;
+
+/**
+ * The server's list holds finished requests only; rows the live feed added (running ones, and
+ * finished ones the trace writer has not stored yet) are kept on top of it.
+ */
+export function keepLiveRows(cached: TraceSummary[] | undefined, fresh: TraceSummary[], now = Date.now()): TraceSummary[] {
+  if (!cached || cached.length === 0) return fresh;
+  const known = new Set(fresh.map((t) => t.id));
+  const newest = fresh[0]?.startedAt ?? "";
+  const extra = cached.filter(
+    (t) => !known.has(t.id) && (t.state === "running" ? now - new Date(t.startedAt).getTime() < RUNNING_GRACE_MS : t.startedAt > newest),
+  );
+  if (extra.length === 0) return fresh;
+  return [...extra, ...fresh].sort((a, b) => b.startedAt.localeCompare(a.startedAt)).slice(0, LIVE_LIST_CAP);
+}
 
 export const traceQuery = (id: string) =>
   queryOptions({

@@ -55,7 +55,9 @@ export function ConfigEditorPage() {
     if (!dirty || !checked || "failed" in checked || checked.result.valid) return [];
     return checked.result.errors;
   }, [dirty, checked]);
-  const diff = useMemo(() => (mode === "diff" ? lineDiff(runningYaml, text) : []), [mode, runningYaml, text]);
+  // Always computed: the Diff button shows how many lines changed. Common ends are trimmed first,
+  // so a local edit of a long file stays cheap.
+  const diff = useMemo(() => (dirty ? lineDiff(runningYaml, text) : []), [dirty, runningYaml, text]);
   const knownInvalid = validation.kind === "result" && !validation.result.valid;
 
   const onApply = () => {

@@ -6,5 +6,5 @@ import { KeysPageView } from "./KeysPageView";
 
 export function KeysPage() {
   const keys = useQuery(keysQuery());
-  return <KeysPageView keys={keys.data} error={keys.error} onRetry={() => void keys.refetch()} />;
+  return <KeysPageView keys={keys.data?.data} enabled={keys.data?.enabled ?? true} error={keys.error} onRetry={() => void keys.refetch()} />;
 }

@@ -25,6 +25,7 @@ export function ModelsPageView({ models, error, onRetry }: { models: ModelInfo[]
             <th scope="col">Backend type</th>
             <th scope="col">Upstream model</th>
             <th scope="col">API base</th>
+            <th scope="col">Fallbacks</th>
             <th scope="col">Access</th>
           </tr>
         </thead>
@@ -46,6 +47,7 @@ export function ModelsPageView({ models, error, onRetry }: { models: ModelInfo[]
               </td>
               <td className="mono small">{m.upstreamModel ?? "–"}</td>
               <td className="mono small break">{m.apiBase ?? "–"}</td>
+              <td className="small">{m.fallbacks && m.fallbacks.length > 0 ? `→ ${m.fallbacks.join(" → ")}` : "–"}</td>
               <td className="small">{access(m.allowedKeys)}</td>
             </tr>
           ))}

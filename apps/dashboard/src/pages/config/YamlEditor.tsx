@@ -2,7 +2,7 @@
 // on their lines (gutter marks and underlines).
 
 import { yaml } from "@codemirror/lang-yaml";
-import { type Diagnostic, lintGutter, setDiagnostics } from "@codemirror/lint";
+import { type Diagnostic, lintGutter, linter, setDiagnostics } from "@codemirror/lint";
 import CodeMirror, { EditorSelection, EditorView } from "@uiw/react-codemirror";
 import { useEffect, useMemo, useState } from "react";
 import type { ConfigProblem } from "../../api/types";
@@ -32,7 +32,9 @@ function toDiagnostics(view: EditorView, problems: ConfigProblem[]): Diagnostic[
 
 export function YamlEditor({ value, onChange, problems, label, jumpTo, height = "620px" }: YamlEditorProps) {
   const [view, setView] = useState<EditorView | null>(null);
-  const extensions = useMemo(() => [yaml(), lintGutter(), EditorView.contentAttributes.of({ "aria-label": label })], [label]);
+  // `linter(null)`: the lint state is part of the configuration, so it survives the reconfigurations
+  // @uiw/react-codemirror makes (setDiagnostics alone would add it only until the next one).
+  const extensions = useMemo(() => [yaml(), linter(null), lintGutter(), EditorView.contentAttributes.of({ "aria-label": label })], [label]);
 
   useEffect(() => {
     if (!view) return;

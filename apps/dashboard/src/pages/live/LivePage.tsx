@@ -61,10 +61,11 @@ export function LivePage() {
       filters={filters}
       onFiltersChange={setFilters}
       models={(models.data ?? []).map((m) => m.name)}
-      keys={(keys.data ?? []).map((k) => k.keyId)}
+      keys={(keys.data?.data ?? []).map((k) => k.keyId)}
       paused={frozen !== null}
       newWhilePaused={newWhilePaused}
       onTogglePause={() => setFrozen(frozen ? null : { rows: live ?? [], at: Date.now() })}
+      proxyOrigin={window.location.origin}
     />
   );
 }

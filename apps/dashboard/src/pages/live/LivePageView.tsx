@@ -24,6 +24,8 @@ export interface LivePageViewProps {
   paused: boolean;
   newWhilePaused: number;
   onTogglePause: () => void;
+  /** Where clients reach this proxy, for the example request of the empty state. */
+  proxyOrigin: string;
 }
 
 const CONNECTION_LABEL: Record<SocketStatus, string> = { open: "Live", connecting: "Connecting…", closed: "Reconnecting…" };
@@ -61,7 +63,7 @@ export function LivePageView(props: LivePageViewProps) {
         ) : rows.length === 0 ? (
           <EmptyState title={filtered ? "No requests match these filters" : "No requests yet"}>
             Requests sent to the proxy appear here as they happen, e.g.
-            <pre className="code-inline">{`curl ${window.location.origin}/v1/chat/completions -H 'content-type: application/json' \\\n  -d '{"model":"mock","messages":[{"role":"user","content":"Hello"}]}'`}</pre>
+            <pre className="code-inline">{`curl ${props.proxyOrigin}/v1/chat/completions -H 'content-type: application/json' \\\n  -d '{"model":"mock","messages":[{"role":"user","content":"Hello"}]}'`}</pre>
           </EmptyState>
         ) : (
           <TraceTable rows={rows} />

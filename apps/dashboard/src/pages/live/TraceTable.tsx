@@ -16,7 +16,7 @@ export function TraceTable({ rows }: { rows: TraceSummary[] }) {
   const navigate = useNavigate();
   return (
     <div className="table-wrap">
-      <table className="table table-hover" aria-label="Requests">
+      <table className="table table-hover trace-table" aria-label="Requests">
         <thead>
           <tr>
             <th scope="col">Time</th>

@@ -49,8 +49,9 @@ export function ConversationItem({ item }: { item: ResponseItem }) {
   if (type === "function_call" || type === "custom_tool_call") {
     return (
       <div className="tool-card">
-        <span className="bubble-role">
-          tool call · <span className="mono">{String(item.name ?? "?")}</span> <span className="muted mono small">{String(item.call_id ?? "")}</span>
+        <span className="tool-head">
+          <span className="bubble-role">tool call</span> <span className="tool-name">{String(item.name ?? "?")}</span>{" "}
+          <span className="muted mono small">{String(item.call_id ?? "")}</span>
         </span>
         <pre className="code-block code-tight">{prettyArgs(item.arguments ?? item.input)}</pre>
       </div>
@@ -59,8 +60,8 @@ export function ConversationItem({ item }: { item: ResponseItem }) {
   if (type === "function_call_output" || type === "custom_tool_call_output") {
     return (
       <div className="tool-card tool-result">
-        <span className="bubble-role">
-          tool result <span className="muted mono small">{String(item.call_id ?? "")}</span>
+        <span className="tool-head">
+          <span className="bubble-role">tool result</span> <span className="muted mono small">{String(item.call_id ?? "")}</span>
         </span>
         <pre className="code-block code-tight">{typeof item.output === "string" ? prettyArgs(item.output) : JSON.stringify(item.output, null, 2)}</pre>
       </div>

@@ -86,7 +86,7 @@ export function ResponsesPageView(props: ResponsesPageViewProps) {
                       <td className="nowrap small">{formatDateTime(r.createdAt)}</td>
                       <td className="mono small nowrap">
                         <Link to={`/responses/${encodeURIComponent(r.id)}`} onClick={(e) => e.stopPropagation()} title={r.id}>
-                          {shortId(r.id, 18)}
+                          {shortId(r.id, 40)}
                         </Link>
                         {r.previousResponseId ? <span className="tag" title={`continues ${r.previousResponseId}`}>chain</span> : null}
                       </td>

@@ -217,12 +217,13 @@ export async function adminRoutes(app: FastifyInstance, opts: { config: ConfigMa
     };
   };
 
-  app.post("/admin/config/validate", guarded, async (request, reply) => {
+  // A draft that does not validate is a normal answer here (200, valid: false); PUT refuses it with 400.
+  app.post("/admin/config/validate", guarded, async (request) => {
     try {
       const loaded = manager.validate(yamlOf(request.body));
       return { valid: true, warnings: loaded.warnings, models: [...loaded.config.models.keys()] };
     } catch (err) {
-      return reply.code(400).send(validationError(err));
+      return { valid: false, ...validationError(err) };
     }
   });
 
