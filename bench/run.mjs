@@ -116,7 +116,8 @@ const f = (n, d = 3) => (Number.isFinite(n) ? n.toFixed(d) : "–");
 async function main() {
   const upstream = await startForked("upstream.mjs");
   const floor = await startForked("floor.mjs", { TARGET_PORT: String(upstream.port) });
-  const proxyPort = await startProxy(upstream.port);
+  const coreCapture = process.env.BENCH_CAPTURE ?? "off";
+  const proxyPort = await startProxy(upstream.port, "", coreCapture);
   const chatBody = { model: "bench", messages: [{ role: "user", content: "Say something about foxes." }] };
 
   const targets = [
@@ -147,7 +148,7 @@ async function main() {
   }
 
   const lines = [];
-  lines.push(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; ${DURATION_MS / 1000}s per cell after ${WARMUP_MS / 1000}s warm-up.`);
+  lines.push(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; ${DURATION_MS / 1000}s per cell after ${WARMUP_MS / 1000}s warm-up; proxy trace capture \`${coreCapture}\` in this table.`);
   lines.push("");
   lines.push("| mode | conns | target | req/s | p50 ms | p99 ms | p50 first byte ms | added p50 ms | throughput vs direct | errors |");
   lines.push("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|");
@@ -162,6 +163,10 @@ async function main() {
     if (floor1 && proxy1) lines.push(`${mode}: added p50 at 1 connection ${f(proxy1.added50)} ms vs floor ${f(floor1.added50)} ms (${f(proxy1.added50 / floor1.added50, 2)}× the floor's)${proxy64 ? `; throughput at 64 connections ${(proxy64.ratio * 100).toFixed(1)}% of direct` : ""}.`);
   }
 
+  if (process.env.BENCH_SECTIONS === "core") {
+    process.stdout.write(`${lines.join("\n")}\n`);
+    return;
+  }
   // Translated streams: the same upstream chat stream, to Responses and Anthropic clients.
   lines.push("", "### Translated streams (1 connection)", "");
   lines.push("| client → backend | p50 first event ms | p50 total ms | added first event vs pass-through ms | errors |");

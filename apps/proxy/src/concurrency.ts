@@ -23,13 +23,16 @@ export class ConcurrencyLimiter {
   private readonly scopes = new Map<string, Scope>();
   private seq = 0;
 
-  /** Resolves with a release function, or a 429 ProxyError when the queue wait runs out. */
-  async acquire(
+  /**
+   * A release function (synchronously when there is a free slot), or a 429 ProxyError when the
+   * queue wait runs out.
+   */
+  acquire(
     keyId: string | undefined,
     model: string,
     settings: ConcurrencySettings,
     signal: AbortSignal,
-  ): Promise<Release | ProxyError> {
+  ): Release | Promise<Release | ProxyError> {
     if (settings.concurrencyLimit <= 0) return noop;
     const id = `${keyId ?? "__unauthenticated__"}::${model}`;
     let scope = this.scopes.get(id);

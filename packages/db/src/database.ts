@@ -19,12 +19,12 @@ export interface Database {
   prisma: DbClient;
   /** The URL with any password masked, for logs. */
   displayUrl: string;
+  /** The URL itself (for a worker's own connection). */
+  url: string;
   /** Migrations applied by this open. */
   applied: string[];
   /** PostgreSQL only: a pool for LISTEN/NOTIFY and bulk writes. */
   pgPool?: pg.Pool;
-  /** SQLite only: a direct connection for bulk writes (traces), beside Prisma's. */
-  sqlite?: BetterSqlite3.Database;
   close(): Promise<void>;
 }
 
@@ -51,21 +51,17 @@ function openSqlite(url: string): Database {
   let applied: string[];
   try {
     applied = migrateSqlite(raw);
-  } catch (err) {
+  } finally {
     raw.close();
-    throw err;
   }
   const prisma = new SqlitePrismaClient({ adapter: new PrismaBetterSQLite3({ url: `file:${path}`, timeout: 5000 }) });
   return {
     provider: "sqlite",
     prisma,
     displayUrl: `file:${path}`,
+    url: `file:${path}`,
     applied,
-    sqlite: raw,
-    close: async () => {
-      await prisma.$disconnect();
-      raw.close();
-    },
+    close: () => prisma.$disconnect(),
   };
 }
 
@@ -84,6 +80,7 @@ async function openPostgres(url: string): Promise<Database> {
     provider: "postgresql",
     prisma,
     displayUrl: maskUrl(url),
+    url,
     applied,
     pgPool,
     close: async () => {

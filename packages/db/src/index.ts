@@ -3,4 +3,4 @@ export { openDatabase, isPostgresUrl, maskUrl, type Database, type DbClient } fr
 export { migrateSqlite, migratePostgres, readMigrations, MigrationError, type Provider } from "./migrate.js";
 export { MemoryResponseStore, type ResponseStore, type StoredResponse } from "./response-store.js";
 export { DatabaseResponseStore, type DatabaseResponseStoreOptions } from "./database-response-store.js";
-export { insertTraces, type TraceRow } from "./trace-writer.js";
+export { TraceWriter, type TraceRow } from "./trace-writer.js";

@@ -1,12 +1,15 @@
-// Bulk inserts of traces with the database drivers themselves: a trace is written once and never
-// updated, and going through Prisma's query compiler for every row cost more CPU than the request
-// it describes. Rows keep the exact column formats Prisma reads back.
+// Trace rows go to the database from a worker thread (worker/trace-writer-worker.mjs) with the
+// drivers themselves: a trace is written once and never updated, and neither Prisma's query compiler
+// nor the SQLite b-tree work should cost the request path anything. Rows keep the exact column
+// formats Prisma reads back.
 
+import { Worker } from "node:worker_threads";
 import type { Database } from "./database.js";
 
 export interface TraceRow {
   id: string;
-  startedAt: Date;
+  /** Unix milliseconds. */
+  startedAt: number;
   model: string;
   keyId: string | null;
   clientFormat: string;
@@ -22,63 +25,64 @@ export interface TraceRow {
   error: string | null;
   warnings: number;
   captureLevel: string;
-  detail: string;
+  /** Everything beyond the summary; the writer stores it as JSON text. */
+  detail: Record<string, unknown>;
 }
 
-const COLUMNS = [
-  "id",
-  "startedAt",
-  "model",
-  "keyId",
-  "clientFormat",
-  "backend",
-  "backendFormat",
-  "stream",
-  "status",
-  "attempts",
-  "ttftMs",
-  "durationMs",
-  "promptTokens",
-  "completionTokens",
-  "error",
-  "warnings",
-  "captureLevel",
-  "detail",
-] as const;
-
-const sqliteStatements = new WeakMap<object, (rows: TraceRow[]) => void>();
-
-/** Prisma stores SQLite DateTimes as ISO text with an explicit offset. */
-function sqliteDate(d: Date): string {
-  return d.toISOString().replace("Z", "+00:00");
+interface Pending {
+  resolve(): void;
+  reject(err: Error): void;
 }
 
-export async function insertTraces(db: Database, rows: TraceRow[]): Promise<void> {
-  if (rows.length === 0) return;
-  if (db.sqlite) {
-    let insert = sqliteStatements.get(db.sqlite);
-    if (!insert) {
-      const stmt = db.sqlite.prepare(
-        `INSERT OR IGNORE INTO "Trace" (${COLUMNS.map((c) => `"${c}"`).join(", ")}) VALUES (${COLUMNS.map(() => "?").join(", ")})`,
-      );
-      insert = db.sqlite.transaction((batch: TraceRow[]) => {
-        for (const r of batch) {
-          stmt.run(r.id, sqliteDate(r.startedAt), r.model, r.keyId, r.clientFormat, r.backend, r.backendFormat, r.stream ? 1 : 0, r.status, r.attempts, r.ttftMs, r.durationMs, r.promptTokens, r.completionTokens, r.error, r.warnings, r.captureLevel, r.detail);
-        }
-      });
-      sqliteStatements.set(db.sqlite, insert);
-    }
-    insert(rows);
-    return;
-  }
-  if (db.pgPool) {
-    const values: unknown[] = [];
-    const tuples = rows.map((r, i) => {
-      values.push(r.id, r.startedAt, r.model, r.keyId, r.clientFormat, r.backend, r.backendFormat, r.stream, r.status, r.attempts, r.ttftMs, r.durationMs, r.promptTokens, r.completionTokens, r.error, r.warnings, r.captureLevel, r.detail);
-      return `(${COLUMNS.map((_, j) => `$${i * COLUMNS.length + j + 1}`).join(", ")})`;
+export class TraceWriter {
+  private readonly worker: Worker;
+  private readonly ready: Promise<void>;
+  private readonly pending = new Map<number, Pending>();
+  private batch = 0;
+
+  constructor(db: Database) {
+    this.worker = new Worker(new URL("../worker/trace-writer-worker.mjs", import.meta.url), {
+      workerData: { provider: db.provider, url: db.url },
     });
-    await db.pgPool.query(`INSERT INTO "Trace" (${COLUMNS.map((c) => `"${c}"`).join(", ")}) VALUES ${tuples.join(", ")} ON CONFLICT ("id") DO NOTHING`, values);
-    return;
+    this.worker.unref();
+    this.ready = new Promise((resolve, reject) => {
+      const onMessage = (msg: { type: string }) => {
+        if (msg.type === "ready") {
+          this.worker.off("error", reject);
+          resolve();
+        }
+      };
+      this.worker.on("message", onMessage);
+      this.worker.once("error", reject);
+    });
+    this.worker.on("message", (msg: { type: string; batch?: number; message?: string }) => {
+      if (msg.batch === undefined) return;
+      const p = this.pending.get(msg.batch);
+      this.pending.delete(msg.batch);
+      if (msg.type === "written") p?.resolve();
+      else p?.reject(new Error(msg.message ?? "trace write failed"));
+    });
   }
-  await db.prisma.trace.createMany({ data: rows });
+
+  async write(rows: TraceRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.ready;
+    const batch = ++this.batch;
+    return new Promise((resolve, reject) => {
+      this.pending.set(batch, { resolve, reject });
+      // One string per batch: a native stringify and a copy, cheaper than cloning every row object.
+      this.worker.postMessage({ type: "write", batch, json: JSON.stringify(rows) });
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.ready.catch(() => undefined);
+    const closed = new Promise<void>((resolve) => {
+      this.worker.on("message", (msg: { type: string }) => msg.type === "closed" && resolve());
+      this.worker.once("exit", () => resolve());
+    });
+    this.worker.postMessage({ type: "close" });
+    await closed;
+    await this.worker.terminate();
+  }
 }

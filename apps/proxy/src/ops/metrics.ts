@@ -17,16 +17,38 @@ export class Metrics {
   readonly streamsInFlight = new Gauge({ name: "yallmp_streams_in_flight", help: "Streaming responses being relayed now", registers: [this.registry] });
   readonly tracesDropped = new Counter({ name: "yallmp_traces_dropped_total", help: "Traces not stored because the writer could not keep up", registers: [this.registry] });
 
+  /** Labelled children per label set: prom-client hashes labels on every call otherwise. */
+  private readonly children = new Map<string, { requests: ReturnType<Counter["labels"]>; errors: ReturnType<Counter["labels"]>; duration: ReturnType<Histogram["labels"]>; ttft: ReturnType<Histogram["labels"]> }>();
+  private readonly tokenChildren = new Map<string, { prompt: ReturnType<Counter["labels"]>; completion: ReturnType<Counter["labels"]> }>();
+
   observe(trace: Trace): void {
     const s = trace.summary();
     const backend = s.backend ?? "none";
-    const labels = { model: s.model, backend, client_format: s.clientFormat };
     const status = String(s.status ?? 0);
-    this.requests.inc({ ...labels, status });
-    if ((s.status ?? 0) >= 400) this.errors.inc({ ...labels, status });
-    if (s.durationMs !== null) this.duration.observe(labels, s.durationMs / 1000);
-    if (s.ttftMs !== null) this.ttft.observe(labels, s.ttftMs / 1000);
-    if (s.promptTokens) this.tokens.inc({ model: s.model, type: "prompt" }, s.promptTokens);
-    if (s.completionTokens) this.tokens.inc({ model: s.model, type: "completion" }, s.completionTokens);
+    const key = `${s.model}\u0000${backend}\u0000${s.clientFormat}\u0000${status}`;
+    let c = this.children.get(key);
+    if (!c) {
+      const labels = { model: s.model, backend, client_format: s.clientFormat };
+      c = {
+        requests: this.requests.labels({ ...labels, status }),
+        errors: this.errors.labels({ ...labels, status }),
+        duration: this.duration.labels(labels),
+        ttft: this.ttft.labels(labels),
+      };
+      if (this.children.size < 10_000) this.children.set(key, c);
+    }
+    c.requests.inc();
+    if ((s.status ?? 0) >= 400) c.errors.inc();
+    if (s.durationMs !== null) c.duration.observe(s.durationMs / 1000);
+    if (s.ttftMs !== null) c.ttft.observe(s.ttftMs / 1000);
+    if (s.promptTokens || s.completionTokens) {
+      let t = this.tokenChildren.get(s.model);
+      if (!t) {
+        t = { prompt: this.tokens.labels({ model: s.model, type: "prompt" }), completion: this.tokens.labels({ model: s.model, type: "completion" }) };
+        if (this.tokenChildren.size < 10_000) this.tokenChildren.set(s.model, t);
+      }
+      if (s.promptTokens) t.prompt.inc(s.promptTokens);
+      if (s.completionTokens) t.completion.inc(s.completionTokens);
+    }
   }
 }

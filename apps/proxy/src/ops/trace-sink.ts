@@ -1,7 +1,7 @@
 // Writes finished traces to the database in batches, off the request path. The queue is bounded:
 // when the database cannot keep up, traces are dropped and counted, never waited for.
 
-import { type Database, insertTraces } from "@yallmproxy/db";
+import { type Database, TraceWriter } from "@yallmproxy/db";
 import type { Trace } from "./trace.js";
 
 export interface TraceSinkOptions {
@@ -20,11 +20,13 @@ export class TraceSink {
   private readonly cleanupTimer: NodeJS.Timeout;
   dropped = 0;
   written = 0;
+  private readonly writer: TraceWriter;
 
   constructor(
     private readonly db: Database,
     private readonly opts: TraceSinkOptions,
   ) {
+    this.writer = new TraceWriter(db);
     this.timer = setInterval(() => void this.flush(), opts.flushIntervalMs).unref();
     this.cleanupTimer = setInterval(() => void this.cleanup(), 10 * 60 * 1000).unref();
   }
@@ -47,11 +49,12 @@ export class TraceSink {
       try {
         while (this.queue.length > 0) {
           const batch = this.queue.splice(0, this.opts.batchSize);
-          const rows = batch.map((t) => {
+          const rows = batch.map((trace) => {
+            const t = trace;
             const s = t.summary();
             return {
               id: s.id,
-              startedAt: new Date(s.startedAt),
+              startedAt: trace.startedAtMs,
               model: s.model,
               keyId: s.keyId,
               clientFormat: s.clientFormat,
@@ -67,11 +70,11 @@ export class TraceSink {
               error: s.error,
               warnings: s.warnings,
               captureLevel: t.capture,
-              detail: JSON.stringify(t.detail()),
+              detail: t.detail(),
             };
           });
           try {
-            await insertTraces(this.db, rows);
+            await this.writer.write(rows);
             this.written += rows.length;
           } catch (err) {
             this.dropped += rows.length;
@@ -103,5 +106,6 @@ export class TraceSink {
     clearInterval(this.timer);
     clearInterval(this.cleanupTimer);
     await this.flush();
+    await this.writer.close();
   }
 }

@@ -133,6 +133,8 @@ export class Trace {
     this.clientEvents.push({ t: this.elapsed(), data });
   }
 
+  private finished: TraceSummary | undefined;
+
   finish(status: number, error?: string | null): void {
     if (this.state === "finished") return;
     this.state = "finished";
@@ -141,7 +143,15 @@ export class Trace {
     this.doneMs = this.elapsed();
   }
 
+  /** The summary; once finished it is built a single time and shared. */
   summary(): TraceSummary {
+    if (this.finished) return this.finished;
+    const s = this.buildSummary();
+    if (this.state === "finished") this.finished = s;
+    return s;
+  }
+
+  private buildSummary(): TraceSummary {
     return {
       id: this.id,
       startedAt: new Date(this.startedAtMs).toISOString(),

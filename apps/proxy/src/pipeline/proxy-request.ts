@@ -10,7 +10,7 @@ import type { ProxyRuntime } from "../runtime.js";
 import type { Backend } from "../upstream/types.js";
 import { passthroughBody } from "./apply-parameters.js";
 import type { Trace } from "../ops/trace.js";
-import { type RelayTap, SSE_HEADERS, type TokenUsage, readAll, relayResponsesCapturing, relayStreamBytes, usageFromChatTail, usageOf } from "./relay.js";
+import { type RelayTap, SSE_HEADERS, type TokenUsage, usageFromJsonTail, readAll, relayResponsesCapturing, relayStreamBytes, usageFromChatTail, usageOf } from "./relay.js";
 
 export interface ClientCall {
   format: ClientFormat;
@@ -114,7 +114,8 @@ async function proxyRequestTraced(
   else call.signal?.addEventListener("abort", onExternalAbort, { once: true });
 
   const concurrency = caller.key?.concurrency ?? config.appKeys.unauthenticated;
-  const slot = await runtime.limiter.acquire(caller.keyId, model, concurrency, controller.signal);
+  const acquired = runtime.limiter.acquire(caller.keyId, model, concurrency, controller.signal);
+  const slot = typeof acquired === "function" ? acquired : await acquired;
   if (slot instanceof ProxyError) {
     if (slot.status === 499) return closeGone(reply, slot);
     throw slot;
@@ -215,23 +216,39 @@ async function proxyRequestTraced(
       return;
     }
 
+    const contentType = response.headers["content-type"];
+    const type = (Array.isArray(contentType) ? contentType[0] : contentType) ?? "application/json";
+    log.status = response.status;
+    if (!call.captureResponse) {
+      // Relayed as it arrives, like any pass-through: nothing buffered, usage read from the tail.
+      const length = response.headers["content-length"];
+      reply.hijack();
+      reply.raw.writeHead(response.status, {
+        "content-type": type,
+        "x-request-id": String(request.id),
+        ...(typeof length === "string" ? { "content-length": length } : {}),
+      });
+      const relayed = await relayStreamBytes(response.body, reply.raw, call.format, controller.signal, tap, "json");
+      if (relayed.clientGone) log.status = 499;
+      else if (!reply.raw.destroyed) reply.raw.end();
+      if (relayed.upstreamError) log.upstreamError = relayed.upstreamError;
+      const usage = usageFromJsonTail(relayed.tail);
+      if (usage) Object.assign(log, usage);
+      return;
+    }
     const body = await readAll(response.body);
     tap.upstream(body);
     tap.client(body);
-    log.status = response.status;
-    if (body.length < 4 * 1024 * 1024 || call.captureResponse) {
-      try {
-        const parsed = JSON.parse(body.toString("utf8")) as Record<string, unknown>;
-        const usage = usageOf(parsed);
-        if (usage) Object.assign(log, usage);
-        if (call.captureResponse) await call.captureResponse(parsed, backend);
-      } catch (err) {
-        if (err instanceof ProxyError) throw err;
-        // Not JSON: relayed as the upstream sent it.
-      }
+    try {
+      const parsed = JSON.parse(body.toString("utf8")) as Record<string, unknown>;
+      const usage = usageOf(parsed);
+      if (usage) Object.assign(log, usage);
+      await call.captureResponse(parsed, backend);
+    } catch (err) {
+      if (err instanceof ProxyError) throw err;
+      // Not JSON: relayed as the upstream sent it.
     }
-    const contentType = response.headers["content-type"];
-    reply.code(response.status).header("content-type", (Array.isArray(contentType) ? contentType[0] : contentType) ?? "application/json").send(body);
+    reply.code(response.status).header("content-type", type).send(body);
   } catch (err) {
     if (err instanceof ProxyError) log.status = err.status;
     throw err;

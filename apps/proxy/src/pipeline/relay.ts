@@ -60,6 +60,8 @@ export async function relayStreamBytes(
   format: ClientFormat,
   signal: AbortSignal,
   tap?: RelayTap,
+  /** A JSON body cut short cannot get an error frame: the connection is closed instead. */
+  kind: "sse" | "json" = "sse",
 ): Promise<StreamRelayResult> {
   let prev: Buffer = Buffer.alloc(0);
   let last: Buffer = Buffer.alloc(0);
@@ -88,6 +90,10 @@ export async function relayStreamBytes(
     const tail = Buffer.concat([prev, last]);
     if (signal.aborted || raw.destroyed) return { tail, clientGone: !delivered, bytes, ...(firstChunkAt ? { firstChunkAt } : {}) };
     const message = `upstream stream broke: ${(err as Error).message}`;
+    if (kind === "json") {
+      raw.destroy();
+      return { tail, upstreamError: message, clientGone: false, bytes, ...(firstChunkAt ? { firstChunkAt } : {}) };
+    }
     const needsBoundary = last.length > 0 && !last.toString("latin1").endsWith("\n\n");
     const frame = (needsBoundary ? "\n\n" : "") + midStreamErrorFrame(format, message);
     tap?.client(frame);
@@ -209,6 +215,33 @@ export function usageOf(obj: unknown): TokenUsage | undefined {
   const completion = num(u.completion_tokens) ?? num(u.output_tokens);
   const total = num(u.total_tokens) ?? (prompt !== undefined && completion !== undefined ? prompt + completion : undefined);
   return { ...(prompt !== undefined ? { promptTokens: prompt } : {}), ...(completion !== undefined ? { completionTokens: completion } : {}), ...(total !== undefined ? { totalTokens: total } : {}) };
+}
+
+/** The `usage` object of a JSON body, found in its last bytes (where OpenAI and Anthropic put it). */
+export function usageFromJsonTail(tail: Buffer): TokenUsage | undefined {
+  const text = tail.toString("utf8");
+  const at = text.lastIndexOf('"usage"');
+  if (at < 0) return undefined;
+  const open = text.indexOf("{", at);
+  if (open < 0) return undefined;
+  let depth = 0;
+  let inString = false;
+  for (let i = open; i < text.length; i++) {
+    const ch = text[i];
+    if (inString) {
+      if (ch === "\\") i++;
+      else if (ch === '"') inString = false;
+    } else if (ch === '"') inString = true;
+    else if (ch === "{") depth++;
+    else if (ch === "}" && --depth === 0) {
+      try {
+        return usageOf({ usage: JSON.parse(text.slice(open, i + 1)) });
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
 }
 
 /** The usage of a chat stream, read from its last `data:` lines only. */

@@ -165,6 +165,7 @@ export function createCrossFormatHandler(settings: TranslationSettings, backendF
         raw: reply.raw,
         signal,
         ...(settings.pingIntervalMs ? { ping: { intervalMs: settings.pingIntervalMs, frame: encodeMessagesPing() } } : {}),
+        holdsFinal: () => final !== undefined,
         beforeWrite: async () => {
           if (!final) return;
           const response = final;
@@ -279,32 +280,52 @@ export async function relayTranslatedStream(args: {
   signal: AbortSignal;
   ping?: { intervalMs: number; frame: string };
   beforeWrite?: () => Promise<void>;
+  /** Whether a terminal event is waiting for `beforeWrite` (only it is held back). */
+  holdsFinal?: () => boolean;
   tap?: RelayTap;
 }): Promise<TranslatedRelayResult> {
   const { decoder, encoder, raw, signal } = args;
   let usage: LlmResponse["usage"];
   let pending = "";
   let ended = false;
+  // Where the held terminal event starts in `pending`: what comes before it is written at once.
+  let heldFrom: number | undefined;
+  const append = (text: string, before: number, wasHolding: boolean) => {
+    pending += text;
+    if (!wasHolding && args.holdsFinal?.()) heldFrom ??= before;
+  };
   const onEvents = (events: StreamEvent[]) => {
     for (const ev of events) {
       if (ev.type === "usage") usage = ev.usage;
       else if (ev.type === "end") ended = true;
-      pending += encoder.push(ev);
+      const before = pending.length;
+      const wasHolding = args.holdsFinal?.() ?? false;
+      append(encoder.push(ev), before, wasHolding);
     }
   };
   const parser = createParser({ onEvent: (e) => onEvents(decoder.push({ ...(e.event ? { event: e.event } : {}), data: e.data })) });
   const utf8 = new TextDecoder();
   let lastWrite = Date.now();
   let wroteAny = false;
-  const flush = async (): Promise<boolean> => {
-    if (!pending) return true;
-    if (args.beforeWrite) await args.beforeWrite();
-    const out = pending;
-    pending = "";
+  const write = (out: string): Promise<boolean> => {
     args.tap?.client(out);
     lastWrite = Date.now();
     wroteAny = true;
     return writeWithBackpressure(raw, out, signal);
+  };
+  const flush = async (): Promise<boolean> => {
+    if (!pending) return true;
+    if (heldFrom !== undefined && heldFrom > 0) {
+      const head = pending.slice(0, heldFrom);
+      pending = pending.slice(heldFrom);
+      heldFrom = 0;
+      if (!(await write(head))) return false;
+    }
+    if (args.beforeWrite) await args.beforeWrite();
+    heldFrom = undefined;
+    const out = pending;
+    pending = "";
+    return write(out);
   };
   const pinger = args.ping
     ? setInterval(() => {
@@ -336,7 +357,8 @@ export async function relayTranslatedStream(args: {
   } finally {
     if (pinger) clearInterval(pinger);
   }
-  pending += encoder.end();
+  const beforeEnd = pending.length;
+  append(encoder.end(), beforeEnd, args.holdsFinal?.() ?? false);
   const ok = await flush();
   return { usage, clientGone: !ok, ...(upstreamError ? { upstreamError } : {}) };
 }

@@ -18,6 +18,8 @@ const CONNECT_ERROR_CODES = new Set([
   "UND_ERR_CLOSED",
 ]);
 
+const PRECISE_TIMEOUT_BELOW_MS = 1000;
+
 export class HttpBackend implements Backend {
   readonly format;
   private readonly authHeaders: Record<string, string>;
@@ -43,34 +45,37 @@ export class HttpBackend implements Backend {
       ...req.headers,
       ...this.route.headers,
     };
-    // undici's own timers tick once a second; a timer of ours makes `request_timeout` exact.
-    // One controller per attempt, linked to the client's signal (cheaper than AbortSignal.any).
+    const url = this.route.apiBase + req.path;
+    const body = JSON.stringify(req.body);
+    const timeoutMs = this.route.timeoutMs;
+    // undici's own timers tick once a second: exact enough from a second up, and free. Shorter
+    // timeouts get a timer of ours.
+    if (timeoutMs >= PRECISE_TIMEOUT_BELOW_MS) {
+      try {
+        const res = await request(url, { method: "POST", headers, body, dispatcher: this.dispatcher, signal: req.signal, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+        return { status: res.statusCode, headers: res.headers, body: res.body };
+      } catch (err) {
+        throw classifyUndiciError(err, this.route.name);
+      }
+    }
     const attempt = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
       attempt.abort();
-    }, this.route.timeoutMs);
+    }, timeoutMs);
     const onClientAbort = () => attempt.abort();
     if (req.signal.aborted) attempt.abort();
     else req.signal.addEventListener("abort", onClientAbort, { once: true });
     try {
-      const res = await request(this.route.apiBase + req.path, {
-        method: "POST",
-        headers,
-        body: JSON.stringify(req.body),
-        dispatcher: this.dispatcher,
-        signal: attempt.signal,
-        headersTimeout: 0,
-        bodyTimeout: this.route.timeoutMs,
-      });
+      const res = await request(url, { method: "POST", headers, body, dispatcher: this.dispatcher, signal: attempt.signal, headersTimeout: 0, bodyTimeout: timeoutMs });
       // The body stays tied to the attempt's signal, so a client leaving mid-stream still aborts it.
       res.body.once("close", () => req.signal.removeEventListener("abort", onClientAbort));
       return { status: res.statusCode, headers: res.headers, body: res.body };
     } catch (err) {
       req.signal.removeEventListener("abort", onClientAbort);
       if (timedOut && !req.signal.aborted) {
-        throw new UpstreamError("timeout", `upstream ${this.route.name} timed out after ${this.route.timeoutMs} ms`, err);
+        throw new UpstreamError("timeout", `upstream ${this.route.name} timed out after ${timeoutMs} ms`, err);
       }
       throw classifyUndiciError(err, this.route.name);
     } finally {
