@@ -1,7 +1,7 @@
 // Crossing wire formats through the hub: encode the client's request for a backend of another
 // format, then decode that backend's answer (JSON or SSE) and encode it in the client's format.
 
-import { randomBytes } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import type { Readable } from "node:stream";
 import type { FastifyReply } from "fastify";
 import { createParser } from "eventsource-parser";
@@ -42,7 +42,8 @@ import { type RelayTap, SSE_HEADERS, type TokenUsage, readAll, writeWithBackpres
 
 export const translateContext: TranslateContext = {
   now: () => Math.floor(Date.now() / 1000),
-  newId: (prefix) => `${prefix}${randomBytes(12).toString("hex")}`,
+  // randomUUID draws from a cached entropy pool: far cheaper than a randomBytes call per id.
+  newId: (prefix) => `${prefix}${randomUUID().replaceAll("-", "").slice(0, 24)}`,
 };
 
 /** A Responses client's own settings for the answer it gets (ids, echo, storing). */
@@ -320,6 +321,8 @@ export async function relayTranslatedStream(args: {
       pending = pending.slice(heldFrom);
       heldFrom = 0;
       if (!(await write(head))) return false;
+      // Node sends a write on the next tick; let it go out before the store write runs.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
     if (args.beforeWrite) await args.beforeWrite();
     heldFrom = undefined;

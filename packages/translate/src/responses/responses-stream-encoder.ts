@@ -62,6 +62,11 @@ export function createResponsesStreamEncoder(args: ResponsesStreamEncoderArgs): 
   let usage: Usage | undefined;
 
   const emit = (type: string, fields: JsonObject): string => formatSseEvent(type, { type, sequence_number: seq++, ...fields });
+  // The most frequent events, written as text rather than built as objects and serialized whole.
+  const textDelta = (itemId: string, outputIndex: number, contentIndex: number, delta: string): string =>
+    `event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":${seq++},"item_id":${JSON.stringify(itemId)},"output_index":${outputIndex},"content_index":${contentIndex},"delta":${JSON.stringify(delta)},"logprobs":[]}\n\n`;
+  const argumentsDelta = (itemId: string, outputIndex: number, delta: string): string =>
+    `event: response.function_call_arguments.delta\ndata: {"type":"response.function_call_arguments.delta","sequence_number":${seq++},"item_id":${JSON.stringify(itemId)},"output_index":${outputIndex},"delta":${JSON.stringify(delta)}}\n\n`;
 
   const response = (status: ResponseObjectArgs["status"], extra: Partial<ResponseObjectArgs> = {}): JsonObject =>
     buildResponseObject({
@@ -275,7 +280,7 @@ export function createResponsesStreamEncoder(args: ResponsesStreamEncoderArgs): 
         const at = { item_id: slot.item.id, output_index: slot.outputIndex, content_index: contentIndex };
         if (event.delta !== "") {
           part.text += event.delta;
-          out += emit("response.output_text.delta", { ...at, delta: event.delta, logprobs: [] });
+          out += textDelta(slot.item.id, slot.outputIndex, contentIndex, event.delta);
         }
         const annotations = toResponsesAnnotations(event.annotations).value;
         for (const annotation of annotations) {
@@ -370,7 +375,7 @@ export function createResponsesStreamEncoder(args: ResponsesStreamEncoderArgs): 
         const call = choices.get(event.choice)?.calls.get(event.index);
         if (!call || !call.open || event.argumentsDelta === "") return "";
         call.item.part.arguments += event.argumentsDelta;
-        return emit("response.function_call_arguments.delta", { item_id: call.item.id, output_index: call.outputIndex, delta: event.argumentsDelta });
+        return argumentsDelta(call.item.id, call.outputIndex, event.argumentsDelta);
       }
       case "tool_call_end": {
         const call = choices.get(event.choice)?.calls.get(event.index);
