@@ -395,3 +395,60 @@ model_list:
     }
   });
 });
+
+describe("models and keys management", () => {
+  it("adds, updates, copies and deletes models, and adds and deletes keys, each as a config version", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "yallmp-manage-"));
+    const path = join(dir, "config.yaml");
+    const yaml = "# managed through the admin API\nmodel_list:\n  - model_name: base-m   # the base\n    model_params: { api_type: mock }\napp_keys:\n  enabled: true\n  keys:\n    - { key_id: first, secret: first-secret }\n";
+    writeFileSync(path, yaml);
+    const p = await startProxy(yaml, { YALLMP_ADMIN_PASSWORD: ADMIN }, { configPath: path });
+    const chat = (model: string, key = "first-secret") =>
+      fetch(`${p.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${key}` }, body: JSON.stringify({ model, messages: [{ role: "user", content: "hi" }] }) });
+    try {
+      expect((await adminSend(p, "POST", "/admin/models", { model_name: "alias-m", extends: "base-m" })).status).toBe(200);
+      expect((await chat("alias-m")).status).toBe(200);
+      expect((await adminSend(p, "POST", "/admin/models", { model_name: "alias-m", extends: "base-m" })).status).toBe(409);
+      const bad = await adminSend(p, "POST", "/admin/models", { model_name: "broken-m", model_params: { api_type: "openai" } });
+      expect(bad.status).toBe(400);
+      expect(((await bad.json()) as { errors: Array<{ path: string }> }).errors[0]!.path).toBe("model_list[2].model_params.api_base");
+      expect((await chat("broken-m")).status).toBe(404);
+
+      expect((await adminSend(p, "PUT", "/admin/models/alias-m", { model_params: { api_type: "mock", mock: { reply: "updated" } } })).status).toBe(200);
+      const updated = (await (await chat("alias-m")).json()) as { choices: Array<{ message: { content: string } }> };
+      expect(updated.choices[0]!.message.content).toBe("updated");
+      expect((await adminSend(p, "POST", "/admin/models/copy?source=alias-m&target=copy-m", {})).status).toBe(200);
+      expect((await chat("copy-m")).status).toBe(200);
+      expect((await adminSend(p, "DELETE", "/admin/models/alias-m", {})).status).toBe(200);
+      expect((await chat("alias-m")).status).toBe(404);
+      expect((await adminSend(p, "DELETE", "/admin/models/nope", {})).status).toBe(404);
+
+      const added = await adminSend(p, "POST", "/admin/keys", { key_id: "second", concurrency_limit: 2 });
+      expect(added.status).toBe(200);
+      const { secret } = (await added.json()) as { secret: string };
+      expect(secret).toMatch(/^sk-yallmp-/);
+      expect((await chat("base-m", secret)).status).toBe(200);
+      const keys = await adminGet<{ data: Array<{ keyId: string; concurrencyLimit: number }> }>(p, "/admin/keys");
+      expect(keys.data.map((k) => [k.keyId, k.concurrencyLimit])).toEqual([["first", 0], ["second", 2]]);
+      expect(JSON.stringify(keys)).not.toContain(secret);
+      expect((await adminSend(p, "DELETE", "/admin/keys/second", {})).status).toBe(200);
+      expect((await chat("base-m", secret)).status).toBe(401);
+
+      const onDisk = readFileSync(path, "utf8");
+      expect(onDisk).toContain("# managed through the admin API");
+      expect(onDisk).toContain("# the base");
+      const versions = await adminGet<{ data: Array<{ author: string }> }>(p, "/admin/config/versions");
+      expect(versions.data.map((v) => v.author)).toEqual([
+        "admin (delete key)",
+        "admin (add key)",
+        "admin (delete model)",
+        "admin (copy model)",
+        "admin (update model)",
+        "admin (add model)",
+        "startup",
+      ]);
+    } finally {
+      await p.close();
+    }
+  });
+});

@@ -16,6 +16,7 @@ import { messagesRoutes } from "./routes/messages.js";
 import { dashboardRoutes } from "./routes/dashboard.js";
 import websocket from "@fastify/websocket";
 import { ConfigManager } from "./config/config-manager.js";
+import { adminManageRoutes } from "./routes/admin/admin-manage.js";
 import { adminRoutes } from "./routes/admin/admin-routes.js";
 import { adminReplayRoutes } from "./routes/admin/replay.js";
 import { adminWebSocketRoutes } from "./routes/admin/ws.js";
@@ -120,6 +121,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   app.decorate("configManager", configManager);
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   await app.register(adminRoutes, { config: configManager });
+  await app.register(adminManageRoutes, { config: configManager });
   await app.register(adminWebSocketRoutes);
   await app.register(adminReplayRoutes);
   await app.register(dashboardRoutes);

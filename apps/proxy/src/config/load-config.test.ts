@@ -118,6 +118,18 @@ app_keys:
   });
 });
 
+describe("database settings", () => {
+  it("reads yaLLMproxy's database section, and DATABASE_URL wins over it", () => {
+    const pgYaml = "database:\n  backend: postgres\n  connection:\n    postgres: { host: db.internal, port: 5433, database: yallm, user: proxy, password: 'p@ss:w' }\n";
+    expect(parse(pgYaml).config.databaseUrl).toBe("postgresql://proxy:p%40ss%3Aw@db.internal:5433/yallm");
+    expect(parse("database:\n  backend: sqlite\n  connection:\n    sqlite: { path: logs/yaLLM.db }\n").config.databaseUrl).toBe("file:logs/yaLLM.db");
+    expect(parse("model_list: []\n").config.databaseUrl).toBe("file:data/yallmproxy.db");
+    expect(parse(pgYaml, { DATABASE_URL: "postgresql://other/db" }).config.databaseUrl).toBe("postgresql://other/db");
+    expect(problemsOf("database: { backend: mongodb }")).toEqual(['database.backend: expected sqlite or postgres, got "mongodb"']);
+    expect(problemsOf("database: { backend: postgres }")).toEqual(["database.connection.postgres: required when database.backend is postgres"]);
+  });
+});
+
 describe("invalid configs are rejected with one line per bad field", () => {
   it.each([
     ["model_list: [", /YAML syntax error/],
