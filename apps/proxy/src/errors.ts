@@ -1,5 +1,7 @@
 // One error type with stable codes and statuses; routes render it in the client's own wire format.
 
+import { messagesErrorBody } from "@yallmproxy/translate";
+
 export type ClientFormat = "chat" | "responses" | "messages";
 
 export class ProxyError extends Error {
@@ -84,35 +86,8 @@ export function openAIErrorBody(err: ProxyError): { error: { message: string; ty
   return { error: { message: err.message, type: err.type, param: err.param, code: err.code } };
 }
 
-/** Anthropic error types by HTTP status (NOTES §3.5). */
-export function anthropicErrorType(status: number): string {
-  switch (status) {
-    case 400:
-      return "invalid_request_error";
-    case 401:
-      return "authentication_error";
-    case 402:
-      return "billing_error";
-    case 403:
-      return "permission_error";
-    case 404:
-      return "not_found_error";
-    case 413:
-      return "request_too_large";
-    case 429:
-      return "rate_limit_error";
-    case 503:
-    case 529:
-      return "overloaded_error";
-    case 504:
-      return "timeout_error";
-    default:
-      return status >= 500 ? "api_error" : "invalid_request_error";
-  }
-}
-
 export function anthropicErrorBody(err: ProxyError): { type: "error"; error: { type: string; message: string } } {
-  return { type: "error", error: { type: anthropicErrorType(err.status), message: err.message } };
+  return messagesErrorBody(err.status, err.message);
 }
 
 export function errorBodyFor(format: ClientFormat, err: ProxyError): unknown {
