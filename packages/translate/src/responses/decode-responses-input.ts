@@ -31,6 +31,30 @@ import type { ResponsesItemResolver } from "./responses-api.js";
 
 const DETAILS = ["auto", "low", "high", "original"] as const;
 
+const HOSTED_TOOL_ITEMS = new Set([
+  "file_search_call",
+  "web_search_call",
+  "computer_call",
+  "computer_call_output",
+  "image_generation_call",
+  "code_interpreter_call",
+  "local_shell_call",
+  "local_shell_call_output",
+  "shell_call",
+  "shell_call_output",
+  "apply_patch_call",
+  "apply_patch_call_output",
+  "mcp_call",
+  "mcp_list_tools",
+  "mcp_approval_request",
+  "mcp_approval_response",
+  "custom_tool_call",
+  "custom_tool_call_output",
+  "compaction",
+  "tool_search_call",
+  "tool_search_output",
+]);
+
 export function decodeResponsesInput(
   input: unknown,
   resolveItem: ResponsesItemResolver | undefined,
@@ -99,6 +123,9 @@ export function decodeResponsesInput(
         assistantParts().push(decodeReasoningItem(item, param));
         return;
       default:
+        // OpenAI's hosted-tool items (a client may replay them) have no equivalent: dropped. A type
+        // OpenAI does not define is the client's mistake.
+        if (!HOSTED_TOOL_ITEMS.has(type)) throw invalidValue(`${param}.type`, type, ["message", "function_call", "function_call_output", "reasoning", "item_reference", ...HOSTED_TOOL_ITEMS]);
         warnings.push({ path: param, message: `input item of type '${type}' has no equivalent on this backend and was dropped` });
     }
   });

@@ -137,6 +137,12 @@ describe("input", () => {
     expect(value.messages).toHaveLength(1);
     expect(warnings).toEqual([{ path: "input[0]", message: expect.stringContaining("web_search_call") }]);
   });
+  it("refuses an input item type OpenAI does not define, naming it", () => {
+    expect(() => decode({ input: [{ role: "user", content: "x" }, { type: "bogus" }] })).toThrow(
+      expect.objectContaining({ status: 400, param: "input[1].type" }),
+    );
+  });
+
 
   it.each([
     [[{ role: "user", content: 5 }], "input[0].content", "invalid_type"],
