@@ -4,3 +4,5 @@ export { migrateSqlite, migratePostgres, readMigrations, MigrationError, type Pr
 export { MemoryResponseStore, type ResponseStore, type StoredResponse } from "./response-store.js";
 export { DatabaseResponseStore, type DatabaseResponseStoreOptions } from "./database-response-store.js";
 export { TraceWriter, type TraceRow } from "./trace-writer.js";
+/** A stored trace row as Prisma reads it (both providers' clients share the shape). */
+export type { Trace as TraceRecord } from "./generated/sqlite/client.js";

@@ -2,33 +2,16 @@
 // config with versions and rollback, models and keys.
 
 import type { FastifyInstance } from "fastify";
+import type { TraceRecord } from "@yallmproxy/db";
 import { parseDocument } from "yaml";
 import { ConfigValidationError, type ConfigManager, maskSecrets } from "../../config/config-manager.js";
 import { Errors, ProxyError } from "../../errors.js";
 import type { TraceSummary } from "../../ops/trace.js";
 import { adminDisabled, adminUnauthorized, clearedSessionCookie, isAdmin, passwordMatches, requireAdmin, sessionCookie } from "./admin-auth.js";
 
-interface TraceRow {
-  id: string;
-  startedAt: Date;
-  model: string;
-  keyId: string | null;
-  clientFormat: string;
-  backend: string | null;
-  backendFormat: string | null;
-  stream: boolean;
-  status: number | null;
-  attempts: number;
-  ttftMs: number | null;
-  durationMs: number | null;
-  promptTokens: number | null;
-  completionTokens: number | null;
-  error: string | null;
-  warnings: number;
-  detail: string;
-}
+type TraceRow = TraceRecord;
 
-function summaryOf(row: TraceRow): TraceSummary {
+function summaryOf(row: Omit<TraceRow, "detail">): TraceSummary {
   return {
     id: row.id,
     startedAt: row.startedAt.toISOString(),
@@ -128,7 +111,7 @@ export async function adminRoutes(app: FastifyInstance, opts: { config: ConfigMa
       orderBy: [{ startedAt: "desc" }, { id: "desc" }],
       take: limit + 1,
       omit: { detail: true },
-    })) as unknown as TraceRow[];
+    })) as Array<Omit<TraceRow, "detail">>;
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return { data: page.map(summaryOf), next_cursor: rows.length > limit && last ? encodeCursor(last.startedAt, last.id) : null };
@@ -138,7 +121,7 @@ export async function adminRoutes(app: FastifyInstance, opts: { config: ConfigMa
     const running = runtime.ops.running.get(request.params.id);
     if (running) return { ...running.summary(), ...running.detail() };
     await runtime.ops.sink?.flush();
-    const row = (await db().trace.findUnique({ where: { id: request.params.id } })) as TraceRow | null;
+    const row: TraceRow | null = await db().trace.findUnique({ where: { id: request.params.id } });
     if (!row) throw new ProxyError(404, `No trace with id '${request.params.id}'.`, { code: "not_found" });
     return { ...summaryOf(row), ...(JSON.parse(row.detail) as Record<string, unknown>) };
   });
