@@ -3,7 +3,14 @@
 
 import { randomUUID } from "node:crypto";
 import Fastify, {
-  LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from "fastify";
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type HookHandlerDoneFunction,
+} from "fastify";
 import type { Logger } from "pino";
 import { authenticate } from "./auth.js";
 import type { ProxyConfig } from "./config/load-config.js";
@@ -60,6 +67,9 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     },
     ajv: { customOptions: { allowUnionTypes: true, coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
     return503OnClosing: false,
+    // One logger for all requests: a child per request (for its id) costs more than the request line,
+    // which names the id itself.
+    childLoggerFactory: (logger) => logger,
     forceCloseConnections: true,
   });
   app.decorate("runtime", runtime);
@@ -77,10 +87,14 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     }
   });
 
-  // Callback style: no promise per request on the hot path.
-  app.addHook("onRequest", (request, reply, done) => {
+  // Every answer made through `reply.send` carries the request id; relayed answers write it themselves.
+  app.addHook("onSend", (request, reply, payload, done) => {
     reply.header("x-request-id", request.id);
-    if (!request.routeOptions.config.auth) return done();
+    done(null, payload);
+  });
+
+  // Added to the routes that check app keys only, in callback style: no promise per request.
+  const checkKey = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
     const internal = runtime.internalCaller(request.headers);
     if (internal) {
       request.caller = internal;
@@ -90,13 +104,18 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     if (caller instanceof ProxyError) return sendProxyError(reply, formatOf(request), caller);
     request.caller = caller;
     done();
+  };
+  app.addHook("onRoute", (route) => {
+    if (!route.config?.auth) return;
+    const own = route.onRequest;
+    route.onRequest = own === undefined ? [checkKey] : [checkKey, ...(Array.isArray(own) ? own : [own])];
   });
 
   app.setErrorHandler((error: FastifyError | ProxyError, request, reply) => {
     const format = formatOf(request);
     const err = toProxyError(error, opts.config.server.bodyLimitBytes);
     if (err.status >= 500 && !(error instanceof ProxyError)) {
-      request.log.error({ err: error }, "unhandled error");
+      request.log.error({ reqId: request.id, err: error }, "unhandled error");
     }
     if (reply.sent || reply.raw.headersSent) {
       reply.raw.end();

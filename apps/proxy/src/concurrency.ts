@@ -2,6 +2,7 @@
 // its key's `concurrency_limit` waits (lower `priority` first, then arrival order) until a slot frees,
 // its `queue_timeout` runs out (→ 429), or its client leaves.
 
+import type { Cancel } from "./cancel.js";
 import type { ConcurrencySettings } from "./config/load-config.js";
 import { Errors, ProxyError } from "./errors.js";
 
@@ -31,7 +32,7 @@ export class ConcurrencyLimiter {
     keyId: string | undefined,
     model: string,
     settings: ConcurrencySettings,
-    signal: AbortSignal,
+    cancel: Cancel,
   ): Release | Promise<Release | ProxyError> {
     if (settings.concurrencyLimit <= 0) return noop;
     const id = `${keyId ?? "__unauthenticated__"}::${model}`;
@@ -67,7 +68,7 @@ export class ConcurrencyLimiter {
       };
       const cleanup = () => {
         if (timer) clearTimeout(timer);
-        signal.removeEventListener("abort", onAbort);
+        cancel.offAbort(onAbort);
       };
       const at = s.waiting.findIndex((w) => w.priority > waiter.priority);
       if (at < 0) s.waiting.push(waiter);
@@ -79,7 +80,7 @@ export class ConcurrencyLimiter {
           resolve(Errors.queueTimeout(settings.queueTimeoutMs! / 1000));
         }, settings.queueTimeoutMs);
       }
-      signal.addEventListener("abort", onAbort, { once: true });
+      cancel.onAbort(onAbort);
     });
   }
 

@@ -4,6 +4,7 @@
 // stream relay's business and are never retried.
 
 import { setTimeout as sleep } from "node:timers/promises";
+import type { Cancel } from "./cancel.js";
 import type { ModelRoute, ProxyConfig } from "./config/load-config.js";
 import { Errors, ProxyError } from "./errors.js";
 import type { Backend, UpstreamRequest, UpstreamResponse } from "./upstream/types.js";
@@ -65,8 +66,8 @@ function first(v: string | string[] | undefined): string | undefined {
 export interface CallOptions {
   backends: Backend[];
   /** Encodes the client's request for one backend; a ProxyError means this backend cannot serve it. */
-  prepare(backend: Backend): Omit<UpstreamRequest, "signal"> | ProxyError;
-  signal: AbortSignal;
+  prepare(backend: Backend): Omit<UpstreamRequest, "cancel"> | ProxyError;
+  cancel: Cancel;
   numRetries: number;
   retryBaseDelayMs: number;
   retryMaxDelayMs: number;
@@ -91,11 +92,11 @@ export async function callWithFailover(opts: CallOptions): Promise<RouteResult> 
     }
     const isLastBackend = b === opts.backends.length - 1;
     for (let attempt = 0; attempt <= opts.numRetries; attempt++) {
-      if (opts.signal.aborted) return { ok: false, error: clientGone(), attempts };
+      if (opts.cancel.aborted) return { ok: false, error: clientGone(), attempts };
       const started = performance.now();
       let waitMs: number | undefined;
       try {
-        const response = await backend.send({ ...prepared, signal: opts.signal });
+        const response = await backend.send({ ...prepared, cancel: opts.cancel });
         const durationMs = performance.now() - started;
         if (response.status < 400 || !isRetryableStatus(response.status)) {
           record({ backend: backend.route.name, attempt, status: response.status, outcome: "answered", durationMs });
@@ -116,7 +117,7 @@ export async function callWithFailover(opts: CallOptions): Promise<RouteResult> 
       } catch (err) {
         const durationMs = performance.now() - started;
         const e = err instanceof UpstreamError ? err : new UpstreamError("connect", String(err), err);
-        if (e.kind === "aborted" || opts.signal.aborted) return { ok: false, error: clientGone(), attempts };
+        if (e.kind === "aborted" || opts.cancel.aborted) return { ok: false, error: clientGone(), attempts };
         lastError = e.kind === "timeout" ? Errors.upstreamTimeout(backend.route.name) : Errors.upstreamUnreachable(backend.route.name);
         const canRetry = attempt < opts.numRetries;
         record({
@@ -131,7 +132,7 @@ export async function callWithFailover(opts: CallOptions): Promise<RouteResult> 
       const backoff = Math.min(opts.retryMaxDelayMs, opts.retryBaseDelayMs * 2 ** attempt);
       const delay = waitMs ?? backoff * (0.8 + Math.random() * 0.4);
       try {
-        await sleep(delay, undefined, { signal: opts.signal });
+        await sleep(delay, undefined, { signal: opts.cancel.signal });
       } catch {
         return { ok: false, error: clientGone(), attempts };
       }

@@ -22,7 +22,7 @@ export class Metrics {
   private readonly tokenChildren = new Map<string, { prompt: ReturnType<Counter["labels"]>; completion: ReturnType<Counter["labels"]> }>();
 
   observe(trace: Trace): void {
-    const s = trace.summary();
+    const s = trace;
     const backend = s.backend ?? "none";
     const status = String(s.status ?? 0);
     const key = `${s.model}\u0000${backend}\u0000${s.clientFormat}\u0000${status}`;
@@ -39,8 +39,10 @@ export class Metrics {
     }
     c.requests.inc();
     if ((s.status ?? 0) >= 400) c.errors.inc();
-    if (s.durationMs !== null) c.duration.observe(s.durationMs / 1000);
-    if (s.ttftMs !== null) c.ttft.observe(s.ttftMs / 1000);
+    const duration = s.durationMs;
+    if (duration !== null) c.duration.observe(duration / 1000);
+    const ttft = s.ttftMs;
+    if (ttft !== null) c.ttft.observe(ttft / 1000);
     if (s.promptTokens || s.completionTokens) {
       let t = this.tokenChildren.get(s.model);
       if (!t) {

@@ -133,6 +133,16 @@ export class Trace {
     this.clientEvents.push({ t: this.elapsed(), data });
   }
 
+  /** Time to the first byte sent to the client, in ms. */
+  get ttftMs(): number | null {
+    return this.firstTokenMs;
+  }
+
+  /** Time from the request to its end, in ms; null while it runs. */
+  get durationMs(): number | null {
+    return this.doneMs;
+  }
+
   private finished: TraceSummary | undefined;
 
   finish(status: number, error?: string | null): void {

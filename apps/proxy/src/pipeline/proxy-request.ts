@@ -3,6 +3,7 @@
 
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { mayUseModel } from "../auth.js";
+import { Cancel } from "../cancel.js";
 import type { Caller } from "../auth.js";
 import { type ClientFormat, Errors, ProxyError, errorBodyFor } from "../errors.js";
 import { callWithFailover, readLimited, routesForModel, stripProviderPrefix, upstreamHttpError } from "../router.js";
@@ -10,7 +11,7 @@ import type { ProxyRuntime } from "../runtime.js";
 import type { Backend } from "../upstream/types.js";
 import { passthroughBody } from "./apply-parameters.js";
 import type { Trace } from "../ops/trace.js";
-import { type RelayTap, SSE_HEADERS, type TokenUsage, usageFromJsonTail, readAll, relayResponsesCapturing, relayStreamBytes, usageFromChatTail, usageOf } from "./relay.js";
+import { type RelayTap, SSE_HEADERS, type TokenUsage, usageFromJsonTail, readAll, relayDirect, relayResponsesCapturing, relayStreamBytes, usageFromChatTail, usageOf } from "./relay.js";
 
 export interface ClientCall {
   format: ClientFormat;
@@ -63,7 +64,7 @@ export async function proxyRequest(opts: ProxyCallOptions): Promise<void> {
   const ops = runtime.ops;
   const trace = ops.start(String(request.id), model, caller.keyId, call.format, call.stream);
   trace.setClientRequest(call.body, request.headers);
-  const log: Record<string, unknown> = { model, client: call.format, stream: call.stream, key: caller.keyId };
+  const log: Record<string, unknown> = { reqId: request.id, model, client: call.format, stream: call.stream, key: caller.keyId };
   try {
     await proxyRequestTraced(opts, trace, log, caller, model, requested);
   } catch (err) {
@@ -104,17 +105,17 @@ async function proxyRequestTraced(
   if (!mayUseModel(config, caller, primary)) throw Errors.modelNotAllowed(model);
   const allowed = routes.filter((r) => mayUseModel(config, caller, r));
 
-  const controller = new AbortController();
+  const cancel = new Cancel();
   const onClose = () => {
-    if (!reply.raw.writableFinished) controller.abort();
+    if (!reply.raw.writableFinished) cancel.abort();
   };
-  reply.raw.once("close", onClose);
-  const onExternalAbort = () => controller.abort();
-  if (call.signal?.aborted) controller.abort();
+  reply.raw.on("close", onClose);
+  const onExternalAbort = () => cancel.abort();
+  if (call.signal?.aborted) cancel.abort();
   else call.signal?.addEventListener("abort", onExternalAbort, { once: true });
 
   const concurrency = caller.key?.concurrency ?? config.appKeys.unauthenticated;
-  const acquired = runtime.limiter.acquire(caller.keyId, model, concurrency, controller.signal);
+  const acquired = runtime.limiter.acquire(caller.keyId, model, concurrency, cancel);
   const slot = typeof acquired === "function" ? acquired : await acquired;
   if (slot instanceof ProxyError) {
     if (slot.status === 499) return closeGone(reply, slot);
@@ -153,7 +154,7 @@ async function proxyRequestTraced(
         trace.addAttempt(a);
         if (a.outcome === "retry") runtime.ops.metrics.retries.inc({ backend: a.backend });
       },
-      signal: controller.signal,
+      cancel,
       numRetries: config.router.numRetries,
       retryBaseDelayMs: config.router.retryBaseDelayMs,
       retryMaxDelayMs: config.router.retryMaxDelayMs,
@@ -193,7 +194,7 @@ async function proxyRequestTraced(
 
     if (!sameFormat) {
       const h = handlerFor(backend) as CrossFormatHandler;
-      const out = await h.respond({ backend, upstream: response, request, reply, signal: controller.signal, tap });
+      const out = await h.respond({ backend, upstream: response, request, reply, signal: cancel.signal, tap });
       log.status = out.clientGone ? 499 : reply.raw.statusCode;
       if (out.usage) Object.assign(log, out.usage);
       if (out.upstreamError) log.upstreamError = out.upstreamError;
@@ -205,8 +206,10 @@ async function proxyRequestTraced(
       reply.raw.writeHead(200, { ...SSE_HEADERS, "x-request-id": String(request.id) });
       const capture = call.captureResponse;
       const relayed = capture
-        ? await relayResponsesCapturing(response.body, reply.raw, controller.signal, (final) => capture(final, backend), tap)
-        : await relayStreamBytes(response.body, reply.raw, call.format, controller.signal, tap);
+        ? await relayResponsesCapturing(response.body, reply.raw, cancel.signal, (final) => capture(final, backend), tap)
+        : response.direct
+          ? await relayDirect(response.direct, reply.raw, call.format, cancel, tap)
+          : await relayStreamBytes(response.body, reply.raw, call.format, cancel.signal, tap);
       if (relayed.firstChunkAt) log.ttfbMs = round(relayed.firstChunkAt - started);
       if (relayed.upstreamError) log.upstreamError = relayed.upstreamError;
       log.status = relayed.clientGone ? 499 : 200;
@@ -228,7 +231,9 @@ async function proxyRequestTraced(
         "x-request-id": String(request.id),
         ...(typeof length === "string" ? { "content-length": length } : {}),
       });
-      const relayed = await relayStreamBytes(response.body, reply.raw, call.format, controller.signal, tap, "json");
+      const relayed = response.direct
+        ? await relayDirect(response.direct, reply.raw, call.format, cancel, tap, "json")
+        : await relayStreamBytes(response.body, reply.raw, call.format, cancel.signal, tap, "json");
       if (relayed.clientGone) log.status = 499;
       else if (!reply.raw.destroyed) reply.raw.end();
       if (relayed.upstreamError) log.upstreamError = relayed.upstreamError;
@@ -254,7 +259,7 @@ async function proxyRequestTraced(
     throw err;
   } finally {
     slot();
-    reply.raw.off("close", onClose);
+    reply.raw.removeListener("close", onClose);
     call.signal?.removeEventListener("abort", onExternalAbort);
     log.latencyMs = round(performance.now() - started);
     if (opts.warnings?.length) log.warnings = opts.warnings.map((w) => `${w.path}: ${w.message}`);

@@ -6,6 +6,8 @@ import type { ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import { createParser } from "eventsource-parser";
 import type { ClientFormat } from "../errors.js";
+import type { Cancel } from "../cancel.js";
+import type { DirectBody } from "../upstream/types.js";
 
 export const SSE_HEADERS = {
   "content-type": "text/event-stream; charset=utf-8",
@@ -102,6 +104,85 @@ export async function relayStreamBytes(
   }
   return { tail: Buffer.concat([prev, last]), clientGone: false, bytes, ...(firstChunkAt ? { firstChunkAt } : {}) };
 }
+
+/**
+ * The same relay without a stream object in between: each upstream chunk is written to the client as
+ * undici hands it over, and the upstream socket pauses while the client's is full.
+ */
+export function relayDirect(
+  body: DirectBody,
+  raw: ServerResponse,
+  format: ClientFormat,
+  cancel: Cancel,
+  tap: RelayTap | undefined,
+  kind: "sse" | "json" = "sse",
+): Promise<StreamRelayResult> {
+  return new Promise((resolve) => {
+    let prev: Buffer = EMPTY;
+    let last: Buffer = EMPTY;
+    let bytes = 0;
+    let firstChunkAt: number | undefined;
+    let delivered = false;
+    let pendingTerminal = false;
+    let finished = false;
+    const onDrain = () => {
+      if (pendingTerminal) delivered = true;
+      body.resume();
+    };
+    const finish = (extra: Partial<StreamRelayResult>) => {
+      if (finished) return;
+      finished = true;
+      raw.removeListener("drain", onDrain);
+      const tail = prev.length ? Buffer.concat([prev, last]) : last;
+      resolve({ tail, clientGone: false, bytes, ...(firstChunkAt ? { firstChunkAt } : {}), ...extra });
+    };
+    body.pipe({
+      data(chunk) {
+        if (finished) return false;
+        firstChunkAt ??= performance.now();
+        bytes += chunk.length;
+        prev = last;
+        last = chunk;
+        if (tap) {
+          tap.upstream(chunk);
+          tap.client(chunk);
+        }
+        if (raw.destroyed || cancel.aborted) {
+          body.abort();
+          finish({ clientGone: !delivered });
+          return false;
+        }
+        const ok = raw.write(chunk);
+        const terminal = kind === "sse" && !delivered && carriesTerminal(format, chunk);
+        if (ok) {
+          if (terminal) delivered = true;
+          return true;
+        }
+        pendingTerminal = terminal;
+        raw.once("drain", onDrain);
+        return false;
+      },
+      end() {
+        finish({});
+      },
+      error(err) {
+        if (cancel.aborted || raw.destroyed) return finish({ clientGone: !delivered });
+        const message = `upstream stream broke: ${err.message}`;
+        if (kind === "json") {
+          raw.destroy();
+          return finish({ upstreamError: message });
+        }
+        const needsBoundary = last.length > 0 && !last.toString("latin1").endsWith("\n\n");
+        const frame = (needsBoundary ? "\n\n" : "") + midStreamErrorFrame(format, message);
+        tap?.client(frame);
+        raw.write(frame);
+        finish({ upstreamError: message });
+      },
+    });
+  });
+}
+
+const EMPTY = Buffer.alloc(0);
 
 const TERMINAL_RESPONSE_EVENTS = new Set(["response.completed", "response.incomplete", "response.failed"]);
 

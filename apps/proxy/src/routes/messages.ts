@@ -1,6 +1,7 @@
 // `/v1/messages`: Anthropic clients (Claude Code, the Anthropic SDK) on any backend, and
 // `/v1/messages/count_tokens`, forwarded to Anthropic backends and counted locally for the others.
 
+import { Cancel } from "../cancel.js";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { decodeMessagesRequest, type TranslationWarning } from "@yallmproxy/translate";
 import { Errors } from "../errors.js";
@@ -114,14 +115,14 @@ export async function messagesRoutes(app: FastifyInstance): Promise<void> {
     if (!mayUseModel(cfg, caller, route)) throw Errors.modelNotAllowed(model);
     const backend = backends.get(route.name);
     if (backend && formatOfApiType(route.apiType) === "messages") {
-      const controller = new AbortController();
-      reply.raw.once("close", () => controller.abort());
+      const cancel = new Cancel();
+      reply.raw.once("close", () => cancel.abort());
       const res = await backend.send({
         path: "/messages/count_tokens",
         body: { ...passthroughBody(body, route, false) },
         stream: false,
         headers: anthropicHeaders(request),
-        signal: controller.signal,
+        cancel,
       });
       const payload = await readAll(res.body);
       return reply.code(res.status).header("content-type", "application/json").send(payload);

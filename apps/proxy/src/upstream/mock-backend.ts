@@ -29,8 +29,8 @@ export class MockBackend implements Backend {
   async send(req: UpstreamRequest): Promise<UpstreamResponse> {
     const opts = this.route.mock ?? {};
     this.calls += 1;
-    if (opts.latency_ms) await sleep(opts.latency_ms, undefined, { signal: req.signal }).catch(() => undefined);
-    if (req.signal.aborted) throw Object.assign(new Error("aborted"), { name: "AbortError" });
+    if (opts.latency_ms) await sleep(opts.latency_ms, undefined, { signal: req.cancel.signal }).catch(() => undefined);
+    if (req.cancel.aborted) throw Object.assign(new Error("aborted"), { name: "AbortError" });
 
     if (req.path !== "/chat/completions") {
       return jsonResponse(404, { error: { message: `mock backend serves /chat/completions, not ${req.path}`, type: "invalid_request_error", param: null, code: "unknown_url" } });
@@ -82,11 +82,11 @@ export class MockBackend implements Backend {
     const frames = streamFrames(id, created, model, choices, includeUsage ? usage : null);
     const delay = opts.chunk_delay_ms ?? 0;
     const cutAfter = opts.cut_after_chunks;
-    const signal = req.signal;
+    const cancel = req.cancel;
     async function* generate(): AsyncGenerator<Buffer> {
       let sent = 0;
       for (const frame of frames) {
-        if (signal.aborted) return;
+        if (cancel.aborted) return;
         if (cutAfter !== undefined && sent >= cutAfter) throw new Error("mock backend cut the stream");
         if (delay && sent > 0) await sleep(delay);
         yield Buffer.from(frame);

@@ -2,6 +2,7 @@
 // upstream's status, headers and a byte stream. HTTP backends and the built-in mock look the same.
 
 import type { Readable } from "node:stream";
+import type { Cancel } from "../cancel.js";
 import type { ModelRoute } from "../config/load-config.js";
 
 export type BackendFormat = "chat" | "responses" | "messages";
@@ -13,13 +14,31 @@ export interface UpstreamRequest {
   stream: boolean;
   /** Extra headers to forward (e.g. `anthropic-version`). */
   headers?: Record<string, string>;
-  signal: AbortSignal;
+  cancel: Cancel;
 }
 
 export interface UpstreamResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
-  body: Readable;
+  /** The body as a Node stream. */
+  readonly body: Readable;
+  /** The body without a stream object in between, where the backend offers it; use one or the other. */
+  readonly direct?: DirectBody;
+}
+
+/** Receives a response body chunk by chunk. */
+export interface BodySink {
+  /** False asks the upstream to pause until `DirectBody.resume()`. */
+  data(chunk: Buffer): boolean;
+  end(): void;
+  error(err: Error): void;
+}
+
+export interface DirectBody {
+  /** Delivers the body to `sink`, chunks that already arrived first. */
+  pipe(sink: BodySink): void;
+  resume(): void;
+  abort(): void;
 }
 
 export type UpstreamFailureKind = "connect" | "timeout" | "aborted" | "protocol";
