@@ -2,7 +2,9 @@
 // the live feed's timing, config validation / apply / versions / rollback / file reload, metrics,
 // trace overflow, and replay.
 
+import { once } from "node:events";
 import { readFileSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
 import OpenAI from "openai";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -100,6 +102,21 @@ proxy_settings:
     }
     const login = await fetch(`${p.url}/admin/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ password: "nope" }) });
     expect(login.status).toBe(401);
+  });
+
+  it("answers an Upgrade request to any other endpoint as plain HTTP and closes the connection", async () => {
+    const { port } = new URL(p.url);
+    for (const path of ["/v1/models", "/no-such-path"]) {
+      const socket = connect(Number(port), "127.0.0.1");
+      let text = "";
+      socket.on("data", (d: Buffer) => (text += d.toString()));
+      const closed = once(socket, "close").then(() => true);
+      socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`);
+      expect(await Promise.race([closed, sleep(2000).then(() => false)])).toBe(true);
+      socket.destroy();
+      expect(text.split("\r\n")[0]).toBe(path === "/v1/models" ? "HTTP/1.1 200 OK" : "HTTP/1.1 404 Not Found");
+      expect(text).toMatch(/x-request-id: /i);
+    }
   });
 
   it("signs in with a session cookie", async () => {

@@ -2,6 +2,9 @@
 // that answers in the client's own wire format, and the routes.
 
 import { randomUUID } from "node:crypto";
+import { type IncomingMessage, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import type { Duplex } from "node:stream";
 import Fastify, {
   LogController,
   type FastifyBaseLogger,
@@ -26,7 +29,7 @@ import { ConfigManager } from "./config/config-manager.js";
 import { adminManageRoutes } from "./routes/admin/admin-manage.js";
 import { adminRoutes } from "./routes/admin/admin-routes.js";
 import { adminReplayRoutes } from "./routes/admin/replay.js";
-import { adminWebSocketRoutes } from "./routes/admin/ws.js";
+import { LIVE_FEED_PATH, adminWebSocketRoutes } from "./routes/admin/ws.js";
 import { ProxyRuntime } from "./runtime.js";
 
 declare module "fastify" {
@@ -140,13 +143,38 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   if (opts.watchConfig) configManager.watchFile();
   app.addHook("onClose", async () => configManager.close());
   app.decorate("configManager", configManager);
-  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  // The WebSocket plugin hooks every request of its scope, so it gets a scope of its own.
+  await app.register(async (scope) => {
+    await scope.register(websocket, { options: { maxPayload: 64 * 1024 } });
+    await scope.register(adminWebSocketRoutes);
+  });
+  answerOtherUpgradesAsHttp(app, LIVE_FEED_PATH);
   await app.register(adminRoutes, { config: configManager });
   await app.register(adminManageRoutes, { config: configManager });
-  await app.register(adminWebSocketRoutes);
   await app.register(adminReplayRoutes);
   await app.register(dashboardRoutes);
   return app;
+}
+
+/**
+ * Node hands every request with an `Upgrade` header to the `upgrade` listeners once there is one.
+ * Only the live feed is a WebSocket; any other such request is answered as plain HTTP, then closed.
+ */
+function answerOtherUpgradesAsHttp(app: FastifyInstance, webSocketPath: string): void {
+  const server = app.server;
+  const webSocket = server.listeners("upgrade") as Array<(req: IncomingMessage, socket: Duplex, head: Buffer) => void>;
+  server.removeAllListeners("upgrade");
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if ((req.url ?? "").split("?")[0] === webSocketPath) {
+      for (const listener of webSocket) listener.call(server, req, socket, head);
+      return;
+    }
+    const res = new ServerResponse(req);
+    res.assignSocket(socket as Socket);
+    res.shouldKeepAlive = false;
+    res.once("finish", () => socket.end());
+    app.routing(req, res);
+  });
 }
 
 function formatOf(request: FastifyRequest): ClientFormat {

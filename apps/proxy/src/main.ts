@@ -5,10 +5,10 @@ import { destination as pinoDestination, pino } from "pino";
 import { buildApp } from "./app.js";
 import { ConfigError, loadConfig } from "./config/load-config.js";
 
-// Lines are buffered and written in one synchronous write per 8 KiB: no syscall per line and no
+// Lines are buffered and written in one synchronous write per 4 KiB: no syscall per line and no
 // thread-pool handoff per write (which costs more than the write on a busy 2-core machine). Log
 // objects never carry headers, keys or bodies, so no redaction pass is needed.
-const destination = pinoDestination({ dest: 1, sync: true, minLength: 8192 });
+const destination = pinoDestination({ dest: 1, sync: true, minLength: 4096 });
 const logger = pino({ level: process.env.LOG_LEVEL ?? "info" }, destination);
 process.on("exit", () => destination.flushSync());
 // Quiet periods still reach the log within a second.

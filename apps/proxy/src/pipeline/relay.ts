@@ -300,10 +300,11 @@ export function usageOf(obj: unknown): TokenUsage | undefined {
 
 /** The `usage` object of a JSON body, found in its last bytes (where OpenAI and Anthropic put it). */
 export function usageFromJsonTail(tail: Buffer): TokenUsage | undefined {
-  const text = tail.toString("utf8");
-  const at = text.lastIndexOf('"usage"');
-  if (at < 0) return undefined;
-  const open = text.indexOf("{", at);
+  // Searched in the bytes; only what follows `"usage"` is decoded.
+  const from = tail.lastIndexOf('"usage"');
+  if (from < 0) return undefined;
+  const text = tail.toString("utf8", from);
+  const open = text.indexOf("{");
   if (open < 0) return undefined;
   let depth = 0;
   let inString = false;
@@ -327,14 +328,14 @@ export function usageFromJsonTail(tail: Buffer): TokenUsage | undefined {
 
 /** The usage of a chat stream, read from its last `data:` lines only. */
 export function usageFromChatTail(tail: Buffer): TokenUsage | undefined {
-  const text = tail.toString("utf8");
-  const at = text.lastIndexOf('"usage":{');
-  if (at < 0) return undefined;
-  const lineStart = text.lastIndexOf("data:", at);
-  const lineEnd = text.indexOf("\n", at);
-  if (lineStart < 0) return undefined;
+  const usageAt = tail.lastIndexOf('"usage":{');
+  if (usageAt < 0) return undefined;
+  // Decoded from the start of that line only.
+  const lineAt = tail.lastIndexOf("data:", usageAt);
+  if (lineAt < 0) return undefined;
+  const lineEnd = tail.indexOf("\n", usageAt);
   try {
-    return usageOf(JSON.parse(text.slice(lineStart + 5, lineEnd < 0 ? undefined : lineEnd)));
+    return usageOf(JSON.parse(tail.toString("utf8", lineAt + 5, lineEnd < 0 ? undefined : lineEnd)));
   } catch {
     return undefined;
   }

@@ -21,8 +21,10 @@ function parseFilter(data: unknown): LiveFilter | undefined {
   return filter;
 }
 
+export const LIVE_FEED_PATH = "/admin/ws";
+
 export async function adminWebSocketRoutes(app: FastifyInstance): Promise<void> {
-  app.get("/admin/ws", { websocket: true, onRequest: requireAdmin(() => app.runtime.config.adminPassword) }, (socket) => {
+  app.get(LIVE_FEED_PATH, { websocket: true, onRequest: requireAdmin(() => app.runtime.config.adminPassword) }, (socket) => {
     const sub = {
       filter: {} as LiveFilter,
       send: (text: string) => socket.send(text),
