@@ -289,19 +289,32 @@ export interface TokenUsage {
 
 /** Usage from an OpenAI-style or Anthropic-style JSON object. */
 export function usageOf(obj: unknown): TokenUsage | undefined {
-  const u = (obj as { usage?: Record<string, unknown> } | null)?.usage;
-  if (!u || typeof u !== "object") return undefined;
-  const num = (v: unknown) => (typeof v === "number" ? v : undefined);
+  return usageFields((obj as { usage?: unknown } | null)?.usage);
+}
+
+const num = (v: unknown): number | undefined => (typeof v === "number" ? v : undefined);
+
+/** Token counts of a `usage` object (OpenAI's or Anthropic's names). */
+function usageFields(value: unknown): TokenUsage | undefined {
+  if (!value || typeof value !== "object") return undefined;
+  const u = value as Record<string, unknown>;
   const prompt = num(u.prompt_tokens) ?? num(u.input_tokens);
   const completion = num(u.completion_tokens) ?? num(u.output_tokens);
   const total = num(u.total_tokens) ?? (prompt !== undefined && completion !== undefined ? prompt + completion : undefined);
-  return { ...(prompt !== undefined ? { promptTokens: prompt } : {}), ...(completion !== undefined ? { completionTokens: completion } : {}), ...(total !== undefined ? { totalTokens: total } : {}) };
+  const out: TokenUsage = {};
+  if (prompt !== undefined) out.promptTokens = prompt;
+  if (completion !== undefined) out.completionTokens = completion;
+  if (total !== undefined) out.totalTokens = total;
+  return out;
 }
+
+const USAGE_KEY = Buffer.from('"usage"');
+const USAGE_CHUNK = Buffer.from('"usage":{');
 
 /** The `usage` object of a JSON body, found in its last bytes (where OpenAI and Anthropic put it). */
 export function usageFromJsonTail(tail: Buffer): TokenUsage | undefined {
   // Searched in the bytes; only what follows `"usage"` is decoded.
-  const from = tail.lastIndexOf('"usage"');
+  const from = tail.lastIndexOf(USAGE_KEY);
   if (from < 0) return undefined;
   const text = tail.toString("utf8", from);
   const open = text.indexOf("{");
@@ -317,7 +330,7 @@ export function usageFromJsonTail(tail: Buffer): TokenUsage | undefined {
     else if (ch === "{") depth++;
     else if (ch === "}" && --depth === 0) {
       try {
-        return usageOf({ usage: JSON.parse(text.slice(open, i + 1)) });
+        return usageFields(JSON.parse(text.slice(open, i + 1)));
       } catch {
         return undefined;
       }
@@ -328,7 +341,7 @@ export function usageFromJsonTail(tail: Buffer): TokenUsage | undefined {
 
 /** The usage of a chat stream, read from its last `data:` lines only. */
 export function usageFromChatTail(tail: Buffer): TokenUsage | undefined {
-  const usageAt = tail.lastIndexOf('"usage":{');
+  const usageAt = tail.lastIndexOf(USAGE_CHUNK);
   if (usageAt < 0) return undefined;
   // Decoded from the start of that line only.
   const lineAt = tail.lastIndexOf("data:", usageAt);
