@@ -8,7 +8,7 @@ import type { Caller } from "../auth.js";
 import { type ClientFormat, Errors, ProxyError, errorBodyFor } from "../errors.js";
 import { callWithFailover, readLimited, routesForModel, stripProviderPrefix, upstreamHttpError } from "../router.js";
 import type { ProxyRuntime } from "../runtime.js";
-import type { Backend } from "../upstream/types.js";
+import type { Backend, UpstreamResponse } from "../upstream/types.js";
 import { passthroughBody } from "./apply-parameters.js";
 import type { Trace } from "../ops/trace.js";
 import { type RelayTap, SSE_HEADERS, type TokenUsage, usageFromJsonTail, readAll, relayDirect, relayResponsesCapturing, relayStreamBytes, usageFromChatTail, usageOf } from "./relay.js";
@@ -135,6 +135,7 @@ async function proxyRequestTraced(
   };
 
   const prepared = new Map<Backend, { path: string; body: Record<string, unknown> }>();
+  let answered: UpstreamResponse | undefined;
   try {
     const result = await callWithFailover({
       backends: allowed.map((r) => backends.get(r.name) as Backend),
@@ -170,6 +171,7 @@ async function proxyRequestTraced(
       throw result.error;
     }
     const { backend, response } = result;
+    answered = response;
     log.backend = backend.route.name;
     trace.backend = backend.route.name;
     trace.backendFormat = backend.format;
@@ -258,6 +260,8 @@ async function proxyRequestTraced(
     if (err instanceof ProxyError) log.status = err.status;
     throw err;
   } finally {
+    // An upstream body nobody finished reading (an error on the way) must not hold its connection.
+    answered?.direct?.abort();
     slot();
     reply.raw.removeListener("close", onClose);
     call.signal?.removeEventListener("abort", onExternalAbort);
