@@ -1,5 +1,10 @@
+import { once } from "node:events";
+import { createServer, request } from "node:http";
+import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
-import { usageFromChatTail, usageFromJsonTail } from "./relay.js";
+import { Cancel } from "../cancel.js";
+import type { DirectBody } from "../upstream/types.js";
+import { relayDirect, usageFromChatTail, usageFromJsonTail } from "./relay.js";
 
 describe("usage read from the last bytes of an answer", () => {
   it("finds the usage object of a JSON body after multi-byte text, ignoring braces inside strings", () => {
@@ -18,5 +23,54 @@ describe("usage read from the last bytes of an answer", () => {
     );
     expect(usageFromChatTail(tail)).toEqual({ promptTokens: 12, completionTokens: 20, totalTokens: 32 });
     expect(usageFromChatTail(Buffer.from('data: {"choices":[]}\n\ndata: [DONE]\n\n'))).toBeUndefined();
+  });
+});
+
+describe("relayDirect", () => {
+  it("waits for one drain however many held chunks overflow the client socket, and delivers them in order", async () => {
+    const chunks = Array.from({ length: 40 }, (_, i) => Buffer.alloc(64 * 1024, String.fromCharCode(65 + (i % 26))));
+    let maxDrainListeners = 0;
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      const body: DirectBody = {
+        // Every chunk is already held when the relay attaches, as when headers and body came together.
+        pipe(sink) {
+          let i = 0;
+          const push = () => {
+            while (i < chunks.length) {
+              const more = sink.data(chunks[i++]!);
+              maxDrainListeners = Math.max(maxDrainListeners, res.listenerCount("drain"));
+              if (!more && i >= 10) return;
+            }
+            sink.end();
+          };
+          this.resume = push;
+          push();
+        },
+        resume() {},
+        abort() {},
+      };
+      void relayDirect(body, res, "chat", new Cancel(), undefined).then(() => res.end());
+    });
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const { port } = server.address() as AddressInfo;
+    const received: Buffer[] = [];
+    await new Promise<void>((resolve, reject) => {
+      const req = request({ host: "127.0.0.1", port, path: "/" }, (res) => {
+        res.pause();
+        // A slow reader, so the proxy's socket fills up.
+        setTimeout(() => {
+          res.on("data", (c: Buffer) => received.push(c));
+          res.on("end", resolve);
+          res.resume();
+        }, 100);
+      });
+      req.on("error", reject);
+      req.end();
+    });
+    server.close();
+    expect(Buffer.concat(received).equals(Buffer.concat(chunks))).toBe(true);
+    expect(maxDrainListeners).toBe(1);
   });
 });

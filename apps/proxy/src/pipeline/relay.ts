@@ -124,8 +124,10 @@ export function relayDirect(
     let firstChunkAt: number | undefined;
     let delivered = false;
     let pendingTerminal = false;
+    let waiting = false;
     let finished = false;
     const onDrain = () => {
+      waiting = false;
       if (pendingTerminal) delivered = true;
       body.resume();
     };
@@ -158,8 +160,12 @@ export function relayDirect(
           if (terminal) delivered = true;
           return true;
         }
-        pendingTerminal = terminal;
-        raw.once("drain", onDrain);
+        // Chunks that arrived before the relay began are written in one go: one wait covers them all.
+        pendingTerminal ||= terminal;
+        if (!waiting) {
+          waiting = true;
+          raw.once("drain", onDrain);
+        }
         return false;
       },
       end() {

@@ -164,6 +164,22 @@ describe("HttpBackend", () => {
     expect(error).toBeInstanceOf(UpstreamError);
   });
 
+  it("gives a stream reader the bytes that came before a failure, then the failure", async () => {
+    handler = (_req, res) => {
+      res.writeHead(502, { "content-length": "1000" });
+      res.write('{"error":{"message":"partial');
+      setTimeout(() => res.destroy(), 10);
+    };
+    const res = await send(backend(base));
+    await new Promise((r) => setTimeout(r, 100));
+    const parts: Buffer[] = [];
+    const err = await (async () => {
+      for await (const c of res.body) parts.push(c as Buffer);
+    })().catch((e: unknown) => e);
+    expect(Buffer.concat(parts).toString()).toBe('{"error":{"message":"partial');
+    expect(err).toBeInstanceOf(UpstreamError);
+  });
+
   it("stops the upstream when the reader aborts mid-body", async () => {
     let closed = false;
     handler = (_req, res) => {

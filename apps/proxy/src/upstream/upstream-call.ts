@@ -56,7 +56,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, UpstreamRespons
       this.fail = reject;
       this.cancel.onAbort(this.onAbort);
       if (preciseTimeoutMs !== undefined) {
-        this.timer = setTimeout(() => this.abort(new UpstreamError("timeout", `upstream ${this.backendName} timed out after ${preciseTimeoutMs} ms`)), preciseTimeoutMs);
+        this.timer = setTimeout(() => this.abort(new UpstreamError("timeout", `upstream ${this.backendName} timed out after ${preciseTimeoutMs} ms`)), preciseTimeoutMs).unref();
       }
       dispatcher.dispatch(options, this);
     });
@@ -124,6 +124,20 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, UpstreamRespons
 
   get body(): Readable {
     if (this.readable) return this.readable;
+    if (this.failure && this.held) {
+      // What came before the failure is read first, then the failure.
+      const held = this.held;
+      const failure = this.failure;
+      this.held = undefined;
+      this.readable = Readable.from(
+        (async function* () {
+          yield* held;
+          throw failure;
+        })(),
+        { objectMode: false },
+      );
+      return this.readable;
+    }
     const readable = new Readable({
       read: () => this.controller?.resume(),
       destroy: (err, cb) => {
