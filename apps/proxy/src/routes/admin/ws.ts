@@ -43,8 +43,8 @@ export async function adminWebSocketRoutes(app: FastifyInstance): Promise<void> 
   });
 
   app.get("/metrics", async (_request, reply) => {
-    const registry = app.runtime.ops.metrics.registry;
-    reply.header("content-type", registry.contentType);
-    return registry.metrics();
+    const metrics = app.runtime.ops.metrics;
+    reply.header("content-type", metrics.registry.contentType);
+    return metrics.text();
   });
 }
