@@ -170,8 +170,10 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, UpstreamRespons
     this.controller?.resume();
   }
 
-  abort(reason: UpstreamError = new UpstreamError("aborted", "request aborted")): void {
+  abort(reason?: UpstreamError): void {
     if (this.ended || this.failure || this.abortReason) return;
+    // Made only when needed: an Error captures a stack trace.
+    reason ??= new UpstreamError("aborted", "request aborted");
     this.abortReason = reason;
     if (this.controller) this.controller.abort(reason);
     else if (this.fail) {
