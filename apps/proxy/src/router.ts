@@ -119,7 +119,8 @@ export async function callWithFailover(opts: CallOptions): Promise<RouteResult> 
         const e = err instanceof UpstreamError ? err : new UpstreamError("connect", String(err), err);
         if (e.kind === "aborted" || opts.cancel.aborted) return { ok: false, error: clientGone(), attempts };
         lastError = e.kind === "timeout" ? Errors.upstreamTimeout(backend.route.name) : Errors.upstreamUnreachable(backend.route.name);
-        const canRetry = attempt < opts.numRetries;
+        // A request that cannot be sent is not retried; the next backend may still take it.
+        const canRetry = attempt < opts.numRetries && e.kind !== "protocol";
         record({
           backend: backend.route.name,
           attempt,

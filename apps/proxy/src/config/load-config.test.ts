@@ -167,6 +167,22 @@ model_list:
     ]);
   });
 
+  it("refuses upstream headers the HTTP client manages, bad header names and values with line breaks", () => {
+    const problems = problemsOf(`
+model_list:
+  - model_name: a
+    model_params:
+      api_base: http://127.0.0.1:1/v1
+      headers: { Connection: close, "bad name": x, x-ok: "fine", x-split: "a\\r\\nb", Transfer-Encoding: chunked }
+`);
+    expect(problems).toEqual([
+      "model_list[0].model_params.headers.Connection: set by the proxy itself, cannot be configured",
+      "model_list[0].model_params.headers.bad name: not a valid header name",
+      "model_list[0].model_params.headers.x-split: the value contains a line break or NUL",
+      "model_list[0].model_params.headers.Transfer-Encoding: set by the proxy itself, cannot be configured",
+    ]);
+  });
+
   it("stops start-up with a readable message naming each bad path", async () => {
     const dir = mkdtempSync(join(tmpdir(), "yallmp-bad-"));
     const path = join(dir, "config.yaml");

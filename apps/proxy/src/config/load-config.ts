@@ -439,6 +439,11 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+/** An HTTP token (RFC 9110). */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** Connection-level headers the HTTP client manages; undici refuses requests that set them. */
+const MANAGED_HEADERS = new Set(["host", "content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "expect"]);
+
 function normalizeModel(entry: RawModelEntry, where: string, problems: string[], warnings: string[]): ModelRoute | undefined {
   const p = entry.model_params;
   const rawType = p.api_type ?? "openai";
@@ -467,6 +472,12 @@ function normalizeModel(entry: RawModelEntry, where: string, problems: string[],
     if (upstream && upstream.enabled !== false) {
       warnings.push(`${where} (${entry.model_name}): modules are not implemented, ignored`);
     }
+  }
+  for (const [name, value] of Object.entries(p.headers ?? {})) {
+    const lower = name.toLowerCase();
+    if (!HEADER_NAME.test(name)) problems.push(`${where}.model_params.headers.${name}: not a valid header name`);
+    else if (MANAGED_HEADERS.has(lower)) problems.push(`${where}.model_params.headers.${name}: set by the proxy itself, cannot be configured`);
+    else if (/[\r\n\0]/.test(value)) problems.push(`${where}.model_params.headers.${name}: the value contains a line break or NUL`);
   }
   const parameters: ParameterOverride[] = [];
   for (const [name, spec] of Object.entries(p.parameters ?? {})) {

@@ -180,6 +180,14 @@ describe("HttpBackend", () => {
     expect(err).toBeInstanceOf(UpstreamError);
   });
 
+  it("reports a request the HTTP client refuses to send as a protocol error, not an unreachable upstream", async () => {
+    const b = backend(base);
+    (b.route as { headers: Record<string, string> }).headers = { "transfer-encoding": "chunked" };
+    const err = await send(b).catch((e: unknown) => e);
+    expect((err as UpstreamError).kind).toBe("protocol");
+    expect((err as UpstreamError).message).toMatch(/request refused/);
+  });
+
   it("stops the upstream when the reader aborts mid-body", async () => {
     let closed = false;
     handler = (_req, res) => {

@@ -215,6 +215,8 @@ export function classifyUndiciError(err: unknown, backend: string): UpstreamErro
   if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") {
     return new UpstreamError("timeout", `upstream ${backend} timed out`, err);
   }
+  // A request undici refuses to send (a header it manages, say) fails the same way every time.
+  if (code === "UND_ERR_INVALID_ARG" || code === "UND_ERR_NOT_SUPPORTED") return new UpstreamError("protocol", `upstream ${backend} request refused: ${e.message ?? String(err)}`, err);
   if (code && CONNECT_ERROR_CODES.has(code)) return new UpstreamError("connect", `upstream ${backend} unreachable (${code})`, err);
   return new UpstreamError("connect", `upstream ${backend} failed: ${e.message ?? String(err)}`, err);
 }
