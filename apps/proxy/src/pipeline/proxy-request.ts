@@ -11,7 +11,7 @@ import type { ProxyRuntime } from "../runtime.js";
 import type { Backend, UpstreamResponse } from "../upstream/types.js";
 import { passthroughBody } from "./apply-parameters.js";
 import type { Trace } from "../ops/trace.js";
-import { type RelayTap, SSE_HEADERS, type TokenUsage, usageFromJsonTail, readAll, relayDirect, relayResponsesCapturing, relayStreamBytes, usageFromChatTail, usageOf } from "./relay.js";
+import { type RelayTap, SSE_HEADERS, type TokenUsage, usageFromJsonTail, directFrom, readAll, relayDirect, relayResponsesCapturing, usageFromChatTail, usageOf } from "./relay.js";
 
 export interface ClientCall {
   format: ClientFormat;
@@ -209,9 +209,7 @@ async function proxyRequestTraced(
       const capture = call.captureResponse;
       const relayed = capture
         ? await relayResponsesCapturing(response.body, reply.raw, cancel.signal, (final) => capture(final, backend), tap)
-        : response.direct
-          ? await relayDirect(response.direct, reply.raw, call.format, cancel, tap)
-          : await relayStreamBytes(response.body, reply.raw, call.format, cancel.signal, tap);
+        : await relayDirect(response.direct ?? directFrom(response.body), reply.raw, call.format, cancel, tap);
       if (relayed.firstChunkAt) log.ttfbMs = round(relayed.firstChunkAt - started);
       if (relayed.upstreamError) log.upstreamError = relayed.upstreamError;
       log.status = relayed.clientGone ? 499 : 200;
@@ -233,9 +231,7 @@ async function proxyRequestTraced(
         "x-request-id": String(request.id),
         ...(typeof length === "string" ? { "content-length": length } : {}),
       });
-      const relayed = response.direct
-        ? await relayDirect(response.direct, reply.raw, call.format, cancel, tap, "json")
-        : await relayStreamBytes(response.body, reply.raw, call.format, cancel.signal, tap, "json");
+      const relayed = await relayDirect(response.direct ?? directFrom(response.body), reply.raw, call.format, cancel, tap, "json");
       if (relayed.clientGone) log.status = 499;
       else if (!reply.raw.destroyed) reply.raw.end();
       if (relayed.upstreamError) log.upstreamError = relayed.upstreamError;

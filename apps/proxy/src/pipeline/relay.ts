@@ -44,7 +44,6 @@ export interface StreamRelayResult {
   bytes: number;
 }
 
-/** Pipes an upstream SSE body to the client unchanged; a break mid-stream ends with an error frame. */
 const TERMINAL_MARKERS: Record<ClientFormat, string[]> = {
   chat: ["data: [DONE]"],
   responses: ["event: response.completed", "event: response.incomplete", "event: response.failed"],
@@ -56,58 +55,10 @@ function carriesTerminal(format: ClientFormat, buf: Buffer): boolean {
   return TERMINAL_MARKERS[format].some((m) => buf.includes(m));
 }
 
-export async function relayStreamBytes(
-  body: Readable,
-  raw: ServerResponse,
-  format: ClientFormat,
-  signal: AbortSignal,
-  tap?: RelayTap,
-  /** A JSON body cut short cannot get an error frame: the connection is closed instead. */
-  kind: "sse" | "json" = "sse",
-): Promise<StreamRelayResult> {
-  let prev: Buffer = Buffer.alloc(0);
-  let last: Buffer = Buffer.alloc(0);
-  let bytes = 0;
-  let firstChunkAt: number | undefined;
-  let delivered = false;
-  try {
-    for await (const chunk of body) {
-      const buf = chunk as Buffer;
-      firstChunkAt ??= performance.now();
-      bytes += buf.length;
-      prev = last;
-      last = buf;
-      if (tap) {
-        tap.upstream(buf);
-        tap.client(buf);
-      }
-      const ok = await writeWithBackpressure(raw, buf, signal);
-      if (ok && !delivered) delivered = carriesTerminal(format, buf);
-      if (!ok) {
-        body.destroy();
-        return { tail: Buffer.concat([prev, last]), clientGone: !delivered, bytes, ...(firstChunkAt ? { firstChunkAt } : {}) };
-      }
-    }
-  } catch (err) {
-    const tail = Buffer.concat([prev, last]);
-    if (signal.aborted || raw.destroyed) return { tail, clientGone: !delivered, bytes, ...(firstChunkAt ? { firstChunkAt } : {}) };
-    const message = `upstream stream broke: ${(err as Error).message}`;
-    if (kind === "json") {
-      raw.destroy();
-      return { tail, upstreamError: message, clientGone: false, bytes, ...(firstChunkAt ? { firstChunkAt } : {}) };
-    }
-    const needsBoundary = last.length > 0 && !last.toString("latin1").endsWith("\n\n");
-    const frame = (needsBoundary ? "\n\n" : "") + midStreamErrorFrame(format, message);
-    tap?.client(frame);
-    raw.write(frame);
-    return { tail, upstreamError: message, clientGone: false, bytes, ...(firstChunkAt ? { firstChunkAt } : {}) };
-  }
-  return { tail: Buffer.concat([prev, last]), clientGone: false, bytes, ...(firstChunkAt ? { firstChunkAt } : {}) };
-}
-
 /**
- * The same relay without a stream object in between: each upstream chunk is written to the client as
- * undici hands it over, and the upstream socket pauses while the client's is full.
+ * Pipes an upstream body to the client unchanged: each chunk is written as it arrives, and the
+ * upstream pauses while the client's socket is full. A break mid-stream ends with the format's error
+ * frame (a JSON body cut short cannot get one: the connection is closed instead).
  */
 export function relayDirect(
   body: DirectBody,
@@ -131,13 +82,20 @@ export function relayDirect(
       if (pendingTerminal) delivered = true;
       body.resume();
     };
+    // A client that leaves while the upstream is paused or silent ends the relay at once.
+    const onCancel = () => {
+      body.abort();
+      finish({ clientGone: !delivered });
+    };
     const finish = (extra: Partial<StreamRelayResult>) => {
       if (finished) return;
       finished = true;
       raw.removeListener("drain", onDrain);
+      cancel.offAbort(onCancel);
       const tail = prev.length ? Buffer.concat([prev, last]) : last;
       resolve({ tail, clientGone: false, bytes, ...(firstChunkAt ? { firstChunkAt } : {}), ...extra });
     };
+    cancel.onAbort(onCancel);
     body.pipe({
       data(chunk) {
         if (finished) return false;
@@ -189,6 +147,21 @@ export function relayDirect(
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** A Node stream as a DirectBody, for backends that answer with one (the built-in mock). */
+export function directFrom(readable: Readable): DirectBody {
+  return {
+    pipe(sink) {
+      readable.on("data", (chunk: Buffer) => {
+        if (!sink.data(chunk)) readable.pause();
+      });
+      readable.once("end", () => sink.end());
+      readable.once("error", (err) => sink.error(err));
+    },
+    resume: () => readable.resume(),
+    abort: () => readable.destroy(),
+  };
+}
 
 const TERMINAL_RESPONSE_EVENTS = new Set(["response.completed", "response.incomplete", "response.failed"]);
 
