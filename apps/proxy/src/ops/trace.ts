@@ -2,6 +2,8 @@
 // lists), and at capture level `full` the bodies and every raw and translated stream event. The hot
 // path only pushes references; text is built when the trace is written, off the request path.
 
+import type { TraceRow } from "@yallmproxy/db";
+
 export type CaptureLevel = "off" | "metadata" | "full";
 
 export interface TraceAttempt {
@@ -13,25 +15,11 @@ export interface TraceAttempt {
   durationMs: number;
 }
 
-export interface TraceSummary {
-  id: string;
+/** What lists and the live feed show: the stored row's fields, with the start as ISO text and the state. */
+export type TraceSummary = Omit<TraceRow, "startedAt" | "captureLevel" | "detail"> & {
   startedAt: string;
-  model: string;
-  keyId: string | null;
-  clientFormat: string;
-  backend: string | null;
-  backendFormat: string | null;
-  stream: boolean;
-  status: number | null;
   state: "running" | "finished";
-  attempts: number;
-  ttftMs: number | null;
-  durationMs: number | null;
-  promptTokens: number | null;
-  completionTokens: number | null;
-  error: string | null;
-  warnings: number;
-}
+};
 
 export interface TraceLimits {
   maxBodyBytes: number;
