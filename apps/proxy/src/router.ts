@@ -118,7 +118,12 @@ export async function callWithFailover(opts: CallOptions): Promise<RouteResult> 
         const durationMs = performance.now() - started;
         const e = err instanceof UpstreamError ? err : new UpstreamError("connect", String(err), err);
         if (e.kind === "aborted" || opts.cancel.aborted) return { ok: false, error: clientGone(), attempts };
-        lastError = e.kind === "timeout" ? Errors.upstreamTimeout(backend.route.name) : Errors.upstreamUnreachable(backend.route.name);
+        lastError =
+          e.kind === "timeout"
+            ? Errors.upstreamTimeout(backend.route.name)
+            : e.kind === "protocol"
+              ? new ProxyError(502, e.message, { type: "server_error", code: "upstream_request_refused" })
+              : Errors.upstreamUnreachable(backend.route.name);
         // A request that cannot be sent is not retried; the next backend may still take it.
         const canRetry = attempt < opts.numRetries && e.kind !== "protocol";
         record({
