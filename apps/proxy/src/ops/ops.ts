@@ -5,6 +5,7 @@ import type { Database } from "@yallmproxy/db";
 import type { ProxyConfig } from "../config/load-config.js";
 import { LiveFeed, type LiveMessage } from "./live-feed.js";
 import { Metrics } from "./metrics.js";
+import { redactorFor } from "./redact.js";
 import type { PgBus } from "./pg-bus.js";
 import { type CaptureLevel, Trace } from "./trace.js";
 import { TraceSink } from "./trace-sink.js";
@@ -34,6 +35,7 @@ export class Ops {
         retentionHours: t.retentionHours,
         onDropped: (n) => this.metrics.tracesDropped.inc(n),
         onError,
+        redactor: () => redactorFor(this.config),
       });
     }
     if (bus) {

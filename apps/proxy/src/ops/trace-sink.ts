@@ -2,6 +2,7 @@
 // when the database cannot keep up, traces are dropped and counted, never waited for.
 
 import { type Database, TraceWriter } from "@yallmproxy/db";
+import type { Redactor } from "./redact.js";
 import type { Trace } from "./trace.js";
 
 export interface TraceSinkOptions {
@@ -11,6 +12,8 @@ export interface TraceSinkOptions {
   retentionHours: number;
   onDropped?(count: number): void;
   onError?(err: unknown): void;
+  /** What to cut out of a trace's bodies, headers and events (the running config's secrets). */
+  redactor?(): Redactor;
 }
 
 export class TraceSink {
@@ -49,6 +52,7 @@ export class TraceSink {
       try {
         while (this.queue.length > 0) {
           const batch = this.queue.splice(0, this.opts.batchSize);
+          const redactor = this.opts.redactor?.();
           const rows = batch.map((trace) => {
             const t = trace;
             const s = t.summary();
@@ -70,7 +74,7 @@ export class TraceSink {
               error: s.error,
               warnings: s.warnings,
               captureLevel: t.capture,
-              detail: t.detail(),
+              detail: t.detail(redactor),
             };
           });
           try {

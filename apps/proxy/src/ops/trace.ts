@@ -3,6 +3,7 @@
 // path only pushes references; text is built when the trace is written, off the request path.
 
 import type { TraceRow } from "@yallmproxy/db";
+import { type Redactor, nameRedactor, redactHeaders, redactUrl, redactValue, scrubText, secretValues } from "./redact.js";
 
 export type CaptureLevel = "off" | "metadata" | "full";
 
@@ -30,9 +31,6 @@ interface TimedChunk {
   t: number;
   data: Buffer | string;
 }
-
-const REDACTED_HEADERS = new Set(["authorization", "x-api-key", "cookie", "proxy-authorization", "api-key"]);
-const SECRET_BODY_KEYS = /^(api_key|apikey|secret|password|authorization)$/i;
 
 export class Trace {
   readonly id: string;
@@ -171,11 +169,20 @@ export class Trace {
     };
   }
 
-  /** Everything beyond the summary, as plain JSON (built when the trace is written). */
-  detail(): Record<string, unknown> {
+  /**
+   * Everything beyond the summary, as plain JSON (built when the trace is written), with every
+   * credential the redactor knows and every credential header this request carried cut out.
+   */
+  detail(redactor: Redactor = nameRedactor): Record<string, unknown> {
     const limit = this.limits.maxBodyBytes;
-    const client = capJson(redactBody(this.clientRequest), limit);
-    const upstream = this.upstreamRequest ? capJson(redactBody(this.upstreamRequest.body), limit) : undefined;
+    const headers = this.full ? redactHeaders(this.clientHeaders ?? {}, redactor) : undefined;
+    const values = secretValues(redactor, headers?.values ?? []);
+    const client = capJson(this.clientRequest, limit, values);
+    const upstream = this.upstreamRequest ? capJson(this.upstreamRequest.body, limit, values) : undefined;
+    const toEvent = (c: TimedChunk): { t: number; data: string } => ({
+      t: Math.round(c.t * 100) / 100,
+      data: scrubText(typeof c.data === "string" ? c.data : c.data.toString("utf8"), values),
+    });
     return {
       attempts: this.attempts,
       timings: {
@@ -185,8 +192,8 @@ export class Trace {
         firstTokenMs: round(this.firstTokenMs),
         doneMs: round(this.doneMs),
       },
-      clientRequest: this.full ? { headers: redactHeaders(this.clientHeaders ?? {}), body: client.value } : null,
-      upstreamRequest: this.upstreamRequest ? { url: this.upstreamRequest.url, body: upstream?.value } : null,
+      clientRequest: headers ? { headers: headers.headers, body: client.value } : null,
+      upstreamRequest: this.upstreamRequest ? { url: redactUrl(this.upstreamRequest.url), body: upstream?.value } : null,
       upstreamEvents: this.upstreamEvents.map(toEvent),
       clientEvents: this.clientEvents.map(toEvent),
       warningList: this.warningList,
@@ -205,30 +212,14 @@ function round(ms: number | null): number | null {
   return ms === null ? null : Math.round(ms * 100) / 100;
 }
 
-function toEvent(c: TimedChunk): { t: number; data: string } {
-  return { t: Math.round(c.t * 100) / 100, data: typeof c.data === "string" ? c.data : c.data.toString("utf8") };
-}
-
-function redactHeaders(headers: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(headers)) out[k] = REDACTED_HEADERS.has(k.toLowerCase()) ? "[redacted]" : v;
-  return out;
-}
-
-function redactBody(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(redactBody);
-  if (value && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = SECRET_BODY_KEYS.test(k) ? "[redacted]" : redactBody(v);
-    return out;
-  }
-  return value;
-}
-
-/** The value itself when its JSON fits the limit, else its JSON text cut there (marked truncated). */
-function capJson(value: unknown, limit: number): { value: unknown; truncated: boolean } {
+/**
+ * The redacted value itself when its JSON fits the limit, else its JSON text cut there (marked
+ * truncated). A body nested past the capture depth is cut there and marked truncated too.
+ */
+function capJson(value: unknown, limit: number, values: readonly string[]): { value: unknown; truncated: boolean } {
   if (value === undefined) return { value: null, truncated: false };
-  const text = JSON.stringify(value);
-  if (text.length <= limit) return { value, truncated: false };
+  const redacted = redactValue(value, values);
+  const text = JSON.stringify(redacted.value) ?? "null";
+  if (text.length <= limit) return { value: redacted.value, truncated: redacted.cut };
   return { value: `${text.slice(0, limit)}…[truncated ${text.length - limit} characters]`, truncated: true };
 }

@@ -6,6 +6,7 @@ import type { TraceRecord } from "@yallmproxy/db";
 import { parseDocument } from "yaml";
 import { ConfigValidationError, type ConfigManager, maskSecrets } from "../../config/config-manager.js";
 import { Errors, ProxyError } from "../../errors.js";
+import { redactUrl, redactorFor } from "../../ops/redact.js";
 import type { TraceSummary } from "../../ops/trace.js";
 import { adminDisabled, adminUnauthorized, clearedSessionCookie, isAdmin, passwordMatches, requireAdmin, sessionCookie } from "./admin-auth.js";
 
@@ -119,7 +120,7 @@ export async function adminRoutes(app: FastifyInstance, opts: { config: ConfigMa
 
   app.get<{ Params: { id: string } }>("/admin/traces/:id", guarded, async (request) => {
     const running = runtime.ops.running.get(request.params.id);
-    if (running) return { ...running.summary(), ...running.detail() };
+    if (running) return { ...running.summary(), ...running.detail(redactorFor(runtime.config)) };
     await runtime.ops.sink?.flush();
     const row: TraceRow | null = await db().trace.findUnique({ where: { id: request.params.id } });
     if (!row) throw new ProxyError(404, `No trace with id '${request.params.id}'.`, { code: "not_found" });
@@ -249,7 +250,7 @@ export async function adminRoutes(app: FastifyInstance, opts: { config: ConfigMa
       data: [...config.models.values()].map((r) => ({
         name: r.name,
         apiType: r.apiType,
-        apiBase: r.apiBase,
+        apiBase: redactUrl(r.apiBase),
         upstreamModel: r.upstreamModel,
         extends: extendsOf.get(r.name) ?? null,
         children: [...extendsOf.entries()].filter(([, parent]) => parent === r.name).map(([child]) => child),
