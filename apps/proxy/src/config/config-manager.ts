@@ -6,15 +6,18 @@ import { watch, type FSWatcher } from "node:fs";
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { createTwoFilesPatch } from "diff";
-import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document } from "yaml";
+import { LineCounter, isMap, isScalar, isSeq, parse as parseYaml, parseDocument, type Document, type Scalar } from "yaml";
 import type { Database } from "@yallmproxy/db";
 import type { PgBus } from "../ops/pg-bus.js";
 import type { ProxyRuntime } from "../runtime.js";
-import { readDotEnv } from "./env.js";
+import { isCredentialField } from "../ops/redact.js";
+import { readDotEnv, writeDotEnv } from "./env.js";
 import { ConfigError, type LoadedConfig, type ProxyConfig, parseConfigText } from "./load-config.js";
+import { replaceScalars } from "./yaml-edit.js";
 
 export const MASK = "***";
-const SECRET_KEYS = new Set(["api_key", "secret", "password"]);
+/** A value that only names variables (`${OPENAI_API_KEY}`, `Bearer ${TOKEN}`) shows no secret. */
+const ONLY_REFERENCES = /^\s*(?:\w+\s+)?(?:\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$[A-Za-z_][A-Za-z0-9_]*)\s*$/;
 
 export interface ConfigProblem {
   path: string;
@@ -57,11 +60,23 @@ export function problemsOf(err: ConfigError, text: string): ConfigProblem[] {
   if (doc.errors.length) {
     return doc.errors.map((e) => ({ path: "(yaml)", message: e.message.split("\n")[0] ?? "YAML syntax error", line: e.linePos?.[0]?.line }));
   }
-  return err.problems.map((p) => {
-    const at = p.indexOf(": ");
-    const path = at > 0 ? p.slice(0, at) : "(root)";
-    const message = at > 0 ? p.slice(at + 2) : p;
-    const line = lineOf(doc, counter, splitPath(path));
+  return withLines(
+    err.problems.map((p) => {
+      const at = p.indexOf(": ");
+      return at > 0 ? { path: p.slice(0, at), message: p.slice(at + 2) } : { path: "(root)", message: p };
+    }),
+    text,
+    doc,
+    counter,
+  );
+}
+
+/** Each problem with the line its path points at. */
+function withLines(problems: Array<{ path: string; message: string }>, text: string, doc?: Document, counter?: LineCounter): ConfigProblem[] {
+  const lines = counter ?? new LineCounter();
+  const parsed = doc ?? parseDocument(text, { lineCounter: lines });
+  return problems.map(({ path, message }) => {
+    const line = lineOf(parsed, lines, splitPath(path));
     return { path, message, ...(line !== undefined ? { line } : {}) };
   });
 }
@@ -73,45 +88,87 @@ function itemKey(node: unknown): string | undefined {
   return typeof name === "string" ? name : undefined;
 }
 
-/** Walks every secret scalar, giving its logical path (list items by name). */
-function eachSecret(node: unknown, path: string[], visit: (path: string, holder: { set(v: string): void; value: unknown }) => void): void {
+/**
+ * Walks every secret scalar, giving its logical path (list items by name): fields named like a
+ * credential (`api_key`, `secret`, `password`, `*_token`, …) and every upstream header value.
+ */
+function eachSecret(node: unknown, path: string[], visit: (path: string, scalar: Scalar) => void, underHeaders = false): void {
   if (isMap(node)) {
     for (const pair of node.items) {
       const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
-      if (SECRET_KEYS.has(key) && isScalar(pair.value)) {
-        const scalar = pair.value;
-        visit([...path, key].join("/"), { value: scalar.value, set: (v) => (scalar.value = v) });
-      } else {
-        eachSecret(pair.value, [...path, key], visit);
-      }
+      if ((underHeaders || isCredentialField(key)) && isScalar(pair.value)) visit([...path, key].join("/"), pair.value);
+      else eachSecret(pair.value, [...path, key], visit, key === "headers" && path[path.length - 1] === "model_params");
     }
   } else if (isSeq(node)) {
     node.items.forEach((item, i) => eachSecret(item, [...path, itemKey(item) ?? String(i)], visit));
   }
 }
 
-/** The config text with literal secrets shown as `***` (`${VAR}` references stay visible). */
+/** The config text with literal secrets shown as `***` (`${VAR}` references stay visible); nothing else changes. */
 export function maskSecrets(text: string): string {
   if (!text.trim()) return text;
   const doc = parseDocument(text);
   if (doc.errors.length) return text;
-  eachSecret(doc.contents, [], (_path, holder) => {
-    if (typeof holder.value === "string" && holder.value !== "" && !holder.value.includes("$")) holder.set(MASK);
+  const edits: Array<{ node: Scalar; value: string }> = [];
+  eachSecret(doc.contents, [], (_path, scalar) => {
+    const v = scalar.value;
+    if (typeof v === "string" && v !== "" && v !== MASK && !ONLY_REFERENCES.test(v)) edits.push({ node: scalar, value: MASK });
   });
-  return doc.toString();
+  return replaceScalars(text, edits);
 }
 
-/** Puts back the running value of every `***` the operator left untouched. */
+/** Puts back the running value of every `***` the operator left untouched; nothing else changes. */
 export function unmaskSecrets(submitted: string, current: string): string {
   if (!submitted.includes(MASK)) return submitted;
   const known = new Map<string, unknown>();
-  eachSecret(parseDocument(current).contents, [], (path, holder) => known.set(path, holder.value));
+  eachSecret(parseDocument(current).contents, [], (path, scalar) => known.set(path, scalar.value));
   const doc = parseDocument(submitted);
   if (doc.errors.length) return submitted;
-  eachSecret(doc.contents, [], (path, holder) => {
-    if (holder.value === MASK && typeof known.get(path) === "string") holder.set(known.get(path) as string);
+  const edits: Array<{ node: Scalar; value: string }> = [];
+  eachSecret(doc.contents, [], (path, scalar) => {
+    const was = known.get(path);
+    if (scalar.value === MASK && typeof was === "string") edits.push({ node: scalar, value: was });
   });
-  return doc.toString();
+  return replaceScalars(submitted, edits);
+}
+
+/** Model entries as written (before `extends` and variables), by name, as canonical JSON. */
+function entriesByName(text: string): Map<string, { json: string; index: number; protected: boolean }> {
+  const out = new Map<string, { json: string; index: number; protected: boolean }>();
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch {
+    return out;
+  }
+  const list = (doc as { model_list?: unknown } | null)?.model_list;
+  if (!Array.isArray(list)) return out;
+  list.forEach((entry, index) => {
+    const name = (entry as { model_name?: unknown } | null)?.model_name;
+    if (typeof name === "string" && !out.has(name)) out.set(name, { json: canonicalJson(entry), index, protected: (entry as { protected?: unknown }).protected === true });
+  });
+  return out;
+}
+
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
+}
+
+/** Why a change made through the admin API is refused although the loader would accept it. */
+export function adminChangeProblems(before: { text: string; mistakes: LoadedConfig["mistakes"] }, after: { text: string; mistakes: LoadedConfig["mistakes"] }): Array<{ path: string; message: string }> {
+  const known = new Set(before.mistakes.map((m) => m.message));
+  const problems = after.mistakes.filter((m) => !known.has(m.message));
+  const was = entriesByName(before.text);
+  const now = entriesByName(after.text);
+  for (const [name, entry] of was) {
+    if (!entry.protected) continue;
+    const next = now.get(name);
+    if (!next) problems.push({ path: "model_list", message: `model "${name}" is protected: it cannot be deleted through the admin API (edit the config file)` });
+    else if (next.json !== entry.json) problems.push({ path: `model_list[${next.index}]`, message: `model "${name}" is protected: it cannot be changed through the admin API (edit the config file)` });
+  }
+  return problems;
 }
 
 function summarize(before: ProxyConfig | undefined, after: ProxyConfig): string {
@@ -146,9 +203,18 @@ export class ConfigManager {
     return this.runtime.config.source.path;
   }
 
-  /** Parses a config text with the variables the proxy started with. */
-  parse(text: string): LoadedConfig {
-    const vars = { ...this.vars, ...readDotEnv(join(dirname(this.path), ".env")) };
+  /** configs/.env, next to the config file. */
+  get envPath(): string {
+    return join(dirname(this.path), ".env");
+  }
+
+  /** Parses a config text with the variables the proxy started with (and `extra`, about to be saved). */
+  parse(text: string, extra: Record<string, string | undefined> = {}): LoadedConfig {
+    const vars: Record<string, string> = { ...this.vars, ...readDotEnv(this.envPath) };
+    for (const [name, value] of Object.entries(extra)) {
+      if (value === undefined) delete vars[name];
+      else vars[name] = value;
+    }
     try {
       return parseConfigText(text, this.path, vars, vars);
     } catch (err) {
@@ -158,7 +224,26 @@ export class ConfigManager {
   }
 
   validate(submitted: string): LoadedConfig {
-    return this.parse(unmaskSecrets(submitted, this.runtime.config.source.text));
+    return this.check(unmaskSecrets(submitted, this.runtime.config.source.text));
+  }
+
+  /**
+   * Parses a change made through the admin API, refusing what the loader would only warn about but
+   * the change itself got wrong (a typo'd api_type, a fallback naming nothing, …) and any change to
+   * a protected model.
+   */
+  private check(text: string, extra: Record<string, string | undefined> = {}): LoadedConfig {
+    const loaded = this.parse(text, extra);
+    const running = this.runtime.config.source.text;
+    let runningMistakes: LoadedConfig["mistakes"] = [];
+    try {
+      runningMistakes = this.parse(running).mistakes;
+    } catch {
+      // The running text no longer parses here (a variable changed): nothing to compare with.
+    }
+    const problems = adminChangeProblems({ text: running, mistakes: runningMistakes }, { text, mistakes: loaded.mistakes });
+    if (problems.length) throw new ConfigValidationError(withLines(problems, text));
+    return loaded;
   }
 
   /** Records the config found at start-up as a version when it differs from the newest one. */
@@ -169,10 +254,19 @@ export class ConfigManager {
     await this.db.prisma.configVersion.create({ data: { author: "startup", yaml: this.runtime.config.source.text, summary: `loaded from ${this.path}` } });
   }
 
-  /** Validates, applies atomically, writes the file and saves a version. Throws ConfigValidationError. */
-  async apply(submitted: string, author: string, opts: { writeFile?: boolean; notify?: boolean } = {}): Promise<{ version: number | null; warnings: string[] }> {
+  /**
+   * Validates, applies atomically, writes the file and saves a version. Throws ConfigValidationError.
+   * `env` are variables the text refers to, saved to configs/.env before the config file; `fromFile`
+   * is an edit of the file on disk, which the admin API's own refusals do not apply to.
+   */
+  async apply(
+    submitted: string,
+    author: string,
+    opts: { writeFile?: boolean; notify?: boolean; fromFile?: boolean; env?: Record<string, string | undefined> } = {},
+  ): Promise<{ version: number | null; warnings: string[] }> {
     const text = unmaskSecrets(submitted, this.runtime.config.source.text);
-    const loaded = this.parse(text);
+    const loaded = opts.fromFile ? this.parse(text) : this.check(text, opts.env);
+    if (opts.env && Object.keys(opts.env).length > 0) await writeDotEnv(this.envPath, opts.env);
     const before = this.runtime.config;
     const next: ProxyConfig = { ...loaded.config, server: before.server, databaseUrl: before.databaseUrl, adminPassword: before.adminPassword };
     this.runtime.apply(next);
@@ -260,7 +354,7 @@ export class ConfigManager {
     }
     if (text === this.runtime.config.source.text || text === this.lastWritten) return;
     try {
-      await this.apply(text, "file", { writeFile: false });
+      await this.apply(text, "file", { writeFile: false, fromFile: true });
     } catch (err) {
       const problems = err instanceof ConfigValidationError ? err.problems : [{ path: "(file)", message: String(err) }];
       this.log.warn({ problems }, "config file changed but is invalid; the running config stays in force");

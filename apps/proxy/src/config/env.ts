@@ -1,11 +1,39 @@
 // `${VAR}` / `$VAR` substitution for config values: configs/.env first, then the process environment.
 
 import { existsSync, readFileSync } from "node:fs";
+import { readFile, rename, writeFile } from "node:fs/promises";
 import { parseEnv } from "node:util";
 
 export function readDotEnv(path: string): Record<string, string> {
   if (!existsSync(path)) return {};
   return parseEnv(readFileSync(path, "utf8")) as Record<string, string>;
+}
+
+/**
+ * Sets variables in a .env file (a value of `undefined` removes the variable), keeping every other
+ * line; written atomically and readable by its owner only, since it holds secrets.
+ */
+export async function writeDotEnv(path: string, vars: Record<string, string | undefined>): Promise<void> {
+  let text = "";
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+  }
+  const names = new Set(Object.keys(vars));
+  const kept = text.split("\n").filter((line) => {
+    const name = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=/.exec(line)?.[1];
+    return !(name && names.has(name));
+  });
+  while (kept.length > 0 && kept[kept.length - 1] === "") kept.pop();
+  for (const [name, value] of Object.entries(vars)) {
+    if (value === undefined) continue;
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || /[\r\n]/.test(value)) throw new Error(`cannot write ${name} to ${path}`);
+    kept.push(`${name}=${/^[\w.:/+=@-]*$/.test(value) ? value : JSON.stringify(value)}`);
+  }
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, kept.length ? `${kept.join("\n")}\n` : "", { mode: 0o600 });
+  await rename(tmp, path);
 }
 
 const VAR_PATTERN = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g;

@@ -104,6 +104,12 @@ export interface ProxyConfig {
 export interface LoadedConfig {
   config: ProxyConfig;
   warnings: string[];
+  /**
+   * The warnings that are most likely a typo (an unknown section or api_type, a fallback or
+   * allowed key naming nothing), by path. Start-up only warns; a change made through the admin API
+   * that introduces one is refused.
+   */
+  mistakes: Array<{ path: string; message: string }>;
 }
 
 export class ConfigError extends Error {
@@ -127,6 +133,8 @@ const KNOWN_SECTIONS = new Set([
   "http_forwarder_settings",
 ]);
 const NOT_IMPLEMENTED_SECTIONS = new Set(["forwarder_settings", "http_forwarder_settings"]);
+/** yaLLMproxy's backend types this proxy does not implement: a warning, never a mistake. */
+const YALLMPROXY_ONLY_API_TYPES = new Set(["gigachat", "passthrough"]);
 
 export interface LoadOptions {
   /** Config file path; default `configs/config.yaml` under the working directory. */
@@ -178,6 +186,7 @@ export function parseConfigText(
     throw new ConfigError([`(root): expected a mapping of sections, got ${Array.isArray(doc) ? "a list" : typeof doc}`]);
   }
   const warnings: string[] = [];
+  const mistakes: LoadedConfig["mistakes"] = [];
   const missingVars = new Set<string>();
   const substituted = substituteEnv(doc, vars, missingVars) as Record<string, unknown>;
 
@@ -186,7 +195,10 @@ export function parseConfigText(
   const raw = top.data;
 
   for (const key of Object.keys(substituted)) {
-    if (!KNOWN_SECTIONS.has(key)) warnings.push(`${key}: unknown section, ignored`);
+    if (!KNOWN_SECTIONS.has(key)) {
+      warnings.push(`${key}: unknown section, ignored`);
+      mistakes.push({ path: key, message: `unknown section "${key}" (known: ${[...KNOWN_SECTIONS].join(", ")})` });
+    }
     else if (NOT_IMPLEMENTED_SECTIONS.has(key)) warnings.push(`${key}: not implemented by this proxy, ignored`);
   }
   const proxySettings = (raw.proxy_settings ?? {}) as Record<string, unknown>;
@@ -198,9 +210,11 @@ export function parseConfigText(
   const problems: string[] = [];
   const entries = resolveModelEntries(raw.model_list, problems);
   const models = new Map<string, ModelRoute>();
+  const modelIndex = new Map<string, number>();
   entries.forEach(({ entry, index }) => {
-    const route = normalizeModel(entry, `model_list[${index}]`, problems, warnings);
+    const route = normalizeModel(entry, `model_list[${index}]`, problems, warnings, mistakes);
     if (!route) return;
+    if (!modelIndex.has(route.name)) modelIndex.set(route.name, index);
     if (models.has(route.name)) {
       problems.push(`model_list[${index}].model_name: duplicate model name "${route.name}"`);
       return;
@@ -211,9 +225,15 @@ export function parseConfigText(
   const fallbacks = new Map<string, string[]>();
   (raw.router_settings?.fallbacks ?? []).forEach((item, i) => {
     for (const [primary, list] of Object.entries(item)) {
-      if (!models.has(primary)) warnings.push(`router_settings.fallbacks[${i}]: model "${primary}" is not configured`);
+      if (!models.has(primary)) {
+        warnings.push(`router_settings.fallbacks[${i}]: model "${primary}" is not configured`);
+        mistakes.push({ path: `router_settings.fallbacks[${i}]`, message: `fallbacks of model "${primary}", which is not configured` });
+      }
       list.forEach((fb, j) => {
-        if (!models.has(fb)) warnings.push(`router_settings.fallbacks[${i}].${primary}[${j}]: model "${fb}" is not configured`);
+        if (!models.has(fb)) {
+          warnings.push(`router_settings.fallbacks[${i}].${primary}[${j}]: model "${fb}" is not configured`);
+          mistakes.push({ path: `router_settings.fallbacks[${i}].${primary}[${j}]`, message: `fallback "${fb}" of model "${primary}" is not configured` });
+        }
       });
       fallbacks.set(primary, list.filter((fb) => fb !== primary));
     }
@@ -243,7 +263,10 @@ export function parseConfigText(
   for (const route of models.values()) {
     if (route.allowedKeys instanceof Set) {
       for (const id of route.allowedKeys) {
-        if (!keyIds.has(id)) warnings.push(`model "${route.name}": access_control.allowed_keys names unknown key_id "${id}"`);
+        if (!keyIds.has(id)) {
+          warnings.push(`model "${route.name}": access_control.allowed_keys names unknown key_id "${id}"`);
+          mistakes.push({ path: `model_list[${modelIndex.get(route.name) ?? 0}].access_control.allowed_keys`, message: `model "${route.name}" allows key_id "${id}", which is not configured` });
+        }
       }
     }
   }
@@ -313,7 +336,7 @@ export function parseConfigText(
     logLevel: ((proxySettings.logging as { level?: string } | undefined)?.level ?? env.LOG_LEVEL ?? "info"),
     source: { path, text, vars },
   };
-  return { config, warnings };
+  return { config, warnings, mistakes };
 }
 
 /** yaLLMproxy's `database` section as a URL: `backend: sqlite | postgres` with `connection.<backend>`. */
@@ -444,12 +467,15 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** Connection-level headers the HTTP client manages; undici refuses requests that set them. */
 const MANAGED_HEADERS = new Set(["host", "content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "expect"]);
 
-function normalizeModel(entry: RawModelEntry, where: string, problems: string[], warnings: string[]): ModelRoute | undefined {
+function normalizeModel(entry: RawModelEntry, where: string, problems: string[], warnings: string[], mistakes: LoadedConfig["mistakes"]): ModelRoute | undefined {
   const p = entry.model_params;
   const rawType = p.api_type ?? "openai";
   const apiType = apiTypeSchema.safeParse(rawType);
   if (!apiType.success) {
     warnings.push(`${where} (${entry.model_name}): api_type "${rawType}" is not implemented; model not served`);
+    if (!YALLMPROXY_ONLY_API_TYPES.has(rawType)) {
+      mistakes.push({ path: `${where}.model_params.api_type`, message: `model "${entry.model_name}": api_type "${rawType}" is not one of ${apiTypeSchema.options.join(", ")}` });
+    }
     return undefined;
   }
   let apiBase = (p.api_base ?? "").replace(/\/+$/, "");
@@ -503,7 +529,8 @@ function normalizeModel(entry: RawModelEntry, where: string, problems: string[],
     headers: p.headers ?? {},
     allowedKeys: allowed === undefined || allowed === "all" ? "all" : allowed === "none" ? "none" : new Set(allowed),
     mock: p.mock,
-    protected: entry.protected ?? true,
+    // Only an explicit `protected: true` locks a model against admin API changes.
+    protected: entry.protected === true,
     traceCapture: p.trace_capture,
     history: {
       includeReasoning: p.history_policy?.include_reasoning ?? true,

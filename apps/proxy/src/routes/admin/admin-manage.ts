@@ -1,25 +1,32 @@
 // Models and keys management, as yaLLMproxy's /admin/models and /admin/keys offer. Every change is
-// an edit of the config document (comments kept), validated and applied like `PUT /admin/config`,
-// so it gets a version, reaches the other replicas and can be rolled back.
+// an edit of the config file's text that rewrites only the entry it touches (comments, layout and
+// the rest of the file stay as the operator wrote them), validated and applied like
+// `PUT /admin/config`, so it gets a version, reaches the other replicas and can be rolled back.
+// Secrets never go into the config file in clear: they are kept in configs/.env and the config
+// refers to them as `${VAR}`.
 
 import { randomBytes } from "node:crypto";
 import type { FastifyInstance, FastifyReply } from "fastify";
-import { type Document, isMap, isSeq, parseDocument, type YAMLMap, type YAMLSeq } from "yaml";
+import { isMap, isSeq, parseDocument, type YAMLMap } from "yaml";
 import { ConfigValidationError, type ConfigManager } from "../../config/config-manager.js";
+import { readDotEnv } from "../../config/env.js";
+import { YamlEditor } from "../../config/yaml-edit.js";
 import { Errors, ProxyError } from "../../errors.js";
 import { requireAdmin } from "./admin-auth.js";
 
-function listOf(doc: Document, key: string[]): YAMLSeq {
-  let seq = doc.getIn(key);
-  if (!isSeq(seq)) {
-    doc.setIn(key, doc.createNode([]));
-    seq = doc.getIn(key);
-  }
-  return seq as YAMLSeq;
+/** Variables this API creates for key secrets in configs/.env. */
+const KEY_VAR_PREFIX = "YALLMP_KEY_";
+const REFERENCE = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
+
+/** The entries of the list at `path` of the config text (absent list = none). */
+function entriesOf(text: string, path: string[]): YAMLMap[] {
+  const seq = parseDocument(text).getIn(path, true);
+  return isSeq(seq) ? (seq.items.filter((i) => isMap(i)) as YAMLMap[]) : [];
 }
 
-function indexOf(seq: YAMLSeq, field: string, value: string): number {
-  return seq.items.findIndex((item) => isMap(item) && (item as YAMLMap).get(field) === value);
+function indexOf(text: string, path: string[], field: string, value: string): number {
+  const seq = parseDocument(text).getIn(path, true);
+  return isSeq(seq) ? seq.items.findIndex((item) => isMap(item) && item.get(field) === value) : -1;
 }
 
 function plainObject(body: unknown, what: string): Record<string, unknown> {
@@ -27,16 +34,28 @@ function plainObject(body: unknown, what: string): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
+function protectedModel(name: string): ProxyError {
+  return new ProxyError(403, `Model '${name}' is protected (protected: true): it cannot be changed or deleted through the admin API. Edit the config file instead.`, {
+    type: "permission_error",
+    code: "model_protected",
+  });
+}
+
 export async function adminManageRoutes(app: FastifyInstance, opts: { config: ConfigManager }): Promise<void> {
   const manager = opts.config;
   const guarded = { onRequest: requireAdmin(() => app.runtime.config.adminPassword) };
+  const text = () => app.runtime.config.source.text;
+  const isProtected = (name: string) => {
+    const entry = entriesOf(text(), ["model_list"]).find((m) => m.get("model_name") === name);
+    return entry?.get("protected") === true;
+  };
 
   /** Applies an edit of the running config text; answers 400 with every problem if it does not validate. */
-  const edit = async (reply: FastifyReply, author: string, change: (doc: Document) => unknown) => {
-    const doc = parseDocument(app.runtime.config.source.text);
-    const result = change(doc);
+  const edit = async (reply: FastifyReply, author: string, change: (editor: YamlEditor) => unknown, env?: Record<string, string | undefined>) => {
+    const editor = new YamlEditor(text());
+    const result = change(editor);
     try {
-      const applied = await manager.apply(doc.toString(), author);
+      const applied = await manager.apply(editor.text, author, env ? { env } : {});
       return { ...applied, ...(result && typeof result === "object" ? result : {}) };
     } catch (err) {
       if (!(err instanceof ConfigValidationError)) throw err;
@@ -47,32 +66,34 @@ export async function adminManageRoutes(app: FastifyInstance, opts: { config: Co
     }
   };
 
+  const modelAt = (name: string): number => {
+    const at = indexOf(text(), ["model_list"], "model_name", name);
+    if (at < 0) throw new ProxyError(404, `No model named '${name}'.`, { code: "not_found" });
+    return at;
+  };
+
   app.post("/admin/models", guarded, async (request, reply) => {
     const entry = plainObject(request.body, "body");
     const name = entry.model_name;
     if (typeof name !== "string" || !name) throw Errors.invalidField("model_name", "model_name is required.");
-    if (app.runtime.config.models.has(name) || indexOf(listOf(parseDocument(app.runtime.config.source.text), ["model_list"]), "model_name", name) >= 0) {
+    if (app.runtime.config.models.has(name) || indexOf(text(), ["model_list"], "model_name", name) >= 0) {
       throw new ProxyError(409, `A model named '${name}' already exists.`, { code: "model_exists", param: "model_name" });
     }
-    return edit(reply, "admin (add model)", (doc) => listOf(doc, ["model_list"]).add(doc.createNode(entry)));
+    return edit(reply, "admin (add model)", (editor) => editor.append(["model_list"], entry));
   });
 
   app.put<{ Params: { name: string } }>("/admin/models/:name", guarded, async (request, reply) => {
     const entry = { ...plainObject(request.body, "body"), model_name: request.params.name };
-    return edit(reply, "admin (update model)", (doc) => {
-      const seq = listOf(doc, ["model_list"]);
-      const at = indexOf(seq, "model_name", request.params.name);
-      if (at < 0) throw new ProxyError(404, `No model named '${request.params.name}'.`, { code: "not_found" });
-      seq.set(at, doc.createNode(entry));
-    });
+    const at = modelAt(request.params.name);
+    if (isProtected(request.params.name)) throw protectedModel(request.params.name);
+    return edit(reply, "admin (update model)", (editor) => editor.replace(["model_list"], at, entry));
   });
 
   app.delete<{ Params: { name: string } }>("/admin/models/:name", guarded, async (request, reply) => {
-    return edit(reply, "admin (delete model)", (doc) => {
-      const seq = listOf(doc, ["model_list"]);
-      const at = indexOf(seq, "model_name", request.params.name);
-      if (at < 0) throw new ProxyError(404, `No model named '${request.params.name}'.`, { code: "not_found" });
-      seq.delete(at);
+    const at = modelAt(request.params.name);
+    if (isProtected(request.params.name)) throw protectedModel(request.params.name);
+    return edit(reply, "admin (delete model)", (editor) => {
+      editor.remove(["model_list"], at);
       return { deleted: request.params.name };
     });
   });
@@ -81,13 +102,11 @@ export async function adminManageRoutes(app: FastifyInstance, opts: { config: Co
     const { source, target } = request.query;
     if (!source) throw Errors.invalidField("source", "source names the model to copy.");
     if (!target) throw Errors.invalidField("target", "target names the new model.");
-    return edit(reply, "admin (copy model)", (doc) => {
-      const seq = listOf(doc, ["model_list"]);
-      const at = indexOf(seq, "model_name", source);
-      if (at < 0) throw new ProxyError(404, `No model named '${source}'.`, { code: "not_found" });
-      if (indexOf(seq, "model_name", target) >= 0) throw new ProxyError(409, `A model named '${target}' already exists.`, { code: "model_exists", param: "target" });
-      const copy = (seq.get(at) as YAMLMap).toJSON() as Record<string, unknown>;
-      seq.add(doc.createNode({ ...copy, model_name: target, protected: false }));
+    const at = modelAt(source);
+    if (indexOf(text(), ["model_list"], "model_name", target) >= 0) throw new ProxyError(409, `A model named '${target}' already exists.`, { code: "model_exists", param: "target" });
+    const copy = (entriesOf(text(), ["model_list"])[at]?.toJSON() ?? {}) as Record<string, unknown>;
+    return edit(reply, "admin (copy model)", (editor) => {
+      editor.append(["model_list"], { ...copy, model_name: target, protected: false });
       return { model: target };
     });
   });
@@ -97,22 +116,43 @@ export async function adminManageRoutes(app: FastifyInstance, opts: { config: Co
     const keyId = entry.key_id;
     if (typeof keyId !== "string" || !/^[\w.:-]{1,64}$/.test(keyId)) throw Errors.invalidField("key_id", "key_id is required (letters, digits, _ . : -).");
     if (app.runtime.config.appKeys.keys.some((k) => k.keyId === keyId)) throw new ProxyError(409, `A key '${keyId}' already exists.`, { code: "key_exists", param: "key_id" });
+    if (entry.secret !== undefined && (typeof entry.secret !== "string" || !entry.secret)) throw Errors.invalidField("secret", "secret must be a non-empty string.");
+    const given = entry.secret as string | undefined;
     // A generated secret is shown once, in this answer, and never again.
-    const secret = typeof entry.secret === "string" && entry.secret ? entry.secret : `sk-yallmp-${randomBytes(24).toString("base64url")}`;
-    const result = await edit(reply, "admin (add key)", (doc) => {
-      listOf(doc, ["app_keys", "keys"]).add(doc.createNode({ ...entry, key_id: keyId, secret }));
-    });
+    const secret = given ?? `sk-yallmp-${randomBytes(24).toString("base64url")}`;
+    // The secret goes to configs/.env; the config names it. A `${VAR}` of the caller's own is kept.
+    const env: Record<string, string> = {};
+    let reference = secret;
+    if (!REFERENCE.test(secret)) {
+      const name = freeVariable(`${KEY_VAR_PREFIX}${keyId.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`, { ...readDotEnv(manager.envPath), ...process.env }, text());
+      env[name] = secret;
+      reference = `\${${name}}`;
+    }
+    const result = await edit(reply, "admin (add key)", (editor) => editor.append(["app_keys", "keys"], { ...entry, key_id: keyId, secret: reference }), env);
     if (reply.sent) return result;
-    return { ...result, key_id: keyId, ...(entry.secret ? {} : { secret }) };
+    return { ...result, key_id: keyId, ...(given ? {} : { secret }) };
   });
 
   app.delete<{ Params: { id: string } }>("/admin/keys/:id", guarded, async (request, reply) => {
-    return edit(reply, "admin (delete key)", (doc) => {
-      const seq = listOf(doc, ["app_keys", "keys"]);
-      const at = indexOf(seq, "key_id", request.params.id);
-      if (at < 0) throw new ProxyError(404, `No key '${request.params.id}'.`, { code: "not_found" });
-      seq.delete(at);
+    const at = indexOf(text(), ["app_keys", "keys"], "key_id", request.params.id);
+    if (at < 0) throw new ProxyError(404, `No key '${request.params.id}'.`, { code: "not_found" });
+    const secret = entriesOf(text(), ["app_keys", "keys"])[at]?.get("secret");
+    const editor = new YamlEditor(text());
+    editor.remove(["app_keys", "keys"], at);
+    // The variable this API made for the key's secret leaves configs/.env with it.
+    const variable = typeof secret === "string" ? REFERENCE.exec(secret)?.[1] : undefined;
+    const env = variable?.startsWith(KEY_VAR_PREFIX) && !editor.text.includes(`\${${variable}}`) ? { [variable]: undefined } : undefined;
+    return edit(reply, "admin (delete key)", (e) => {
+      e.text = editor.text;
       return { deleted: request.params.id };
-    });
+    }, env);
   });
+}
+
+/** `base`, or `base_2`, `base_3`, … : the first name no variable and no config reference uses. */
+function freeVariable(base: string, taken: Record<string, string | undefined>, configText: string): string {
+  for (let n = 1; ; n++) {
+    const name = n === 1 ? base : `${base}_${n}`;
+    if (taken[name] === undefined && !configText.includes(`\${${name}}`) && !configText.includes(`$${name}`)) return name;
+  }
 }

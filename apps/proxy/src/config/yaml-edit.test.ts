@@ -1,0 +1,70 @@
+// Config edits rewrite only what changes: comments, alignment, flow style and blank lines elsewhere
+// stay byte for byte.
+
+import { parse } from "yaml";
+import { describe, expect, it } from "vitest";
+import { YamlEditor } from "./yaml-edit.js";
+
+const CONFIG = `# Team config — edited by hand and through the dashboard.
+
+model_list:
+  - model_name: fast          # the everyday model
+    model_params: { api_type: mock, model: fast-1 }   # flow map, aligned comment
+
+  # The careful one: low temperature.
+  - model_name: careful
+    model_params:
+      api_type:   mock
+      parameters:
+        temperature: { default: 0.1, allow_override: false }
+      note: >-
+        folded
+        text
+
+router_settings:
+  fallbacks:
+    - fast: [careful]       # flow list
+
+app_keys:
+  enabled: true
+  keys:
+    - { key_id: first, secret: "\${FIRST_KEY}" }   # flow key
+`;
+
+describe("YamlEditor", () => {
+  it("adds and removes a model and a key, leaving every other byte as it was", () => {
+    const e = new YamlEditor(CONFIG);
+    e.append(["model_list"], { model_name: "added", extends: "fast" });
+    expect(e.text).toBe(CONFIG.replace("        text\n", "        text\n\n  - model_name: added\n    extends: fast\n"));
+    e.append(["app_keys", "keys"], { key_id: "second", secret: "${SECOND_KEY}" });
+    expect(e.text).toContain(`    - { key_id: first, secret: "\${FIRST_KEY}" }   # flow key\n    - key_id: second\n      secret: \${SECOND_KEY}\n`);
+    e.remove(["model_list"], 2);
+    e.remove(["app_keys", "keys"], 1);
+    expect(e.text).toBe(CONFIG);
+  });
+
+  it("removes a model with the comment above it and keeps one blank line", () => {
+    const e = new YamlEditor(CONFIG);
+    e.remove(["model_list"], 1);
+    expect(e.text).toBe(CONFIG.replace(/\n {2}# The careful one[^]*?text\n/, ""));
+    e.remove(["model_list"], 0);
+    expect(parse(e.text).model_list).toEqual([]);
+    expect(e.text).toContain("# Team config — edited by hand and through the dashboard.\n\nmodel_list: []\n\nrouter_settings:");
+  });
+
+  it("replaces a model in place", () => {
+    const e = new YamlEditor(CONFIG);
+    e.replace(["model_list"], 0, { model_name: "fast", model_params: { api_type: "mock", model: "fast-2" } });
+    expect(e.text).toBe(CONFIG.replace("  - model_name: fast          # the everyday model\n    model_params: { api_type: mock, model: fast-1 }   # flow map, aligned comment\n", "  - model_name: fast\n    model_params:\n      api_type: mock\n      model: fast-2\n"));
+  });
+
+  it("creates a missing section at the end, and fills a key left empty", () => {
+    const e = new YamlEditor("# only models\nmodel_list:\n  - model_name: m   # mine\n    model_params: { api_type: mock }\n");
+    e.append(["app_keys", "keys"], { key_id: "k", secret: "${K}" });
+    expect(e.text).toBe("# only models\nmodel_list:\n  - model_name: m   # mine\n    model_params: { api_type: mock }\n\napp_keys:\n  keys:\n    - key_id: k\n      secret: ${K}\n");
+    const empty = new YamlEditor("app_keys:\n  enabled: true   # on\n  keys:\nmodel_list: []\n");
+    empty.append(["app_keys", "keys"], { key_id: "k", secret: "${K}" });
+    empty.append(["model_list"], { model_name: "m" });
+    expect(empty.text).toBe("app_keys:\n  enabled: true   # on\n  keys:\n    - key_id: k\n      secret: ${K}\nmodel_list: [ { model_name: m } ]\n");
+  });
+});
