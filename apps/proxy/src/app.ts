@@ -27,6 +27,7 @@ import { dashboardRoutes } from "./routes/dashboard.js";
 import websocket from "@fastify/websocket";
 import { ConfigManager } from "./config/config-manager.js";
 import { adminManageRoutes } from "./routes/admin/admin-manage.js";
+import { requireJsonWrite } from "./routes/admin/admin-auth.js";
 import { adminRoutes } from "./routes/admin/admin-routes.js";
 import { adminReplayRoutes } from "./routes/admin/replay.js";
 import { LIVE_FEED_PATH, adminWebSocketRoutes } from "./routes/admin/ws.js";
@@ -63,6 +64,13 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     ...(opts.logger ? { loggerInstance: opts.logger as unknown as FastifyBaseLogger } : { logger: false }),
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.config.server.bodyLimitBytes,
+    // A client has this long to send its request; the answer (a stream) may take as long as it needs.
+    requestTimeout: opts.config.server.requestTimeoutMs,
+    http: {
+      headersTimeout: opts.config.server.headersTimeoutMs,
+      // Node enforces both timeouts on this tick (30 s by default).
+      connectionsCheckingInterval: Math.max(100, Math.min(5000, Math.floor(opts.config.server.headersTimeoutMs / 4))),
+    },
     requestIdHeader: false,
     genReqId: (req) => {
       const given = req.headers["x-request-id"];
@@ -109,6 +117,11 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     done();
   };
   app.addHook("onRoute", (route) => {
+    if (route.url.startsWith("/admin/")) {
+      const own = route.onRequest;
+      route.onRequest = own === undefined ? [requireJsonWrite] : [requireJsonWrite, ...(Array.isArray(own) ? own : [own])];
+      return;
+    }
     if (!route.config?.auth) return;
     const own = route.onRequest;
     route.onRequest = own === undefined ? [checkKey] : [checkKey, ...(Array.isArray(own) ? own : [own])];
@@ -153,7 +166,38 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   await app.register(adminManageRoutes, { config: configManager });
   await app.register(adminReplayRoutes);
   await app.register(dashboardRoutes);
+  capConnectionsPerAddress(app.server, opts.config.server.maxConnectionsPerIp);
   return app;
+}
+
+/**
+ * At most `max` open connections per client address (0: no cap). A connection over the cap gets a
+ * 429 in OpenAI's error shape and is closed before any of its bytes are read as a request.
+ */
+function capConnectionsPerAddress(server: FastifyInstance["server"], max: number): void {
+  if (max <= 0) return;
+  const open = new Map<string, number>();
+  const accept = server.listeners("connection") as Array<(socket: Socket) => void>;
+  server.removeAllListeners("connection");
+  server.on("connection", (socket: Socket) => {
+    const address = socket.remoteAddress ?? "";
+    const count = open.get(address) ?? 0;
+    if (count >= max) {
+      const body = JSON.stringify({ error: { message: `Too many connections from this address (at most ${max} at once).`, type: "rate_limit_error", param: null, code: "too_many_connections" } });
+      socket.on("error", () => undefined);
+      socket.resume();
+      socket.end(`HTTP/1.1 429 Too Many Requests\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nretry-after: 1\r\nconnection: close\r\n\r\n${body}`);
+      setTimeout(() => socket.destroy(), 1000).unref();
+      return;
+    }
+    open.set(address, count + 1);
+    socket.once("close", () => {
+      const left = (open.get(address) ?? 1) - 1;
+      if (left <= 0) open.delete(address);
+      else open.set(address, left);
+    });
+    for (const listener of accept) listener.call(server, socket);
+  });
 }
 
 /**

@@ -81,7 +81,19 @@ export interface ProxyConfig {
   models: Map<string, ModelRoute>;
   fallbacks: Map<string, string[]>;
   router: { numRetries: number; retryBaseDelayMs: number; retryMaxDelayMs: number };
-  server: { host: string; port: number; bodyLimitBytes: number };
+  server: {
+    host: string;
+    port: number;
+    bodyLimitBytes: number;
+    /** Node's headersTimeout: time to receive the request headers. */
+    headersTimeoutMs: number;
+    /** Node's requestTimeout: time to receive the whole request (not its answer, which may stream longer). */
+    requestTimeoutMs: number;
+    /** Open connections per client address; 0 = no cap. */
+    maxConnectionsPerIp: number;
+    /** Origins (lower case) besides the Host's own from which the admin cookie is accepted. */
+    adminOrigins: string[];
+  };
   endpoints: { responses: boolean; messages: boolean };
   responseState: ResponseStateSettings;
   traces: TraceSettings;
@@ -282,7 +294,20 @@ export function parseConfigText(
   const traces = raw.proxy_settings?.traces ?? {};
   // yaLLMproxy kept request captures for logging.full_request_storage.retention_hours.
   const legacyRetention = (proxySettings.logging as { full_request_storage?: { retention_hours?: unknown } } | undefined)?.full_request_storage?.retention_hours;
-  const server = (proxySettings.server ?? {}) as { host?: string; port?: number; body_limit_mb?: number };
+  const server = (proxySettings.server ?? {}) as {
+    host?: string;
+    port?: number;
+    body_limit_mb?: number;
+    header_timeout_seconds?: number;
+    body_timeout_seconds?: number;
+    max_connections_per_ip?: number;
+    admin_origins?: string[];
+  };
+  const headersTimeoutMs = Math.round((server.header_timeout_seconds ?? 20) * 1000);
+  const requestTimeoutMs = Math.round((server.body_timeout_seconds ?? 120) * 1000);
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new ConfigError([`proxy_settings.server.header_timeout_seconds: must not exceed body_timeout_seconds (${requestTimeoutMs / 1000})`]);
+  }
   const port = env.YALLMP_PORT !== undefined ? Number(env.YALLMP_PORT) : (server.port ?? 7979);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError([`YALLMP_PORT: not a port number: "${env.YALLMP_PORT}"`]);
 
@@ -298,6 +323,10 @@ export function parseConfigText(
       host: env.YALLMP_HOST ?? server.host ?? "127.0.0.1",
       port,
       bodyLimitBytes: Math.round((server.body_limit_mb ?? 32) * 1024 * 1024),
+      headersTimeoutMs,
+      requestTimeoutMs,
+      maxConnectionsPerIp: server.max_connections_per_ip ?? 256,
+      adminOrigins: (server.admin_origins ?? []).map((o) => new URL(o).origin.toLowerCase()),
     },
     endpoints: {
       responses: (proxySettings.enable_responses_endpoint as boolean | undefined) ?? true,

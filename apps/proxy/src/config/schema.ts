@@ -118,6 +118,14 @@ export const configSchema = z
             host: z.string().optional(),
             port: z.number().int().min(0).max(65535).optional(),
             body_limit_mb: positiveNumber.optional(),
+            /** Time a client has to send its request headers. */
+            header_timeout_seconds: positiveNumber.optional(),
+            /** Time a client has to send its whole request, body included (answers may stream for longer). */
+            body_timeout_seconds: positiveNumber.optional(),
+            /** Connections open at once from one client address; 0 = no cap. */
+            max_connections_per_ip: z.number().int().min(0).optional(),
+            /** Origins besides the proxy's own from which the admin session cookie is accepted. */
+            admin_origins: z.array(z.string().url()).optional(),
           })
           .loose()
           .optional(),

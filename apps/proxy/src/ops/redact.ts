@@ -86,11 +86,23 @@ export function redactHeaders(headers: Record<string, unknown>, redactor: Redact
   return { headers: out, values };
 }
 
-/** The text with every known secret value replaced. */
+const patterns = new WeakMap<readonly string[], RegExp | null>();
+
+/** One pattern for all the values, longest first, so a secret inside another is never half cut. */
+function patternOf(values: readonly string[]): RegExp | null {
+  let re = patterns.get(values);
+  if (re === undefined) {
+    const usable = longestFirst(values);
+    re = usable.length ? new RegExp(usable.map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "g") : null;
+    patterns.set(values, re);
+  }
+  return re;
+}
+
+/** The text with every known secret value replaced (in one pass: a marker is never cut again). */
 export function scrubText(text: string, values: readonly string[]): string {
-  let out = text;
-  for (const v of values) if (out.includes(v)) out = out.split(v).join(REDACTED);
-  return out;
+  const re = patternOf(values);
+  return re ? text.replace(re, REDACTED) : text;
 }
 
 /** Combines the config's secret values with a request's own (longest first, so no secret is half cut). */

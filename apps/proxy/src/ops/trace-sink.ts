@@ -2,7 +2,7 @@
 // when the database cannot keep up, traces are dropped and counted, never waited for.
 
 import { type Database, TraceWriter } from "@yallmproxy/db";
-import type { Redactor } from "./redact.js";
+import { type Redactor, scrubText } from "./redact.js";
 import type { Trace } from "./trace.js";
 
 export interface TraceSinkOptions {
@@ -71,7 +71,7 @@ export class TraceSink {
               durationMs: s.durationMs,
               promptTokens: s.promptTokens,
               completionTokens: s.completionTokens,
-              error: s.error,
+              error: s.error && redactor ? scrubText(s.error, redactor.values) : s.error,
               warnings: s.warnings,
               captureLevel: t.capture,
               detail: t.detail(redactor),

@@ -184,7 +184,7 @@ export class Trace {
       data: scrubText(typeof c.data === "string" ? c.data : c.data.toString("utf8"), values),
     });
     return {
-      attempts: this.attempts,
+      attempts: redactValue(this.attempts, values).value,
       timings: {
         receivedAt: new Date(this.startedAtMs).toISOString(),
         upstreamConnectedMs: round(this.connectedMs),

@@ -1,6 +1,9 @@
 // The admin credential (`YALLMP_ADMIN_PASSWORD`): a Bearer header, or a signed session cookie that
 // `POST /admin/login` sets. The cookie holds an expiry and an HMAC keyed by the password, so every
 // replica with the same password accepts it and changing the password signs everyone out.
+// A browser sends the cookie on its own, so a cookie counts only from the proxy's own origin (or one
+// the config allows), and admin writes must be JSON: a form or a page elsewhere cannot act as the
+// signed-in operator. `?token=` is accepted on the WebSocket only, as documented.
 
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { FastifyReply, FastifyRequest } from "fastify";
@@ -39,21 +42,83 @@ export function passwordMatches(password: string, given: unknown): boolean {
   return typeof given === "string" && safeEqual(given, password);
 }
 
-/** Whether the request carries the admin credential (header, cookie, or `token` query for the WebSocket). */
-export function isAdmin(request: FastifyRequest, password: string): boolean {
+/**
+ * Which admin credential the request carries, if any: the Bearer header, the session cookie, or
+ * (where `queryToken` is allowed: the WebSocket) `?token=`.
+ */
+export function adminCredential(request: FastifyRequest, password: string, queryToken = false): "bearer" | "cookie" | "token" | undefined {
   const auth = request.headers.authorization;
   if (typeof auth === "string") {
     const m = /^Bearer\s+(.+)$/i.exec(auth.trim());
-    if (m?.[1] && safeEqual(m[1], password)) return true;
+    if (m?.[1] && safeEqual(m[1], password)) return "bearer";
   }
   const cookie = cookieValue(request.headers.cookie, SESSION_COOKIE);
   if (cookie) {
     const [exp, mac] = cookie.split(".");
     const expires = Number(exp);
-    if (mac && Number.isFinite(expires) && expires > Date.now() && safeEqual(mac, sign(password, expires))) return true;
+    if (mac && Number.isFinite(expires) && expires > Date.now() && safeEqual(mac, sign(password, expires))) return "cookie";
   }
+  if (!queryToken) return undefined;
   const token = (request.query as { token?: unknown } | undefined)?.token;
-  return typeof token === "string" && safeEqual(token, password);
+  return typeof token === "string" && safeEqual(token, password) ? "token" : undefined;
+}
+
+export function isAdmin(request: FastifyRequest, password: string): boolean {
+  return adminCredential(request, password) !== undefined;
+}
+
+/**
+ * Whether the request may come from where it says: no `Origin` (not a browser, or a same-origin
+ * GET), the origin of the `Host` it was sent to, or one of `allowed`. A browser's own
+ * `Sec-Fetch-Site: cross-site` is refused as well.
+ */
+export function originAllowed(request: FastifyRequest, allowed: readonly string[]): boolean {
+  const site = request.headers["sec-fetch-site"];
+  const origin = request.headers.origin;
+  if (origin === undefined) return site !== "cross-site";
+  if (allowed.includes(origin.toLowerCase())) return true;
+  let host: string;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    return false;
+  }
+  return typeof request.headers.host === "string" && host === request.headers.host.toLowerCase();
+}
+
+export function adminOriginRefused(): ProxyError {
+  return new ProxyError(403, "The admin session cookie is not accepted from this origin.", { type: "permission_error", code: "admin_origin_refused" });
+}
+
+function allowedOrigins(request: FastifyRequest): readonly string[] {
+  return request.server.runtime?.config.server.adminOrigins ?? [];
+}
+
+/** The cookie (or, on the WebSocket, any credential) from a foreign origin is refused. */
+export function checkAdminOrigin(request: FastifyRequest, credential: "bearer" | "cookie" | "token", webSocket = false): void {
+  if ((credential === "cookie" || webSocket) && !originAllowed(request, allowedOrigins(request))) throw adminOriginRefused();
+}
+
+const WRITE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+/**
+ * onRequest hook for every admin route: a write must send JSON (`application/json`), or no body
+ * at all; anything else (a form, `text/plain`) is 415 and never parsed.
+ */
+export function requireJsonWrite(request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void {
+  if (!WRITE_METHODS.has(request.method)) return done();
+  const type = request.headers["content-type"];
+  if (type === undefined) {
+    const length = request.headers["content-length"];
+    const hasBody = request.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0");
+    return done(hasBody ? unsupportedMediaType() : undefined);
+  }
+  const media = type.split(";")[0]!.trim().toLowerCase();
+  done(media === "application/json" ? undefined : unsupportedMediaType());
+}
+
+function unsupportedMediaType(): ProxyError {
+  return new ProxyError(415, "Admin API writes take a JSON body: send content-type: application/json.", { code: "unsupported_media_type", param: "content-type" });
 }
 
 export function adminUnauthorized(): ProxyError {
@@ -64,11 +129,13 @@ export function adminDisabled(): ProxyError {
   return new ProxyError(404, "The admin API is off: set YALLMP_ADMIN_PASSWORD to turn it on.", { code: "admin_disabled" });
 }
 
-/** onRequest hook for admin routes. */
-export function requireAdmin(getPassword: () => string | undefined) {
+/** onRequest hook for admin routes; `webSocket`: the live feed, where `?token=` is accepted too. */
+export function requireAdmin(getPassword: () => string | undefined, opts: { webSocket?: boolean } = {}) {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     const password = getPassword();
     if (!password) throw adminDisabled();
-    if (!isAdmin(request, password)) throw adminUnauthorized();
+    const credential = adminCredential(request, password, opts.webSocket === true);
+    if (!credential) throw adminUnauthorized();
+    checkAdminOrigin(request, credential, opts.webSocket === true);
   };
 }

@@ -8,7 +8,7 @@ import { ConfigValidationError, type ConfigManager, maskSecrets } from "../../co
 import { Errors, ProxyError } from "../../errors.js";
 import { redactUrl, redactorFor } from "../../ops/redact.js";
 import type { TraceSummary } from "../../ops/trace.js";
-import { adminDisabled, adminUnauthorized, clearedSessionCookie, isAdmin, passwordMatches, requireAdmin, sessionCookie } from "./admin-auth.js";
+import { adminCredential, adminDisabled, adminUnauthorized, checkAdminOrigin, clearedSessionCookie, passwordMatches, requireAdmin, sessionCookie } from "./admin-auth.js";
 
 type TraceRow = TraceRecord;
 
@@ -72,6 +72,8 @@ export async function adminRoutes(app: FastifyInstance, opts: { config: ConfigMa
   app.post("/admin/login", async (request, reply) => {
     const pw = password();
     if (!pw) throw adminDisabled();
+    // The cookie it sets is one a page elsewhere must not plant either.
+    checkAdminOrigin(request, "cookie");
     const given = (request.body as { password?: unknown } | undefined)?.password;
     if (!passwordMatches(pw, given)) throw adminUnauthorized();
     reply.header("set-cookie", sessionCookie(pw));
@@ -86,7 +88,9 @@ export async function adminRoutes(app: FastifyInstance, opts: { config: ConfigMa
   app.get("/admin/session", async (request) => {
     const pw = password();
     if (!pw) throw adminDisabled();
-    if (!isAdmin(request, pw)) throw adminUnauthorized();
+    const credential = adminCredential(request, pw);
+    if (!credential) throw adminUnauthorized();
+    checkAdminOrigin(request, credential);
     return { authenticated: true };
   });
 

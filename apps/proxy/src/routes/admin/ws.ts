@@ -24,7 +24,7 @@ function parseFilter(data: unknown): LiveFilter | undefined {
 export const LIVE_FEED_PATH = "/admin/ws";
 
 export async function adminWebSocketRoutes(app: FastifyInstance): Promise<void> {
-  app.get(LIVE_FEED_PATH, { websocket: true, onRequest: requireAdmin(() => app.runtime.config.adminPassword) }, (socket) => {
+  app.get(LIVE_FEED_PATH, { websocket: true, onRequest: requireAdmin(() => app.runtime.config.adminPassword, { webSocket: true }) }, (socket) => {
     const sub = {
       filter: {} as LiveFilter,
       send: (text: string) => socket.send(text),
