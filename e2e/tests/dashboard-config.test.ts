@@ -1,6 +1,7 @@
 // The dashboard's config editor in Chromium: an alias added in the YAML editor is validated, diffed,
 // applied and answers through the API with no restart; a version rolls back; an invalid edit shows
-// its error on its line and changes nothing.
+// its error on its line and changes nothing; so does an edit the loader would only warn about (a
+// typo'd api_type).
 
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -172,6 +173,28 @@ describe("dashboard: config", { retry: 1 }, () => {
     await validation.getByText("This is the running config.").waitFor();
     await expect(page.locator(".cm-lintRange-error").count()).resolves.toBe(0);
     // Validation problems are an answer (200, valid: false), so the console stays clean.
+    expect(dash.takeErrors()).toEqual([]);
+  });
+
+  it("refuses a typo'd api_type on its line instead of applying it with a warning", async () => {
+    const { page } = dash;
+    const before = await admin.get<RunningConfig>("/admin/config");
+    const lines = before.yaml.split("\n");
+    const typeLine = lines.findIndex((l) => l.trim() === "api_type: mock");
+    expect(typeLine).toBeGreaterThan(0);
+    lines[typeLine] = lines[typeLine]!.replace("api_type: mock", "api_type: mokc");
+
+    await page.getByRole("link", { name: "Editor" }).click();
+    await replaceYaml(page, lines.join("\n"));
+    const validation = page.getByRole("complementary", { name: "Validation" });
+    const problem = validation.getByRole("list", { name: "Problems" }).getByRole("listitem").filter({ hasText: "model_list[0].model_params.api_type" });
+    await problem.getByText(/api_type "mokc" is not one of openai, openai-responses, anthropic, mock/).waitFor();
+    await problem.getByRole("button", { name: `line ${typeLine + 1}` }).waitFor();
+    await page.getByRole("button", { name: "Apply" }).and(page.locator(":disabled")).waitFor();
+    expect(await admin.get<RunningConfig>("/admin/config")).toEqual(before);
+    expect(await answers("mock")).toBe(200);
+    await page.getByRole("button", { name: "Revert" }).click();
+    await validation.getByText("This is the running config.").waitFor();
     expect(dash.takeErrors()).toEqual([]);
   });
 });
