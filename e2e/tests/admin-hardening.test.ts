@@ -101,6 +101,17 @@ proxy_settings:
     const chat = await fetch(`${p.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json", "x-team-key": TEAM_KEY }, body: JSON.stringify({ model: "echo", messages: [{ role: "user", content: "hi" }] }) });
     expect(chat.status).toBe(200);
   });
+
+  it("refuses a masked secret that moved (a renamed model) instead of saving \"***\" as its value", async () => {
+    const cfg = await adminGet<{ yaml: string }>(p, "/admin/config");
+    const res = await adminSend(p, "PUT", "/admin/config", { yaml: cfg.yaml.replace("model_name: echo", "model_name: echo2") });
+    expect(res.status).toBe(400);
+    const { errors } = (await res.json()) as { errors: Array<{ path: string; line?: number }> };
+    expect(errors.map((e) => [e.path, e.line])).toEqual([
+      ["model_list[0].model_params.headers.authorization", 5],
+      ["model_list[0].model_params.headers.x-title", 5],
+    ]);
+  });
 });
 
 describe("admin CSRF and origin", () => {

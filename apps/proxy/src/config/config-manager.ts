@@ -132,6 +132,37 @@ export function unmaskSecrets(submitted: string, current: string): string {
   return replaceScalars(submitted, edits);
 }
 
+/** Secrets still reading `***` after unmasking (moved or renamed): saving them would store the mask itself. */
+function unresolvedMasks(text: string, running: string): Array<{ path: string; message: string }> {
+  if (!text.includes(MASK)) return [];
+  const masked = new Set<string>();
+  eachSecret(parseDocument(running).contents, [], (path, scalar) => scalar.value === MASK && masked.add(path));
+  const out: Array<{ path: string; message: string }> = [];
+  const doc = parseDocument(text);
+  eachSecret(doc.contents, [], (path, scalar) => {
+    if (scalar.value !== MASK || masked.has(path)) return;
+    const at = doc.contents && scalar.range ? pathOfNode(doc, scalar) : undefined;
+    out.push({ path: at ?? path.replace(/\//g, "."), message: `"${MASK}" stands for a secret that is not at this place in the running config; enter the value (or a \${VAR})` });
+  });
+  return out;
+}
+
+/** The dotted path (`model_list[0].model_params.api_key`) of a node in a document. */
+function pathOfNode(doc: Document, target: unknown): string | undefined {
+  let found: string | undefined;
+  const walk = (node: unknown, path: string): void => {
+    if (found !== undefined) return;
+    if (node === target) {
+      found = path;
+      return;
+    }
+    if (isMap(node)) for (const pair of node.items) walk(pair.value, `${path ? `${path}.` : ""}${isScalar(pair.key) ? String(pair.key.value) : String(pair.key)}`);
+    else if (isSeq(node)) node.items.forEach((item, i) => walk(item, `${path}[${i}]`));
+  };
+  walk(doc.contents, "");
+  return found;
+}
+
 /** Model entries as written (before `extends` and variables), by name, as canonical JSON. */
 function entriesByName(text: string): Map<string, { json: string; index: number; protected: boolean }> {
   const out = new Map<string, { json: string; index: number; protected: boolean }>();
@@ -242,6 +273,7 @@ export class ConfigManager {
       // The running text no longer parses here (a variable changed): nothing to compare with.
     }
     const problems = adminChangeProblems({ text: running, mistakes: runningMistakes }, { text, mistakes: loaded.mistakes });
+    problems.push(...unresolvedMasks(text, running));
     if (problems.length) throw new ConfigValidationError(withLines(problems, text));
     return loaded;
   }

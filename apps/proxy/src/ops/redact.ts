@@ -106,8 +106,8 @@ export function scrubText(text: string, values: readonly string[]): string {
 }
 
 /** Combines the config's secret values with a request's own (longest first, so no secret is half cut). */
-export function secretValues(redactor: Redactor, extra: readonly string[]): string[] {
-  return extra.length === 0 ? [...redactor.values] : longestFirst([...redactor.values, ...extra]);
+export function secretValues(redactor: Redactor, extra: readonly string[]): readonly string[] {
+  return extra.length === 0 ? redactor.values : longestFirst([...redactor.values, ...extra]);
 }
 
 /**
