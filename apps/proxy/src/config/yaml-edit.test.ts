@@ -1,6 +1,7 @@
 // Config edits rewrite only what changes: comments, alignment, flow style and blank lines elsewhere
 // stay byte for byte.
 
+import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { YamlEditor } from "./yaml-edit.js";
@@ -50,6 +51,16 @@ describe("YamlEditor", () => {
     e.remove(["model_list"], 0);
     expect(parse(e.text).model_list).toEqual([]);
     expect(e.text).toContain("# Team config — edited by hand and through the dashboard.\n\nmodel_list: []\n\nrouter_settings:");
+  });
+
+  it("edits the shipped config, whose model list ends in commented-out entries, line for line", () => {
+    const shipped = readFileSync(new URL("../../../../configs/config.yaml", import.meta.url), "utf8");
+    const e = new YamlEditor(shipped);
+    e.remove(["model_list"], 3);
+    expect(e.text).toBe(shipped.replace(/ {2}# A slow model[^]*?chunk_delay_ms: 50\n\n/, ""));
+    e.append(["model_list"], { model_name: "added", extends: "mock" });
+    expect(e.text).toContain("        fail_times: 1\n\n  - model_name: added\n    extends: mock\n\n  # Real backends look like this");
+    expect(e.text).toContain("supports_reasoning: true          # streams reasoning");
   });
 
   it("replaces a model in place", () => {

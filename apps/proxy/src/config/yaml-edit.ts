@@ -74,7 +74,10 @@ function blockItems(text: string, doc: Document.Parsed, path: Path): { seq: YAML
   if (!isSeq(seq)) throw new Unsupported("not a list");
   const token = (seq as YAMLSeq & { srcToken?: { type: string; items: SeqItemToken[] } }).srcToken;
   if (!token || token.type !== "block-seq") throw new Unsupported("not a block list");
-  const spans = token.items.map((item, i) => {
+  // Comments after the last item come as one more item with no `-`; they are not an item.
+  const items = token.items.filter((item) => item.start.some((t) => t.type === "seq-item-ind"));
+  if (items.length !== seq.items.length) throw new Unsupported("list items and their tokens differ");
+  const spans = items.map((item, i) => {
     const ind = item.start.find((t) => t.type === "seq-item-ind");
     const node = seq.items[i] as Node | null;
     if (!ind || !node?.range) throw new Unsupported("list item without a span");
