@@ -243,6 +243,19 @@ proxy_settings:
     expect(elapsed).toBeLessThan(4000);
   });
 
+  it("closes a connection that sends nothing at all after the header timeout, and keeps a busy one", async () => {
+    const silent = await open();
+    const busy = await open();
+    busy.socket.write("GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
+    const elapsed = await Promise.race([silent.closed, sleep(4000).then(() => -1)]);
+    expect(elapsed).toBeGreaterThan(900);
+    expect(elapsed).toBeLessThan(2500);
+    expect(busy.socket.destroyed).toBe(false);
+    busy.socket.write("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    await Promise.race([busy.closed, sleep(2000)]);
+    expect(busy.text().match(/HTTP\/1\.1 200/g)).toHaveLength(2);
+  });
+
   it("never cuts an answer that streams for longer than the timeouts", async () => {
     const started = performance.now();
     const res = await fetch(`${p.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "slow-stream", stream: true, messages: [{ role: "user", content: "one two three four five six seven" }] }) });

@@ -166,23 +166,24 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   await app.register(adminManageRoutes, { config: configManager });
   await app.register(adminReplayRoutes);
   await app.register(dashboardRoutes);
-  capConnectionsPerAddress(app.server, opts.config.server.maxConnectionsPerIp);
+  guardConnections(app.server, opts.config.server.maxConnectionsPerIp, opts.config.server.headersTimeoutMs);
   return app;
 }
 
 /**
- * At most `max` open connections per client address (0: no cap). A connection over the cap gets a
- * 429 in OpenAI's error shape and is closed before any of its bytes are read as a request.
+ * At most `max` open connections per client address (0: no cap): a connection over the cap gets a
+ * 429 in OpenAI's error shape and is closed before any of its bytes are read as a request. A
+ * connection that sends nothing at all within the header timeout is closed too (Node's own
+ * timeouts start only with the first byte).
  */
-function capConnectionsPerAddress(server: FastifyInstance["server"], max: number): void {
-  if (max <= 0) return;
+function guardConnections(server: FastifyInstance["server"], max: number, firstByteMs: number): void {
   const open = new Map<string, number>();
   const accept = server.listeners("connection") as Array<(socket: Socket) => void>;
   server.removeAllListeners("connection");
   server.on("connection", (socket: Socket) => {
     const address = socket.remoteAddress ?? "";
     const count = open.get(address) ?? 0;
-    if (count >= max) {
+    if (max > 0 && count >= max) {
       const body = JSON.stringify({ error: { message: `Too many connections from this address (at most ${max} at once).`, type: "rate_limit_error", param: null, code: "too_many_connections" } });
       socket.on("error", () => undefined);
       socket.resume();
@@ -191,7 +192,10 @@ function capConnectionsPerAddress(server: FastifyInstance["server"], max: number
       return;
     }
     open.set(address, count + 1);
+    // bytesRead counts at the handle: the HTTP parser reads there, no `data` event is emitted.
+    const silent = setTimeout(() => socket.bytesRead === 0 && socket.destroy(), firstByteMs).unref();
     socket.once("close", () => {
+      clearTimeout(silent);
       const left = (open.get(address) ?? 1) - 1;
       if (left <= 0) open.delete(address);
       else open.set(address, left);
@@ -199,7 +203,6 @@ function capConnectionsPerAddress(server: FastifyInstance["server"], max: number
     for (const listener of accept) listener.call(server, socket);
   });
 }
-
 /**
  * Node hands every request with an `Upgrade` header to the `upgrade` listeners once there is one.
  * Only the live feed is a WebSocket; any other such request is answered as plain HTTP, then closed.
