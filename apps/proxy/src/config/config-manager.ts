@@ -1,6 +1,8 @@
 // Changing the running config without a restart: validate (errors by path and line), apply
 // atomically, write the file, keep every version with its author and diff, roll back, follow edits
-// of the file on disk, and reach the other replicas through PostgreSQL.
+// of the file on disk, and reach the other replicas through PostgreSQL. Changes made through the
+// admin API are held to more than the loader's rules: what it would only warn about but is a
+// mistake, and any change to a protected model, is refused.
 
 import { watch, type FSWatcher } from "node:fs";
 import { readFile, rename, writeFile } from "node:fs/promises";
