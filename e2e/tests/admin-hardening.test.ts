@@ -117,7 +117,7 @@ proxy_settings:
 describe("admin CSRF and origin", () => {
   let p: RunningProxy;
   beforeAll(async () => {
-    const yaml = "model_list:\n  - model_name: m\n    model_params: { api_type: mock }\napp_keys:\n  enabled: false\n  keys: []\n";
+    const yaml = "model_list:\n  - model_name: m\n    model_params: { api_type: mock }\napp_keys:\n  enabled: false\n  keys: []\nproxy_settings:\n  server: { admin_origins: [\"https://Dash.example\"] }\n";
     const dir = configDir(yaml);
     p = await startProxy(yaml, { YALLMP_ADMIN_PASSWORD: ADMIN }, { configPath: join(dir, "config.yaml") });
   });
@@ -134,7 +134,7 @@ describe("admin CSRF and origin", () => {
     expect((await adminGet<{ data: unknown[] }>(p, "/admin/keys")).data).toEqual([]);
   });
 
-  it("accepts the cookie only from the proxy's own origin", async () => {
+  it("accepts the cookie only from the proxy's own origin (or one the config allows)", async () => {
     const cookie = await login(p);
     const send = (origin: string | undefined, keyId: string) =>
       fetch(`${p.url}/admin/keys`, { method: "POST", headers: { cookie, "content-type": "application/json", ...(origin ? { origin } : {}) }, body: JSON.stringify({ key_id: keyId }) });
@@ -143,7 +143,9 @@ describe("admin CSRF and origin", () => {
     expect(((await evil.json()) as { error: { code: string } }).error.code).toBe("admin_origin_refused");
     expect((await fetch(`${p.url}/admin/session`, { headers: { cookie, origin: "http://evil.example" } })).status).toBe(403);
     expect((await send(p.url, "from-self")).status).toBe(200);
-    expect((await adminGet<{ data: Array<{ keyId: string }> }>(p, "/admin/keys")).data.map((k) => k.keyId)).toEqual(["from-self"]);
+    expect((await send("https://dash.example", "from-allowed")).status).toBe(200);
+    expect((await send("https://dash.example.evil", "from-lookalike")).status).toBe(403);
+    expect((await adminGet<{ data: Array<{ keyId: string }> }>(p, "/admin/keys")).data.map((k) => k.keyId)).toEqual(["from-self", "from-allowed"]);
   });
 
   it("refuses Origin: http://evil.example on /admin/ws, and accepts the proxy's own", async () => {
