@@ -203,6 +203,7 @@ function guardConnections(server: FastifyInstance["server"], max: number, firstB
     for (const listener of accept) listener.call(server, socket);
   });
 }
+
 /**
  * Node hands every request with an `Upgrade` header to the `upgrade` listeners once there is one.
  * Only the live feed is a WebSocket; any other such request is answered as plain HTTP, then closed.
