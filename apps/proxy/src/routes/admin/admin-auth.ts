@@ -107,6 +107,7 @@ const WRITE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
  */
 export function requireJsonWrite(request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void {
   if (!WRITE_METHODS.has(request.method)) return done();
+  if (!request.server.runtime?.config.adminPassword) return done(adminDisabled());
   const type = request.headers["content-type"];
   if (type === undefined) {
     const length = request.headers["content-length"];
