@@ -166,6 +166,19 @@ describe("admin CSRF and origin", () => {
     expect(await outcome({ origin: "http://evil.example" }, `${url}?token=${ADMIN}`)).toBe(403);
   });
 
+  it("answers every admin write with 404 admin_disabled while no admin password is set, whatever its content type", async () => {
+    const off = await startProxy("model_list: []\n");
+    try {
+      for (const type of ["text/plain", "application/json"]) {
+        const res = await fetch(`${off.url}/admin/keys`, { method: "POST", headers: { "content-type": type }, body: "{}" });
+        expect(res.status).toBe(404);
+        expect(((await res.json()) as { error: { code: string } }).error.code).toBe("admin_disabled");
+      }
+    } finally {
+      await off.close();
+    }
+  });
+
   it("accepts ?token= on the WebSocket only, not on REST", async () => {
     const res = await fetch(`${p.url}/admin/traces?token=${ADMIN}`);
     expect(res.status).toBe(401);
