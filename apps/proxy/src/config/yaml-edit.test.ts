@@ -63,10 +63,17 @@ describe("YamlEditor", () => {
     expect(e.text).toContain("supports_reasoning: true          # streams reasoning");
   });
 
-  it("replaces a model in place", () => {
+  it("replaces a model in place, rewriting only the fields that changed", () => {
     const e = new YamlEditor(CONFIG);
     e.replace(["model_list"], 0, { model_name: "fast", model_params: { api_type: "mock", model: "fast-2" } });
-    expect(e.text).toBe(CONFIG.replace("  - model_name: fast          # the everyday model\n    model_params: { api_type: mock, model: fast-1 }   # flow map, aligned comment\n", "  - model_name: fast\n    model_params:\n      api_type: mock\n      model: fast-2\n"));
+    expect(e.text).toBe(CONFIG.replace("    model_params: { api_type: mock, model: fast-1 }   # flow map, aligned comment\n", "    model_params:\n      api_type: mock\n      model: fast-2\n"));
+    const careful = new YamlEditor(CONFIG);
+    careful.replace(["model_list"], 1, {
+      model_name: "careful",
+      extends: "fast",
+      model_params: { api_type: "openai", parameters: { temperature: { default: 0.1, allow_override: false } }, note: "folded text" },
+    });
+    expect(careful.text).toBe(CONFIG.replace("api_type:   mock", "api_type:   openai").replace("        text\n\nrouter_settings", "        text\n    extends: fast\n\nrouter_settings"));
   });
 
   it("creates a missing section at the end, and fills a key left empty", () => {

@@ -68,6 +68,71 @@ export function replaceScalars(text: string, edits: Array<{ node: Scalar; value:
 
 class Unsupported extends Error {}
 
+type Edit = { from: number; to: number; text: string };
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** JSON with mapping keys sorted: the order of a mapping's keys means nothing in YAML. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (isPlainObject(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v));
+}
+
+function sameValue(node: unknown, value: unknown): boolean {
+  const js = node && typeof node === "object" && "toJSON" in node ? (node as { toJSON(): unknown }).toJSON() : node;
+  return canonical(js) === canonical(value);
+}
+
+/**
+ * The edits that turn a block mapping into `value`, pair by pair: unchanged pairs keep their text
+ * (and comments), a changed scalar keeps its line's comment, nested block mappings recurse.
+ * False when the mapping has a shape this cannot edit in place.
+ */
+function diffMap(text: string, map: YAMLMap, value: Record<string, unknown>, edits: Edit[]): boolean {
+  const seen = new Set<string>();
+  let indent = -1;
+  let end = -1;
+  for (const pair of map.items) {
+    if (!isScalar(pair.key) || !pair.key.range) return false;
+    const key = String(pair.key.value);
+    seen.add(key);
+    const keyStart = pair.key.range[0];
+    const lineFrom = lineStart(text, keyStart);
+    if (indent < 0) indent = keyStart - lineFrom;
+    const prefix = text.slice(lineFrom, keyStart);
+    // The first key of a list item shares the `-` line: it can change in place, not go or be rewritten.
+    const onDashLine = /^\s*-\s+$/.test(prefix);
+    if (keyStart - lineFrom !== indent || (prefix.trim() !== "" && !onDashLine)) return false;
+    const node = pair.value as Node | null;
+    const valueEnd = node?.range ? node.range[1] : pair.key.range[1];
+    const lineTo = lineEndAfter(text, valueEnd);
+    end = Math.max(end, lineTo);
+    if (!(key in value)) {
+      if (onDashLine) return false;
+      edits.push({ from: lineFrom, to: lineTo, text: "" });
+      continue;
+    }
+    const next = value[key];
+    if (sameValue(node, next)) continue;
+    const blockScalar = isScalar(node) && (node.type === "BLOCK_LITERAL" || node.type === "BLOCK_FOLDED");
+    if (isScalar(node) && node.range && !blockScalar && (typeof next === "string" || typeof next === "number" || typeof next === "boolean") && typeof node.value !== "object") {
+      edits.push({ from: node.range[0], to: node.range[1], text: typeof next === "string" ? renderScalar(next) : String(next) });
+      continue;
+    }
+    if (isMap(node) && !(node as YAMLMap).flow && isPlainObject(next)) {
+      if (!diffMap(text, node as YAMLMap, next, edits)) return false;
+      continue;
+    }
+    if (onDashLine) return false;
+    edits.push({ from: lineFrom, to: lineTo, text: indentBlock(renderBlock({ [key]: next }), indent) });
+  }
+  if (indent < 0 || end < 0) return false;
+  const added = Object.entries(value).filter(([k]) => !seen.has(k));
+  if (added.length > 0) edits.push({ from: end, to: end, text: indentBlock(renderBlock(Object.fromEntries(added)), indent) });
+  return true;
+}
+
 /** The block sequence at `path`, with the span of each item (its `-` line through its last line). */
 function blockItems(text: string, doc: Document.Parsed, path: Path): { seq: YAMLSeq; spans: Array<{ from: number; to: number; indent: number }> } {
   const seq = doc.getIn(path, true);
@@ -131,9 +196,21 @@ export class YamlEditor {
       (text, doc) => {
         const node = doc.getIn(path, true);
         if (isSeq(node) && (node as YAMLSeq).flow) return this.rewriteFlow(text, node as YAMLSeq, (seq) => seq.set(index, doc.createNode(value)));
-        const { spans } = blockItems(text, doc, path);
+        const { seq, spans } = blockItems(text, doc, path);
         const span = spans[index];
         if (!span) throw new Unsupported("no such item");
+        const item = seq.items[index];
+        // A block mapping changes only where the new entry differs (its comments elsewhere stay).
+        if (isMap(item) && !(item as YAMLMap).flow && isPlainObject(value)) {
+          const edits: Edit[] = [];
+          if (diffMap(text, item as YAMLMap, value, edits)) {
+            const next = splice(text, edits);
+            const check = parseDocument(next);
+            const want = parseDocument(text);
+            (want.getIn(path, true) as YAMLSeq).set(index, want.createNode(value));
+            if (check.errors.length === 0 && canonical(check.toJS()) === canonical(want.toJS())) return next;
+          }
+        }
         return splice(text, [{ from: span.from, to: span.to, text: indentBlock(renderBlock([value]), span.indent) }]);
       },
       (doc) => (doc.getIn(path, true) as YAMLSeq).set(index, doc.createNode(value)),
@@ -165,11 +242,11 @@ export class YamlEditor {
     const want = parse(this.text);
     if (want.errors.length) throw new Error(`the config file does not parse: ${want.errors[0]?.message ?? "YAML error"}`);
     byDocument(want);
-    const expected = JSON.stringify(want.toJS());
+    const expected = canonical(want.toJS());
     try {
       const next = byText(this.text, parse(this.text));
       const check = parseDocument(next);
-      if (check.errors.length === 0 && JSON.stringify(check.toJS()) === expected) {
+      if (check.errors.length === 0 && canonical(check.toJS()) === expected) {
         this.text = next;
         return;
       }
