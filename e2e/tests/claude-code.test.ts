@@ -1,8 +1,9 @@
 // Claude Code (`claude -p`, the real CLI) through /v1/messages on a loopback OpenAI-compatible
-// chat-completions upstream: a plain answer, and a Bash tool-use round trip.
+// chat-completions upstream: a plain answer, and a Bash tool-use round trip. Then the README's demo:
+// Claude Code on the shipped config's mock, which greets "hello" and calls a tool only when asked.
 
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -55,12 +56,12 @@ interface ClaudeResult {
   ms: number;
 }
 
-function runClaude(proxyUrl: string, args: string[]): Promise<ClaudeResult> {
+function runClaude(proxyUrl: string, args: string[], model = MAIN_MODEL): Promise<ClaudeResult> {
   const home = mkdtempSync(join(tmpdir(), "yallmp-claude-"));
   cleanup.push(() => rmSync(home, { recursive: true, force: true }));
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(CLAUDE, ["-p", ...args, "--output-format", "json", "--model", MAIN_MODEL], {
+    const child = spawn(CLAUDE, ["-p", ...args, "--output-format", "json", "--model", model], {
       cwd: home,
       env: {
         PATH: process.env.PATH ?? "/usr/bin:/bin",
@@ -161,5 +162,41 @@ describe("Claude Code through the proxy on a chat-completions backend", () => {
     // A reasoning backend gets Claude Code's effort, and the thinking it produced back as reasoning_content.
     expect(assistant.reasoning_content).toBe("I should run the command.");
     expect(main[0]!.json!.reasoning_effort).toBe("high");
+  }, 120_000);
+});
+
+describe("Claude Code on the shipped config (the README's demo)", () => {
+  const DEMO_MODEL = "claude-sonnet-4-5";
+  async function shipped(): Promise<RunningProxy> {
+    const p = await startProxy(readFileSync(new URL("../../configs/config.yaml", import.meta.url), "utf8"));
+    cleanup.push(p.close);
+    return p;
+  }
+  const requests = (p: RunningProxy) => p.logs().filter((l) => l.msg === "request" && l.model === DEMO_MODEL);
+
+  it('"hello" gets the greeting and no tool call', async () => {
+    const p = await shipped();
+    const r = await runClaude(p.url, ["hello"], DEMO_MODEL);
+    expect(r.json, `stdout: ${r.stdout}\nstderr: ${r.stderr}`).toBeDefined();
+    expect(r.json).toMatchObject({
+      type: "result",
+      is_error: false,
+      num_turns: 1,
+      result: `Hello from yaLLMproxy's mock model! You said: "hello". Start a message with "run" to see a tool call.`,
+    });
+    expectAllAnswered(p);
+    // One model call: a tool call would have brought its result back in a second one.
+    expect(requests(p)).toHaveLength(1);
+    expect(r.code).toBe(0);
+  }, 120_000);
+
+  it('"run echo …" calls Bash, and the command\'s output comes back', async () => {
+    const p = await shipped();
+    const r = await runClaude(p.url, ["run echo yallmproxy-demo-marker", "--allowedTools", "Bash(echo:*)"], DEMO_MODEL);
+    expect(r.json, `stdout: ${r.stdout}\nstderr: ${r.stderr}`).toBeDefined();
+    expect(r.json).toMatchObject({ type: "result", is_error: false, result: "The tool returned:\nyallmproxy-demo-marker" });
+    expect(r.json!.permission_denials).toEqual([]);
+    expectAllAnswered(p);
+    expect(requests(p)).toHaveLength(2);
   }, 120_000);
 });

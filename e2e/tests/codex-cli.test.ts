@@ -1,10 +1,12 @@
 // The real Codex CLI (`codex exec`, wire_api = "responses") through the proxy: on a loopback
 // chat-completions upstream and on a native Responses upstream, Codex gets a call to its own shell
 // tool, runs it, sends the output back, and prints the upstream's final answer. A recording hop
-// between Codex and the proxy keeps Codex's own requests and the proxy's answers' statuses.
+// between Codex and the proxy keeps Codex's own requests and the proxy's answers' statuses. Then the
+// README's demo: the README's provider config on the shipped config's mock, which greets "hello" and
+// calls a tool only when asked.
 
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { type IncomingMessage, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -90,7 +92,7 @@ router_settings: { num_retries: 0 }
 }
 
 /** Runs `codex exec` against `baseUrl` (…/v1) in a fresh CODEX_HOME and working directory. */
-async function runCodex(baseUrl: string, prompt: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+async function runCodex(baseUrl: string, prompt: string, configToml?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const home = mkdtempSync(join(tmpdir(), "yallmp-codex-home-"));
   const cwd = mkdtempSync(join(tmpdir(), "yallmp-codex-cwd-"));
   cleanup.push(() => {
@@ -99,6 +101,7 @@ async function runCodex(baseUrl: string, prompt: string): Promise<{ code: number
   });
   writeFileSync(
     join(home, "config.toml"),
+    configToml ??
     `model = "codex-test"
 model_provider = "proxy"
 
@@ -296,5 +299,56 @@ describe("Codex CLI through the proxy", () => {
     expect(output!.call_id).toBe("call_native1");
     expect(JSON.stringify(output!.output)).toContain(MARKER);
     expect(input.find((i) => i.type === "function_call")).toMatchObject({ call_id: "call_native1", name: shell });
+  });
+});
+
+/** The Codex provider config the README shows (its commented TOML lines), pointed at `baseUrl`. */
+function readmeCodexConfig(baseUrl: string): string {
+  const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+  const block = /# Codex CLI: a provider in \$CODEX_HOME\/config\.toml\n((?:#   .*\n)+)/.exec(readme);
+  if (!block) throw new Error("README has no Codex provider config");
+  const toml = block[1]!.replace(/^# {3}/gm, "");
+  if (!toml.includes('base_url = "http://127.0.0.1:7979/v1"')) throw new Error(`unexpected README config:\n${toml}`);
+  // No retries, so a failure shows at once.
+  return `${toml.replace("http://127.0.0.1:7979/v1", baseUrl)}request_max_retries = 0\nstream_max_retries = 0\n`;
+}
+
+describe("Codex CLI on the shipped config with the README's provider (the README's demo)", () => {
+  async function shipped(): Promise<RunningProxy> {
+    const p = await startProxy(readFileSync(new URL("../../configs/config.yaml", import.meta.url), "utf8"));
+    cleanup.push(p.close);
+    return p;
+  }
+  const GREETING = `Hello from yaLLMproxy's mock model! You said: "hello". Start a message with "run" to see a tool call.`;
+
+  it('"hello" gets the greeting and no tool call', { timeout: 120_000 }, async () => {
+    const p = await shipped();
+    const hop = await recordingHop(p.url);
+    const run = await runCodex(`${hop.url}/v1`, "hello", readmeCodexConfig(`${hop.url}/v1`));
+    expect(run.code, run.stderr.slice(-3000)).toBe(0);
+    expect(run.stdout.trim()).toBe(GREETING);
+    // A model Codex knows: no fallback-metadata warning in the demo.
+    expect(run.stderr).not.toContain("Model metadata");
+    const posts = hop.seen.filter((r) => r.method === "POST" && r.url === "/v1/responses");
+    // One turn: a tool call would have brought its output back in a second request.
+    expect(posts).toHaveLength(1);
+    expect(posts[0]!.status).toBe(200);
+    expect(posts[0]!.json.model).toBe("gpt-5.5");
+  });
+
+  it('"run echo …" calls exec_command, and the command\'s output comes back', { timeout: 120_000 }, async () => {
+    const p = await shipped();
+    const hop = await recordingHop(p.url);
+    const run = await runCodex(`${hop.url}/v1`, `run echo ${MARKER}`, readmeCodexConfig(`${hop.url}/v1`));
+    expect(run.code, run.stderr.slice(-3000)).toBe(0);
+    expect(run.stdout).toMatch(new RegExp(`^The tool returned:\\n[\\s\\S]*Output:\\n${MARKER}`));
+    const posts = hop.seen.filter((r) => r.method === "POST" && r.url === "/v1/responses");
+    expect(posts).toHaveLength(2);
+    const input = posts[1]!.json.input as Array<Record<string, any>>;
+    const call = input.find((i) => i.type === "function_call");
+    expect(call).toMatchObject({ name: "exec_command", arguments: JSON.stringify({ cmd: `echo ${MARKER}` }) });
+    const output = input.find((i) => i.type === "function_call_output");
+    expect(output!.call_id).toBe(call!.call_id);
+    expect(JSON.stringify(output!.output)).toContain(MARKER);
   });
 });

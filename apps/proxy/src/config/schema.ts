@@ -24,6 +24,11 @@ const mockOptionsSchema = z
     cut_after_chunks: z.number().int().min(0).optional(),
     /** Fixed answer text instead of the echo. */
     reply: z.string().optional(),
+    /**
+     * `echo` (default): repeat the last user message, call the first offered tool. `agent`: for coding
+     * agents: greet the user's own words (not the context agents add), call a tool only when asked.
+     */
+    mode: z.enum(["echo", "agent"]).optional(),
   })
   .strict();
 

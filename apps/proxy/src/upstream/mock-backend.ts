@@ -1,10 +1,12 @@
 // The built-in `mock` backend: an OpenAI-compatible chat server inside the process, deterministic and
 // offline, so the shipped config answers with no API keys. It echoes the last user message, calls a
-// tool when tools are offered, and can be told to add latency, fail, or cut its stream.
+// tool when tools are offered, and can be told to add latency, fail, or cut its stream. In `agent`
+// mode (mock-agent.ts) it greets instead and calls a tool only when asked.
 
 import { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ModelRoute } from "../config/load-config.js";
+import { afterTool, agentArguments, agentTurn, greeting, requestedTool } from "./mock-agent.js";
 import type { Backend, UpstreamRequest, UpstreamResponse } from "./types.js";
 
 interface ChatMessageLike {
@@ -101,6 +103,7 @@ export class MockBackend implements Backend {
   }
 
   private plan(body: Record<string, unknown>, messages: ChatMessageLike[], callSeed: string): PlannedChoice {
+    if (this.route.mock?.mode === "agent") return this.planAgent(body, messages, callSeed);
     const last = messages[messages.length - 1];
     const lastUser = [...messages].reverse().find((m) => m.role === "user");
     const echo = this.route.mock?.reply ?? (textOf(lastUser?.content) || "Hello from the mock backend.");
@@ -116,15 +119,42 @@ export class MockBackend implements Backend {
       return { text: null, reasoning, toolCall: { id: `call_${callSeed}`, name, arguments: args }, finishReason: "tool_calls" };
     }
     const text = lastIsToolResult && !this.route.mock?.reply ? `Tool result: ${textOf(last?.content)}` : echo;
-    const maxTokens = typeof body.max_completion_tokens === "number" ? body.max_completion_tokens : typeof body.max_tokens === "number" ? body.max_tokens : undefined;
-    const words = splitWords(text);
-    if (maxTokens !== undefined && words.length > maxTokens) {
-      return { text: words.slice(0, maxTokens).join(""), reasoning, toolCall: null, finishReason: "length" };
+    return textChoice(body, text, reasoning);
+  }
+
+  /** Agent mode: a greeting for what the user typed; a tool call only when asked or forced. */
+  private planAgent(body: Record<string, unknown>, messages: ChatMessageLike[], callSeed: string): PlannedChoice {
+    const turn = agentTurn(messages);
+    const reply = this.route.mock?.reply;
+    const reasoning = typeof body.reasoning_effort === "string" && body.reasoning_effort !== "none" ? `Thinking about: ${turn.kind === "answer" ? turn.words || "(nothing typed)" : "the tool result"}` : null;
+    if (turn.kind === "tool_result") return textChoice(body, reply ?? afterTool(turn.output), reasoning);
+    const tools = Array.isArray(body.tools) ? (body.tools as Array<{ type?: unknown; function?: { name?: unknown; parameters?: unknown } }>) : [];
+    const toolChoice = body.tool_choice;
+    if (tools.length > 0 && toolChoice !== "none") {
+      const forced = typeof toolChoice === "object" && toolChoice !== null ? (toolChoice as { function?: { name?: unknown } }).function?.name : undefined;
+      const forcedTool = forced !== undefined ? tools.find((t) => t.function?.name === forced) : undefined;
+      const asked = forcedTool ? { tool: forcedTool, rest: turn.words } : requestedTool(turn.words, tools);
+      const chosen = asked ?? (toolChoice === "required" ? { tool: tools[0]!, rest: turn.words } : undefined);
+      if (chosen) {
+        const name = typeof chosen.tool.function?.name === "string" ? chosen.tool.function.name : "tool";
+        const args = JSON.stringify(agentArguments(chosen.tool.function?.parameters, chosen.rest));
+        return { text: null, reasoning, toolCall: { id: `call_${callSeed}`, name, arguments: args }, finishReason: "tool_calls" };
+      }
     }
-    return { text, reasoning, toolCall: null, finishReason: "stop" };
+    return textChoice(body, reply ?? greeting(turn.words), reasoning);
   }
 
   async close(): Promise<void> {}
+}
+
+/** A text answer, cut at the request's token limit (one word a token). */
+function textChoice(body: Record<string, unknown>, text: string, reasoning: string | null): PlannedChoice {
+  const maxTokens = typeof body.max_completion_tokens === "number" ? body.max_completion_tokens : typeof body.max_tokens === "number" ? body.max_tokens : undefined;
+  const words = splitWords(text);
+  if (maxTokens !== undefined && words.length > maxTokens) {
+    return { text: words.slice(0, maxTokens).join(""), reasoning, toolCall: null, finishReason: "length" };
+  }
+  return { text, reasoning, toolCall: null, finishReason: "stop" };
 }
 
 function jsonResponse(status: number, payload: unknown, headers: Record<string, string> = {}): UpstreamResponse {
