@@ -1,9 +1,12 @@
 // Starts the proxy: loads the config (YALLMP_CONFIG, default configs/config.yaml), logs its warnings,
-// listens on YALLMP_HOST:YALLMP_PORT (default 127.0.0.1:7979) and shuts down cleanly on SIGINT/SIGTERM.
+// listens on YALLMP_HOST:YALLMP_PORT (default 127.0.0.1:7979), says so in one line on stderr, and shuts
+// down cleanly on SIGINT/SIGTERM.
 
 import { destination as pinoDestination, pino } from "pino";
 import { buildApp } from "./app.js";
 import { ConfigError, loadConfig } from "./config/load-config.js";
+import { dashboardBuilt } from "./routes/dashboard.js";
+import { startupBanner } from "./startup-banner.js";
 
 // Lines are gathered and handed to the synchronous writer per 4 KiB: no syscall per line and no
 // thread-pool handoff per write (which costs more than the write on a busy 2-core machine). Gathered
@@ -50,7 +53,11 @@ async function main(): Promise<void> {
   for (const w of warnings) logger.warn({ config: config.source.path }, w);
   const app = await buildApp({ config, logger, watchConfig: true });
   const address = await app.listen({ host: config.server.host, port: config.server.port });
-  logger.info({ address, models: [...config.models.keys()], config: config.source.path }, "yaLLMproxy listening");
+  const adminOn = config.adminPassword !== undefined;
+  const built = dashboardBuilt();
+  logger.info({ address, models: [...config.models.keys()], config: config.source.path, dashboard: built ? `${address}/dashboard` : null, admin: adminOn ? "on" : "off" }, "yaLLMproxy listening");
+  // For the person at the terminal; stderr keeps stdout JSON lines only.
+  process.stderr.write(`${startupBanner({ address, adminOn, dashboardBuilt: built })}\n`);
   const stop = async (signal: string) => {
     logger.info({ signal }, "shutting down");
     await app.close();

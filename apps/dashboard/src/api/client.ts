@@ -44,6 +44,8 @@ const post = (body: unknown): RequestInit => ({ method: "POST", body: JSON.strin
 export const login = (password: string) => request<{ ok: true }>("/login", post({ password }));
 export const logout = () => request<{ ok: true }>("/logout", { method: "POST" });
 export const getSession = () => request<{ authenticated: boolean }>("/session");
+/** Whether the admin API is on; needs no credential. */
+export const getAdminStatus = () => request<{ enabled: boolean }>("/status");
 
 // Traces
 export async function getTraces(filters: TraceFilters, limit = 200, cursor?: string): Promise<Page<TraceSummary>> {

@@ -19,9 +19,14 @@ const DEFAULT_ROOT = fileURLToPath(new URL("../../../dashboard/dist/", import.me
 const NOT_BUILT =
   "The dashboard is not built. Run `npm run build` at the repository root (`npm start` builds it too), then restart the proxy.\n";
 
+/** Whether there is a build to serve. */
+export function dashboardBuilt(root = DEFAULT_ROOT): boolean {
+  return existsSync(join(root, "index.html"));
+}
+
 export async function dashboardRoutes(app: FastifyInstance, opts: DashboardOptions = {}): Promise<void> {
   const root = opts.root ?? DEFAULT_ROOT;
-  if (!existsSync(join(root, "index.html"))) {
+  if (!dashboardBuilt(root)) {
     const notBuilt = async (_request: unknown, reply: FastifyReply) => reply.code(503).type("text/plain; charset=utf-8").header("cache-control", "no-store").send(NOT_BUILT);
     app.get("/dashboard", notBuilt);
     app.get("/dashboard/", notBuilt);

@@ -2,7 +2,7 @@
 
 import { type QueryClient, queryOptions } from "@tanstack/react-query";
 import { ApiError, isUnauthorized } from "../api-error";
-import { getSession, login, logout } from "../client";
+import { getAdminStatus, getSession, login, logout } from "../client";
 import { clearSessionHint, hasSessionHint, setSessionHint } from "../session-hint";
 
 /** `admin_disabled`: the proxy runs without YALLMP_ADMIN_PASSWORD. */
@@ -33,6 +33,15 @@ export const sessionQuery = () =>
       }
     },
     staleTime: 5 * 60_000,
+    retry: false,
+  });
+
+/** Whether the proxy has an admin password at all (it cannot change while the proxy runs). */
+export const adminStatusQuery = () =>
+  queryOptions({
+    queryKey: ["admin-status"] as const,
+    queryFn: async (): Promise<boolean> => (await getAdminStatus()).enabled,
+    staleTime: Number.POSITIVE_INFINITY,
     retry: false,
   });
 

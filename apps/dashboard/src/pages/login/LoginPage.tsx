@@ -3,7 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Navigate, useNavigate, useSearchParams } from "react-router-dom";
 import { ApiError, isUnauthorized } from "../../api/api-error";
-import { loginMutation, sessionQuery } from "../../api/queries/session";
+import { adminStatusQuery, loginMutation, sessionQuery } from "../../api/queries/session";
 import { LoadingState } from "../../components/LoadingState";
 import { errorMessage } from "../../lib/format";
 import { LoginPageView } from "./LoginPageView";
@@ -18,6 +18,7 @@ export function LoginPage() {
   const navigate = useNavigate();
   const [params] = useSearchParams();
   const session = useQuery(sessionQuery());
+  const adminStatus = useQuery(adminStatusQuery());
   const login = useMutation(loginMutation(queryClient));
   const next = safeNext(params.get("next"));
 
@@ -30,7 +31,7 @@ export function LoginPage() {
     <LoginPageView
       pending={login.isPending}
       error={error}
-      adminDisabled={disabledByServer || (session.data?.authenticated === false && session.data.reason === "admin_disabled")}
+      adminDisabled={disabledByServer || adminStatus.data === false || (session.data?.authenticated === false && session.data.reason === "admin_disabled")}
       onSubmit={(password) => login.mutate(password, { onSuccess: () => void navigate(next, { replace: true }) })}
     />
   );

@@ -28,7 +28,7 @@ export function LoginPageView({ onSubmit, pending, error, adminDisabled }: Login
         <h1 id="login-title">Sign in to the dashboard</h1>
         {adminDisabled ? (
           <p className="notice notice-warn" role="alert">
-            The admin API is off. Start the proxy with <code>YALLMP_ADMIN_PASSWORD</code> set to use the dashboard.
+            No admin password is set, so the admin API is off. Start the proxy with <code>YALLMP_ADMIN_PASSWORD</code> set to use the dashboard.
           </p>
         ) : null}
         <label className="field">

@@ -94,6 +94,9 @@ export async function adminRoutes(app: FastifyInstance, opts: { config: ConfigMa
     return { authenticated: true };
   });
 
+  // Needs no credential: the sign-in page says when there is nothing to sign in to. On or off only.
+  app.get("/admin/status", async () => ({ enabled: password() !== undefined }));
+
   // ─── traces ───
   app.get<{ Querystring: Record<string, string | undefined> }>("/admin/traces", guarded, async (request) => {
     const q = request.query;
