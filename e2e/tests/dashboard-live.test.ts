@@ -70,6 +70,8 @@ describe("dashboard: sign-in, live traffic, traces", { retry: 1 }, () => {
     await page.getByRole("heading", { name: "Sign in to the dashboard" }).waitFor();
     expect(new URL(page.url()).pathname).toBe("/dashboard/login");
     await screenshot(page, "login");
+    // A password is set: no notice that there is nothing to sign in to.
+    expect(await page.getByRole("alert").count()).toBe(0);
     expect(dash.takeErrors()).toEqual([]);
 
     await page.getByLabel("Admin password").fill("not-the-password");
@@ -115,6 +117,36 @@ describe("dashboard: sign-in, live traffic, traces", { retry: 1 }, () => {
     await rowOf("live-bulk-7").waitFor({ timeout: 1000 });
     await page.getByRole("img", { name: "Latency" }).waitFor();
     await screenshot(page, "live");
+    expect(dash.takeErrors()).toEqual([]);
+  });
+
+  it("shows a failed request's whole error message in Notes, not cut off", async () => {
+    const { page } = dash;
+    const message = "The model `no-such-model` does not exist or you do not have access to it.";
+    const note = rowOf("live-missing").getByRole("cell").last().getByText(message, { exact: true });
+    await note.waitFor();
+    // Neither clipped by an ellipsis nor running out of its cell.
+    const fit = await note.evaluate((el) => {
+      const r = el.getBoundingClientRect();
+      const c = el.closest("td")!.getBoundingClientRect();
+      return { clipped: el.scrollWidth > el.clientWidth, inside: r.left >= c.left - 1 && r.right <= c.right + 1 };
+    });
+    expect(fit).toEqual({ clipped: false, inside: true });
+    await expect(note.getAttribute("title")).resolves.toBe(message);
+  });
+
+  it("the error-rate tile and the chart's legend give the same 5-minute figure", { timeout: 60_000 }, async () => {
+    const { page } = dash;
+    // A success in a later 10 s bucket than the 404 above: the newest bucket alone has no errors.
+    await new Promise((r) => setTimeout(r, 11_000));
+    expect(await chat("live-later", "mock")).toBe(200);
+    await rowOf("live-later").getByText("200", { exact: true }).waitFor();
+    const traffic = page.getByRole("region", { name: "Traffic" });
+    const tile = traffic.getByRole("term").filter({ hasText: /^Error rate \(5 min\)$/ }).locator("xpath=following-sibling::dd[1]");
+    const legend = traffic.getByRole("figure", { name: "Error rate" }).getByRole("listitem").filter({ hasText: "errors (5 min)" });
+    // The 404 is within the window, so the figure is not 0 %.
+    await expect.poll(() => tile.textContent()).toMatch(/^[1-9]\d*%$/);
+    expect((await legend.textContent())!.replace("errors (5 min)", "").trim()).toBe(await tile.textContent());
     expect(dash.takeErrors()).toEqual([]);
   });
 
@@ -189,6 +221,21 @@ describe("dashboard: sign-in, live traffic, traces", { retry: 1 }, () => {
     await expect(attempts.getByRole("row").count()).resolves.toBe(3); // the header and two attempts
     await attempts.getByText("503", { exact: true }).waitFor();
     expect(dash.takeErrors()).toEqual([]);
+  });
+
+  it("says on the sign-in page when no admin password is set", async () => {
+    const off = await startProxy(CONFIG);
+    const d = await openDashboardPage(browser, off.url);
+    try {
+      await d.page.goto("/dashboard/");
+      await d.page.getByRole("heading", { name: "Sign in to the dashboard" }).waitFor();
+      await d.page.getByRole("alert").filter({ hasText: "No admin password is set, so the admin API is off." }).waitFor();
+      await expect(d.page.getByLabel("Admin password").isDisabled()).resolves.toBe(true);
+      expect(d.takeErrors()).toEqual([]);
+    } finally {
+      await d.context.close();
+      await off.close();
+    }
   });
 
   it("signs out: the cookie is gone and signed-in pages send the operator back to sign-in", async () => {

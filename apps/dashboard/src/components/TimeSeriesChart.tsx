@@ -6,6 +6,8 @@ export interface ChartSeries {
   color: string;
   /** One value per bucket; null where there is nothing to plot. */
   values: Array<number | null>;
+  /** Shown in the legend instead of the latest bucket's value (e.g. the whole window's figure). */
+  summary?: number | null;
 }
 
 interface Props {
@@ -83,7 +85,7 @@ export function TimeSeriesChart({ title, series, xLabels, format, minMax = 1 }: 
       </svg>
       <ul className="chart-legend">
         {series.map((s) => {
-          const v = latest(s);
+          const v = s.summary !== undefined ? (s.summary ?? undefined) : latest(s);
           return (
             <li key={s.name}>
               <span className="swatch" style={{ background: s.color }} aria-hidden="true" />

@@ -1,13 +1,19 @@
-// Liveness and discovery: `GET`/`HEAD /` (Claude Code probes it), `GET /health`, `GET /v1/models`.
+// Liveness and discovery: `GET`/`HEAD /` (Claude Code probes it), `GET /health` (with whether the
+// database answers), `GET /v1/models`.
 
 import type { FastifyInstance } from "fastify";
 import { mayUseModel } from "../auth.js";
+import { DatabaseHealth } from "../ops/health.js";
 
 const STARTED = Math.floor(Date.now() / 1000);
 
 export async function basicRoutes(app: FastifyInstance): Promise<void> {
   app.get("/", async () => ({ name: "yaLLMproxy", status: "ok" }));
-  app.get("/health", async () => ({ status: "ok", models: app.runtime.config.models.size }));
+  // `status` is "ok" whenever the process serves (a liveness probe); `database` says whether the
+  // database (stored responses, traces, config versions) answers.
+  const db = app.runtime.database;
+  const health = new DatabaseHealth(db ? () => db.prisma.$queryRawUnsafe("SELECT 1") : undefined);
+  app.get("/health", async () => ({ status: "ok", models: app.runtime.config.models.size, database: await health.state() }));
 
   app.get("/v1/models", { config: { auth: true, clientFormat: "chat" } }, async (request) => {
     const config = app.runtime.config;

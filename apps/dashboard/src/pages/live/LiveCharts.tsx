@@ -11,12 +11,14 @@ export function LiveCharts({ stats }: { stats: LiveStats }) {
   const { totals } = stats;
   const minutes = Math.round(stats.windowMs / 60_000);
   const xLabels: [string, string] = [`−${minutes} min`, "now"];
-  const errorPct = totals.finished === 0 ? null : (totals.errors / totals.finished) * 100;
+  // The tile and the chart's legend show the same figure: the whole window's.
+  const errorPct = totals.errorRate;
+  const windowLabel = `${minutes} min`;
   return (
     <section aria-label="Traffic" className="live-stats">
       <dl className="tiles">
         <div className="tile">
-          <dt>Requests ({minutes} min)</dt>
+          <dt>Requests ({windowLabel})</dt>
           <dd>{formatCount(totals.requests)}</dd>
         </div>
         <div className="tile">
@@ -24,11 +26,11 @@ export function LiveCharts({ stats }: { stats: LiveStats }) {
           <dd>{formatCount(totals.running)}</dd>
         </div>
         <div className="tile">
-          <dt>Error rate</dt>
+          <dt>Error rate ({windowLabel})</dt>
           <dd className={errorPct !== null && errorPct > 0 ? "text-error" : undefined}>{errorPct === null ? "–" : percent(errorPct)}</dd>
         </div>
         <div className="tile">
-          <dt>p95 duration</dt>
+          <dt>p95 duration ({windowLabel})</dt>
           <dd>{formatMs(totals.p95)}</dd>
         </div>
         <div className="tile">
@@ -63,7 +65,7 @@ export function LiveCharts({ stats }: { stats: LiveStats }) {
           xLabels={xLabels}
           format={percent}
           minMax={10}
-          series={[{ name: "errors", color: "#dc2626", values: stats.errorRate }]}
+          series={[{ name: `errors (${windowLabel})`, color: "#dc2626", values: stats.errorRate, summary: errorPct }]}
         />
       </div>
     </section>

@@ -15,7 +15,8 @@ export interface LiveStats {
   ttftP50: Array<number | null>;
   /** Percent of finished requests with status ≥ 400, per bucket. */
   errorRate: Array<number | null>;
-  totals: { requests: number; running: number; errors: number; finished: number; p95: number | null; completionTokens: number };
+  /** Over the whole window; `errorRate` is the percent of finished requests with status ≥ 400. */
+  totals: { requests: number; running: number; errors: number; finished: number; errorRate: number | null; p95: number | null; completionTokens: number };
 }
 
 export function percentile(sorted: number[], p: number): number | null {
@@ -36,7 +37,7 @@ export function computeLiveStats(traces: TraceSummary[], now: number, windowMs =
   const finished = Array.from({ length: buckets }, () => 0);
   const errors = Array.from({ length: buckets }, () => 0);
   const allDurations: number[] = [];
-  const totals = { requests: 0, running: 0, errors: 0, finished: 0, p95: null as number | null, completionTokens: 0 };
+  const totals = { requests: 0, running: 0, errors: 0, finished: 0, errorRate: null as number | null, p95: null as number | null, completionTokens: 0 };
 
   for (const t of traces) {
     const at = new Date(t.startedAt).getTime();
@@ -68,6 +69,7 @@ export function computeLiveStats(traces: TraceSummary[], now: number, windowMs =
   const perSecond = (n: number) => n / (bucketMs / 1000);
   for (const list of [...durations, ...ttfts]) list.sort(ascending);
   totals.p95 = percentile(allDurations.sort(ascending), 95);
+  totals.errorRate = totals.finished === 0 ? null : (totals.errors / totals.finished) * 100;
   return {
     bucketMs,
     windowMs,

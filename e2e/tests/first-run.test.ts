@@ -1,0 +1,136 @@
+// What a new user and an operator's probes see first: the start-up line (where the proxy and its
+// dashboard are, whether the admin API is on), `GET /admin/status` for the sign-in page, and
+// `GET /health` with whether the database answers (SQLite, and PostgreSQL that goes away and back).
+
+import { once } from "node:events";
+import { type Server, type Socket, createServer, connect } from "node:net";
+import type { AddressInfo } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { createTestDatabase, postgresAvailable, POSTGRES_ADMIN_URL } from "../../packages/db/src/testing/postgres.js";
+import { ensureDashboardBuilt } from "../lib/dashboard.js";
+import { type ProxyProcess, sleep, spawnProxy, startProxy } from "../lib/harness.js";
+
+const CONFIG = "model_list:\n  - model_name: mock\n    model_params: { api_type: mock }\n";
+
+let cleanup: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanup.reverse()) await c();
+  cleanup = [];
+});
+
+async function spawned(env: Record<string, string>): Promise<ProxyProcess> {
+  const proc = await spawnProxy(CONFIG, env);
+  cleanup.push(() => proc.kill());
+  return proc;
+}
+
+/** The process's output once it holds `text` (stderr may arrive a moment after /health answers). */
+async function outputWith(proc: ProxyProcess, text: string): Promise<string> {
+  for (let i = 0; i < 50 && !proc.output().includes(text); i++) await sleep(100);
+  return proc.output();
+}
+
+describe("the start-up line", () => {
+  it("names the address and the dashboard, and says the admin API is on", { timeout: 120_000 }, async () => {
+    await ensureDashboardBuilt();
+    const proc = await spawned({ YALLMP_ADMIN_PASSWORD: "first-run-pw" });
+    const line = `yaLLMproxy listening on ${proc.url} — dashboard ${proc.url}/dashboard (admin API on)`;
+    const out = await outputWith(proc, line);
+    expect(out.split("\n")).toContain(line);
+    // The JSON line stays, with the same facts.
+    const json = out.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === "yaLLMproxy listening");
+    expect(json).toMatchObject({ address: proc.url, dashboard: `${proc.url}/dashboard`, admin: "on" });
+    expect(await (await fetch(`${proc.url}/admin/status`)).json()).toEqual({ enabled: true });
+  });
+
+  it("says how to turn the admin API on when no password is set", { timeout: 120_000 }, async () => {
+    await ensureDashboardBuilt();
+    const proc = await spawned({ YALLMP_ADMIN_PASSWORD: "" });
+    const line = `yaLLMproxy listening on ${proc.url} — dashboard ${proc.url}/dashboard (admin API off: set YALLMP_ADMIN_PASSWORD)`;
+    expect((await outputWith(proc, line)).split("\n")).toContain(line);
+    // The sign-in page learns it without a credential; nothing else is open.
+    const status = await fetch(`${proc.url}/admin/status`);
+    expect(status.status).toBe(200);
+    expect(await status.json()).toEqual({ enabled: false });
+    expect((await fetch(`${proc.url}/admin/traces`)).status).toBe(404);
+  });
+});
+
+describe("GET /health", () => {
+  it("answers status ok, the number of models, and that the SQLite database answers", async () => {
+    const p = await startProxy(CONFIG);
+    cleanup.push(p.close);
+    const res = await fetch(`${p.url}/health`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: "ok", models: 1, database: "ok" });
+  });
+});
+
+/** A loopback TCP hop to PostgreSQL that can be taken away (every connection cut) and brought back on the same port. */
+async function postgresHop(): Promise<{ port: number; cut(): Promise<void>; restore(): Promise<void>; close(): Promise<void> }> {
+  const target = new URL(POSTGRES_ADMIN_URL);
+  const sockets = new Set<Socket>();
+  let server: Server | undefined;
+  let port = 0;
+  const listen = async () => {
+    server = createServer((client) => {
+      const upstream = connect(Number(target.port || 5432), target.hostname);
+      for (const s of [client, upstream]) {
+        sockets.add(s);
+        s.on("close", () => sockets.delete(s));
+        s.on("error", () => {
+          client.destroy();
+          upstream.destroy();
+        });
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    server.listen(port, "127.0.0.1");
+    await once(server, "listening");
+    port = (server.address() as AddressInfo).port;
+  };
+  const cut = async () => {
+    if (!server) return;
+    const s = server;
+    server = undefined;
+    for (const sock of sockets) sock.destroy();
+    await new Promise<void>((r) => s.close(() => r()));
+  };
+  await listen();
+  return { port, cut, restore: listen, close: cut };
+}
+
+const pgSkip = await postgresAvailable();
+describe.skipIf(pgSkip !== undefined)("GET /health on PostgreSQL", () => {
+  it("says unreachable while the database is gone, still status ok, and ok again when it is back", { timeout: 60_000 }, async () => {
+    const db = await createTestDatabase();
+    cleanup.push(db.drop);
+    const hop = await postgresHop();
+    cleanup.push(hop.close);
+    const url = new URL(db.url);
+    url.port = String(hop.port);
+    const p = await startProxy(CONFIG, { DATABASE_URL: url.toString() });
+    cleanup.push(p.close);
+    const health = async () => {
+      const res = await fetch(`${p.url}/health`);
+      expect(res.status).toBe(200);
+      return (await res.json()) as Record<string, unknown>;
+    };
+    expect(await health()).toEqual({ status: "ok", models: 1, database: "ok" });
+
+    await hop.cut();
+    await sleep(1100); // past the reuse of the last answer
+    const started = performance.now();
+    expect(await health()).toEqual({ status: "ok", models: 1, database: "unreachable" });
+    // Never held for long by the database.
+    expect(performance.now() - started).toBeLessThan(1500);
+
+    await hop.restore();
+    let back: Record<string, unknown> = {};
+    for (let i = 0; i < 30 && back.database !== "ok"; i++) {
+      await sleep(200);
+      back = await health();
+    }
+    expect(back).toEqual({ status: "ok", models: 1, database: "ok" });
+  });
+});
