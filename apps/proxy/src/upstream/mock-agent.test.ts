@@ -19,6 +19,14 @@ describe("what the user typed", () => {
     expect(typedText("a <b> tag stays")).toBe("a <b> tag stays");
   });
 
+  it("takes linear time on unclosed blocks (a hostile body cannot stall the mock)", () => {
+    const hostile = `${"<system-reminder>".repeat(200_000)} hi`;
+    const started = performance.now();
+    expect(typedText(hostile)).toBe(hostile.trim());
+    expect(typedText(`${"<system-reminder>x</system-reminder>".repeat(100_000)}hi`)).toBe("hi");
+    expect(performance.now() - started).toBeLessThan(500);
+  });
+
   it("answers the newest user words, skipping messages of hidden context only", () => {
     expect(agentTurn([
       { role: "system", content: "You are an agent" },

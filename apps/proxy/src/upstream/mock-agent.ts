@@ -18,21 +18,39 @@ export type AgentTurn =
   | { kind: "tool_result"; output: string };
 
 /**
- * Blocks agents add to user messages that the user did not type: Claude Code's `<system-reminder>`,
- * Codex's `<environment_context>`, `<user_instructions>` and AGENTS.md instructions.
+ * Blocks agents add to user messages that the user did not type, as [opening, closing] marks:
+ * Claude Code's `<system-reminder>`, Codex's `<environment_context>`, `<user_instructions>` and
+ * AGENTS.md instructions.
  */
-const HIDDEN_CONTEXT = [
-  /<system-reminder>[\s\S]*?<\/system-reminder>/g,
-  /<environment_context>[\s\S]*?<\/environment_context>/g,
-  /<user_instructions>[\s\S]*?<\/user_instructions>/g,
-  /#\s*AGENTS\.md instructions for[^\n]*\s*<INSTRUCTIONS>[\s\S]*?<\/INSTRUCTIONS>/g,
+const HIDDEN_CONTEXT: Array<[string, string]> = [
+  ["<system-reminder>", "</system-reminder>"],
+  ["<environment_context>", "</environment_context>"],
+  ["<user_instructions>", "</user_instructions>"],
+  ["# AGENTS.md instructions for", "</INSTRUCTIONS>"],
 ];
 
-/** The text of a message's content without the agents' hidden context. */
+/** The text of a message's content without the agents' hidden context (linear in its length). */
 export function typedText(content: unknown): string {
   let text = contentText(content);
-  for (const re of HIDDEN_CONTEXT) if (text.includes("<")) text = text.replace(re, "");
+  for (const [open, close] of HIDDEN_CONTEXT) text = withoutBlocks(text, open, close);
   return text.trim();
+}
+
+function withoutBlocks(text: string, open: string, close: string): string {
+  let start = text.indexOf(open);
+  if (start === -1) return text;
+  const kept: string[] = [];
+  let from = 0;
+  while (start !== -1) {
+    const end = text.indexOf(close, start + open.length);
+    // An unclosed block is kept as it is; nothing after it can close another.
+    if (end === -1) break;
+    kept.push(text.slice(from, start));
+    from = end + close.length;
+    start = text.indexOf(open, from);
+  }
+  kept.push(text.slice(from));
+  return kept.join("");
 }
 
 /**
