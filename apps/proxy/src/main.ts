@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   const adminOn = config.adminPassword !== undefined;
   const built = dashboardBuilt();
   logger.info({ address, models: [...config.models.keys()], config: config.source.path, dashboard: built ? `${address}/dashboard` : null, admin: adminOn ? "on" : "off" }, "yaLLMproxy listening");
-  // For the person at the terminal; stderr keeps stdout JSON lines only.
+  // For the person at the terminal; on stderr, so stdout stays JSON lines only.
   process.stderr.write(`${startupBanner({ address, adminOn, dashboardBuilt: built })}\n`);
   const stop = async (signal: string) => {
     logger.info({ signal }, "shutting down");
