@@ -123,6 +123,10 @@ describe("the mock backend in agent mode", () => {
     expect(r.message.tool_calls![0]!.function.name).toBe("Agent");
   });
 
+  it("a mode that does not exist stops the config with its path", () => {
+    expect(() => parseConfigText("model_list:\n  - model_name: a\n    model_params: { api_type: mock, mock: { mode: agnet } }\n", "/t/config.yaml", {}, {})).toThrow(/model_list\[0\]\.model_params\.mock\.mode/);
+  });
+
   it("echo mode (the default) still echoes and calls the first offered tool", async () => {
     const c = await chat({ model: "echo", messages: [{ role: "user", content: "hello" }], tools: [AGENT, BASH] });
     expect(c.message.tool_calls![0]!.function.name).toBe("Agent");
