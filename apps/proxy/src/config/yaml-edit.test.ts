@@ -56,7 +56,7 @@ describe("YamlEditor", () => {
   it("edits the shipped config, whose model list ends in commented-out entries, line for line", () => {
     const shipped = readFileSync(new URL("../../../../configs/config.yaml", import.meta.url), "utf8");
     const e = new YamlEditor(shipped);
-    e.remove(["model_list"], 3);
+    e.remove(["model_list"], (parse(shipped).model_list as Array<{ model_name: string }>).findIndex((m) => m.model_name === "mock-slow"));
     expect(e.text).toBe(shipped.replace(/ {2}# A slow model[^]*?chunk_delay_ms: 50\n\n/, ""));
     e.append(["model_list"], { model_name: "added", extends: "mock" });
     expect(e.text).toContain("        fail_times: 1\n\n  - model_name: added\n    extends: mock\n\n  # Real backends look like this");
