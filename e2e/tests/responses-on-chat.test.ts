@@ -267,7 +267,7 @@ describe("openai SDK responses.* on a chat-completions backend", () => {
     expect(types).toContain("response.output_text.delta");
     expect(types.slice(-2)).toEqual(["error", "response.failed"]);
     expect(frames.at(-2)!.json).toMatchObject({ type: "error", code: "server_error", param: null });
-    expect(String(frames.at(-2)!.json.message)).toContain("upstream stream broke");
+    expect(String(frames.at(-2)!.json.message)).toContain("closed the connection before the stream ended");
     const failed = frames.at(-1)!.json.response;
     expect(failed.status).toBe("failed");
     expect(failed.error).toMatchObject({ code: "server_error" });
@@ -284,7 +284,7 @@ describe("openai SDK responses.* on a chat-completions backend", () => {
       (e: unknown) => e,
     );
     expect(rejected).toMatchObject({ type: "error", code: "server_error" });
-    expect(String((rejected as { message: string }).message)).toContain("upstream stream broke");
+    expect(String((rejected as { message: string }).message)).toContain("closed the connection before the stream ended");
     expect(seen).toContain("response.output_text.delta");
     expect(seen.at(-1)).toBe("error");
 

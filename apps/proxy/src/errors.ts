@@ -75,6 +75,12 @@ export const Errors = {
     new ProxyError(502, `The upstream for \`${backend}\` could not be reached.`, { type: "server_error", code: "upstream_unreachable" }),
   upstreamTimeout: (backend: string) =>
     new ProxyError(504, `The upstream for \`${backend}\` did not answer in time.`, { type: "server_error", code: "upstream_timeout" }),
+  /** The upstream answered something that is not the answer it was asked for; `what` says what it was. */
+  upstreamBadResponse: (backend: string, what: string) =>
+    new ProxyError(502, `The upstream for \`${backend}\` answered with ${what}.`, { type: "server_error", code: "upstream_bad_response" }),
+  /** The upstream answered 200 but its body says it failed. */
+  upstreamReportedError: (backend: string, message: string) =>
+    new ProxyError(502, `The upstream for \`${backend}\` reported an error: ${message}`, { type: "server_error", code: "upstream_error" }),
   endpointDisabled: (path: string) =>
     new ProxyError(404, `The endpoint ${path} is disabled in this proxy's configuration.`, { code: "endpoint_disabled" }),
   notFound: (method: string, url: string) =>

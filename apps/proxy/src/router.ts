@@ -166,6 +166,16 @@ export async function readLimited(body: UpstreamResponse["body"], limit: number)
   return Buffer.concat(parts);
 }
 
+/** The upstream's own `Retry-After` / `retry-after-ms`, passed to the client with the error they came with. */
+function retryHeaders(headers: UpstreamResponse["headers"]): Record<string, string> {
+  const out: Record<string, string> = {};
+  const after = first(headers["retry-after"]);
+  const afterMs = first(headers["retry-after-ms"]);
+  if (after !== undefined) out["retry-after"] = after;
+  if (afterMs !== undefined) out["retry-after-ms"] = afterMs;
+  return out;
+}
+
 /** Keeps the upstream's own error body; the message is pulled out for other wire formats. */
 export function upstreamHttpError(response: UpstreamResponse, body: Buffer): ProxyError {
   let message = `upstream answered with status ${response.status}`;
@@ -194,6 +204,7 @@ export function upstreamHttpError(response: UpstreamResponse, body: Buffer): Pro
     ...(type ? { type } : {}),
     code,
     param,
+    headers: retryHeaders(response.headers),
     upstreamBody: body,
     ...(contentType ? { upstreamContentType: contentType } : {}),
   });

@@ -11,7 +11,11 @@ import type { ProxyRuntime } from "../runtime.js";
 import type { Backend, UpstreamResponse } from "../upstream/types.js";
 import { passthroughBody } from "./apply-parameters.js";
 import type { Trace } from "../ops/trace.js";
-import { type RelayTap, SSE_HEADERS, type TokenUsage, usageFromJsonTail, directFrom, readAll, relayDirect, relayResponsesCapturing, usageFromChatTail, usageOf } from "./relay.js";
+import { type RelayTap, SSE_HEADERS, type TokenUsage, usageFromJsonTail, directFrom, readAll, relayDirect, relayJson, relayResponsesCapturing, usageFromChatTail, usageOf } from "./relay.js";
+import { badJsonBody, bodyFailure, checkJsonAnswer, contentTypeOf, notAnEventStream, snippet, wrongContentType } from "./upstream-answer.js";
+
+/** Pass-through JSON bodies up to this size are held until they end (beyond it, relayed as they come). */
+const JSON_HOLD_BYTES = 4 * 1024 * 1024;
 
 export interface ClientCall {
   format: ClientFormat;
@@ -37,7 +41,7 @@ export interface CrossFormatHandler {
   /** Answers the client from a successful upstream response of another format. */
   respond(args: {
     backend: Backend;
-    upstream: { status: number; body: import("node:stream").Readable };
+    upstream: UpstreamResponse;
     request: FastifyRequest;
     reply: FastifyReply;
     signal: AbortSignal;
@@ -187,6 +191,7 @@ async function proxyRequestTraced(
       const err = upstreamHttpError(response, body);
       log.status = err.status;
       if (sameFormat) {
+        for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
         reply.code(response.status).header("content-type", err.upstreamContentType ?? "application/json").send(body);
       } else {
         throw new ProxyError(err.status, err.message, { type: err.type, code: err.code, param: err.param });
@@ -204,6 +209,8 @@ async function proxyRequestTraced(
     }
 
     if (call.stream) {
+      const wrong = wrongContentType(contentTypeOf(response.headers), true);
+      if (wrong) throw await notAnEventStream(response, backend, wrong);
       reply.hijack();
       reply.raw.writeHead(200, { ...SSE_HEADERS, "x-request-id": String(request.id) });
       const capture = call.captureResponse;
@@ -219,38 +226,59 @@ async function proxyRequestTraced(
       return;
     }
 
-    const contentType = response.headers["content-type"];
-    const type = (Array.isArray(contentType) ? contentType[0] : contentType) ?? "application/json";
+    const type = contentTypeOf(response.headers) ?? "application/json";
+    const wrong = wrongContentType(type, false);
+    if (wrong) throw Errors.upstreamBadResponse(backend.route.name, wrong);
     log.status = response.status;
     if (!call.captureResponse) {
-      // Relayed as it arrives, like any pass-through: nothing buffered, usage read from the tail.
-      const length = response.headers["content-length"];
-      reply.hijack();
-      reply.raw.writeHead(response.status, {
-        "content-type": type,
-        "x-request-id": String(request.id),
-        ...(typeof length === "string" ? { "content-length": length } : {}),
-      });
-      const relayed = await relayDirect(response.direct ?? directFrom(response.body), reply.raw, call.format, cancel, tap, "json");
-      if (relayed.clientGone) log.status = 499;
-      else if (!reply.raw.destroyed) reply.raw.end();
+      // Held until it ends (up to JSON_HOLD_BYTES), so a body that breaks or is not JSON still gets
+      // an error status; checked by its first and last bytes, never parsed; usage read from the tail.
+      const head = (length?: number) => {
+        reply.hijack();
+        reply.raw.writeHead(response.status, { "content-type": type, "x-request-id": String(request.id), ...(length !== undefined ? { "content-length": length } : {}) });
+      };
+      const relayed = await relayJson(response.direct ?? directFrom(response.body), reply.raw, cancel, tap, JSON_HOLD_BYTES, head);
+      if (relayed.clientGone) {
+        log.status = 499;
+        return closeGone(reply, new ProxyError(499, "client closed the request", { code: "client_closed_request" }));
+      }
+      if (relayed.failure) throw bodyFailure(relayed.failure, backend.route.name);
+      if (relayed.held) {
+        const bad = checkJsonAnswer(backend.format, backend.route.name, relayed.held);
+        if (bad) throw bad;
+        head(relayed.held.length);
+        tap.client(relayed.held);
+        reply.raw.end(relayed.held);
+      } else if (!reply.raw.destroyed) reply.raw.end();
       if (relayed.upstreamError) log.upstreamError = relayed.upstreamError;
-      const usage = usageFromJsonTail(relayed.tail);
+      const usage = usageFromJsonTail(relayed.held ?? relayed.tail ?? Buffer.alloc(0));
       if (usage) Object.assign(log, usage);
       return;
     }
-    const body = await readAll(response.body);
-    tap.upstream(body);
-    tap.client(body);
+    let body: Buffer;
     try {
-      const parsed = JSON.parse(body.toString("utf8")) as Record<string, unknown>;
-      const usage = usageOf(parsed);
-      if (usage) Object.assign(log, usage);
+      body = await readAll(response.body);
+    } catch (err) {
+      throw bodyFailure(err, backend.route.name);
+    }
+    tap.upstream(body);
+    const bad = badJsonBody(body);
+    if (bad) throw Errors.upstreamBadResponse(backend.route.name, bad);
+    let parsed: Record<string, unknown>;
+    try {
+      parsed = JSON.parse(body.toString("utf8")) as Record<string, unknown>;
+    } catch {
+      throw Errors.upstreamBadResponse(backend.route.name, `a body that is not JSON (${snippet(body)})`);
+    }
+    const usage = usageOf(parsed);
+    if (usage) Object.assign(log, usage);
+    try {
       await call.captureResponse(parsed, backend);
     } catch (err) {
+      // A Response that cannot be stored is still the client's answer.
       if (err instanceof ProxyError) throw err;
-      // Not JSON: relayed as the upstream sent it.
     }
+    tap.client(body);
     reply.code(response.status).header("content-type", type).send(body);
   } catch (err) {
     if (err instanceof ProxyError) log.status = err.status;

@@ -29,6 +29,7 @@ describe("usage read from the last bytes of an answer", () => {
 describe("relayDirect", () => {
   it("waits for one drain however many held chunks overflow the client socket, and delivers them in order", async () => {
     const chunks = Array.from({ length: 40 }, (_, i) => Buffer.alloc(64 * 1024, String.fromCharCode(65 + (i % 26))));
+    chunks.push(Buffer.from("data: [DONE]\n\n"));
     let maxDrainListeners = 0;
     const server = createServer((_req, res) => {
       res.writeHead(200, { "content-type": "text/event-stream" });

@@ -1,13 +1,14 @@
 // Writing upstream answers to the client: byte-for-byte stream relay with backpressure, whole-body
 // relay, and the error frame each wire format expects when an upstream breaks mid-stream.
 
+import { randomUUID } from "node:crypto";
 import { once } from "node:events";
 import type { ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import { createParser } from "eventsource-parser";
 import type { ClientFormat } from "../errors.js";
 import type { Cancel } from "../cancel.js";
-import type { DirectBody } from "../upstream/types.js";
+import { type DirectBody, UpstreamError } from "../upstream/types.js";
 
 export const SSE_HEADERS = {
   "content-type": "text/event-stream; charset=utf-8",
@@ -56,21 +57,29 @@ function carriesTerminal(format: ClientFormat, buf: Buffer): boolean {
 }
 
 /**
- * Pipes an upstream body to the client unchanged: each chunk is written as it arrives, and the
- * upstream pauses while the client's socket is full. A break mid-stream ends with the format's error
- * frame (a JSON body cut short cannot get one: the connection is closed instead).
+ * How a finished stream may end, looked for in its last bytes once it ended without a terminal
+ * marker seen: a chat server may omit `[DONE]` after the last finish_reason, and the format's own
+ * error event ends a stream too.
  */
-export function relayDirect(
-  body: DirectBody,
-  raw: ServerResponse,
-  format: ClientFormat,
-  cancel: Cancel,
-  tap: RelayTap | undefined,
-  kind: "sse" | "json" = "sse",
-): Promise<StreamRelayResult> {
+const COMPLETE_ENDINGS: Record<ClientFormat, RegExp> = {
+  chat: /data: ?\[DONE\]|"finish_reason": ?"|data: ?\{ ?"error"/,
+  responses: /"type": ?"response\.(completed|incomplete|failed)"/,
+  messages: /event: ?(message_stop|error)\b|"type": ?"message_stop"/,
+};
+
+const TERMINAL_NAME: Record<ClientFormat, string> = { chat: "data: [DONE]", responses: "response.completed", messages: "message_stop" };
+
+/**
+ * Pipes an upstream event stream to the client unchanged: each chunk is written as it arrives, and
+ * the upstream pauses while the client's socket is full. A stream that breaks, or ends without its
+ * terminal event (looked for in the chunks as they pass, and in the last bytes at the end), ends
+ * with the format's error frame.
+ */
+export function relayDirect(body: DirectBody, raw: ServerResponse, format: ClientFormat, cancel: Cancel, tap: RelayTap | undefined): Promise<StreamRelayResult> {
   return new Promise((resolve) => {
     let prev: Buffer = EMPTY;
     let last: Buffer = EMPTY;
+    let first: Buffer = EMPTY;
     let bytes = 0;
     let firstChunkAt: number | undefined;
     let delivered = false;
@@ -87,19 +96,29 @@ export function relayDirect(
       body.abort();
       finish({ clientGone: !delivered });
     };
-    const finish = (extra: Partial<StreamRelayResult>) => {
+    const tailNow = () => (prev.length ? Buffer.concat([prev, last]) : last);
+    const finish = (extra: Partial<StreamRelayResult>, tail = tailNow()) => {
       if (finished) return;
       finished = true;
       raw.removeListener("drain", onDrain);
       cancel.offAbort(onCancel);
-      const tail = prev.length ? Buffer.concat([prev, last]) : last;
       resolve({ tail, clientGone: false, bytes, ...(firstChunkAt ? { firstChunkAt } : {}), ...extra });
+    };
+    const fail = (message: string, tail: Buffer) => {
+      const needsBoundary = last.length > 0 && !last.toString("latin1").endsWith("\n\n");
+      const frame = (needsBoundary ? "\n\n" : "") + midStreamErrorFrame(format, message, format === "responses" ? responsesFailureContext(first, tail) : undefined);
+      tap?.client(frame);
+      raw.write(frame);
+      finish({ upstreamError: message }, tail);
     };
     cancel.onAbort(onCancel);
     body.pipe({
       data(chunk) {
         if (finished) return false;
-        firstChunkAt ??= performance.now();
+        if (firstChunkAt === undefined) {
+          firstChunkAt = performance.now();
+          first = chunk;
+        }
         bytes += chunk.length;
         prev = last;
         last = chunk;
@@ -113,7 +132,7 @@ export function relayDirect(
           return false;
         }
         const ok = raw.write(chunk);
-        const terminal = kind === "sse" && !delivered && carriesTerminal(format, chunk);
+        const terminal = !delivered && carriesTerminal(format, chunk);
         if (ok) {
           if (terminal) delivered = true;
           return true;
@@ -127,20 +146,108 @@ export function relayDirect(
         return false;
       },
       end() {
-        finish({});
+        if (delivered || pendingTerminal) return finish({});
+        const tail = tailNow();
+        if (COMPLETE_ENDINGS[format].test(tail.toString("latin1"))) return finish({}, tail);
+        fail(`upstream stream ended before its ${TERMINAL_NAME[format]} event`, tail);
       },
       error(err) {
         if (cancel.aborted || raw.destroyed) return finish({ clientGone: !delivered });
-        const message = `upstream stream broke: ${err.message}`;
-        if (kind === "json") {
-          raw.destroy();
-          return finish({ upstreamError: message });
+        const message = err instanceof UpstreamError ? err.message : `upstream stream broke: ${err.message}`;
+        // The answer was complete; the connection closing after it changes nothing for the client.
+        if (delivered || pendingTerminal) return finish({ upstreamError: message });
+        fail(message, tailNow());
+      },
+    });
+  });
+}
+
+export interface JsonRelayResult {
+  /** The whole body, held and not yet written: the caller checks it and answers. */
+  held?: Buffer;
+  /** Why the body broke while it was held (nothing was written). */
+  failure?: Error;
+  clientGone: boolean;
+  /** The last bytes of a body too big to hold, relayed as it arrived. */
+  tail?: Buffer;
+  /** Set when a body relayed as it arrived broke (the connection was closed). */
+  upstreamError?: string;
+}
+
+/**
+ * Holds a pass-through JSON body until it ends, so that a body that breaks, stalls or is not JSON
+ * still gets an error status. A body past `holdLimit` bytes is relayed as it arrives from then on
+ * (`start` writes the headers first); if it breaks after that, the connection is closed.
+ */
+export function relayJson(body: DirectBody, raw: ServerResponse, cancel: Cancel, tap: RelayTap | undefined, holdLimit: number, start: () => void): Promise<JsonRelayResult> {
+  return new Promise((resolve) => {
+    let held: Buffer[] | undefined = [];
+    let heldBytes = 0;
+    let prev: Buffer = EMPTY;
+    let last: Buffer = EMPTY;
+    let waiting = false;
+    let finished = false;
+    const onDrain = () => {
+      waiting = false;
+      body.resume();
+    };
+    const onCancel = () => {
+      body.abort();
+      finish({ clientGone: true });
+    };
+    const finish = (result: JsonRelayResult) => {
+      if (finished) return;
+      finished = true;
+      raw.removeListener("drain", onDrain);
+      cancel.offAbort(onCancel);
+      resolve(result);
+    };
+    const write = (chunk: Buffer): boolean => {
+      tap?.client(chunk);
+      if (raw.write(chunk)) return true;
+      if (!waiting) {
+        waiting = true;
+        raw.once("drain", onDrain);
+      }
+      return false;
+    };
+    const tail = () => (prev.length ? Buffer.concat([prev, last]) : last);
+    cancel.onAbort(onCancel);
+    body.pipe({
+      data(chunk) {
+        if (finished) return false;
+        tap?.upstream(chunk);
+        if (held) {
+          held.push(chunk);
+          heldBytes += chunk.length;
+          if (heldBytes <= holdLimit) return true;
+          const chunks = held;
+          held = undefined;
+          start();
+          let ok = true;
+          for (const c of chunks) ok = write(c) && ok;
+          prev = chunks.length > 1 ? (chunks[chunks.length - 2] as Buffer) : EMPTY;
+          last = chunk;
+          return ok;
         }
-        const needsBoundary = last.length > 0 && !last.toString("latin1").endsWith("\n\n");
-        const frame = (needsBoundary ? "\n\n" : "") + midStreamErrorFrame(format, message);
-        tap?.client(frame);
-        raw.write(frame);
-        finish({ upstreamError: message });
+        if (raw.destroyed || cancel.aborted) {
+          body.abort();
+          finish({ clientGone: true });
+          return false;
+        }
+        prev = last;
+        last = chunk;
+        return write(chunk);
+      },
+      end() {
+        if (held) finish({ clientGone: false, held: held.length === 1 ? (held[0] as Buffer) : Buffer.concat(held, heldBytes) });
+        else finish({ clientGone: false, tail: tail() });
+      },
+      error(err) {
+        if (cancel.aborted || raw.destroyed) return finish({ clientGone: true });
+        if (held) return finish({ clientGone: false, failure: err });
+        raw.destroy();
+        finish({ clientGone: false, tail: tail(), upstreamError: err.message });
       },
     });
   });
@@ -181,14 +288,23 @@ export async function relayResponsesCapturing(
   let bytes = 0;
   let firstChunkAt: number | undefined;
   let delivered = false;
+  let sawTerminal = false;
+  // The first event's data and the last two chunks: what an error the stream may need to end with is
+  // numbered after and shaped from.
+  let firstData: string | undefined;
+  let prevChunk: Buffer = EMPTY;
+  let lastChunk: Buffer = EMPTY;
+  const failureContext = () => responsesFailureContextOf(firstData, prevChunk.toString("latin1") + lastChunk.toString("latin1"));
   const parser = createParser({
     onEvent: (e) => {
+      firstData ??= e.data;
       const frame = `${e.event ? `event: ${e.event}\n` : ""}data: ${e.data}\n\n`;
       if (e.event && TERMINAL_RESPONSE_EVENTS.has(e.event)) {
         try {
           const parsed = JSON.parse(e.data) as { response?: Record<string, unknown> };
           if (parsed.response) {
             terminal = { frame, response: parsed.response };
+            sawTerminal = true;
             return;
           }
         } catch {
@@ -211,6 +327,8 @@ export async function relayResponsesCapturing(
       const buf = chunk as Buffer;
       firstChunkAt ??= performance.now();
       bytes += buf.length;
+      prevChunk = lastChunk;
+      lastChunk = buf;
       tap?.upstream(buf);
       parser.feed(utf8.decode(buf, { stream: true }));
       let last = false;
@@ -233,19 +351,66 @@ export async function relayResponsesCapturing(
     }
   } catch (err) {
     if (signal.aborted || raw.destroyed) return result({ clientGone: !delivered });
-    const message = `upstream stream broke: ${(err as Error).message}`;
-    raw.write(out + midStreamErrorFrame("responses", message));
+    const message = err instanceof UpstreamError ? err.message : `upstream stream broke: ${(err as Error).message}`;
+    if (delivered) return result({ upstreamError: message });
+    raw.write(out + midStreamErrorFrame("responses", message, failureContext()));
+    return result({ upstreamError: message });
+  }
+  if (!sawTerminal) {
+    const message = `upstream stream ended before its ${TERMINAL_NAME.responses} event`;
+    raw.write(out + midStreamErrorFrame("responses", message, failureContext()));
     return result({ upstreamError: message });
   }
   return result({});
 }
 
-export function midStreamErrorFrame(format: ClientFormat, message: string): string {
+/** Where a Responses error event goes in its stream: the next sequence number, and the Response it fails. */
+export interface ResponsesFailureContext {
+  sequenceNumber: number;
+  response: Record<string, unknown>;
+}
+
+/** The context from a relayed stream's first chunk (its `response.created`) and last bytes. */
+function responsesFailureContext(first: Buffer, tail: Buffer): ResponsesFailureContext {
+  const text = first.toString("utf8");
+  const at = text.indexOf("data:");
+  const line = at < 0 ? undefined : text.slice(at + 5, text.indexOf("\n", at) < 0 ? undefined : text.indexOf("\n", at));
+  return responsesFailureContextOf(line, tail.toString("latin1"));
+}
+
+const SEQUENCE = /"sequence_number": ?(\d+)/g;
+
+/** The context from the first event's data and the text the stream ended with. */
+function responsesFailureContextOf(firstData: string | undefined, lastText: string): ResponsesFailureContext {
+  let last: number | undefined;
+  for (const m of lastText.matchAll(SEQUENCE)) last = Number(m[1]);
+  let response: Record<string, unknown> | undefined;
+  try {
+    const parsed = firstData === undefined ? undefined : (JSON.parse(firstData) as { response?: unknown });
+    if (parsed && typeof parsed.response === "object" && parsed.response !== null) response = parsed.response as Record<string, unknown>;
+  } catch {
+    // A first event that is not JSON: the failed Response gets an id of its own.
+  }
+  return {
+    sequenceNumber: last === undefined ? 0 : last + 1,
+    response: response ?? { id: `resp_${randomUUID().replaceAll("-", "")}`, object: "response", created_at: Math.floor(Date.now() / 1000), output: [] },
+  };
+}
+
+export function midStreamErrorFrame(format: ClientFormat, message: string, responses?: ResponsesFailureContext): string {
   switch (format) {
     case "chat":
       return `data: ${JSON.stringify({ error: { message, type: "server_error", param: null, code: "upstream_stream_error" } })}\n\n`;
-    case "responses":
-      return `event: error\ndata: ${JSON.stringify({ type: "error", code: "server_error", message, param: null })}\n\n`;
+    case "responses": {
+      // Responses streams end in exactly one terminal event: an error is followed by response.failed.
+      const seq = responses?.sequenceNumber ?? 0;
+      const error = { code: "server_error", message };
+      const failed = { ...responses?.response, status: "failed", error, incomplete_details: null };
+      return (
+        `event: error\ndata: ${JSON.stringify({ type: "error", sequence_number: seq, code: "server_error", message, param: null })}\n\n` +
+        `event: response.failed\ndata: ${JSON.stringify({ type: "response.failed", sequence_number: seq + 1, response: failed })}\n\n`
+      );
+    }
     case "messages":
       return `event: error\ndata: ${JSON.stringify({ type: "error", error: { type: "api_error", message } })}\n\n`;
   }

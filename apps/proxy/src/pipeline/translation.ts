@@ -33,12 +33,13 @@ import {
   encodeResponsesResponse,
   messagesOnlyFieldWarnings,
 } from "@yallmproxy/translate";
-import { type ClientFormat, ProxyError } from "../errors.js";
-import type { Backend, BackendFormat } from "../upstream/types.js";
+import { type ClientFormat, Errors, ProxyError } from "../errors.js";
+import { type Backend, type BackendFormat, UpstreamError } from "../upstream/types.js";
 import { applyParameters } from "./apply-parameters.js";
 import { limitResponseToolCalls, limitStreamToolCalls } from "./max-tool-calls.js";
 import type { CrossFormatHandler } from "./proxy-request.js";
 import { type RelayTap, SSE_HEADERS, type TokenUsage, readAll, writeWithBackpressure } from "./relay.js";
+import { badJsonBody, bodyFailure, contentTypeOf, notAnEventStream, reportedFailure, snippet, wrongContentType } from "./upstream-answer.js";
 
 export const translateContext: TranslateContext = {
   now: () => Math.floor(Date.now() / 1000),
@@ -127,21 +128,33 @@ export function createCrossFormatHandler(settings: TranslationSettings, backendF
 
     async respond({ backend, upstream, reply, request: fastifyRequest, signal, tap }) {
       if (!settings.stream) {
-        const raw = await readAll(upstream.body);
+        const name = backend.route.name;
+        const wrong = wrongContentType(contentTypeOf(upstream.headers), false);
+        if (wrong) throw Errors.upstreamBadResponse(name, wrong);
+        let raw: Buffer;
+        try {
+          raw = await readAll(upstream.body);
+        } catch (err) {
+          throw bodyFailure(err, name);
+        }
         tap?.upstream(raw);
+        const bad = badJsonBody(raw);
+        if (bad) throw Errors.upstreamBadResponse(name, bad);
         let json: unknown;
         try {
           json = JSON.parse(raw.toString("utf8"));
         } catch {
-          throw new ProxyError(502, `The upstream for \`${backend.route.name}\` answered with a body that is not JSON.`, { type: "server_error", code: "bad_upstream_response" });
+          throw Errors.upstreamBadResponse(name, `a body that is not JSON (${snippet(raw)})`);
         }
+        const failure = reportedFailure(backendFormat, json);
+        if (failure !== undefined) throw Errors.upstreamReportedError(name, failure);
         let decoded: LlmResponse;
         try {
           decoded = collect(decodeBackendResponse(backendFormat, json), warnings);
           if (limitsToolCalls) decoded = limitResponseToolCalls(decoded, request.maxToolCalls!, warnings);
         } catch (err) {
           const e = err instanceof TranslateError ? err : new TranslateError(String(err));
-          throw new ProxyError(502, `The upstream for \`${backend.route.name}\` answered in an unexpected shape: ${e.message}`, { type: "server_error", code: "bad_upstream_response" });
+          throw Errors.upstreamBadResponse(backend.route.name, `an answer of an unexpected shape (${e.message})`);
         }
         const body = encodeClientResponse(settings, decoded);
         if (settings.responses?.onFinal) await settings.responses.onFinal(body, backend);
@@ -151,6 +164,8 @@ export function createCrossFormatHandler(settings: TranslationSettings, backendF
         return { usage: usageOfHub(decoded.usage) };
       }
 
+      const wrong = wrongContentType(contentTypeOf(upstream.headers), true);
+      if (wrong) throw await notAnEventStream(upstream, backend, wrong);
       reply.hijack();
       reply.raw.writeHead(200, { ...SSE_HEADERS, "x-request-id": String(fastifyRequest.id) });
       let final: Record<string, unknown> | undefined;
@@ -355,7 +370,7 @@ export async function relayTranslatedStream(args: {
     if (!ended) onEvents(decoder.end());
   } catch (err) {
     if (signal.aborted || raw.destroyed) return { usage, clientGone: true };
-    upstreamError = `upstream stream broke: ${(err as Error).message}`;
+    upstreamError = err instanceof UpstreamError ? err.message : `upstream stream broke: ${(err as Error).message}`;
     onEvents([{ type: "error", error: { type: "server_error", message: upstreamError } }]);
   } finally {
     if (pinger) clearInterval(pinger);

@@ -45,7 +45,7 @@ export class HttpBackend implements Backend {
     // undici's own timers tick once a second: exact enough from a second up, and free. Shorter
     // timeouts until the headers get a timer of ours.
     const precise = timeoutMs < PRECISE_TIMEOUT_BELOW_MS;
-    const call = new UpstreamCall(req.cancel, this.route.name);
+    const call = new UpstreamCall(req.cancel, this.route.name, req.stream ? "stream" : "body", timeoutMs);
     return call.start(
       this.dispatcher,
       {

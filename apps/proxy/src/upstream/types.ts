@@ -41,9 +41,10 @@ export interface DirectBody {
   abort(): void;
 }
 
-export type UpstreamFailureKind = "connect" | "timeout" | "aborted" | "protocol";
+/** `closed`: the upstream answered, then closed the connection before its body ended. */
+export type UpstreamFailureKind = "connect" | "timeout" | "aborted" | "protocol" | "closed";
 
-/** A call that produced no HTTP response: connection refused, timeout, abort. */
+/** A call that failed: no HTTP response (connection refused, timeout, abort), or a body cut short. */
 export class UpstreamError extends Error {
   readonly kind: UpstreamFailureKind;
   constructor(kind: UpstreamFailureKind, message: string, cause?: unknown) {

@@ -46,6 +46,10 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, UpstreamRespons
   constructor(
     private readonly cancel: Cancel,
     private readonly backendName: string,
+    /** What the body is, for the message when it breaks: an event stream or a JSON body. */
+    private readonly bodyKind: "stream" | "body" = "body",
+    /** The time allowed between body chunks, for the message when it runs out. */
+    private readonly bodyTimeoutMs = 0,
   ) {}
 
   /** Resolves at the response headers; rejects with an UpstreamError when no response came. */
@@ -102,7 +106,9 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, UpstreamRespons
   }
 
   onResponseError(_controller: Controller, err: Error): void {
-    const error = this.abortReason ?? (err instanceof UpstreamError ? err : classifyUndiciError(err, this.backendName));
+    const error =
+      this.abortReason ??
+      (err instanceof UpstreamError ? err : this.status ? classifyBodyError(err, this.backendName, this.bodyKind, this.bodyTimeoutMs) : classifyUndiciError(err, this.backendName));
     this.failure = error;
     this.done();
     if (this.fail) {
@@ -205,6 +211,15 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, UpstreamRespons
     this.clearTimer();
     this.cancel.offAbort(this.onAbort);
   }
+}
+
+/** A failure after the response headers: the upstream answered, then stopped sending or hung up. */
+export function classifyBodyError(err: unknown, backend: string, bodyKind: "stream" | "body", timeoutMs: number): UpstreamError {
+  const e = err as { code?: string; name?: string; cause?: { code?: string } };
+  const code = e.code ?? e.cause?.code;
+  if (e.name === "AbortError" || code === "UND_ERR_ABORTED") return new UpstreamError("aborted", "request aborted", err);
+  if (code === "UND_ERR_BODY_TIMEOUT") return new UpstreamError("timeout", `upstream ${backend} sent nothing for ${timeoutMs / 1000} s`, err);
+  return new UpstreamError("closed", `upstream ${backend} closed the connection before the ${bodyKind} ended`, err);
 }
 
 export function classifyUndiciError(err: unknown, backend: string): UpstreamError {

@@ -1,0 +1,129 @@
+// Whether an upstream's 200 is the answer it claims to be, cheaply: its content type once per request,
+// and for a JSON body its first and last bytes (pass-through bodies are never parsed for this). A body
+// that fails, or a body that reports a failure in its own format, becomes the client's 502.
+
+import { Errors, ProxyError } from "../errors.js";
+import { readLimited } from "../router.js";
+import type { Backend, BackendFormat, UpstreamError, UpstreamResponse } from "../upstream/types.js";
+
+export function contentTypeOf(headers: UpstreamResponse["headers"]): string | undefined {
+  const v = headers["content-type"];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/**
+ * Why a 200's content type cannot be the answer asked for (`text/html instead of an event stream`);
+ * undefined when it can. A missing or unusual type is given the benefit of the doubt: the body decides.
+ */
+export function wrongContentType(contentType: string | undefined, stream: boolean): string | undefined {
+  if (!contentType) return undefined;
+  const type = contentType.split(";")[0]!.trim().toLowerCase();
+  if (stream) {
+    if (type === "text/event-stream") return undefined;
+    return type.includes("json") || type.includes("html") || type.includes("xml") ? `${type} instead of an event stream` : undefined;
+  }
+  return type === "text/event-stream" || type.includes("html") || type.includes("xml") ? `${type} instead of JSON` : undefined;
+}
+
+const isSpace = (b: number) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
+
+/** What is wrong with a whole JSON body, from its first and last bytes only; undefined when it looks whole. */
+export function badJsonBody(body: Buffer): string | undefined {
+  let start = 0;
+  while (start < body.length && isSpace(body[start]!)) start++;
+  if (start === body.length) return "an empty body";
+  if (body[start] !== 0x7b) return `a body that is not JSON (${snippet(body)})`;
+  let end = body.length - 1;
+  while (isSpace(body[end]!)) end--;
+  if (body[end] !== 0x7d) return `a JSON body that was cut short after ${body.length} bytes`;
+  return undefined;
+}
+
+/** The first bytes of a body as readable text, for a message. */
+export function snippet(body: Buffer): string {
+  const text = body.toString("utf8", 0, Math.min(body.length, 120)).replace(/\s+/g, " ").trim();
+  return body.length > 120 ? `${text}…` : text;
+}
+
+const ERROR_KEY = Buffer.from('"error"');
+const TYPE_KEY = Buffer.from('"type"');
+
+/**
+ * Whether a JSON body opens like the format's error object (chat `{"error":…}`, Anthropic
+ * `{"type":"error",…}`): a few bytes compared, so only such bodies are parsed.
+ */
+export function opensLikeError(format: BackendFormat, body: Buffer): boolean {
+  let i = 0;
+  while (i < body.length && isSpace(body[i]!)) i++;
+  if (body[i] !== 0x7b) return false;
+  i++;
+  while (i < body.length && isSpace(body[i]!)) i++;
+  if (format === "chat") return body.compare(ERROR_KEY, 0, ERROR_KEY.length, i, i + ERROR_KEY.length) === 0;
+  if (format === "messages") {
+    if (body.compare(TYPE_KEY, 0, TYPE_KEY.length, i, i + TYPE_KEY.length) !== 0) return false;
+    const rest = body.toString("latin1", i + TYPE_KEY.length, Math.min(body.length, i + TYPE_KEY.length + 16));
+    return /^\s*:\s*"error"/.test(rest);
+  }
+  return false;
+}
+
+/** The message of a parsed 200 body that says it failed, in the backend's own format; undefined if it does not. */
+export function reportedFailure(format: BackendFormat, json: unknown): string | undefined {
+  if (typeof json !== "object" || json === null || Array.isArray(json)) return undefined;
+  const body = json as Record<string, unknown>;
+  const messageOf = (e: unknown, fallback: string): string => {
+    if (typeof e === "string" && e) return e;
+    const m = (e as { message?: unknown } | null)?.message;
+    return typeof m === "string" && m ? m : fallback;
+  };
+  switch (format) {
+    case "chat":
+      return body.error !== undefined && body.error !== null && !Array.isArray(body.choices) ? messageOf(body.error, "the upstream reported an error") : undefined;
+    case "messages":
+      return body.type === "error" ? messageOf(body.error, "the upstream reported an error") : undefined;
+    case "responses":
+      return body.status === "failed" ? messageOf(body.error, "the response failed") : undefined;
+  }
+}
+
+/** The client's error for a 200 JSON body that is not a usable answer; undefined when it is one. */
+export function checkJsonAnswer(format: BackendFormat, backend: string, body: Buffer): ProxyError | undefined {
+  const bad = badJsonBody(body);
+  if (bad) return Errors.upstreamBadResponse(backend, bad);
+  if (!opensLikeError(format, body)) return undefined;
+  try {
+    const failure = reportedFailure(format, JSON.parse(body.toString("utf8")));
+    return failure === undefined ? undefined : Errors.upstreamReportedError(backend, failure);
+  } catch {
+    return Errors.upstreamBadResponse(backend, `a body that is not JSON (${snippet(body)})`);
+  }
+}
+
+/**
+ * The client's error for a streaming request answered with something else: the upstream's own message
+ * when its body is an error object of its format, else what it sent (`wrong`).
+ */
+export async function notAnEventStream(response: UpstreamResponse, backend: Backend, wrong: string): Promise<ProxyError> {
+  const body = await readLimited(response.body, 64 * 1024);
+  const bad = badJsonBody(body);
+  if (bad) return Errors.upstreamBadResponse(backend.route.name, body.length === 0 ? bad : `${wrong}: ${bad}`);
+  try {
+    const failure = reportedFailure(backend.format, JSON.parse(body.toString("utf8")));
+    if (failure !== undefined) return Errors.upstreamReportedError(backend.route.name, failure);
+  } catch {
+    // Not JSON after all: what it is is all there is to say.
+  }
+  return Errors.upstreamBadResponse(backend.route.name, wrong);
+}
+
+/** The client's error for a body that broke after its headers: 504 if it stalled, 499 if the client left, else 502. */
+export function bodyFailure(err: unknown, backend: string): ProxyError {
+  if (err instanceof ProxyError) return err;
+  const e = err as Partial<UpstreamError> & Error;
+  if (e.kind === "aborted") return new ProxyError(499, "client closed the request", { code: "client_closed_request" });
+  if (e.kind === "timeout") {
+    return new ProxyError(504, `The upstream for \`${backend}\` stopped sending before its answer ended (${e.message}).`, { type: "server_error", code: "upstream_timeout" });
+  }
+  const how = e.kind === "closed" || e.kind === "connect" ? "closed the connection" : `broke off (${e.message})`;
+  return new ProxyError(502, `The upstream for \`${backend}\` ${how} before the body ended.`, { type: "server_error", code: "upstream_connection_closed" });
+}
