@@ -81,6 +81,8 @@ export const Errors = {
   /** The upstream answered 200 but its body says it failed. */
   upstreamReportedError: (backend: string, message: string) =>
     new ProxyError(502, `The upstream for \`${backend}\` reported an error: ${message}`, { type: "server_error", code: "upstream_error" }),
+  shuttingDown: () =>
+    new ProxyError(503, "The proxy is shutting down; send the request again.", { type: "server_error", code: "shutting_down", headers: { "retry-after": "1", connection: "close" } }),
   endpointDisabled: (path: string) =>
     new ProxyError(404, `The endpoint ${path} is disabled in this proxy's configuration.`, { code: "endpoint_disabled" }),
   notFound: (method: string, url: string) =>

@@ -1,11 +1,13 @@
 // Starts the proxy: loads the config (YALLMP_CONFIG, default configs/config.yaml), logs its warnings,
-// listens on YALLMP_HOST:YALLMP_PORT (default 127.0.0.1:7979), says so in one line on stderr, and shuts
-// down cleanly on SIGINT/SIGTERM.
+// listens on YALLMP_HOST:YALLMP_PORT (default 127.0.0.1:7979), says so in one line on stderr, and on
+// SIGINT/SIGTERM drains the requests in flight (proxy_settings.server.shutdown_grace_seconds) before
+// it exits; a second signal ends it at once.
 
 import { destination as pinoDestination, pino } from "pino";
 import { buildApp } from "./app.js";
 import { ConfigError, loadConfig } from "./config/load-config.js";
 import { dashboardBuilt } from "./routes/dashboard.js";
+import { shutdownGracefully } from "./shutdown.js";
 import { startupBanner } from "./startup-banner.js";
 
 // Lines are gathered and handed to the synchronous writer per 4 KiB: no syscall per line and no
@@ -60,7 +62,7 @@ async function main(): Promise<void> {
   process.stderr.write(`${startupBanner({ address, adminOn, dashboardBuilt: built })}\n`);
   const stop = async (signal: string) => {
     logger.info({ signal }, "shutting down");
-    await app.close();
+    await shutdownGracefully(app, app.runtime.config.server.shutdownGraceMs, logger);
     process.exit(0);
   };
   process.once("SIGINT", () => void stop("SIGINT"));

@@ -92,7 +92,7 @@ export async function callWithFailover(opts: CallOptions): Promise<RouteResult> 
     }
     const isLastBackend = b === opts.backends.length - 1;
     for (let attempt = 0; attempt <= opts.numRetries; attempt++) {
-      if (opts.cancel.aborted) return { ok: false, error: clientGone(), attempts };
+      if (opts.cancel.aborted) return { ok: false, error: stopped(opts.cancel), attempts };
       const started = performance.now();
       let waitMs: number | undefined;
       try {
@@ -117,7 +117,7 @@ export async function callWithFailover(opts: CallOptions): Promise<RouteResult> 
       } catch (err) {
         const durationMs = performance.now() - started;
         const e = err instanceof UpstreamError ? err : new UpstreamError("connect", String(err), err);
-        if (e.kind === "aborted" || opts.cancel.aborted) return { ok: false, error: clientGone(), attempts };
+        if (e.kind === "aborted" || opts.cancel.aborted) return { ok: false, error: stopped(opts.cancel), attempts };
         lastError =
           e.kind === "timeout"
             ? Errors.upstreamTimeout(backend.route.name)
@@ -140,11 +140,16 @@ export async function callWithFailover(opts: CallOptions): Promise<RouteResult> 
       try {
         await sleep(delay, undefined, { signal: opts.cancel.signal });
       } catch {
-        return { ok: false, error: clientGone(), attempts };
+        return { ok: false, error: stopped(opts.cancel), attempts };
       }
     }
   }
   return { ok: false, error: lastError ?? Errors.internal(), attempts };
+}
+
+/** Why a cancelled call stopped: the proxy shutting down says so; otherwise the client left. */
+function stopped(cancel: Cancel): ProxyError {
+  return cancel.reason instanceof ProxyError ? cancel.reason : clientGone();
 }
 
 function clientGone(): ProxyError {

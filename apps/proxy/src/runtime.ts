@@ -10,6 +10,7 @@ import { BackgroundRuns } from "./background.js";
 import { Ops } from "./ops/ops.js";
 import { PgBus } from "./ops/pg-bus.js";
 import { ConcurrencyLimiter } from "./concurrency.js";
+import { InFlightRequests } from "./shutdown.js";
 import { HttpBackend } from "./upstream/http-backend.js";
 import { MockBackend } from "./upstream/mock-backend.js";
 import type { Backend } from "./upstream/types.js";
@@ -24,6 +25,8 @@ export class ProxyRuntime {
   private current: Generation;
   readonly limiter = new ConcurrencyLimiter();
   readonly background = new BackgroundRuns();
+  /** Client requests in flight, for a graceful shutdown. */
+  readonly inFlight = new InFlightRequests();
   readonly dispatcher: Agent;
   readonly responses: ResponseStore;
   readonly database: Database | undefined;

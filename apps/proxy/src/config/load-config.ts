@@ -93,6 +93,8 @@ export interface ProxyConfig {
     maxConnectionsPerIp: number;
     /** Origins (lower case) besides the Host's own from which the admin cookie is accepted. */
     adminOrigins: string[];
+    /** On SIGTERM, how long requests in flight may finish before they are ended. */
+    shutdownGraceMs: number;
   };
   endpoints: { responses: boolean; messages: boolean };
   responseState: ResponseStateSettings;
@@ -302,6 +304,7 @@ export function parseConfigText(
     body_timeout_seconds?: number;
     max_connections_per_ip?: number;
     admin_origins?: string[];
+    shutdown_grace_seconds?: number;
   };
   const headersTimeoutMs = Math.round((server.header_timeout_seconds ?? 20) * 1000);
   const requestTimeoutMs = Math.round((server.body_timeout_seconds ?? 120) * 1000);
@@ -327,6 +330,7 @@ export function parseConfigText(
       requestTimeoutMs,
       maxConnectionsPerIp: server.max_connections_per_ip ?? 256,
       adminOrigins: (server.admin_origins ?? []).map((o) => new URL(o).origin.toLowerCase()),
+      shutdownGraceMs: Math.round((server.shutdown_grace_seconds ?? 20) * 1000),
     },
     endpoints: {
       responses: (proxySettings.enable_responses_endpoint as boolean | undefined) ?? true,

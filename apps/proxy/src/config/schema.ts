@@ -131,6 +131,8 @@ export const configSchema = z
             max_connections_per_ip: z.number().int().min(0).optional(),
             /** Origins besides the proxy's own from which the admin session cookie is accepted. */
             admin_origins: z.array(z.string().url()).optional(),
+            /** On SIGTERM, how long requests in flight may finish before their streams are ended. */
+            shutdown_grace_seconds: z.number().min(0).optional(),
           })
           .loose()
           .optional(),

@@ -9,6 +9,7 @@ import { type ClientFormat, Errors, ProxyError, errorBodyFor } from "../errors.j
 import { callWithFailover, readLimited, routesForModel, stripProviderPrefix, upstreamHttpError } from "../router.js";
 import type { ProxyRuntime } from "../runtime.js";
 import type { Backend, UpstreamResponse } from "../upstream/types.js";
+import type { InFlight } from "../shutdown.js";
 import { passthroughBody } from "./apply-parameters.js";
 import type { Trace } from "../ops/trace.js";
 import { type RelayTap, SSE_HEADERS, type TokenUsage, usageFromJsonTail, directFrom, readAll, relayDirect, relayJson, relayResponsesCapturing, usageFromChatTail, usageOf } from "./relay.js";
@@ -110,6 +111,8 @@ async function proxyRequestTraced(
   const allowed = routes.filter((r) => mayUseModel(config, caller, r));
 
   const cancel = new Cancel();
+  const flight: InFlight = { cancel, answered: undefined };
+  runtime.inFlight.add(flight);
   const onClose = () => {
     if (!reply.raw.writableFinished) cancel.abort();
   };
@@ -122,6 +125,10 @@ async function proxyRequestTraced(
   const acquired = runtime.limiter.acquire(caller.keyId, model, concurrency, cancel);
   const slot = typeof acquired === "function" ? acquired : await acquired;
   if (slot instanceof ProxyError) {
+    runtime.inFlight.delete(flight);
+    reply.raw.removeListener("close", onClose);
+    call.signal?.removeEventListener("abort", onExternalAbort);
+    if (cancel.reason instanceof ProxyError) throw cancel.reason;
     if (slot.status === 499) return closeGone(reply, slot);
     throw slot;
   }
@@ -139,7 +146,6 @@ async function proxyRequestTraced(
   };
 
   const prepared = new Map<Backend, { path: string; body: Record<string, unknown> }>();
-  let answered: UpstreamResponse | undefined;
   try {
     const result = await callWithFailover({
       backends: allowed.map((r) => backends.get(r.name) as Backend),
@@ -175,7 +181,7 @@ async function proxyRequestTraced(
       throw result.error;
     }
     const { backend, response } = result;
-    answered = response;
+    flight.answered = response;
     log.backend = backend.route.name;
     trace.backend = backend.route.name;
     trace.backendFormat = backend.format;
@@ -285,7 +291,8 @@ async function proxyRequestTraced(
     throw err;
   } finally {
     // An upstream body nobody finished reading (an error on the way) must not hold its connection.
-    answered?.direct?.abort();
+    flight.answered?.direct?.abort();
+    runtime.inFlight.delete(flight);
     slot();
     reply.raw.removeListener("close", onClose);
     call.signal?.removeEventListener("abort", onExternalAbort);

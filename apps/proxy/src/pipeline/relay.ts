@@ -266,7 +266,7 @@ export function directFrom(readable: Readable): DirectBody {
       readable.once("error", (err) => sink.error(err));
     },
     resume: () => readable.resume(),
-    abort: () => readable.destroy(),
+    abort: (reason) => readable.destroy(reason),
   };
 }
 

@@ -116,11 +116,12 @@ export async function notAnEventStream(response: UpstreamResponse, backend: Back
   return Errors.upstreamBadResponse(backend.route.name, wrong);
 }
 
-/** The client's error for a body that broke after its headers: 504 if it stalled, 499 if the client left, else 502. */
+/** The client's error for a body that broke after its headers: 504 if it stalled, 499 if the client left, 503 at shutdown, else 502. */
 export function bodyFailure(err: unknown, backend: string): ProxyError {
   if (err instanceof ProxyError) return err;
   const e = err as Partial<UpstreamError> & Error;
   if (e.kind === "aborted") return new ProxyError(499, "client closed the request", { code: "client_closed_request" });
+  if (e.kind === "shutdown") return Errors.shuttingDown();
   if (e.kind === "timeout") {
     return new ProxyError(504, `The upstream for \`${backend}\` stopped sending before its answer ended (${e.message}).`, { type: "server_error", code: "upstream_timeout" });
   }

@@ -38,11 +38,15 @@ export interface DirectBody {
   /** Delivers the body to `sink`, chunks that already arrived first. */
   pipe(sink: BodySink): void;
   resume(): void;
-  abort(): void;
+  /** Stops the body; with a reason, the sink hears it as the body's error. */
+  abort(reason?: UpstreamError): void;
 }
 
-/** `closed`: the upstream answered, then closed the connection before its body ended. */
-export type UpstreamFailureKind = "connect" | "timeout" | "aborted" | "protocol" | "closed";
+/**
+ * `closed`: the upstream answered, then closed the connection before its body ended; `shutdown`: the
+ * proxy ended the call because it is shutting down.
+ */
+export type UpstreamFailureKind = "connect" | "timeout" | "aborted" | "protocol" | "closed" | "shutdown";
 
 /** A call that failed: no HTTP response (connection refused, timeout, abort), or a body cut short. */
 export class UpstreamError extends Error {
