@@ -17,6 +17,8 @@ export function contentTypeOf(headers: UpstreamResponse["headers"]): string | un
  */
 export function wrongContentType(contentType: string | undefined, stream: boolean): string | undefined {
   if (!contentType) return undefined;
+  // What nearly every upstream sends, decided without making a string.
+  if (contentType.startsWith(stream ? "text/event-stream" : "application/json")) return undefined;
   const type = contentType.split(";")[0]!.trim().toLowerCase();
   if (stream) {
     if (type === "text/event-stream") return undefined;
@@ -45,26 +47,32 @@ export function snippet(body: Buffer): string {
   return body.length > 120 ? `${text}…` : text;
 }
 
-const ERROR_KEY = Buffer.from('"error"');
-const TYPE_KEY = Buffer.from('"type"');
+/** Whether `body` holds the ASCII text `word` at `at` (byte by byte: cheaper than a native compare). */
+function holds(body: Buffer, at: number, word: string): boolean {
+  if (at + word.length > body.length) return false;
+  for (let k = 0; k < word.length; k++) if (body[at + k] !== word.charCodeAt(k)) return false;
+  return true;
+}
+
+function skipSpace(body: Buffer, from: number): number {
+  let i = from;
+  while (i < body.length && isSpace(body[i]!)) i++;
+  return i;
+}
 
 /**
  * Whether a JSON body opens like the format's error object (chat `{"error":…}`, Anthropic
  * `{"type":"error",…}`): a few bytes compared, so only such bodies are parsed.
  */
 export function opensLikeError(format: BackendFormat, body: Buffer): boolean {
-  let i = 0;
-  while (i < body.length && isSpace(body[i]!)) i++;
+  let i = skipSpace(body, 0);
   if (body[i] !== 0x7b) return false;
-  i++;
-  while (i < body.length && isSpace(body[i]!)) i++;
-  if (format === "chat") return body.compare(ERROR_KEY, 0, ERROR_KEY.length, i, i + ERROR_KEY.length) === 0;
-  if (format === "messages") {
-    if (body.compare(TYPE_KEY, 0, TYPE_KEY.length, i, i + TYPE_KEY.length) !== 0) return false;
-    const rest = body.toString("latin1", i + TYPE_KEY.length, Math.min(body.length, i + TYPE_KEY.length + 16));
-    return /^\s*:\s*"error"/.test(rest);
-  }
-  return false;
+  i = skipSpace(body, i + 1);
+  if (format === "chat") return holds(body, i, '"error"');
+  if (format !== "messages" || !holds(body, i, '"type"')) return false;
+  i = skipSpace(body, i + 6);
+  if (body[i] !== 0x3a) return false;
+  return holds(body, skipSpace(body, i + 1), '"error"');
 }
 
 /** The message of a parsed 200 body that says it failed, in the backend's own format; undefined if it does not. */

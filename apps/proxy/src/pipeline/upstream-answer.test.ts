@@ -1,0 +1,48 @@
+import { describe, expect, it } from "vitest";
+import { badJsonBody, checkJsonAnswer, opensLikeError, reportedFailure, wrongContentType } from "./upstream-answer.js";
+
+const buf = (s: string) => Buffer.from(s);
+
+describe("a 200's content type", () => {
+  it("must be an event stream for a stream, and anything but a stream or a page for JSON", () => {
+    expect(wrongContentType("text/event-stream; charset=utf-8", true)).toBeUndefined();
+    expect(wrongContentType("application/json", true)).toBe("application/json instead of an event stream");
+    expect(wrongContentType("text/html; charset=utf-8", true)).toBe("text/html instead of an event stream");
+    expect(wrongContentType("application/json; charset=utf-8", false)).toBeUndefined();
+    expect(wrongContentType("text/plain", false)).toBeUndefined();
+    expect(wrongContentType("text/event-stream", false)).toBe("text/event-stream instead of JSON");
+    // No content type: the body decides.
+    expect(wrongContentType(undefined, true)).toBeUndefined();
+    expect(wrongContentType(undefined, false)).toBeUndefined();
+  });
+});
+
+describe("a JSON body checked by its first and last bytes", () => {
+  it("names what is wrong: empty, not JSON, cut short", () => {
+    expect(badJsonBody(buf(" \n"))).toBe("an empty body");
+    expect(badJsonBody(buf("Internal Server Error"))).toBe("a body that is not JSON (Internal Server Error)");
+    expect(badJsonBody(buf('["a"]'))).toMatch(/^a body that is not JSON/);
+    expect(badJsonBody(buf('{"id":"x","choices":[{"mess'))).toBe("a JSON body that was cut short after 27 bytes");
+    expect(badJsonBody(buf(' {"id":"x"}\n'))).toBeUndefined();
+  });
+
+  it("finds the format's own error object at the head, and only there", () => {
+    expect(opensLikeError("chat", buf('{ "error": {"message": "boom"}}'))).toBe(true);
+    expect(opensLikeError("chat", buf('{"id":"x","error":null}'))).toBe(false);
+    expect(opensLikeError("messages", buf('{"type" : "error","error":{"message":"boom"}}'))).toBe(true);
+    expect(opensLikeError("messages", buf('{"type":"message","content":[]}'))).toBe(false);
+    expect(opensLikeError("responses", buf('{"error":{}}'))).toBe(false);
+  });
+
+  it("turns a reported failure into a 502 upstream_error with its message, and a good body into nothing", () => {
+    expect(checkJsonAnswer("chat", "m", buf('{"error":{"message":"boom"}}'))).toMatchObject({ status: 502, code: "upstream_error", message: "The upstream for `m` reported an error: boom" });
+    expect(checkJsonAnswer("messages", "m", buf('{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}'))).toMatchObject({ status: 502, code: "upstream_error" });
+    expect(checkJsonAnswer("chat", "m", buf("<html></html>"))).toMatchObject({ status: 502, code: "upstream_bad_response" });
+    expect(checkJsonAnswer("chat", "m", buf('{"id":"x","choices":[]}'))).toBeUndefined();
+  });
+
+  it("reads a Responses status failed as a failure, and incomplete as an answer", () => {
+    expect(reportedFailure("responses", { status: "failed", error: { code: "server_error", message: "crashed" } })).toBe("crashed");
+    expect(reportedFailure("responses", { status: "incomplete", incomplete_details: { reason: "max_output_tokens" } })).toBeUndefined();
+  });
+});
