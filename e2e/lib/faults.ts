@@ -146,7 +146,7 @@ export const FAULTS: Fault[] = [
   {
     name: "reset before headers",
     respond: ({ res }) => destroy(res),
-    expect: () => ({ kind: "error", status: 502, code: "upstream_unreachable" }),
+    expect: () => ({ kind: "error", status: 502, code: "upstream_unreachable", message: /closed the connection without answering/ }),
   },
   {
     name: "stall before headers",

@@ -123,7 +123,9 @@ export async function callWithFailover(opts: CallOptions): Promise<RouteResult> 
             ? Errors.upstreamTimeout(backend.route.name)
             : e.kind === "protocol"
               ? new ProxyError(502, e.message, { type: "server_error", code: "upstream_request_refused" })
-              : Errors.upstreamUnreachable(backend.route.name);
+              : e.kind === "closed"
+                ? new ProxyError(502, `The upstream for \`${backend.route.name}\` closed the connection without answering.`, { type: "server_error", code: "upstream_unreachable" })
+                : Errors.upstreamUnreachable(backend.route.name);
         // A request that cannot be sent is not retried; the next backend may still take it.
         const canRetry = attempt < opts.numRetries && e.kind !== "protocol";
         record({

@@ -14,18 +14,8 @@ type Headers = UpstreamResponse["headers"];
 /** Chunks held before a consumer attaches; beyond this the upstream socket is paused. */
 const HOLD_LIMIT_BYTES = 256 * 1024;
 
-const CONNECT_ERROR_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "EPIPE",
-  "UND_ERR_SOCKET",
-  "UND_ERR_CONNECT_TIMEOUT",
-  "UND_ERR_CLOSED",
-]);
+const CONNECT_ERROR_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_CLOSED"]);
+const HANG_UP_CODES = new Set(["ECONNRESET", "EPIPE", "UND_ERR_SOCKET"]);
 
 export class UpstreamCall implements Dispatcher.DispatchHandler, UpstreamResponse, DirectBody {
   status = 0;
@@ -232,6 +222,8 @@ export function classifyUndiciError(err: unknown, backend: string): UpstreamErro
   }
   // A request undici refuses to send (a header it manages, say) fails the same way every time.
   if (code === "UND_ERR_INVALID_ARG" || code === "UND_ERR_NOT_SUPPORTED") return new UpstreamError("protocol", `upstream ${backend} request refused: ${e.message ?? String(err)}`, err);
+  // Connected, sent the request, and the upstream hung up instead of answering.
+  if (code && HANG_UP_CODES.has(code)) return new UpstreamError("closed", `upstream ${backend} closed the connection without answering (${code})`, err);
   if (code && CONNECT_ERROR_CODES.has(code)) return new UpstreamError("connect", `upstream ${backend} unreachable (${code})`, err);
   return new UpstreamError("connect", `upstream ${backend} failed: ${e.message ?? String(err)}`, err);
 }
