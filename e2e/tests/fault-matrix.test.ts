@@ -12,7 +12,7 @@ import { type SseFrameSeen, parseSse } from "../lib/scripted.js";
 
 const API_TYPE: Record<Wire, string> = { chat: "openai", responses: "openai-responses", messages: "anthropic" };
 const WIRES: Wire[] = ["chat", "responses", "messages"];
-const WIRE_OF_PATH: Record<string, Wire> = { "/chat/completions": "chat", "/responses": "responses", "/messages": "messages" };
+const WIRE_OF_PATH: Record<string, Wire> = { "/chat/completions": "chat", "/responses": "responses", "/messages": "messages", "/messages/count_tokens": "messages" };
 
 interface Client {
   name: string;
@@ -200,5 +200,26 @@ describe("fault matrix", () => {
     const results = await Promise.all(CELLS.map(async (cell) => ({ cell, problems: await checkCell(index, fault, cell) })));
     const failing = results.filter((r) => r.problems.length > 0).map((r) => `${cellName(r.cell)}: ${r.problems.join("; ")}`);
     expect(failing.length, `\n${failing.join("\n")}`).toBe(0);
+  });
+});
+
+describe("count_tokens forwarded to an Anthropic backend", () => {
+  // The faults whose JSON answer is an error: count_tokens must give the same one, in Anthropic's format.
+  const cases = FAULTS.map((fault, index) => [fault.name, index, fault.expect({ client: "messages", backend: "messages", stream: false, passThrough: true })] as const).filter(
+    (c): c is readonly [string, number, Extract<Outcome, { kind: "error" }>] => c[2].kind === "error",
+  );
+  it.each(cases)("%s", async (_name, index, outcome) => {
+    const res = await fetch(`${proxy.url}/v1/messages/count_tokens`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: `f${index}-messages`, messages: [{ role: "user", content: "hi" }] }),
+      signal: AbortSignal.timeout(8000),
+    });
+    const text = await res.text();
+    const problems = [...(res.status === outcome.status ? [] : [`status ${res.status}, expected ${outcome.status}: ${text.slice(0, 200)}`]), ...errorBodyProblems("messages", text, outcome)];
+    for (const [name, value] of Object.entries(outcome.headers ?? {})) {
+      if (res.headers.get(name) !== value) problems.push(`header ${name}: ${res.headers.get(name)}, expected ${value}`);
+    }
+    expect(problems).toEqual([]);
   });
 });

@@ -118,14 +118,7 @@ export async function callWithFailover(opts: CallOptions): Promise<RouteResult> 
         const durationMs = performance.now() - started;
         const e = err instanceof UpstreamError ? err : new UpstreamError("connect", String(err), err);
         if (e.kind === "aborted" || opts.cancel.aborted) return { ok: false, error: stopped(opts.cancel), attempts };
-        lastError =
-          e.kind === "timeout"
-            ? Errors.upstreamTimeout(backend.route.name)
-            : e.kind === "protocol"
-              ? new ProxyError(502, e.message, { type: "server_error", code: "upstream_request_refused" })
-              : e.kind === "closed"
-                ? new ProxyError(502, `The upstream for \`${backend.route.name}\` closed the connection without answering.`, { type: "server_error", code: "upstream_unreachable" })
-                : Errors.upstreamUnreachable(backend.route.name);
+        lastError = failedCallError(e, backend.route.name);
         // A request that cannot be sent is not retried; the next backend may still take it.
         const canRetry = attempt < opts.numRetries && e.kind !== "protocol";
         record({
@@ -147,6 +140,22 @@ export async function callWithFailover(opts: CallOptions): Promise<RouteResult> 
     }
   }
   return { ok: false, error: lastError ?? Errors.internal(), attempts };
+}
+
+/** The client's error for an upstream call that got no response. */
+export function failedCallError(e: UpstreamError, backend: string): ProxyError {
+  switch (e.kind) {
+    case "timeout":
+      return Errors.upstreamTimeout(backend);
+    case "protocol":
+      return new ProxyError(502, e.message, { type: "server_error", code: "upstream_request_refused" });
+    case "closed":
+      return new ProxyError(502, `The upstream for \`${backend}\` closed the connection without answering.`, { type: "server_error", code: "upstream_unreachable" });
+    case "shutdown":
+      return Errors.shuttingDown();
+    default:
+      return Errors.upstreamUnreachable(backend);
+  }
 }
 
 /** Why a cancelled call stopped: the proxy shutting down says so; otherwise the client left. */
@@ -174,7 +183,7 @@ export async function readLimited(body: UpstreamResponse["body"], limit: number)
 }
 
 /** The upstream's own `Retry-After` / `retry-after-ms`, passed to the client with the error they came with. */
-function retryHeaders(headers: UpstreamResponse["headers"]): Record<string, string> {
+export function retryHeaders(headers: UpstreamResponse["headers"]): Record<string, string> {
   const out: Record<string, string> = {};
   const after = first(headers["retry-after"]);
   const afterMs = first(headers["retry-after-ms"]);

@@ -9,8 +9,9 @@ import { passthroughBody } from "../pipeline/apply-parameters.js";
 import { proxyRequest } from "../pipeline/proxy-request.js";
 import { readAll } from "../pipeline/relay.js";
 import { createCrossFormatHandler, translateError } from "../pipeline/translation.js";
-import { routesForModel } from "../router.js";
-import { formatOfApiType } from "../upstream/types.js";
+import { failedCallError, retryHeaders, routesForModel } from "../router.js";
+import { bodyFailure, checkJsonAnswer, contentTypeOf, wrongContentType } from "../pipeline/upstream-answer.js";
+import { UpstreamError, formatOfApiType } from "../upstream/types.js";
 import { mayUseModel } from "../auth.js";
 import { countMessagesTokens } from "./count-tokens.js";
 
@@ -117,15 +118,31 @@ export async function messagesRoutes(app: FastifyInstance): Promise<void> {
     if (backend && formatOfApiType(route.apiType) === "messages") {
       const cancel = new Cancel();
       reply.raw.once("close", () => cancel.abort());
-      const res = await backend.send({
-        path: "/messages/count_tokens",
-        body: { ...passthroughBody(body, route, false) },
-        stream: false,
-        headers: anthropicHeaders(request),
-        cancel,
-      });
-      const payload = await readAll(res.body);
-      return reply.code(res.status).header("content-type", "application/json").send(payload);
+      let res;
+      try {
+        res = await backend.send({
+          path: "/messages/count_tokens",
+          body: { ...passthroughBody(body, route, false) },
+          stream: false,
+          headers: anthropicHeaders(request),
+          cancel,
+        });
+      } catch (err) {
+        throw err instanceof UpstreamError ? failedCallError(err, route.name) : err;
+      }
+      const wrong = res.status < 400 ? wrongContentType(contentTypeOf(res.headers), false) : undefined;
+      if (wrong) throw Errors.upstreamBadResponse(route.name, wrong);
+      let payload: Buffer;
+      try {
+        payload = await readAll(res.body);
+      } catch (err) {
+        throw bodyFailure(err, route.name);
+      }
+      if (res.status < 400) {
+        const bad = checkJsonAnswer("messages", route.name, payload);
+        if (bad) throw bad;
+      }
+      return reply.code(res.status).headers(retryHeaders(res.headers)).header("content-type", "application/json").send(payload);
     }
     return { input_tokens: countMessagesTokens(body) };
   });
