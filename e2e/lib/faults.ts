@@ -96,7 +96,7 @@ function errorBodyOf(wire: Wire, status: number, message: string): Record<string
 export type Outcome =
   | { kind: "error"; status: number; code?: string; message?: RegExp; headers?: Record<string, string> }
   | { kind: "stream_error"; message?: RegExp }
-  | { kind: "answer"; finish: "length" | "failed" };
+  | { kind: "answer"; finish: "stop" | "length" | "failed" };
 
 export interface FaultContext {
   wire: Wire;
@@ -334,6 +334,22 @@ export const FAULTS: Fault[] = [
       if (client === "responses" && backend === "responses") return { kind: "answer", finish: "failed" };
       return stream ? { kind: "stream_error", message: /the model crashed/ } : { kind: "error", status: 502, code: "upstream_error", message: /the model crashed/ };
     },
+  },
+  {
+    name: "hangs up right after its whole answer",
+    respond: async ({ wire, stream, res }) => {
+      const answer = answerOf(wire);
+      if (stream) await writeFrames(res, answer.frames);
+      else {
+        const whole = JSON.stringify(answer.json);
+        res.writeHead(200, { "content-type": "application/json", "content-length": String(Buffer.byteLength(whole)) });
+        res.write(whole);
+        await sleep(5);
+      }
+      destroy(res);
+    },
+    // The answer was whole: the connection closing after it changes nothing.
+    expect: () => ({ kind: "answer", finish: "stop" }),
   },
   {
     name: "answer cut at the token limit (Responses incomplete)",

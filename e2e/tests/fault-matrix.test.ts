@@ -168,31 +168,30 @@ function streamErrorProblems(wire: Wire, frames: SseFrameSeen[], expected: RegEx
   return [];
 }
 
-function answerProblems(cell: Cell, finish: "length" | "failed", text: string): string[] {
+function answerProblems(cell: Cell, finish: "stop" | "length" | "failed", text: string): string[] {
   const wire = cell.client.wire;
+  const responsesStatus = { stop: "completed", length: "incomplete", failed: "failed" }[finish];
+  const chatFinish = { stop: "stop", length: "length", failed: undefined }[finish];
+  const messagesStop = { stop: "end_turn", length: "max_tokens", failed: undefined }[finish];
+  if (wire !== "responses" && finish === "failed") return ["a failed answer expected only for Responses clients"];
   if (!cell.stream) {
     const body = JSON.parse(text) as any;
-    if (wire === "responses") {
-      const want = finish === "length" ? "incomplete" : "failed";
-      return body.status === want ? [] : [`status ${body.status}, expected ${want}`];
-    }
-    if (finish === "failed") return ["a failed answer expected only for Responses clients"];
+    if (wire === "responses") return body.status === responsesStatus ? [] : [`status ${body.status}, expected ${responsesStatus}`];
     const got = wire === "chat" ? body.choices?.[0]?.finish_reason : body.stop_reason;
-    const want = wire === "chat" ? "length" : "max_tokens";
+    const want = wire === "chat" ? chatFinish : messagesStop;
     return got === want ? [] : [`finish ${got}, expected ${want}`];
   }
   const frames = parseSse(text);
   const last = frames.at(-1);
-  if (wire === "responses") {
-    const want = finish === "length" ? "response.incomplete" : "response.failed";
-    return last?.event === want ? [] : [`last event ${last?.event}, expected ${want}`];
-  }
+  const terminals = frames.filter((f) => /^(response\.(completed|incomplete|failed)|error|message_stop)$/.test(f.event ?? "") || f.data === "[DONE]" || f.json?.error);
+  if (terminals.length !== 1) return [`${terminals.length} terminal or error events: ${terminals.map((f) => f.event ?? f.data.slice(0, 60)).join(", ")}`];
+  if (wire === "responses") return last?.event === `response.${responsesStatus}` ? [] : [`last event ${last?.event}, expected response.${responsesStatus}`];
   if (wire === "chat") {
     if (last?.data !== "[DONE]") return [`last chunk ${last?.data.slice(0, 100)}, expected [DONE]`];
-    return frames.some((f) => f.json?.choices?.[0]?.finish_reason === "length") ? [] : ["no finish_reason length"];
+    return frames.some((f) => f.json?.choices?.[0]?.finish_reason === chatFinish) ? [] : [`no finish_reason ${chatFinish}`];
   }
   if (last?.event !== "message_stop") return [`last event ${last?.event}, expected message_stop`];
-  return frames.some((f) => f.json?.delta?.stop_reason === "max_tokens") ? [] : ["no stop_reason max_tokens"];
+  return frames.some((f) => f.json?.delta?.stop_reason === messagesStop) ? [] : [`no stop_reason ${messagesStop}`];
 }
 
 describe("fault matrix", () => {
