@@ -121,10 +121,23 @@ async function checkCell(index: number, fault: Fault, cell: Cell): Promise<strin
   return answerProblems(cell, outcome.finish, text);
 }
 
+/** Either wire format's error body, as far as these checks read it. */
+interface ErrorBody {
+  type?: unknown;
+  error?: { type?: unknown; message?: unknown; param?: unknown; code?: unknown } | null;
+}
+
+/** An answer's fields these checks read, in any of the three formats. */
+interface AnswerBody {
+  status?: string;
+  stop_reason?: string;
+  choices?: Array<{ finish_reason?: string }>;
+}
+
 function errorBodyProblems(wire: Wire, text: string, outcome: Extract<Outcome, { kind: "error" }>): string[] {
-  let body: any;
+  let body: ErrorBody | undefined;
   try {
-    body = JSON.parse(text);
+    body = JSON.parse(text) as ErrorBody;
   } catch {
     return [`body is not JSON: ${text.slice(0, 200)}`];
   }
@@ -175,7 +188,7 @@ function answerProblems(cell: Cell, finish: "stop" | "length" | "failed", text: 
   const messagesStop = { stop: "end_turn", length: "max_tokens", failed: undefined }[finish];
   if (wire !== "responses" && finish === "failed") return ["a failed answer expected only for Responses clients"];
   if (!cell.stream) {
-    const body = JSON.parse(text) as any;
+    const body = JSON.parse(text) as AnswerBody;
     if (wire === "responses") return body.status === responsesStatus ? [] : [`status ${body.status}, expected ${responsesStatus}`];
     const got = wire === "chat" ? body.choices?.[0]?.finish_reason : body.stop_reason;
     const want = wire === "chat" ? chatFinish : messagesStop;
