@@ -200,7 +200,7 @@ async function proxyRequestTraced(
         for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
         reply.code(response.status).header("content-type", err.upstreamContentType ?? "application/json").send(body);
       } else {
-        throw new ProxyError(err.status, err.message, { type: err.type, code: err.code, param: err.param });
+        throw new ProxyError(err.status, err.message, { type: err.type, code: err.code, param: err.param, headers: err.headers });
       }
       return;
     }
