@@ -1,5 +1,6 @@
-// Writing upstream answers to the client: byte-for-byte stream relay with backpressure, whole-body
-// relay, and the error frame each wire format expects when an upstream breaks mid-stream.
+// Writing upstream answers to the client: byte-for-byte stream relay with backpressure, JSON bodies
+// held until they end (so a broken one still gets an error status), and the error frame each wire
+// format expects when a stream breaks or ends without its terminal event.
 
 import { randomUUID } from "node:crypto";
 import { once } from "node:events";
