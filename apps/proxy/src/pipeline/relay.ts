@@ -118,7 +118,8 @@ export function relayDirect(body: DirectBody, raw: ServerResponse, format: Clien
         if (finished) return false;
         if (firstChunkAt === undefined) {
           firstChunkAt = performance.now();
-          first = chunk;
+          // A Responses stream's response.created: what a response.failed it may need is made from.
+          if (format === "responses") first = chunk;
         }
         bytes += chunk.length;
         prev = last;
