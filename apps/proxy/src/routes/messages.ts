@@ -144,6 +144,6 @@ export async function messagesRoutes(app: FastifyInstance): Promise<void> {
       }
       return reply.code(res.status).headers(retryHeaders(res.headers)).header("content-type", "application/json").send(payload);
     }
-    return { input_tokens: countMessagesTokens(body) };
+    return { input_tokens: await countMessagesTokens(body) };
   });
 }
