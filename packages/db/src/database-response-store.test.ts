@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Database, openDatabase } from "./database.js";
 import { DatabaseResponseStore } from "./database-response-store.js";
 import { MigrationError, migrateSqlite, readMigrations } from "./migrate.js";
-import type { StoredResponse } from "./response-store.js";
+import { MemoryResponseStore, type StoredResponse } from "./response-store.js";
 import { createTestDatabase, postgresAvailable } from "./testing/postgres.js";
 
 function sample(id: string, overrides: Partial<StoredResponse> = {}): StoredResponse {
@@ -81,6 +81,83 @@ function storeContract(name: string, open: () => Promise<{ db: Database; done():
       expect((await store.get("resp_keep"))?.id).toBe("resp_keep");
     });
 
+    it("owns an id once: another key's response under the same id never replaces the stored one", async () => {
+      const a = new DatabaseResponseStore(db, { maxMemoryEntries: 10 });
+      const b = new DatabaseResponseStore(db, { maxMemoryEntries: 10 });
+      try {
+        expect(await a.put(sample("resp_up1", { ownerKeyId: "team-a", status: "completed" }))).toBe(true);
+        expect(await b.put(sample("resp_up1", { ownerKeyId: "team-b", status: "failed" }))).toBe(false);
+        expect(await b.put(sample("resp_up1", { ownerKeyId: undefined, status: "failed" }))).toBe(false);
+        expect(b.cachedEntries).toBe(0);
+        const fresh = new DatabaseResponseStore(db, { maxMemoryEntries: 10 });
+        expect(await fresh.get("resp_up1")).toMatchObject({ ownerKeyId: "team-a", status: "completed" });
+        // The owner itself may store it again (a background run finishing).
+        expect(await a.put(sample("resp_up1", { ownerKeyId: "team-a", status: "incomplete" }))).toBe(true);
+        expect((await new DatabaseResponseStore(db, { maxMemoryEntries: 10 }).get("resp_up1"))?.status).toBe("incomplete");
+        // Without app keys every response has no owner, and one may replace another.
+        expect(await a.put(sample("resp_anon", { ownerKeyId: undefined, status: "queued" }))).toBe(true);
+        expect(await b.put(sample("resp_anon", { ownerKeyId: undefined, status: "completed" }))).toBe(true);
+        expect((await new DatabaseResponseStore(db, { maxMemoryEntries: 10 }).get("resp_anon"))?.status).toBe("completed");
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
+
+    it("bounds its memory in bytes: the oldest go first, one larger than the bound is stored but not held", async () => {
+      const changed: string[] = [];
+      const store = new DatabaseResponseStore(db, { maxMemoryEntries: 1000, maxMemoryBytes: 1_000_000, onChange: (id) => void changed.push(id) });
+      const big = (id: string, chars: number) =>
+        sample(id, { inputItems: [{ type: "message", role: "user", content: [{ type: "input_text", text: "x".repeat(chars) }], id: `msg_${id}` }] });
+      try {
+        for (let i = 0; i < 10; i++) {
+          await store.put(big(`resp_mb${i}`, 300_000));
+          expect(store.cachedBytes).toBeLessThanOrEqual(1_000_000);
+        }
+        expect(store.cachedEntries).toBe(3);
+        await store.put(big("resp_huge", 2_000_000));
+        expect(store.cachedEntries).toBe(3);
+        expect(store.cachedBytes).toBeGreaterThan(900_000);
+        // Read through from the database, and still not held.
+        expect(((await store.get("resp_huge"))?.inputItems[0]?.content as Array<{ text: string }>)[0]!.text).toHaveLength(2_000_000);
+        expect(store.cachedEntries).toBe(3);
+        expect((await store.get("resp_mb0"))?.id).toBe("resp_mb0");
+        // Stored again too large: the smaller copy held before is dropped, not served stale.
+        await store.put(big("resp_mb0", 10));
+        expect(store.cachedEntries).toBe(3);
+        await store.put(big("resp_mb0", 2_000_000));
+        expect(store.cachedEntries).toBe(2);
+        expect(((await store.get("resp_mb0"))?.inputItems[0]?.content as Array<{ text: string }>)[0]!.text).toHaveLength(2_000_000);
+        expect(changed).toEqual(["resp_mb0", "resp_mb0"]);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it("drops its copy when told another replica changed a row, also while a read of it is in flight", async () => {
+      const writer = new DatabaseResponseStore(db, { maxMemoryEntries: 10 });
+      const reader = new DatabaseResponseStore(db, { maxMemoryEntries: 10 });
+      try {
+        await writer.put(sample("resp_ev", { status: "in_progress" }));
+        expect((await reader.get("resp_ev"))?.status).toBe("in_progress");
+        await writer.put(sample("resp_ev", { status: "cancelled" }));
+        expect((await reader.get("resp_ev"))?.status).toBe("in_progress");
+        reader.evict("resp_ev");
+        expect((await reader.get("resp_ev"))?.status).toBe("cancelled");
+        await writer.put(sample("resp_ev2"));
+        // A notice that arrives while the row is being read: the read answers, and keeps no copy.
+        const racing = reader.get("resp_ev2");
+        reader.evict("resp_ev2");
+        expect((await racing)?.id).toBe("resp_ev2");
+        expect(reader.cachedEntries).toBe(1);
+        reader.evictAll();
+        expect(reader.cachedEntries).toBe(0);
+      } finally {
+        await writer.close();
+        await reader.close();
+      }
+    });
+
     it("keeps its memory bounded while many responses are stored, and still reads every one", async () => {
       const store = new DatabaseResponseStore(db, { maxMemoryEntries: 100 });
       const n = bulk;
@@ -91,11 +168,57 @@ function storeContract(name: string, open: () => Promise<{ db: Database; done():
       expect((await store.get("resp_bulk0"))?.id).toBe("resp_bulk0");
       expect((await store.get(`resp_bulk${n - 1}`))?.id).toBe(`resp_bulk${n - 1}`);
       expect(store.cachedEntries).toBeLessThanOrEqual(100);
+      await store.close();
     });
   });
 }
 
 storeContract("SQLite", async () => ({ db: await openDatabase(sqliteUrl()), done: async () => {} }), 10_000);
+
+describe("SQLite writes", () => {
+  it("run off the event loop, and still complete before put resolves", async () => {
+    const db = await openDatabase(sqliteUrl());
+    const store = new DatabaseResponseStore(db, { maxMemoryEntries: 10 });
+    await store.put(sample("resp_warm"));
+    // Another connection holds the write lock for 300 ms: the write waits for it on its own thread,
+    // while timers here keep firing (and one of them lets the lock go).
+    const other = new BetterSqlite3(db.url.slice("file:".length));
+    other.exec("BEGIN IMMEDIATE");
+    let ticks = 0;
+    const ticker = setInterval(() => (ticks += 1), 10);
+    setTimeout(() => other.exec("COMMIT"), 300);
+    const started = performance.now();
+    try {
+      expect(await store.put(sample("resp_locked"))).toBe(true);
+      expect(performance.now() - started).toBeGreaterThanOrEqual(250);
+      expect(ticks).toBeGreaterThan(5);
+      const row = other.prepare(`SELECT "ownerKeyId" FROM "StoredResponse" WHERE "id" = ?`).get("resp_locked") as { ownerKeyId: string } | undefined;
+      expect(row?.ownerKeyId).toBe("team-a");
+    } finally {
+      clearInterval(ticker);
+      other.close();
+      await store.close();
+      await db.close();
+    }
+  });
+});
+
+describe("MemoryResponseStore", () => {
+  it("owns an id once and bounds its memory in bytes", async () => {
+    const store = new MemoryResponseStore(100, Date.now, 50_000);
+    expect(await store.put(sample("resp_m1", { ownerKeyId: "team-a" }))).toBe(true);
+    expect(await store.put(sample("resp_m1", { ownerKeyId: "team-b", status: "failed" }))).toBe(false);
+    expect((await store.get("resp_m1"))?.status).toBe("completed");
+    const text = (chars: number) => [{ type: "message", role: "user", content: [{ type: "input_text", text: "y".repeat(chars) }] }];
+    for (let i = 0; i < 10; i++) await store.put(sample(`resp_big${i}`, { inputItems: text(20_000) }));
+    expect(store.bytes).toBeLessThanOrEqual(50_000);
+    expect(store.size).toBe(2);
+    expect(await store.get("resp_big9")).toBeDefined();
+    await store.put(sample("resp_toolarge", { inputItems: text(60_000) }));
+    expect(await store.get("resp_toolarge")).toBeUndefined();
+    expect(store.size).toBe(2);
+  });
+});
 
 const pgSkip = await postgresAvailable();
 describe.skipIf(pgSkip !== undefined)("PostgreSQL", () => {

@@ -1,9 +1,12 @@
 // The durable ResponseStateStore: a bounded in-memory LRU in front of the database. Writes go to the
-// database before they are acknowledged, so an id resolves on any replica sharing it as soon as the
-// client holds it; a cache miss reads through. Expired rows are deleted in bounded batches.
+// database (from a worker thread) before they are acknowledged, so an id resolves on any replica
+// sharing it as soon as the client holds it; a cache miss reads through. A row replaced or deleted
+// here is announced (onChange) so other replicas drop their copies. Expired rows are deleted in
+// bounded batches.
 
 import type { Database } from "./database.js";
-import { MemoryResponseStore, type ResponseStore, type StoredResponse } from "./response-store.js";
+import { DEFAULT_MAX_MEMORY_BYTES, MemoryResponseStore, type ResponseStore, type StoredResponse } from "./response-store.js";
+import { type ResponseRow, ResponseWriter } from "./response-writer.js";
 
 interface Row {
   id: string;
@@ -21,7 +24,7 @@ interface Row {
   expiresAt: Date;
 }
 
-function toRow(r: StoredResponse): Row {
+function toRow(r: StoredResponse): ResponseRow {
   return {
     id: r.id,
     ownerKeyId: r.ownerKeyId ?? null,
@@ -34,9 +37,14 @@ function toRow(r: StoredResponse): Row {
     response: JSON.stringify(r.response),
     usage: r.usage === null ? null : JSON.stringify(r.usage),
     previousResponseId: r.previousResponseId,
-    createdAt: new Date(r.createdAt),
-    expiresAt: new Date(r.expiresAt),
+    createdAt: r.createdAt,
+    expiresAt: r.expiresAt,
   };
+}
+
+/** What a row costs in memory, from the JSON it was (or is about to be) stored as. */
+function rowBytes(row: Pick<Row, "request" | "inputItems" | "outputItems" | "response" | "usage">): number {
+  return 256 + row.request.length + row.inputItems.length + row.outputItems.length + row.response.length + (row.usage?.length ?? 0);
 }
 
 function fromRow(row: Row): StoredResponse {
@@ -59,77 +67,104 @@ function fromRow(row: Row): StoredResponse {
 
 export interface DatabaseResponseStoreOptions {
   maxMemoryEntries: number;
+  /** Bytes of responses held in memory (their JSON length); a larger response is stored but not held. */
+  maxMemoryBytes?: number;
   /** Rows deleted per statement by cleanup. */
   cleanupBatchSize?: number;
   now?: () => number;
+  /**
+   * Called once this store has deleted a row or replaced one, before the call returns, so other
+   * replicas can drop their copies. It reports its own errors (a rejection is ignored here).
+   */
+  onChange?: (id: string) => Promise<void> | void;
 }
 
 export class DatabaseResponseStore implements ResponseStore {
   private readonly cache: MemoryResponseStore;
   private readonly now: () => number;
   private readonly batch: number;
+  private readonly writer: ResponseWriter;
+  private readonly onChange: ((id: string) => Promise<void> | void) | undefined;
+  /** Bumped by every eviction, so a read that raced one does not cache what it read. */
+  private evictions = 0;
 
   constructor(
     private readonly db: Database,
     opts: DatabaseResponseStoreOptions,
   ) {
     this.now = opts.now ?? Date.now;
-    this.cache = new MemoryResponseStore(opts.maxMemoryEntries, this.now);
+    this.cache = new MemoryResponseStore(opts.maxMemoryEntries, this.now, opts.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES);
     this.batch = opts.cleanupBatchSize ?? 500;
+    this.writer = new ResponseWriter(db);
+    this.onChange = opts.onChange;
   }
 
-  /** Entries held in memory (bounded by maxMemoryEntries). */
+  /** Entries held in memory (bounded by maxMemoryEntries and maxMemoryBytes). */
   get cachedEntries(): number {
     return this.cache.size;
+  }
+
+  /** Bytes held in memory, as measured by the JSON each entry is stored as. */
+  get cachedBytes(): number {
+    return this.cache.bytes;
   }
 
   async get(id: string): Promise<StoredResponse | undefined> {
     const hit = this.cache.peek(id);
     if (hit) return hit;
+    const epoch = this.evictions;
     const row = (await this.db.prisma.storedResponse.findUnique({ where: { id } })) as Row | null;
     if (!row || row.expiresAt.getTime() <= this.now()) return undefined;
     const found = fromRow(row);
-    this.cache.remember(found);
+    if (epoch === this.evictions) this.cache.remember(found, rowBytes(row));
     return found;
   }
 
-  async put(response: StoredResponse): Promise<void> {
+  async put(response: StoredResponse): Promise<boolean> {
     const row = toRow(response);
-    // Most writes are new ids: one INSERT, with an UPDATE only when the id exists (background runs).
-    try {
-      await this.db.prisma.storedResponse.create({ data: row });
-    } catch (err) {
-      if ((err as { code?: string }).code !== "P2002") throw err;
-      await this.db.prisma.storedResponse.update({ where: { id: row.id }, data: row });
-    }
-    this.cache.remember(response);
+    const outcome = await this.writer.put(row);
+    if (outcome === "taken") return false;
+    this.cache.remember(response, rowBytes(row));
+    if (outcome === "updated") await this.announce(response.id);
+    return true;
   }
 
   async delete(id: string): Promise<boolean> {
+    this.evict(id);
+    const deleted = await this.writer.delete(id);
+    this.evict(id);
+    if (deleted) await this.announce(id);
+    return deleted;
+  }
+
+  /** Drops the in-memory copy of `id` (another replica changed or deleted it). */
+  evict(id: string): void {
+    this.evictions += 1;
     this.cache.forget(id);
-    const { count } = await this.db.prisma.storedResponse.deleteMany({ where: { id } });
-    return count > 0;
+  }
+
+  /** Drops every in-memory copy (changes from other replicas may have been missed). */
+  evictAll(): void {
+    this.evictions += 1;
+    this.cache.clear();
+  }
+
+  private async announce(id: string): Promise<void> {
+    try {
+      await this.onChange?.(id);
+    } catch {
+      // onChange reports its own failures; the write itself is done.
+    }
   }
 
   /** Deletes expired rows in batches of `cleanupBatchSize`; returns how many. */
   async cleanupExpired(maxBatches = 100): Promise<number> {
     this.cache.sweep();
-    let removed = 0;
-    for (let i = 0; i < maxBatches; i++) {
-      const expired = await this.db.prisma.storedResponse.findMany({
-        where: { expiresAt: { lte: new Date(this.now()) } },
-        select: { id: true },
-        take: this.batch,
-      });
-      if (expired.length === 0) break;
-      const { count } = await this.db.prisma.storedResponse.deleteMany({ where: { id: { in: expired.map((r: { id: string }) => r.id) } } });
-      removed += count;
-      if (expired.length < this.batch) break;
-    }
-    return removed;
+    return this.writer.expire(this.now(), this.batch, maxBatches);
   }
 
   async close(): Promise<void> {
+    await this.writer.close();
     await this.cache.close();
   }
 }

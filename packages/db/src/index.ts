@@ -1,7 +1,7 @@
 // The proxy's persistence: Prisma over SQLite or PostgreSQL, migrations, and the stores.
 export { openDatabase, isPostgresUrl, maskUrl, type Database, type DbClient } from "./database.js";
 export { migrateSqlite, migratePostgres, readMigrations, MigrationError, type Provider } from "./migrate.js";
-export { MemoryResponseStore, type ResponseStore, type StoredResponse } from "./response-store.js";
+export { DEFAULT_MAX_MEMORY_BYTES, MemoryResponseStore, type ResponseStore, type StoredResponse } from "./response-store.js";
 export { DatabaseResponseStore, type DatabaseResponseStoreOptions } from "./database-response-store.js";
 export { TraceWriter, type TraceRow } from "./trace-writer.js";
 /** A stored trace row as Prisma reads it (both providers' clients share the shape). */

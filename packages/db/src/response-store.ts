@@ -24,22 +24,61 @@ export interface StoredResponse {
 
 export interface ResponseStore {
   get(id: string): Promise<StoredResponse | undefined>;
-  put(response: StoredResponse): Promise<void>;
+  /**
+   * Stores a response. An id is owned once: when it is already stored for another owner, that
+   * response is kept and this one is not stored (false). The same owner may store an id again.
+   */
+  put(response: StoredResponse): Promise<boolean>;
   delete(id: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
-/** An LRU map with a size bound and per-entry expiry. */
+/** The memory bound of stored responses held in memory (max_memory_bytes). */
+export const DEFAULT_MAX_MEMORY_BYTES = 64 * 1024 * 1024;
+
+/**
+ * A response's size in memory, estimated without serializing it: string lengths plus a little per
+ * value. Iterative, so no depth of nesting can overflow the stack.
+ */
+export function estimateSize(response: StoredResponse): number {
+  let size = 256;
+  const stack: unknown[] = [response.request, response.inputItems, response.outputItems, response.response, response.usage];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === "string") size += v.length + 2;
+    else if (Array.isArray(v)) {
+      size += 2;
+      for (const item of v) stack.push(item);
+    } else if (v !== null && typeof v === "object") {
+      size += 2;
+      const o = v as Record<string, unknown>;
+      for (const k in o) {
+        size += k.length + 4;
+        stack.push(o[k]);
+      }
+    } else size += 8;
+  }
+  return size;
+}
+
+/** An LRU map bounded by count and by (estimated) bytes, with per-entry expiry. */
 export class MemoryResponseStore implements ResponseStore {
-  private readonly entries = new Map<string, StoredResponse>();
+  private readonly entries = new Map<string, { response: StoredResponse; bytes: number }>();
+  private totalBytes = 0;
 
   constructor(
     private readonly maxEntries: number,
     private readonly now: () => number = Date.now,
+    private readonly maxBytes: number = DEFAULT_MAX_MEMORY_BYTES,
   ) {}
 
   get size(): number {
     return this.entries.size;
+  }
+
+  /** Bytes held, as measured when each entry was remembered. */
+  get bytes(): number {
+    return this.totalBytes;
   }
 
   async get(id: string): Promise<StoredResponse | undefined> {
@@ -50,50 +89,65 @@ export class MemoryResponseStore implements ResponseStore {
   peek(id: string): StoredResponse | undefined {
     const hit = this.entries.get(id);
     if (!hit) return undefined;
-    if (hit.expiresAt <= this.now()) {
-      this.entries.delete(id);
+    this.entries.delete(id);
+    if (hit.response.expiresAt <= this.now()) {
+      this.totalBytes -= hit.bytes;
       return undefined;
     }
-    this.entries.delete(id);
     this.entries.set(id, hit);
-    return hit;
+    return hit.response;
   }
 
-  async put(response: StoredResponse): Promise<void> {
-    this.remember(response);
+  async put(response: StoredResponse): Promise<boolean> {
+    const held = this.entries.get(response.id);
+    if (held && held.response.ownerKeyId !== response.ownerKeyId && held.response.expiresAt > this.now()) return false;
+    this.remember(response, estimateSize(response));
+    return true;
   }
 
-  remember(response: StoredResponse): void {
-    this.entries.delete(response.id);
-    this.entries.set(response.id, response);
-    while (this.entries.size > this.maxEntries) {
+  /** Holds `response` (replacing any copy); one larger than the whole bound is not held at all. */
+  remember(response: StoredResponse, bytes: number): void {
+    this.forget(response.id);
+    if (bytes > this.maxBytes) return;
+    this.entries.set(response.id, { response, bytes });
+    this.totalBytes += bytes;
+    while (this.entries.size > this.maxEntries || this.totalBytes > this.maxBytes) {
       const oldest = this.entries.keys().next().value as string;
-      this.entries.delete(oldest);
+      this.forget(oldest);
     }
   }
 
   async delete(id: string): Promise<boolean> {
-    return this.entries.delete(id);
+    return this.forget(id);
   }
 
-  forget(id: string): void {
+  forget(id: string): boolean {
+    const held = this.entries.get(id);
+    if (!held) return false;
     this.entries.delete(id);
+    this.totalBytes -= held.bytes;
+    return true;
   }
 
   /** Drops expired entries; returns how many. */
   sweep(): number {
     const now = this.now();
     let removed = 0;
-    for (const [id, r] of this.entries) {
-      if (r.expiresAt <= now) {
-        this.entries.delete(id);
+    for (const [id, held] of this.entries) {
+      if (held.response.expiresAt <= now) {
+        this.forget(id);
         removed += 1;
       }
     }
     return removed;
   }
 
-  async close(): Promise<void> {
+  clear(): void {
     this.entries.clear();
+    this.totalBytes = 0;
+  }
+
+  async close(): Promise<void> {
+    this.clear();
   }
 }
