@@ -16,6 +16,9 @@ import { MockBackend } from "./upstream/mock-backend.js";
 import type { Backend } from "./upstream/types.js";
 import { type Database, DatabaseResponseStore, MemoryResponseStore, type ResponseStore, openDatabase } from "@yallmproxy/db";
 
+/** Bus channel of stored responses changed or deleted on one replica, for the others' caches. */
+const RESPONSES_CHANNEL = "yallmp_responses";
+
 export interface Generation {
   config: ProxyConfig;
   backends: Map<string, Backend>;
@@ -43,7 +46,7 @@ export class ProxyRuntime {
     let bus: PgBus | undefined;
     if (database.pgPool) {
       bus = new PgBus(config.databaseUrl, database.pgPool, onError);
-      await bus.start(["yallmp_live", "yallmp_config"]);
+      await bus.start(["yallmp_live", "yallmp_config", RESPONSES_CHANNEL]);
     }
     return new ProxyRuntime(config, { database, bus, onError });
   }
@@ -61,12 +64,23 @@ export class ProxyRuntime {
     this.current = this.build(config);
     const cleanupMs = config.responseState.cleanupIntervalSeconds * 1000;
     this.database = database;
+    const { maxMemoryEntries, maxMemoryBytes } = config.responseState;
     if (database && config.responseState.persistence === "database") {
-      const store = new DatabaseResponseStore(database, { maxMemoryEntries: config.responseState.maxMemoryEntries });
+      const onError = deps.onError ?? (() => {});
+      const store = new DatabaseResponseStore(database, {
+        maxMemoryEntries,
+        maxMemoryBytes,
+        // Sent before a DELETE answers, so no other replica serves its copy for longer than the hop.
+        ...(bus ? { onChange: (id: string) => bus.publish(RESPONSES_CHANNEL, { id }).catch(onError) } : {}),
+      });
+      bus?.on(RESPONSES_CHANNEL, (body) => {
+        if (typeof body.id === "string") store.evict(body.id);
+      });
+      bus?.onReconnect(() => store.evictAll());
       this.responses = store;
       this.sweeper = setInterval(() => void store.cleanupExpired().catch(() => undefined), cleanupMs).unref();
     } else {
-      const memory = new MemoryResponseStore(config.responseState.maxMemoryEntries);
+      const memory = new MemoryResponseStore(maxMemoryEntries, Date.now, maxMemoryBytes);
       this.responses = memory;
       this.sweeper = setInterval(() => memory.sweep(), cleanupMs).unref();
     }

@@ -58,6 +58,7 @@ export interface TraceSettings {
 export interface ResponseStateSettings {
   persistence: "database" | "memory";
   maxMemoryEntries: number;
+  maxMemoryBytes: number;
   ttlSeconds: number;
   cleanupIntervalSeconds: number;
   capturePassthrough: boolean;
@@ -339,6 +340,7 @@ export function parseConfigText(
     responseState: {
       persistence: state.persistence ?? "database",
       maxMemoryEntries: state.max_memory_entries ?? 10_000,
+      maxMemoryBytes: state.max_memory_bytes ?? 64 * 1024 * 1024,
       ttlSeconds: state.ttl_seconds ?? 30 * 24 * 3600,
       cleanupIntervalSeconds: state.cleanup_interval_seconds ?? 300,
       capturePassthrough: state.capture_passthrough ?? true,

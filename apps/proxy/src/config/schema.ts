@@ -144,6 +144,8 @@ export const configSchema = z
               .object({
                 persistence: z.enum(["database", "memory"]).optional(),
                 max_memory_entries: z.number().int().min(1).optional(),
+                /** Bytes of stored responses held in memory (their JSON length), over the database. */
+                max_memory_bytes: z.number().int().min(1).optional(),
                 ttl_seconds: z.number().int().min(1).optional(),
                 cleanup_interval_seconds: z.number().int().min(1).optional(),
                 /** Store what pass-through Responses backends answer, so any backend can continue the chain. */

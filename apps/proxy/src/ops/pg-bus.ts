@@ -1,5 +1,5 @@
-// Messages between replicas over PostgreSQL LISTEN/NOTIFY: live trace events and applied config
-// versions. Each replica ignores its own messages.
+// Messages between replicas over PostgreSQL LISTEN/NOTIFY: live trace events, applied config
+// versions and changed or deleted stored responses. Each replica ignores its own messages.
 
 import { randomUUID } from "node:crypto";
 import pg from "pg";
@@ -9,7 +9,9 @@ type Handler = (payload: Record<string, unknown>) => void;
 export class PgBus {
   readonly replicaId = randomUUID();
   private readonly handlers = new Map<string, Handler[]>();
+  private readonly reconnectHandlers: Array<() => void> = [];
   private listener: pg.Client | undefined;
+  private listening = false;
   private closed = false;
 
   constructor(
@@ -32,11 +34,43 @@ export class PgBus {
     });
     client.on("error", (err) => {
       this.onError(err);
-      if (!this.closed) setTimeout(() => void this.start(channels).catch(this.onError), 1000).unref();
+      if (this.listener !== client) return;
+      this.listener = undefined;
+      void client.end().catch(() => undefined);
+      this.restart(channels);
     });
-    await client.connect();
-    for (const c of channels) await client.query(`LISTEN ${c}`);
+    try {
+      await client.connect();
+      for (const c of channels) await client.query(`LISTEN ${c}`);
+    } catch (err) {
+      void client.end().catch(() => undefined);
+      throw err;
+    }
+    if (this.closed) {
+      await client.end().catch(() => undefined);
+      return;
+    }
     this.listener = client;
+    // Whatever was sent while the listener was down is lost: tell those who must not miss it.
+    if (this.listening) for (const h of this.reconnectHandlers) h();
+    this.listening = true;
+  }
+
+  /** Listens again in a second, and again after every failure, until closed. */
+  private restart(channels: string[]): void {
+    if (this.closed) return;
+    setTimeout(() => {
+      if (this.closed) return;
+      this.start(channels).catch((err: unknown) => {
+        this.onError(err);
+        this.restart(channels);
+      });
+    }, 1000).unref();
+  }
+
+  /** Called after the listener reconnected (messages sent meanwhile never arrived). */
+  onReconnect(handler: () => void): void {
+    this.reconnectHandlers.push(handler);
   }
 
   on(channel: string, handler: Handler): void {
@@ -50,6 +84,13 @@ export class PgBus {
     const payload = JSON.stringify({ origin: this.replicaId, body });
     if (payload.length > 7900) return;
     this.pool.query("SELECT pg_notify($1, $2)", [channel, payload]).catch(this.onError);
+  }
+
+  /** Sends and resolves once PostgreSQL has taken the message; rejects when it could not. */
+  async publish(channel: string, body: Record<string, unknown>): Promise<void> {
+    const payload = JSON.stringify({ origin: this.replicaId, body });
+    if (payload.length > 7900) throw new Error(`a ${channel} message is too long for NOTIFY`);
+    await this.pool.query("SELECT pg_notify($1, $2)", [channel, payload]);
   }
 
   async close(): Promise<void> {

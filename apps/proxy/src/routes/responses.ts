@@ -173,7 +173,7 @@ export async function responsesRoutes(app: FastifyInstance): Promise<void> {
       if (internal && (await runtime.responses.get(id))?.status === "cancelled") return;
       const now = Date.now();
       const { input: _input, ...requestFields } = body;
-      await runtime.responses.put({
+      const stored = await runtime.responses.put({
         id: internal ? id : responseId,
         ownerKeyId: caller.keyId,
         model: requestedModel,
@@ -188,6 +188,12 @@ export async function responsesRoutes(app: FastifyInstance): Promise<void> {
         createdAt: now,
         expiresAt: now + runtime.config.responseState.ttlSeconds * 1000,
       });
+      if (!stored) {
+        // An upstream id another key's response is stored under: that one is kept, this answer
+        // reaches its client unstored (its GET and previous_response_id answer 404).
+        request.log.warn({ responseId }, "response id already stored for another key; this answer was not stored");
+        warnings.push({ path: "id", message: `not stored: response id '${responseId}' is already stored for another key` });
+      }
     };
     const newItemId = itemIdsFor(id);
     const answer: ResponsesAnswer = { id, previousResponseId, ...(newItemId ? { newItemId } : {}), ...(store ? { onFinal: storeResponse } : {}) };
