@@ -1,9 +1,12 @@
-// Response-store cost: a write (what the client waits for before its terminal event) and a chained
-// read with a cold cache (what a `previous_response_id` turn pays on another replica), on SQLite and
-// on PostgreSQL.
+// Response-store cost: a write (what the client waits for before its terminal event, and the
+// event-loop time it takes from everything else) and a chained read with a cold cache (what a
+// `previous_response_id` turn pays on another replica), on SQLite and on PostgreSQL.
+// `node bench/store.mjs` runs it alone (after `npm run build`).
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { DatabaseResponseStore, openDatabase } from "../packages/db/dist/index.js";
 
@@ -34,12 +37,17 @@ function sample(id, previousResponseId) {
 
 async function measureOne(db, { writes = 400, chains = 100, depth = 5 } = {}) {
   const writer = new DatabaseResponseStore(db, { maxMemoryEntries: 100 });
+  // Warm: the first writes start the writer and compile its statements.
+  for (let i = 0; i < 20; i++) await writer.put(sample(`resp_warm${i}_${Date.now()}`, null));
   const writeMs = [];
+  const loop0 = performance.eventLoopUtilization();
   for (let i = 0; i < writes; i++) {
     const t0 = process.hrtime.bigint();
     await writer.put(sample(`resp_w${i}_${Date.now()}`, null));
     writeMs.push(Number(process.hrtime.bigint() - t0) / 1e6);
   }
+  // Time the event loop was busy per write (serializing, the driver's work if it runs here).
+  const writeLoopMs = performance.eventLoopUtilization(loop0).active / writes;
   const tips = [];
   for (let c = 0; c < chains; c++) {
     let prev = null;
@@ -56,8 +64,10 @@ async function measureOne(db, { writes = 400, chains = 100, depth = 5 } = {}) {
     const t0 = process.hrtime.bigint();
     for (let r = await reader.get(tip); r?.previousResponseId; ) r = await reader.get(r.previousResponseId);
     readMs.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    await reader.close();
   }
-  return { writeP50: pct(writeMs, 50), writeP99: pct(writeMs, 99), chainP50: pct(readMs, 50), chainP99: pct(readMs, 99), depth };
+  await writer.close();
+  return { writeP50: pct(writeMs, 50), writeP99: pct(writeMs, 99), writeLoopMs, chainP50: pct(readMs, 50), chainP99: pct(readMs, 99), depth };
 }
 
 export async function measureStores() {
@@ -83,4 +93,11 @@ export async function measureStores() {
     await admin.end().catch(() => {});
   }
   return out;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  for (const [name, r] of Object.entries(await measureStores())) {
+    if (r.error) console.log(`${name}: not measured: ${r.error}`);
+    else console.log(`${name}: write p50 ${r.writeP50.toFixed(3)} ms, p99 ${r.writeP99.toFixed(3)} ms, event loop ${(r.writeLoopMs * 1000).toFixed(0)} µs per write; chained read (depth ${r.depth}) p50 ${r.chainP50.toFixed(3)} ms, p99 ${r.chainP99.toFixed(3)} ms`);
+  }
 }
