@@ -2,6 +2,7 @@
 // DELETE on one replica that the other replica's cache must honour at once.
 
 import OpenAI from "openai";
+import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { createTestDatabase, postgresAvailable } from "../../packages/db/src/testing/postgres.js";
 import { type RunningProxy, type Upstream, sendJson, sleep, sseHead, startProxy, startUpstream } from "../lib/harness.js";
@@ -129,6 +130,26 @@ model_list:
     expect((await client(a).responses.retrieve(second.id)).id).toBe(second.id);
     await client(b).responses.delete(second.id);
     await within(2000, async () => (await fetch(`${a.url}/v1/responses/${second.id}`)).status === 404);
+  }, 30_000);
+
+  it("a replica whose listener lost its connection drops every copy once it listens again", async () => {
+    const db = await createTestDatabase();
+    cleanups.push(db.drop);
+    const a = await startProxy(yaml, { DATABASE_URL: db.url });
+    cleanups.push(a.close);
+    const made = await client(a).responses.create({ model: "mock-m", input: "cached" });
+    expect((await client(a).responses.retrieve(made.id)).id).toBe(made.id);
+    const admin = new pg.Client({ connectionString: db.url });
+    await admin.connect();
+    try {
+      // The listener's connection is cut, and meanwhile the row goes without a notice reaching it.
+      const { rowCount } = await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN %'`);
+      expect(rowCount).toBeGreaterThan(0);
+      await admin.query(`DELETE FROM "StoredResponse" WHERE "id" = $1`, [made.id]);
+      await within(5000, async () => (await fetch(`${a.url}/v1/responses/${made.id}`)).status === 404);
+    } finally {
+      await admin.end();
+    }
   }, 30_000);
 
   it("a background response cancelled on one shows as cancelled on the other", async () => {
