@@ -203,6 +203,27 @@ describe("SQLite writes", () => {
   });
 });
 
+describe("the writer thread", () => {
+  it("fails only the write that failed, and is started again after it died", async () => {
+    const db = await openDatabase(sqliteUrl());
+    const store = new DatabaseResponseStore(db, { maxMemoryEntries: 10 });
+    try {
+      expect(await store.put(sample("resp_before"))).toBe(true);
+      await expect(store.put(sample("resp_bad", { model: null as unknown as string }))).rejects.toThrow(/NOT NULL/);
+      expect(await store.put(sample("resp_after"))).toBe(true);
+      const worker = (store as unknown as { writer: { worker: import("node:worker_threads").Worker } }).writer.worker;
+      await worker.terminate();
+      expect(await store.put(sample("resp_restarted"))).toBe(true);
+      const fresh = new DatabaseResponseStore(db, { maxMemoryEntries: 10 });
+      for (const id of ["resp_before", "resp_after", "resp_restarted"]) expect((await fresh.get(id))?.id).toBe(id);
+      expect(await fresh.get("resp_bad")).toBeUndefined();
+    } finally {
+      await store.close();
+      await db.close();
+    }
+  });
+});
+
 describe("MemoryResponseStore", () => {
   it("owns an id once and bounds its memory in bytes", async () => {
     const store = new MemoryResponseStore(100, Date.now, 50_000);

@@ -70,6 +70,7 @@ export class ResponseWriter {
     const worker = await this.start();
     const seq = ++this.seq;
     return new Promise((resolve, reject) => {
+      if (this.worker !== worker) return reject(new Error("the response store's writer stopped"));
       // Held while a write is in flight (a script awaiting it must not exit), let go when idle.
       if (this.pending.size === 0) worker.ref();
       this.pending.set(seq, { resolve, reject });

@@ -34,7 +34,8 @@ async function open({ provider, url }) {
     };
   }
   const { default: pg } = await import("pg");
-  const pool = new pg.Pool({ connectionString: url, max: 4 });
+  // A database that stops answering fails the write (and the request waiting for it), never hangs it.
+  const pool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 10_000, query_timeout: 30_000 });
   // An idle connection that breaks is replaced on the next query; it must not end the thread.
   pool.on("error", () => {});
   // timestamp(3) columns hold UTC without a zone, as Prisma writes them.
