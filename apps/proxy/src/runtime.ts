@@ -71,10 +71,12 @@ export class ProxyRuntime {
         maxMemoryEntries,
         maxMemoryBytes,
         // Sent before a DELETE answers, so no other replica serves its copy for longer than the hop.
-        ...(bus ? { onChange: (id: string) => bus.publish(RESPONSES_CHANNEL, { id }).catch(onError) } : {}),
+        // An id too long for a notification drops every copy instead.
+        ...(bus ? { onChange: (id: string) => bus.publish(RESPONSES_CHANNEL, id.length <= 1000 ? { id } : { all: true }).catch(onError) } : {}),
       });
       bus?.on(RESPONSES_CHANNEL, (body) => {
         if (typeof body.id === "string") store.evict(body.id);
+        else if (body.all === true) store.evictAll();
       });
       bus?.onReconnect(() => store.evictAll());
       this.responses = store;
