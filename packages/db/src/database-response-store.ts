@@ -85,8 +85,9 @@ export class DatabaseResponseStore implements ResponseStore {
   private readonly batch: number;
   private readonly writer: ResponseWriter;
   private readonly onChange: ((id: string) => Promise<void> | void) | undefined;
-  /** Bumped by every eviction, so a read that raced one does not cache what it read. */
-  private evictions = 0;
+  /** Reads in flight by id; an eviction or write of the id cancels its entry, so the read keeps no copy. */
+  private readonly reading = new Map<string, number>();
+  private reads = 0;
 
   constructor(
     private readonly db: Database,
@@ -112,18 +113,35 @@ export class DatabaseResponseStore implements ResponseStore {
   async get(id: string): Promise<StoredResponse | undefined> {
     const hit = this.cache.peek(id);
     if (hit) return hit;
-    const epoch = this.evictions;
-    const row = (await this.db.prisma.storedResponse.findUnique({ where: { id } })) as Row | null;
+    const token = ++this.reads;
+    this.reading.set(id, token);
+    let row: Row | null;
+    try {
+      row = (await this.db.prisma.storedResponse.findUnique({ where: { id } })) as Row | null;
+    } catch (err) {
+      this.endRead(id, token);
+      throw err;
+    }
+    const current = this.endRead(id, token);
     if (!row || row.expiresAt.getTime() <= this.now()) return undefined;
     const found = fromRow(row);
-    if (epoch === this.evictions) this.cache.remember(found, rowBytes(row));
+    if (current) this.cache.remember(found, rowBytes(row));
     return found;
+  }
+
+  /** Whether nothing evicted or wrote `id` while this read was in flight. */
+  private endRead(id: string, token: number): boolean {
+    if (this.reading.get(id) !== token) return false;
+    this.reading.delete(id);
+    return true;
   }
 
   async put(response: StoredResponse): Promise<boolean> {
     const row = toRow(response);
     const outcome = await this.writer.put(row);
     if (outcome === "taken") return false;
+    // A read that began before this write must not cache the row it replaced.
+    this.reading.delete(response.id);
     this.cache.remember(response, rowBytes(row));
     if (outcome === "updated") await this.announce(response.id);
     return true;
@@ -139,13 +157,13 @@ export class DatabaseResponseStore implements ResponseStore {
 
   /** Drops the in-memory copy of `id` (another replica changed or deleted it). */
   evict(id: string): void {
-    this.evictions += 1;
+    this.reading.delete(id);
     this.cache.forget(id);
   }
 
   /** Drops every in-memory copy (changes from other replicas may have been missed). */
   evictAll(): void {
-    this.evictions += 1;
+    this.reading.clear();
     this.cache.clear();
   }
 
