@@ -105,8 +105,8 @@ describe("count_tokens while the proxy serves others", () => {
     // Loose bounds: this machine is shared; a count that held the loop would answer one probe, late.
     expect(latencies.length).toBeGreaterThan(10);
     latencies.sort((a, b) => a - b);
-    expect(latencies[Math.floor(latencies.length / 2)]!).toBeLessThan(25);
-    expect(latencies[Math.floor(latencies.length * 0.9)]!).toBeLessThan(100);
+    expect(latencies[Math.floor(latencies.length / 2)]!).toBeLessThan(50);
+    expect(latencies[Math.floor(latencies.length * 0.9)]!).toBeLessThan(150);
     expect(latencies[latencies.length - 1]!).toBeLessThan(1000);
   }, 60_000);
 });
