@@ -94,6 +94,10 @@ function storeContract(name: string, open: () => Promise<{ db: Database; done():
         // The owner itself may store it again (a background run finishing).
         expect(await a.put(sample("resp_up1", { ownerKeyId: "team-a", status: "incomplete" }))).toBe(true);
         expect((await new DatabaseResponseStore(db, { maxMemoryEntries: 10 }).get("resp_up1"))?.status).toBe("incomplete");
+        // Once expired, another owner's row may be taken over.
+        await a.put(sample("resp_old", { ownerKeyId: "team-a", expiresAt: Date.now() - 1000 }));
+        expect(await b.put(sample("resp_old", { ownerKeyId: "team-b" }))).toBe(true);
+        expect(await new DatabaseResponseStore(db, { maxMemoryEntries: 10 }).get("resp_old")).toMatchObject({ ownerKeyId: "team-b" });
         // Without app keys every response has no owner, and one may replace another.
         expect(await a.put(sample("resp_anon", { ownerKeyId: undefined, status: "queued" }))).toBe(true);
         expect(await b.put(sample("resp_anon", { ownerKeyId: undefined, status: "completed" }))).toBe(true);

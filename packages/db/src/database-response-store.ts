@@ -138,7 +138,7 @@ export class DatabaseResponseStore implements ResponseStore {
 
   async put(response: StoredResponse): Promise<boolean> {
     const row = toRow(response);
-    const outcome = await this.writer.put(row);
+    const outcome = await this.writer.put(row, this.now());
     if (outcome === "taken") return false;
     // A read that began before this write must not cache the row it replaced.
     this.reading.delete(response.id);

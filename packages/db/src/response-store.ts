@@ -25,8 +25,9 @@ export interface StoredResponse {
 export interface ResponseStore {
   get(id: string): Promise<StoredResponse | undefined>;
   /**
-   * Stores a response. An id is owned once: when it is already stored for another owner, that
-   * response is kept and this one is not stored (false). The same owner may store an id again.
+   * Stores a response. An id is owned once: when it is already stored for another owner (and not
+   * expired), that response is kept and this one is not stored (false). The same owner may store an
+   * id again.
    */
   put(response: StoredResponse): Promise<boolean>;
   delete(id: string): Promise<boolean>;

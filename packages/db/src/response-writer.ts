@@ -24,10 +24,10 @@ export interface ResponseRow {
   expiresAt: number;
 }
 
-/** What a put did: a new row, the same owner's row replaced, or the id held by another owner. */
+/** What a put did: a new row, a row replaced, or the id held by another owner's live row. */
 export type PutOutcome = "inserted" | "updated" | "taken";
 
-type Request = { type: "put"; row: ResponseRow } | { type: "delete"; id: string } | { type: "expire"; now: number; batch: number; maxBatches: number };
+type Request = { type: "put"; row: ResponseRow; now: number } | { type: "delete"; id: string } | { type: "expire"; now: number; batch: number; maxBatches: number };
 
 interface Reply {
   type?: string;
@@ -52,8 +52,9 @@ export class ResponseWriter {
 
   constructor(private readonly db: Pick<Database, "provider" | "url">) {}
 
-  put(row: ResponseRow): Promise<PutOutcome> {
-    return this.call({ type: "put", row }) as Promise<PutOutcome>;
+  /** Stores `row`, replacing the same owner's row or one expired at `now`. */
+  put(row: ResponseRow, now: number): Promise<PutOutcome> {
+    return this.call({ type: "put", row, now }) as Promise<PutOutcome>;
   }
 
   delete(id: string): Promise<boolean> {
