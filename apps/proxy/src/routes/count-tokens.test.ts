@@ -1,4 +1,6 @@
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Tiktoken } from "js-tiktoken/lite";
 import o200k from "js-tiktoken/ranks/o200k_base";
@@ -75,7 +77,8 @@ describe("count_tokens while the proxy serves others", () => {
   let app: FastifyInstance;
   let base: string;
   beforeAll(async () => {
-    const { config } = parseConfigText("model_list:\n  - model_name: m\n    model_params: { api_type: mock }\n", "/t/config.yaml", {}, {});
+    const env = { DATABASE_URL: `file:${join(mkdtempSync(join(tmpdir(), "yallmp-count-")), "state.db")}` };
+    const { config } = parseConfigText("model_list:\n  - model_name: m\n    model_params: { api_type: mock }\n", "/t/config.yaml", env, env);
     app = await buildApp({ config, logger: false });
     base = await app.listen({ host: "127.0.0.1", port: 0 });
   });
