@@ -252,6 +252,24 @@ describe.skipIf(pgSkip !== undefined)("PostgreSQL", () => {
     return { db: await openDatabase(t.url), done: t.drop };
   }, 2000);
 
+  it("survives its idle pooled connections being cut, and connects again", async () => {
+    const t = await createTestDatabase();
+    const db = await openDatabase(t.url);
+    const admin = new pg.Client({ connectionString: t.url });
+    try {
+      await db.pgPool!.query("SELECT 1");
+      await admin.connect();
+      const { rowCount } = await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
+      expect(rowCount).toBeGreaterThan(0);
+      await new Promise((r) => setTimeout(r, 300));
+      expect((await db.pgPool!.query("SELECT 1 AS one")).rows[0]).toEqual({ one: 1 });
+    } finally {
+      await admin.end();
+      await db.close().catch(() => undefined);
+      await t.drop();
+    }
+  });
+
   it("applies migrations once when several replicas start together", async () => {
     const t = await createTestDatabase();
     try {

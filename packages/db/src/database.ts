@@ -76,6 +76,9 @@ async function openPostgres(url: string): Promise<Database> {
   }
   const prisma = new PostgresPrismaClient({ adapter: new PrismaPg({ connectionString: url }) }) as unknown as DbClient;
   const pgPool = new pg.Pool({ connectionString: url, max: 4 });
+  // A pooled connection cut while idle (a server restart, a terminated backend) is replaced by the
+  // next query; left unhandled, its error would end the process.
+  pgPool.on("error", () => {});
   return {
     provider: "postgresql",
     prisma,
