@@ -26,6 +26,8 @@ const SLICE_MS = 2;
 /** Token ranks keyed by their bytes as a latin1 string (one char per byte). */
 let ranks: Map<string, number> | undefined;
 let loading: Promise<Map<string, number>> | undefined;
+/** No o200k token is longer than this many bytes (set with the table), so no longer span is looked up. */
+let longestToken = 0;
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -58,8 +60,6 @@ const WHITESPACE = /\s/;
 
 /** Pieces up to this many bytes are merged by a plain scan; longer ones with a heap. */
 const SCAN_BYTES = 24;
-/** No o200k token is longer than this many bytes, so no longer span is looked up. */
-let longestToken = 0;
 
 /** Tokens of one piece: byte-pair merges, lowest rank first (leftmost on a tie), as o200k does. */
 function mergeCount(bytes: string, table: Map<string, number>): number {
