@@ -6,18 +6,19 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { CLAUDE_BIN, INSTALL_TIMEOUT_MS, ensureClis } from "../lib/clis.js";
 import { type RecordedRequest, type RunningProxy, type Upstream, sendJson, startProxy, startUpstream } from "../lib/harness.js";
 import { chatStreamFrames, chatCompletionOf, writeSse, type ScriptedAnswer } from "../lib/scripted.js";
 
-const CLAUDE = fileURLToPath(new URL("../../node_modules/.bin/claude", import.meta.url));
 const MAIN_MODEL = "claude-opus-4-8";
 /**
  * Model names Claude Code may ask for. 2.1.330 in `-p` mode was seen asking only for `--model` (no
  * count_tokens, no haiku-class helper call); the helper names are routed too in case a version makes one.
  */
 const ALIASES = [MAIN_MODEL, "claude-sonnet-4-6", "claude-sonnet-4-5", "claude-haiku-4-5", "claude-haiku-4-5-20251001", "claude-3-5-haiku-20241022"];
+
+beforeAll(ensureClis, INSTALL_TIMEOUT_MS);
 
 let cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -61,7 +62,7 @@ function runClaude(proxyUrl: string, args: string[], model = MAIN_MODEL): Promis
   cleanup.push(() => rmSync(home, { recursive: true, force: true }));
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(CLAUDE, ["-p", ...args, "--output-format", "json", "--model", model], {
+    const child = spawn(CLAUDE_BIN, ["-p", ...args, "--output-format", "json", "--model", model], {
       cwd: home,
       env: {
         PATH: process.env.PATH ?? "/usr/bin:/bin",

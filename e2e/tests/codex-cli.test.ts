@@ -13,12 +13,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { once } from "node:events";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { CODEX_BIN, INSTALL_TIMEOUT_MS, ensureClis } from "../lib/clis.js";
 import { type RunningProxy, type Upstream, startProxy, startUpstream } from "../lib/harness.js";
 import { chatStreamFrames, writeSse } from "../lib/scripted.js";
 
-const CODEX = new URL("../../node_modules/.bin/codex", import.meta.url).pathname;
 const MARKER = "yallmproxy-codex-marker";
+
+beforeAll(ensureClis, INSTALL_TIMEOUT_MS);
 
 let cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -119,7 +121,7 @@ stream_max_retries = 0
   Object.assign(env, { CODEX_HOME: home, PROXY_KEY: "test", NO_COLOR: "1" });
   // The command Codex runs is scripted by this test (an `echo`) in a throwaway directory, so the
   // sandbox (which needs user namespaces some CI containers lack) is bypassed.
-  const child = spawn(CODEX, ["exec", "--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox", prompt], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(CODEX_BIN, ["exec", "--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox", prompt], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString("utf8")));

@@ -1,0 +1,118 @@
+// The coding-agent CLIs the agent tests drive (Claude Code, Codex). They are pinned in
+// e2e/clis/package.json and its lock, not in the workspace, so a plain `npm ci` stays light; the
+// first test that needs them installs them into e2e/clis/node_modules (git-ignored) and every
+// later run reuses that install while the pinned files are unchanged.
+
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const DIR = fileURLToPath(new URL("../clis/", import.meta.url));
+const MODULES = join(DIR, "node_modules");
+export const CLAUDE_BIN = join(MODULES, ".bin", "claude");
+export const CODEX_BIN = join(MODULES, ".bin", "codex");
+/** Written after a complete install; holds the hash of the pinned files it was made from. */
+const STAMP = join(MODULES, ".yallmproxy-installed");
+/** A directory (mkdir is atomic) held by the one process installing; test files run in parallel. */
+const LOCK = join(DIR, ".install-lock");
+/** Long enough for a download of both CLIs (about 250 MB of tarballs) on a slow link. */
+export const INSTALL_TIMEOUT_MS = 600_000;
+
+function pinnedHash(): string {
+  const h = createHash("sha256");
+  for (const f of ["package.json", "package-lock.json"]) h.update(readFileSync(join(DIR, f)));
+  return h.digest("hex");
+}
+
+function installed(hash: string): boolean {
+  try {
+    return readFileSync(STAMP, "utf8") === hash && existsSync(CLAUDE_BIN) && existsSync(CODEX_BIN);
+  } catch {
+    return false;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** True when the lock's holder is gone (killed mid-install), so the lock may be taken over. */
+function lockIsStale(): boolean {
+  try {
+    const pid = Number(readFileSync(join(LOCK, "pid"), "utf8"));
+    return Number.isInteger(pid) && pid > 0 && !alive(pid);
+  } catch {
+    // No pid file yet: the holder is between mkdir and writing it, unless that was long ago.
+    try {
+      return Date.now() - statSync(LOCK).mtimeMs > 30_000;
+    } catch {
+      return false;
+    }
+  }
+}
+
+async function withLock(deadline: number, fn: () => Promise<void>): Promise<void> {
+  for (;;) {
+    try {
+      mkdirSync(LOCK);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      if (lockIsStale()) rmSync(LOCK, { recursive: true, force: true });
+      else if (Date.now() > deadline) throw new Error(`timed out waiting for another process installing the CLIs (${LOCK})`);
+      else await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  try {
+    writeFileSync(join(LOCK, "pid"), String(process.pid));
+    await fn();
+  } finally {
+    rmSync(LOCK, { recursive: true, force: true });
+  }
+}
+
+/** npm settings the surrounding `npm test` exports that would retarget or filter the nested install. */
+const INHERITED_NPM = /^npm_(lifecycle_|package_|command$|config_(workspaces?|include_workspace_root|global|prefix|local_prefix|allow_scripts|call|omit|include|dry_run|package_lock_only|ignore_scripts)$)/i;
+
+function npmCi(deadline: number): Promise<void> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !INHERITED_NPM.test(k)) env[k] = v;
+  return new Promise((resolve, reject) => {
+    const child = spawn("npm", ["ci", "--prefix", DIR, "--no-audit", "--no-fund", "--loglevel=error"], { cwd: DIR, env, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString("utf8")));
+    child.stderr.on("data", (d: Buffer) => (out += d.toString("utf8")));
+    const timer = setTimeout(() => child.kill("SIGKILL"), Math.max(0, deadline - Date.now()));
+    child.on("error", (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve();
+      else reject(new Error(`npm ci in ${DIR} failed (${signal ?? `exit ${code}`}):\n${out.slice(-4000)}`));
+    });
+  });
+}
+
+/** Installs the pinned CLIs unless this exact pin is already installed; safe to call from parallel test files. */
+export async function ensureClis(): Promise<void> {
+  const hash = pinnedHash();
+  if (installed(hash)) return;
+  const deadline = Date.now() + INSTALL_TIMEOUT_MS - 5_000;
+  await withLock(deadline, async () => {
+    if (installed(hash)) return;
+    const started = Date.now();
+    await npmCi(deadline);
+    if (!existsSync(CLAUDE_BIN) || !existsSync(CODEX_BIN)) throw new Error(`npm ci in ${DIR} finished without ${CLAUDE_BIN} and ${CODEX_BIN}`);
+    writeFileSync(STAMP, hash);
+    console.log(`installed the pinned Claude Code and Codex CLIs into ${MODULES} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  });
+}
