@@ -16,6 +16,7 @@ import Fastify, {
 } from "fastify";
 import type { Logger } from "pino";
 import { authenticate } from "./auth.js";
+import { jsonDeeperThan } from "@yallmproxy/translate";
 import type { ProxyConfig } from "./config/load-config.js";
 import { type ClientFormat, Errors, ProxyError } from "./errors.js";
 import { sendProxyError } from "./pipeline/proxy-request.js";
@@ -86,11 +87,14 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   app.decorate("runtime", runtime);
   app.addHook("onClose", async () => runtime.close());
 
-  // Plain JSON.parse is the fastest parser; the bodies are never merged into prototypes.
+  // Plain JSON.parse is the fastest parser; the bodies are never merged into prototypes. Nesting is
+  // bounded first, so every later walk over a body may recurse.
+  const maxDepth = opts.config.server.maxJsonDepth;
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "string" }, (_req, body, done) => {
     const text = body as string;
     if (text.length === 0) return done(Errors.invalidJson("empty body") as unknown as FastifyError, undefined);
+    if (text.length > maxDepth && jsonDeeperThan(text, maxDepth)) return done(Errors.jsonTooDeep(maxDepth) as unknown as FastifyError, undefined);
     try {
       done(null, JSON.parse(text));
     } catch (err) {

@@ -50,6 +50,8 @@ function defaultTypeFor(status: number): string {
 export const Errors = {
   invalidJson: (detail: string) =>
     new ProxyError(400, `We could not parse the JSON body of your request. (${detail})`, { code: "invalid_json" }),
+  jsonTooDeep: (limit: number) =>
+    new ProxyError(400, `The JSON body of your request nests objects and arrays deeper than the limit of ${limit} levels.`, { code: "json_too_deep" }),
   invalidField: (param: string, message: string) =>
     new ProxyError(400, message, { param, code: "invalid_value" }),
   modelNotFound: (model: string) =>

@@ -4,3 +4,4 @@ export * from "./codec.js";
 export * from "./messages/index.js";
 export * from "./chat/index.js";
 export * from "./responses/index.js";
+export { DEFAULT_MAX_JSON_DEPTH, MAX_UPSTREAM_JSON_DEPTH, jsonDeeperThan, parseUpstreamJson } from "./shared/json-depth.js";

@@ -6,6 +6,7 @@ import { dirname, join, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import { readDotEnv, substituteEnv } from "./env.js";
+import { DEFAULT_MAX_JSON_DEPTH } from "@yallmproxy/translate";
 import {
   apiTypeSchema,
   configSchema,
@@ -96,6 +97,8 @@ export interface ProxyConfig {
     adminOrigins: string[];
     /** On SIGTERM, how long requests in flight may finish before they are ended. */
     shutdownGraceMs: number;
+    /** Deepest nesting of objects and arrays a request body may have. */
+    maxJsonDepth: number;
   };
   endpoints: { responses: boolean; messages: boolean };
   responseState: ResponseStateSettings;
@@ -306,6 +309,7 @@ export function parseConfigText(
     max_connections_per_ip?: number;
     admin_origins?: string[];
     shutdown_grace_seconds?: number;
+    max_json_depth?: number;
   };
   const headersTimeoutMs = Math.round((server.header_timeout_seconds ?? 20) * 1000);
   const requestTimeoutMs = Math.round((server.body_timeout_seconds ?? 120) * 1000);
@@ -332,6 +336,7 @@ export function parseConfigText(
       maxConnectionsPerIp: server.max_connections_per_ip ?? 256,
       adminOrigins: (server.admin_origins ?? []).map((o) => new URL(o).origin.toLowerCase()),
       shutdownGraceMs: Math.round((server.shutdown_grace_seconds ?? 20) * 1000),
+      maxJsonDepth: server.max_json_depth ?? DEFAULT_MAX_JSON_DEPTH,
     },
     endpoints: {
       responses: (proxySettings.enable_responses_endpoint as boolean | undefined) ?? true,

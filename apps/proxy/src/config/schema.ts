@@ -133,6 +133,8 @@ export const configSchema = z
             admin_origins: z.array(z.string().url()).optional(),
             /** On SIGTERM, how long requests in flight may finish before their streams are ended. */
             shutdown_grace_seconds: z.number().min(0).optional(),
+            /** Deepest nesting of objects and arrays a request body may have. */
+            max_json_depth: z.number().int().min(8).max(1000).optional(),
           })
           .loose()
           .optional(),

@@ -10,6 +10,7 @@ import { callWithFailover, readLimited, routesForModel, stripProviderPrefix, ups
 import type { ProxyRuntime } from "../runtime.js";
 import type { Backend, UpstreamResponse } from "../upstream/types.js";
 import type { InFlight } from "../shutdown.js";
+import { parseUpstreamJson } from "@yallmproxy/translate";
 import { passthroughBody } from "./apply-parameters.js";
 import type { Trace } from "../ops/trace.js";
 import { type RelayTap, SSE_HEADERS, type TokenUsage, usageFromJsonTail, directFrom, readAll, relayDirect, relayJson, relayResponsesCapturing, usageFromChatTail, usageOf } from "./relay.js";
@@ -272,7 +273,7 @@ async function proxyRequestTraced(
     if (bad) throw Errors.upstreamBadResponse(backend.route.name, bad);
     let parsed: Record<string, unknown>;
     try {
-      parsed = JSON.parse(body.toString("utf8")) as Record<string, unknown>;
+      parsed = parseUpstreamJson(body.toString("utf8")) as Record<string, unknown>;
     } catch {
       throw Errors.upstreamBadResponse(backend.route.name, `a body that is not JSON (${snippet(body)})`);
     }

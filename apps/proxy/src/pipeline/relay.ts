@@ -7,6 +7,7 @@ import { once } from "node:events";
 import type { ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import { createParser } from "eventsource-parser";
+import { parseUpstreamJson } from "@yallmproxy/translate";
 import type { ClientFormat } from "../errors.js";
 import type { Cancel } from "../cancel.js";
 import { type DirectBody, UpstreamError } from "../upstream/types.js";
@@ -303,7 +304,7 @@ export async function relayResponsesCapturing(
       const frame = `${e.event ? `event: ${e.event}\n` : ""}data: ${e.data}\n\n`;
       if (e.event && TERMINAL_RESPONSE_EVENTS.has(e.event)) {
         try {
-          const parsed = JSON.parse(e.data) as { response?: Record<string, unknown> };
+          const parsed = parseUpstreamJson(e.data) as { response?: Record<string, unknown> };
           if (parsed.response) {
             terminal = { frame, response: parsed.response };
             sawTerminal = true;

@@ -32,6 +32,7 @@ import {
   encodeResponsesRequest,
   encodeResponsesResponse,
   messagesOnlyFieldWarnings,
+  parseUpstreamJson,
 } from "@yallmproxy/translate";
 import { type ClientFormat, Errors, ProxyError } from "../errors.js";
 import { type Backend, type BackendFormat, UpstreamError } from "../upstream/types.js";
@@ -142,7 +143,7 @@ export function createCrossFormatHandler(settings: TranslationSettings, backendF
         if (bad) throw Errors.upstreamBadResponse(name, bad);
         let json: unknown;
         try {
-          json = JSON.parse(raw.toString("utf8"));
+          json = parseUpstreamJson(raw.toString("utf8"));
         } catch {
           throw Errors.upstreamBadResponse(name, `a body that is not JSON (${snippet(raw)})`);
         }

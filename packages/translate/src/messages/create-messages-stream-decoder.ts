@@ -1,6 +1,7 @@
 // Anthropic SSE (`event:` + data) from an Anthropic backend → hub stream events. Never throws: a bad frame
 // becomes an `error` event, after which the decoder stays silent.
 
+import { parseUpstreamJson } from "../shared/json-depth.js";
 import type { StreamDecoder } from "../codec.js";
 import type { StreamEvent, TranslateContext, Usage } from "../ir.js";
 import { isRecord, type JsonObject } from "./json-fields.js";
@@ -203,7 +204,7 @@ export function createMessagesStreamDecoder(opts: MessagesStreamDecoderOptions =
       if (done) return [];
       let parsed: unknown;
       try {
-        parsed = JSON.parse(frame.data);
+        parsed = parseUpstreamJson(frame.data);
       } catch {
         return fail(`malformed Anthropic stream data: ${frame.data.slice(0, 200)}`);
       }

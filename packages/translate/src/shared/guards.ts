@@ -1,5 +1,6 @@
 // Non-throwing readers for untrusted JSON (upstream bodies and stream chunks): each returns the value
 // when it has the expected type and `undefined` otherwise, so decoders can stay total.
+import { parseUpstreamJson } from "./json-depth.js";
 
 export type JsonObject = Record<string, unknown>;
 
@@ -32,10 +33,10 @@ export function getArray(obj: JsonObject, key: string): unknown[] | undefined {
   return Array.isArray(v) ? v : undefined;
 }
 
-/** `JSON.parse` that reports failure instead of throwing. */
+/** `JSON.parse` that reports failure (or nesting past the upstream bound) instead of throwing. */
 export function parseJson(text: string): { ok: true; value: unknown } | { ok: false; error: string } {
   try {
-    return { ok: true, value: JSON.parse(text) as unknown };
+    return { ok: true, value: parseUpstreamJson(text) };
   } catch (e) {
     return { ok: false, error: e instanceof Error ? e.message : String(e) };
   }
