@@ -14,6 +14,8 @@ interface Run {
 export class BackgroundRuns {
   private readonly secret = randomBytes(24).toString("hex");
   private readonly running = new Map<string, Run>();
+  /** Told when a run fails outside its request (a store write after the client was answered). */
+  onError: ((err: unknown) => void) | undefined;
 
   /** The header value that marks the internal request of run `id`. */
   headerFor(id: string): string {
@@ -38,7 +40,7 @@ export class BackgroundRuns {
     const run: Run = { controller, done: Promise.resolve() };
     this.running.set(id, run);
     run.done = work(controller.signal)
-      .catch(() => undefined)
+      .catch((err: unknown) => this.onError?.(err))
       .finally(() => this.running.delete(id));
   }
 

@@ -54,6 +54,8 @@ async function main(): Promise<void> {
   logger.level = config.logLevel;
   for (const w of warnings) logger.warn({ config: config.source.path }, w);
   const app = await buildApp({ config, logger, watchConfig: true });
+  // Every background task handles its own errors; this catches one that slipped through, without exiting.
+  process.on("unhandledRejection", (err) => app.runtime.ops.backgroundError("unhandled_rejection", err));
   const address = await app.listen({ host: config.server.host, port: config.server.port });
   const adminOn = config.adminPassword !== undefined;
   const built = dashboardBuilt();

@@ -7,7 +7,7 @@ import { Agent } from "undici";
 import type { Caller } from "./auth.js";
 import type { ModelRoute, ProxyConfig } from "./config/load-config.js";
 import { BackgroundRuns } from "./background.js";
-import { Ops } from "./ops/ops.js";
+import { type BackgroundErrorLog, Ops } from "./ops/ops.js";
 import { PgBus } from "./ops/pg-bus.js";
 import { ConcurrencyLimiter } from "./concurrency.js";
 import { InFlightRequests } from "./shutdown.js";
@@ -41,20 +41,26 @@ export class ProxyRuntime {
   readonly bus: PgBus | undefined;
 
   /** Opens the database (and, on PostgreSQL, the replica bus) and builds the runtime on them. */
-  static async create(config: ProxyConfig, onError: (err: unknown) => void = () => {}): Promise<ProxyRuntime> {
+  static async create(config: ProxyConfig, onError: BackgroundErrorLog = () => {}): Promise<ProxyRuntime> {
     const database = await openDatabase(config.databaseUrl);
+    let runtime: ProxyRuntime | undefined;
+    const report: BackgroundErrorLog = (task, err) => (runtime ? runtime.ops.backgroundError(task, err) : onError(task, err));
     let bus: PgBus | undefined;
     if (database.pgPool) {
-      bus = new PgBus(config.databaseUrl, database.pgPool, onError);
+      // An idle pooled connection that breaks (a database restart) is reported, not thrown.
+      database.pgPool.on("error", (err) => report("pg_pool", err));
+      bus = new PgBus(config.databaseUrl, database.pgPool, (err) => report("pg_bus", err));
       await bus.start(["yallmp_live", "yallmp_config", RESPONSES_CHANNEL]);
     }
-    return new ProxyRuntime(config, { database, bus, onError });
+    runtime = new ProxyRuntime(config, { database, bus, onError });
+    return runtime;
   }
 
-  constructor(config: ProxyConfig, deps: { database?: Database; bus?: PgBus; onError?: (err: unknown) => void } = {}) {
+  constructor(config: ProxyConfig, deps: { database?: Database; bus?: PgBus; onError?: BackgroundErrorLog } = {}) {
     const { database, bus } = deps;
     this.bus = bus;
     this.ops = new Ops(config, database, bus, deps.onError ?? (() => {}));
+    this.background.onError = (err) => this.ops.backgroundError("background_response", err);
     this.dispatcher = new Agent({
       keepAliveTimeout: 30_000,
       keepAliveMaxTimeout: 600_000,
@@ -66,13 +72,12 @@ export class ProxyRuntime {
     this.database = database;
     const { maxMemoryEntries, maxMemoryBytes } = config.responseState;
     if (database && config.responseState.persistence === "database") {
-      const onError = deps.onError ?? (() => {});
       const store = new DatabaseResponseStore(database, {
         maxMemoryEntries,
         maxMemoryBytes,
         // Sent before a DELETE answers, so no other replica serves its copy for longer than the hop.
         // An id too long for a notification drops every copy instead.
-        ...(bus ? { onChange: (id: string) => bus.publish(RESPONSES_CHANNEL, id.length <= 1000 ? { id } : { all: true }).catch(onError) } : {}),
+        ...(bus ? { onChange: (id: string) => bus.publish(RESPONSES_CHANNEL, id.length <= 1000 ? { id } : { all: true }).catch((err: unknown) => this.ops.backgroundError("response_store", err)) } : {}),
       });
       bus?.on(RESPONSES_CHANNEL, (body) => {
         if (typeof body.id === "string") store.evict(body.id);
@@ -80,11 +85,17 @@ export class ProxyRuntime {
       });
       bus?.onReconnect(() => store.evictAll());
       this.responses = store;
-      this.sweeper = setInterval(() => void store.cleanupExpired().catch(() => undefined), cleanupMs).unref();
+      this.sweeper = setInterval(() => void store.cleanupExpired().catch((err: unknown) => this.ops.backgroundError("response_cleanup", err)), cleanupMs).unref();
     } else {
       const memory = new MemoryResponseStore(maxMemoryEntries, Date.now, maxMemoryBytes);
       this.responses = memory;
-      this.sweeper = setInterval(() => memory.sweep(), cleanupMs).unref();
+      this.sweeper = setInterval(() => {
+        try {
+          memory.sweep();
+        } catch (err) {
+          this.ops.backgroundError("response_cleanup", err);
+        }
+      }, cleanupMs).unref();
     }
   }
 

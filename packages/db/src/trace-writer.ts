@@ -34,39 +34,63 @@ interface Pending {
   reject(err: Error): void;
 }
 
+export interface TraceWriterOptions {
+  /** Told when the worker fails; its writes in flight fail, and the next write starts a new worker. */
+  onError?(err: unknown): void;
+}
+
 export class TraceWriter {
-  private readonly worker: Worker;
-  private readonly ready: Promise<void>;
+  private worker!: Worker;
+  private ready!: Promise<void>;
   private readonly pending = new Map<number, Pending>();
   private batch = 0;
+  private failed = false;
+  private closing = false;
 
-  constructor(db: Database) {
-    this.worker = new Worker(new URL("../worker/trace-writer-worker.mjs", import.meta.url), {
-      workerData: { provider: db.provider, url: db.url },
+  constructor(
+    private readonly db: Database,
+    private readonly opts: TraceWriterOptions = {},
+  ) {
+    this.start();
+  }
+
+  private start(): void {
+    this.failed = false;
+    const worker = new Worker(new URL("../worker/trace-writer-worker.mjs", import.meta.url), {
+      workerData: { provider: this.db.provider, url: this.db.url },
     });
-    this.worker.unref();
+    this.worker = worker;
+    worker.unref();
     this.ready = new Promise((resolve, reject) => {
-      const onMessage = (msg: { type: string }) => {
-        if (msg.type === "ready") {
-          this.worker.off("error", reject);
-          resolve();
-        }
-      };
-      this.worker.on("message", onMessage);
-      this.worker.once("error", reject);
+      worker.on("message", (msg: { type: string }) => msg.type === "ready" && resolve());
+      worker.once("exit", () => reject(new Error("trace writer exited before it was ready")));
     });
-    this.worker.on("message", (msg: { type: string; batch?: number; message?: string }) => {
+    this.ready.catch(() => undefined);
+    worker.on("message", (msg: { type: string; batch?: number; message?: string }) => {
       if (msg.batch === undefined) return;
       const p = this.pending.get(msg.batch);
       this.pending.delete(msg.batch);
       if (msg.type === "written") p?.resolve();
       else p?.reject(new Error(msg.message ?? "trace write failed"));
     });
+    // A worker that throws or exits fails its writes in flight; it must never take the process down.
+    worker.on("error", (err) => this.fail(worker, err));
+    worker.once("exit", (code) => this.fail(worker, new Error(`trace writer exited with code ${code}`)));
+  }
+
+  private fail(worker: Worker, err: Error): void {
+    if (worker !== this.worker || this.failed) return;
+    this.failed = true;
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+    if (!this.closing) this.opts.onError?.(err);
   }
 
   async write(rows: TraceRow[]): Promise<void> {
     if (rows.length === 0) return;
+    if (this.failed && !this.closing) this.start();
     await this.ready;
+    if (this.failed) throw new Error("trace writer failed");
     const batch = ++this.batch;
     return new Promise((resolve, reject) => {
       this.pending.set(batch, { resolve, reject });
@@ -76,6 +100,8 @@ export class TraceWriter {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
+    if (this.failed) return;
     await this.ready.catch(() => undefined);
     const closed = new Promise<void>((resolve) => {
       this.worker.on("message", (msg: { type: string }) => msg.type === "closed" && resolve());

@@ -20,6 +20,8 @@ async function open({ provider, url }) {
   }
   const { default: pg } = await import("pg");
   const pool = new pg.Pool({ connectionString: url, max: 2 });
+  // An idle connection that breaks fails no write; the next query opens a new one.
+  pool.on("error", () => undefined);
   return {
     write: async (rows) => {
       const values = [];

@@ -361,7 +361,7 @@ export class ConfigManager {
       this.runtime.apply({ ...loaded.config, server: before.server, databaseUrl: before.databaseUrl, adminPassword: before.adminPassword });
       this.log.info({ version }, "config applied from another replica");
     } catch (err) {
-      this.log.warn({ err, version }, "config from another replica could not be applied");
+      this.runtime.ops.backgroundError("config_sync", err);
     }
   }
 
@@ -371,9 +371,9 @@ export class ConfigManager {
       this.watcher = watch(dirname(this.path), (_event, file) => {
         if (file && join(dirname(this.path), file.toString()) !== this.path) return;
         clearTimeout(this.debounce);
-        this.debounce = setTimeout(() => void this.reloadFromDisk(), debounceMs);
+        this.debounce = setTimeout(() => void this.reloadFromDisk().catch((err: unknown) => this.runtime.ops.backgroundError("config_watch", err)), debounceMs);
       });
-      this.watcher.on("error", () => undefined);
+      this.watcher.on("error", (err) => this.runtime.ops.backgroundError("config_watch", err));
     } catch (err) {
       this.log.warn({ err }, "cannot watch the config file");
     }
@@ -390,8 +390,8 @@ export class ConfigManager {
     try {
       await this.apply(text, "file", { writeFile: false, fromFile: true });
     } catch (err) {
-      const problems = err instanceof ConfigValidationError ? err.problems : [{ path: "(file)", message: String(err) }];
-      this.log.warn({ problems }, "config file changed but is invalid; the running config stays in force");
+      if (!(err instanceof ConfigValidationError)) return this.runtime.ops.backgroundError("config_watch", err);
+      this.log.warn({ problems: err.problems }, "config file changed but is invalid; the running config stays in force");
     }
   }
 

@@ -41,6 +41,8 @@ export class LiveFeed {
   private readonly subscribers = new Map<Subscriber, { dropped: number }>();
   /** Called for events that other replicas should see. */
   onLocal: ((msg: LiveMessage) => void) | undefined;
+  /** Told when a subscriber's socket fails; that subscriber is dropped, the request goes on. */
+  onError: ((err: unknown) => void) | undefined;
 
   get size(): number {
     return this.subscribers.size;
@@ -72,12 +74,17 @@ export class LiveFeed {
         state.dropped += 1;
         continue;
       }
-      if (state.dropped > 0) {
-        sub.send(JSON.stringify({ type: "dropped", count: state.dropped }));
-        state.dropped = 0;
+      try {
+        if (state.dropped > 0) {
+          sub.send(JSON.stringify({ type: "dropped", count: state.dropped }));
+          state.dropped = 0;
+        }
+        text ??= JSON.stringify(msg);
+        sub.send(text);
+      } catch (err) {
+        this.subscribers.delete(sub);
+        this.onError?.(err);
       }
-      text ??= JSON.stringify(msg);
-      sub.send(text);
     }
   }
 }

@@ -15,8 +15,8 @@ function finished(model: string, status: number, tokens: { prompt: number; compl
 describe("Metrics", () => {
   it("counts every finished request exactly, across batch folds and scrapes", async () => {
     const metrics = new Metrics();
-    for (let i = 0; i < 300; i++) metrics.observe(finished("m", 200, { prompt: 2, completion: 3 }));
-    for (let i = 0; i < 5; i++) metrics.observe(finished("m", 429, { prompt: 0, completion: 0 }));
+    for (let i = 0; i < 300; i++) metrics.observe(finished("m", 200, { prompt: 2, completion: 3 }), "m");
+    for (let i = 0; i < 5; i++) metrics.observe(finished("m", 429, { prompt: 0, completion: 0 }), "m");
     let text = await metrics.text();
     expect(text).toContain('yallmp_requests_total{model="m",backend="m",client_format="chat",status="200"} 300');
     expect(text).toContain('yallmp_request_errors_total{model="m",backend="m",client_format="chat",status="429"} 5');
@@ -25,7 +25,7 @@ describe("Metrics", () => {
     expect(text).toContain('yallmp_time_to_first_token_seconds_count{model="m",backend="m",client_format="chat"} 305');
     expect(text).toContain('yallmp_tokens_total{model="m",type="prompt"} 600');
     expect(text).toContain('yallmp_tokens_total{model="m",type="completion"} 900');
-    metrics.observe(finished("m", 200, { prompt: 1, completion: 1 }));
+    metrics.observe(finished("m", 200, { prompt: 1, completion: 1 }), "m");
     text = await metrics.text();
     expect(text).toContain('yallmp_requests_total{model="m",backend="m",client_format="chat",status="200"} 301');
     expect(text).toContain('yallmp_tokens_total{model="m",type="prompt"} 601');

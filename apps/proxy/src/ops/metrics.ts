@@ -4,6 +4,9 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Trace } from "./trace.js";
 
+/** The `model` label of requests for a model the config does not have: one series for all of them. */
+export const UNKNOWN_MODEL = "unknown";
+
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 
 export class Metrics {
@@ -17,6 +20,9 @@ export class Metrics {
   readonly fallbacks = new Counter({ name: "yallmp_fallbacks_total", help: "Moves from one backend to the next", labelNames: ["from", "to"], registers: [this.registry] });
   readonly streamsInFlight = new Gauge({ name: "yallmp_streams_in_flight", help: "Streaming responses being relayed now", registers: [this.registry] });
   readonly tracesDropped = new Counter({ name: "yallmp_traces_dropped_total", help: "Traces not stored because the writer could not keep up", registers: [this.registry] });
+  readonly backgroundErrors = new Counter({ name: "yallmp_background_errors_total", help: "Errors of background tasks (logged and survived), by task", labelNames: ["task"], registers: [this.registry] });
+  /** Told about an error of the fold, which runs on the request path and before scrapes. */
+  onFoldError: ((err: unknown) => void) | undefined;
 
   /** Labelled children per label set: prom-client validates and hashes the labels on every call. */
   private readonly children = new Map<string, Children>();
@@ -24,13 +30,14 @@ export class Metrics {
   private pending = new Map<string, Pending>();
   private pendingCount = 0;
 
-  observe(trace: Trace): void {
+  /** Notes a finished request; `model` is a configured model name or UNKNOWN_MODEL, never the client's string. */
+  observe(trace: Trace, model: string): void {
     const backend = trace.backend ?? "none";
     const status = trace.status ?? 0;
-    const key = `${trace.model}\u0000${backend}\u0000${trace.clientFormat}\u0000${status}`;
+    const key = `${model}\u0000${backend}\u0000${trace.clientFormat}\u0000${status}`;
     let p = this.pending.get(key);
     if (!p) {
-      p = { model: trace.model, backend, clientFormat: trace.clientFormat, status, requests: 0, durations: [], ttfts: [], promptTokens: 0, completionTokens: 0 };
+      p = { model, backend, clientFormat: trace.clientFormat, status, requests: 0, durations: [], ttfts: [], promptTokens: 0, completionTokens: 0 };
       this.pending.set(key, p);
     }
     p.requests += 1;
@@ -51,6 +58,14 @@ export class Metrics {
     const pending = this.pending;
     this.pending = new Map();
     this.pendingCount = 0;
+    try {
+      this.foldInto(pending);
+    } catch (err) {
+      this.onFoldError?.(err);
+    }
+  }
+
+  private foldInto(pending: Map<string, Pending>): void {
     for (const [key, p] of pending) {
       const c = this.childrenFor(key, p);
       c.requests.inc(p.requests);

@@ -4,13 +4,32 @@
 import type { Database } from "@yallmproxy/db";
 import type { ProxyConfig } from "../config/load-config.js";
 import { LiveFeed, type LiveMessage } from "./live-feed.js";
-import { Metrics } from "./metrics.js";
+import { Metrics, UNKNOWN_MODEL } from "./metrics.js";
 import { redactorFor } from "./redact.js";
 import type { PgBus } from "./pg-bus.js";
 import { type CaptureLevel, Trace } from "./trace.js";
 import { TraceSink } from "./trace-sink.js";
 
 const PROGRESS_INTERVAL_MS = 250;
+
+/** Work that runs outside any request; its errors are logged, counted and survived. */
+export type BackgroundTask =
+  | "trace_flush"
+  | "trace_write"
+  | "trace_writer"
+  | "trace_cleanup"
+  | "response_cleanup"
+  | "response_store"
+  | "background_response"
+  | "metrics_fold"
+  | "live_feed"
+  | "config_watch"
+  | "config_sync"
+  | "pg_bus"
+  | "pg_pool"
+  | "unhandled_rejection";
+
+export type BackgroundErrorLog = (task: BackgroundTask, err: unknown) => void;
 
 export class Ops {
   readonly live = new LiveFeed();
@@ -24,8 +43,10 @@ export class Ops {
     private config: ProxyConfig,
     db: Database | undefined,
     bus: PgBus | undefined,
-    onError: (err: unknown) => void,
+    private readonly log: BackgroundErrorLog,
   ) {
+    this.metrics.onFoldError = (err) => this.backgroundError("metrics_fold", err);
+    this.live.onError = (err) => this.backgroundError("live_feed", err);
     if (db) {
       const t = config.traces;
       this.sink = new TraceSink(db, {
@@ -34,13 +55,23 @@ export class Ops {
         flushIntervalMs: t.flushIntervalMs,
         retentionHours: t.retentionHours,
         onDropped: (n) => this.metrics.tracesDropped.inc(n),
-        onError,
+        onError: (task, err) => this.backgroundError(task, err),
         redactor: () => redactorFor(this.config),
       });
     }
     if (bus) {
       this.live.onLocal = (msg) => bus.notify("yallmp_live", msg as unknown as Record<string, unknown>);
       bus.on("yallmp_live", (body) => this.live.deliver(body as unknown as LiveMessage));
+    }
+  }
+
+  /** Logs and counts an error of a background task; never throws. */
+  backgroundError(task: BackgroundTask, err: unknown): void {
+    try {
+      this.metrics.backgroundErrors.inc({ task });
+      this.log(task, err);
+    } catch {
+      // Reporting must not fail the task that reports.
     }
   }
 
@@ -72,7 +103,7 @@ export class Ops {
   finish(trace: Trace): void {
     if (!this.running.delete(trace.id)) return;
     if (trace.stream) this.metrics.streamsInFlight.dec();
-    this.metrics.observe(trace);
+    this.metrics.observe(trace, this.config.models.has(trace.model) ? trace.model : UNKNOWN_MODEL);
     if (this.live.wanted) this.live.publish({ type: "request.finished", trace: trace.summary() });
     if (trace.capture !== "off") this.sink?.push(trace);
   }

@@ -1,7 +1,8 @@
 // Writes finished traces to the database in batches, off the request path. The queue is bounded:
 // when the database cannot keep up, traces are dropped and counted, never waited for.
 
-import { type Database, TraceWriter } from "@yallmproxy/db";
+import { type Database, type TraceRow, TraceWriter } from "@yallmproxy/db";
+import type { BackgroundTask } from "./ops.js";
 import { type Redactor, scrubText } from "./redact.js";
 import type { Trace } from "./trace.js";
 
@@ -11,7 +12,7 @@ export interface TraceSinkOptions {
   flushIntervalMs: number;
   retentionHours: number;
   onDropped?(count: number): void;
-  onError?(err: unknown): void;
+  onError?(task: BackgroundTask, err: unknown): void;
   /** What to cut out of a trace's bodies, headers and events (the running config's secrets). */
   redactor?(): Redactor;
 }
@@ -29,9 +30,9 @@ export class TraceSink {
     private readonly db: Database,
     private readonly opts: TraceSinkOptions,
   ) {
-    this.writer = new TraceWriter(db);
+    this.writer = new TraceWriter(db, { onError: (err) => opts.onError?.("trace_writer", err) });
     this.timer = setInterval(() => void this.flush(), opts.flushIntervalMs).unref();
-    this.cleanupTimer = setInterval(() => void this.cleanup(), 10 * 60 * 1000).unref();
+    this.cleanupTimer = setInterval(() => void this.cleanup().catch((err: unknown) => opts.onError?.("trace_cleanup", err)), 10 * 60 * 1000).unref();
   }
 
   /** Queues a finished trace; never blocks. */
@@ -45,6 +46,7 @@ export class TraceSink {
     if (this.queue.length >= this.opts.batchSize) void this.flush();
   }
 
+  /** Writes what is queued; never rejects (a trace that cannot be written is dropped and counted). */
   async flush(): Promise<void> {
     if (this.flushing) return this.flushing;
     if (this.queue.length === 0) return;
@@ -53,44 +55,56 @@ export class TraceSink {
         while (this.queue.length > 0) {
           const batch = this.queue.splice(0, this.opts.batchSize);
           const redactor = this.opts.redactor?.();
-          const rows = batch.map((trace) => {
-            const t = trace;
-            const s = t.summary();
-            return {
-              id: s.id,
-              startedAt: trace.startedAtMs,
-              model: s.model,
-              keyId: s.keyId,
-              clientFormat: s.clientFormat,
-              backend: s.backend,
-              backendFormat: s.backendFormat,
-              stream: s.stream,
-              status: s.status,
-              attempts: s.attempts,
-              ttftMs: s.ttftMs,
-              durationMs: s.durationMs,
-              promptTokens: s.promptTokens,
-              completionTokens: s.completionTokens,
-              error: s.error && redactor ? scrubText(s.error, redactor.values) : s.error,
-              warnings: s.warnings,
-              captureLevel: t.capture,
-              detail: t.detail(redactor),
-            };
-          });
+          const rows: TraceRow[] = [];
+          for (const trace of batch) {
+            try {
+              rows.push(this.rowOf(trace, redactor));
+            } catch (err) {
+              this.dropped += 1;
+              this.opts.onDropped?.(1);
+              this.opts.onError?.("trace_flush", err);
+            }
+          }
           try {
             await this.writer.write(rows);
             this.written += rows.length;
           } catch (err) {
             this.dropped += rows.length;
             this.opts.onDropped?.(rows.length);
-            this.opts.onError?.(err);
+            this.opts.onError?.("trace_write", err);
           }
         }
+      } catch (err) {
+        this.opts.onError?.("trace_flush", err);
       } finally {
         this.flushing = undefined;
       }
     })();
     return this.flushing;
+  }
+
+  private rowOf(t: Trace, redactor: Redactor | undefined): TraceRow {
+    const s = t.summary();
+    return {
+      id: s.id,
+      startedAt: t.startedAtMs,
+      model: s.model,
+      keyId: s.keyId,
+      clientFormat: s.clientFormat,
+      backend: s.backend,
+      backendFormat: s.backendFormat,
+      stream: s.stream,
+      status: s.status,
+      attempts: s.attempts,
+      ttftMs: s.ttftMs,
+      durationMs: s.durationMs,
+      promptTokens: s.promptTokens,
+      completionTokens: s.completionTokens,
+      error: s.error && redactor ? scrubText(s.error, redactor.values) : s.error,
+      warnings: s.warnings,
+      captureLevel: t.capture,
+      detail: t.detail(redactor),
+    };
   }
 
   /** Deletes traces older than the retention, in bounded batches. */
