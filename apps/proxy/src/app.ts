@@ -2,10 +2,10 @@
 // that answers in the client's own wire format, and the routes.
 
 import { randomUUID } from "node:crypto";
-import { type IncomingMessage, ServerResponse } from "node:http";
-import type { Socket } from "node:net";
+import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import Fastify, {
+  type ConnectionError,
   LogController,
   type FastifyBaseLogger,
   type FastifyError,
@@ -18,7 +18,7 @@ import type { Logger } from "pino";
 import { authenticate } from "./auth.js";
 import { jsonDeeperThan } from "@yallmproxy/translate";
 import type { ProxyConfig } from "./config/load-config.js";
-import { type ClientFormat, Errors, ProxyError } from "./errors.js";
+import { type ClientFormat, Errors, ProxyError, errorBodyFor } from "./errors.js";
 import { sendProxyError } from "./pipeline/proxy-request.js";
 import { chatCompletionsRoutes } from "./routes/chat-completions.js";
 import { basicRoutes } from "./routes/basic.js";
@@ -43,6 +43,8 @@ declare module "fastify" {
   }
   interface FastifyRequest {
     caller?: import("./auth.js").Caller;
+    /** Set once the request's log line is written (proxied requests write their own). */
+    requestLogged: boolean;
   }
   interface FastifyInstance {
     runtime: ProxyRuntime;
@@ -79,12 +81,21 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     },
     ajv: { customOptions: { allowUnionTypes: true, coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
     return503OnClosing: false,
+    // Fastify's own refusals (a URL that does not decode, a path parameter over its length) and
+    // Node's (a header block too large, bytes that are not HTTP) answer in the documented shape too.
+    frameworkErrors: (error, request, reply) => {
+      const err = error.code === "FST_ERR_MAX_PARAM_LENGTH" ? uriTooLong() : new ProxyError(400, `The request URL is not valid: ${error.message}`, { code: "invalid_url" });
+      logRefusal(request, err);
+      sendProxyError(reply, formatOfUrl(request.url), err);
+    },
+    clientErrorHandler: (error, socket) => answerClientError(app, error, socket),
     // One logger for all requests: a child per request (for its id) costs more than the request line,
     // which names the id itself.
     childLoggerFactory: (logger) => logger,
     forceCloseConnections: true,
   });
   app.decorate("runtime", runtime);
+  app.decorateRequest("requestLogged", false);
   app.addHook("onClose", async () => runtime.close());
 
   // Plain JSON.parse is the fastest parser; the bodies are never merged into prototypes. Nesting is
@@ -116,7 +127,10 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
       return done();
     }
     const caller = authenticate(runtime.config, request.headers);
-    if (caller instanceof ProxyError) return sendProxyError(reply, formatOf(request), caller);
+    if (caller instanceof ProxyError) {
+      logRefusal(request, caller);
+      return sendProxyError(reply, formatOf(request), caller);
+    }
     request.caller = caller;
     done();
   };
@@ -137,6 +151,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     if (err.status >= 500 && !(error instanceof ProxyError)) {
       request.log.error({ reqId: request.id, err: error }, "unhandled error");
     }
+    logRefusal(request, err);
     if (reply.sent || reply.raw.headersSent) {
       reply.raw.end();
       return;
@@ -145,8 +160,9 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   });
 
   app.setNotFoundHandler((request, reply) => {
-    const format: ClientFormat = request.url.startsWith("/v1/messages") ? "messages" : "chat";
-    sendProxyError(reply, format, Errors.notFound(request.method, request.url.split("?")[0] ?? ""));
+    const err = Errors.notFound(request.method, pathOf(request.url));
+    logRefusal(request, err);
+    sendProxyError(reply, formatOfUrl(request.url), err);
   });
 
   await app.register(basicRoutes);
@@ -162,7 +178,14 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   app.decorate("configManager", configManager);
   // The WebSocket plugin hooks every request of its scope, so it gets a scope of its own.
   await app.register(async (scope) => {
-    await scope.register(websocket, { options: { maxPayload: 64 * 1024 } });
+    await scope.register(websocket, {
+      options: { maxPayload: 64 * 1024 },
+      // A client breaking the WebSocket protocol is the client's problem: one warning, no stack.
+      errorHandler: (error, socket, request) => {
+        request.log.warn({ reqId: request.id, code: (error as { code?: unknown }).code, reason: error.message }, "websocket error");
+        socket.terminate();
+      },
+    });
     await scope.register(adminWebSocketRoutes);
   });
   answerOtherUpgradesAsHttp(app, LIVE_FEED_PATH);
@@ -209,28 +232,107 @@ function guardConnections(server: FastifyInstance["server"], max: number, firstB
 }
 
 /**
- * Node hands every request with an `Upgrade` header to the `upgrade` listeners once there is one.
- * Only the live feed is a WebSocket; any other such request is answered as plain HTTP, then closed.
+ * Node hands every request with an `Upgrade` header to the `upgrade` listeners once there is one, with
+ * its body left unread on the socket. Only the live feed is a WebSocket; any other such request (`curl
+ * --http2` asks for h2c) is served as the plain HTTP/1.1 request it also is: its header block, without
+ * the upgrade, is put back in front of the unread bytes and the socket handed back to the HTTP server.
  */
 function answerOtherUpgradesAsHttp(app: FastifyInstance, webSocketPath: string): void {
   const server = app.server;
   const webSocket = server.listeners("upgrade") as Array<(req: IncomingMessage, socket: Duplex, head: Buffer) => void>;
   server.removeAllListeners("upgrade");
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    if ((req.url ?? "").split("?")[0] === webSocketPath) {
+    if (pathOf(req.url ?? "") === webSocketPath) {
       for (const listener of webSocket) listener.call(server, req, socket, head);
       return;
     }
-    const res = new ServerResponse(req);
-    res.assignSocket(socket as Socket);
-    res.shouldKeepAlive = false;
-    res.once("finish", () => socket.end());
-    app.routing(req, res);
+    if (head.length > 0) socket.unshift(head);
+    socket.unshift(Buffer.from(headerBlockWithoutUpgrade(req), "latin1"));
+    server.emit("connection", socket);
   });
+}
+
+const UPGRADE_HEADERS = new Set(["upgrade", "http2-settings"]);
+
+/** The request line and headers as received, minus `Upgrade`, `HTTP2-Settings` and their `Connection` tokens. */
+export function headerBlockWithoutUpgrade(req: IncomingMessage): string {
+  let out = `${req.method} ${req.url} HTTP/${req.httpVersion}\r\n`;
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!;
+    const lower = name.toLowerCase();
+    if (UPGRADE_HEADERS.has(lower)) continue;
+    let value = raw[i + 1]!;
+    if (lower === "connection") {
+      value = value
+        .split(",")
+        .map((t) => t.trim())
+        .filter((t) => t && !UPGRADE_HEADERS.has(t.toLowerCase()))
+        .join(", ");
+      if (!value) continue;
+    }
+    out += `${name}: ${value}\r\n`;
+  }
+  return `${out}\r\n`;
 }
 
 function formatOf(request: FastifyRequest): ClientFormat {
   return request.routeOptions.config.clientFormat ?? "chat";
+}
+
+function pathOf(url: string): string {
+  const q = url.indexOf("?");
+  return q < 0 ? url : url.slice(0, q);
+}
+
+/** The wire format of errors for a request not (yet) matched to a route. */
+function formatOfUrl(url: string): ClientFormat {
+  return url.startsWith("/v1/messages") ? "messages" : "chat";
+}
+
+function uriTooLong(): ProxyError {
+  return new ProxyError(414, "The request URL is too long.", { code: "uri_too_long" });
+}
+
+/** The log line of a request refused before (or without) the proxy's own request line; never the query (it may hold a token). */
+function logRefusal(request: FastifyRequest, err: ProxyError): void {
+  if (request.requestLogged) return;
+  request.requestLogged = true;
+  request.log.info({ reqId: request.id, method: request.method, path: pathOf(request.url), status: err.status, code: err.code }, "request");
+}
+
+const REASONS: Record<number, string> = { 400: "Bad Request", 408: "Request Timeout", 414: "URI Too Long", 431: "Request Header Fields Too Large" };
+
+/**
+ * Node's refusals of a request it could not parse, in the documented shape (Anthropic's when the
+ * request line names `/v1/messages`). Only the status and code are logged: the bytes may hold keys.
+ */
+function answerClientError(app: { log: FastifyBaseLogger }, err: ConnectionError, socket: Duplex): void {
+  if (err.code === "ECONNRESET" || socket.destroyed) return;
+  const packet = Buffer.isBuffer(err.rawPacket) ? err.rawPacket : undefined;
+  let status = 400;
+  let proxyErr: ProxyError;
+  if (err.code === "ERR_HTTP_REQUEST_TIMEOUT" || err.code === "ERR_HTTP_HEADERS_TIMEOUT") {
+    status = 408;
+    proxyErr = new ProxyError(408, "The request did not arrive in time.", { code: "request_timeout" });
+  } else if (err.code === "HPE_HEADER_OVERFLOW") {
+    // A request line with no end in sight is a URL too long; otherwise the headers are.
+    const firstLine = packet ? packet.indexOf("\r\n") : -1;
+    const inRequestLine = packet !== undefined && /^[A-Z]+ \//.test(packet.toString("latin1", 0, 16)) && (firstLine < 0 || firstLine > 8192);
+    status = inRequestLine ? 414 : 431;
+    proxyErr = inRequestLine ? uriTooLong() : new ProxyError(431, "The request's headers are too large.", { code: "request_headers_too_large" });
+  } else {
+    proxyErr = new ProxyError(400, `The request is not valid HTTP (${err.code ?? "parse error"}).`, { code: "invalid_http" });
+  }
+  const format = packet && packet.toString("latin1", 0, 20).startsWith("POST /v1/messages") ? "messages" : "chat";
+  app.log.info({ status, code: err.code }, "client error");
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const body = JSON.stringify(errorBodyFor(format, proxyErr));
+  socket.end(`HTTP/1.1 ${status} ${REASONS[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  setTimeout(() => socket.destroy(), 1000).unref();
 }
 
 function toProxyError(error: FastifyError | ProxyError | Error, bodyLimit: number): ProxyError {

@@ -299,6 +299,7 @@ async function proxyRequestTraced(
     call.signal?.removeEventListener("abort", onExternalAbort);
     log.latencyMs = round(performance.now() - started);
     if (opts.warnings?.length) log.warnings = opts.warnings.map((w) => `${w.path}: ${w.message}`);
+    request.requestLogged = true;
     request.log.info(log, "request");
   }
 }

@@ -232,7 +232,8 @@ function countBlocks(content: unknown, texts: string[]): number {
   }
   if (!Array.isArray(content)) return 0;
   let fixed = 0;
-  for (const block of content as Array<Record<string, unknown>>) {
+  for (const block of content as Array<Record<string, unknown> | null>) {
+    if (typeof block !== "object" || block === null) continue;
     switch (block.type) {
       case "text":
         if (typeof block.text === "string") texts.push(block.text);

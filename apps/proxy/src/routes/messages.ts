@@ -27,7 +27,7 @@ export const messagesBodySchema = {
         type: "object",
         required: ["role", "content"],
         // `system` mid-conversation: Claude Code 2.1 sends its environment block as `messages[1]`.
-        properties: { role: { type: "string", enum: ["user", "assistant", "system"] }, content: { type: ["string", "array"] } },
+        properties: { role: { type: "string", enum: ["user", "assistant", "system"] }, content: { type: ["string", "array"], items: { type: "object" } } },
       },
     },
     system: { type: ["string", "array"] },

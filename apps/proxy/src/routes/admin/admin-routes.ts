@@ -111,7 +111,7 @@ export async function adminRoutes(app: FastifyInstance, opts: { config: ConfigMa
     else if (q.status === "error") where.status = { gte: 400 };
     else if (q.status !== undefined && q.status !== "") {
       const n = Number(q.status);
-      if (!Number.isInteger(n)) throw Errors.invalidField("status", "status must be ok, error or an HTTP status.");
+      if (!Number.isInteger(n) || n < 100 || n > 599) throw Errors.invalidField("status", "status must be ok, error or an HTTP status.");
       where.status = n;
     }
     const rows = (await db().trace.findMany({
@@ -230,14 +230,16 @@ export async function adminRoutes(app: FastifyInstance, opts: { config: ConfigMa
   app.get("/admin/config/versions", guarded, async () => ({ data: await manager.versions() }));
 
   app.get<{ Params: { version: string } }>("/admin/config/versions/:version", guarded, async (request) => {
-    const v = await manager.version(Number(request.params.version));
+    const n = Number(request.params.version);
+    if (!/^\d{1,9}$/.test(request.params.version) || n < 1) throw Errors.invalidField("version", "version must be a positive integer.");
+    const v = await manager.version(n);
     if (!v) throw new ProxyError(404, `No config version ${request.params.version}.`, { code: "not_found" });
     return v;
   });
 
   app.post("/admin/config/rollback", guarded, async (request, reply) => {
     const version = Number((request.body as { version?: unknown } | undefined)?.version);
-    if (!Number.isInteger(version)) throw Errors.invalidField("version", "version must be a version number.");
+    if (!Number.isInteger(version) || version < 1 || version > 2 ** 31 - 1) throw Errors.invalidField("version", "version must be a version number.");
     try {
       const result = await manager.rollback(version, "admin");
       if (!result) throw new ProxyError(404, `No config version ${version}.`, { code: "not_found" });
