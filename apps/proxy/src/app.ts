@@ -93,6 +93,8 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     // which names the id itself.
     childLoggerFactory: (logger) => logger,
     forceCloseConnections: true,
+    // Nothing here reads Host; a request without one is served rather than refused with an empty body.
+    http: { requireHostHeader: false },
   });
   app.decorate("runtime", runtime);
   app.decorateRequest("requestLogged", false);
@@ -189,6 +191,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     await scope.register(adminWebSocketRoutes);
   });
   answerOtherUpgradesAsHttp(app, LIVE_FEED_PATH);
+  app.server.on("connect", (_req: IncomingMessage, socket: Duplex) => answerOnSocket(socket, 405, new ProxyError(405, "This proxy does not tunnel connections (CONNECT).", { code: "method_not_allowed" }), "chat"));
   await app.register(adminRoutes, { config: configManager });
   await app.register(adminManageRoutes, { config: configManager });
   await app.register(adminReplayRoutes);
@@ -301,7 +304,7 @@ function logRefusal(request: FastifyRequest, err: ProxyError): void {
   request.log.info({ reqId: request.id, method: request.method, path: pathOf(request.url), status: err.status, code: err.code }, "request");
 }
 
-const REASONS: Record<number, string> = { 400: "Bad Request", 408: "Request Timeout", 414: "URI Too Long", 431: "Request Header Fields Too Large" };
+const REASONS: Record<number, string> = { 400: "Bad Request", 405: "Method Not Allowed", 408: "Request Timeout", 414: "URI Too Long", 431: "Request Header Fields Too Large" };
 
 /**
  * Node's refusals of a request it could not parse, in the documented shape (Anthropic's when the
@@ -326,11 +329,16 @@ function answerClientError(app: { log: FastifyBaseLogger }, err: ConnectionError
   }
   const format = packet && packet.toString("latin1", 0, 20).startsWith("POST /v1/messages") ? "messages" : "chat";
   app.log.info({ status, code: err.code }, "client error");
+  answerOnSocket(socket, status, proxyErr, format);
+}
+
+/** Writes one error answer on a socket no HTTP response object owns, then closes it. */
+function answerOnSocket(socket: Duplex, status: number, err: ProxyError, format: ClientFormat): void {
   if (!socket.writable) {
     socket.destroy();
     return;
   }
-  const body = JSON.stringify(errorBodyFor(format, proxyErr));
+  const body = JSON.stringify(errorBodyFor(format, err));
   socket.end(`HTTP/1.1 ${status} ${REASONS[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
   setTimeout(() => socket.destroy(), 1000).unref();
 }

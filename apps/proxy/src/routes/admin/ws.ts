@@ -1,9 +1,23 @@
 // `GET /admin/ws`: the live request feed for dashboards (see docs/admin-api.md).
 
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import "@fastify/websocket";
+import { ProxyError } from "../../errors.js";
 import type { LiveFilter } from "../../ops/live-feed.js";
 import { requireAdmin } from "./admin-auth.js";
+
+const WEBSOCKET_KEY = /^[+/0-9A-Za-z]{22}==$/;
+
+/** Refuses a malformed handshake in the documented shape before the WebSocket library sees it. */
+async function checkHandshake(request: FastifyRequest): Promise<void> {
+  const upgrade = request.headers.upgrade;
+  if (upgrade === undefined) return;
+  const version = request.headers["sec-websocket-version"];
+  const key = request.headers["sec-websocket-key"];
+  if (upgrade.toLowerCase() !== "websocket") throw new ProxyError(400, "/admin/ws speaks only the WebSocket protocol.", { code: "invalid_upgrade" });
+  if (version !== "13" && version !== "8") throw new ProxyError(400, "Sec-WebSocket-Version must be 13.", { code: "invalid_upgrade", headers: { "sec-websocket-version": "13" } });
+  if (typeof key !== "string" || !WEBSOCKET_KEY.test(key)) throw new ProxyError(400, "Sec-WebSocket-Key is missing or invalid.", { code: "invalid_upgrade" });
+}
 
 function parseFilter(data: unknown): LiveFilter | undefined {
   let msg: unknown;
@@ -24,22 +38,32 @@ function parseFilter(data: unknown): LiveFilter | undefined {
 export const LIVE_FEED_PATH = "/admin/ws";
 
 export async function adminWebSocketRoutes(app: FastifyInstance): Promise<void> {
-  app.get(LIVE_FEED_PATH, { websocket: true, onRequest: requireAdmin(() => app.runtime.config.adminPassword, { webSocket: true }) }, (socket) => {
-    const sub = {
-      filter: {} as LiveFilter,
-      send: (text: string) => socket.send(text),
-      buffered: () => socket.bufferedAmount,
-    };
-    const unsubscribe = app.runtime.ops.live.subscribe(sub);
-    socket.send(JSON.stringify({ type: "hello", serverTime: new Date().toISOString() }));
-    for (const trace of app.runtime.ops.running.values()) socket.send(JSON.stringify({ type: "request.started", trace: trace.summary() }));
-    socket.on("message", (data: unknown) => {
-      const filter = parseFilter(data);
-      if (filter) sub.filter = filter;
-      else socket.send(JSON.stringify({ type: "error", message: 'expected {"type":"filter", "model"?, "key"?, "status"?: "ok"|"error"}' }));
-    });
-    socket.on("close", unsubscribe);
-    socket.on("error", unsubscribe);
+  app.route({
+    method: "GET",
+    url: LIVE_FEED_PATH,
+    onRequest: requireAdmin(() => app.runtime.config.adminPassword, { webSocket: true }),
+    preValidation: checkHandshake,
+    // A plain HTTP request to the feed.
+    handler: async () => {
+      throw new ProxyError(426, "/admin/ws is a WebSocket endpoint: connect with a WebSocket client.", { code: "upgrade_required", headers: { upgrade: "websocket" } });
+    },
+    wsHandler: (socket) => {
+      const sub = {
+        filter: {} as LiveFilter,
+        send: (text: string) => socket.send(text),
+        buffered: () => socket.bufferedAmount,
+      };
+      const unsubscribe = app.runtime.ops.live.subscribe(sub);
+      socket.send(JSON.stringify({ type: "hello", serverTime: new Date().toISOString() }));
+      for (const trace of app.runtime.ops.running.values()) socket.send(JSON.stringify({ type: "request.started", trace: trace.summary() }));
+      socket.on("message", (data: unknown) => {
+        const filter = parseFilter(data);
+        if (filter) sub.filter = filter;
+        else socket.send(JSON.stringify({ type: "error", message: 'expected {"type":"filter", "model"?, "key"?, "status"?: "ok"|"error"}' }));
+      });
+      socket.on("close", unsubscribe);
+      socket.on("error", unsubscribe);
+    },
   });
 
   app.get("/metrics", async (_request, reply) => {
