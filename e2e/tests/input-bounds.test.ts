@@ -16,6 +16,7 @@ const MODELS = `model_list:
 `;
 
 const nested = (d: number) => `${"[".repeat(d)}1${"]".repeat(d)}`;
+const nestedObj = (d: number) => `${'{"a":'.repeat(d)}1${"}".repeat(d)}`;
 const deepChat = (d: number) => `{"model":"mock","messages":[{"role":"user","content":${nested(d)}}]}`;
 const deepMessages = (d: number) => `{"model":"claude-sonnet-4-5","max_tokens":16,"messages":[{"role":"user","content":${nested(d)}}]}`;
 
@@ -109,6 +110,34 @@ describe("deeply nested JSON", () => {
       const refused = await fetch(`${p.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: body(15) });
       expect(refused.status).toBe(400);
       expect(((await refused.json()) as { error: { message: string } }).error.message).toContain("16 levels");
+    } finally {
+      await p.close();
+    }
+  });
+});
+
+describe("walks over bodies at the deepest configurable nesting", () => {
+  it("with max_json_depth 1000 and capture full, bodies nested 999 deep are answered, traced and shown", async () => {
+    const p = await startProxy(`${MODELS}proxy_settings:\n  server: { max_json_depth: 1000 }\n  traces: { capture: full, flush_interval_ms: 20 }\n`, { YALLMP_ADMIN_PASSWORD: "pw" });
+    try {
+      const deep = nestedObj(995);
+      const sends = [
+        ["/v1/chat/completions", `{"model":"mock","messages":[{"role":"user","content":"hi"}],"metadata":{"a":${deep}}}`],
+        ["/v1/chat/completions", `{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f","parameters":${deep}}}]}`],
+        ["/v1/responses", `{"model":"mock","input":"hi","text":{"format":${deep}}}`],
+        ["/v1/messages", `{"model":"claude-sonnet-4-5","max_tokens":8,"messages":[{"role":"user","content":"hi"}],"tools":[{"name":"f","input_schema":${deep}}]}`],
+        ["/v1/messages/count_tokens", `{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"hi"}],"tools":[{"name":"f","input_schema":${deep}}]}`],
+      ] as const;
+      for (const [path, body] of sends) {
+        const res = await fetch(`${p.url}${path}`, { method: "POST", headers: { "content-type": "application/json", "x-request-id": `deep-${sends.findIndex((x) => x[1] === body)}` }, body });
+        expect(res.status, `${path}: ${await res.clone().text()}`).toBeLessThan(500);
+      }
+      await sleep(200);
+      for (const id of ["deep-0", "deep-1", "deep-2", "deep-3"]) {
+        const trace = await fetch(`${p.url}/admin/traces/${id}`, { headers: { authorization: "Bearer pw" } });
+        expect(trace.status, id).toBe(200);
+      }
+      expect(p.logs().filter((l) => l.msg === "background task failed")).toEqual([]);
     } finally {
       await p.close();
     }
