@@ -212,6 +212,7 @@ function bodyCases(): Case[] {
     for (const model of ["mock", "up", "claude-sonnet-4-5"]) {
       out.push({ name: `chat on ${model}: odd nested content (#${i})`, wire: "openai", method: "POST", path: "/v1/chat/completions", headers: JSON_CT, body: JSON.stringify({ model, messages: [m] }), expect: "any" });
     }
+    out.push({ name: `chat streamed: odd nested content (#${i})`, wire: "openai", method: "POST", path: "/v1/chat/completions", headers: JSON_CT, body: JSON.stringify({ model: "mock", stream: true, messages: [m] }), expect: "any" });
   });
   for (const [field, values] of Object.entries(RESPONSES_WRONG)) {
     values.forEach((v, i) => out.push({ name: `responses: ${field} = ${JSON.stringify(v)} (#${i})`, wire: "openai", method: "POST", path: "/v1/responses", headers: JSON_CT, body: responses({ [field]: v }) }));
@@ -224,6 +225,7 @@ function bodyCases(): Case[] {
   }
   MESSAGES_MESSAGE_WRONG.forEach((m, i) => {
     out.push({ name: `messages: odd messages[0] (#${i})`, wire: "anthropic", method: "POST", path: "/v1/messages", headers: JSON_CT, body: messagesMsg(m), expect: "any" });
+    out.push({ name: `messages streamed: odd messages[0] (#${i})`, wire: "anthropic", method: "POST", path: "/v1/messages", headers: JSON_CT, body: JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 16, stream: true, messages: [m] }), expect: "any" });
     out.push({ name: `count_tokens: odd messages[0] (#${i})`, wire: "anthropic", method: "POST", path: "/v1/messages/count_tokens", headers: JSON_CT, body: JSON.stringify({ model: "claude-sonnet-4-5", messages: [m] }), expect: "any" });
   });
   for (const [field, v] of [["system", [null]], ["system", [1]], ["tools", [{ name: 1, input_schema: 1 }]], ["messages", "x"], ["model", 1]] as const) {
@@ -234,6 +236,9 @@ function bodyCases(): Case[] {
   out.push({ name: "chat: model name of 10 KB", wire: "openai", method: "POST", path: "/v1/chat/completions", headers: JSON_CT, body: chat({ model: "m".repeat(10_000) }), expect: 404 });
   out.push({ name: "messages: unknown model", wire: "anthropic", method: "POST", path: "/v1/messages", headers: JSON_CT, body: messages({ model: "nope" }), expect: 404 });
   out.push({ name: "responses: unknown previous_response_id", wire: "openai", method: "POST", path: "/v1/responses", headers: JSON_CT, body: responses({ previous_response_id: "resp_nope" }), expect: 400 });
+  for (const id of ["", " ", "../../admin", "resp_" + "x".repeat(5000), "\u0000", "%00", "resp_' OR 1=1"]) {
+    out.push({ name: `responses: previous_response_id ${JSON.stringify(id.slice(0, 20))}`, wire: "openai", method: "POST", path: "/v1/responses", headers: JSON_CT, body: responses({ previous_response_id: id }), expect: "any" });
+  }
   out.push({ name: "responses: background with stream", wire: "openai", method: "POST", path: "/v1/responses", headers: JSON_CT, body: responses({ background: true, stream: true }), expect: 400 });
   out.push({ name: "responses: background without store", wire: "openai", method: "POST", path: "/v1/responses", headers: JSON_CT, body: responses({ background: true, store: false }), expect: 400 });
   out.push({ name: "responses: prototype keys", wire: "openai", method: "POST", path: "/v1/responses", headers: JSON_CT, body: '{"model":"mock","input":"hi","__proto__":{"polluted":true},"constructor":{"prototype":{"x":1}}}', expect: "any" });
@@ -617,6 +622,7 @@ describe("hostile input", () => {
     it(`every case answers in its format with a 4xx, never a 5xx, in time, with no secret (${target === "full" ? "capture full, no app keys" : "capture metadata, app keys on"})`, async () => {
       const proc = procs[target]!;
       const failures: string[] = [];
+      const slow: string[] = [];
       for (const c of CASES) {
         if ("keysOnly" in c && c.keysOnly && target !== "keys") continue;
         const anonymous = "anonymous" in c && c.anonymous === true;
@@ -647,6 +653,7 @@ describe("hostile input", () => {
           }
         }
         const ms = performance.now() - started;
+        if (ms > 1000) slow.push(`${c.name}: ${Math.round(ms)} ms`);
         // The dashboard without a build answers 503 saying how to build it: the one documented 5xx.
         const dashboardNotBuilt = c.wire === "dashboard" && outcome.status === 503 && outcome.body.includes("npm run build");
         const problems = [
@@ -657,6 +664,7 @@ describe("hostile input", () => {
         ].filter(Boolean);
         for (const p of problems) failures.push(`[${target}] ${c.name}: ${p}`);
       }
+      if (slow.length) process.stdout.write(`hostile input [${target}], cases over 1 s:\n  ${slow.join("\n  ")}\n`);
       expect(failures).toEqual([]);
     }, 600_000);
   }

@@ -334,7 +334,9 @@ function answerClientError(app: { log: FastifyBaseLogger }, err: ConnectionError
 
 /** Writes one error answer on a socket no HTTP response object owns, then closes it. */
 function answerOnSocket(socket: Duplex, status: number, err: ProxyError, format: ClientFormat): void {
-  if (!socket.writable) {
+  // A response already under way on this connection (keep-alive) must not get bytes in its middle.
+  const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (!socket.writable || inFlight?.headersSent) {
     socket.destroy();
     return;
   }
