@@ -391,7 +391,7 @@ function pathAndMethodCases(): Case[] {
     ["OPTIONS", "/v1/chat/completions", "openai"],
     ["PROPFIND", "/v1/models", "openai"],
   ] as const) {
-    out.push({ name: `${method} ${path}`, wire, method, path, ...(method === "GET" || method === "OPTIONS" || method === "TRACE" || method === "PROPFIND" ? {} : { headers: JSON_CT, body: "{}" }), expect: "4xx" });
+    out.push({ name: `${method} ${path}`, wire, method, path, ...(method === "GET" || method === "OPTIONS" || method === "PROPFIND" ? {} : { headers: JSON_CT, body: "{}" }), expect: "4xx" });
   }
   out.push({ name: "HEAD /v1/chat/completions", wire: "openai", method: "HEAD", path: "/v1/chat/completions", expect: "4xx" });
   out.push({ name: "raw: TRACE", wire: "openai", raw: (auth) => `TRACE / HTTP/1.1\r\nHost: x\r\n${auth}\r\n`, expect: "4xx" });
