@@ -239,6 +239,20 @@ function bodyCases(): Case[] {
   for (const id of ["", " ", "../../admin", "resp_" + "x".repeat(5000), "\u0000", "%00", "resp_' OR 1=1"]) {
     out.push({ name: `responses: previous_response_id ${JSON.stringify(id.slice(0, 20))}`, wire: "openai", method: "POST", path: "/v1/responses", headers: JSON_CT, body: responses({ previous_response_id: id }), expect: "any" });
   }
+  for (const [what, tools] of [
+    ["function null", [{ type: "function", function: null }]],
+    ["name missing", [{ type: "function", function: { parameters: {} } }]],
+    ["null property schema", [{ type: "function", function: { name: "f", parameters: { type: "object", properties: { a: null } } } }]],
+    ["properties a string", [{ type: "function", function: { name: "f", parameters: { type: "object", properties: "abc" } } }]],
+    ["parameters an array", [{ type: "function", function: { name: "f", parameters: [1, 2] } }]],
+    ["type unknown", [{ type: "wizard" }]],
+  ] as const) {
+    for (const model of ["mock", "claude-sonnet-4-5"]) out.push({ name: `chat on ${model}: tools ${what}`, wire: "openai", method: "POST", path: "/v1/chat/completions", headers: JSON_CT, body: chat({ model, tools }), expect: "any" });
+    out.push({ name: `responses: tools ${what}`, wire: "openai", method: "POST", path: "/v1/responses", headers: JSON_CT, body: responses({ tools: tools.map((t) => ("function" in t && t.function ? { type: "function", ...t.function } : t)) }), expect: "any" });
+  }
+  for (const tools of [[{ name: "f", input_schema: { properties: { a: null } } }], [{ name: 1 }], [{ input_schema: null }], [{ type: "custom" }]]) {
+    out.push({ name: `messages: tools ${JSON.stringify(tools).slice(0, 40)}`, wire: "anthropic", method: "POST", path: "/v1/messages", headers: JSON_CT, body: messages({ tools }), expect: "any" });
+  }
   out.push({ name: "responses: background with stream", wire: "openai", method: "POST", path: "/v1/responses", headers: JSON_CT, body: responses({ background: true, stream: true }), expect: 400 });
   out.push({ name: "responses: background without store", wire: "openai", method: "POST", path: "/v1/responses", headers: JSON_CT, body: responses({ background: true, store: false }), expect: 400 });
   out.push({ name: "responses: prototype keys", wire: "openai", method: "POST", path: "/v1/responses", headers: JSON_CT, body: '{"model":"mock","input":"hi","__proto__":{"polluted":true},"constructor":{"prototype":{"x":1}}}', expect: "any" });

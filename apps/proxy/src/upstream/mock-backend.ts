@@ -211,10 +211,12 @@ function countWords(text: string): number {
 }
 
 function argumentsFor(schema: unknown, echo: string): Record<string, unknown> {
-  const props = (schema as { properties?: Record<string, { type?: unknown; enum?: unknown[] }> } | undefined)?.properties ?? {};
+  const props = (schema as { properties?: Record<string, { type?: unknown; enum?: unknown[] } | null> } | undefined)?.properties ?? {};
   const out: Record<string, unknown> = {};
   for (const [name, prop] of Object.entries(props)) {
-    if (Array.isArray(prop.enum) && prop.enum.length) out[name] = prop.enum[0];
+    // A client's schema may be anything; what is not a property schema gets the echo.
+    if (typeof prop !== "object" || prop === null) out[name] = echo;
+    else if (Array.isArray(prop.enum) && prop.enum.length) out[name] = prop.enum[0];
     else if (prop.type === "number" || prop.type === "integer") out[name] = 1;
     else if (prop.type === "boolean") out[name] = true;
     else if (prop.type === "array") out[name] = [];
