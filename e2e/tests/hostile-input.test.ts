@@ -508,7 +508,29 @@ function keyCases(): Case[] {
   return out;
 }
 
-const CASES: Case[] = [...keyCases(), ...bodyCases(), ...sizeCases(), ...contentTypeCases(), ...headerCases(), ...pathAndMethodCases(), ...adminCases(), ...webSocketCases()];
+/** On a response stored before the cases run; `{id}` and `{gone}` in paths and bodies name it and a deleted one. */
+function storedResponseCases(): Case[] {
+  const out: Case[] = [];
+  const get = (path: string, expect: Expect): HttpCase => ({ name: `stored: GET ${path}`, wire: "openai", method: "GET", path, expect });
+  for (const q of ["limit=0", "limit=101", "limit=abc", "limit=1e400", "limit=-1", "order=sideways", "after=nope", "after=%00", "limit=1&limit=2"]) out.push(get(`/v1/responses/{id}/input_items?${q}`, 400));
+  out.push(get("/v1/responses/{id}/input_items?limit=1&order=asc", 200));
+  out.push(get("/v1/responses/{id}", 200));
+  out.push(get("/v1/responses/{gone}", 404));
+  out.push(get("/v1/responses/{gone}/input_items", 404));
+  out.push({ name: "stored: cancel a response that is not a background one", wire: "openai", method: "POST", path: "/v1/responses/{id}/cancel", expect: 400 });
+  out.push({ name: "stored: DELETE a deleted response", wire: "openai", method: "DELETE", path: "/v1/responses/{gone}", expect: 404 });
+  out.push({ name: "stored: chain on a deleted response", wire: "openai", method: "POST", path: "/v1/responses", headers: JSON_CT, body: responses({ previous_response_id: "{gone}" }), expect: 400 });
+  out.push({ name: "stored: chain with input of wrong shape", wire: "openai", method: "POST", path: "/v1/responses", headers: JSON_CT, body: responses({ previous_response_id: "{id}", input: [1, null, "x"] }), expect: "any" });
+  out.push({ name: "stored: chain translated to Anthropic with odd input", wire: "openai", method: "POST", path: "/v1/responses", headers: JSON_CT, body: responses({ model: "claude-sonnet-4-5", previous_response_id: "{id}", input: [{ type: "function_call_output", call_id: "nope", output: 1 }] }), expect: "any" });
+  out.push({ name: "stored: item_reference to a stored item that does not exist", wire: "openai", method: "POST", path: "/v1/responses", headers: JSON_CT, body: responses({ input: [{ type: "item_reference", id: "msg_{hex}_999" }] }), expect: "any" });
+  out.push({ name: "stored: admin view of the response", wire: "openai", method: "GET", path: "/admin/responses/{id}", expect: 200 });
+  for (const body of ['{"responseId":"{id}","model":"nope"}', '{"responseId":"{id}","model":"mock","mode":"sideways"}', '{"responseId":"{gone}","model":"mock"}', '{"responseId":"{id}","model":1}']) {
+    out.push({ name: `stored: admin replay ${body}`, wire: "openai", method: "POST", path: "/admin/replay", headers: JSON_CT, body, expect: "4xx" });
+  }
+  return out;
+}
+
+const CASES: Case[] = [...keyCases(), ...storedResponseCases(), ...bodyCases(), ...sizeCases(), ...contentTypeCases(), ...headerCases(), ...pathAndMethodCases(), ...adminCases(), ...webSocketCases()];
 
 interface Outcome {
   status: number;
@@ -628,6 +650,16 @@ describe("hostile input", () => {
     await new Promise<void>((r) => upstream.close(() => r()));
   });
 
+  const stored: Record<"full" | "keys", { id: string; gone: string }> = { full: { id: "", gone: "" }, keys: { id: "", gone: "" } };
+  beforeAll(async () => {
+    for (const target of ["full", "keys"] as const) {
+      const headers = { ...JSON_CT, ...(target === "keys" ? { authorization: `Bearer ${KEY_SECRET}` } : {}) };
+      const make = async () => ((await (await fetch(`${procs[target]!.url}/v1/responses`, { method: "POST", headers, body: responses({}) })).json()) as { id: string }).id;
+      stored[target] = { id: await make(), gone: await make() };
+      expect((await fetch(`${procs[target]!.url}/v1/responses/${stored[target].gone}`, { method: "DELETE", headers })).status).toBe(200);
+    }
+  });
+
   it(`has at least 200 cases (${CASES.length})`, () => {
     expect(CASES.length).toBeGreaterThanOrEqual(200);
   });
@@ -644,6 +676,8 @@ describe("hostile input", () => {
         const credential: Record<string, string> = anonymous ? {} : isAdmin ? { authorization: `Bearer ${ADMIN_PASSWORD}` } : target === "keys" ? { authorization: `Bearer ${KEY_SECRET}` } : {};
         const rawCredential = target === "keys" && !c.wire.startsWith("ws") ? `Authorization: Bearer ${KEY_SECRET}\r\n` : "";
         let outcome: Outcome;
+        const ids = stored[target];
+        const fill = <T extends string | Buffer | undefined>(v: T): T => (typeof v === "string" ? (v.replaceAll("{id}", ids.id).replaceAll("{gone}", ids.gone).replaceAll("{hex}", ids.id.slice(5)) as T) : v);
         const started = performance.now();
         sent += 1;
         if ("raw" in c) {
@@ -652,10 +686,10 @@ describe("hostile input", () => {
           if (!closed && outcome.status !== 101) failures.push(`[${target}] ${c.name}: no answer within ${TIME_BOUND_MS} ms`);
         } else {
           try {
-            const res = await fetch(`${proc.url}${c.path}`, {
+            const res = await fetch(`${proc.url}${fill(c.path)}`, {
               method: c.method,
               headers: { ...credential, ...(c.headers ?? {}) },
-              ...(c.body !== undefined ? { body: c.body } : {}),
+              ...(c.body !== undefined ? { body: fill(c.body) } : {}),
               redirect: "manual",
               signal: AbortSignal.timeout(TIME_BOUND_MS),
             });

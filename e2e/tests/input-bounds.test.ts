@@ -226,6 +226,15 @@ describe("refusals in the documented shape", () => {
     expect(rollback.status).toBe(400);
   });
 
+  it("routes that take no body accept an empty one sent with a JSON content type", async () => {
+    const created = (await (await fetch(`${p.url}/v1/responses`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "mock", input: "hi" }) })).json()) as { id: string };
+    const del = await fetch(`${p.url}/v1/responses/${created.id}`, { method: "DELETE", headers: { "content-type": "application/json" } });
+    expect(del.status).toBe(200);
+    const empty = await fetch(`${p.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" } });
+    expect(empty.status).toBe(400);
+    expect(await empty.json()).toMatchObject({ error: { code: "invalid_json" } });
+  });
+
   it("400 and 404 answers get a request log line (path only, never the query)", async () => {
     const id = `log-${Date.now()}`;
     await fetch(`${p.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json", "x-request-id": `${id}-400` }, body: "{" });

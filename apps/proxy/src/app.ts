@@ -104,9 +104,13 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   // bounded first, so every later walk over a body may recurse.
   const maxDepth = opts.config.server.maxJsonDepth;
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser("*", { parseAs: "string" }, (_req, body, done) => {
+  app.addContentTypeParser("*", { parseAs: "string" }, (req, body, done) => {
     const text = body as string;
-    if (text.length === 0) return done(Errors.invalidJson("empty body") as unknown as FastifyError, undefined);
+    if (text.length === 0) {
+      // Routes that take no body (DELETE, cancel, most admin calls) accept an empty one with any content type.
+      if (req.routeOptions.schema?.body === undefined) return done(null, undefined);
+      return done(Errors.invalidJson("empty body") as unknown as FastifyError, undefined);
+    }
     if (text.length > maxDepth && jsonDeeperThan(text, maxDepth)) return done(Errors.jsonTooDeep(maxDepth) as unknown as FastifyError, undefined);
     try {
       done(null, JSON.parse(text));
