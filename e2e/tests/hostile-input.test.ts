@@ -207,9 +207,26 @@ function bodyCases(): Case[] {
   for (const [field, values] of Object.entries(CHAT_WRONG)) {
     values.forEach((v, i) => out.push({ name: `chat: ${field} = ${JSON.stringify(v)} (#${i})`, wire: "openai", method: "POST", path: "/v1/chat/completions", headers: JSON_CT, body: chat({ [field]: v }) }));
   }
+  // Translated to the other formats' backends, with fields each has no equivalent for.
+  for (const model of ["up-anthropic", "up-responses"]) {
+    for (const [what, fields] of [
+      ["n of 3", { n: 3 }],
+      ["logprobs", { logprobs: true, top_logprobs: 5 }],
+      ["response_format json_schema junk", { response_format: { type: "json_schema", json_schema: 1 } }],
+      ["tool_choice for a missing tool", { tool_choice: { type: "function", function: { name: "nope" } } }],
+      ["stop of 100 strings", { stop: Array.from({ length: 100 }, (_, j) => `s${j}`) }],
+      ["audio modalities", { modalities: ["audio"], audio: { voice: 1 } }],
+      ["reasoning_effort junk", { reasoning_effort: "maximal" }],
+      ["image data URL junk", { messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "data:image/png;base64,@@@" } }] }] }],
+      ["assistant tool call without result", { messages: [{ role: "user", content: "x" }, { role: "assistant", content: null, tool_calls: [{ id: "c1", type: "function", function: { name: "f", arguments: "{not json" } }] }] }],
+      ["tool result without a call", { messages: [{ role: "tool", tool_call_id: "nope", content: [1, null] }] }],
+    ] as const) {
+      out.push({ name: `chat on ${model}: ${what}`, wire: "openai", method: "POST", path: "/v1/chat/completions", headers: JSON_CT, body: JSON.stringify({ model, messages: [{ role: "user", content: "hi" }], ...fields }), expect: "any" });
+    }
+  }
   CHAT_MESSAGE_WRONG.forEach((m, i) => out.push({ name: `chat: messages[0] wrong (#${i})`, wire: "openai", method: "POST", path: "/v1/chat/completions", headers: JSON_CT, body: chatMsg(m) }));
   CHAT_NESTED_ODD.forEach((m, i) => {
-    for (const model of ["mock", "up", "claude-sonnet-4-5"]) {
+    for (const model of ["mock", "up", "up-anthropic", "up-responses"]) {
       out.push({ name: `chat on ${model}: odd nested content (#${i})`, wire: "openai", method: "POST", path: "/v1/chat/completions", headers: JSON_CT, body: JSON.stringify({ model, messages: [m] }), expect: "any" });
     }
     out.push({ name: `chat streamed: odd nested content (#${i})`, wire: "openai", method: "POST", path: "/v1/chat/completions", headers: JSON_CT, body: JSON.stringify({ model: "mock", stream: true, messages: [m] }), expect: "any" });
@@ -219,12 +236,14 @@ function bodyCases(): Case[] {
   }
   RESPONSES_INPUT_ODD.forEach((input, i) => {
     for (const stream of [false, true]) out.push({ name: `responses: odd input items (#${i}, stream ${stream})`, wire: "openai", method: "POST", path: "/v1/responses", headers: JSON_CT, body: responses({ input, stream }), expect: "any" });
+    for (const model of ["up-anthropic", "up-responses"]) out.push({ name: `responses on ${model}: odd input items (#${i})`, wire: "openai", method: "POST", path: "/v1/responses", headers: JSON_CT, body: responses({ model, input }), expect: "any" });
   });
   for (const [field, values] of Object.entries(MESSAGES_WRONG)) {
     values.forEach((v, i) => out.push({ name: `messages: ${field} = ${JSON.stringify(v)} (#${i})`, wire: "anthropic", method: "POST", path: "/v1/messages", headers: JSON_CT, body: messages({ [field]: v }) }));
   }
   MESSAGES_MESSAGE_WRONG.forEach((m, i) => {
     out.push({ name: `messages: odd messages[0] (#${i})`, wire: "anthropic", method: "POST", path: "/v1/messages", headers: JSON_CT, body: messagesMsg(m), expect: "any" });
+    for (const model of ["up-anthropic", "up-responses"]) out.push({ name: `messages on ${model}: odd messages[0] (#${i})`, wire: "anthropic", method: "POST", path: "/v1/messages", headers: JSON_CT, body: JSON.stringify({ model, max_tokens: 16, messages: [m] }), expect: "any" });
     out.push({ name: `messages streamed: odd messages[0] (#${i})`, wire: "anthropic", method: "POST", path: "/v1/messages", headers: JSON_CT, body: JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 16, stream: true, messages: [m] }), expect: "any" });
     out.push({ name: `count_tokens: odd messages[0] (#${i})`, wire: "anthropic", method: "POST", path: "/v1/messages/count_tokens", headers: JSON_CT, body: JSON.stringify({ model: "claude-sonnet-4-5", messages: [m] }), expect: "any" });
   });
@@ -247,7 +266,7 @@ function bodyCases(): Case[] {
     ["parameters an array", [{ type: "function", function: { name: "f", parameters: [1, 2] } }]],
     ["type unknown", [{ type: "wizard" }]],
   ] as const) {
-    for (const model of ["mock", "claude-sonnet-4-5"]) out.push({ name: `chat on ${model}: tools ${what}`, wire: "openai", method: "POST", path: "/v1/chat/completions", headers: JSON_CT, body: chat({ model, tools }), expect: "any" });
+    for (const model of ["mock", "up-anthropic", "up-responses"]) out.push({ name: `chat on ${model}: tools ${what}`, wire: "openai", method: "POST", path: "/v1/chat/completions", headers: JSON_CT, body: chat({ model, tools }), expect: "any" });
     out.push({ name: `responses: tools ${what}`, wire: "openai", method: "POST", path: "/v1/responses", headers: JSON_CT, body: responses({ tools: tools.map((t) => ("function" in t && t.function ? { type: "function", ...t.function } : t)) }), expect: "any" });
   }
   for (const tools of [[{ name: "f", input_schema: { properties: { a: null } } }], [{ name: 1 }], [{ input_schema: null }], [{ type: "custom" }]]) {
@@ -615,7 +634,9 @@ const SHIPPED = readFileSync(new URL("../../configs/config.yaml", import.meta.ur
 
 /** The shipped config plus a model on a real loopback upstream with an api_key, and the given settings. */
 function configFor(upstreamUrl: string, capture: "full" | "metadata", keys: boolean): string {
-  const upstream = `  - model_name: up\n    model_params:\n      api_type: openai\n      api_base: ${upstreamUrl}\n      api_key: \${HOSTILE_UPSTREAM_KEY}\n      model: up-model\n`;
+  const upstream = ["openai", "anthropic", "openai-responses"]
+    .map((type) => `  - model_name: ${type === "openai" ? "up" : type === "anthropic" ? "up-anthropic" : "up-responses"}\n    model_params:\n      api_type: ${type}\n      api_base: ${upstreamUrl}\n      api_key: \${HOSTILE_UPSTREAM_KEY}\n      model: up-model\n`)
+    .join("");
   let yaml = SHIPPED.replace("model_list:\n", `model_list:\n${upstream}`).replace(/capture: full/, `capture: ${capture}`);
   yaml = yaml.replace(/retention_hours: 48/, "retention_hours: 48\n    flush_interval_ms: 50");
   if (keys) yaml += `\napp_keys:\n  enabled: true\n  keys:\n    - key_id: team\n      secret: \${HOSTILE_KEY_SECRET}\n`;
@@ -629,11 +650,18 @@ describe("hostile input", () => {
   let sent = 0;
 
   beforeAll(async () => {
+    // Answers each format's non-streamed request in that format.
     upstream = createServer((req, res) => {
       req.resume();
       req.on("end", () => {
         res.writeHead(200, { "content-type": "application/json" });
-        res.end(JSON.stringify(chatCompletion("from upstream")));
+        if (req.url?.endsWith("/messages")) {
+          res.end(JSON.stringify({ id: "msg_up", type: "message", role: "assistant", model: "up-model", content: [{ type: "text", text: "from upstream" }], stop_reason: "end_turn", stop_sequence: null, usage: { input_tokens: 3, output_tokens: 2 } }));
+        } else if (req.url?.endsWith("/responses")) {
+          res.end(JSON.stringify({ id: "resp_up", object: "response", created_at: 1700000000, status: "completed", model: "up-model", output: [{ type: "message", id: "msg_up", role: "assistant", status: "completed", content: [{ type: "output_text", text: "from upstream", annotations: [] }] }], usage: { input_tokens: 3, output_tokens: 2, total_tokens: 5 } }));
+        } else {
+          res.end(JSON.stringify(chatCompletion("from upstream")));
+        }
       });
     });
     await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", () => r()));
