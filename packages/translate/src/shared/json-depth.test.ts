@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { jsonDeeperThan } from "./json-depth.js";
+import { MAX_UPSTREAM_JSON_DEPTH, jsonDeeperThan, parseUpstreamJson } from "./json-depth.js";
+import { parseJson } from "./guards.js";
 
 const nested = (d: number) => `${"[".repeat(d)}1${"]".repeat(d)}`;
 
@@ -62,5 +63,14 @@ describe("jsonDeeperThan", () => {
       expect(jsonDeeperThan(text, depth)).toBe(false);
       if (depth > 0) expect(jsonDeeperThan(text, depth - 1)).toBe(true);
     }
+  });
+});
+
+describe("parseUpstreamJson", () => {
+  it("parses upstream JSON up to its bound and refuses deeper nesting as malformed", () => {
+    expect(parseUpstreamJson(nested(MAX_UPSTREAM_JSON_DEPTH))).toBeInstanceOf(Array);
+    expect(() => parseUpstreamJson(nested(MAX_UPSTREAM_JSON_DEPTH + 1))).toThrow(SyntaxError);
+    expect(parseJson(`{"choices":[${nested(5000)}]}`)).toMatchObject({ ok: false, error: expect.stringContaining("512") });
+    expect(parseJson('{"ok":true}')).toEqual({ ok: true, value: { ok: true } });
   });
 });
