@@ -3,6 +3,7 @@
 
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
+import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import Fastify, {
   type ConnectionError,
@@ -70,6 +71,8 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     // A client has this long to send its request; the answer (a stream) may take as long as it needs.
     requestTimeout: opts.config.server.requestTimeoutMs,
     http: {
+      // Nothing here reads Host; a request without one is served rather than refused with an empty body.
+      requireHostHeader: false,
       headersTimeout: opts.config.server.headersTimeoutMs,
       // Node enforces both timeouts on this tick (30 s by default).
       connectionsCheckingInterval: Math.max(100, Math.min(5000, Math.floor(opts.config.server.headersTimeoutMs / 4))),
@@ -93,8 +96,6 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     // which names the id itself.
     childLoggerFactory: (logger) => logger,
     forceCloseConnections: true,
-    // Nothing here reads Host; a request without one is served rather than refused with an empty body.
-    http: { requireHostHeader: false },
   });
   app.decorate("runtime", runtime);
   app.decorateRequest("requestLogged", false);
@@ -247,6 +248,9 @@ function guardConnections(server: FastifyInstance["server"], max: number, firstB
 function answerOtherUpgradesAsHttp(app: FastifyInstance, webSocketPath: string): void {
   const server = app.server;
   const webSocket = server.listeners("upgrade") as Array<(req: IncomingMessage, socket: Duplex, head: Buffer) => void>;
+  // The HTTP server's own connection handling, without the per-address guard added later: the socket
+  // handed back was counted when it connected.
+  const accept = server.listeners("connection") as Array<(socket: Duplex) => void>;
   server.removeAllListeners("upgrade");
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (pathOf(req.url ?? "") === webSocketPath) {
@@ -255,7 +259,7 @@ function answerOtherUpgradesAsHttp(app: FastifyInstance, webSocketPath: string):
     }
     if (head.length > 0) socket.unshift(head);
     socket.unshift(Buffer.from(headerBlockWithoutUpgrade(req), "latin1"));
-    server.emit("connection", socket);
+    for (const listener of accept) listener.call(server, socket);
   });
 }
 
