@@ -362,6 +362,8 @@ function headerCases(): Case[] {
   out.push({ name: "raw: bad chunk size", wire: "openai", raw: raw(["POST /v1/chat/completions HTTP/1.1", "Host: x", "Content-Type: application/json", "Transfer-Encoding: chunked"], "zz\r\n{}\r\n0\r\n\r\n"), expect: 400 });
   out.push({ name: "raw: anthropic-version with control characters", wire: "anthropic", raw: raw(["POST /v1/messages HTTP/1.1", "Host: x", "Content-Type: application/json", "anthropic-version: \u0001\u0002", `Content-Length: ${Buffer.byteLength(messages({}))}`], messages({})), expect: "any" });
   out.push({ name: "raw: Expect 100-continue", wire: "openai", raw: raw(["POST /v1/chat/completions HTTP/1.1", "Host: x", "Content-Type: application/json", "Expect: 100-continue", `Content-Length: ${rawChat.length}`], rawChat), expect: "any" });
+  out.push({ name: "raw: Content-Length longer than the body (the body timeout answers)", wire: "openai", raw: raw(["POST /v1/chat/completions HTTP/1.1", "Host: x", "Content-Type: application/json", "Content-Length: 100000"], rawChat), expect: 408 });
+  out.push({ name: "raw: headers that never end (the header timeout answers)", wire: "openai", raw: () => "GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: 1\r\n", expect: 408 });
   out.push({ name: "raw: no Host on HTTP/1.1", wire: "openai", raw: (auth) => `GET /nowhere HTTP/1.1\r\n${auth}\r\n`, expect: 404 });
   out.push({ name: "raw: header without colon", wire: "openai", raw: raw(["GET /health HTTP/1.1", "Host: x", "NoColonHere"]), expect: 400 });
   out.push({ name: "raw: header with a NUL", wire: "openai", raw: raw(["GET /health HTTP/1.1", "Host: x", "X-A: a\u0000b"]), expect: 400 });
@@ -459,8 +461,9 @@ function adminCases(): Case[] {
   }
   for (const body of ["{}", '{"version":"abc"}', '{"version":1e20}', '{"version":-1}', '{"version":1.5}', '{"version":null}']) out.push(a("POST", "/admin/config/rollback", body, 400));
   out.push(a("POST", "/admin/config/rollback", '{"version":999999}', 404));
-  for (const body of ["[]", '"x"', "{}", '{"model_name":1}', '{"model_name":"mock"}', '{"model_name":"h1","model_params":"x"}', "{"]) out.push(a("POST", "/admin/models", body, "4xx"));
-  for (const body of ["[]", '"x"', "{"]) out.push(a("PUT", "/admin/models/mock", body, "4xx"));
+  for (const body of ["[]", '"x"', "{}", '{"model_name":1}', '{"model_name":"mock"}', '{"model_name":"h1","model_params":"x"}', '{"model_name":"h2","model_params":{"api_type":"nope"}}', "{"]) out.push(a("POST", "/admin/models", body, "4xx"));
+  for (const body of ["[]", '"x"', "{", '{"model_params":{"api_type":"nope"}}']) out.push(a("PUT", "/admin/models/mock", body, "4xx"));
+  out.push({ name: "admin: a write that is not JSON", wire: "openai", method: "POST", path: "/admin/keys", headers: { "content-type": "text/plain" }, body: '{"key_id":"x"}', expect: 415 });
   out.push(a("PUT", "/admin/models/no-such-model", "{}", 404));
   out.push(a("DELETE", "/admin/models/no-such-model", undefined, 404));
   out.push(a("POST", "/admin/models/copy?source=nope&target=x", undefined, 404));
@@ -639,6 +642,8 @@ function configFor(upstreamUrl: string, capture: "full" | "metadata", keys: bool
     .join("");
   let yaml = SHIPPED.replace("model_list:\n", `model_list:\n${upstream}`).replace(/capture: full/, `capture: ${capture}`);
   yaml = yaml.replace(/retention_hours: 48/, "retention_hours: 48\n    flush_interval_ms: 50");
+  // Short client timeouts, so a body that never ends is answered within the cases' time bound.
+  yaml = yaml.replace(/port: 7979\n/, "port: 7979\n    header_timeout_seconds: 2\n    body_timeout_seconds: 3\n");
   if (keys) yaml += `\napp_keys:\n  enabled: true\n  keys:\n    - key_id: team\n      secret: \${HOSTILE_KEY_SECRET}\n`;
   return yaml;
 }
