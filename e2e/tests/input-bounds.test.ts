@@ -144,6 +144,20 @@ describe("walks over bodies at the deepest configurable nesting", () => {
   });
 });
 
+describe("h2c with a connection cap", () => {
+  it("an h2c request on the only connection an address may open is served, not refused as a second connection", async () => {
+    const p = await startProxy(`${MODELS}proxy_settings:\n  server: { max_connections_per_ip: 1 }\n`);
+    try {
+      const body = JSON.stringify({ model: "mock", messages: [{ role: "user", content: "capped" }] });
+      const raw = await rawRequest(p.url, `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings, close\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+      expect(firstAnswer(raw).status).toBe(200);
+      expect(raw).toContain("capped");
+    } finally {
+      await p.close();
+    }
+  });
+});
+
 describe("metric labels", () => {
   it("thousands of unknown model names share one series and leave /metrics small", async () => {
     const p = await startProxy(MODELS);
