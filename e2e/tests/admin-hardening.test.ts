@@ -407,3 +407,38 @@ describe("admin changes: mistakes and protected models are refused", () => {
     expect(readFileSync(path, "utf8")).toContain("  - model_name: locked\n    protected: true\n    model_params: { api_type: mock, mock: { reply: \"locked\" } }\n");
   });
 });
+
+describe("admin changes: a protected model's parent", () => {
+  const yaml = `model_list:
+  - model_name: base
+    model_params: { api_type: mock, mock: { reply: "from base" } }
+  - model_name: locked-child
+    protected: true
+    extends: base
+  - model_name: other
+    model_params: { api_type: mock }
+`;
+  let p: RunningProxy;
+  let path: string;
+  beforeAll(async () => {
+    const dir = configDir(yaml);
+    path = join(dir, "config.yaml");
+    p = await startProxy(yaml, { YALLMP_ADMIN_PASSWORD: ADMIN }, { configPath: path });
+  });
+  afterAll(async () => p.close());
+
+  it("cannot be changed or deleted through the admin API, since that changes the protected model", async () => {
+    const put = await adminSend(p, "PUT", "/admin/models/base", { model_params: { api_type: "mock", mock: { reply: "changed" } } });
+    expect(put.status).toBe(400);
+    const errors = ((await put.json()) as { errors: Array<{ path: string; message: string }> }).errors;
+    expect(errors[0]).toMatchObject({ path: "model_list[1]" });
+    expect(errors[0]!.message).toContain('model "locked-child" is protected: what it extends cannot be changed');
+    expect((await adminSend(p, "DELETE", "/admin/models/base")).status).toBe(400);
+    expect(readFileSync(path, "utf8")).toBe(yaml);
+
+    const chat = await fetch(`${p.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "locked-child", messages: [{ role: "user", content: "hi" }] }) });
+    expect(((await chat.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content).toBe("from base");
+    // A model the protected one does not extend still changes.
+    expect((await adminSend(p, "PUT", "/admin/models/other", { model_params: { api_type: "mock", mock: { reply: "changed" } } })).status).toBe(200);
+  });
+});

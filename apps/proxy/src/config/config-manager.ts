@@ -165,9 +165,12 @@ function pathOfNode(doc: Document, target: unknown): string | undefined {
   return found;
 }
 
-/** Model entries as written (before `extends` and variables), by name, as canonical JSON. */
-function entriesByName(text: string): Map<string, { json: string; index: number; protected: boolean }> {
-  const out = new Map<string, { json: string; index: number; protected: boolean }>();
+/**
+ * Model entries as written (before variables), by name, as canonical JSON of the entry and every
+ * entry it `extends`: a change to a parent changes the model too.
+ */
+function entriesByName(text: string): Map<string, { json: string; inherited: string; index: number; protected: boolean }> {
+  const out = new Map<string, { json: string; inherited: string; index: number; protected: boolean }>();
   let doc: unknown;
   try {
     doc = parseYaml(text);
@@ -176,10 +179,22 @@ function entriesByName(text: string): Map<string, { json: string; index: number;
   }
   const list = (doc as { model_list?: unknown } | null)?.model_list;
   if (!Array.isArray(list)) return out;
+  const byName = new Map<string, { entry: unknown; index: number }>();
   list.forEach((entry, index) => {
     const name = (entry as { model_name?: unknown } | null)?.model_name;
-    if (typeof name === "string" && !out.has(name)) out.set(name, { json: canonicalJson(entry), index, protected: (entry as { protected?: unknown }).protected === true });
+    if (typeof name === "string" && !byName.has(name)) byName.set(name, { entry, index });
   });
+  for (const [name, { entry, index }] of byName) {
+    const chain: unknown[] = [entry];
+    const seen = new Set([name]);
+    for (let parent = (entry as { extends?: unknown } | null)?.extends; typeof parent === "string" && !seen.has(parent); ) {
+      seen.add(parent);
+      const found = byName.get(parent)?.entry;
+      chain.push(found ?? null);
+      parent = (found as { extends?: unknown } | null)?.extends;
+    }
+    out.set(name, { json: canonicalJson(entry), inherited: canonicalJson(chain.slice(1)), index, protected: (entry as { protected?: unknown } | null)?.protected === true });
+  }
   return out;
 }
 
@@ -200,6 +215,7 @@ export function adminChangeProblems(before: { text: string; mistakes: LoadedConf
     const next = now.get(name);
     if (!next) problems.push({ path: "model_list", message: `model "${name}" is protected: it cannot be deleted through the admin API (edit the config file)` });
     else if (next.json !== entry.json) problems.push({ path: `model_list[${next.index}]`, message: `model "${name}" is protected: it cannot be changed through the admin API (edit the config file)` });
+    else if (next.inherited !== entry.inherited) problems.push({ path: `model_list[${next.index}]`, message: `model "${name}" is protected: what it extends cannot be changed through the admin API (edit the config file)` });
   }
   return problems;
 }
