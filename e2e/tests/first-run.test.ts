@@ -3,6 +3,7 @@
 // `GET /health` with whether the database answers (SQLite, and PostgreSQL that goes away and back).
 
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import { type Server, type Socket, createServer, connect } from "node:net";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
@@ -63,6 +64,15 @@ describe("GET /health", () => {
     const res = await fetch(`${p.url}/health`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ status: "ok", models: 1, database: "ok" });
+  });
+
+  it("answers on the shipped config what the README's endpoint table shows", async () => {
+    const root = new URL("../../", import.meta.url);
+    const shown = /\| `GET \/health` \| `(\{[^`]*\})`/.exec(readFileSync(new URL("README.md", root), "utf8"))?.[1];
+    expect(shown).toBeDefined();
+    const p = await startProxy(readFileSync(new URL("configs/config.yaml", root), "utf8"));
+    cleanup.push(p.close);
+    expect(await (await fetch(`${p.url}/health`)).json()).toEqual(JSON.parse(shown!));
   });
 });
 
