@@ -201,9 +201,13 @@ function textOf(content: unknown): string {
   return "";
 }
 
-/** Words with their leading whitespace, so joining them restores the text exactly. */
+/**
+ * Words with their leading whitespace, so joining them restores the text exactly. Sticky (`y`): the
+ * words are contiguous, and a plain global search would rescan a run of trailing whitespace from
+ * each of its positions (quadratic: a body of spaces stalled the process for minutes).
+ */
 function splitWords(text: string): string[] {
-  return text.match(/\s*\S+/g) ?? (text ? [text] : []);
+  return text.match(/\s*\S+/gy) ?? (text ? [text] : []);
 }
 
 function countWords(text: string): number {
