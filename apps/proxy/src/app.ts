@@ -46,6 +46,8 @@ declare module "fastify" {
     caller?: import("./auth.js").Caller;
     /** Set once the request's log line is written (proxied requests write their own). */
     requestLogged: boolean;
+    /** The body's bytes as the client sent them (JSON bodies), for relaying them unchanged. */
+    rawBody?: Buffer;
   }
   interface FastifyInstance {
     runtime: ProxyRuntime;
@@ -61,6 +63,16 @@ export interface BuildOptions {
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/**
+ * A UUID version 7: the time in milliseconds, then random bits. Request ids key the trace table, and
+ * ids that grow with time are appended to its index instead of landing on a random page each.
+ */
+export function timeOrderedId(now = Date.now()): string {
+  const random = randomUUID();
+  const time = now.toString(16).padStart(12, "0");
+  return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${random.slice(15)}`;
+}
 
 export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   const runtime = await ProxyRuntime.create(opts.config, (task, err) => opts.logger && opts.logger.warn({ task, err }, "background task failed"));
@@ -80,7 +92,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     requestIdHeader: false,
     genReqId: (req) => {
       const given = req.headers["x-request-id"];
-      return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
+      return typeof given === "string" && REQUEST_ID.test(given) ? given : timeOrderedId();
     },
     ajv: { customOptions: { allowUnionTypes: true, coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
     return503OnClosing: false,
@@ -102,19 +114,23 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   app.addHook("onClose", async () => runtime.close());
 
   // Plain JSON.parse is the fastest parser; the bodies are never merged into prototypes. Nesting is
-  // bounded first, so every later walk over a body may recurse.
+  // bounded first, so every later walk over a body may recurse. The bytes are kept: a same-format
+  // upstream gets them as they came when only the model name changes.
   const maxDepth = opts.config.server.maxJsonDepth;
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser("*", { parseAs: "string" }, (req, body, done) => {
-    const text = body as string;
-    if (text.length === 0) {
+  app.addContentTypeParser("*", { parseAs: "buffer" }, (req, body, done) => {
+    const raw = body as Buffer;
+    if (raw.length === 0) {
       // Routes that take no body (DELETE, cancel, most admin calls) accept an empty one with any content type.
       if (req.routeOptions.schema?.body === undefined) return done(null, undefined);
       return done(Errors.invalidJson("empty body") as unknown as FastifyError, undefined);
     }
+    const text = raw.toString("utf8");
     if (text.length > maxDepth && jsonDeeperThan(text, maxDepth)) return done(Errors.jsonTooDeep(maxDepth) as unknown as FastifyError, undefined);
     try {
-      done(null, JSON.parse(text));
+      const parsed: unknown = JSON.parse(text);
+      req.rawBody = raw;
+      done(null, parsed);
     } catch (err) {
       done(Errors.invalidJson((err as Error).message) as unknown as FastifyError, undefined);
     }

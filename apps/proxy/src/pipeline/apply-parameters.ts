@@ -1,7 +1,9 @@
 // Per-model request edits from the config: the upstream model name, `parameters` defaults and forced
 // values (dotted names set nested fields), and yaLLMproxy's `thinking` block.
 
+import { isUtf8 } from "node:buffer";
 import type { ModelRoute, ParameterOverride } from "../config/load-config.js";
+import { spliceTopLevelString } from "./json-splice.js";
 
 export function applyParameters(body: Record<string, unknown>, overrides: ParameterOverride[]): void {
   for (const o of overrides) {
@@ -28,6 +30,20 @@ export function passthroughBody(body: Record<string, unknown>, route: ModelRoute
   applyParameters(out, route.parameters);
   if (isChat && route.thinking && out.thinking === undefined && !hasStructuredOutput(out)) out.thinking = route.thinking;
   return out;
+}
+
+/**
+ * The client's own bytes for a same-format upstream when the route changes nothing but the model
+ * name (the name spliced in): an agent's history is relayed without being serialized again.
+ * Undefined when parameters or `thinking` apply, or the bytes cannot be edited safely.
+ */
+export function passthroughRaw(raw: Buffer, body: Record<string, unknown>, route: ModelRoute, isChat: boolean): Buffer | undefined {
+  if (route.parameters.length > 0) return undefined;
+  if (isChat && route.thinking && body.thinking === undefined && !hasStructuredOutput(body)) return undefined;
+  // Invalid UTF-8 was replaced when the text was decoded for JSON.parse; the parsed body says what was meant.
+  if (!isUtf8(raw)) return undefined;
+  if (body.model === route.upstreamModel) return raw;
+  return spliceTopLevelString(raw, "model", route.upstreamModel, body.model);
 }
 
 function hasStructuredOutput(body: Record<string, unknown>): boolean {

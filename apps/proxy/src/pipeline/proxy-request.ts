@@ -11,7 +11,7 @@ import type { ProxyRuntime } from "../runtime.js";
 import type { Backend, UpstreamResponse } from "../upstream/types.js";
 import type { InFlight } from "../shutdown.js";
 import { parseUpstreamJson } from "@yallmproxy/translate";
-import { passthroughBody } from "./apply-parameters.js";
+import { passthroughBody, passthroughRaw } from "./apply-parameters.js";
 import type { Trace } from "../ops/trace.js";
 import { type RelayTap, SSE_HEADERS, type TokenUsage, usageFromJsonTail, directFrom, readAll, relayDirect, relayJson, relayResponsesCapturing, usageFromChatTail, usageOf } from "./relay.js";
 import { badJsonBody, bodyFailure, checkJsonAnswer, contentTypeOf, notAnEventStream, snippet, wrongContentType } from "./upstream-answer.js";
@@ -24,6 +24,8 @@ export interface ClientCall {
   /** The endpoint path without `/v1`, as a same-format upstream gets it. */
   path: string;
   body: Record<string, unknown>;
+  /** `body` as the client sent it, when the route passes that body on unchanged. */
+  rawBody?: Buffer;
   stream: boolean;
   /** Headers to forward to same-format upstreams (e.g. `anthropic-beta`). */
   forwardHeaders?: Record<string, string>;
@@ -39,7 +41,7 @@ export interface ClientCall {
 /** How a request crosses from the client's wire format to a backend's and back. */
 export interface CrossFormatHandler {
   /** The upstream request for a backend of another format, or why it cannot serve this request. */
-  encode(backend: Backend): { path: string; body: Record<string, unknown>; headers?: Record<string, string> } | ProxyError;
+  encode(backend: Backend): { path: string; body: Record<string, unknown>; rawBody?: Buffer; headers?: Record<string, string> } | ProxyError;
   /** Answers the client from a successful upstream response of another format. */
   respond(args: {
     backend: Backend;
@@ -153,14 +155,18 @@ async function proxyRequestTraced(
       prepare: (backend) => {
         let out: ReturnType<CrossFormatHandler["encode"]>;
         if (backend.format === call.format) {
-          out = { path: call.path, body: passthroughBody(call.body, backend.route, backend.format === "chat"), ...(call.forwardHeaders ? { headers: call.forwardHeaders } : {}) };
+          const isChat = backend.format === "chat";
+          const raw = call.rawBody && passthroughRaw(call.rawBody, call.body, backend.route, isChat);
+          // With the bytes relayed, the parsed body only names what was sent (traces, the mock backend).
+          const body = raw ? { ...call.body, model: backend.route.upstreamModel } : passthroughBody(call.body, backend.route, isChat);
+          out = { path: call.path, body, ...(raw ? { rawBody: raw } : {}), ...(call.forwardHeaders ? { headers: call.forwardHeaders } : {}) };
         } else {
           const h = handlerFor(backend);
           out = h instanceof ProxyError ? h : h.encode(backend);
         }
         if (out instanceof ProxyError) return out;
         prepared.set(backend, out);
-        return { path: out.path, body: out.body, stream: call.stream, ...(out.headers ? { headers: out.headers } : {}) };
+        return { path: out.path, body: out.body, stream: call.stream, ...(out.rawBody ? { rawBody: out.rawBody } : {}), ...(out.headers ? { headers: out.headers } : {}) };
       },
       onAttempt: (a) => {
         trace.addAttempt(a);

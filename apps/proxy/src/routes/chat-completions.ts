@@ -64,7 +64,7 @@ export async function chatCompletionsRoutes(app: FastifyInstance): Promise<void>
         runtime: app.runtime,
         request,
         reply,
-        call: { format: "chat", path: "/chat/completions", body, stream },
+        call: { format: "chat", path: "/chat/completions", body, rawBody: request.rawBody, stream },
         warnings,
         crossFormat: (backendFormat) => {
           try {

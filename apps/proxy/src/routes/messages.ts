@@ -85,7 +85,7 @@ export async function messagesRoutes(app: FastifyInstance): Promise<void> {
       runtime,
       request,
       reply,
-      call: { format: "messages", path: "/messages", body, stream, forwardHeaders: headers },
+      call: { format: "messages", path: "/messages", body, rawBody: request.rawBody, stream, forwardHeaders: headers },
       warnings,
       crossFormat: (backendFormat) =>
         createCrossFormatHandler(

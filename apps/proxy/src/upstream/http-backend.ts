@@ -53,7 +53,7 @@ export class HttpBackend implements Backend {
         path: this.basePath + req.path + this.query,
         method: "POST",
         headers,
-        body: JSON.stringify(req.body),
+        body: req.rawBody ?? JSON.stringify(req.body),
         headersTimeout: precise ? 0 : timeoutMs,
         bodyTimeout: timeoutMs,
       },

@@ -11,6 +11,8 @@ export interface UpstreamRequest {
   /** Path after the version prefix, e.g. `/chat/completions`. */
   path: string;
   body: Record<string, unknown>;
+  /** `body` already encoded (the client's own bytes); sent instead of serializing `body`. */
+  rawBody?: Buffer;
   stream: boolean;
   /** Extra headers to forward (e.g. `anthropic-version`). */
   headers?: Record<string, string>;
