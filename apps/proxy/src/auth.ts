@@ -13,6 +13,16 @@ export interface Caller {
 }
 
 const digest = (s: string) => createHash("sha256").update(s).digest();
+/** Each configured key's digest, made once: a config reload brings new key objects. */
+const keyDigests = new WeakMap<AppKey, Buffer>();
+function keyDigest(key: AppKey): Buffer {
+  let d = keyDigests.get(key);
+  if (!d) {
+    d = digest(key.secret);
+    keyDigests.set(key, d);
+  }
+  return d;
+}
 
 export function presentedKey(headers: IncomingHttpHeaders, headerName: string): string | undefined {
   const auth = headers.authorization;
@@ -38,7 +48,7 @@ export function authenticate(config: ProxyConfig, headers: IncomingHttpHeaders):
   let match: AppKey | undefined;
   // Compare against every key so the time taken does not reveal which one matched.
   for (const key of settings.keys) {
-    const equal = timingSafeEqual(given, digest(key.secret));
+    const equal = timingSafeEqual(given, keyDigest(key));
     if (equal && key.enabled && !match) match = key;
   }
   return match ? { keyId: match.keyId, key: match } : Errors.invalidKey();

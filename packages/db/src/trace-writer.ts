@@ -25,8 +25,8 @@ export interface TraceRow {
   error: string | null;
   warnings: number;
   captureLevel: string;
-  /** Everything beyond the summary; the writer stores it as JSON text. */
-  detail: Record<string, unknown>;
+  /** Everything beyond the summary, as JSON text. */
+  detail: string;
 }
 
 interface Pending {
@@ -94,8 +94,10 @@ export class TraceWriter {
     const batch = ++this.batch;
     return new Promise((resolve, reject) => {
       this.pending.set(batch, { resolve, reject });
-      // One string per batch: a native stringify and a copy, cheaper than cloning every row object.
-      this.worker.postMessage({ type: "write", batch, json: JSON.stringify(rows) });
+      // Each row as an array of primitives, in the worker's column order: cloned without any key
+      // names, and bound to the insert as it comes.
+      const values = rows.map((r) => [r.id, r.startedAt, r.model, r.keyId, r.clientFormat, r.backend, r.backendFormat, r.stream, r.status, r.attempts, r.ttftMs, r.durationMs, r.promptTokens, r.completionTokens, r.error, r.warnings, r.captureLevel, r.detail]);
+      this.worker.postMessage({ type: "write", batch, rows: values });
     });
   }
 

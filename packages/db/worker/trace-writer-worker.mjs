@@ -2,6 +2,7 @@
 // Plain JavaScript: it runs unchanged from src/ (tests) and dist/ (server).
 import { parentPort, workerData } from "node:worker_threads";
 
+// The order of the values in each row the main thread sends.
 const COLUMNS = ["id", "startedAt", "model", "keyId", "clientFormat", "backend", "backendFormat", "stream", "status", "attempts", "ttftMs", "durationMs", "promptTokens", "completionTokens", "error", "warnings", "captureLevel", "detail"];
 const columnList = COLUMNS.map((c) => `"${c}"`).join(", ");
 
@@ -14,7 +15,11 @@ async function open({ provider, url }) {
     const stmt = db.prepare(`INSERT OR IGNORE INTO "Trace" (${columnList}) VALUES (${COLUMNS.map(() => "?").join(", ")})`);
     // Prisma reads SQLite DateTimes as ISO text with an explicit offset.
     const insert = db.transaction((rows) => {
-      for (const r of rows) stmt.run(r.id, new Date(r.startedAt).toISOString().replace("Z", "+00:00"), r.model, r.keyId, r.clientFormat, r.backend, r.backendFormat, r.stream ? 1 : 0, r.status, r.attempts, r.ttftMs, r.durationMs, r.promptTokens, r.completionTokens, r.error, r.warnings, r.captureLevel, JSON.stringify(r.detail));
+      for (const r of rows) {
+        r[1] = new Date(r[1]).toISOString().replace("Z", "+00:00");
+        r[7] = r[7] ? 1 : 0;
+        stmt.run(r);
+      }
     });
     return { write: async (rows) => insert(rows), close: async () => db.close() };
   }
@@ -26,7 +31,8 @@ async function open({ provider, url }) {
     write: async (rows) => {
       const values = [];
       const tuples = rows.map((r, i) => {
-        values.push(r.id, new Date(r.startedAt), r.model, r.keyId, r.clientFormat, r.backend, r.backendFormat, r.stream, r.status, r.attempts, r.ttftMs, r.durationMs, r.promptTokens, r.completionTokens, r.error, r.warnings, r.captureLevel, JSON.stringify(r.detail));
+        r[1] = new Date(r[1]);
+        values.push(...r);
         return `(${COLUMNS.map((_, j) => `$${i * COLUMNS.length + j + 1}`).join(", ")})`;
       });
       await pool.query(`INSERT INTO "Trace" (${columnList}) VALUES ${tuples.join(", ")} ON CONFLICT ("id") DO NOTHING`, values);
@@ -40,7 +46,7 @@ parentPort.on("message", async (msg) => {
   if (msg.type === "write") {
     let count = 0;
     try {
-      const rows = JSON.parse(msg.json);
+      const rows = msg.rows;
       count = rows.length;
       await target.write(rows);
       parentPort.postMessage({ type: "written", batch: msg.batch, count });

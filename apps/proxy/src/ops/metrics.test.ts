@@ -30,4 +30,12 @@ describe("Metrics", () => {
     expect(text).toContain('yallmp_requests_total{model="m",backend="m",client_format="chat",status="200"} 301');
     expect(text).toContain('yallmp_tokens_total{model="m",type="prompt"} 601');
   });
+
+  it("reports the requests in flight at scrape time", async () => {
+    let running = 3;
+    const metrics = new Metrics(() => running);
+    expect(await metrics.text()).toContain("yallmp_requests_in_flight 3");
+    running = 0;
+    expect(await metrics.text()).toContain("yallmp_requests_in_flight 0");
+  });
 });

@@ -19,10 +19,23 @@ export class Metrics {
   readonly retries = new Counter({ name: "yallmp_retries_total", help: "Retried upstream attempts by backend", labelNames: ["backend"], registers: [this.registry] });
   readonly fallbacks = new Counter({ name: "yallmp_fallbacks_total", help: "Moves from one backend to the next", labelNames: ["from", "to"], registers: [this.registry] });
   readonly streamsInFlight = new Gauge({ name: "yallmp_streams_in_flight", help: "Streaming responses being relayed now", registers: [this.registry] });
+  /** Read at scrape time from the running traces: nothing to count per request. */
+  private readonly requestsInFlight: Gauge;
   readonly tracesDropped = new Counter({ name: "yallmp_traces_dropped_total", help: "Traces not stored because the writer could not keep up", registers: [this.registry] });
   readonly backgroundErrors = new Counter({ name: "yallmp_background_errors_total", help: "Errors of background tasks (logged and survived), by task", labelNames: ["task"], registers: [this.registry] });
   /** Told about an error of the fold, which runs on the request path and before scrapes. */
   onFoldError: ((err: unknown) => void) | undefined;
+
+  constructor(running: () => number = () => 0) {
+    this.requestsInFlight = new Gauge({
+      name: "yallmp_requests_in_flight",
+      help: "Requests being served now (streaming or not)",
+      registers: [this.registry],
+      collect() {
+        this.set(running());
+      },
+    });
+  }
 
   /** Labelled children per label set: prom-client validates and hashes the labels on every call. */
   private readonly children = new Map<string, Children>();

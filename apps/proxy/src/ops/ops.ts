@@ -33,11 +33,11 @@ export type BackgroundErrorLog = (task: BackgroundTask, err: unknown) => void;
 
 export class Ops {
   readonly live = new LiveFeed();
-  readonly metrics = new Metrics();
-  readonly sink: TraceSink | undefined;
-  private readonly lastProgress = new WeakMap<Trace, number>();
   /** Traces of requests still running, for the dashboard's first paint. */
   readonly running = new Map<string, Trace>();
+  readonly metrics = new Metrics(() => this.running.size);
+  readonly sink: TraceSink | undefined;
+  private readonly lastProgress = new WeakMap<Trace, number>();
 
   constructor(
     private config: ProxyConfig,

@@ -3,7 +3,7 @@
 
 import { type Database, type TraceRow, TraceWriter } from "@yallmproxy/db";
 import type { BackgroundTask } from "./ops.js";
-import { type Redactor, scrubText } from "./redact.js";
+import type { Redactor } from "./redact.js";
 import type { Trace } from "./trace.js";
 
 export interface TraceSinkOptions {
@@ -58,7 +58,7 @@ export class TraceSink {
           const rows: TraceRow[] = [];
           for (const trace of batch) {
             try {
-              rows.push(this.rowOf(trace, redactor));
+              rows.push(trace.row(redactor));
             } catch (err) {
               this.dropped += 1;
               this.opts.onDropped?.(1);
@@ -81,30 +81,6 @@ export class TraceSink {
       }
     })();
     return this.flushing;
-  }
-
-  private rowOf(t: Trace, redactor: Redactor | undefined): TraceRow {
-    const s = t.summary();
-    return {
-      id: s.id,
-      startedAt: t.startedAtMs,
-      model: s.model,
-      keyId: s.keyId,
-      clientFormat: s.clientFormat,
-      backend: s.backend,
-      backendFormat: s.backendFormat,
-      stream: s.stream,
-      status: s.status,
-      attempts: s.attempts,
-      ttftMs: s.ttftMs,
-      durationMs: s.durationMs,
-      promptTokens: s.promptTokens,
-      completionTokens: s.completionTokens,
-      error: s.error && redactor ? scrubText(s.error, redactor.values) : s.error,
-      warnings: s.warnings,
-      captureLevel: t.capture,
-      detail: t.detail(redactor),
-    };
   }
 
   /** Deletes traces older than the retention, in bounded batches. */

@@ -170,6 +170,49 @@ export class Trace {
   }
 
   /**
+   * The stored row: the summary's fields and the detail as JSON text (built when the trace is
+   * written), redacted as `detail()` is.
+   */
+  row(redactor: Redactor = nameRedactor): TraceRow {
+    return {
+      id: this.id,
+      startedAt: this.startedAtMs,
+      model: this.model,
+      keyId: this.keyId,
+      clientFormat: this.clientFormat,
+      backend: this.backend,
+      backendFormat: this.backendFormat,
+      stream: this.stream,
+      status: this.status,
+      attempts: this.attempts.length,
+      ttftMs: round(this.firstTokenMs),
+      durationMs: round(this.doneMs ?? (this.state === "running" ? this.elapsed() : null)),
+      promptTokens: this.promptTokens,
+      completionTokens: this.completionTokens,
+      error: this.error && redactor.values.length > 0 ? scrubText(this.error, redactor.values) : this.error,
+      warnings: this.warningList.length,
+      captureLevel: this.capture,
+      detail: this.full ? JSON.stringify(this.detail(redactor)) : this.metadataDetailJson(redactor),
+    };
+  }
+
+  /**
+   * `detail()` as JSON text for a trace without bodies or events, written out directly: every
+   * request at the default capture level gets one, and building the object graph only to
+   * serialize it cost more than the rest of the row.
+   */
+  private metadataDetailJson(redactor: Redactor): string {
+    // Attempts hold no credential fields, only text a known secret could appear in.
+    const attempts = redactor.values.length > 0 ? redactValue(this.attempts, redactor.values).value : this.attempts;
+    return (
+      `{"attempts":${JSON.stringify(attempts)},"timings":{"receivedAt":"${new Date(this.startedAtMs).toISOString()}",` +
+      `"upstreamConnectedMs":${round(this.connectedMs)},"firstByteMs":${round(this.firstByteMs)},"firstTokenMs":${round(this.firstTokenMs)},"doneMs":${round(this.doneMs)}},` +
+      `"clientRequest":null,"upstreamRequest":null,"upstreamEvents":[],"clientEvents":[],"warningList":${JSON.stringify(this.warningList)},` +
+      `"captureLevel":"${this.capture}","truncated":{"clientRequest":false,"upstreamRequest":false,"upstreamEvents":false,"clientEvents":false}}`
+    );
+  }
+
+  /**
    * Everything beyond the summary, as plain JSON (built when the trace is written), with every
    * credential the redactor knows and every credential header this request carried cut out.
    */
