@@ -1,65 +1,52 @@
-// CPU time per request: the proxy and the floor under the same closed-loop load, each process's
-// utime + stime from /proc/<pid>/stat divided by the requests it served. Linux only.
-// Usage: node bench/cpu.mjs [connections=16] [seconds=4] [--stream]
+// CPU time per request: the floor and the proxy in several settings under the same closed-loop load,
+// each process's utime + stime (all its threads) from /proc/<pid>/stat divided by the requests it
+// served. The variants are measured in turn, round after round, and the median of the rounds is
+// printed: on a shared machine the speed drifts from minute to minute, and interleaving spreads that
+// drift over every variant alike. Linux only.
+// Usage: node bench/cpu.mjs [connections=16] [seconds=4] [--stream] [--case=chat|chat-100k|chat-1m|
+//   messages-1m|responses-100k|…] [--variants=floor,off,metadata,metadata+keys] [--rounds=3]
+// A variant `base:metadata` runs the proxy built in the tree named by BENCH_BASE_ROOT (a copy of an
+// earlier build), for before/after comparisons on the same load.
 
-import { fork, spawn } from "node:child_process";
-import { once } from "node:events";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Pool } from "undici";
+import { authHeaders, cpuMs, requestCase, startForked, startProxy } from "./lib.mjs";
 
-const here = new URL(".", import.meta.url).pathname;
-const root = join(here, "..");
-const conns = Number(process.argv[2] ?? 16);
-const seconds = Number(process.argv[3] ?? 4);
-const stream = process.argv.includes("--stream");
-const children = [];
-process.on("exit", () => children.forEach((c) => c.kill("SIGKILL")));
+const flags = Object.fromEntries(process.argv.slice(2).filter((a) => a.startsWith("--")).map((a) => [a.slice(2).split("=")[0], a.split("=")[1] ?? true]));
+const positional = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+const conns = Number(positional[0] ?? 16);
+const seconds = Number(positional[1] ?? 4);
+const c = requestCase(flags.case ?? "chat", { stream: flags.stream === true });
+const rounds = Number(flags.rounds ?? 3);
+const variants = String(flags.variants ?? (c.format === "chat" ? "floor,off,metadata" : "off,metadata")).split(",");
 
-async function forked(file, env = {}) {
-  const child = fork(join(here, file), { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "inherit", "ipc"] });
-  children.push(child);
-  const [msg] = await once(child, "message");
-  return { child, port: msg.port };
-}
-
-async function proxy(upstreamPort) {
-  const dir = mkdtempSync(join(tmpdir(), "yallmp-cpu-"));
-  writeFileSync(
-    join(dir, "config.yaml"),
-    `model_list:\n  - model_name: bench\n    model_params: { api_type: openai, api_base: "http://127.0.0.1:${upstreamPort}/v1", api_key: bench-key, model: bench-model }\nrouter_settings: { num_retries: 0 }\nproxy_settings:\n  traces: { capture: ${process.env.BENCH_CAPTURE ?? "off"} }\n`,
-  );
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const child = spawn(process.execPath, [join(root, "apps/proxy/dist/main.js")], {
-    env: { ...process.env, YALLMP_CONFIG: join(dir, "config.yaml"), YALLMP_PORT: String(port), YALLMP_HOST: "127.0.0.1", DATABASE_URL: `file:${join(dir, "state.db")}` },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  children.push(child);
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/health`)).ok) return { child, port };
-    } catch {}
-    await new Promise((r) => setTimeout(r, 100));
+const upstream = await startForked("upstream.mjs");
+const targets = [];
+for (const v of variants) {
+  if (v === "floor") {
+    if (c.format !== "chat") throw new Error("the floor relays chat bodies only");
+    const floor = await startForked("floor.mjs", { TARGET_PORT: String(upstream.port) });
+    targets.push({ name: "floor", port: floor.port, pid: floor.pid, body: c.directBody, headers: authHeaders(false), runs: [] });
+    continue;
   }
-  throw new Error("proxy did not start");
+  const base = v.startsWith("base:");
+  if (base && !process.env.BENCH_BASE_ROOT) throw new Error("base: variants need BENCH_BASE_ROOT");
+  const [capture, keys] = v.replace(/^base:/, "").split("+");
+  const appKeys = keys === "keys";
+  const proxy = await startProxy(upstream.port, { capture, appKeys, ...(base ? { proxyRoot: process.env.BENCH_BASE_ROOT } : {}) });
+  targets.push({ name: `proxy ${v}`, port: proxy.port, pid: proxy.pid, body: c.proxyBody, headers: authHeaders(appKeys), runs: [] });
 }
 
-const cpuMs = (pid) => {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * 10; // clock ticks of 10 ms
-};
-
-async function measure(name, { child, port }, model) {
-  const pool = new Pool(`http://127.0.0.1:${port}`, { connections: conns, pipelining: 1 });
-  const body = JSON.stringify({ model, messages: [{ role: "user", content: "Say something about foxes." }], stream });
+async function measure(t) {
+  const pool = new Pool(`http://127.0.0.1:${t.port}`, { connections: conns, pipelining: 1 });
+  let failures = 0;
   const run = async (ms) => {
     let n = 0;
     const end = performance.now() + ms;
     await Promise.all(
       Array.from({ length: conns }, async () => {
         while (performance.now() < end) {
-          const res = await pool.request({ path: "/v1/chat/completions", method: "POST", headers: { "content-type": "application/json" }, body });
+          const res = await pool.request({ path: c.path, method: "POST", headers: t.headers, body: t.body });
+          if (res.statusCode !== 200) failures += 1;
           for await (const _ of res.body);
           n++;
         }
@@ -68,15 +55,25 @@ async function measure(name, { child, port }, model) {
     return n;
   };
   await run(1000);
-  const before = cpuMs(child.pid);
+  const before = cpuMs(t.pid);
+  const beforeMain = cpuMs(t.pid, t.pid);
   const started = performance.now();
   const n = await run(seconds * 1000);
-  const used = cpuMs(child.pid) - before;
+  const used = cpuMs(t.pid) - before;
+  const usedMain = cpuMs(t.pid, t.pid) - beforeMain;
   await pool.close();
-  console.log(`${name.padEnd(10)} ${conns} connections: ${((n / (performance.now() - started)) * 1000).toFixed(0)} req/s, ${((used * 1000) / n).toFixed(1)} µs CPU per request`);
+  if (failures) throw new Error(`${t.name}: ${failures} requests failed`);
+  t.runs.push({ rps: (n / (performance.now() - started)) * 1000, us: (used * 1000) / n, mainUs: (usedMain * 1000) / n });
 }
 
-const upstream = await forked("upstream.mjs");
-await measure("floor", await forked("floor.mjs", { TARGET_PORT: String(upstream.port) }), "bench-model");
-await measure("yaLLMproxy", await proxy(upstream.port), "bench");
+for (let r = 0; r < rounds; r++) for (const t of targets) await measure(t);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+console.log(`${c.name}${c.stream ? " stream" : ""} (${c.bytes} bytes), ${conns} connections, ${rounds} rounds of ${seconds} s; median per variant:`);
+const floorUs = targets.find((t) => t.name === "floor") && median(targets.find((t) => t.name === "floor").runs.map((x) => x.us));
+for (const t of targets) {
+  const us = median(t.runs.map((x) => x.us));
+  const all = t.runs.map((x) => x.us.toFixed(0)).join("/");
+  const main = median(t.runs.map((x) => x.mainUs));
+  console.log(`  ${t.name.padEnd(24)} ${median(t.runs.map((x) => x.rps)).toFixed(0).padStart(6)} req/s  ${us.toFixed(1).padStart(8)} µs CPU per request, ${main.toFixed(1)} on the main thread (rounds: ${all})${floorUs && t.name !== "floor" ? `  ${(us / floorUs).toFixed(2)}× the floor` : ""}`);
+}
 process.exit(0);

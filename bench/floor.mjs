@@ -16,4 +16,4 @@ const server = createServer((req, res) => {
   req.pipe(up);
 });
 server.keepAliveTimeout = 60_000;
-server.listen(0, "127.0.0.1", () => process.send?.({ port: server.address().port }));
+server.listen(Number(process.env.PORT ?? 0), "127.0.0.1", () => process.send?.({ port: server.address().port }));

@@ -1,5 +1,7 @@
 // Benchmark upstream: a minimal OpenAI-compatible chat server on loopback. Non-streaming answers are
 // one fixed JSON body; streaming answers are a fixed SSE stream of 20 content chunks, usage and [DONE].
+// A body with `"user":"bench-slow"` gets its headers after 10 ms and a chunk every 5 ms (the soak's
+// aborting clients leave such streams before and while they run).
 import { createServer } from "node:http";
 
 const created = 1700000000;
@@ -20,12 +22,31 @@ frames.push(`data: ${JSON.stringify({ id: "chatcmpl-bench", object: "chat.comple
 frames.push("data: [DONE]\n\n");
 const stream = frames.join("");
 
+function slowStream(res) {
+  let i = 0;
+  let timer;
+  const next = () => {
+    if (res.destroyed) return;
+    if (i === frames.length) return res.end();
+    res.write(frames[i++]);
+    timer = setTimeout(next, 5);
+  };
+  timer = setTimeout(() => {
+    if (res.destroyed) return;
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    next();
+  }, 10);
+  res.on("close", () => clearTimeout(timer));
+}
+
 const server = createServer((req, res) => {
   const parts = [];
   req.on("data", (c) => parts.push(c));
   req.on("end", () => {
     const body = Buffer.concat(parts).toString();
-    if (body.includes('"stream":true')) {
+    if (body.includes('"user":"bench-slow"')) {
+      slowStream(res);
+    } else if (body.includes('"stream":true')) {
       res.writeHead(200, { "content-type": "text/event-stream" });
       // Written as separate chunks, as a real server flushes them.
       for (const f of frames) res.write(f);

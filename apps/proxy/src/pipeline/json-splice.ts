@@ -16,9 +16,9 @@ export function topLevelStringSpan(json: Buffer, key: string): [number, number] 
   const want = `"${key}"`;
   const at = json.indexOf(want);
   if (at < 0 || json.indexOf(want, at + want.length) >= 0) return undefined;
-  // A second key spelled with escapes would be the one JSON.parse kept (`key` is lowercase letters:
-  // they escape as `\u006_` and `\u007_`).
-  if (json.indexOf("\\u006") >= 0 || json.indexOf("\\u007") >= 0) return undefined;
+  // A second key spelled with escapes would be the one JSON.parse kept (`key` is letters a to o,
+  // as `model` is: they escape as `\u006_`).
+  if (json.indexOf("\\u006") >= 0) return undefined;
   if (!atTopLevelKey(json, at)) return undefined;
   let v = at + want.length;
   while (isSpace(json[v]!)) v++;

@@ -142,7 +142,8 @@ export async function responsesRoutes(app: FastifyInstance): Promise<void> {
     }
 
     const previousResponseId = typeof body.previous_response_id === "string" ? body.previous_response_id : null;
-    const inputItems = normalizeInput(body.input);
+    // Kept only to be stored: an agent resending its history with `store: false` pays nothing here.
+    const inputItems = store ? normalizeInput(body.input) : [];
     let upstreamBody: Record<string, unknown> = internal ? { ...body, background: false } : body;
     let history: Array<Record<string, unknown>> = [];
     if (previousResponseId) {
