@@ -61,6 +61,7 @@ export interface BuildOptions {
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
+const MAX_PARAM_LENGTH = 1024;
 
 export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   const runtime = await ProxyRuntime.create(opts.config, (task, err) => opts.logger && opts.logger.warn({ task, err }, "background task failed"));
@@ -68,6 +69,8 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     ...(opts.logger ? { loggerInstance: opts.logger as unknown as FastifyBaseLogger } : { logger: false }),
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.config.server.bodyLimitBytes,
+    // Native Responses upstreams may send response ids well past Fastify's default of 100 characters.
+    maxParamLength: MAX_PARAM_LENGTH,
     // A client has this long to send its request; the answer (a stream) may take as long as it needs.
     requestTimeout: opts.config.server.requestTimeoutMs,
     http: {
