@@ -70,7 +70,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.config.server.bodyLimitBytes,
     // Native Responses upstreams may send response ids well past Fastify's default of 100 characters.
-    maxParamLength: MAX_PARAM_LENGTH,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // A client has this long to send its request; the answer (a stream) may take as long as it needs.
     requestTimeout: opts.config.server.requestTimeoutMs,
     http: {
