@@ -338,7 +338,9 @@ function answerClientError(app: { log: FastifyBaseLogger }, err: ConnectionError
   } else {
     proxyErr = new ProxyError(400, `The request is not valid HTTP (${err.code ?? "parse error"}).`, { code: "invalid_http" });
   }
-  const format = packet && packet.toString("latin1", 0, 20).startsWith("POST /v1/messages") ? "messages" : "chat";
+  // A request whose headers were read (its body did not arrive in time) has its route's format.
+  const url = (socket as Duplex & { _httpMessage?: { req?: { url?: string } } })._httpMessage?.req?.url;
+  const format = url !== undefined ? formatOfUrl(url) : packet && packet.toString("latin1", 0, 20).startsWith("POST /v1/messages") ? "messages" : "chat";
   app.log.info({ status, code: err.code }, "client error");
   answerOnSocket(socket, status, proxyErr, format);
 }
