@@ -8,6 +8,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
+    globalSetup: ["./scripts/default-database-guard.ts"],
     reporters: ["default", "./scripts/summary-reporter.ts"],
   },
 });

@@ -246,6 +246,26 @@ proxy_settings:
     expect(c.text()).toMatch(/^HTTP\/1\.1 408/);
   });
 
+  it("answers a body that does not arrive in time in the route's wire format (Anthropic's on /v1/messages)", async () => {
+    const slowBody = async (path: string) => {
+      const c = await open();
+      c.socket.write(`POST ${path} HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{`);
+      await Promise.race([c.closed, sleep(6000)]);
+      c.socket.destroy();
+      const [head = "", body = ""] = c.text().split("\r\n\r\n");
+      return { head, body: JSON.parse(body) as Record<string, unknown> };
+    };
+    const [messages, chat, responses] = await Promise.all([slowBody("/v1/messages"), slowBody("/v1/chat/completions"), slowBody("/v1/responses")]);
+    expect(messages.head).toMatch(/^HTTP\/1\.1 408/);
+    expect(messages.body).toEqual({ type: "error", error: { type: "invalid_request_error", message: expect.any(String) } });
+    for (const openai of [chat, responses]) {
+      expect(openai.head).toMatch(/^HTTP\/1\.1 408/);
+      expect(openai.body).toMatchObject({ error: { message: expect.any(String), code: "request_timeout" } });
+    }
+    // Those three connections are the address's cap; the proxy lets go of each within a second.
+    await sleep(1100);
+  });
+
   it("cuts a client that sends its headers a byte at a time, after the header timeout", async () => {
     const c = await open();
     const head = "GET /health HTTP/1.1\r\nHost: x\r\nx-slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n";

@@ -57,12 +57,13 @@ interface ClaudeResult {
   ms: number;
 }
 
-function runClaude(proxyUrl: string, args: string[], model = MAIN_MODEL): Promise<ClaudeResult> {
+/** Runs `claude -p`; with `model` null it passes no --model, so Claude Code picks its default. */
+function runClaude(proxyUrl: string, args: string[], model: string | null = MAIN_MODEL): Promise<ClaudeResult> {
   const home = mkdtempSync(join(tmpdir(), "yallmp-claude-"));
   cleanup.push(() => rmSync(home, { recursive: true, force: true }));
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(CLAUDE_BIN, ["-p", ...args, "--output-format", "json", "--model", model], {
+    const child = spawn(CLAUDE_BIN, ["-p", ...args, "--output-format", "json", ...(model === null ? [] : ["--model", model])], {
       cwd: home,
       env: {
         PATH: process.env.PATH ?? "/usr/bin:/bin",
@@ -167,7 +168,8 @@ describe("Claude Code through the proxy on a chat-completions backend", () => {
 });
 
 describe("Claude Code on the shipped config (the README's demo)", () => {
-  const DEMO_MODEL = "claude-sonnet-4-5";
+  /** What this Claude Code asks for with no --model (the README's demo passes none). */
+  const DEMO_MODEL = "claude-opus-5-5";
   async function shipped(): Promise<RunningProxy> {
     const p = await startProxy(readFileSync(new URL("../../configs/config.yaml", import.meta.url), "utf8"));
     cleanup.push(p.close);
@@ -175,10 +177,12 @@ describe("Claude Code on the shipped config (the README's demo)", () => {
   }
   const requests = (p: RunningProxy) => p.logs().filter((l) => l.msg === "request" && l.model === DEMO_MODEL);
 
-  it('"hello" gets the greeting and no tool call', async () => {
+  it('"hello" with no --model gets the greeting, no tool call and no warning', async () => {
     const p = await shipped();
-    const r = await runClaude(p.url, ["hello"], DEMO_MODEL);
+    const r = await runClaude(p.url, ["hello"], null);
     expect(r.json, `stdout: ${r.stdout}\nstderr: ${r.stderr}`).toBeDefined();
+    // No "retired" or unrecognized-model notice.
+    expect(r.stderr.trim()).toBe("");
     expect(r.json).toMatchObject({
       type: "result",
       is_error: false,
@@ -193,11 +197,21 @@ describe("Claude Code on the shipped config (the README's demo)", () => {
 
   it('"run echo …" calls Bash, and the command\'s output comes back', async () => {
     const p = await shipped();
-    const r = await runClaude(p.url, ["run echo yallmproxy-demo-marker", "--allowedTools", "Bash(echo:*)"], DEMO_MODEL);
+    const r = await runClaude(p.url, ["run echo yallmproxy-demo-marker", "--allowedTools", "Bash(echo:*)"], null);
     expect(r.json, `stdout: ${r.stdout}\nstderr: ${r.stderr}`).toBeDefined();
     expect(r.json).toMatchObject({ type: "result", is_error: false, result: "The tool returned:\nyallmproxy-demo-marker" });
     expect(r.json!.permission_denials).toEqual([]);
     expectAllAnswered(p);
     expect(requests(p)).toHaveLength(2);
   }, 120_000);
+
+  it("--model sonnet, haiku and claude-sonnet-4-5 (older versions' default) get the greeting too", async () => {
+    const p = await shipped();
+    for (const [alias, name] of [["sonnet", "claude-sonnet-5-5"], ["haiku", "claude-haiku-5-5"], ["claude-sonnet-4-5", "claude-sonnet-4-5"]] as const) {
+      const r = await runClaude(p.url, ["hello"], alias);
+      expect(r.json, `${alias}: stdout: ${r.stdout}\nstderr: ${r.stderr}`).toMatchObject({ is_error: false, result: expect.stringContaining('You said: "hello"') });
+      expect(p.logs().filter((l) => l.msg === "request" && l.model === name && l.status === 200).length, alias).toBeGreaterThanOrEqual(1);
+    }
+    expectAllAnswered(p);
+  }, 180_000);
 });

@@ -387,7 +387,7 @@ function pathAndMethodCases(): Case[] {
   out.push(get("/v1/models/"));
   out.push(get("/V1/MODELS"));
   out.push(get("/v1/responses/%2e%2e%2f%2e%2e%2fetc%2fpasswd"));
-  out.push(get(`/v1/responses/${"r".repeat(300)}`, "openai", 414));
+  out.push(get(`/v1/responses/${"r".repeat(1100)}`, "openai", 414));
   out.push(get("/v1/responses/resp_unknown", "openai", 404));
   out.push(get("/v1/responses/' OR 1=1 --", "openai", 404));
   out.push(get("/v1/responses/resp_unknown/input_items", "openai", 404));
@@ -451,7 +451,7 @@ function adminCases(): Case[] {
   }
   for (const q of ["limit=-5", "from=yesterday", "to=13/13/2020", "cursor=%%%", "q=" + "%".repeat(100), "key=" + "k".repeat(5000)]) out.push(a("GET", `/admin/responses?${q}`, undefined, q.startsWith("q") || q.startsWith("key") ? "any" : 400));
   out.push(a("GET", "/admin/traces/nope", undefined, 404));
-  out.push(a("GET", `/admin/traces/${"t".repeat(300)}`, undefined, 414));
+  out.push(a("GET", `/admin/traces/${"t".repeat(1100)}`, undefined, 414));
   out.push(a("GET", "/admin/responses/nope", undefined, 404));
   for (const v of ["abc", "0", "-1", "1.5", "1e3", "99999999999999999999", "%20"]) out.push(a("GET", `/admin/config/versions/${v}`, undefined, 400));
   out.push(a("GET", "/admin/config/versions/999999", undefined, 404));

@@ -204,7 +204,7 @@ describe("refusals in the documented shape", () => {
     const long = firstAnswer(await rawRequest(p.url, `GET /v1/models?q=${"a".repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`));
     expect(long.status).toBe(414);
     openAIError(long.body, "uri_too_long");
-    const param = await fetch(`${p.url}/v1/responses/${"r".repeat(300)}`);
+    const param = await fetch(`${p.url}/v1/responses/${"r".repeat(1100)}`);
     expect(param.status).toBe(414);
     openAIError(await param.json(), "uri_too_long");
     const headers = firstAnswer(await rawRequest(p.url, `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`));

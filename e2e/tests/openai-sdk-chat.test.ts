@@ -129,7 +129,7 @@ describe("the shipped configs/config.yaml", () => {
       const models = await c.models.list();
       expect(models.data.length).toBeGreaterThan(0);
       // The agent demos' models greet; the others echo.
-      const agents = new Set(["claude-sonnet-4-5", "gpt-5.5"]);
+      const agents = new Set(["claude-opus-5-5", "claude-sonnet-5-5", "claude-haiku-5-5", "claude-sonnet-4-5", "gpt-5.5"]);
       for (const m of models.data.filter((m) => m.id !== "mock-slow")) {
         const res = await c.chat.completions.create({ model: m.id, messages: [{ role: "user", content: `ping ${m.id}` }] });
         const expected = agents.has(m.id) ? `Hello from yaLLMproxy's mock model! You said: "ping ${m.id}". Start a message with "run" to see a tool call.` : `ping ${m.id}`;

@@ -122,6 +122,31 @@ describe("Responses clients on a native Responses backend (pass-through)", () =>
     expect(r.model).toBe("gpt-up");
     expect(up.requests[0]!.json).toEqual({ model: "gpt-up", input: "Hi" });
   });
+
+  it("an upstream id of 300 characters is stored and served by GET, input_items and DELETE; one past 1024 gets a 414 in OpenAI's shape", async () => {
+    const longId = `resp_${"a1".repeat(150)}`;
+    const { final } = textEvents(["Hello."]);
+    const up = await upstream((_req, res) => sendJson(res, 200, { ...final, id: longId }));
+    const p = await nativeProxy(up);
+    const created = await client(p).responses.create({ model: "resp-native", input: "Hi" });
+    expect(created.id).toBe(longId);
+    const got = await fetch(`${p.url}/v1/responses/${longId}`);
+    expect(got.status).toBe(200);
+    expect(((await got.json()) as { id: string }).id).toBe(longId);
+    const items = await fetch(`${p.url}/v1/responses/${longId}/input_items`);
+    expect(items.status).toBe(200);
+    expect(((await items.json()) as { data: unknown[] }).data).toHaveLength(1);
+    const cancel = await fetch(`${p.url}/v1/responses/${longId}/cancel`, { method: "POST" });
+    expect(cancel.status).toBe(400);
+    expect(await cancel.json()).toMatchObject({ error: { param: "response_id" } });
+    const deleted = await fetch(`${p.url}/v1/responses/${longId}`, { method: "DELETE" });
+    expect(deleted.status).toBe(200);
+    expect(await deleted.json()).toEqual({ id: longId, object: "response", deleted: true });
+
+    const tooLong = await fetch(`${p.url}/v1/responses/resp_${"b".repeat(1100)}`);
+    expect(tooLong.status).toBe(414);
+    expect(await tooLong.json()).toMatchObject({ error: { message: expect.any(String), type: "invalid_request_error" } });
+  });
 });
 
 describe("Chat clients on a native Responses backend (translated)", () => {

@@ -63,6 +63,7 @@ export interface BuildOptions {
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
+const MAX_PARAM_LENGTH = 1024;
 
 /**
  * A UUID version 7: the time in milliseconds, then random bits. Request ids key the trace table, and
@@ -80,6 +81,8 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     ...(opts.logger ? { loggerInstance: opts.logger as unknown as FastifyBaseLogger } : { logger: false }),
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.config.server.bodyLimitBytes,
+    // Native Responses upstreams may send response ids well past Fastify's default of 100 characters.
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // A client has this long to send its request; the answer (a stream) may take as long as it needs.
     requestTimeout: opts.config.server.requestTimeoutMs,
     http: {
@@ -351,7 +354,9 @@ function answerClientError(app: { log: FastifyBaseLogger }, err: ConnectionError
   } else {
     proxyErr = new ProxyError(400, `The request is not valid HTTP (${err.code ?? "parse error"}).`, { code: "invalid_http" });
   }
-  const format = packet && packet.toString("latin1", 0, 20).startsWith("POST /v1/messages") ? "messages" : "chat";
+  // A request whose headers were read (its body did not arrive in time) has its route's format.
+  const url = (socket as Duplex & { _httpMessage?: { req?: { url?: string } } })._httpMessage?.req?.url;
+  const format = url !== undefined ? formatOfUrl(url) : packet && packet.toString("latin1", 0, 20).startsWith("POST /v1/messages") ? "messages" : "chat";
   app.log.info({ status, code: err.code }, "client error");
   answerOnSocket(socket, status, proxyErr, format);
 }

@@ -226,6 +226,23 @@ describe("the writer thread", () => {
       await db.close();
     }
   });
+
+  it("fails a write with an Error naming the cause when it cannot start (its table is gone)", async () => {
+    const url = sqliteUrl();
+    const db = await openDatabase(url);
+    const other = new BetterSqlite3(url.replace(/^file:/, ""));
+    other.exec(`DROP TABLE "StoredResponse"`);
+    other.close();
+    const store = new DatabaseResponseStore(db, { maxMemoryEntries: 10 });
+    try {
+      const failed = await store.put(sample("resp_nowhere")).then(() => undefined, (err: unknown) => err);
+      expect(failed).toBeInstanceOf(Error);
+      expect((failed as Error).message).toMatch(/writer stopped \(SQLITE_ERROR\)/);
+    } finally {
+      await store.close();
+      await db.close();
+    }
+  });
 });
 
 describe("MemoryResponseStore", () => {

@@ -113,7 +113,8 @@ export class ResponseWriter {
         this.pending.clear();
         this.settled();
       };
-      worker.on("error", (err) => fail(err));
+      // An error thrown in the worker arrives cloned; one of a driver's own classes as a bare object.
+      worker.on("error", (err: unknown) => fail(err instanceof Error ? err : new Error(`the response store's writer stopped (${String((err as { code?: unknown } | null)?.code ?? err)})`)));
       worker.on("exit", (code) => fail(new Error(`the response store's writer stopped (exit code ${code})`)));
     });
     return this.ready;

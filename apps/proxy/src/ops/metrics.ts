@@ -17,6 +17,7 @@ export class Metrics {
   private readonly ttft = new Histogram({ name: "yallmp_time_to_first_token_seconds", help: "Time from request received to the first byte sent to the client", labelNames: ["model", "backend", "client_format"], buckets: LATENCY_BUCKETS, registers: [this.registry] });
   private readonly tokens = new Counter({ name: "yallmp_tokens_total", help: "Tokens by model and type (prompt, completion)", labelNames: ["model", "type"], registers: [this.registry] });
   readonly retries = new Counter({ name: "yallmp_retries_total", help: "Retried upstream attempts by backend", labelNames: ["backend"], registers: [this.registry] });
+  readonly responseStoreErrors = new Counter({ name: "yallmp_response_store_errors_total", help: "Responses answered but not stored because the response store failed", registers: [this.registry] });
   readonly fallbacks = new Counter({ name: "yallmp_fallbacks_total", help: "Moves from one backend to the next", labelNames: ["from", "to"], registers: [this.registry] });
   readonly streamsInFlight = new Gauge({ name: "yallmp_streams_in_flight", help: "Streaming responses being relayed now", registers: [this.registry] });
   /** Read at scrape time from the running traces: nothing to count per request. */

@@ -1,3 +1,6 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FastifyInstance } from "fastify";
 import { buildApp } from "../app.js";
@@ -6,7 +9,8 @@ import { parseConfigText } from "../config/load-config.js";
 let app: FastifyInstance;
 
 beforeAll(async () => {
-  const { config } = parseConfigText("model_list:\n  - model_name: m\n    model_params: { api_type: mock }\n", "/t/config.yaml", {}, {});
+  const env = { DATABASE_URL: `file:${join(mkdtempSync(join(tmpdir(), "yallmp-messages-")), "state.db")}` };
+  const { config } = parseConfigText("model_list:\n  - model_name: m\n    model_params: { api_type: mock }\n", "/t/config.yaml", env, env);
   app = await buildApp({ config, logger: false });
 });
 afterAll(async () => app.close());

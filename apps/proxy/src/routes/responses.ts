@@ -171,6 +171,17 @@ export async function responsesRoutes(app: FastifyInstance): Promise<void> {
     const storeResponse = async (response: Record<string, unknown>, backend: Backend) => {
       // Pass-through answers keep the upstream's id; translated ones carry the proxy's.
       const responseId = typeof response.id === "string" ? response.id : id;
+      try {
+        await putResponse(response, backend, responseId);
+      } catch (err) {
+        // The upstream did the work: the client still gets its answer, unstored (its GET and
+        // previous_response_id answer 404 or 400 as for any unknown id).
+        runtime.ops.metrics.responseStoreErrors.inc();
+        request.log.error({ reqId: request.id, responseId, err }, "response store write failed; this answer was not stored");
+        warnings.push({ path: "id", message: `not stored: the response store failed (${String((err as Error)?.message ?? err).slice(0, 200)})` });
+      }
+    };
+    const putResponse = async (response: Record<string, unknown>, backend: Backend, responseId: string) => {
       if (internal && (await runtime.responses.get(id))?.status === "cancelled") return;
       const now = Date.now();
       const { input: _input, ...requestFields } = body;

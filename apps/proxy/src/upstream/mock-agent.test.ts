@@ -1,3 +1,6 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../app.js";
@@ -81,7 +84,8 @@ describe("the mock backend in agent mode", () => {
   let app: FastifyInstance;
   beforeAll(async () => {
     const yaml = "model_list:\n  - model_name: agent\n    model_params: { api_type: mock, mock: { mode: agent } }\n  - model_name: echo\n    model_params: { api_type: mock }\n";
-    const { config } = parseConfigText(yaml, "/t/config.yaml", {}, {});
+    const env = { DATABASE_URL: `file:${join(mkdtempSync(join(tmpdir(), "yallmp-agent-")), "state.db")}` };
+    const { config } = parseConfigText(yaml, "/t/config.yaml", env, env);
     app = await buildApp({ config, logger: false });
   });
   afterAll(async () => app.close());
