@@ -1,0 +1,48 @@
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { Errors, ProxyError } from "./errors.js";
+
+const root = new URL("../../../", import.meta.url);
+const src = new URL("./", import.meta.url).pathname;
+
+/** The codes in the README's "Errors" table (the last column, every `code` in it). */
+function readmeCodes(): Set<string> {
+  const readme = readFileSync(new URL("README.md", root), "utf8");
+  const section = readme.slice(readme.indexOf("### Errors"), readme.indexOf("\n## ", readme.indexOf("### Errors")));
+  const codes = new Set<string>();
+  for (const line of section.split("\n")) {
+    if (!line.startsWith("| ")) continue;
+    const last = line.split("|").at(-2) ?? "";
+    for (const m of last.matchAll(/`([a-z_]+)`/g)) codes.add(m[1]!);
+  }
+  return codes;
+}
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return sourceFiles(path);
+    return name.endsWith(".ts") && !name.endsWith(".test.ts") ? [path] : [];
+  });
+}
+
+describe("the README's error table", () => {
+  const listed = readmeCodes();
+
+  it("lists every code of the error catalogue", () => {
+    const codes = Object.values(Errors).map((make) => (make as (...args: unknown[]) => ProxyError)("x", "x").code);
+    for (const code of codes) expect(listed, `README Errors table lacks ${code}`).toContain(code);
+  });
+
+  it("lists every code a client route answers with", () => {
+    // Admin codes live in docs/admin-api.md; the mock's failure is an upstream's own body; a 499 is never sent.
+    const elsewhere = new Set(["client_closed_request", "mock_failure", "server_error"]);
+    const admin = join(src, "routes", "admin");
+    for (const file of sourceFiles(src).filter((f) => !f.startsWith(admin))) {
+      for (const m of readFileSync(file, "utf8").matchAll(/code: "([a-z_]+)"/g)) {
+        if (!elsewhere.has(m[1]!)) expect(listed, `README Errors table lacks ${m[1]} (${file})`).toContain(m[1]);
+      }
+    }
+  });
+});
