@@ -129,19 +129,20 @@ describe("SIGTERM with requests in flight", () => {
     expect(performance.now() - signalledAt).toBeGreaterThan(900);
 
     for (const key of ["chat", "chatOnMessages"] as const) {
-      expect(parseSse(texts[key]).at(-1)?.json).toMatchObject({ error: { message: expect.stringMatching(/shutting down/) } });
+      expect(parseSse(texts[key]).at(-1)?.json).toMatchObject({ error: { code: "shutting_down", message: expect.stringMatching(/shutting down/) } });
     }
     for (const key of ["messages", "messagesOnResponses"] as const) {
       const last = parseSse(texts[key]).at(-1);
       expect(last?.event).toBe("error");
-      expect(last?.json).toMatchObject({ type: "error", error: { message: expect.stringMatching(/shutting down/) } });
+      expect(last?.json).toMatchObject({ type: "error", error: { type: "overloaded_error", message: expect.stringMatching(/shutting down/) } });
     }
     for (const key of ["responsesRelayed", "responsesStored"] as const) {
       const frames = parseSse(texts[key]);
       expect(frames.slice(-2).map((f) => f.event)).toEqual(["error", "response.failed"]);
       const numbers = frames.map((f) => f.json?.sequence_number);
       expect(numbers).toEqual(numbers.map((_, i) => i));
-      expect(frames.at(-1)?.json.response).toMatchObject({ id: "resp_up1", status: "failed", error: { message: expect.stringMatching(/shutting down/) } });
+      expect(frames.at(-2)?.json).toMatchObject({ code: "shutting_down", message: expect.stringMatching(/shutting down/) });
+      expect(frames.at(-1)?.json.response).toMatchObject({ id: "resp_up1", status: "failed", error: { code: "shutting_down", message: expect.stringMatching(/shutting down/) } });
     }
 
     const waited = await waiting;

@@ -55,7 +55,7 @@ export class InFlightRequests {
     for (const request of this.requests) {
       if (request.answered) {
         // The relay hears it as its upstream breaking, and ends the client's answer with the error.
-        const reason = new UpstreamError("shutdown", "the proxy is shutting down");
+        const reason = new UpstreamError("shutdown", Errors.shuttingDown().message);
         if (request.answered.direct) request.answered.direct.abort(reason);
         else request.answered.body.destroy(reason);
       } else request.cancel.abort(Errors.shuttingDown());

@@ -106,9 +106,9 @@ export function relayDirect(body: DirectBody, raw: ServerResponse, format: Clien
       cancel.offAbort(onCancel);
       resolve({ tail, clientGone: false, bytes, ...(firstChunkAt ? { firstChunkAt } : {}), ...extra });
     };
-    const fail = (message: string, tail: Buffer) => {
+    const fail = (message: string, tail: Buffer, code?: string) => {
       const needsBoundary = last.length > 0 && !last.toString("latin1").endsWith("\n\n");
-      const frame = (needsBoundary ? "\n\n" : "") + midStreamErrorFrame(format, message, format === "responses" ? responsesFailureContext(first, tail) : undefined);
+      const frame = (needsBoundary ? "\n\n" : "") + midStreamErrorFrame(format, message, format === "responses" ? responsesFailureContext(first, tail) : undefined, code);
       tap?.client(frame);
       raw.write(frame);
       finish({ upstreamError: message }, tail);
@@ -159,7 +159,7 @@ export function relayDirect(body: DirectBody, raw: ServerResponse, format: Clien
         const message = err instanceof UpstreamError ? err.message : `upstream stream broke: ${err.message}`;
         // The answer was complete; the connection closing after it changes nothing for the client.
         if (delivered || pendingTerminal) return finish({ upstreamError: message });
-        fail(message, tailNow());
+        fail(message, tailNow(), streamErrorCode(err));
       },
     });
   });
@@ -356,7 +356,7 @@ export async function relayResponsesCapturing(
     if (signal.aborted || raw.destroyed) return result({ clientGone: !delivered });
     const message = err instanceof UpstreamError ? err.message : `upstream stream broke: ${(err as Error).message}`;
     if (delivered) return result({ upstreamError: message });
-    raw.write(out + midStreamErrorFrame("responses", message, failureContext()));
+    raw.write(out + midStreamErrorFrame("responses", message, failureContext(), streamErrorCode(err)));
     return result({ upstreamError: message });
   }
   if (!sawTerminal) {
@@ -400,22 +400,28 @@ function responsesFailureContextOf(firstData: string | undefined, lastText: stri
   };
 }
 
-export function midStreamErrorFrame(format: ClientFormat, message: string, responses?: ResponsesFailureContext): string {
+/** The code of a stream's error frame when it is not the upstream's fault: the proxy is stopping. */
+export function streamErrorCode(err: unknown): string | undefined {
+  return err instanceof UpstreamError && err.kind === "shutdown" ? "shutting_down" : undefined;
+}
+
+/** `code` replaces the upstream fault's code (`shutting_down`; Anthropic clients then get `overloaded_error`). */
+export function midStreamErrorFrame(format: ClientFormat, message: string, responses?: ResponsesFailureContext, code?: string): string {
   switch (format) {
     case "chat":
-      return `data: ${JSON.stringify({ error: { message, type: "server_error", param: null, code: "upstream_stream_error" } })}\n\n`;
+      return `data: ${JSON.stringify({ error: { message, type: "server_error", param: null, code: code ?? "upstream_stream_error" } })}\n\n`;
     case "responses": {
       // Responses streams end in exactly one terminal event: an error is followed by response.failed.
       const seq = responses?.sequenceNumber ?? 0;
-      const error = { code: "server_error", message };
+      const error = { code: code ?? "server_error", message };
       const failed = { ...responses?.response, status: "failed", error, incomplete_details: null };
       return (
-        `event: error\ndata: ${JSON.stringify({ type: "error", sequence_number: seq, code: "server_error", message, param: null })}\n\n` +
+        `event: error\ndata: ${JSON.stringify({ type: "error", sequence_number: seq, code: error.code, message, param: null })}\n\n` +
         `event: response.failed\ndata: ${JSON.stringify({ type: "response.failed", sequence_number: seq + 1, response: failed })}\n\n`
       );
     }
     case "messages":
-      return `event: error\ndata: ${JSON.stringify({ type: "error", error: { type: "api_error", message } })}\n\n`;
+      return `event: error\ndata: ${JSON.stringify({ type: "error", error: { type: code ? "overloaded_error" : "api_error", message } })}\n\n`;
   }
 }
 

@@ -39,7 +39,7 @@ import { type Backend, type BackendFormat, UpstreamError } from "../upstream/typ
 import { applyParameters } from "./apply-parameters.js";
 import { limitResponseToolCalls, limitStreamToolCalls } from "./max-tool-calls.js";
 import type { CrossFormatHandler } from "./proxy-request.js";
-import { type RelayTap, SSE_HEADERS, type TokenUsage, readAll, writeWithBackpressure } from "./relay.js";
+import { type RelayTap, SSE_HEADERS, type TokenUsage, readAll, streamErrorCode, writeWithBackpressure } from "./relay.js";
 import { badJsonBody, bodyFailure, contentTypeOf, notAnEventStream, reportedFailure, snippet, wrongContentType } from "./upstream-answer.js";
 
 export const translateContext: TranslateContext = {
@@ -372,7 +372,8 @@ export async function relayTranslatedStream(args: {
   } catch (err) {
     if (signal.aborted || raw.destroyed) return { usage, clientGone: true };
     upstreamError = err instanceof UpstreamError ? err.message : `upstream stream broke: ${(err as Error).message}`;
-    onEvents([{ type: "error", error: { type: "server_error", message: upstreamError } }]);
+    const code = streamErrorCode(err);
+    onEvents([{ type: "error", error: code ? { type: "server_error", code, status: 503, message: upstreamError } : { type: "server_error", message: upstreamError } }]);
   } finally {
     if (pinger) clearInterval(pinger);
   }
