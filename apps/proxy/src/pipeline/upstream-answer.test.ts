@@ -26,6 +26,21 @@ describe("a JSON body checked by its first and last bytes", () => {
     expect(badJsonBody(buf(' {"id":"x"}\n'))).toBeUndefined();
   });
 
+  it("says cut short only of a body that is how some JSON begins, and not valid JSON of any other", () => {
+    expect(badJsonBody(buf("{not json"))).toBe("a body that is not valid JSON ({not json)");
+    expect(badJsonBody(buf('{"a":1} trailing'))).toBe('a body that is not valid JSON ({"a":1} trailing)');
+    expect(badJsonBody(buf('{"a":[1,2,]'))).toMatch(/^a body that is not valid JSON/);
+    expect(badJsonBody(buf('{"a" 1'))).toMatch(/^a body that is not valid JSON/);
+    expect(badJsonBody(buf('{"a":01'))).toMatch(/^a body that is not valid JSON/);
+    expect(badJsonBody(buf('{"a":"\\x"'))).toMatch(/^a body that is not valid JSON/);
+    for (const cut of ['{', '{ ', '{"a', '{"a"', '{"a":', '{"a":tr', '{"a":-', '{"a":1.', '{"a":1e', '{"a":"x\\', '{"a":"\\u00', '{"a":[{"b":null},', '{"a":{"b":[true,false]']) {
+      expect(badJsonBody(buf(cut)), cut).toBe(`a JSON body that was cut short after ${cut.length} bytes`);
+    }
+    // Nesting costs no stack.
+    const deep = `{"a":${"[".repeat(200_000)}`;
+    expect(badJsonBody(buf(deep))).toBe(`a JSON body that was cut short after ${deep.length} bytes`);
+  });
+
   it("finds the format's own error object at the head, and only there", () => {
     expect(opensLikeError("chat", buf('{ "error": {"message": "boom"}}'))).toBe(true);
     expect(opensLikeError("chat", buf('{"id":"x","error":null}'))).toBe(false);

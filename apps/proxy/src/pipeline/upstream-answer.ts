@@ -37,8 +37,121 @@ export function badJsonBody(body: Buffer): string | undefined {
   if (body[start] !== 0x7b) return `a body that is not JSON (${snippet(body)})`;
   let end = body.length - 1;
   while (isSpace(body[end]!)) end--;
-  if (body[end] !== 0x7d) return `a JSON body that was cut short after ${body.length} bytes`;
+  if (body[end] !== 0x7d) return isJsonPrefix(body, start) ? `a JSON body that was cut short after ${body.length} bytes` : `a body that is not valid JSON (${snippet(body)})`;
   return undefined;
+}
+
+// What the prefix scan expects next.
+const VALUE = 0;
+const VALUE_OR_CLOSE = 1;
+const KEY = 2;
+const KEY_OR_CLOSE = 3;
+const COLON = 4;
+const COMMA_OR_CLOSE = 5;
+
+const NUMBER_CHAR = /[0-9+\-.eE]/;
+const NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
+const NUMBER_START = /^-?(0|[1-9]\d*)?(\.\d*)?([eE][+-]?\d*)?$/;
+const LITERALS = ["true", "false", "null"];
+
+/**
+ * Whether `body` (from `from`) is how some JSON text begins: a body that ended early, not one that is
+ * wrong. Only run on a body whose last byte already failed; iterative, so nesting costs no stack.
+ */
+export function isJsonPrefix(body: Buffer, from = 0): boolean {
+  const open: number[] = [];
+  let want: number = VALUE;
+  let i = from;
+  const n = body.length;
+  for (;;) {
+    i = skipSpace(body, i);
+    if (i >= n) return true;
+    const b = body[i]!;
+    if (want === COLON) {
+      if (b !== 0x3a) return false;
+      want = VALUE;
+      i++;
+      continue;
+    }
+    if (want === COMMA_OR_CLOSE) {
+      const top = open.at(-1);
+      if (top === undefined) return false; // something after the whole value
+      if (b === 0x2c) want = top === 0x7b ? KEY : VALUE;
+      else if (b === (top === 0x7b ? 0x7d : 0x5d)) open.pop();
+      else return false;
+      i++;
+      continue;
+    }
+    if ((want === KEY_OR_CLOSE && b === 0x7d) || (want === VALUE_OR_CLOSE && b === 0x5d)) {
+      open.pop();
+      want = COMMA_OR_CLOSE;
+      i++;
+      continue;
+    }
+    if (want === KEY || want === KEY_OR_CLOSE) {
+      if (b !== 0x22) return false;
+      const after = skipString(body, i + 1);
+      if (after < 0) return after === -1;
+      i = after;
+      want = COLON;
+      continue;
+    }
+    // A value.
+    if (b === 0x7b || b === 0x5b) {
+      open.push(b);
+      want = b === 0x7b ? KEY_OR_CLOSE : VALUE_OR_CLOSE;
+      i++;
+      continue;
+    }
+    if (b === 0x22) {
+      const after = skipString(body, i + 1);
+      if (after < 0) return after === -1;
+      i = after;
+    } else if (b === 0x2d || (b >= 0x30 && b <= 0x39)) {
+      let j = i;
+      while (j < n && NUMBER_CHAR.test(String.fromCharCode(body[j]!))) j++;
+      const text = body.toString("latin1", i, j);
+      if (j >= n) return NUMBER_START.test(text);
+      if (!NUMBER.test(text)) return false;
+      i = j;
+    } else {
+      const word = LITERALS.find((w) => w.charCodeAt(0) === b);
+      if (!word) return false;
+      for (let k = 0; k < word.length; k++, i++) {
+        if (i >= n) return true;
+        if (body[i] !== word.charCodeAt(k)) return false;
+      }
+    }
+    want = COMMA_OR_CLOSE;
+  }
+}
+
+/** Past a string's closing quote; -1 if the body ends inside it, -2 if it is not a JSON string. */
+function skipString(body: Buffer, from: number): number {
+  let i = from;
+  while (i < body.length) {
+    const b = body[i]!;
+    if (b === 0x22) return i + 1;
+    if (b < 0x20) return -2;
+    if (b === 0x5c) {
+      const e = body[i + 1];
+      if (e === undefined) return -1;
+      if (e === 0x75) {
+        for (let k = 2; k < 6; k++) {
+          const h = body[i + k];
+          if (h === undefined) return -1;
+          if (!((h >= 0x30 && h <= 0x39) || (h >= 0x41 && h <= 0x46) || (h >= 0x61 && h <= 0x66))) return -2;
+        }
+        i += 6;
+        continue;
+      }
+      if (!'"\\/bfnrt'.includes(String.fromCharCode(e))) return -2;
+      i += 2;
+      continue;
+    }
+    i++;
+  }
+  return -1;
 }
 
 /** The first bytes of a body as readable text, for a message. */
