@@ -221,6 +221,15 @@ describe("refusals in the documented shape", () => {
     expect(p.logText()).not.toContain("aaaaaaaaaa");
   });
 
+  it("a control character in a header value: 400 invalid_http in the route's format", async () => {
+    const chat = firstAnswer(await rawRequest(p.url, "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nX-Note: a\u0001b\r\nContent-Length: 0\r\n\r\n"));
+    expect(chat.status).toBe(400);
+    openAIError(chat.body, "invalid_http");
+    const messages = firstAnswer(await rawRequest(p.url, "POST /v1/messages HTTP/1.1\r\nHost: x\r\nanthropic-version: \u0001\u0002\r\nContent-Length: 0\r\n\r\n"));
+    expect(messages.status).toBe(400);
+    expect(messages.body).toMatchObject({ type: "error", error: { type: "invalid_request_error", message: expect.stringMatching(/not valid HTTP/) } });
+  });
+
   it("count_tokens with null content blocks, a status filter out of range and a version that is not a number: 400s", async () => {
     const count = await fetch(`${p.url}/v1/messages/count_tokens`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "mock", messages: [{ role: "user", content: [null] }] }) });
     expect(count.status).toBe(400);
