@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningProxy, sleep, startProxy } from "../lib/harness.js";
+import { type RunningProxy, sleep, startProxy, startUpstream } from "../lib/harness.js";
 
 const ADMIN = "admin-hardening-pw";
 const bearer = { authorization: `Bearer ${ADMIN}` };
@@ -358,6 +358,61 @@ app_keys:
       expect(readFileSync(path, "utf8")).toBe(original);
     } finally {
       await p.close();
+    }
+  });
+});
+
+describe("a model's upstream secrets given through the admin API", () => {
+  it("go to configs/.env as ${YALLMP_MODEL_<NAME>_…}, never into the config file; a ${VAR} is kept as written", async () => {
+    const up = await startUpstream((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ id: "c1", object: "chat.completion", created: 1, model: "m", choices: [{ index: 0, message: { role: "assistant", content: "ok" }, finish_reason: "stop" }] }));
+    });
+    const yaml = "model_list:\n  - model_name: fast\n    model_params: { api_type: mock }\n";
+    const dir = configDir(yaml);
+    const path = join(dir, "config.yaml");
+    const p = await startProxy(yaml, { YALLMP_ADMIN_PASSWORD: ADMIN, OPS_TOKEN: "from-the-environment" }, { configPath: path });
+    const chat = () => fetch(`${p.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "gpt-team", messages: [{ role: "user", content: "hi" }] }) });
+    const env = () => readFileSync(join(dir, ".env"), "utf8");
+    try {
+      const added = await adminSend(p, "POST", "/admin/models", {
+        model_name: "gpt-team",
+        model_params: { api_type: "openai", api_base: up.url, api_key: "sk-upstream-secret-1", headers: { "x-org-token": "org secret 2", "x-ops": "${OPS_TOKEN}" } },
+      });
+      expect(added.status).toBe(200);
+      const onDisk = readFileSync(path, "utf8");
+      expect(onDisk).not.toContain("sk-upstream-secret-1");
+      expect(onDisk).not.toContain("org secret 2");
+      expect(onDisk).toContain("api_key: ${YALLMP_MODEL_GPT_TEAM_API_KEY}");
+      expect(onDisk).toContain("x-org-token: ${YALLMP_MODEL_GPT_TEAM_HEADER_X_ORG_TOKEN}");
+      expect(onDisk).toContain("x-ops: ${OPS_TOKEN}");
+      expect(env()).toBe('YALLMP_MODEL_GPT_TEAM_API_KEY=sk-upstream-secret-1\nYALLMP_MODEL_GPT_TEAM_HEADER_X_ORG_TOKEN="org secret 2"\n');
+      expect(JSON.stringify(await adminGet(p, "/admin/config/versions/2"))).not.toContain("sk-upstream-secret-1");
+      expect((await chat()).status).toBe(200);
+      expect(up.requests.at(-1)?.headers).toMatchObject({ authorization: "Bearer sk-upstream-secret-1", "x-org-token": "org secret 2", "x-ops": "from-the-environment" });
+
+      // A new api_key keeps its variable; a header no longer sent leaves .env.
+      const updated = await adminSend(p, "PUT", "/admin/models/gpt-team", { model_params: { api_type: "openai", api_base: up.url, api_key: "sk-upstream-secret-3" } });
+      expect(updated.status).toBe(200);
+      expect(readFileSync(path, "utf8")).not.toContain("sk-upstream-secret-3");
+      expect(readFileSync(path, "utf8")).toContain("api_key: ${YALLMP_MODEL_GPT_TEAM_API_KEY}");
+      expect(env()).toBe("YALLMP_MODEL_GPT_TEAM_API_KEY=sk-upstream-secret-3\n");
+      expect((await chat()).status).toBe(200);
+      expect(up.requests.at(-1)?.headers.authorization).toBe("Bearer sk-upstream-secret-3");
+      // The masked value from GET /admin/config sent back changes nothing.
+      const masked = await adminSend(p, "PUT", "/admin/models/gpt-team", { model_params: { api_type: "openai", api_base: up.url, api_key: "***" } });
+      expect(masked.status).toBe(200);
+      expect(readFileSync(path, "utf8")).toContain("api_key: ${YALLMP_MODEL_GPT_TEAM_API_KEY}");
+      expect(env()).toBe("YALLMP_MODEL_GPT_TEAM_API_KEY=sk-upstream-secret-3\n");
+      expect((await chat()).status).toBe(200);
+      expect(up.requests.at(-1)?.headers.authorization).toBe("Bearer sk-upstream-secret-3");
+
+      expect((await adminSend(p, "DELETE", "/admin/models/gpt-team")).status).toBe(200);
+      expect(readFileSync(path, "utf8")).toBe(yaml);
+      expect(env()).toBe("");
+    } finally {
+      await p.close();
+      await up.close();
     }
   });
 });

@@ -19,7 +19,7 @@ import { replaceScalars } from "./yaml-edit.js";
 
 export const MASK = "***";
 /** A value that only names variables (`${OPENAI_API_KEY}`, `Bearer ${TOKEN}`) shows no secret. */
-const ONLY_REFERENCES = /^\s*(?:\w+\s+)?(?:\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$[A-Za-z_][A-Za-z0-9_]*)\s*$/;
+export const ONLY_REFERENCES = /^\s*(?:\w+\s+)?(?:\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$[A-Za-z_][A-Za-z0-9_]*)\s*$/;
 
 export interface ConfigProblem {
   path: string;

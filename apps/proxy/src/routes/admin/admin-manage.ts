@@ -8,7 +8,7 @@
 import { randomBytes } from "node:crypto";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { isMap, isSeq, parseDocument, type YAMLMap } from "yaml";
-import { ConfigValidationError, type ConfigManager } from "../../config/config-manager.js";
+import { ConfigValidationError, type ConfigManager, MASK, ONLY_REFERENCES, unmaskSecrets } from "../../config/config-manager.js";
 import { readDotEnv } from "../../config/env.js";
 import { YamlEditor } from "../../config/yaml-edit.js";
 import { Errors, ProxyError } from "../../errors.js";
@@ -16,6 +16,8 @@ import { requireAdmin } from "./admin-auth.js";
 
 /** Variables this API creates for key secrets in configs/.env. */
 const KEY_VAR_PREFIX = "YALLMP_KEY_";
+/** …and for a model's upstream api_key and header values. */
+const MODEL_VAR_PREFIX = "YALLMP_MODEL_";
 const REFERENCE = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
 
 /** The entries of the list at `path` of the config text (absent list = none). */
@@ -79,23 +81,42 @@ export async function adminManageRoutes(app: FastifyInstance, opts: { config: Co
     if (app.runtime.config.models.has(name) || indexOf(text(), ["model_list"], "model_name", name) >= 0) {
       throw new ProxyError(409, `A model named '${name}' already exists.`, { code: "model_exists", param: "model_name" });
     }
-    return edit(reply, "admin (add model)", (editor) => editor.append(["model_list"], entry));
+    const env: Record<string, string | undefined> = {};
+    const stored = modelSecretsToEnv(entry, name, env, { ...readDotEnv(manager.envPath), ...process.env }, text());
+    return edit(reply, "admin (add model)", (editor) => editor.append(["model_list"], stored), env);
   });
 
   app.put<{ Params: { name: string } }>("/admin/models/:name", guarded, async (request, reply) => {
     const entry = { ...plainObject(request.body, "body"), model_name: request.params.name };
     const at = modelAt(request.params.name);
     if (isProtected(request.params.name)) throw protectedModel(request.params.name);
-    return edit(reply, "admin (update model)", (editor) => editor.replace(["model_list"], at, entry));
+    // The variables of the entry being replaced are its to reuse: a new api_key keeps its variable's name.
+    const others = new YamlEditor(text());
+    others.remove(["model_list"], at);
+    const taken: Record<string, string | undefined> = { ...readDotEnv(manager.envPath), ...process.env };
+    dropUnusedModelVariables(text(), others.text, taken);
+    const env: Record<string, string | undefined> = {};
+    const stored = modelSecretsToEnv(entry, request.params.name, env, taken, others.text);
+    const editor = new YamlEditor(text());
+    editor.replace(["model_list"], at, stored);
+    // A secret sent back as "***" keeps the running value, and so its variable.
+    dropUnusedModelVariables(text(), unmaskSecrets(editor.text, text()), env);
+    return edit(reply, "admin (update model)", (e) => {
+      e.text = editor.text;
+    }, env);
   });
 
   app.delete<{ Params: { name: string } }>("/admin/models/:name", guarded, async (request, reply) => {
     const at = modelAt(request.params.name);
     if (isProtected(request.params.name)) throw protectedModel(request.params.name);
-    return edit(reply, "admin (delete model)", (editor) => {
-      editor.remove(["model_list"], at);
+    const editor = new YamlEditor(text());
+    editor.remove(["model_list"], at);
+    const env: Record<string, string | undefined> = {};
+    dropUnusedModelVariables(text(), editor.text, env);
+    return edit(reply, "admin (delete model)", (e) => {
+      e.text = editor.text;
       return { deleted: request.params.name };
-    });
+    }, Object.keys(env).length ? env : undefined);
   });
 
   app.post<{ Querystring: { source?: string; target?: string } }>("/admin/models/copy", guarded, async (request, reply) => {
@@ -147,6 +168,41 @@ export async function adminManageRoutes(app: FastifyInstance, opts: { config: Co
       return { deleted: request.params.id };
     }, env);
   });
+}
+
+const envName = (s: string) => s.toUpperCase().replace(/[^A-Z0-9]/g, "_");
+
+/** Whether a config value holds a secret in clear (not empty, not a `${VAR}` reference, not the mask). */
+const inClear = (v: unknown): v is string => typeof v === "string" && v !== "" && v !== MASK && !ONLY_REFERENCES.test(v);
+
+/**
+ * The model entry as the config file gets it: its upstream `api_key` and `headers` values given in
+ * clear are moved to `env` (for configs/.env) and replaced by `${YALLMP_MODEL_<NAME>_…}`.
+ */
+function modelSecretsToEnv(entry: Record<string, unknown>, name: string, env: Record<string, string | undefined>, taken: Record<string, string | undefined>, configText: string): Record<string, unknown> {
+  const params = entry.model_params;
+  if (typeof params !== "object" || params === null || Array.isArray(params)) return entry;
+  const out: Record<string, unknown> = { ...(params as Record<string, unknown>) };
+  const claimed = Object.fromEntries(Object.entries(taken).filter(([, v]) => v !== undefined));
+  const toEnv = (base: string, value: string): string => {
+    const variable = freeVariable(`${MODEL_VAR_PREFIX}${envName(name)}_${base}`, claimed, configText);
+    claimed[variable] = value;
+    env[variable] = value;
+    return `\${${variable}}`;
+  };
+  if (inClear(out.api_key)) out.api_key = toEnv("API_KEY", out.api_key);
+  const headers = out.headers;
+  if (typeof headers === "object" && headers !== null && !Array.isArray(headers)) {
+    out.headers = Object.fromEntries(Object.entries(headers as Record<string, unknown>).map(([h, v]) => [h, inClear(v) ? toEnv(`HEADER_${envName(h)}`, v) : v]));
+  }
+  return { ...entry, model_params: out };
+}
+
+/** Variables this API made for model secrets that the new text no longer refers to leave configs/.env. */
+function dropUnusedModelVariables(before: string, after: string, env: Record<string, string | undefined>): void {
+  for (const m of before.matchAll(/\$\{(YALLMP_MODEL_[A-Z0-9_]+)\}/g)) {
+    if (!after.includes(m[0])) env[m[1]!] = undefined;
+  }
 }
 
 /** `base`, or `base_2`, `base_3`, … : the first name no variable and no config reference uses. */
