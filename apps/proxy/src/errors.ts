@@ -52,6 +52,8 @@ export const Errors = {
     new ProxyError(400, `We could not parse the JSON body of your request. (${detail})`, { code: "invalid_json" }),
   jsonTooDeep: (limit: number) =>
     new ProxyError(400, `The JSON body of your request nests objects and arrays deeper than the limit of ${limit} levels.`, { code: "json_too_deep" }),
+  tooManyInputItems: (count: number, limit: number) =>
+    new ProxyError(400, `input holds ${count} items; the limit is ${limit}.`, { param: "input", code: "too_many_input_items" }),
   invalidField: (param: string, message: string) =>
     new ProxyError(400, message, { param, code: "invalid_value" }),
   modelNotFound: (model: string) =>

@@ -63,6 +63,8 @@ export interface ResponseStateSettings {
   ttlSeconds: number;
   cleanupIntervalSeconds: number;
   capturePassthrough: boolean;
+  /** Most items a request's `input` may hold: each costs work on the event loop. */
+  maxInputItems: number;
 }
 
 export interface ConcurrencySettings {
@@ -349,6 +351,7 @@ export function parseConfigText(
       ttlSeconds: state.ttl_seconds ?? 30 * 24 * 3600,
       cleanupIntervalSeconds: state.cleanup_interval_seconds ?? 300,
       capturePassthrough: state.capture_passthrough ?? true,
+      maxInputItems: raw.proxy_settings?.responses?.max_input_items ?? 100_000,
     },
     traces: {
       capture: traces.capture ?? "metadata",

@@ -142,6 +142,8 @@ export const configSchema = z
         enable_messages_endpoint: z.boolean().optional(),
         responses: z
           .object({
+            /** Most items a `/v1/responses` `input` array may hold. */
+            max_input_items: z.number().int().min(1).optional(),
             state: z
               .object({
                 persistence: z.enum(["database", "memory"]).optional(),

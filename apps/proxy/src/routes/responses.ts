@@ -102,21 +102,27 @@ export function historyItems(chain: StoredResponse[], policy: ModelRoute["histor
   return out;
 }
 
-/** `input` as a list of items (a string becomes one user message), each with an id. */
+/**
+ * `input` as a list of items (a string becomes one user message), each with an id. The ids share
+ * one random stem and differ by a counter: one random draw per request, not one per item.
+ */
 export function normalizeInput(input: unknown): Array<Record<string, unknown>> {
   if (typeof input === "string") {
     return [{ type: "message", role: "user", content: [{ type: "input_text", text: input }], id: translateContext.newId("msg_") }];
   }
   if (!Array.isArray(input)) return [];
-  return input.map((raw) => {
-    const item = { ...(raw as Record<string, unknown>) };
+  const stem = translateContext.newId("").slice(0, 16);
+  const out = new Array<Record<string, unknown>>(input.length);
+  for (let i = 0; i < input.length; i++) {
+    const item = { ...(input[i] as Record<string, unknown>) };
     if (item.type === undefined && typeof item.role === "string") item.type = "message";
     if (item.type === "message" && typeof item.content === "string") {
       item.content = [{ type: item.role === "assistant" ? "output_text" : "input_text", text: item.content }];
     }
-    if (typeof item.id !== "string" && item.type !== "item_reference") item.id = translateContext.newId(item.type === "function_call_output" ? "fco_" : "msg_");
-    return item;
-  });
+    if (typeof item.id !== "string" && item.type !== "item_reference") item.id = `${item.type === "function_call_output" ? "fco_" : "msg_"}${stem}${i.toString(16).padStart(8, "0")}`;
+    out[i] = item;
+  }
+  return out;
 }
 
 export async function responsesRoutes(app: FastifyInstance): Promise<void> {
@@ -126,6 +132,9 @@ export async function responsesRoutes(app: FastifyInstance): Promise<void> {
     const runtime = app.runtime;
     if (!runtime.config.endpoints.responses) throw Errors.endpointDisabled("/v1/responses");
     const body = request.body as Record<string, unknown>;
+    // Every item costs work on the event loop (copy, store, decode, encode): bounded before any.
+    const maxItems = runtime.config.responseState.maxInputItems;
+    if (Array.isArray(body.input) && body.input.length > maxItems) throw Errors.tooManyInputItems(body.input.length, maxItems);
     const caller = callerOf(request);
     const requestedModel = body.model as string;
     const routes = routesForModel(runtime.config, stripProviderPrefix(requestedModel));
