@@ -1,3 +1,6 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../app.js";
@@ -6,7 +9,8 @@ import { parseConfigText } from "../config/load-config.js";
 describe("the mock backend on hostile text", () => {
   let app: FastifyInstance;
   beforeAll(async () => {
-    const { config } = parseConfigText("model_list:\n  - model_name: echo\n    model_params: { api_type: mock }\n", "/t/config.yaml", {}, {});
+    const env = { DATABASE_URL: `file:${join(mkdtempSync(join(tmpdir(), "yallmp-mock-")), "state.db")}` };
+    const { config } = parseConfigText("model_list:\n  - model_name: echo\n    model_params: { api_type: mock }\n", "/t/config.yaml", env, env);
     app = await buildApp({ config, logger: false });
   });
   afterAll(async () => app.close());
