@@ -141,7 +141,8 @@ export function afterTool(output: string): string {
   return shown ? `The tool returned:\n${shown}` : "The tool returned nothing.";
 }
 
-function contentText(content: unknown): string {
+/** The text parts of a chat message's content, one per line. */
+export function contentText(content: unknown): string {
   if (typeof content === "string") return content;
   if (Array.isArray(content)) {
     return content

@@ -6,7 +6,7 @@
 import { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ModelRoute } from "../config/load-config.js";
-import { afterTool, agentArguments, agentTurn, greeting, requestedTool } from "./mock-agent.js";
+import { afterTool, agentArguments, agentTurn, contentText, greeting, requestedTool } from "./mock-agent.js";
 import type { Backend, UpstreamRequest, UpstreamResponse } from "./types.js";
 
 interface ChatMessageLike {
@@ -54,7 +54,7 @@ export class MockBackend implements Backend {
     const messages = Array.isArray(body.messages) ? (body.messages as ChatMessageLike[]) : [];
     const n = typeof body.n === "number" && body.n > 1 ? Math.min(Math.floor(body.n), 16) : 1;
     const choices = Array.from({ length: n }, (_, i) => this.plan(body, messages, `${id}_${i}`));
-    const promptTokens = countWords(messages.map((m) => textOf(m.content)).join(" "));
+    const promptTokens = countWords(messages.map((m) => contentText(m.content)).join(" "));
     const completionTokens = choices.reduce((sum, c) => sum + countWords(c.text ?? "") + countWords(c.reasoning ?? "") + (c.toolCall ? Math.ceil(c.toolCall.arguments.length / 4) : 0), 0);
     const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens, prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: choices.reduce((s, c) => s + countWords(c.reasoning ?? ""), 0) } };
 
@@ -106,7 +106,7 @@ export class MockBackend implements Backend {
     if (this.route.mock?.mode === "agent") return this.planAgent(body, messages, callSeed);
     const last = messages[messages.length - 1];
     const lastUser = [...messages].reverse().find((m) => m.role === "user");
-    const echo = this.route.mock?.reply ?? (textOf(lastUser?.content) || "Hello from the mock backend.");
+    const echo = this.route.mock?.reply ?? (contentText(lastUser?.content) || "Hello from the mock backend.");
     const reasoning = typeof body.reasoning_effort === "string" && body.reasoning_effort !== "none" ? `Thinking about: ${echo}` : null;
     const tools = Array.isArray(body.tools) ? (body.tools as Array<{ type?: unknown; function?: { name?: unknown; parameters?: unknown } }>) : [];
     const toolChoice = body.tool_choice;
@@ -118,7 +118,7 @@ export class MockBackend implements Backend {
       const args = JSON.stringify(argumentsFor(tool?.function?.parameters, echo));
       return { text: null, reasoning, toolCall: { id: `call_${callSeed}`, name, arguments: args }, finishReason: "tool_calls" };
     }
-    const text = lastIsToolResult && !this.route.mock?.reply ? `Tool result: ${textOf(last?.content)}` : echo;
+    const text = lastIsToolResult && !this.route.mock?.reply ? `Tool result: ${contentText(last?.content)}` : echo;
     return textChoice(body, text, reasoning);
   }
 
@@ -188,17 +188,6 @@ function streamFrames(id: string, created: number, model: string, choices: Plann
   if (usage) frames.push(`data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, choices: [], usage })}\n\n`);
   frames.push("data: [DONE]\n\n");
   return frames;
-}
-
-function textOf(content: unknown): string {
-  if (typeof content === "string") return content;
-  if (Array.isArray(content)) {
-    return content
-      .map((p) => (typeof p === "object" && p !== null && typeof (p as { text?: unknown }).text === "string" ? (p as { text: string }).text : ""))
-      .filter(Boolean)
-      .join("\n");
-  }
-  return "";
 }
 
 /**
