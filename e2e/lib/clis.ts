@@ -66,7 +66,7 @@ async function withLock(deadline: number, fn: () => Promise<void>): Promise<void
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
       if (lockIsStale()) rmSync(LOCK, { recursive: true, force: true });
-      else if (Date.now() > deadline) throw new Error(`timed out waiting for another process installing the CLIs (${LOCK})`);
+      else if (Date.now() > deadline) throw new Error(`timed out waiting for another process installing the CLIs (${LOCK})`, { cause: err });
       else await new Promise((r) => setTimeout(r, 500));
     }
   }

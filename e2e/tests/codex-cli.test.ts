@@ -307,7 +307,7 @@ describe("Codex CLI through the proxy", () => {
 /** The Codex provider config the README shows (its commented TOML lines), pointed at `baseUrl`. */
 function readmeCodexConfig(baseUrl: string): string {
   const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
-  const block = /# Codex CLI: a provider in \$CODEX_HOME\/config\.toml\n((?:#   .*\n)+)/.exec(readme);
+  const block = /# Codex CLI: a provider in \$CODEX_HOME\/config\.toml\n((?:# {3}.*\n)+)/.exec(readme);
   if (!block) throw new Error("README has no Codex provider config");
   const toml = block[1]!.replace(/^# {3}/gm, "");
   if (!toml.includes('base_url = "http://127.0.0.1:7979/v1"')) throw new Error(`unexpected README config:\n${toml}`);

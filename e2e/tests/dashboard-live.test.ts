@@ -4,7 +4,7 @@
 import { execFile } from "node:child_process";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DashboardPage, ensureDashboardBuilt, launchChromium, openDashboardPage, screenshot, signIn } from "../lib/dashboard.js";
+import { type DashboardPage, ensureDashboardBuilt, launchChromium, openDashboardPage, screenshot } from "../lib/dashboard.js";
 import { type RunningProxy, startProxy } from "../lib/harness.js";
 
 const PASSWORD = "dashboard-live-pw";
@@ -121,7 +121,6 @@ describe("dashboard: sign-in, live traffic, traces", { retry: 1 }, () => {
   });
 
   it("shows a failed request's whole error message in Notes, not cut off", async () => {
-    const { page } = dash;
     const message = "The model `no-such-model` does not exist or you do not have access to it.";
     const note = rowOf("live-missing").getByRole("cell").last().getByText(message, { exact: true });
     await note.waitFor();

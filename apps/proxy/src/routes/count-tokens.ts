@@ -55,7 +55,7 @@ function rankTable(): Promise<Map<string, number>> {
   return loading;
 }
 
-const NON_ASCII = /[^\x00-\x7f]/;
+const NON_ASCII = /[\u0080-\uffff]/;
 const WHITESPACE = /\s/;
 
 /** Pieces up to this many bytes are merged by a plain scan; longer ones with a heap. */

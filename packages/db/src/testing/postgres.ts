@@ -14,7 +14,7 @@ export async function postgresAvailable(): Promise<string | undefined> {
     return undefined;
   } catch (err) {
     const reason = `PostgreSQL at ${POSTGRES_ADMIN_URL} is not reachable (${(err as Error).message})`;
-    if (process.env.CI === "true") throw new Error(`${reason}; CI requires it`);
+    if (process.env.CI === "true") throw new Error(`${reason}; CI requires it`, { cause: err });
     process.stdout.write(`skipping PostgreSQL tests: ${reason}\n`);
     return reason;
   } finally {
