@@ -53,7 +53,7 @@ export function decodeChatResponse(body: unknown): Translated<LlmResponse> {
 }
 
 /** A response message's fields as hub parts: reasoning, text, refusal, audio, tool calls. */
-export function decodeChatAssistantMessage(message: JsonObject, path: string, warnings: TranslationWarning[]): AssistantPart[] {
+function decodeChatAssistantMessage(message: JsonObject, path: string, warnings: TranslationWarning[]): AssistantPart[] {
   const parts: AssistantPart[] = [];
   const reasoning = getString(message, "reasoning_content") || getString(message, "reasoning");
   if (reasoning) parts.push({ type: "reasoning", text: reasoning, kind: "raw" });

@@ -40,7 +40,7 @@ function encodeChoice(choice: Choice, path: string, warnings: TranslationWarning
 }
 
 /** Hub assistant parts as a Chat response message; texts are joined and their citations shifted to match. */
-export function encodeChatAssistantMessage(
+function encodeChatAssistantMessage(
   parts: readonly AssistantPart[],
   path: string,
   warnings: TranslationWarning[],

@@ -16,7 +16,7 @@ import { isMessagesCitation, normalizeImageMediaType, toMessagesToolId } from ".
 
 type Warnings = TranslationWarning[];
 
-export interface MessagesTurn {
+interface MessagesTurn {
   role: "user" | "assistant";
   content: JsonObject[];
 }

@@ -33,7 +33,7 @@ function dropUnsupported(type: string, path: string, warnings: Warnings): void {
   warnings.push({ path, message: `\`${type}\` blocks have no equivalent in the hub and were dropped` });
 }
 
-export function decodeTextBlock(block: JsonObject, path: string): TextPart {
+function decodeTextBlock(block: JsonObject, path: string): TextPart {
   const part: TextPart = { type: "text", text: f.string(block.text, `${path}.text`) };
   if (Array.isArray(block.citations) && block.citations.length > 0) part.annotations = block.citations;
   if (block.cache_control !== undefined && block.cache_control !== null) part.cacheControl = block.cache_control;

@@ -30,7 +30,7 @@ function blockRank(part: AssistantPart): number {
  * signature is "" (or a packed Responses reasoning item): clients display it, and when it is replayed an
  * Anthropic backend encoder drops it instead of failing on a forged signature.
  */
-export function encodeMessagesContentBlock(part: AssistantPart, path: string, warnings: TranslationWarning[]): JsonObject | undefined {
+function encodeMessagesContentBlock(part: AssistantPart, path: string, warnings: TranslationWarning[]): JsonObject | undefined {
   switch (part.type) {
     case "reasoning":
       if (part.redactedData !== undefined) return { type: "redacted_thinking", data: part.redactedData };

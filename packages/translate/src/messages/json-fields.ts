@@ -14,7 +14,7 @@ function fail(param: string, expected: string, status: number): never {
 }
 
 /** Readers bound to an HTTP status: 400 for client bodies, 502 for upstream bodies. */
-export function jsonReaders(status: number) {
+function jsonReaders(status: number) {
   return {
     record(value: unknown, param: string): JsonObject {
       return isRecord(value) ? value : fail(param, "an object", status);

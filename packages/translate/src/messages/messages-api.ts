@@ -3,7 +3,7 @@
 
 import { isRecord } from "./json-fields.js";
 
-export const MESSAGES_STOP_REASONS = [
+const MESSAGES_STOP_REASONS = [
   "end_turn",
   "max_tokens",
   "stop_sequence",
@@ -18,7 +18,7 @@ export function isMessagesStopReason(value: unknown): value is MessagesStopReaso
   return typeof value === "string" && (MESSAGES_STOP_REASONS as readonly string[]).includes(value);
 }
 
-export const MESSAGES_ERROR_TYPES = [
+const MESSAGES_ERROR_TYPES = [
   "invalid_request_error",
   "authentication_error",
   "billing_error",
@@ -37,7 +37,7 @@ export function isMessagesErrorType(value: unknown): value is MessagesErrorType 
 }
 
 /** The only image media types Anthropic accepts. */
-export const MESSAGES_IMAGE_MEDIA_TYPES = ["image/jpeg", "image/png", "image/gif", "image/webp"] as const;
+const MESSAGES_IMAGE_MEDIA_TYPES = ["image/jpeg", "image/png", "image/gif", "image/webp"] as const;
 
 export function normalizeImageMediaType(mediaType: string): string | undefined {
   const lower = mediaType.toLowerCase();

@@ -218,7 +218,7 @@ function decodeToolOutput(value: unknown, param: string): ToolResultContentPart[
 }
 
 /** A replayed reasoning item. Raw `content` wins for the readable text; the summary is kept as well. */
-export function decodeReasoningItem(item: JsonObject, param: string): ReasoningPart {
+function decodeReasoningItem(item: JsonObject, param: string): ReasoningPart {
   const summary = (optionalArray(item["summary"], `${param}.summary`) ?? []).map((raw, j) =>
     requireString(requireRecord(raw, `${param}.summary[${j}]`)["text"], `${param}.summary[${j}].text`),
   );

@@ -46,7 +46,7 @@ export function decodeResponsesResponse(body: unknown): Translated<LlmResponse> 
 }
 
 /** One output item -> hub parts (also used for `output_item.done` in streams). */
-export function decodeOutputItem(item: JsonObject, path: string, warnings: TranslationWarning[]): AssistantPart[] {
+function decodeOutputItem(item: JsonObject, path: string, warnings: TranslationWarning[]): AssistantPart[] {
   switch (item["type"]) {
     case "reasoning":
       return [decodeReasoningOutput(item)];

@@ -45,7 +45,7 @@ export function encodeResponsesResponse(args: EncodeResponsesResponseArgs): Tran
  * A choice's parts as output items, in order: each reasoning part is a `rs_` item, consecutive
  * text/refusal parts share one `msg_` item, each tool call is a `fc_` item.
  */
-export function choiceToOutputItems(
+function choiceToOutputItems(
   choice: Choice,
   ctx: TranslateContext,
   path: string,

@@ -25,7 +25,7 @@ export function mapResponsesStatus(
   }
 }
 
-export type ResponsesTerminalStatus = "completed" | "incomplete" | "failed";
+type ResponsesTerminalStatus = "completed" | "incomplete" | "failed";
 
 export interface ResponsesOutcome {
   status: ResponsesTerminalStatus;

@@ -9,7 +9,7 @@ import { encodeResponsesUsage } from "./convert-responses-usage.js";
 import type { ResponsesOutcome } from "./map-responses-finish-reason.js";
 import { encodeResponsesTextFormat, encodeResponsesToolChoice, encodeResponsesTools } from "./responses-tools.js";
 
-export type ItemStatus = "in_progress" | "completed" | "incomplete";
+type ItemStatus = "in_progress" | "completed" | "incomplete";
 
 /** One output item with hub content, before rendering. */
 export type OutputItem =
@@ -25,7 +25,7 @@ export function renderOutputTextPart(part: TextPart, warnings?: TranslationWarni
   return { type: "output_text", annotations: annotations.value, logprobs: [], text: part.text };
 }
 
-export function renderReasoningSummary(part: ReasoningPart): string[] {
+function renderReasoningSummary(part: ReasoningPart): string[] {
   return part.summary ?? (part.kind !== "raw" && part.text !== "" ? [part.text] : []);
 }
 

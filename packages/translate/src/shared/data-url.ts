@@ -18,7 +18,7 @@ export function urlToMediaSource(url: string): MediaSource {
   return parsed ? { kind: "base64", mediaType: parsed.mediaType, data: parsed.data } : { kind: "url", url };
 }
 
-export function toDataUrl(mediaType: string, data: string): string {
+function toDataUrl(mediaType: string, data: string): string {
   return `data:${mediaType};base64,${data}`;
 }
 

@@ -18,11 +18,6 @@ export function getNumber(obj: JsonObject, key: string): number | undefined {
   return typeof v === "number" && Number.isFinite(v) ? v : undefined;
 }
 
-export function getBoolean(obj: JsonObject, key: string): boolean | undefined {
-  const v = obj[key];
-  return typeof v === "boolean" ? v : undefined;
-}
-
 export function getRecord(obj: JsonObject, key: string): JsonObject | undefined {
   const v = obj[key];
   return isRecord(v) ? v : undefined;
@@ -42,9 +37,3 @@ export function parseJson(text: string): { ok: true; value: unknown } | { ok: fa
   }
 }
 
-/** Copies `source` without the listed keys; used to collect fields a format has no hub meaning for. */
-export function omitKeys(source: JsonObject, keys: ReadonlySet<string>): JsonObject {
-  const out: JsonObject = {};
-  for (const [k, v] of Object.entries(source)) if (!keys.has(k)) out[k] = v;
-  return out;
-}

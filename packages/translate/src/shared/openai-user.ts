@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import type { TranslationWarning } from "../ir.js";
 
-export const OPENAI_USER_MAX_LENGTH = 64;
+const OPENAI_USER_MAX_LENGTH = 64;
 
 export function openAIUser(user: string | undefined, warnings: TranslationWarning[]): string | undefined {
   if (user === undefined || user.length <= OPENAI_USER_MAX_LENGTH) return user;

@@ -27,7 +27,7 @@ export function invalidValue(param: string, value: unknown, allowed?: readonly s
   return new TranslateError(`Invalid value for '${param}': ${shown}.${tail}`, { param, code: "invalid_value" });
 }
 
-export function missingParam(param: string): TranslateError {
+function missingParam(param: string): TranslateError {
   return new TranslateError(`Missing required parameter: '${param}'.`, { param, code: "missing_required_parameter" });
 }
 

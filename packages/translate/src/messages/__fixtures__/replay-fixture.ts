@@ -40,7 +40,7 @@ export function testContext(): TranslateContext {
   return { now: () => 1_750_000_000, newId: (prefix) => `${prefix}test${++counter}` };
 }
 
-export interface FoldedBlock {
+interface FoldedBlock {
   index: number;
   type: string;
   text: string;
