@@ -12,7 +12,7 @@ const ROOT = new URL("../../", import.meta.url).pathname;
 const DASHBOARD = join(ROOT, "apps/dashboard");
 const DIST_INDEX = join(DASHBOARD, "dist/index.html");
 const LOCK = join(DASHBOARD, ".build-lock");
-export const SCREENSHOTS = join(ROOT, "docs/screenshots");
+const SCREENSHOTS = join(ROOT, "docs/screenshots");
 
 function newestMtime(path: string): number {
   const st = statSync(path);

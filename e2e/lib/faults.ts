@@ -98,7 +98,7 @@ export type Outcome =
   | { kind: "stream_error"; message?: RegExp }
   | { kind: "answer"; finish: "stop" | "length" | "failed" };
 
-export interface FaultContext {
+interface FaultContext {
   wire: Wire;
   stream: boolean;
   req: RecordedRequest;

@@ -285,7 +285,7 @@ function answerOtherUpgradesAsHttp(app: FastifyInstance, webSocketPath: string):
 const UPGRADE_HEADERS = new Set(["upgrade", "http2-settings"]);
 
 /** The request line and headers as received, minus `Upgrade`, `HTTP2-Settings` and their `Connection` tokens. */
-export function headerBlockWithoutUpgrade(req: IncomingMessage): string {
+function headerBlockWithoutUpgrade(req: IncomingMessage): string {
   let out = `${req.method} ${req.url} HTTP/${req.httpVersion}\r\n`;
   const raw = req.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) {

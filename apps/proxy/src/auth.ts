@@ -24,7 +24,7 @@ function keyDigest(key: AppKey): Buffer {
   return d;
 }
 
-export function presentedKey(headers: IncomingHttpHeaders, headerName: string): string | undefined {
+function presentedKey(headers: IncomingHttpHeaders, headerName: string): string | undefined {
   const auth = headers.authorization;
   if (typeof auth === "string") {
     const m = /^Bearer\s+(.+)$/i.exec(auth.trim());

@@ -94,11 +94,11 @@ export const Errors = {
   internal: () => new ProxyError(500, "The proxy failed to process the request.", { type: "server_error", code: "internal_error" }),
 };
 
-export function openAIErrorBody(err: ProxyError): { error: { message: string; type: string; param: string | null; code: string | null } } {
+function openAIErrorBody(err: ProxyError): { error: { message: string; type: string; param: string | null; code: string | null } } {
   return { error: { message: err.message, type: err.type, param: err.param, code: err.code } };
 }
 
-export function anthropicErrorBody(err: ProxyError): { type: "error"; error: { type: string; message: string } } {
+function anthropicErrorBody(err: ProxyError): { type: "error"; error: { type: string; message: string } } {
   return messagesErrorBody(err.status, err.message);
 }
 

@@ -20,7 +20,7 @@ export interface Migration {
 
 const MIGRATIONS_LOCK_ID = 7_979_001;
 
-export function migrationsDir(provider: Provider): string {
+function migrationsDir(provider: Provider): string {
   // src/ and dist/ both sit next to prisma/.
   return join(dirname(fileURLToPath(import.meta.url)), "..", "prisma", provider, "migrations");
 }

@@ -41,7 +41,7 @@ export const DEFAULT_MAX_MEMORY_BYTES = 64 * 1024 * 1024;
  * A response's size in memory, estimated without serializing it: string lengths plus a little per
  * value. Iterative, so no depth of nesting can overflow the stack.
  */
-export function estimateSize(response: StoredResponse): number {
+function estimateSize(response: StoredResponse): number {
   let size = 256;
   const stack: unknown[] = [response.request, response.inputItems, response.outputItems, response.response, response.usage];
   while (stack.length > 0) {

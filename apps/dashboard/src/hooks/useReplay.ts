@@ -29,7 +29,7 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Applies one stream event to the state; unknown events change nothing. */
-export function applyReplayEvent(state: ReplayState, name: string | null, data: string): ReplayState {
+function applyReplayEvent(state: ReplayState, name: string | null, data: string): ReplayState {
   let payload: unknown;
   try {
     payload = JSON.parse(data);

@@ -29,17 +29,6 @@ export function formatDateTime(iso: string): string {
   return `${d.toLocaleDateString("en-CA")} ${d.toLocaleTimeString("en-GB", { hour12: false })}`;
 }
 
-export function formatRelative(iso: string, now = Date.now()): string {
-  const t = new Date(iso).getTime();
-  if (Number.isNaN(t)) return iso;
-  const s = Math.round((now - t) / 1000);
-  if (s < 5) return "just now";
-  if (s < 60) return `${s}s ago`;
-  if (s < 3600) return `${Math.floor(s / 60)}m ago`;
-  if (s < 86_400) return `${Math.floor(s / 3600)}h ago`;
-  return formatDateTime(iso);
-}
-
 export function shortId(id: string, keep = 8): string {
   return id.length > keep + 4 ? `${id.slice(0, keep)}…` : id;
 }

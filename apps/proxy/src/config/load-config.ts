@@ -15,7 +15,7 @@ import {
   type RawModelEntry,
 } from "./schema.js";
 
-export type ApiType = z.infer<typeof apiTypeSchema>;
+type ApiType = z.infer<typeof apiTypeSchema>;
 
 export interface ParameterOverride {
   /** Dotted path into the request body, e.g. `stream_options.include_usage`. */
@@ -46,7 +46,7 @@ export interface ModelRoute {
   traceCapture: "off" | "metadata" | "full" | undefined;
 }
 
-export interface TraceSettings {
+interface TraceSettings {
   capture: "off" | "metadata" | "full";
   maxBodyBytes: number;
   maxEvents: number;
@@ -56,7 +56,7 @@ export interface TraceSettings {
   flushIntervalMs: number;
 }
 
-export interface ResponseStateSettings {
+interface ResponseStateSettings {
   persistence: "database" | "memory";
   maxMemoryEntries: number;
   maxMemoryBytes: number;
@@ -164,7 +164,7 @@ export interface LoadOptions {
   env?: Record<string, string | undefined>;
 }
 
-export function defaultConfigPath(env: Record<string, string | undefined> = process.env): string {
+function defaultConfigPath(env: Record<string, string | undefined> = process.env): string {
   return resolve(env.YALLMP_CONFIG ?? join(process.cwd(), "configs", "config.yaml"));
 }
 
@@ -410,7 +410,7 @@ function secondsToMs(s: number | null | undefined): number | undefined {
   return s === null || s === undefined ? undefined : Math.round(s * 1000);
 }
 
-export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+function formatPath(path: ReadonlyArray<PropertyKey>): string {
   let out = "";
   for (const seg of path) {
     if (typeof seg === "number") out += `[${seg}]`;
@@ -492,7 +492,7 @@ function resolveModelEntries(list: unknown[], problems: string[]): Array<{ entry
   return out;
 }
 
-export function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(over)) {
     const prev = out[k];

@@ -42,7 +42,7 @@ const parameterSchema = z.union([
   z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.unknown())]),
 ]);
 
-export const modelParamsSchema = z
+const modelParamsSchema = z
   .object({
     api_type: z.string().optional(),
     api_base: z.string().optional(),
@@ -193,6 +193,5 @@ export const configSchema = z
   })
   .loose();
 
-export type RawConfig = z.infer<typeof configSchema>;
 export type RawModelEntry = z.infer<typeof modelEntrySchema>;
 export type MockOptions = z.infer<typeof mockOptionsSchema>;

@@ -42,7 +42,7 @@ function renderBlock(value: unknown): string {
 }
 
 /** A one-line rendering of a scalar string in YAML (plain when safe, else double-quoted). */
-export function renderScalar(value: string): string {
+function renderScalar(value: string): string {
   const plain = stringify(value, { lineWidth: 0 }).replace(/\n$/, "");
   return plain.includes("\n") ? JSON.stringify(value) : plain;
 }
@@ -52,7 +52,7 @@ function parse(text: string): Document.Parsed {
 }
 
 /** Replaces spans of `text` (non-overlapping), last first so earlier offsets stay valid. */
-export function splice(text: string, edits: Array<{ from: number; to: number; text: string }>): string {
+function splice(text: string, edits: Array<{ from: number; to: number; text: string }>): string {
   let out = text;
   for (const e of [...edits].sort((a, b) => b.from - a.from)) out = out.slice(0, e.from) + e.text + out.slice(e.to);
   return out;

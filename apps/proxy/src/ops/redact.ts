@@ -15,7 +15,7 @@ const CREDENTIAL_FIELD = /^(?:.*[_-])?(?:api[_-]?key|apikey|secret(?:[_-]?key)?|
 /** Known secret values shorter than this are not searched for in text (too likely to be ordinary words). */
 const MIN_SECRET_LENGTH = 8;
 /** Bodies nested deeper than this are cut there (the walk itself has no depth limit). */
-export const MAX_CAPTURE_DEPTH = 256;
+const MAX_CAPTURE_DEPTH = 256;
 
 export interface Redactor {
   /** Whether a header of this name carries a credential. */
@@ -28,7 +28,7 @@ export function isCredentialField(name: string): boolean {
   return CREDENTIAL_FIELD.test(name);
 }
 
-export function isCredentialHeader(name: string, keyHeader?: string): boolean {
+function isCredentialHeader(name: string, keyHeader?: string): boolean {
   const lower = name.toLowerCase();
   return lower === keyHeader || CREDENTIAL_HEADER.test(lower);
 }

@@ -19,7 +19,7 @@ import { badJsonBody, bodyFailure, checkJsonAnswer, contentTypeOf, notAnEventStr
 /** Pass-through JSON bodies up to this size are held until they end (beyond it, relayed as they come). */
 const JSON_HOLD_BYTES = 4 * 1024 * 1024;
 
-export interface ClientCall {
+interface ClientCall {
   format: ClientFormat;
   /** The endpoint path without `/v1`, as a same-format upstream gets it. */
   path: string;

@@ -368,7 +368,7 @@ export async function relayResponsesCapturing(
 }
 
 /** Where a Responses error event goes in its stream: the next sequence number, and the Response it fails. */
-export interface ResponsesFailureContext {
+interface ResponsesFailureContext {
   sequenceNumber: number;
   response: Record<string, unknown>;
 }
@@ -406,7 +406,7 @@ export function streamErrorCode(err: unknown): string | undefined {
 }
 
 /** `code` replaces the upstream fault's code (`shutting_down`; Anthropic clients then get `overloaded_error`). */
-export function midStreamErrorFrame(format: ClientFormat, message: string, responses?: ResponsesFailureContext, code?: string): string {
+function midStreamErrorFrame(format: ClientFormat, message: string, responses?: ResponsesFailureContext, code?: string): string {
   switch (format) {
     case "chat":
       return `data: ${JSON.stringify({ error: { message, type: "server_error", param: null, code: code ?? "upstream_stream_error" } })}\n\n`;

@@ -58,7 +58,7 @@ const LITERALS = ["true", "false", "null"];
  * Whether `body` (from `from`) is how some JSON text begins: a body that ended early, not one that is
  * wrong. Only run on a body whose last byte already failed; iterative, so nesting costs no stack.
  */
-export function isJsonPrefix(body: Buffer, from = 0): boolean {
+function isJsonPrefix(body: Buffer, from = 0): boolean {
   const open: number[] = [];
   let want: number = VALUE;
   let i = from;

@@ -8,7 +8,7 @@ import { createCrossFormatHandler, translateError } from "../pipeline/translatio
 const nullable = (type: string | string[]) => ({ type: [...(Array.isArray(type) ? type : [type]), "null"] });
 
 /** Top-level fields are type-checked here; unknown fields pass through to the upstream. */
-export const chatCompletionsBodySchema = {
+const chatCompletionsBodySchema = {
   type: "object",
   required: ["model", "messages"],
   properties: {

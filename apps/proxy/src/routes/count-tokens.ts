@@ -19,7 +19,7 @@ const WINDOW_CHARS = 4096;
 /** Longest piece merged as one; longer ones (never seen in ordinary text) are merged in slices. */
 const MAX_PIECE_BYTES = 2048;
 /** Characters counted exactly per request (about 250 k tokens of prose, past any context window). */
-export const EXACT_CHARS = 1 << 20;
+const EXACT_CHARS = 1 << 20;
 /** How long a count may hold the event loop before it yields. */
 const SLICE_MS = 2;
 

@@ -15,7 +15,7 @@ import { UpstreamError, formatOfApiType } from "../upstream/types.js";
 import { mayUseModel } from "../auth.js";
 import { countMessagesTokens } from "./count-tokens.js";
 
-export const messagesBodySchema = {
+const messagesBodySchema = {
   type: "object",
   required: ["model", "messages", "max_tokens"],
   properties: {

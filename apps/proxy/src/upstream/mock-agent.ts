@@ -69,7 +69,7 @@ export function agentTurn(messages: AgentMessage[]): AgentTurn {
 }
 
 /** Tool names taken as the agent's shell, in the order they are looked for. */
-export const SHELL_TOOLS = ["Bash", "exec_command", "shell"];
+const SHELL_TOOLS = ["Bash", "exec_command", "shell"];
 
 /**
  * The tool the user's words ask for, with the words that fill its arguments: words starting with

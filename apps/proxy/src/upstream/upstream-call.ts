@@ -204,7 +204,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, UpstreamRespons
 }
 
 /** A failure after the response headers: the upstream answered, then stopped sending or hung up. */
-export function classifyBodyError(err: unknown, backend: string, bodyKind: "stream" | "body", timeoutMs: number): UpstreamError {
+function classifyBodyError(err: unknown, backend: string, bodyKind: "stream" | "body", timeoutMs: number): UpstreamError {
   const e = err as { code?: string; name?: string; cause?: { code?: string } };
   const code = e.code ?? e.cause?.code;
   if (e.name === "AbortError" || code === "UND_ERR_ABORTED") return new UpstreamError("aborted", "request aborted", err);
@@ -212,7 +212,7 @@ export function classifyBodyError(err: unknown, backend: string, bodyKind: "stre
   return new UpstreamError("closed", `upstream ${backend} closed the connection before the ${bodyKind} ended`, err);
 }
 
-export function classifyUndiciError(err: unknown, backend: string): UpstreamError {
+function classifyUndiciError(err: unknown, backend: string): UpstreamError {
   if (err instanceof UpstreamError) return err;
   const e = err as { code?: string; name?: string; cause?: { code?: string }; message?: string };
   const code = e.code ?? e.cause?.code;

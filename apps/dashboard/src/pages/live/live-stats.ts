@@ -19,7 +19,7 @@ export interface LiveStats {
   totals: { requests: number; running: number; errors: number; finished: number; errorRate: number | null; p95: number | null; completionTokens: number };
 }
 
-export function percentile(sorted: number[], p: number): number | null {
+function percentile(sorted: number[], p: number): number | null {
   if (sorted.length === 0) return null;
   const rank = Math.ceil((p / 100) * sorted.length) - 1;
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank))]!;

@@ -9,7 +9,7 @@ import { formatDateTime } from "../../lib/format";
 import { ConversationItems } from "./ConversationItems";
 import { ReplayPanel } from "./ReplayPanel";
 
-export interface ChainTurn {
+interface ChainTurn {
   link: ChainLink;
   detail: StoredResponseDetail | undefined;
   error: unknown;

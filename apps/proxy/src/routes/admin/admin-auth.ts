@@ -9,7 +9,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { ProxyError } from "../../errors.js";
 
-export const SESSION_COOKIE = "yallmp_admin";
+const SESSION_COOKIE = "yallmp_admin";
 const SESSION_TTL_MS = 12 * 3600 * 1000;
 
 function sign(password: string, expires: number): string {
@@ -63,16 +63,12 @@ export function adminCredential(request: FastifyRequest, password: string, query
   return typeof token === "string" && safeEqual(token, password) ? "token" : undefined;
 }
 
-export function isAdmin(request: FastifyRequest, password: string): boolean {
-  return adminCredential(request, password) !== undefined;
-}
-
 /**
  * Whether the request may come from where it says: no `Origin` (not a browser, or a same-origin
  * GET), the origin of the `Host` it was sent to, or one of `allowed`. A browser's own
  * `Sec-Fetch-Site: cross-site` is refused as well.
  */
-export function originAllowed(request: FastifyRequest, allowed: readonly string[]): boolean {
+function originAllowed(request: FastifyRequest, allowed: readonly string[]): boolean {
   const site = request.headers["sec-fetch-site"];
   const origin = request.headers.origin;
   if (origin === undefined) return site !== "cross-site";
@@ -86,7 +82,7 @@ export function originAllowed(request: FastifyRequest, allowed: readonly string[
   return typeof request.headers.host === "string" && host === request.headers.host.toLowerCase();
 }
 
-export function adminOriginRefused(): ProxyError {
+function adminOriginRefused(): ProxyError {
   return new ProxyError(403, "The admin session cookie is not accepted from this origin.", { type: "permission_error", code: "admin_origin_refused" });
 }
 
