@@ -33,12 +33,13 @@ function diffOps(a: string[], b: string[]): Op[] {
       ops.push({ kind: "context", text: am[i]!, oldNo: pre + i + 1, newNo: pre + j + 1 });
       i++;
       j++;
-    } else if (j < m && (i === n || lcs[i]![j + 1]! >= lcs[i + 1]![j]!)) {
-      ops.push({ kind: "add", text: bm[j]!, newNo: pre + j + 1 });
-      j++;
-    } else {
+    } else if (i < n && (j === m || lcs[i + 1]![j]! >= lcs[i]![j + 1]!)) {
+      // Removed lines before added ones, as unified diffs (and the server's) show a change.
       ops.push({ kind: "del", text: am[i]!, oldNo: pre + i + 1 });
       i++;
+    } else {
+      ops.push({ kind: "add", text: bm[j]!, newNo: pre + j + 1 });
+      j++;
     }
   }
   for (let k = 0; k < suf; k++) ops.push({ kind: "context", text: a[a.length - suf + k]!, oldNo: a.length - suf + k + 1, newNo: b.length - suf + k + 1 });
