@@ -145,7 +145,7 @@ function shellArguments(name: string): string {
   return JSON.stringify(name === "exec_command" ? { cmd: `echo ${MARKER}` } : { command: ["bash", "-lc", `echo ${MARKER}`] });
 }
 
-/** Codex's requests must have gone through with 200s, and carry what CLIENTS.md says it sends. */
+/** Codex's requests must have gone through with 200s, and carry what docs/protocol.md §6 says it sends. */
 function expectCodexRequests(seen: SeenRequest[]): void {
   const posts = seen.filter((r) => r.method === "POST" && r.url === "/v1/responses");
   expect(posts.length).toBeGreaterThanOrEqual(2);

@@ -38,7 +38,7 @@ function client(p: RunningProxy): OpenAI {
 
 // A recorded OpenAI Responses stream (vercel/ai fixture, Apache-2.0): reasoning summary with
 // encrypted_content, then a `calculator` function call.
-const fixturePayloads = readFileSync("/work/shared/protocol/fixtures/responses-reasoning-function-call.jsonl", "utf8")
+const fixturePayloads = readFileSync(new URL("../../packages/translate/src/__fixtures__/responses-reasoning-function-call.jsonl", import.meta.url), "utf8")
   .split("\n")
   .filter((l) => l.trim() !== "")
   .map((l) => JSON.parse(l) as Record<string, any>);

@@ -355,7 +355,7 @@ describe("Responses SSE grammar the proxy writes (one streamed tool-call respons
     expect(types.at(-1)).toBe("response.completed");
     expect(frames.some((f) => f.data === "[DONE]")).toBe(false);
 
-    // Exactly the event sequence of §1.6: the message item, then the function_call item.
+    // Exactly the event sequence of docs/protocol.md §1.6: the message item, then the function_call item.
     expect(types).toEqual([
       "response.created",
       "response.in_progress",

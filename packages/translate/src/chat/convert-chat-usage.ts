@@ -1,4 +1,4 @@
-// Chat `CompletionUsage` <-> hub Usage (NOTES §4.7). Details with no hub field stay in `raw`.
+// Chat `CompletionUsage` <-> hub Usage (docs/protocol.md §4.7). Details with no hub field stay in `raw`.
 
 import type { Usage } from "../ir.js";
 import { getNumber, getRecord, isRecord, type JsonObject } from "../shared/guards.js";

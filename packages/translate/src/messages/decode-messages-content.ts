@@ -161,7 +161,7 @@ export function decodeUserTurn(content: unknown, path: string, warnings: Warning
         else unknownType(type, `${blockPath}.type`);
     }
   });
-  // Tool results answer the previous assistant turn, so they come first (NOTES §4.3).
+  // Tool results answer the previous assistant turn, so they come first (docs/protocol.md §4.3).
   if (parts.length === 0 && toolMessages.length > 0) return toolMessages;
   return [...toolMessages, { role: "user", content: parts }];
 }

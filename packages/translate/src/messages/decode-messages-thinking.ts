@@ -1,4 +1,4 @@
-// Anthropic `thinking` + `output_config.effort` → hub reasoning config (NOTES §4.4).
+// Anthropic `thinking` + `output_config.effort` → hub reasoning config (docs/protocol.md §4.4).
 
 import type { ReasoningConfig, ReasoningEffort } from "../ir.js";
 import { isRecord, requestFields as f } from "./json-fields.js";

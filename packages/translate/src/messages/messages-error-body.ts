@@ -1,5 +1,5 @@
 // Anthropic error JSON (`{"type":"error","error":{type,message}}`) for HTTP error answers and `event: error`
-// stream frames, with the status → type table of NOTES §3.5.
+// stream frames, with the status → type table of docs/protocol.md §3.5.
 
 import type { StreamError } from "../ir.js";
 import { formatMessagesSse, isMessagesErrorType, type MessagesErrorType } from "./messages-api.js";

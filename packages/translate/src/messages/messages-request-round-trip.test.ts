@@ -5,7 +5,7 @@ import { encodeMessagesRequest } from "./encode-messages-request.js";
 const SIGNATURE =
   "EvQBCkYICxgCKkAxhD4NUKFzudtZ6NzbZdEiBACIScTzqjPViM596iWLZIk4EFKYYBj3B6Ptl3b0dcQv/VeJBNbejNWIWRBn+KPNEgz6HWtKx7p+QRgKsEoaDGjsiqfht7gTRFYHiyIwD1VSmNqHxv3wy8KEMP+LYb/TC4UH3H97tuoaADARFFcA0phdfxnzKQxFnc9lwY+dKlzUsaKSUAFeu1bDL5ikZJ1vL0Fkz6JjoFke0L/wOJRIUDUlDUOFJ1tZ3ea7g6LGE/5hwuvWgLwewdcm64d+43l7F57XrOmqNd6flI2K/oPr/4yzNgvi/EhT6Ca17BgB";
 
-/** Shaped like a Claude Code turn (CLIENTS.md): block content, cache_control, adaptive thinking, effort. */
+/** Shaped like a Claude Code turn (docs/protocol.md §6): block content, cache_control, adaptive thinking, effort. */
 const claudeCodeBody = {
   model: "claude-opus-4-8",
   max_tokens: 64000,

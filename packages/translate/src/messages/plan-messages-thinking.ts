@@ -1,4 +1,4 @@
-// Hub reasoning → Anthropic `thinking`, `output_config.effort` and the `max_tokens` that fits them (NOTES §4.4).
+// Hub reasoning → Anthropic `thinking`, `output_config.effort` and the `max_tokens` that fits them (docs/protocol.md §4.4).
 
 import type { LlmRequest, ReasoningConfig, ReasoningEffort, TranslationWarning } from "../ir.js";
 import { isRecord, type JsonObject } from "./json-fields.js";

@@ -1,4 +1,4 @@
-// Anthropic thinking budgets ↔ reasoning effort levels (NOTES §4.4, LiteLLM's thresholds).
+// Anthropic thinking budgets ↔ reasoning effort levels (docs/protocol.md §4.4, LiteLLM's thresholds).
 
 import type { ReasoningEffort } from "../ir.js";
 

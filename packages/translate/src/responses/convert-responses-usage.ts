@@ -1,4 +1,4 @@
-// Responses usage <-> hub Usage (NOTES §4.7).
+// Responses usage <-> hub Usage (docs/protocol.md §4.7).
 
 import type { Usage } from "../ir.js";
 import { getNumber, getRecord, isRecord, type JsonObject } from "../shared/guards.js";

@@ -1,4 +1,4 @@
-// Response `status` / `incomplete_details` <-> hub finish reasons (NOTES §4.1).
+// Response `status` / `incomplete_details` <-> hub finish reasons (docs/protocol.md §4.1).
 
 import type { FinishReason } from "../ir.js";
 import type { JsonObject } from "../shared/guards.js";

@@ -1,4 +1,4 @@
-// Hub stream events -> the Responses event grammar (NOTES §1.5–1.7) for a Responses client.
+// Hub stream events -> the Responses event grammar (docs/protocol.md §1.5–1.7) for a Responses client.
 //
 // Choice-aware: every choice has its own items and output indices, so with n > 1 items of
 // different choices may be open at once; each closes when its choice finishes. Within a choice a

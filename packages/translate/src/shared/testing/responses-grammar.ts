@@ -1,4 +1,4 @@
-// Test helper: checks a Responses SSE stream against the ordering rules of NOTES §1.6 (the checks
+// Test helper: checks a Responses SSE stream against the ordering rules of docs/protocol.md §1.6 (the checks
 // openai-node's accumulator makes, and a few more) and rebuilds the output from the deltas.
 
 import { sseEvents } from "./sse-replay.js";
