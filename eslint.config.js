@@ -5,7 +5,7 @@ import { createNodeResolver, importX } from "eslint-plugin-import-x";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["**/dist/**", "**/node_modules/**", "packages/db/src/generated/**", "e2e/clis/**"] },
+  { ignores: ["**/dist/**", "**/node_modules/**", "packages/db/src/generated/**", "e2e/clis/**", "coverage/**", "test-results/**", "data/**"] },
   {
     files: ["**/*.{ts,tsx}"],
     extends: [js.configs.recommended, ...tseslint.configs.recommended],
