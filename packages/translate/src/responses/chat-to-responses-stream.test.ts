@@ -1,12 +1,12 @@
 // The recorded Chat stream, through the real SSE parser, the Chat decoder and the Responses encoder.
 
 import { describe, expect, it } from "vitest";
-import { createChatStreamDecoder } from "../chat/chat-stream-decoder.js";
+import { createChatStreamDecoder } from "../chat/stream-decoder.js";
 import type { LlmRequest } from "../ir.js";
 import { checkResponsesGrammar } from "../shared/testing/responses-grammar.js";
 import { decodeAll, encodeAll, parseSse, readFixture } from "../shared/testing/sse-replay.js";
 import { createTestContext } from "../shared/testing/test-context.js";
-import { createResponsesStreamEncoder } from "./responses-stream-encoder.js";
+import { createResponsesStreamEncoder } from "./stream-encoder.js";
 
 const request: LlmRequest = {
   model: "my-alias",

@@ -5,9 +5,9 @@ import type { LlmRequest, ReasoningPart, RefusalPart, TextPart, ToolCallPart, Tr
 import { toResponsesAnnotations } from "../shared/annotations.js";
 import type { JsonObject } from "../shared/guards.js";
 import { packReasoningOpaque } from "../shared/reasoning.js";
-import { encodeResponsesUsage } from "./convert-responses-usage.js";
-import type { ResponsesOutcome } from "./map-responses-finish-reason.js";
-import { encodeResponsesTextFormat, encodeResponsesToolChoice, encodeResponsesTools } from "./responses-tools.js";
+import { encodeResponsesUsage } from "./usage.js";
+import type { ResponsesOutcome } from "./finish-reason.js";
+import { encodeResponsesTextFormat, encodeResponsesToolChoice, encodeResponsesTools } from "./tools.js";
 
 type ItemStatus = "in_progress" | "completed" | "incomplete";
 

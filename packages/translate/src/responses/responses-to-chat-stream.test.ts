@@ -1,13 +1,13 @@
 // The recorded Responses stream, through the real SSE parser, the Responses decoder and the Chat encoder.
 
 import { describe, expect, it } from "vitest";
-import { createChatStreamEncoder } from "../chat/chat-stream-encoder.js";
+import { createChatStreamEncoder } from "../chat/stream-encoder.js";
 import type { LlmRequest } from "../ir.js";
 import { checkResponsesGrammar } from "../shared/testing/responses-grammar.js";
 import { decodeAll, encodeAll, jsonlToSse, parseSse, readFixture, sseEvents } from "../shared/testing/sse-replay.js";
 import { createTestContext } from "../shared/testing/test-context.js";
-import { createResponsesStreamDecoder } from "./responses-stream-decoder.js";
-import { createResponsesStreamEncoder } from "./responses-stream-encoder.js";
+import { createResponsesStreamDecoder } from "./stream-decoder.js";
+import { createResponsesStreamEncoder } from "./stream-encoder.js";
 
 const fixture = readFixture("responses-reasoning-function-call.jsonl");
 // The reasoning item as `output_item.done` carried it (the API re-encrypts it for `response.completed`).

@@ -1,16 +1,16 @@
 // Chat response -> hub -> Responses response -> hub -> Chat response keeps what a user would notice.
 
 import { describe, expect, it } from "vitest";
-import { decodeChatResponse } from "../chat/decode-chat-response.js";
-import { encodeChatResponse } from "../chat/encode-chat-response.js";
-import { decodeChatRequest } from "../chat/decode-chat-request.js";
-import { encodeChatRequest } from "../chat/encode-chat-request.js";
+import { decodeChatResponse } from "../chat/decode-response.js";
+import { encodeChatResponse } from "../chat/encode-response.js";
+import { decodeChatRequest } from "../chat/decode-request.js";
+import { encodeChatRequest } from "../chat/encode-request.js";
 import type { LlmRequest } from "../ir.js";
 import { createTestContext } from "../shared/testing/test-context.js";
-import { decodeResponsesRequest } from "./decode-responses-request.js";
-import { decodeResponsesResponse } from "./decode-responses-response.js";
-import { encodeResponsesRequest } from "./encode-responses-request.js";
-import { encodeResponsesResponse } from "./encode-responses-response.js";
+import { decodeResponsesRequest } from "./decode-request.js";
+import { decodeResponsesResponse } from "./decode-response.js";
+import { encodeResponsesRequest } from "./encode-request.js";
+import { encodeResponsesResponse } from "./encode-response.js";
 
 const request: LlmRequest = { model: "alias", messages: [{ role: "user", content: [{ type: "text", text: "q" }] }], stream: false };
 

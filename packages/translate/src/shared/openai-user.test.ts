@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { LlmRequest } from "../ir.js";
-import { encodeChatRequest } from "../chat/encode-chat-request.js";
-import { encodeResponsesRequest } from "../responses/encode-responses-request.js";
+import { encodeChatRequest } from "../chat/encode-request.js";
+import { encodeResponsesRequest } from "../responses/encode-request.js";
 
 // What Claude Code 2.1 sends as `metadata.user_id`: a JSON string of about 150 characters.
 const claudeCodeUserId = JSON.stringify({ device_id: "5ffc8823d4f1ce5b44a20c0bdc07f74baa5c4b4ce8535153ff808f42e171c5d6", account_uuid: "", session_id: "1eff56aa-740f-4d4b-b576-8eeddc23cfe5" });

@@ -1,0 +1,71 @@
+// Anthropic `message` (non-streaming answer from an Anthropic backend) → hub response.
+
+import type { AssistantPart, Choice, LlmResponse, TextPart, TranslateContext, Translated, TranslationWarning } from "../ir.js";
+import { TranslateError } from "../codec.js";
+import { isRecord, upstreamFields as f } from "./json-fields.js";
+import { decodeMessagesUsage } from "./usage.js";
+import { mapMessagesStopReason } from "./finish-reason.js";
+
+/**
+ * Anthropic messages carry no timestamp: `created` comes from `ctx` when given, else 0.
+ * Server-tool blocks (`server_tool_use`, `web_search_tool_result`, …) are dropped with a warning.
+ */
+export function decodeMessagesResponse(body: unknown, ctx?: TranslateContext): Translated<LlmResponse> {
+  if (!isRecord(body)) throw new TranslateError("The Anthropic response is not a JSON object", { status: 502 });
+  const warnings: TranslationWarning[] = [];
+  const content: AssistantPart[] = [];
+
+  f.array(body.content, "content").forEach((item, i) => {
+    const path = `content[${i}]`;
+    const block = f.record(item, path);
+    const type = f.string(block.type, `${path}.type`);
+    switch (type) {
+      case "text": {
+        const part: TextPart = { type: "text", text: f.string(block.text, `${path}.text`) };
+        if (Array.isArray(block.citations) && block.citations.length > 0) part.annotations = block.citations;
+        content.push(part);
+        break;
+      }
+      case "thinking": {
+        const signature = f.optionalString(block.signature, `${path}.signature`);
+        const text = f.string(block.thinking, `${path}.thinking`);
+        content.push(signature === undefined || signature === "" ? { type: "reasoning", text } : { type: "reasoning", text, signature });
+        break;
+      }
+      case "redacted_thinking":
+        content.push({ type: "reasoning", text: "", redactedData: f.string(block.data, `${path}.data`) });
+        break;
+      case "tool_use": {
+        const input = block.input === undefined ? {} : f.record(block.input, `${path}.input`);
+        content.push({
+          type: "tool_call",
+          id: f.string(block.id, `${path}.id`),
+          name: f.string(block.name, `${path}.name`),
+          arguments: JSON.stringify(input),
+        });
+        break;
+      }
+      default:
+        warnings.push({ path, message: `\`${type}\` blocks have no equivalent in the hub and were dropped` });
+    }
+  });
+
+  const rawStop = f.optionalString(body.stop_reason, "stop_reason");
+  const choice: Choice = { index: 0, content, finishReason: mapMessagesStopReason(rawStop) };
+  if (rawStop !== undefined) choice.rawFinishReason = rawStop;
+  const stopSequence = f.optionalString(body.stop_sequence, "stop_sequence");
+  if (stopSequence !== undefined) choice.stopSequence = stopSequence;
+
+  const response: LlmResponse = {
+    id: f.string(body.id, "id"),
+    model: f.string(body.model, "model"),
+    created: ctx?.now() ?? 0,
+    choices: [choice],
+  };
+  if (isRecord(body.usage)) {
+    response.usage = decodeMessagesUsage(body.usage);
+    const tier = body.usage.service_tier;
+    if (typeof tier === "string") response.serviceTier = tier;
+  }
+  return { value: response, warnings };
+}

@@ -1,0 +1,226 @@
+// Anthropic SSE (`event:` + data) from an Anthropic backend → hub stream events. Never throws: a bad frame
+// becomes an `error` event, after which the decoder stays silent.
+
+import { parseUpstreamJson } from "../shared/json-depth.js";
+import type { StreamDecoder } from "../codec.js";
+import type { StreamEvent, TranslateContext, Usage } from "../ir.js";
+import { isRecord, type JsonObject } from "./json-fields.js";
+import { decodeMessagesUsage } from "./usage.js";
+import { mapMessagesStopReason } from "./finish-reason.js";
+
+type OpenBlock =
+  | { kind: "text" }
+  | { kind: "thinking" }
+  | { kind: "redacted_thinking" }
+  | { kind: "tool_use"; toolIndex: number; sentArguments: boolean }
+  /** Server-tool blocks and future types: their deltas are skipped. */
+  | { kind: "ignored" };
+
+class MalformedFrame extends Error {}
+
+function expectRecord(value: unknown, what: string): JsonObject {
+  if (!isRecord(value)) throw new MalformedFrame(`${what} is not an object`);
+  return value;
+}
+
+function expectString(value: unknown, what: string): string {
+  if (typeof value !== "string") throw new MalformedFrame(`${what} is not a string`);
+  return value;
+}
+
+export interface MessagesStreamDecoderOptions {
+  /** Source of `created` for the `start` event (Anthropic streams carry no timestamp); 0 without it. */
+  ctx?: TranslateContext;
+}
+
+export function createMessagesStreamDecoder(opts: MessagesStreamDecoderOptions = {}): StreamDecoder {
+  const blocks = new Map<number, OpenBlock>();
+  let toolCount = 0;
+  let usage: Usage | undefined;
+  let finished = false;
+  let done = false;
+
+  function fail(message: string, type = "api_error"): StreamEvent[] {
+    done = true;
+    return [{ type: "error", error: { type, message } }];
+  }
+
+  function blockAt(data: JsonObject): OpenBlock {
+    const index = data.index;
+    const block = typeof index === "number" ? blocks.get(index) : undefined;
+    if (block === undefined) throw new MalformedFrame(`no open content block at index ${String(index)}`);
+    return block;
+  }
+
+  function onBlockStart(data: JsonObject): StreamEvent[] {
+    const index = data.index;
+    if (typeof index !== "number") throw new MalformedFrame("content_block_start without an index");
+    const block = expectRecord(data.content_block, "content_block");
+    switch (block.type) {
+      case "text": {
+        blocks.set(index, { kind: "text" });
+        const text = typeof block.text === "string" ? block.text : "";
+        return text === "" ? [] : [{ type: "text_delta", choice: 0, delta: text }];
+      }
+      case "thinking": {
+        blocks.set(index, { kind: "thinking" });
+        const events: StreamEvent[] = [];
+        if (typeof block.thinking === "string" && block.thinking !== "") {
+          events.push({ type: "reasoning_delta", choice: 0, delta: block.thinking });
+        }
+        if (typeof block.signature === "string" && block.signature !== "") {
+          events.push({ type: "reasoning_signature", choice: 0, signature: block.signature });
+        }
+        return events;
+      }
+      case "redacted_thinking":
+        blocks.set(index, { kind: "redacted_thinking" });
+        return [{ type: "reasoning_redacted", choice: 0, data: expectString(block.data, "redacted_thinking.data") }];
+      case "tool_use": {
+        const toolIndex = toolCount++;
+        const id = expectString(block.id, "tool_use.id");
+        const name = expectString(block.name, "tool_use.name");
+        const events: StreamEvent[] = [{ type: "tool_call_start", choice: 0, index: toolIndex, id, name }];
+        const sentArguments = isRecord(block.input) && Object.keys(block.input).length > 0;
+        if (sentArguments) {
+          events.push({ type: "tool_call_delta", choice: 0, index: toolIndex, argumentsDelta: JSON.stringify(block.input) });
+        }
+        blocks.set(index, { kind: "tool_use", toolIndex, sentArguments });
+        return events;
+      }
+      default:
+        blocks.set(index, { kind: "ignored" });
+        return [];
+    }
+  }
+
+  function onBlockDelta(data: JsonObject): StreamEvent[] {
+    const block = blockAt(data);
+    const delta = expectRecord(data.delta, "delta");
+    switch (delta.type) {
+      case "text_delta": {
+        const text = expectString(delta.text, "text_delta.text");
+        return block.kind !== "text" || text === "" ? [] : [{ type: "text_delta", choice: 0, delta: text }];
+      }
+      case "citations_delta":
+        return block.kind !== "text" ? [] : [{ type: "text_delta", choice: 0, delta: "", annotations: [delta.citation] }];
+      case "thinking_delta": {
+        const text = expectString(delta.thinking, "thinking_delta.thinking");
+        return block.kind !== "thinking" || text === "" ? [] : [{ type: "reasoning_delta", choice: 0, delta: text }];
+      }
+      case "signature_delta": {
+        const signature = expectString(delta.signature, "signature_delta.signature");
+        return block.kind !== "thinking" ? [] : [{ type: "reasoning_signature", choice: 0, signature }];
+      }
+      case "input_json_delta": {
+        const fragment = expectString(delta.partial_json, "input_json_delta.partial_json");
+        if (block.kind !== "tool_use" || fragment === "") return [];
+        block.sentArguments = true;
+        return [{ type: "tool_call_delta", choice: 0, index: block.toolIndex, argumentsDelta: fragment }];
+      }
+      default:
+        return [];
+    }
+  }
+
+  function onBlockStop(data: JsonObject): StreamEvent[] {
+    const block = blockAt(data);
+    if (typeof data.index === "number") blocks.delete(data.index);
+    switch (block.kind) {
+      case "thinking":
+      case "redacted_thinking":
+        return [{ type: "reasoning_end", choice: 0 }];
+      case "tool_use": {
+        // A no-argument tool streams only "" fragments; OpenAI clients need "{}" to parse.
+        const events: StreamEvent[] = [];
+        if (!block.sentArguments) events.push({ type: "tool_call_delta", choice: 0, index: block.toolIndex, argumentsDelta: "{}" });
+        events.push({ type: "tool_call_end", choice: 0, index: block.toolIndex });
+        return events;
+      }
+      case "text":
+      case "ignored":
+        return [];
+      default: {
+        const exhaustive: never = block;
+        return exhaustive;
+      }
+    }
+  }
+
+  function onMessageDelta(data: JsonObject): StreamEvent[] {
+    const events: StreamEvent[] = [];
+    const delta = isRecord(data.delta) ? data.delta : {};
+    const rawStop = delta.stop_reason;
+    if (!finished && typeof rawStop === "string") {
+      finished = true;
+      const finish: StreamEvent = { type: "finish", choice: 0, reason: mapMessagesStopReason(rawStop), raw: rawStop };
+      if (typeof delta.stop_sequence === "string") finish.stopSequence = delta.stop_sequence;
+      events.push(finish);
+    }
+    if (isRecord(data.usage)) {
+      usage = decodeMessagesUsage(data.usage, usage);
+      events.push({ type: "usage", usage });
+    }
+    return events;
+  }
+
+  function decode(event: string, data: JsonObject): StreamEvent[] {
+    switch (event) {
+      case "message_start": {
+        const message = expectRecord(data.message, "message");
+        if (isRecord(message.usage)) usage = decodeMessagesUsage(message.usage);
+        const start: StreamEvent = {
+          type: "start",
+          id: expectString(message.id, "message.id"),
+          model: typeof message.model === "string" ? message.model : "",
+          created: opts.ctx?.now() ?? 0,
+        };
+        if (usage !== undefined) start.usage = usage;
+        return [start];
+      }
+      case "content_block_start":
+        return onBlockStart(data);
+      case "content_block_delta":
+        return onBlockDelta(data);
+      case "content_block_stop":
+        return onBlockStop(data);
+      case "message_delta":
+        return onMessageDelta(data);
+      case "message_stop":
+        done = true;
+        return [{ type: "end" }];
+      case "error": {
+        const error = isRecord(data.error) ? data.error : {};
+        const type = typeof error.type === "string" ? error.type : "api_error";
+        return fail(typeof error.message === "string" ? error.message : "upstream error", type);
+      }
+      default:
+        return []; // ping and event types this decoder does not know
+    }
+  }
+
+  return {
+    push(frame) {
+      if (done) return [];
+      let parsed: unknown;
+      try {
+        parsed = parseUpstreamJson(frame.data);
+      } catch {
+        return fail(`malformed Anthropic stream data: ${frame.data.slice(0, 200)}`);
+      }
+      if (!isRecord(parsed)) return fail("malformed Anthropic stream data: not an object");
+      const event = typeof parsed.type === "string" ? parsed.type : (frame.event ?? "");
+      try {
+        return decode(event, parsed);
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        return fail(`malformed Anthropic \`${event}\` event: ${reason}`);
+      }
+    },
+    end() {
+      if (done) return [];
+      done = true;
+      return [{ type: "error", error: { type: "api_error", message: "upstream stream ended before message_stop" } }];
+    },
+  };
+}

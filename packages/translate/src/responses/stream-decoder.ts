@@ -1,0 +1,264 @@
+// A native Responses upstream stream -> hub events (one choice). Tool-call indices are counted per
+// response; items that arrive only complete (no deltas) are replayed as one delta. Accepts the
+// spec's flat `error` event and the nested shape the API has been seen sending. Never throws.
+
+import type { SseFrame, StreamDecoder } from "../codec.js";
+import type { StreamError, StreamEvent } from "../ir.js";
+import { getArray, getNumber, getRecord, getString, isRecord, parseJson, type JsonObject } from "../shared/guards.js";
+import { unpackReasoningOpaque } from "../shared/reasoning.js";
+import { decodeResponsesUsage } from "./usage.js";
+import { mapResponsesStatus } from "./finish-reason.js";
+
+interface ItemState {
+  type: string;
+  /** Hub tool-call index (function_call items). */
+  callIndex?: number;
+  /** What was streamed so far, to fill in items that arrive only complete. */
+  streamed: string;
+  /** Last summary index seen (reasoning items), to separate summary parts. */
+  summaryIndex?: number;
+  ended: boolean;
+}
+
+export function createResponsesStreamDecoder(): StreamDecoder {
+  let started = false;
+  let done = false;
+  let callCount = 0;
+  let sawFunctionCall = false;
+  const items = new Map<string, ItemState>();
+  const byIndex = new Map<number, string>();
+
+  const itemFor = (data: JsonObject): ItemState | undefined => {
+    const itemId = getString(data, "item_id");
+    if (itemId !== undefined && items.has(itemId)) return items.get(itemId);
+    const index = getNumber(data, "output_index");
+    const id = index !== undefined ? byIndex.get(index) : undefined;
+    return id !== undefined ? items.get(id) : undefined;
+  };
+
+  const start = (out: StreamEvent[], response: JsonObject | undefined): void => {
+    if (started) return;
+    started = true;
+    out.push({
+      type: "start",
+      id: (response && getString(response, "id")) ?? "",
+      model: (response && getString(response, "model")) ?? "",
+      created: (response && getNumber(response, "created_at")) ?? 0,
+    });
+  };
+
+  const addItem = (item: JsonObject, outputIndex: number | undefined, out: StreamEvent[]): ItemState => {
+    const type = getString(item, "type") ?? "";
+    const id = getString(item, "id") ?? `item_${outputIndex ?? items.size}`;
+    const state: ItemState = { type, streamed: "", ended: false };
+    items.set(id, state);
+    if (outputIndex !== undefined) byIndex.set(outputIndex, id);
+    if (type === "function_call") {
+      sawFunctionCall = true;
+      state.callIndex = callCount++;
+      out.push({
+        type: "tool_call_start",
+        choice: 0,
+        index: state.callIndex,
+        id: getString(item, "call_id") ?? id,
+        name: getString(item, "name") ?? "",
+        itemId: id,
+      });
+      const args = getString(item, "arguments") ?? "";
+      if (args !== "") {
+        state.streamed = args;
+        out.push({ type: "tool_call_delta", choice: 0, index: state.callIndex, argumentsDelta: args });
+      }
+    }
+    return state;
+  };
+
+  const itemDone = (item: JsonObject, outputIndex: number | undefined, out: StreamEvent[]): void => {
+    const id = getString(item, "id");
+    const state = (id !== undefined ? items.get(id) : undefined) ?? addItem(item, outputIndex, out);
+    if (state.ended) return;
+    state.ended = true;
+    switch (state.type) {
+      case "function_call": {
+        const args = getString(item, "arguments") ?? "";
+        const index = state.callIndex ?? 0;
+        if (state.streamed === "" && args !== "") out.push({ type: "tool_call_delta", choice: 0, index, argumentsDelta: args });
+        out.push({ type: "tool_call_end", choice: 0, index });
+        return;
+      }
+      case "reasoning": {
+        if (state.streamed === "") {
+          const texts = (key: string): string[] =>
+            (getArray(item, key) ?? []).flatMap((p) => (isRecord(p) && typeof p["text"] === "string" ? [p["text"]] : []));
+          const raw = texts("content").join("");
+          const summary = texts("summary").join("\n\n");
+          if (raw !== "") out.push({ type: "reasoning_delta", choice: 0, delta: raw, kind: "raw" });
+          else if (summary !== "") out.push({ type: "reasoning_delta", choice: 0, delta: summary, kind: "summary" });
+        }
+        const encrypted = getString(item, "encrypted_content");
+        if (encrypted) {
+          const opaque = unpackReasoningOpaque(encrypted);
+          if ("encryptedContent" in opaque) {
+            out.push(id !== undefined
+              ? { type: "reasoning_encrypted", choice: 0, encryptedContent: opaque.encryptedContent, id }
+              : { type: "reasoning_encrypted", choice: 0, encryptedContent: opaque.encryptedContent });
+          } else {
+            if (opaque.signature !== undefined) out.push({ type: "reasoning_signature", choice: 0, signature: opaque.signature });
+            if (opaque.redactedData !== undefined) out.push({ type: "reasoning_redacted", choice: 0, data: opaque.redactedData });
+          }
+        }
+        out.push({ type: "reasoning_end", choice: 0 });
+        return;
+      }
+      case "message": {
+        if (state.streamed !== "") return;
+        for (const part of getArray(item, "content") ?? []) {
+          if (!isRecord(part)) continue;
+          if (part["type"] === "output_text" && typeof part["text"] === "string") {
+            const annotations = getArray(part, "annotations");
+            out.push(
+              annotations && annotations.length > 0
+                ? { type: "text_delta", choice: 0, delta: part["text"], annotations }
+                : { type: "text_delta", choice: 0, delta: part["text"] },
+            );
+          } else if (part["type"] === "refusal" && typeof part["refusal"] === "string") {
+            out.push({ type: "refusal_delta", choice: 0, delta: part["refusal"] });
+          }
+        }
+        return;
+      }
+      default:
+        return; // hosted-tool items have no hub equivalent
+    }
+  };
+
+  const fail = (error: StreamError): StreamEvent[] => {
+    done = true;
+    return [{ type: "error", error }];
+  };
+
+  const terminal = (type: string, response: JsonObject | undefined, out: StreamEvent[]): void => {
+    done = true;
+    // Items the upstream never marked done are complete now.
+    for (const item of items.values()) {
+      if (item.ended) continue;
+      item.ended = true;
+      if (item.type === "function_call") out.push({ type: "tool_call_end", choice: 0, index: item.callIndex ?? 0 });
+      else if (item.type === "reasoning") out.push({ type: "reasoning_end", choice: 0 });
+    }
+    const status = type.slice("response.".length);
+    const incomplete = response ? getRecord(response, "incomplete_details") : undefined;
+    const hasCall = sawFunctionCall || (getArray(response ?? {}, "output") ?? []).some((o) => isRecord(o) && o["type"] === "function_call");
+    const { reason, raw } = mapResponsesStatus(status, incomplete ? getString(incomplete, "reason") : undefined, hasCall);
+    out.push(raw !== undefined ? { type: "finish", choice: 0, reason, raw } : { type: "finish", choice: 0, reason });
+    const usage = response ? decodeResponsesUsage(response["usage"]) : undefined;
+    if (usage) out.push({ type: "usage", usage });
+    out.push({ type: "end" });
+  };
+
+  return {
+    push(frame: SseFrame): StreamEvent[] {
+      if (done) return [];
+      const text = frame.data.trim();
+      if (text === "") return [];
+      if (text === "[DONE]") return fail(endedEarly());
+      const parsed = parseJson(text);
+      if (!parsed.ok || !isRecord(parsed.value)) {
+        return fail({ type: "invalid_response", message: `upstream sent a malformed stream event: ${text.slice(0, 200)}` });
+      }
+      const data = parsed.value;
+      const type = getString(data, "type") ?? frame.event ?? "";
+      const out: StreamEvent[] = [];
+      const response = getRecord(data, "response");
+      if (type === "error") return fail(decodeErrorEvent(data));
+      if (type === "response.failed") {
+        const error = response ? getRecord(response, "error") : undefined;
+        return fail({
+          type: (error && getString(error, "code")) ?? "server_error",
+          code: (error && getString(error, "code")) ?? null,
+          message: (error && getString(error, "message")) ?? "The upstream response failed.",
+        });
+      }
+      if (type.startsWith("response.")) start(out, response);
+      const item = getRecord(data, "item");
+      const outputIndex = getNumber(data, "output_index");
+      switch (type) {
+        case "response.output_item.added":
+          if (item) addItem(item, outputIndex, out);
+          break;
+        case "response.output_item.done":
+          if (item) itemDone(item, outputIndex, out);
+          break;
+        case "response.output_text.delta":
+        case "response.refusal.delta":
+        case "response.reasoning_summary_text.delta":
+        case "response.reasoning_text.delta":
+        case "response.function_call_arguments.delta": {
+          const delta = getString(data, "delta") ?? "";
+          const state = itemFor(data);
+          if (delta === "") break;
+          if (state) state.streamed += delta;
+          if (type === "response.output_text.delta") out.push({ type: "text_delta", choice: 0, delta });
+          else if (type === "response.refusal.delta") out.push({ type: "refusal_delta", choice: 0, delta });
+          else if (type === "response.reasoning_text.delta") out.push({ type: "reasoning_delta", choice: 0, delta, kind: "raw" });
+          else if (type === "response.reasoning_summary_text.delta") {
+            // Summary parts after the first are separated the way the joined summary text is.
+            const index = getNumber(data, "summary_index") ?? 0;
+            if (state && state.summaryIndex !== undefined && index !== state.summaryIndex) {
+              out.push({ type: "reasoning_delta", choice: 0, delta: "\n\n", kind: "summary" });
+            }
+            if (state) state.summaryIndex = index;
+            out.push({ type: "reasoning_delta", choice: 0, delta, kind: "summary" });
+          } else if (state?.callIndex !== undefined) {
+            out.push({ type: "tool_call_delta", choice: 0, index: state.callIndex, argumentsDelta: delta });
+          }
+          break;
+        }
+        case "response.function_call_arguments.done": {
+          const state = itemFor(data);
+          const args = getString(data, "arguments") ?? "";
+          if (state?.callIndex !== undefined && state.streamed === "" && args !== "") {
+            state.streamed = args;
+            out.push({ type: "tool_call_delta", choice: 0, index: state.callIndex, argumentsDelta: args });
+          }
+          break;
+        }
+        case "response.output_text.annotation.added": {
+          const annotation = data["annotation"];
+          if (annotation !== undefined) out.push({ type: "text_delta", choice: 0, delta: "", annotations: [annotation] });
+          break;
+        }
+        case "response.completed":
+        case "response.incomplete":
+          terminal(type, response, out);
+          break;
+        default:
+          break; // created/in_progress (handled by start), part events, keepalive, hosted-tool events
+      }
+      return out;
+    },
+
+    end(): StreamEvent[] {
+      if (done) return [];
+      done = true;
+      return [{ type: "error", error: endedEarly() }];
+    },
+  };
+}
+
+function endedEarly(): StreamError {
+  return { type: "server_error", code: "stream_ended_early", message: "upstream stream ended early" };
+}
+
+/** `error` events: the spec's flat `{code, message, param}` or the observed nested `{error: {...}}`. */
+function decodeErrorEvent(data: JsonObject): StreamError {
+  const nested = getRecord(data, "error");
+  const source = nested ?? data;
+  const code = getString(source, "code") ?? null;
+  const out: StreamError = {
+    type: (nested && getString(nested, "type")) ?? code ?? "server_error",
+    code,
+    message: getString(source, "message") ?? "upstream stream error",
+  };
+  return out;
+}

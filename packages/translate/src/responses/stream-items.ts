@@ -1,0 +1,86 @@
+// The per-choice state of the Responses stream encoder and the events that open and close its
+// content parts and items; pure, so the encoder keeps only the order of things.
+
+import type { FinishReason } from "../ir.js";
+import type { JsonObject } from "../shared/guards.js";
+import { renderOutputItem, renderOutputTextPart, type OutputItem } from "./response-object.js";
+
+/** Writes one event with the next sequence number. */
+export type Emit = (type: string, fields: JsonObject) => string;
+
+export type MessageItem = Extract<OutputItem, { type: "message" }>;
+export type CallItem = Extract<OutputItem, { type: "function_call" }>;
+
+export interface Slot<T extends OutputItem> {
+  item: T;
+  outputIndex: number;
+}
+
+export interface ReasoningSlot extends Slot<Extract<OutputItem, { type: "reasoning" }>> {
+  /** The open summary part / reasoning_text part, if any. */
+  openPart: "summary" | "raw" | undefined;
+}
+
+export interface MessageSlot extends Slot<MessageItem> {
+  partOpen: boolean;
+}
+
+export type CallSlot = Slot<CallItem> & { open: boolean };
+
+export interface ChoiceState {
+  message: MessageSlot | undefined;
+  reasoning: ReasoningSlot | undefined;
+  calls: Map<number, CallSlot>;
+  finish: FinishReason | undefined;
+}
+
+export function closeMessagePartEvents(emit: Emit, slot: MessageSlot): string {
+  if (!slot.partOpen) return "";
+  slot.partOpen = false;
+  const contentIndex = slot.item.parts.length - 1;
+  const part = slot.item.parts[contentIndex];
+  if (!part) return "";
+  const at = { item_id: slot.item.id, output_index: slot.outputIndex, content_index: contentIndex };
+  if (part.type === "text") {
+    return emit("response.output_text.done", { ...at, text: part.text, logprobs: [] }) + emit("response.content_part.done", { ...at, part: renderOutputTextPart(part) });
+  }
+  return emit("response.refusal.done", { ...at, refusal: part.text }) + emit("response.content_part.done", { ...at, part: { type: "refusal", refusal: part.text } });
+}
+
+export function closeReasoningPartEvents(emit: Emit, slot: ReasoningSlot): string {
+  const kind = slot.openPart;
+  if (!kind) return "";
+  slot.openPart = undefined;
+  const text = slot.item.part.text;
+  const itemId = slot.item.id;
+  if (kind === "summary") {
+    const at = { item_id: itemId, output_index: slot.outputIndex, summary_index: 0 };
+    return emit("response.reasoning_summary_text.done", { ...at, text }) + emit("response.reasoning_summary_part.done", { ...at, part: { type: "summary_text", text } });
+  }
+  const at = { item_id: itemId, output_index: slot.outputIndex, content_index: 0 };
+  return emit("response.reasoning_text.done", { ...at, text }) + emit("response.content_part.done", { ...at, part: { type: "reasoning_text", text } });
+}
+
+export function reasoningPartAddedEvent(emit: Emit, slot: ReasoningSlot, kind: "summary" | "raw"): string {
+  const at = { item_id: slot.item.id, output_index: slot.outputIndex };
+  return kind === "summary"
+    ? emit("response.reasoning_summary_part.added", { ...at, summary_index: 0, part: { type: "summary_text", text: "" } })
+    : emit("response.content_part.added", { ...at, content_index: 0, part: { type: "reasoning_text", text: "" } });
+}
+
+export function reasoningDeltaEvent(emit: Emit, slot: ReasoningSlot, kind: "summary" | "raw", delta: string): string {
+  return kind === "summary"
+    ? emit("response.reasoning_summary_text.delta", { item_id: slot.item.id, output_index: slot.outputIndex, summary_index: 0, delta })
+    : emit("response.reasoning_text.delta", { item_id: slot.item.id, output_index: slot.outputIndex, content_index: 0, delta });
+}
+
+export function closeCallEvents(emit: Emit, call: CallSlot): string {
+  if (!call.open) return "";
+  call.open = false;
+  call.item.status = "completed";
+  const part = call.item.part;
+  return (
+    emit("response.function_call_arguments.done", { item_id: call.item.id, output_index: call.outputIndex, arguments: part.arguments, name: part.name }) +
+    emit("response.output_item.done", { output_index: call.outputIndex, item: renderOutputItem(call.item) })
+  );
+}
