@@ -13,7 +13,10 @@ export interface Translated<T> {
   warnings: TranslationWarning[];
 }
 
-export type WireFormat = "chat" | "responses" | "messages";
+/** Every wire format the proxy speaks, to clients and to backends. */
+export const WIRE_FORMATS = ["chat", "responses", "messages"] as const;
+
+export type WireFormat = (typeof WIRE_FORMATS)[number];
 
 /** Opaque provider data with no common meaning, kept so a round trip in the same family loses nothing. */
 export type ProviderData = Record<string, unknown>;

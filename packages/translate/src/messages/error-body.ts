@@ -1,7 +1,8 @@
 // Anthropic error JSON (`{"type":"error","error":{type,message}}`) for HTTP error answers and `event: error`
-// stream frames, with the status → type table of docs/protocol.md §3.5.
+// stream frames, with the status → type table of docs/protocol.md §3.5; and how a 200 body says it failed.
 
 import type { StreamError } from "../ir.js";
+import { errorMessageOf, firstKeyAt, holdsAscii, skipJsonSpace } from "../shared/json-bytes.js";
 import { formatMessagesSse, isMessagesErrorType, type MessagesErrorType } from "./messages-api.js";
 
 export function messagesErrorType(status: number): MessagesErrorType {
@@ -56,4 +57,23 @@ export function messagesStreamErrorType(error: StreamError): MessagesErrorType {
 /** The `event: error` frame; nothing may follow it. */
 export function encodeMessagesErrorEvent(error: StreamError): string {
   return formatMessagesSse("error", { ...messagesErrorBody(500, error.message, messagesStreamErrorType(error)) });
+}
+
+/** `code` set means the proxy ended the stream (`shutting_down`): Anthropic clients retry an overload. */
+export function messagesStreamErrorFrame(message: string, code: string | undefined): string {
+  return formatMessagesSse("error", { type: "error", error: { type: code ? "overloaded_error" : "api_error", message } });
+}
+
+/** `{"type":"error","error":…}`. */
+export function messagesReportedFailure(body: unknown): string | undefined {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return undefined;
+  const b = body as Record<string, unknown>;
+  return b.type === "error" ? errorMessageOf(b.error, "the upstream reported an error") : undefined;
+}
+
+export function opensLikeMessagesError(body: Uint8Array): boolean {
+  const at = firstKeyAt(body);
+  if (at < 0 || !holdsAscii(body, at, '"type"')) return false;
+  const colon = skipJsonSpace(body, at + 6);
+  return body[colon] === 0x3a && holdsAscii(body, skipJsonSpace(body, colon + 1), '"error"');
 }

@@ -1,0 +1,38 @@
+// Anthropic Messages as a `Codec`: the registry's entry for `messages`.
+
+import type { Codec } from "../codec.js";
+import { messagesOnlyFieldWarnings } from "./cross-format-warnings.js";
+import { decodeMessagesRequest } from "./decode-request.js";
+import { decodeMessagesResponse } from "./decode-response.js";
+import { encodeMessagesRequest } from "./encode-request.js";
+import { encodeMessagesResponse } from "./encode-response.js";
+import { messagesErrorBody, messagesReportedFailure, messagesStreamErrorFrame, opensLikeMessagesError } from "./error-body.js";
+import { estimateInputTokens } from "./estimate-input-tokens.js";
+import { encodeMessagesPing } from "./ping.js";
+import { createMessagesStreamDecoder } from "./stream-decoder.js";
+import { createMessagesStreamEncoder } from "./stream-encoder.js";
+
+export const messagesCodec: Codec = {
+  format: "messages",
+  path: "/messages",
+  decodeRequest: decodeMessagesRequest,
+  encodeRequest: (request, opts) => encodeMessagesRequest(request, { model: opts.model }),
+  decodeResponse: decodeMessagesResponse,
+  encodeResponse: (response, opts) => encodeMessagesResponse({ ...response, model: opts.model }, opts.ctx),
+  createStreamDecoder: () => createMessagesStreamDecoder(),
+  createStreamEncoder: (opts) =>
+    createMessagesStreamEncoder({ ctx: opts.ctx, model: opts.model, inputTokens: estimateInputTokens(opts.request), ...(opts.id ? { id: opts.id } : {}) }),
+  // Anthropic's error type follows from the status (its own table), not from OpenAI's type.
+  errorBody: (err) => messagesErrorBody(err.status, err.message),
+  streamErrorFrame: ({ message, code }) => messagesStreamErrorFrame(message, code),
+  terminal: {
+    markers: ["event: message_stop"],
+    completeEnding: /event: ?(message_stop|error)\b|"type": ?"message_stop"/,
+    name: "message_stop",
+  },
+  reportedFailure: messagesReportedFailure,
+  opensLikeError: opensLikeMessagesError,
+  keepAliveFrame: encodeMessagesPing(),
+  enforcesMaxToolCalls: false,
+  crossFormatWarnings: messagesOnlyFieldWarnings,
+};

@@ -1,0 +1,48 @@
+// OpenAI Responses as a `Codec`: the registry's entry for `responses`.
+
+import type { Codec } from "../codec.js";
+import { decodeResponsesRequest } from "./decode-request.js";
+import { decodeResponsesResponse } from "./decode-response.js";
+import { encodeResponsesRequest } from "./encode-request.js";
+import { encodeResponsesResponse } from "./encode-response.js";
+import { responsesErrorBody, responsesReportedFailure, responsesStreamErrorFrame } from "./error-body.js";
+import { createResponsesStreamDecoder } from "./stream-decoder.js";
+import { createResponsesStreamEncoder } from "./stream-encoder.js";
+
+export const responsesCodec: Codec = {
+  format: "responses",
+  path: "/responses",
+  decodeRequest: (body) => decodeResponsesRequest(body),
+  encodeRequest: (request, opts) => encodeResponsesRequest(request, { model: opts.model }),
+  decodeResponse: (body) => decodeResponsesResponse(body),
+  encodeResponse: (response, opts) =>
+    encodeResponsesResponse({
+      response,
+      request: opts.request,
+      ctx: opts.ctx,
+      model: opts.model,
+      ...(opts.id !== undefined ? { id: opts.id } : {}),
+      ...(opts.previousResponseId !== undefined ? { previousResponseId: opts.previousResponseId } : {}),
+    }),
+  createStreamDecoder: createResponsesStreamDecoder,
+  createStreamEncoder: (opts) =>
+    createResponsesStreamEncoder({
+      ctx: opts.ctx,
+      request: opts.request,
+      model: opts.model,
+      ...(opts.id !== undefined ? { id: opts.id } : {}),
+      ...(opts.previousResponseId !== undefined ? { previousResponseId: opts.previousResponseId } : {}),
+      ...(opts.onComplete ? { onComplete: opts.onComplete } : {}),
+    }),
+  errorBody: responsesErrorBody,
+  streamErrorFrame: responsesStreamErrorFrame,
+  terminal: {
+    markers: ["event: response.completed", "event: response.incomplete", "event: response.failed"],
+    completeEnding: /"type": ?"response\.(completed|incomplete|failed)"/,
+    name: "response.completed",
+  },
+  reportedFailure: responsesReportedFailure,
+  // A failed Response opens like any other: only `status` tells, so none is looked for in the bytes.
+  opensLikeError: () => false,
+  enforcesMaxToolCalls: true,
+};
