@@ -1,6 +1,6 @@
 // One error type with stable codes and statuses; routes render it in the client's own wire format.
 
-import { messagesErrorBody } from "@yallmproxy/translate";
+import { codecs } from "@yallmproxy/translate";
 
 export type ClientFormat = "chat" | "responses" | "messages";
 
@@ -94,14 +94,7 @@ export const Errors = {
   internal: () => new ProxyError(500, "The proxy failed to process the request.", { type: "server_error", code: "internal_error" }),
 };
 
-function openAIErrorBody(err: ProxyError): { error: { message: string; type: string; param: string | null; code: string | null } } {
-  return { error: { message: err.message, type: err.type, param: err.param, code: err.code } };
-}
-
-function anthropicErrorBody(err: ProxyError): { type: "error"; error: { type: string; message: string } } {
-  return messagesErrorBody(err.status, err.message);
-}
-
+/** The error body of the client's wire format, from its codec. */
 export function errorBodyFor(format: ClientFormat, err: ProxyError): unknown {
-  return format === "messages" ? anthropicErrorBody(err) : openAIErrorBody(err);
+  return codecs[format].errorBody(err);
 }

@@ -13,7 +13,9 @@ import type { InFlight } from "../shutdown.js";
 import { parseUpstreamJson } from "@yallmproxy/translate";
 import { passthroughBody, passthroughRaw } from "./apply-parameters.js";
 import type { Trace } from "../ops/trace.js";
-import { type RelayTap, SSE_HEADERS, type TokenUsage, usageFromJsonTail, directFrom, readAll, relayDirect, relayJson, relayResponsesCapturing, usageFromChatTail, usageOf } from "./relay.js";
+import { type RelayTap, SSE_HEADERS, directFrom, readAll, relayDirect, relayJson } from "./relay.js";
+import { relayResponsesCapturing } from "./relay-responses.js";
+import { type TokenUsage, usageFromChatTail, usageFromJsonTail, usageOf } from "./usage.js";
 import { badJsonBody, bodyFailure, checkJsonAnswer, contentTypeOf, notAnEventStream, snippet, wrongContentType } from "./upstream-answer.js";
 
 /** Pass-through JSON bodies up to this size are held until they end (beyond it, relayed as they come). */

@@ -4,7 +4,8 @@ import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { Cancel } from "../cancel.js";
 import type { DirectBody } from "../upstream/types.js";
-import { relayDirect, usageFromChatTail, usageFromJsonTail } from "./relay.js";
+import { relayDirect } from "./relay.js";
+import { usageFromChatTail, usageFromJsonTail } from "./usage.js";
 
 describe("usage read from the last bytes of an answer", () => {
   it("finds the usage object of a JSON body after multi-byte text, ignoring braces inside strings", () => {

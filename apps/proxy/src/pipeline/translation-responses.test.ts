@@ -37,7 +37,6 @@ function handler() {
       request: { model: "m", messages: [{ role: "user", content: [{ type: "text", text: "hi" }] }], stream: true },
       requestedModel: "m",
       stream: true,
-      includeUsage: false,
       warnings: [],
       responses: { id: "resp_abc", previousResponseId: null, newItemId: (prefix) => `${prefix}abc_${++n}` },
     },

@@ -2,7 +2,8 @@ import { PassThrough, Writable } from "node:stream";
 import type { ServerResponse } from "node:http";
 import { describe, expect, it } from "vitest";
 import { createChatStreamDecoder, createMessagesStreamEncoder, encodeMessagesPing } from "@yallmproxy/translate";
-import { relayTranslatedStream, translateContext } from "./translation.js";
+import { relayTranslatedStream } from "./relay-translated.js";
+import { translateContext } from "./translate-context.js";
 
 function sink(): { raw: ServerResponse; text: () => string } {
   let out = "";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { badJsonBody, checkJsonAnswer, opensLikeError, reportedFailure, wrongContentType } from "./upstream-answer.js";
+import { codecs } from "@yallmproxy/translate";
+import { badJsonBody, checkJsonAnswer, wrongContentType } from "./upstream-answer.js";
 
 const buf = (s: string) => Buffer.from(s);
 
@@ -42,11 +43,11 @@ describe("a JSON body checked by its first and last bytes", () => {
   });
 
   it("finds the format's own error object at the head, and only there", () => {
-    expect(opensLikeError("chat", buf('{ "error": {"message": "boom"}}'))).toBe(true);
-    expect(opensLikeError("chat", buf('{"id":"x","error":null}'))).toBe(false);
-    expect(opensLikeError("messages", buf('{"type" : "error","error":{"message":"boom"}}'))).toBe(true);
-    expect(opensLikeError("messages", buf('{"type":"message","content":[]}'))).toBe(false);
-    expect(opensLikeError("responses", buf('{"error":{}}'))).toBe(false);
+    expect(codecs.chat.opensLikeError(buf('{ "error": {"message": "boom"}}'))).toBe(true);
+    expect(codecs.chat.opensLikeError(buf('{"id":"x","error":null}'))).toBe(false);
+    expect(codecs.messages.opensLikeError(buf('{"type" : "error","error":{"message":"boom"}}'))).toBe(true);
+    expect(codecs.messages.opensLikeError(buf('{"type":"message","content":[]}'))).toBe(false);
+    expect(codecs.responses.opensLikeError(buf('{"error":{}}'))).toBe(false);
   });
 
   it("turns a reported failure into a 502 upstream_error with its message, and a good body into nothing", () => {
@@ -57,7 +58,7 @@ describe("a JSON body checked by its first and last bytes", () => {
   });
 
   it("reads a Responses status failed as a failure, and incomplete as an answer", () => {
-    expect(reportedFailure("responses", { status: "failed", error: { code: "server_error", message: "crashed" } })).toBe("crashed");
-    expect(reportedFailure("responses", { status: "incomplete", incomplete_details: { reason: "max_output_tokens" } })).toBeUndefined();
+    expect(codecs.responses.reportedFailure({ status: "failed", error: { code: "server_error", message: "crashed" } })).toBe("crashed");
+    expect(codecs.responses.reportedFailure({ status: "incomplete", incomplete_details: { reason: "max_output_tokens" } })).toBeUndefined();
   });
 });

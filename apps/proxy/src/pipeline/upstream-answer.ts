@@ -1,7 +1,9 @@
 // Whether an upstream's 200 is the answer it claims to be, cheaply: its content type once per request,
 // and for a JSON body its first and last bytes (pass-through bodies are never parsed for this). A body
-// that fails, or a body that reports a failure in its own format, becomes the client's 502.
+// that fails, or a body that reports a failure in its own format (the backend codec says how), becomes
+// the client's 502.
 
+import { codecs } from "@yallmproxy/translate";
 import { Errors, ProxyError } from "../errors.js";
 import { readLimited } from "../router.js";
 import type { Backend, BackendFormat, UpstreamError, UpstreamResponse } from "../upstream/types.js";
@@ -160,60 +162,20 @@ export function snippet(body: Buffer): string {
   return body.length > 120 ? `${text}…` : text;
 }
 
-/** Whether `body` holds the ASCII text `word` at `at` (byte by byte: cheaper than a native compare). */
-function holds(body: Buffer, at: number, word: string): boolean {
-  if (at + word.length > body.length) return false;
-  for (let k = 0; k < word.length; k++) if (body[at + k] !== word.charCodeAt(k)) return false;
-  return true;
-}
-
 function skipSpace(body: Buffer, from: number): number {
   let i = from;
   while (i < body.length && isSpace(body[i]!)) i++;
   return i;
 }
 
-/**
- * Whether a JSON body opens like the format's error object (chat `{"error":…}`, Anthropic
- * `{"type":"error",…}`): a few bytes compared, so only such bodies are parsed.
- */
-export function opensLikeError(format: BackendFormat, body: Buffer): boolean {
-  let i = skipSpace(body, 0);
-  if (body[i] !== 0x7b) return false;
-  i = skipSpace(body, i + 1);
-  if (format === "chat") return holds(body, i, '"error"');
-  if (format !== "messages" || !holds(body, i, '"type"')) return false;
-  i = skipSpace(body, i + 6);
-  if (body[i] !== 0x3a) return false;
-  return holds(body, skipSpace(body, i + 1), '"error"');
-}
-
-/** The message of a parsed 200 body that says it failed, in the backend's own format; undefined if it does not. */
-export function reportedFailure(format: BackendFormat, json: unknown): string | undefined {
-  if (typeof json !== "object" || json === null || Array.isArray(json)) return undefined;
-  const body = json as Record<string, unknown>;
-  const messageOf = (e: unknown, fallback: string): string => {
-    if (typeof e === "string" && e) return e;
-    const m = (e as { message?: unknown } | null)?.message;
-    return typeof m === "string" && m ? m : fallback;
-  };
-  switch (format) {
-    case "chat":
-      return body.error !== undefined && body.error !== null && !Array.isArray(body.choices) ? messageOf(body.error, "the upstream reported an error") : undefined;
-    case "messages":
-      return body.type === "error" ? messageOf(body.error, "the upstream reported an error") : undefined;
-    case "responses":
-      return body.status === "failed" ? messageOf(body.error, "the response failed") : undefined;
-  }
-}
-
 /** The client's error for a 200 JSON body that is not a usable answer; undefined when it is one. */
 export function checkJsonAnswer(format: BackendFormat, backend: string, body: Buffer): ProxyError | undefined {
   const bad = badJsonBody(body);
   if (bad) return Errors.upstreamBadResponse(backend, bad);
-  if (!opensLikeError(format, body)) return undefined;
+  const codec = codecs[format];
+  if (!codec.opensLikeError(body)) return undefined;
   try {
-    const failure = reportedFailure(format, JSON.parse(body.toString("utf8")));
+    const failure = codec.reportedFailure(JSON.parse(body.toString("utf8")));
     return failure === undefined ? undefined : Errors.upstreamReportedError(backend, failure);
   } catch {
     return Errors.upstreamBadResponse(backend, `a body that is not JSON (${snippet(body)})`);
@@ -229,7 +191,7 @@ export async function notAnEventStream(response: UpstreamResponse, backend: Back
   const bad = badJsonBody(body);
   if (bad) return Errors.upstreamBadResponse(backend.route.name, body.length === 0 ? bad : `${wrong}: ${bad}`);
   try {
-    const failure = reportedFailure(backend.format, JSON.parse(body.toString("utf8")));
+    const failure = codecs[backend.format].reportedFailure(JSON.parse(body.toString("utf8")));
     if (failure !== undefined) return Errors.upstreamReportedError(backend.route.name, failure);
   } catch {
     // Not JSON after all: what it is is all there is to say.

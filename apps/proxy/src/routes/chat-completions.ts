@@ -76,9 +76,8 @@ export async function chatCompletionsRoutes(app: FastifyInstance): Promise<void>
           } catch (err) {
             return translateError(err);
           }
-          const includeUsage = (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
           return createCrossFormatHandler(
-            { clientFormat: "chat", request: decoded, requestedModel: body.model as string, stream, includeUsage, warnings },
+            { clientFormat: "chat", request: decoded, requestedModel: body.model as string, stream, warnings },
             backendFormat,
           );
         },

@@ -94,7 +94,6 @@ export async function messagesRoutes(app: FastifyInstance): Promise<void> {
             request: decoded.value,
             requestedModel: body.model as string,
             stream,
-            includeUsage: false,
             warnings,
             pingIntervalMs: runtime.config.messagesPingIntervalMs,
           },

@@ -245,7 +245,7 @@ export async function responsesRoutes(app: FastifyInstance): Promise<void> {
         } catch (err) {
           return translateError(err);
         }
-        return createCrossFormatHandler({ clientFormat: "responses", request: decoded, requestedModel, stream, includeUsage: false, warnings, responses: answer }, backendFormat);
+        return createCrossFormatHandler({ clientFormat: "responses", request: decoded, requestedModel, stream, warnings, responses: answer }, backendFormat);
       },
     });
     return reply;
