@@ -14,11 +14,7 @@ export interface TranslatedRelayResult {
   clientGone: boolean;
 }
 
-/**
- * Upstream SSE → hub events → client SSE, written with backpressure. An upstream that breaks or
- * ends early becomes the client format's own error/terminal events (the encoder's `end()`).
- */
-export async function relayTranslatedStream(args: {
+export interface TranslatedRelayArgs {
   body: Readable;
   decoder: StreamDecoder;
   encoder: StreamEncoder;
@@ -29,7 +25,13 @@ export async function relayTranslatedStream(args: {
   /** Whether a terminal event is waiting for `beforeWrite` (only it is held back). */
   holdsFinal?: () => boolean;
   tap?: RelayTap;
-}): Promise<TranslatedRelayResult> {
+}
+
+/**
+ * Upstream SSE → hub events → client SSE, written with backpressure. An upstream that breaks or
+ * ends early becomes the client format's own error/terminal events (the encoder's `end()`).
+ */
+export async function relayTranslatedStream(args: TranslatedRelayArgs): Promise<TranslatedRelayResult> {
   const { decoder, encoder, raw, signal } = args;
   let usage: LlmResponse["usage"];
   let pending = "";
@@ -76,15 +78,14 @@ export async function relayTranslatedStream(args: {
     return write(out);
   };
   const pinger = args.ping
-    ? setInterval(() => {
-        if (Date.now() - lastWrite >= args.ping!.intervalMs && !raw.destroyed) {
-          // A stream opens with its start event (Anthropic: `message_start`), never with a ping.
-          const opening = wroteAny ? "" : encoder.push({ type: "start", id: "", model: "", created: 0 });
-          raw.write(opening + args.ping!.frame);
-          lastWrite = Date.now();
-          wroteAny = true;
-        }
-      }, Math.max(50, Math.floor(args.ping.intervalMs / 2)))
+    ? keepAlive(args.ping, () => {
+        if (Date.now() - lastWrite < args.ping!.intervalMs || raw.destroyed) return;
+        // A stream opens with its start event (Anthropic: `message_start`), never with a ping.
+        const opening = wroteAny ? "" : encoder.push({ type: "start", id: "", model: "", created: 0 });
+        raw.write(opening + args.ping!.frame);
+        lastWrite = Date.now();
+        wroteAny = true;
+      })
     : undefined;
   let upstreamError: string | undefined;
   try {
@@ -101,8 +102,7 @@ export async function relayTranslatedStream(args: {
   } catch (err) {
     if (signal.aborted || raw.destroyed) return { usage, clientGone: true };
     upstreamError = err instanceof UpstreamError ? err.message : `upstream stream broke: ${(err as Error).message}`;
-    const code = streamErrorCode(err);
-    onEvents([{ type: "error", error: code ? { type: "server_error", code, status: 503, message: upstreamError } : { type: "server_error", message: upstreamError } }]);
+    onEvents([brokenStreamEvent(err, upstreamError)]);
   } finally {
     if (pinger) clearInterval(pinger);
   }
@@ -110,4 +110,15 @@ export async function relayTranslatedStream(args: {
   append(encoder.end(), beforeEnd, args.holdsFinal?.() ?? false);
   const ok = await flush();
   return { usage, clientGone: !ok, ...(upstreamError ? { upstreamError } : {}) };
+}
+
+/** Checks for silence at half the interval, so a ping goes out at most `intervalMs` after the last write. */
+function keepAlive(ping: { intervalMs: number }, check: () => void): NodeJS.Timeout {
+  return setInterval(check, Math.max(50, Math.floor(ping.intervalMs / 2)));
+}
+
+/** The hub error for an upstream body that broke (503 `shutting_down` when the proxy is stopping). */
+function brokenStreamEvent(err: unknown, message: string): StreamEvent {
+  const code = streamErrorCode(err);
+  return { type: "error", error: code ? { type: "server_error", code, status: 503, message } : { type: "server_error", message } };
 }

@@ -52,6 +52,16 @@ function carriesTerminal(codec: Codec, buf: Buffer): boolean {
   return false;
 }
 
+function writeErrorFrame(raw: ServerResponse, tap: RelayTap | undefined, frame: string): void {
+  tap?.client(frame);
+  raw.write(frame);
+}
+
+/** The blank line an error frame needs before it when the relayed bytes stopped mid-event. */
+function boundaryAfter(last: Buffer): string {
+  return last.length > 0 && !last.toString("latin1").endsWith("\n\n") ? "\n\n" : "";
+}
+
 /** The data of the first event in a stream's first chunk. */
 function firstEventData(first: Buffer): string | undefined {
   const text = first.toString("utf8");
@@ -103,10 +113,7 @@ export function relayDirect(body: DirectBody, raw: ServerResponse, format: WireF
       resolve({ tail, clientGone: false, bytes, ...(firstChunkAt ? { firstChunkAt } : {}), ...extra });
     };
     const fail = (message: string, tail: Buffer, code?: string) => {
-      const needsBoundary = last.length > 0 && !last.toString("latin1").endsWith("\n\n");
-      const frame = (needsBoundary ? "\n\n" : "") + streamErrorFrame(codec, message, code, firstEventData(first), tail.toString("latin1"));
-      tap?.client(frame);
-      raw.write(frame);
+      writeErrorFrame(raw, tap, boundaryAfter(last) + streamErrorFrame(codec, message, code, firstEventData(first), tail.toString("latin1")));
       finish({ upstreamError: message }, tail);
     };
     cancel.onAbort(onCancel);
@@ -115,33 +122,27 @@ export function relayDirect(body: DirectBody, raw: ServerResponse, format: WireF
         if (finished) return false;
         if (firstChunkAt === undefined) {
           firstChunkAt = performance.now();
-          // Its first event (a Responses stream's response.created) is what an error frame may be made from.
-          first = chunk;
+          first = chunk; // its first event (a Responses stream's response.created) shapes an error frame
         }
         bytes += chunk.length;
         prev = last;
         last = chunk;
-        if (tap) {
-          tap.upstream(chunk);
-          tap.client(chunk);
-        }
+        tap?.upstream(chunk);
+        tap?.client(chunk);
         if (raw.destroyed || cancel.aborted) {
           body.abort();
           finish({ clientGone: !delivered });
           return false;
         }
-        const ok = raw.write(chunk);
         const terminal = !delivered && carriesTerminal(codec, chunk);
-        if (ok) {
+        if (raw.write(chunk)) {
           if (terminal) delivered = true;
           return true;
         }
         // Chunks that arrived before the relay began are written in one go: one wait covers them all.
         pendingTerminal ||= terminal;
-        if (!waiting) {
-          waiting = true;
-          raw.once("drain", onDrain);
-        }
+        if (!waiting) raw.once("drain", onDrain);
+        waiting = true;
         return false;
       },
       end() {

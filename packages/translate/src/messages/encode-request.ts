@@ -87,6 +87,43 @@ function toolLoopLacksThinking(messages: { role: string; content: JsonObject[] }
   return first !== "thinking" && first !== "redacted_thinking";
 }
 
+/** Temperature, top_p and top_k: dropped with thinking on (Anthropic refuses them), temperature clamped to 1. */
+function encodeSamplers(req: LlmRequest, thinkingOn: boolean, body: JsonObject, warnings: Warnings): void {
+  const samplers: [number | undefined, string][] = [
+    [req.temperature, "temperature"],
+    [req.topP, "top_p"],
+    [req.topK, "top_k"],
+  ];
+  for (const [value, field] of samplers) {
+    if (value === undefined) continue;
+    if (thinkingOn) {
+      warnings.push({ path: field, message: `\`${field}\` dropped: Anthropic does not accept it with thinking on` });
+    } else if (field === "temperature" && value > 1) {
+      warnings.push({ path: field, message: `temperature ${value} clamped to 1 (Anthropic's maximum)` });
+      body.temperature = 1;
+    } else {
+      body[field] = value;
+    }
+  }
+}
+
+/** `metadata.user_id` (the only metadata Anthropic carries) and `service_tier`. */
+function encodeMetadata(req: LlmRequest, body: JsonObject, warnings: Warnings): void {
+  const metadata: JsonObject = {};
+  const passthroughMetadata = req.passthrough?.messages?.metadata;
+  if (isRecord(passthroughMetadata)) Object.assign(metadata, passthroughMetadata);
+  if (req.user !== undefined) metadata.user_id = req.user;
+  if (Object.keys(metadata).length > 0) body.metadata = metadata;
+  if (req.metadata !== undefined && Object.keys(req.metadata).length > 0) {
+    warnings.push({ path: "metadata", message: "Anthropic metadata only carries user_id; other metadata keys were dropped" });
+  }
+
+  if (req.serviceTier === "auto" || req.serviceTier === "standard_only") body.service_tier = req.serviceTier;
+  else if (req.serviceTier !== undefined) {
+    warnings.push({ path: "service_tier", message: `service tier \`${req.serviceTier}\` has no Anthropic equivalent; dropped` });
+  }
+}
+
 export function encodeMessagesRequest(req: LlmRequest, opts: EncodeMessagesRequestOptions): Translated<Record<string, unknown>> {
   const warnings: Warnings = [];
   const { system, messages } = convertToMessagesPrompt(req.messages, warnings);
@@ -126,22 +163,7 @@ export function encodeMessagesRequest(req: LlmRequest, opts: EncodeMessagesReque
     body.max_tokens = plan.maxTokens;
   }
 
-  const samplers: [number | undefined, string][] = [
-    [req.temperature, "temperature"],
-    [req.topP, "top_p"],
-    [req.topK, "top_k"],
-  ];
-  for (const [value, field] of samplers) {
-    if (value === undefined) continue;
-    if (thinkingOn) {
-      warnings.push({ path: field, message: `\`${field}\` dropped: Anthropic does not accept it with thinking on` });
-    } else if (field === "temperature" && value > 1) {
-      warnings.push({ path: field, message: `temperature ${value} clamped to 1 (Anthropic's maximum)` });
-      body.temperature = 1;
-    } else {
-      body[field] = value;
-    }
-  }
+  encodeSamplers(req, thinkingOn, body, warnings);
 
   const outputConfig: JsonObject = {};
   const passthroughConfig = req.passthrough?.messages?.output_config;
@@ -162,19 +184,7 @@ export function encodeMessagesRequest(req: LlmRequest, opts: EncodeMessagesReque
   if (req.stop !== undefined && req.stop.length > 0) body.stop_sequences = req.stop;
   body.stream = req.stream;
 
-  const metadata: JsonObject = {};
-  const passthroughMetadata = req.passthrough?.messages?.metadata;
-  if (isRecord(passthroughMetadata)) Object.assign(metadata, passthroughMetadata);
-  if (req.user !== undefined) metadata.user_id = req.user;
-  if (Object.keys(metadata).length > 0) body.metadata = metadata;
-  if (req.metadata !== undefined && Object.keys(req.metadata).length > 0) {
-    warnings.push({ path: "metadata", message: "Anthropic metadata only carries user_id; other metadata keys were dropped" });
-  }
-
-  if (req.serviceTier === "auto" || req.serviceTier === "standard_only") body.service_tier = req.serviceTier;
-  else if (req.serviceTier !== undefined) {
-    warnings.push({ path: "service_tier", message: `service tier \`${req.serviceTier}\` has no Anthropic equivalent; dropped` });
-  }
+  encodeMetadata(req, body, warnings);
 
   if (req.n !== undefined && req.n > 1) warnings.push({ path: "n", message: `Anthropic returns one answer; n=${req.n} ignored` });
   for (const [key, field] of UNSUPPORTED_FIELDS) {
