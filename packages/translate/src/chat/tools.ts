@@ -4,37 +4,28 @@
 import { TranslateError } from "../codec.js";
 import type { FunctionTool, ToolChoice, TranslationWarning } from "../ir.js";
 import type { JsonObject } from "../shared/guards.js";
-import {
-  invalidType,
-  invalidValue,
-  optionalBoolean,
-  optionalRecord,
-  optionalString,
-  requireArray,
-  requireRecord,
-  requireString,
-} from "../shared/validate.js";
+import { requestFields as f } from "../shared/validate.js";
 
 export function decodeChatTools(value: unknown, warnings: TranslationWarning[]): FunctionTool[] | undefined {
   if (value === undefined || value === null) return undefined;
-  const list = requireArray(value, "tools");
+  const list = f.array(value, "tools");
   const tools: FunctionTool[] = [];
   list.forEach((raw, i) => {
     const param = `tools[${i}]`;
-    const tool = requireRecord(raw, param);
-    const type = requireString(tool["type"], `${param}.type`);
+    const tool = f.record(raw, param);
+    const type = f.string(tool["type"], `${param}.type`);
     if (type !== "function") {
       warnings.push({ path: param, message: `tool type '${type}' is not supported by this route and was dropped` });
       return;
     }
-    const fn = requireRecord(tool["function"], `${param}.function`);
+    const fn = f.record(tool["function"], `${param}.function`);
     const out: FunctionTool = {
       type: "function",
-      name: requireString(fn["name"], `${param}.function.name`),
-      parameters: optionalRecord(fn["parameters"], `${param}.function.parameters`) ?? { type: "object", properties: {} },
+      name: f.string(fn["name"], `${param}.function.name`),
+      parameters: f.optionalRecord(fn["parameters"], `${param}.function.parameters`) ?? { type: "object", properties: {} },
     };
-    const description = optionalString(fn["description"], `${param}.function.description`);
-    const strict = optionalBoolean(fn["strict"], `${param}.function.strict`);
+    const description = f.optionalString(fn["description"], `${param}.function.description`);
+    const strict = f.optionalBoolean(fn["strict"], `${param}.function.strict`);
     if (description !== undefined) out.description = description;
     if (strict !== undefined) out.strict = strict;
     tools.push(out);
@@ -53,27 +44,27 @@ export function decodeChatToolChoice(value: unknown): ToolChoice | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value === "string") {
     if (value === "auto" || value === "none" || value === "required") return { type: value };
-    throw invalidValue("tool_choice", value, ["none", "auto", "required"]);
+    throw f.invalidValue("tool_choice", value, ["none", "auto", "required"]);
   }
-  const choice = requireRecord(value, "tool_choice");
-  const type = requireString(choice["type"], "tool_choice.type");
+  const choice = f.record(value, "tool_choice");
+  const type = f.string(choice["type"], "tool_choice.type");
   if (type === "function") {
-    const fn = requireRecord(choice["function"], "tool_choice.function");
-    return { type: "tool", name: requireString(fn["name"], "tool_choice.function.name") };
+    const fn = f.record(choice["function"], "tool_choice.function");
+    return { type: "tool", name: f.string(fn["name"], "tool_choice.function.name") };
   }
   if (type === "allowed_tools") {
-    const allowed = requireRecord(choice["allowed_tools"], "tool_choice.allowed_tools");
-    const mode = requireString(allowed["mode"], "tool_choice.allowed_tools.mode");
+    const allowed = f.record(choice["allowed_tools"], "tool_choice.allowed_tools");
+    const mode = f.string(allowed["mode"], "tool_choice.allowed_tools.mode");
     if (mode !== "auto" && mode !== "required") {
-      throw invalidValue("tool_choice.allowed_tools.mode", mode, ["auto", "required"]);
+      throw f.invalidValue("tool_choice.allowed_tools.mode", mode, ["auto", "required"]);
     }
     const names: string[] = [];
-    requireArray(allowed["tools"], "tool_choice.allowed_tools.tools").forEach((raw, i) => {
+    f.array(allowed["tools"], "tool_choice.allowed_tools.tools").forEach((raw, i) => {
       const param = `tool_choice.allowed_tools.tools[${i}]`;
-      const t = requireRecord(raw, param);
-      const tType = requireString(t["type"], `${param}.type`);
+      const t = f.record(raw, param);
+      const tType = f.string(t["type"], `${param}.type`);
       if (tType !== "function") return; // a non-function tool was dropped from `tools` too
-      names.push(requireString(requireRecord(t["function"], `${param}.function`)["name"], `${param}.function.name`));
+      names.push(f.string(f.record(t["function"], `${param}.function`)["name"], `${param}.function.name`));
     });
     if (names.length === 0) {
       if (mode === "required") throw forcedUnsupported("allowed_tools");
@@ -82,10 +73,10 @@ export function decodeChatToolChoice(value: unknown): ToolChoice | undefined {
     return { type: "allowed", mode, names };
   }
   if (type === "custom") {
-    const custom = optionalRecord(choice["custom"], "tool_choice.custom");
+    const custom = f.optionalRecord(choice["custom"], "tool_choice.custom");
     throw forcedUnsupported(typeof custom?.["name"] === "string" ? custom["name"] : "custom");
   }
-  throw invalidValue("tool_choice.type", type, ["function", "allowed_tools"]);
+  throw f.invalidValue("tool_choice.type", type, ["function", "allowed_tools"]);
 }
 
 export function encodeChatTools(tools: readonly FunctionTool[]): JsonObject[] {
@@ -113,7 +104,7 @@ export function encodeChatToolChoice(choice: ToolChoice): string | JsonObject {
       };
     default: {
       const never: never = choice;
-      throw invalidType("tool_choice", "a known tool choice", never);
+      throw f.invalidType("tool_choice", "a known tool choice", never);
     }
   }
 }

@@ -3,7 +3,7 @@
 // Anthropic and adds the result to the translation's warnings.
 
 import type { LlmRequest, TranslationWarning } from "../ir.js";
-import { isRecord } from "./json-fields.js";
+import { isRecord } from "../shared/guards.js";
 
 export function messagesOnlyFieldWarnings(req: LlmRequest): TranslationWarning[] {
   const warnings: TranslationWarning[] = [];

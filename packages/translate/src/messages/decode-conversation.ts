@@ -15,7 +15,8 @@ import type {
   UserPart,
 } from "../ir.js";
 import { TranslateError } from "../codec.js";
-import { requestFields as f, type JsonObject } from "./json-fields.js";
+import { type JsonObject } from "../shared/guards.js";
+import { requestFields as f } from "../shared/validate.js";
 import { UNSUPPORTED_MESSAGES_BLOCK_TYPES } from "./messages-api.js";
 import { unpackReasoningSignature } from "./reasoning-signature.js";
 

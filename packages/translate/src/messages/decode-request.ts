@@ -3,7 +3,8 @@
 
 import type { FunctionTool, LlmRequest, Message, ResponseFormat, ToolChoice, Translated, TranslationWarning } from "../ir.js";
 import { TranslateError } from "../codec.js";
-import { isRecord, requestFields as f, type JsonObject } from "./json-fields.js";
+import { isRecord, type JsonObject } from "../shared/guards.js";
+import { requestFields as f } from "../shared/validate.js";
 import { decodeAssistantTurn, decodeSystemContent, decodeUserTurn } from "./decode-conversation.js";
 import { decodeMessagesThinking } from "./decode-thinking.js";
 import { isMessagesServerTool } from "./messages-api.js";

@@ -2,7 +2,8 @@
 
 import type { AssistantPart, Choice, LlmResponse, TextPart, TranslateContext, Translated, TranslationWarning } from "../ir.js";
 import { TranslateError } from "../codec.js";
-import { isRecord, upstreamFields as f } from "./json-fields.js";
+import { isRecord } from "../shared/guards.js";
+import { upstreamFields as f } from "../shared/validate.js";
 import { decodeMessagesUsage } from "./usage.js";
 import { mapMessagesStopReason } from "./finish-reason.js";
 

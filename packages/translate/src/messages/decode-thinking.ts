@@ -1,7 +1,8 @@
 // Anthropic `thinking` + `output_config.effort` → hub reasoning config (docs/protocol.md §4.4).
 
 import type { ReasoningConfig, ReasoningEffort } from "../ir.js";
-import { isRecord, requestFields as f } from "./json-fields.js";
+import { isRecord } from "../shared/guards.js";
+import { requestFields as f } from "../shared/validate.js";
 import { effortForThinkingBudget } from "./thinking-budget.js";
 
 const MESSAGES_EFFORTS: readonly ReasoningEffort[] = ["low", "medium", "high", "xhigh", "max"];

@@ -11,7 +11,7 @@ import type {
   TranslationWarning,
   UserPart,
 } from "../ir.js";
-import { parseToolArguments, type JsonObject } from "./json-fields.js";
+import { parseToolArguments, type JsonObject } from "../shared/guards.js";
 import { isMessagesCitation, normalizeImageMediaType, toMessagesToolId } from "./messages-api.js";
 
 type Warnings = TranslationWarning[];

@@ -2,7 +2,7 @@
 // Anthropic client whose `passthrough.messages` fields are merged back).
 
 import type { LlmRequest, ToolChoice, Translated, TranslationWarning } from "../ir.js";
-import { isRecord, type JsonObject } from "./json-fields.js";
+import { isRecord, type JsonObject } from "../shared/guards.js";
 import { convertToMessagesPrompt } from "./encode-conversation.js";
 import { planMessagesThinking } from "./plan-thinking.js";
 

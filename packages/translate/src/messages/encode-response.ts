@@ -1,7 +1,7 @@
 // Hub response → the Anthropic `message` object an Anthropic client (Claude Code) expects. Choice 0 only.
 
 import type { AssistantPart, LlmResponse, TranslateContext, Translated, TranslationWarning } from "../ir.js";
-import { parseToolArguments, type JsonObject } from "./json-fields.js";
+import { parseToolArguments, type JsonObject } from "../shared/guards.js";
 import { isMessagesCitation } from "./messages-api.js";
 import { encodeMessagesUsage } from "./usage.js";
 import { mapFinishReasonToMessages } from "./finish-reason.js";

@@ -1,7 +1,7 @@
 // Anthropic Messages wire vocabulary shared by the codec files: stop reasons, error types, media types,
 // server-tool and citation shapes, and the SSE framing the Anthropic SDKs dispatch on.
 
-import { isRecord } from "./json-fields.js";
+import { isRecord } from "../shared/guards.js";
 
 const MESSAGES_STOP_REASONS = [
   "end_turn",

@@ -1,7 +1,7 @@
 // Hub reasoning → Anthropic `thinking`, `output_config.effort` and the `max_tokens` that fits them (docs/protocol.md §4.4).
 
 import type { LlmRequest, ReasoningConfig, ReasoningEffort, TranslationWarning } from "../ir.js";
-import { isRecord, type JsonObject } from "./json-fields.js";
+import { isRecord, type JsonObject } from "../shared/guards.js";
 import { decodeMessagesThinking } from "./decode-thinking.js";
 import { MIN_THINKING_BUDGET, thinkingBudgetForEffort } from "./thinking-budget.js";
 

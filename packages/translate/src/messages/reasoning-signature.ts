@@ -3,7 +3,7 @@
 // Only Anthropic can sign thinking; a packed value is never sent to Anthropic as a signature.
 
 import type { ReasoningPart } from "../ir.js";
-import { isRecord } from "./json-fields.js";
+import { isRecord } from "../shared/guards.js";
 
 const PREFIX = "yallm-rsenc-v1:";
 

@@ -4,7 +4,7 @@
 import { parseUpstreamJson } from "../shared/json-depth.js";
 import type { StreamDecoder } from "../codec.js";
 import type { StreamEvent, TranslateContext, Usage } from "../ir.js";
-import { isRecord, type JsonObject } from "./json-fields.js";
+import { isRecord, type JsonObject } from "../shared/guards.js";
 import { decodeMessagesUsage } from "./usage.js";
 import { mapMessagesStopReason } from "./finish-reason.js";
 

@@ -3,7 +3,7 @@
 
 import type { StreamEncoder } from "../codec.js";
 import type { FinishReason, StreamEvent, TranslateContext, Usage } from "../ir.js";
-import type { JsonObject } from "./json-fields.js";
+import type { JsonObject } from "../shared/guards.js";
 import { encodeMessagesUsage } from "./usage.js";
 import { mapFinishReasonToMessages } from "./finish-reason.js";
 import { formatMessagesSse, isMessagesCitation } from "./messages-api.js";

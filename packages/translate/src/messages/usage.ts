@@ -2,7 +2,7 @@
 // `inputTokens` is the whole prompt, as in OpenAI's `prompt_tokens`.
 
 import type { Usage } from "../ir.js";
-import { isRecord, readCount, type JsonObject } from "./json-fields.js";
+import { isRecord, readCount, type JsonObject } from "../shared/guards.js";
 
 const COUNTED_FIELDS = new Set([
   "input_tokens",

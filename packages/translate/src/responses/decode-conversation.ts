@@ -17,16 +17,7 @@ import type {
 import { fileDataToMediaSource, urlToMediaSource } from "../shared/data-url.js";
 import { isRecord, type JsonObject } from "../shared/guards.js";
 import { unpackReasoningOpaque } from "../shared/reasoning.js";
-import {
-  invalidType,
-  invalidValue,
-  optionalArray,
-  optionalEnum,
-  optionalString,
-  requireArray,
-  requireRecord,
-  requireString,
-} from "../shared/validate.js";
+import { requestFields as f } from "../shared/validate.js";
 import type { ResponsesItemResolver } from "./responses-api.js";
 
 const DETAILS = ["auto", "low", "high", "original"] as const;
@@ -62,7 +53,7 @@ export function decodeResponsesInput(
 ): Message[] {
   if (input === undefined || input === null) return [];
   if (typeof input === "string") return [{ role: "user", content: [{ type: "text", text: input }] }];
-  if (!Array.isArray(input)) throw invalidType("input", "a string or an array of input items", input);
+  if (!Array.isArray(input)) throw f.invalidType("input", "a string or an array of input items", input);
 
   const messages: Message[] = [];
   let assistant: AssistantPart[] | undefined;
@@ -80,34 +71,34 @@ export function decodeResponsesInput(
 
   input.forEach((raw, i) => {
     const param = `input[${i}]`;
-    let item = requireRecord(raw, param);
+    let item = f.record(raw, param);
     if (item["type"] === "item_reference") {
-      const id = requireString(item["id"], `${param}.id`);
+      const id = f.string(item["id"], `${param}.id`);
       const resolved = resolveItem?.(id);
       if (!resolved || !isRecord(resolved) || resolved["type"] === "item_reference") {
         throw new TranslateError(`Item with id '${id}' not found.`, { param, code: "item_not_found" });
       }
       item = resolved;
     }
-    const type = item["type"] === undefined && item["role"] !== undefined ? "message" : requireString(item["type"], `${param}.type`);
+    const type = item["type"] === undefined && item["role"] !== undefined ? "message" : f.string(item["type"], `${param}.type`);
     switch (type) {
       case "message": {
-        const role = requireString(item["role"], `${param}.role`);
+        const role = f.string(item["role"], `${param}.role`);
         const content = item["content"];
         if (role === "assistant") assistantParts().push(...decodeAssistantContent(content, `${param}.content`));
         else if (role === "user") push({ role, content: decodeUserContent(content, `${param}.content`) });
         else if (role === "system" || role === "developer") push({ role, content: decodeTextOnly(content, `${param}.content`) });
-        else throw invalidValue(`${param}.role`, role, ["user", "assistant", "system", "developer"]);
+        else throw f.invalidValue(`${param}.role`, role, ["user", "assistant", "system", "developer"]);
         return;
       }
       case "function_call": {
         const part: AssistantPart = {
           type: "tool_call",
-          id: requireString(item["call_id"], `${param}.call_id`),
-          name: requireString(item["name"], `${param}.name`),
-          arguments: optionalString(item["arguments"], `${param}.arguments`) ?? "",
+          id: f.string(item["call_id"], `${param}.call_id`),
+          name: f.string(item["name"], `${param}.name`),
+          arguments: f.optionalString(item["arguments"], `${param}.arguments`) ?? "",
         };
-        const itemId = optionalString(item["id"], `${param}.id`);
+        const itemId = f.optionalString(item["id"], `${param}.id`);
         if (itemId !== undefined) part.itemId = itemId;
         assistantParts().push(part);
         return;
@@ -115,7 +106,7 @@ export function decodeResponsesInput(
       case "function_call_output":
         push({
           role: "tool",
-          toolCallId: requireString(item["call_id"], `${param}.call_id`),
+          toolCallId: f.string(item["call_id"], `${param}.call_id`),
           content: decodeToolOutput(item["output"], `${param}.output`),
         });
         return;
@@ -125,7 +116,7 @@ export function decodeResponsesInput(
       default:
         // OpenAI's hosted-tool items (a client may replay them) have no equivalent: dropped. A type
         // OpenAI does not define is the client's mistake.
-        if (!HOSTED_TOOL_ITEMS.has(type)) throw invalidValue(`${param}.type`, type, ["message", "function_call", "function_call_output", "reasoning", "item_reference", ...HOSTED_TOOL_ITEMS]);
+        if (!HOSTED_TOOL_ITEMS.has(type)) throw f.invalidValue(`${param}.type`, type, ["message", "function_call", "function_call_output", "reasoning", "item_reference", ...HOSTED_TOOL_ITEMS]);
         warnings.push({ path: param, message: `input item of type '${type}' has no equivalent on this backend and was dropped` });
     }
   });
@@ -133,7 +124,7 @@ export function decodeResponsesInput(
 }
 
 function contentArray(value: unknown, param: string): unknown[] {
-  if (!Array.isArray(value)) throw invalidType(param, "a string or an array of content parts", value);
+  if (!Array.isArray(value)) throw f.invalidType(param, "a string or an array of content parts", value);
   return value;
 }
 
@@ -141,10 +132,10 @@ function decodeTextOnly(value: unknown, param: string): TextPart[] {
   if (typeof value === "string") return [{ type: "text", text: value }];
   return contentArray(value, param).map((raw, j) => {
     const p = `${param}[${j}]`;
-    const part = requireRecord(raw, p);
-    const type = requireString(part["type"], `${p}.type`);
-    if (type !== "input_text") throw invalidValue(`${p}.type`, type, ["input_text"]);
-    return { type: "text", text: requireString(part["text"], `${p}.text`) };
+    const part = f.record(raw, p);
+    const type = f.string(part["type"], `${p}.type`);
+    if (type !== "input_text") throw f.invalidValue(`${p}.type`, type, ["input_text"]);
+    return { type: "text", text: f.string(part["text"], `${p}.text`) };
   });
 }
 
@@ -154,39 +145,39 @@ function decodeUserContent(value: unknown, param: string): UserPart[] {
 }
 
 function decodeInputPart(raw: unknown, p: string): TextPart | ImagePart | FilePart {
-  const part = requireRecord(raw, p);
-  const type = requireString(part["type"], `${p}.type`);
+  const part = f.record(raw, p);
+  const type = f.string(part["type"], `${p}.type`);
   switch (type) {
     case "input_text":
-      return { type: "text", text: requireString(part["text"], `${p}.text`) };
+      return { type: "text", text: f.string(part["text"], `${p}.text`) };
     case "input_image": {
-      const url = optionalString(part["image_url"], `${p}.image_url`);
-      const fileId = optionalString(part["file_id"], `${p}.file_id`);
-      if (url === undefined && fileId === undefined) throw invalidValue(p, "{}", ["image_url", "file_id"]);
+      const url = f.optionalString(part["image_url"], `${p}.image_url`);
+      const fileId = f.optionalString(part["file_id"], `${p}.file_id`);
+      if (url === undefined && fileId === undefined) throw f.invalidValue(p, "{}", ["image_url", "file_id"]);
       const out: ImagePart = {
         type: "image",
         source: url !== undefined ? urlToMediaSource(url) : { kind: "file_id", fileId: fileId ?? "" },
       };
-      const detail = optionalEnum(part["detail"], `${p}.detail`, DETAILS);
+      const detail = f.optionalEnum(part["detail"], `${p}.detail`, DETAILS);
       if (detail !== undefined) out.detail = detail;
       return out;
     }
     case "input_file": {
-      const filename = optionalString(part["filename"], `${p}.filename`);
-      const fileData = optionalString(part["file_data"], `${p}.file_data`);
-      const fileUrl = optionalString(part["file_url"], `${p}.file_url`);
-      const fileId = optionalString(part["file_id"], `${p}.file_id`);
+      const filename = f.optionalString(part["filename"], `${p}.filename`);
+      const fileData = f.optionalString(part["file_data"], `${p}.file_data`);
+      const fileUrl = f.optionalString(part["file_url"], `${p}.file_url`);
+      const fileId = f.optionalString(part["file_id"], `${p}.file_id`);
       let source: FilePart["source"];
       if (fileData !== undefined) source = fileDataToMediaSource(fileData, filename);
       else if (fileUrl !== undefined) source = { kind: "url", url: fileUrl };
       else if (fileId !== undefined) source = { kind: "file_id", fileId };
-      else throw invalidValue(p, "{}", ["file_data", "file_url", "file_id"]);
+      else throw f.invalidValue(p, "{}", ["file_data", "file_url", "file_id"]);
       const out: FilePart = { type: "file", source };
       if (filename !== undefined) out.filename = filename;
       return out;
     }
     default:
-      throw invalidValue(`${p}.type`, type, ["input_text", "input_image", "input_file"]);
+      throw f.invalidValue(`${p}.type`, type, ["input_text", "input_image", "input_file"]);
   }
 }
 
@@ -194,45 +185,45 @@ function decodeAssistantContent(value: unknown, param: string): AssistantPart[] 
   if (typeof value === "string") return value === "" ? [] : [{ type: "text", text: value }];
   return contentArray(value, param).map((raw, j): AssistantPart => {
     const p = `${param}[${j}]`;
-    const part = requireRecord(raw, p);
-    const type = requireString(part["type"], `${p}.type`);
+    const part = f.record(raw, p);
+    const type = f.string(part["type"], `${p}.type`);
     switch (type) {
       case "output_text":
       case "input_text": {
-        const text: TextPart = { type: "text", text: requireString(part["text"], `${p}.text`) };
-        const annotations = optionalArray(part["annotations"], `${p}.annotations`);
+        const text: TextPart = { type: "text", text: f.string(part["text"], `${p}.text`) };
+        const annotations = f.optionalArray(part["annotations"], `${p}.annotations`);
         if (annotations && annotations.length > 0) text.annotations = annotations;
         return text;
       }
       case "refusal":
-        return { type: "refusal", text: requireString(part["refusal"], `${p}.refusal`) };
+        return { type: "refusal", text: f.string(part["refusal"], `${p}.refusal`) };
       default:
-        throw invalidValue(`${p}.type`, type, ["output_text", "refusal"]);
+        throw f.invalidValue(`${p}.type`, type, ["output_text", "refusal"]);
     }
   });
 }
 
 function decodeToolOutput(value: unknown, param: string): ToolResultContentPart[] {
   if (typeof value === "string") return [{ type: "text", text: value }];
-  return requireArray(value, param).map((raw, j) => decodeInputPart(raw, `${param}[${j}]`));
+  return f.array(value, param).map((raw, j) => decodeInputPart(raw, `${param}[${j}]`));
 }
 
 /** A replayed reasoning item. Raw `content` wins for the readable text; the summary is kept as well. */
 function decodeReasoningItem(item: JsonObject, param: string): ReasoningPart {
-  const summary = (optionalArray(item["summary"], `${param}.summary`) ?? []).map((raw, j) =>
-    requireString(requireRecord(raw, `${param}.summary[${j}]`)["text"], `${param}.summary[${j}].text`),
+  const summary = (f.optionalArray(item["summary"], `${param}.summary`) ?? []).map((raw, j) =>
+    f.string(f.record(raw, `${param}.summary[${j}]`)["text"], `${param}.summary[${j}].text`),
   );
-  const content = (optionalArray(item["content"], `${param}.content`) ?? []).map((raw, j) =>
-    requireString(requireRecord(raw, `${param}.content[${j}]`)["text"], `${param}.content[${j}].text`),
+  const content = (f.optionalArray(item["content"], `${param}.content`) ?? []).map((raw, j) =>
+    f.string(f.record(raw, `${param}.content[${j}]`)["text"], `${param}.content[${j}].text`),
   );
   const part: ReasoningPart =
     content.length > 0
       ? { type: "reasoning", text: content.join(""), kind: "raw" }
       : { type: "reasoning", text: summary.join("\n\n"), kind: "summary" };
   if (summary.length > 0) part.summary = summary;
-  const id = optionalString(item["id"], `${param}.id`);
+  const id = f.optionalString(item["id"], `${param}.id`);
   if (id !== undefined) part.id = id;
-  const encrypted = optionalString(item["encrypted_content"], `${param}.encrypted_content`);
+  const encrypted = f.optionalString(item["encrypted_content"], `${param}.encrypted_content`);
   if (encrypted !== undefined) Object.assign(part, unpackReasoningOpaque(encrypted));
   return part;
 }

@@ -5,18 +5,7 @@
 import type { LlmRequest, Translated, TranslationWarning } from "../ir.js";
 import type { JsonObject } from "../shared/guards.js";
 import { REASONING_EFFORTS } from "../shared/reasoning.js";
-import {
-  optionalArray,
-  optionalBoolean,
-  optionalEnum,
-  optionalInteger,
-  optionalNumber,
-  optionalRecord,
-  optionalString,
-  optionalStringMap,
-  requireRecord,
-  requireString,
-} from "../shared/validate.js";
+import { requestFields as f } from "../shared/validate.js";
 import { decodeResponsesInput } from "./decode-conversation.js";
 import type { ResponsesItemResolver } from "./responses-api.js";
 import { decodeResponsesTextFormat, decodeResponsesToolChoice, decodeResponsesTools } from "./tools.js";
@@ -51,15 +40,15 @@ const KNOWN_FIELDS = new Set([
 
 export function decodeResponsesRequest(body: unknown, opts: DecodeResponsesRequestOptions = {}): Translated<LlmRequest> {
   const warnings: TranslationWarning[] = [];
-  const b = requireRecord(body, "body");
-  const instructions = optionalString(b["instructions"], "instructions");
+  const b = f.record(body, "body");
+  const instructions = f.optionalString(b["instructions"], "instructions");
   const messages = decodeResponsesInput(b["input"], opts.resolveItem, warnings);
   if (instructions !== undefined && instructions !== "") messages.unshift({ role: "system", content: [{ type: "text", text: instructions }] });
 
   const req: LlmRequest = {
-    model: requireString(b["model"], "model"),
+    model: f.string(b["model"], "model"),
     messages,
-    stream: optionalBoolean(b["stream"], "stream") ?? false,
+    stream: f.optionalBoolean(b["stream"], "stream") ?? false,
   };
   const set = <K extends keyof LlmRequest>(key: K, value: LlmRequest[K] | undefined): void => {
     if (value !== undefined) req[key] = value;
@@ -67,29 +56,29 @@ export function decodeResponsesRequest(body: unknown, opts: DecodeResponsesReque
 
   set("tools", decodeResponsesTools(b["tools"], warnings));
   set("toolChoice", decodeResponsesToolChoice(b["tool_choice"], warnings));
-  set("parallelToolCalls", optionalBoolean(b["parallel_tool_calls"], "parallel_tool_calls"));
-  set("maxToolCalls", optionalInteger(b["max_tool_calls"], "max_tool_calls"));
-  set("maxOutputTokens", optionalInteger(b["max_output_tokens"], "max_output_tokens"));
-  set("temperature", optionalNumber(b["temperature"], "temperature"));
-  set("topP", optionalNumber(b["top_p"], "top_p"));
-  set("topLogprobs", optionalInteger(b["top_logprobs"], "top_logprobs"));
-  set("user", optionalString(b["user"], "user"));
-  set("safetyIdentifier", optionalString(b["safety_identifier"], "safety_identifier"));
-  set("promptCacheKey", optionalString(b["prompt_cache_key"], "prompt_cache_key"));
-  set("serviceTier", optionalString(b["service_tier"], "service_tier"));
-  set("metadata", optionalStringMap(b["metadata"], "metadata"));
-  set("n", optionalInteger(b["n"], "n"));
+  set("parallelToolCalls", f.optionalBoolean(b["parallel_tool_calls"], "parallel_tool_calls"));
+  set("maxToolCalls", f.optionalInteger(b["max_tool_calls"], "max_tool_calls"));
+  set("maxOutputTokens", f.optionalInteger(b["max_output_tokens"], "max_output_tokens"));
+  set("temperature", f.optionalNumber(b["temperature"], "temperature"));
+  set("topP", f.optionalNumber(b["top_p"], "top_p"));
+  set("topLogprobs", f.optionalInteger(b["top_logprobs"], "top_logprobs"));
+  set("user", f.optionalString(b["user"], "user"));
+  set("safetyIdentifier", f.optionalString(b["safety_identifier"], "safety_identifier"));
+  set("promptCacheKey", f.optionalString(b["prompt_cache_key"], "prompt_cache_key"));
+  set("serviceTier", f.optionalString(b["service_tier"], "service_tier"));
+  set("metadata", f.optionalStringMap(b["metadata"], "metadata"));
+  set("n", f.optionalInteger(b["n"], "n"));
 
-  const text = optionalRecord(b["text"], "text");
+  const text = f.optionalRecord(b["text"], "text");
   if (text) {
     set("responseFormat", decodeResponsesTextFormat(text["format"]));
-    set("verbosity", optionalEnum(text["verbosity"], "text.verbosity", ["low", "medium", "high"] as const));
+    set("verbosity", f.optionalEnum(text["verbosity"], "text.verbosity", ["low", "medium", "high"] as const));
   }
 
-  const reasoning = optionalRecord(b["reasoning"], "reasoning");
+  const reasoning = f.optionalRecord(b["reasoning"], "reasoning");
   if (reasoning) {
-    const effort = optionalEnum(reasoning["effort"], "reasoning.effort", REASONING_EFFORTS);
-    const rawSummary = optionalString(reasoning["summary"], "reasoning.summary") ?? optionalString(reasoning["generate_summary"], "reasoning.generate_summary");
+    const effort = f.optionalEnum(reasoning["effort"], "reasoning.effort", REASONING_EFFORTS);
+    const rawSummary = f.optionalString(reasoning["summary"], "reasoning.summary") ?? f.optionalString(reasoning["generate_summary"], "reasoning.generate_summary");
     const config: NonNullable<LlmRequest["reasoning"]> = {};
     if (effort !== undefined) config.effort = effort;
     if (effort === "none") config.disabled = true;
@@ -98,7 +87,7 @@ export function decodeResponsesRequest(body: unknown, opts: DecodeResponsesReque
     if (Object.keys(config).length > 0) req.reasoning = config;
   }
 
-  const include = optionalArray(b["include"], "include");
+  const include = f.optionalArray(b["include"], "include");
   if (include?.includes("message.output_text.logprobs")) req.logprobs = true;
 
   const passthrough: JsonObject = {};

@@ -5,23 +5,15 @@
 import { TranslateError } from "../codec.js";
 import type { FunctionTool, ResponseFormat, ToolChoice, TranslationWarning } from "../ir.js";
 import type { JsonObject } from "../shared/guards.js";
-import {
-  invalidValue,
-  optionalBoolean,
-  optionalRecord,
-  optionalString,
-  requireArray,
-  requireRecord,
-  requireString,
-} from "../shared/validate.js";
+import { requestFields as f } from "../shared/validate.js";
 
 export function decodeResponsesTools(value: unknown, warnings: TranslationWarning[]): FunctionTool[] | undefined {
   if (value === undefined || value === null) return undefined;
   const tools: FunctionTool[] = [];
-  requireArray(value, "tools").forEach((raw, i) => {
+  f.array(value, "tools").forEach((raw, i) => {
     const param = `tools[${i}]`;
-    const tool = requireRecord(raw, param);
-    const type = requireString(tool["type"], `${param}.type`);
+    const tool = f.record(raw, param);
+    const type = f.string(tool["type"], `${param}.type`);
     if (type !== "function") {
       const name = typeof tool["name"] === "string" ? ` '${tool["name"]}'` : "";
       warnings.push({ path: param, message: `hosted tool '${type}'${name} cannot run on this backend and was dropped` });
@@ -29,11 +21,11 @@ export function decodeResponsesTools(value: unknown, warnings: TranslationWarnin
     }
     const out: FunctionTool = {
       type: "function",
-      name: requireString(tool["name"], `${param}.name`),
-      parameters: optionalRecord(tool["parameters"], `${param}.parameters`) ?? { type: "object", properties: {} },
+      name: f.string(tool["name"], `${param}.name`),
+      parameters: f.optionalRecord(tool["parameters"], `${param}.parameters`) ?? { type: "object", properties: {} },
     };
-    const description = optionalString(tool["description"], `${param}.description`);
-    const strict = optionalBoolean(tool["strict"], `${param}.strict`);
+    const description = f.optionalString(tool["description"], `${param}.description`);
+    const strict = f.optionalBoolean(tool["strict"], `${param}.strict`);
     if (description !== undefined) out.description = description;
     if (strict !== undefined) out.strict = strict;
     tools.push(out);
@@ -52,20 +44,20 @@ export function decodeResponsesToolChoice(value: unknown, warnings: TranslationW
   if (value === undefined || value === null) return undefined;
   if (typeof value === "string") {
     if (value === "auto" || value === "none" || value === "required") return { type: value };
-    throw invalidValue("tool_choice", value, ["none", "auto", "required"]);
+    throw f.invalidValue("tool_choice", value, ["none", "auto", "required"]);
   }
-  const choice = requireRecord(value, "tool_choice");
-  const type = requireString(choice["type"], "tool_choice.type");
-  if (type === "function") return { type: "tool", name: requireString(choice["name"], "tool_choice.name") };
+  const choice = f.record(value, "tool_choice");
+  const type = f.string(choice["type"], "tool_choice.type");
+  if (type === "function") return { type: "tool", name: f.string(choice["name"], "tool_choice.name") };
   if (type === "allowed_tools") {
-    const mode = requireString(choice["mode"], "tool_choice.mode");
-    if (mode !== "auto" && mode !== "required") throw invalidValue("tool_choice.mode", mode, ["auto", "required"]);
+    const mode = f.string(choice["mode"], "tool_choice.mode");
+    if (mode !== "auto" && mode !== "required") throw f.invalidValue("tool_choice.mode", mode, ["auto", "required"]);
     const names: string[] = [];
-    requireArray(choice["tools"], "tool_choice.tools").forEach((raw, i) => {
+    f.array(choice["tools"], "tool_choice.tools").forEach((raw, i) => {
       const param = `tool_choice.tools[${i}]`;
-      const t = requireRecord(raw, param);
-      const tType = requireString(t["type"], `${param}.type`);
-      if (tType === "function") names.push(requireString(t["name"], `${param}.name`));
+      const t = f.record(raw, param);
+      const tType = f.string(t["type"], `${param}.type`);
+      if (tType === "function") names.push(f.string(t["name"], `${param}.name`));
       else warnings.push({ path: param, message: `hosted tool '${tType}' was removed from the allowed tools` });
     });
     if (names.length === 0) {
@@ -110,9 +102,9 @@ export function encodeResponsesToolChoice(choice: ToolChoice): string | JsonObje
 }
 
 export function decodeResponsesTextFormat(value: unknown): ResponseFormat | undefined {
-  const format = optionalRecord(value, "text.format");
+  const format = f.optionalRecord(value, "text.format");
   if (!format) return undefined;
-  const type = requireString(format["type"], "text.format.type");
+  const type = f.string(format["type"], "text.format.type");
   switch (type) {
     case "text":
     case "json_object":
@@ -120,17 +112,17 @@ export function decodeResponsesTextFormat(value: unknown): ResponseFormat | unde
     case "json_schema": {
       const out: ResponseFormat = {
         type: "json_schema",
-        name: requireString(format["name"], "text.format.name"),
-        schema: requireRecord(format["schema"], "text.format.schema"),
+        name: f.string(format["name"], "text.format.name"),
+        schema: f.record(format["schema"], "text.format.schema"),
       };
-      const strict = optionalBoolean(format["strict"], "text.format.strict");
-      const description = optionalString(format["description"], "text.format.description");
+      const strict = f.optionalBoolean(format["strict"], "text.format.strict");
+      const description = f.optionalString(format["description"], "text.format.description");
       if (strict !== undefined) out.strict = strict;
       if (description !== undefined) out.description = description;
       return out;
     }
     default:
-      throw invalidValue("text.format.type", type, ["text", "json_object", "json_schema"]);
+      throw f.invalidValue("text.format.type", type, ["text", "json_object", "json_schema"]);
   }
 }
 

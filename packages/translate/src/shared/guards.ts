@@ -37,3 +37,18 @@ export function parseJson(text: string): { ok: true; value: unknown } | { ok: fa
   }
 }
 
+/** A non-negative count, or undefined when the field is absent, null or not a number. */
+export function readCount(value: unknown): number | undefined {
+  return typeof value === "number" && Number.isFinite(value) ? value : undefined;
+}
+
+/** Parses tool-call arguments into the object Anthropic wants; anything but a JSON object is reported. */
+export function parseToolArguments(args: string): { input: JsonObject; ok: boolean } {
+  if (args.trim() === "") return { input: {}, ok: true };
+  try {
+    const parsed: unknown = JSON.parse(args);
+    return isRecord(parsed) ? { input: parsed, ok: true } : { input: {}, ok: false };
+  } catch {
+    return { input: {}, ok: false };
+  }
+}

@@ -1,5 +1,6 @@
-// Throwing validators for client request bodies. Each names the offending field in OpenAI's
-// style (`messages[2].content`) so the route can answer with a precise 400.
+// The one family of throwing readers for untyped JSON: each returns the typed value or throws a
+// TranslateError naming the offending field in OpenAI's style (`messages[2].content`), with the status
+// the caller's side implies — 400 for a client's body, 502 for an upstream's.
 
 import { TranslateError } from "../codec.js";
 import { isRecord, type JsonObject } from "./guards.js";
@@ -14,92 +15,102 @@ function describe(value: unknown): string {
   return typeof value;
 }
 
-export function invalidType(param: string, expected: string, got: unknown): TranslateError {
-  return new TranslateError(`Invalid type for '${param}': expected ${expected}, but got ${describe(got)} instead.`, {
-    param,
-    code: "invalid_type",
-  });
+const absent = (value: unknown): value is undefined | null => value === undefined || value === null;
+
+/** Readers bound to an HTTP status. */
+function fieldReaders(status: number) {
+  const invalidType = (param: string, expected: string, got: unknown): TranslateError =>
+    new TranslateError(`Invalid type for '${param}': expected ${expected}, but got ${describe(got)} instead.`, { status, param, code: "invalid_type" });
+  const invalidValue = (param: string, value: unknown, allowed?: readonly string[]): TranslateError => {
+    const shown = typeof value === "string" ? `'${value}'` : JSON.stringify(value);
+    const tail = allowed ? ` Supported values are: ${allowed.map((a) => `'${a}'`).join(", ")}.` : "";
+    return new TranslateError(`Invalid value for '${param}': ${shown}.${tail}`, { status, param, code: "invalid_value" });
+  };
+  const missingParam = (param: string): TranslateError =>
+    new TranslateError(`Missing required parameter: '${param}'.`, { status, param, code: "missing_required_parameter" });
+  const optionalString = (value: unknown, param: string): string | undefined => {
+    if (absent(value)) return undefined;
+    if (typeof value !== "string") throw invalidType(param, "a string", value);
+    return value;
+  };
+  return {
+    invalidType,
+    invalidValue,
+    missingParam,
+    /** A value that is the right type but not one this field takes; `expected` says what would be. */
+    fail(param: string, expected: string): never {
+      throw new TranslateError(`Invalid value for '${param}': expected ${expected}.`, { status, param, code: "invalid_value" });
+    },
+    record(value: unknown, param: string): JsonObject {
+      if (value === undefined) throw missingParam(param);
+      if (!isRecord(value)) throw invalidType(param, "an object", value);
+      return value;
+    },
+    optionalRecord(value: unknown, param: string): JsonObject | undefined {
+      if (absent(value)) return undefined;
+      if (!isRecord(value)) throw invalidType(param, "an object", value);
+      return value;
+    },
+    string(value: unknown, param: string): string {
+      if (absent(value)) throw missingParam(param);
+      if (typeof value !== "string") throw invalidType(param, "a string", value);
+      return value;
+    },
+    optionalString,
+    optionalNumber(value: unknown, param: string): number | undefined {
+      if (absent(value)) return undefined;
+      if (typeof value !== "number" || !Number.isFinite(value)) throw invalidType(param, "a number", value);
+      return value;
+    },
+    optionalInteger(value: unknown, param: string): number | undefined {
+      if (absent(value)) return undefined;
+      if (typeof value !== "number" || !Number.isInteger(value)) throw invalidType(param, "an integer", value);
+      return value;
+    },
+    optionalBoolean(value: unknown, param: string): boolean | undefined {
+      if (absent(value)) return undefined;
+      if (typeof value !== "boolean") throw invalidType(param, "a boolean", value);
+      return value;
+    },
+    array(value: unknown, param: string): unknown[] {
+      if (absent(value)) throw missingParam(param);
+      if (!Array.isArray(value)) throw invalidType(param, "an array", value);
+      return value;
+    },
+    optionalArray(value: unknown, param: string): unknown[] | undefined {
+      if (absent(value)) return undefined;
+      if (!Array.isArray(value)) throw invalidType(param, "an array", value);
+      return value;
+    },
+    optionalStringArray(value: unknown, param: string): string[] | undefined {
+      if (absent(value)) return undefined;
+      if (!Array.isArray(value)) throw invalidType(param, "an array of strings", value);
+      return value.map((item, i) => {
+        if (typeof item !== "string") throw invalidType(`${param}[${i}]`, "a string", item);
+        return item;
+      });
+    },
+    optionalEnum<T extends string>(value: unknown, param: string, allowed: readonly T[]): T | undefined {
+      const s = optionalString(value, param);
+      if (s === undefined) return undefined;
+      if (!(allowed as readonly string[]).includes(s)) throw invalidValue(param, s, allowed);
+      return s as T;
+    },
+    /** OpenAI `metadata`: a map of string to string. */
+    optionalStringMap(value: unknown, param: string): Record<string, string> | undefined {
+      if (absent(value)) return undefined;
+      if (!isRecord(value)) throw invalidType(param, "an object", value);
+      const out: Record<string, string> = {};
+      for (const [k, v] of Object.entries(value)) {
+        if (typeof v !== "string") throw invalidType(`${param}.${k}`, "a string", v);
+        out[k] = v;
+      }
+      return out;
+    },
+  };
 }
 
-export function invalidValue(param: string, value: unknown, allowed?: readonly string[]): TranslateError {
-  const shown = typeof value === "string" ? `'${value}'` : JSON.stringify(value);
-  const tail = allowed ? ` Supported values are: ${allowed.map((a) => `'${a}'`).join(", ")}.` : "";
-  return new TranslateError(`Invalid value for '${param}': ${shown}.${tail}`, { param, code: "invalid_value" });
-}
-
-function missingParam(param: string): TranslateError {
-  return new TranslateError(`Missing required parameter: '${param}'.`, { param, code: "missing_required_parameter" });
-}
-
-export function requireRecord(value: unknown, param: string): JsonObject {
-  if (value === undefined) throw missingParam(param);
-  if (!isRecord(value)) throw invalidType(param, "an object", value);
-  return value;
-}
-
-export function optionalRecord(value: unknown, param: string): JsonObject | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (!isRecord(value)) throw invalidType(param, "an object", value);
-  return value;
-}
-
-export function requireString(value: unknown, param: string): string {
-  if (value === undefined || value === null) throw missingParam(param);
-  if (typeof value !== "string") throw invalidType(param, "a string", value);
-  return value;
-}
-
-export function optionalString(value: unknown, param: string): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== "string") throw invalidType(param, "a string", value);
-  return value;
-}
-
-export function optionalNumber(value: unknown, param: string): number | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== "number" || !Number.isFinite(value)) throw invalidType(param, "a number", value);
-  return value;
-}
-
-export function optionalInteger(value: unknown, param: string): number | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== "number" || !Number.isInteger(value)) throw invalidType(param, "an integer", value);
-  return value;
-}
-
-export function optionalBoolean(value: unknown, param: string): boolean | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== "boolean") throw invalidType(param, "a boolean", value);
-  return value;
-}
-
-export function requireArray(value: unknown, param: string): unknown[] {
-  if (value === undefined || value === null) throw missingParam(param);
-  if (!Array.isArray(value)) throw invalidType(param, "an array", value);
-  return value;
-}
-
-export function optionalArray(value: unknown, param: string): unknown[] | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (!Array.isArray(value)) throw invalidType(param, "an array", value);
-  return value;
-}
-
-export function optionalEnum<T extends string>(value: unknown, param: string, allowed: readonly T[]): T | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== "string") throw invalidType(param, "a string", value);
-  if (!(allowed as readonly string[]).includes(value)) throw invalidValue(param, value, allowed);
-  return value as T;
-}
-
-/** OpenAI `metadata`: a map of string to string. */
-export function optionalStringMap(value: unknown, param: string): Record<string, string> | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (!isRecord(value)) throw invalidType(param, "an object", value);
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(value)) {
-    if (typeof v !== "string") throw invalidType(`${param}.${k}`, "a string", v);
-    out[k] = v;
-  }
-  return out;
-}
+/** For a client's request body: a 400 naming the field. */
+export const requestFields = fieldReaders(400);
+/** For an upstream's answer: a 502 (the caller words it as the upstream's fault). */
+export const upstreamFields = fieldReaders(502);
