@@ -41,7 +41,7 @@ interface TraceDetail {
   upstreamRequest: { url: string; body: Record<string, unknown> } | null;
   upstreamEvents: Array<{ t: number; data: string }>;
   clientEvents: Array<{ t: number; data: string }>;
-  warningList: string[];
+  warningList: { code: string; path: string; message: string }[];
   timings: Record<string, unknown>;
   [k: string]: unknown;
 }
@@ -152,7 +152,7 @@ proxy_settings:
     expect(clientText).toContain("event: response.output_text.delta");
     expect(clientText).toContain("event: response.completed");
     expect(t.clientEvents[0]!.t).toBeGreaterThanOrEqual(0);
-    expect(t.warningList.some((w) => w.includes("web_search"))).toBe(true);
+    expect(t.warningList.some((w) => w.code === "tool_dropped" && w.message.includes("web_search"))).toBe(true);
     expect(t.timings).toMatchObject({ firstByteMs: expect.any(Number), doneMs: expect.any(Number) });
     expect(JSON.stringify(t)).not.toContain("sk-upstream-secret-1");
     expect(JSON.stringify(t)).not.toContain("client-secret-key");

@@ -111,9 +111,9 @@ describe("a response store that fails", () => {
       expect(got.text.length).toBeGreaterThan(0);
       const logged = p.logs().find((l) => l.level === 50 && l.reqId === reqId);
       expect(logged, `error log of ${reqId}`).toMatchObject({ msg: expect.stringContaining("response store write failed"), responseId: got.id });
-      const trace = (await (await fetch(`${p.url}/admin/traces/${reqId}`, { headers: admin })).json()) as { status: number; warningList: string[] };
+      const trace = (await (await fetch(`${p.url}/admin/traces/${reqId}`, { headers: admin })).json()) as { status: number; warningList: { code: string; message: string }[] };
       expect(trace.status).toBe(200);
-      expect(trace.warningList.join("\n")).toMatch(/not stored: the response store failed \(no such table: StoredResponse\)/);
+      expect(trace.warningList.find((w) => w.code === "not_stored")?.message).toMatch(/not stored: the response store failed \(no such table: StoredResponse\)/);
     }
     expect(await storeErrors(p)).toBe(PATHS.length);
 

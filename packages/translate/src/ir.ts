@@ -1,8 +1,33 @@
 // The hub: one internal model of a request, a finished response and a stream of events.
 // Every wire format decodes into it and encodes out of it, so N formats need 2N codecs, not N×N.
 
+/** What kind of loss a warning records: the trace and the dashboard group warnings by it. */
+export const WARNING_CODES = [
+  /** A field with no equivalent in the target format. */
+  "field_dropped",
+  /** A content part, block or item with no equivalent in the target format. */
+  "content_dropped",
+  /** A tool or tool call the target cannot take or run. */
+  "tool_dropped",
+  /** Reasoning the target cannot take: its history, its signature, or the setting itself. */
+  "reasoning_dropped",
+  /** Answers beyond the one the target format has room for. */
+  "choice_dropped",
+  /** A value changed to fit the target: clamped, raised, hashed, approximated, sent another way. */
+  "value_adjusted",
+  /** A part of an upstream answer of an unexpected shape, skipped. */
+  "invalid_part_dropped",
+  /** A tool call past the client's `max_tool_calls`, dropped by the proxy. */
+  "tool_call_limit",
+  /** A Responses answer the proxy could not store. */
+  "not_stored",
+] as const;
+
+export type WarningCode = (typeof WARNING_CODES)[number];
+
 /** A dropped or approximated field. Traces show these; a translation never loses data silently. */
 export interface TranslationWarning {
+  code: WarningCode;
   /** Dotted path of the field in the source document, e.g. `tools[2]` or `top_k`. */
   path: string;
   message: string;

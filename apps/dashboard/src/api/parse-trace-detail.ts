@@ -2,7 +2,7 @@
 // and the page should render whatever is there.
 
 import { parseTraceSummary } from "./parse-live-message";
-import type { TraceAttempt, TraceDetail, TraceEvent } from "./types";
+import type { TraceAttempt, TraceDetail, TraceEvent, TraceWarning } from "./types";
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -23,6 +23,17 @@ function attempts(v: unknown): TraceAttempt[] {
     outcome: typeof a.outcome === "string" ? a.outcome : "unknown",
     durationMs: num(a.durationMs),
   }));
+}
+
+/** Structured warnings, and the `path: message` text older traces stored. */
+export function parseWarnings(v: unknown): TraceWarning[] {
+  if (!Array.isArray(v)) return [];
+  return v.map((w): TraceWarning => {
+    if (isObj(w)) return { code: typeof w.code === "string" ? w.code : "uncoded", path: typeof w.path === "string" ? w.path : "", message: typeof w.message === "string" ? w.message : "" };
+    const text = String(w);
+    const at = text.indexOf(": ");
+    return at < 0 ? { code: "uncoded", path: "", message: text } : { code: "uncoded", path: text.slice(0, at), message: text.slice(at + 2) };
+  });
 }
 
 export function parseTraceDetail(raw: unknown): TraceDetail {
@@ -47,7 +58,7 @@ export function parseTraceDetail(raw: unknown): TraceDetail {
     upstreamRequest: upstream ? { url: typeof upstream.url === "string" ? upstream.url : "", body: upstream.body } : null,
     upstreamEvents: events(r.upstreamEvents),
     clientEvents: events(r.clientEvents),
-    warningList: Array.isArray(r.warningList) ? r.warningList.map(String) : [],
+    warningList: parseWarnings(r.warningList),
     captureLevel: r.captureLevel === "off" || r.captureLevel === "metadata" ? r.captureLevel : "full",
     truncated: { clientRequest: tr.clientRequest === true, upstreamRequest: tr.upstreamRequest === true, upstreamEvents: tr.upstreamEvents === true, clientEvents: tr.clientEvents === true },
   };

@@ -56,9 +56,16 @@ export interface TraceDetail extends Omit<TraceSummary, "attempts" | "progress">
   upstreamRequest: { url: string; body: unknown } | null;
   upstreamEvents: TraceEvent[];
   clientEvents: TraceEvent[];
-  warningList: string[];
+  warningList: TraceWarning[];
   captureLevel: "off" | "metadata" | "full";
   truncated: { clientRequest: boolean; upstreamRequest: boolean; upstreamEvents: boolean; clientEvents: boolean };
+}
+
+/** One translation warning: `code` groups them (`field_dropped`, `content_dropped`, …; `uncoded` for traces written before codes). */
+export interface TraceWarning {
+  code: string;
+  path: string;
+  message: string;
 }
 
 export interface Page<T> {

@@ -9,7 +9,7 @@ function metadataTrace(): Trace {
   t.addAttempt({ backend: "b", attempt: 2, status: 200, outcome: "answered", durationMs: 2.5 });
   t.upstreamChunk(Buffer.from("data: x\n\n"));
   t.clientChunk("data: x\n\n");
-  t.warningList = ["messages[0]: dropped \\ field"];
+  t.warningList = [{ code: "field_dropped", path: "messages[0]", message: "dropped \\ field" }];
   t.backend = "b";
   t.finish(200);
   return t;

@@ -3,6 +3,7 @@
 // path only pushes references; text is built when the trace is written, off the request path.
 
 import type { TraceRow } from "@yallmproxy/db";
+import type { TranslationWarning } from "@yallmproxy/translate";
 import { type Redactor, nameRedactor, redactHeaders, redactUrl, redactValue, scrubText, secretValues } from "./redact.js";
 
 export type CaptureLevel = "off" | "metadata" | "full";
@@ -44,7 +45,8 @@ export class Trace {
   promptTokens: number | null = null;
   completionTokens: number | null = null;
   readonly attempts: TraceAttempt[] = [];
-  warningList: string[] = [];
+  /** Structured (`{ code, path, message }`) so the dashboard can group them by code. */
+  warningList: TranslationWarning[] = [];
   private firstByteMs: number | null = null;
   private firstTokenMs: number | null = null;
   private connectedMs: number | null = null;

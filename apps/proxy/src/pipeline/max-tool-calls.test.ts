@@ -28,7 +28,7 @@ describe("limitStreamToolCalls", () => {
     expect(events.filter((e) => e.type === "finish")).toHaveLength(2);
     expect(events.at(-1)).toEqual({ type: "end" });
     expect(warnings).toHaveLength(2);
-    expect(warnings[0]).toEqual({ path: "max_tool_calls", message: expect.stringContaining("call 3 ('f2') of choice 0 exceeds max_tool_calls=2") });
+    expect(warnings[0]).toEqual({ code: "tool_call_limit", path: "max_tool_calls", message: expect.stringContaining("call 3 ('f2') of choice 0 exceeds max_tool_calls=2") });
   });
 
   it("passes everything through under the limit", () => {

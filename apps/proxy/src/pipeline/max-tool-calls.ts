@@ -6,6 +6,7 @@ import type { LlmResponse, StreamDecoder, StreamEvent, TranslationWarning } from
 
 function dropWarning(max: number, choice: number, index: number, name: string): TranslationWarning {
   return {
+    code: "tool_call_limit",
     path: `max_tool_calls`,
     message: `the backend cannot limit tool calls; call ${index + 1} ('${name}') of choice ${choice} exceeds max_tool_calls=${max} and was dropped`,
   };

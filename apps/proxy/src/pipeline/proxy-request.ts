@@ -84,7 +84,7 @@ export async function proxyRequest(opts: ProxyCallOptions): Promise<void> {
   } finally {
     trace.promptTokens = (log.promptTokens as number | undefined) ?? null;
     trace.completionTokens = (log.completionTokens as number | undefined) ?? null;
-    if (opts.warnings?.length) trace.warningList = opts.warnings.map((w) => `${w.path}: ${w.message}`);
+    if (opts.warnings?.length) trace.warningList = opts.warnings;
     if (log.upstreamError && !trace.error) trace.error = String(log.upstreamError);
     trace.finish((log.status as number | undefined) ?? opts.reply.raw.statusCode);
     ops.finish(trace);
@@ -306,7 +306,7 @@ async function proxyRequestTraced(
     reply.raw.removeListener("close", onClose);
     call.signal?.removeEventListener("abort", onExternalAbort);
     log.latencyMs = round(performance.now() - started);
-    if (opts.warnings?.length) log.warnings = opts.warnings.map((w) => `${w.path}: ${w.message}`);
+    if (opts.warnings?.length) log.warnings = opts.warnings;
     request.requestLogged = true;
     request.log.info(log, "request");
   }

@@ -189,7 +189,7 @@ export async function responsesRoutes(app: FastifyInstance): Promise<void> {
         // previous_response_id answer 404 or 400 as for any unknown id).
         runtime.ops.metrics.responseStoreErrors.inc();
         request.log.error({ reqId: request.id, responseId, err }, "response store write failed; this answer was not stored");
-        warnings.push({ path: "id", message: `not stored: the response store failed (${String((err as Error)?.message ?? err).slice(0, 200)})` });
+        warnings.push({ code: "not_stored", path: "id", message: `not stored: the response store failed (${String((err as Error)?.message ?? err).slice(0, 200)})` });
       }
     };
     const putResponse = async (response: Record<string, unknown>, backend: Backend, responseId: string) => {
@@ -215,7 +215,7 @@ export async function responsesRoutes(app: FastifyInstance): Promise<void> {
         // An upstream id another key's response is stored under: that one is kept, this answer
         // reaches its client unstored (its GET and previous_response_id answer 404).
         request.log.warn({ responseId }, "response id already stored for another key; this answer was not stored");
-        warnings.push({ path: "id", message: `not stored: response id '${responseId}' is already stored for another key` });
+        warnings.push({ code: "not_stored", path: "id", message: `not stored: response id '${responseId}' is already stored for another key` });
       }
     };
     const newItemId = itemIdsFor(id);

@@ -28,7 +28,7 @@ function decodeMessage(raw: unknown, param: string, warnings: TranslationWarning
   const role = f.string(msg["role"], `${param}.role`);
   if (msg["name"] !== undefined && msg["name"] !== null) {
     f.optionalString(msg["name"], `${param}.name`);
-    warnings.push({ path: `${param}.name`, message: "message names have no equivalent on this route and were dropped" });
+    warnings.push({ code: "field_dropped", path: `${param}.name`, message: "message names have no equivalent on this route and were dropped" });
   }
   switch (role) {
     case "system":
@@ -141,7 +141,7 @@ function decodeAssistant(msg: Record<string, unknown>, param: string, warnings: 
     const call = f.record(raw, p);
     const type = f.optionalString(call["type"], `${p}.type`) ?? "function";
     if (type !== "function") {
-      warnings.push({ path: p, message: `tool call type '${type}' is not supported by this route and was dropped` });
+      warnings.push({ code: "tool_dropped", path: p, message: `tool call type '${type}' is not supported by this route and was dropped` });
       return;
     }
     const fn = f.record(call["function"], `${p}.function`);
@@ -153,7 +153,7 @@ function decodeAssistant(msg: Record<string, unknown>, param: string, warnings: 
     });
   });
   if (msg["function_call"] !== undefined && msg["function_call"] !== null) {
-    warnings.push({ path: `${param}.function_call`, message: "deprecated function_call was dropped; use tool_calls" });
+    warnings.push({ code: "field_dropped", path: `${param}.function_call`, message: "deprecated function_call was dropped; use tool_calls" });
   }
   return parts;
 }

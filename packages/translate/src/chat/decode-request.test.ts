@@ -95,7 +95,7 @@ describe("messages", () => {
 
   it("message names are dropped with a warning", () => {
     const { warnings } = decodeChatRequest({ model: "m", messages: [{ role: "user", name: "bob", content: "x" }] });
-    expect(warnings).toEqual([{ path: "messages[0].name", message: expect.stringContaining("dropped") }]);
+    expect(warnings).toEqual([{ code: "field_dropped", path: "messages[0].name", message: expect.stringContaining("dropped") }]);
   });
 });
 

@@ -23,7 +23,7 @@ export function decodeChatResponse(body: unknown): Translated<LlmResponse> {
   const choices: Choice[] = [];
   rawChoices.forEach((raw, i) => {
     if (!isRecord(raw)) {
-      warnings.push({ path: `choices[${i}]`, message: "choice is not an object and was skipped" });
+      warnings.push({ code: "invalid_part_dropped", path: `choices[${i}]`, message: "choice is not an object and was skipped" });
       return;
     }
     const message = getRecord(raw, "message") ?? {};
@@ -70,7 +70,7 @@ function decodeChatAssistantMessage(message: JsonObject, path: string, warnings:
       } else if (isRecord(p) && p["type"] === "refusal" && typeof p["refusal"] === "string") {
         parts.push({ type: "refusal", text: p["refusal"] });
       } else {
-        warnings.push({ path: `${path}.content[${j}]`, message: "unsupported content part was dropped" });
+        warnings.push({ code: "invalid_part_dropped", path: `${path}.content[${j}]`, message: "unsupported content part was dropped" });
       }
     });
   }
@@ -96,7 +96,7 @@ function decodeChatAssistantMessage(message: JsonObject, path: string, warnings:
     const id = isRecord(raw) ? getString(raw, "id") : undefined;
     const name = fn ? getString(fn, "name") : undefined;
     if (!fn || id === undefined || name === undefined) {
-      warnings.push({ path: `${path}.tool_calls[${k}]`, message: "tool call without id or function name was dropped" });
+      warnings.push({ code: "invalid_part_dropped", path: `${path}.tool_calls[${k}]`, message: "tool call without id or function name was dropped" });
       return;
     }
     parts.push({ type: "tool_call", id, name, arguments: getString(fn, "arguments") ?? "" });

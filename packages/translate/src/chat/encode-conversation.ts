@@ -46,13 +46,14 @@ export function encodeChatMessages(
             const encoded = userPart(part, `${path}.content[${j}]`, warnings);
             if (encoded) pendingToolMedia.push(encoded);
             warnings.push({
+              code: "value_adjusted",
               path: `${path}.content[${j}]`,
               message: "Chat tool messages hold text only; the attachment was sent in a user message after the tool results",
             });
           }
         });
         if (msg.isError) {
-          warnings.push({ path: `${path}.isError`, message: "Chat has no tool-error flag; the result was sent as plain content" });
+          warnings.push({ code: "value_adjusted", path: `${path}.isError`, message: "Chat has no tool-error flag; the result was sent as plain content" });
         }
         out.push({ role: "tool", tool_call_id: msg.toolCallId, content: texts.length === 0 ? "" : textContent(texts) });
         return;
@@ -90,7 +91,7 @@ function userPart(part: UserPart | ToolResultContentPart, path: string, warnings
     case "image": {
       const url = mediaSourceToUrl(part.source);
       if (url === undefined) {
-        warnings.push({ path, message: `Chat images need a URL or inline data; a ${part.source.kind} image was dropped` });
+        warnings.push({ code: "content_dropped", path, message: `Chat images need a URL or inline data; a ${part.source.kind} image was dropped` });
         return undefined;
       }
       const imageUrl: JsonObject = { url };
@@ -104,7 +105,7 @@ function userPart(part: UserPart | ToolResultContentPart, path: string, warnings
       if (src.kind === "base64") file["file_data"] = `data:${src.mediaType};base64,${src.data}`;
       else if (src.kind === "file_id") file["file_id"] = src.fileId;
       else {
-        warnings.push({ path, message: "Chat files cannot be given by URL; the file was dropped" });
+        warnings.push({ code: "content_dropped", path, message: "Chat files cannot be given by URL; the file was dropped" });
         return undefined;
       }
       const filename = part.filename ?? (src.kind === "base64" ? defaultFilename(src.mediaType) : undefined);
@@ -147,13 +148,14 @@ function assistantMessage(
         return;
       case "reasoning":
         if (!opts.supportsReasoning) {
-          warnings.push({ path: `${path}.content[${j}]`, message: "the backend does not take reasoning history; the reasoning was dropped" });
+          warnings.push({ code: "reasoning_dropped", path: `${path}.content[${j}]`, message: "the backend does not take reasoning history; the reasoning was dropped" });
         } else if (part.text === "") {
-          warnings.push({ path: `${path}.content[${j}]`, message: "reasoning without readable text (opaque data only) was dropped" });
+          warnings.push({ code: "reasoning_dropped", path: `${path}.content[${j}]`, message: "reasoning without readable text (opaque data only) was dropped" });
         } else {
           reasoning.push(part.text);
           if (part.signature !== undefined || part.encryptedContent !== undefined || part.redactedData !== undefined) {
             warnings.push({
+              code: "reasoning_dropped",
               path: `${path}.content[${j}]`,
               message: "Chat has no field for reasoning signatures or encrypted content; only the reasoning text was sent",
             });

@@ -190,7 +190,7 @@ describe("encodeChatRequest", () => {
     expect(on.warnings.map((w) => w.path)).toEqual(["messages[1].content[0]"]); // the signature has no Chat field
     const off = encodeChatRequest(req({ messages }), { model: "m" });
     expect((off.value["messages"] as unknown[])[1]).toEqual({ role: "assistant", content: "A" });
-    expect(off.warnings).toEqual([{ path: "messages[1].content[0]", message: expect.stringContaining("dropped") }]);
+    expect(off.warnings).toEqual([{ code: "reasoning_dropped", path: "messages[1].content[0]", message: expect.stringContaining("dropped") }]);
   });
 
   it("reasoning effort only for reasoning backends; a thinking budget becomes an effort", () => {

@@ -53,13 +53,13 @@ export function encodeChatRequest(req: LlmRequest, opts: EncodeChatRequestOption
   const effort = effectiveEffort(req.reasoning);
   if (effort !== undefined) {
     if (supportsReasoning) body["reasoning_effort"] = effort;
-    else warnings.push({ path: "reasoning.effort", message: "the backend does not support reasoning; reasoning_effort was not sent" });
+    else warnings.push({ code: "reasoning_dropped", path: "reasoning.effort", message: "the backend does not support reasoning; reasoning_effort was not sent" });
   }
   if (req.reasoning?.summary !== undefined) {
-    warnings.push({ path: "reasoning.summary", message: "Chat has no reasoning summary setting; it was dropped" });
+    warnings.push({ code: "reasoning_dropped", path: "reasoning.summary", message: "Chat has no reasoning summary setting; it was dropped" });
   }
-  if (req.topK !== undefined) warnings.push({ path: "top_k", message: "Chat has no top_k; it was dropped" });
-  if (req.maxToolCalls !== undefined) warnings.push({ path: "max_tool_calls", message: "Chat has no max_tool_calls; it was dropped" });
+  if (req.topK !== undefined) warnings.push({ code: "field_dropped", path: "top_k", message: "Chat has no top_k; it was dropped" });
+  if (req.maxToolCalls !== undefined) warnings.push({ code: "field_dropped", path: "max_tool_calls", message: "Chat has no max_tool_calls; it was dropped" });
 
   put("user", openAIUser(req.user, warnings));
   put("safety_identifier", req.safetyIdentifier);

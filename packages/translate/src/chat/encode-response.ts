@@ -57,7 +57,7 @@ function encodeChatAssistantMessage(
         const converted = toChatAnnotations(part.annotations, text?.length ?? 0);
         annotations.push(...converted.value);
         if (converted.dropped > 0) {
-          warnings.push({ path: `${path}[${j}].annotations`, message: `${converted.dropped} annotation(s) with no Chat form were dropped` });
+          warnings.push({ code: "content_dropped", path: `${path}[${j}].annotations`, message: `${converted.dropped} annotation(s) with no Chat form were dropped` });
         }
         text = (text ?? "") + part.text;
         return;

@@ -183,6 +183,6 @@ describe("encodeChatResponse", () => {
       },
       createTestContext(),
     );
-    expect(warnings).toEqual([{ path: "choices[0].content[0].annotations", message: expect.stringContaining("dropped") }]);
+    expect(warnings).toEqual([{ code: "content_dropped", path: "choices[0].content[0].annotations", message: expect.stringContaining("dropped") }]);
   });
 });

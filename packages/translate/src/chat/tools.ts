@@ -15,7 +15,7 @@ export function decodeChatTools(value: unknown, warnings: TranslationWarning[]):
     const tool = f.record(raw, param);
     const type = f.string(tool["type"], `${param}.type`);
     if (type !== "function") {
-      warnings.push({ path: param, message: `tool type '${type}' is not supported by this route and was dropped` });
+      warnings.push({ code: "tool_dropped", path: param, message: `tool type '${type}' is not supported by this route and was dropped` });
       return;
     }
     const fn = f.record(tool["function"], `${param}.function`);

@@ -7,7 +7,7 @@ import { isRecord } from "../shared/guards.js";
 
 export function messagesOnlyFieldWarnings(req: LlmRequest): TranslationWarning[] {
   const warnings: TranslationWarning[] = [];
-  if (req.topK !== undefined) warnings.push({ path: "top_k", message: "`top_k` has no equivalent on this backend and was dropped" });
+  if (req.topK !== undefined) warnings.push({ code: "field_dropped", path: "top_k", message: "`top_k` has no equivalent on this backend and was dropped" });
   const passthrough = req.passthrough?.messages ?? {};
   for (const [key, value] of Object.entries(passthrough)) {
     switch (key) {
@@ -19,7 +19,7 @@ export function messagesOnlyFieldWarnings(req: LlmRequest): TranslationWarning[]
           for (const tool of value) {
             const type = isRecord(tool) && typeof tool.type === "string" ? tool.type : "unknown";
             const name = isRecord(tool) && typeof tool.name === "string" ? tool.name : type;
-            warnings.push({ path: "tools", message: `Anthropic server tool \`${name}\` (${type}) cannot run on this backend and was dropped` });
+            warnings.push({ code: "tool_dropped", path: "tools", message: `Anthropic server tool \`${name}\` (${type}) cannot run on this backend and was dropped` });
           }
         }
         break;
@@ -28,12 +28,12 @@ export function messagesOnlyFieldWarnings(req: LlmRequest): TranslationWarning[]
         if (isRecord(value)) {
           for (const inner of Object.keys(value)) {
             if (key === "output_config" && inner === "effort") continue; // mirrored in `reasoning.effort`
-            warnings.push({ path: `${key}.${inner}`, message: `Anthropic-only field \`${key}.${inner}\` was dropped` });
+            warnings.push({ code: "field_dropped", path: `${key}.${inner}`, message: `Anthropic-only field \`${key}.${inner}\` was dropped` });
           }
         }
         break;
       default:
-        warnings.push({ path: key, message: `Anthropic-only field \`${key}\` was dropped` });
+        warnings.push({ code: "field_dropped", path: key, message: `Anthropic-only field \`${key}\` was dropped` });
     }
   }
   return warnings;

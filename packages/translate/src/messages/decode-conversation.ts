@@ -31,7 +31,7 @@ function unknownType(type: string, param: string): never {
 }
 
 function dropUnsupported(type: string, path: string, warnings: Warnings): void {
-  warnings.push({ path, message: `\`${type}\` blocks have no equivalent in the hub and were dropped` });
+  warnings.push({ code: "content_dropped", path, message: `\`${type}\` blocks have no equivalent in the hub and were dropped` });
 }
 
 function decodeTextBlock(block: JsonObject, path: string): TextPart {
@@ -86,7 +86,7 @@ function decodeDocumentBlock(block: JsonObject, path: string, warnings: Warnings
   if (block.cache_control !== undefined && block.cache_control !== null) part.cacheControl = block.cache_control;
   for (const key of ["context", "citations"] as const) {
     if (block[key] !== undefined && block[key] !== null) {
-      warnings.push({ path: `${path}.${key}`, message: `document \`${key}\` has no equivalent in the hub and was dropped` });
+      warnings.push({ code: "content_dropped", path: `${path}.${key}`, message: `document \`${key}\` has no equivalent in the hub and was dropped` });
     }
   }
   return part;
@@ -98,7 +98,7 @@ function decodeDocumentContent(value: unknown, path: string, warnings: Warnings)
   f.array(value, path).forEach((item, i) => {
     const block = f.record(item, `${path}[${i}]`);
     if (block.type === "text") texts.push(f.string(block.text, `${path}[${i}].text`));
-    else warnings.push({ path: `${path}[${i}]`, message: "only the text of a content document is kept" });
+    else warnings.push({ code: "content_dropped", path: `${path}[${i}]`, message: "only the text of a content document is kept" });
   });
   return texts.join("\n\n");
 }

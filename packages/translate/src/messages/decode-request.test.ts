@@ -193,7 +193,7 @@ describe("decodeMessagesRequest: messages", () => {
       }),
     );
     expect(value.messages[0]).toEqual({ role: "assistant", content: [{ type: "text", text: "Found it." }] });
-    expect(warnings).toEqual([{ path: "messages[0].content[0]", message: expect.stringContaining("server_tool_use") }]);
+    expect(warnings).toEqual([{ code: "content_dropped", path: "messages[0].content[0]", message: expect.stringContaining("server_tool_use") }]);
   });
 
   it("accepts a mid-conversation system message", () => {

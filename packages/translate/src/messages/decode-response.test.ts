@@ -60,7 +60,7 @@ describe("decodeMessagesResponse", () => {
         raw: { service_tier: "standard" },
       },
     });
-    expect(warnings).toEqual([{ path: "content[3]", message: expect.stringContaining("server_tool_use") }]);
+    expect(warnings).toEqual([{ code: "content_dropped", path: "content[3]", message: expect.stringContaining("server_tool_use") }]);
   });
 
   it("keeps the matched stop sequence and defaults created to 0 without a clock", () => {

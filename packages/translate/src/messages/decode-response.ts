@@ -47,7 +47,7 @@ export function decodeMessagesResponse(body: unknown, ctx?: TranslateContext): T
         break;
       }
       default:
-        warnings.push({ path, message: `\`${type}\` blocks have no equivalent in the hub and were dropped` });
+        warnings.push({ code: "content_dropped", path, message: `\`${type}\` blocks have no equivalent in the hub and were dropped` });
     }
   });
 

@@ -47,7 +47,7 @@ function parseDataUrl(url: string): { mediaType: string; data: string } | undefi
 function imageFromBase64(mediaType: string, data: string, path: string, warnings: Warnings): JsonObject | undefined {
   const normalized = normalizeImageMediaType(mediaType);
   if (normalized === undefined) {
-    warnings.push({ path, message: `image type \`${mediaType}\` is not accepted by Anthropic (jpeg, png, gif, webp only); dropped` });
+    warnings.push({ code: "content_dropped", path, message: `image type \`${mediaType}\` is not accepted by Anthropic (jpeg, png, gif, webp only); dropped` });
     return undefined;
   }
   return { type: "image", source: { type: "base64", media_type: normalized, data } };
@@ -64,14 +64,14 @@ function imageBlock(part: ImagePart, path: string, warnings: Warnings): JsonObje
       const data = parseDataUrl(source.url);
       if (data !== undefined) block = imageFromBase64(data.mediaType, data.data, path, warnings);
       else if (/^https?:\/\//i.test(source.url)) block = { type: "image", source: { type: "url", url: source.url } };
-      else warnings.push({ path, message: "only base64 data URLs and http(s) image URLs can be sent to Anthropic; dropped" });
+      else warnings.push({ code: "content_dropped", path, message: "only base64 data URLs and http(s) image URLs can be sent to Anthropic; dropped" });
       break;
     }
     case "file_id":
       block = { type: "image", source: { type: "file", file_id: source.fileId } };
       break;
     case "text":
-      warnings.push({ path, message: "an image with a text source cannot be sent to Anthropic; dropped" });
+      warnings.push({ code: "content_dropped", path, message: "an image with a text source cannot be sent to Anthropic; dropped" });
       break;
     default: {
       const exhaustive: never = source;
@@ -88,7 +88,7 @@ function documentFromBase64(mediaType: string, data: string, path: string, warni
     const text = Buffer.from(data, "base64").toString("utf8");
     return { type: "document", source: { type: "text", media_type: "text/plain", data: text } };
   }
-  warnings.push({ path, message: `file type \`${mediaType}\` cannot be sent to Anthropic (PDF, text and images only); dropped` });
+  warnings.push({ code: "content_dropped", path, message: `file type \`${mediaType}\` cannot be sent to Anthropic (PDF, text and images only); dropped` });
   return undefined;
 }
 
@@ -103,7 +103,7 @@ function fileBlock(part: FilePart, path: string, warnings: Warnings): JsonObject
       const data = parseDataUrl(source.url);
       if (data !== undefined) block = documentFromBase64(data.mediaType, data.data, path, warnings);
       else if (/^https?:\/\//i.test(source.url)) block = { type: "document", source: { type: "url", url: source.url } };
-      else warnings.push({ path, message: "only base64 data URLs and http(s) file URLs can be sent to Anthropic; dropped" });
+      else warnings.push({ code: "content_dropped", path, message: "only base64 data URLs and http(s) file URLs can be sent to Anthropic; dropped" });
       break;
     }
     case "file_id":
@@ -132,7 +132,7 @@ function userBlock(part: UserPart | ToolResultContentPart, path: string, warning
     case "file":
       return fileBlock(part, path, warnings);
     case "audio":
-      warnings.push({ path, message: "audio input is not supported by Anthropic; dropped" });
+      warnings.push({ code: "content_dropped", path, message: "audio input is not supported by Anthropic; dropped" });
       return undefined;
     default: {
       const exhaustive: never = part;
@@ -153,17 +153,17 @@ function assistantBlock(part: AssistantPart, path: string, warnings: Warnings): 
         return { type: "thinking", thinking: part.text, signature: part.signature };
       }
       if (part.text !== "" || part.encryptedContent !== undefined) {
-        warnings.push({ path, message: "reasoning without an Anthropic signature cannot be replayed to Anthropic; dropped" });
+        warnings.push({ code: "reasoning_dropped", path, message: "reasoning without an Anthropic signature cannot be replayed to Anthropic; dropped" });
       }
       return undefined;
     case "tool_call": {
       const { input, ok } = parseToolArguments(part.arguments);
-      if (!ok) warnings.push({ path, message: `tool call \`${part.name}\` arguments are not a JSON object; sent as {}` });
+      if (!ok) warnings.push({ code: "value_adjusted", path, message: `tool call \`${part.name}\` arguments are not a JSON object; sent as {}` });
       return withCacheControl({ type: "tool_use", id: toMessagesToolId(part.id), name: part.name, input }, part.cacheControl);
     }
     case "audio_output":
       if (part.transcript !== undefined && part.transcript !== "") return { type: "text", text: part.transcript };
-      warnings.push({ path, message: "audio output cannot be replayed to Anthropic; dropped" });
+      warnings.push({ code: "content_dropped", path, message: "audio output cannot be replayed to Anthropic; dropped" });
       return undefined;
     default: {
       const exhaustive: never = part;

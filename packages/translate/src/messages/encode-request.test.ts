@@ -102,7 +102,7 @@ describe("encodeMessagesRequest: messages", () => {
         ],
       },
     ]);
-    expect(warnings).toEqual([{ path: "messages[1].content[2]", message: expect.stringContaining("not a JSON object") }]);
+    expect(warnings).toEqual([{ code: "value_adjusted", path: "messages[1].content[2]", message: expect.stringContaining("not a JSON object") }]);
   });
 
   it("puts tool results first when a user message came before them", () => {
@@ -262,7 +262,7 @@ describe("encodeMessagesRequest: messages", () => {
         ],
       },
     ]);
-    expect(warnings).toEqual([{ path: "messages[1].content[0]", message: expect.stringContaining("signature") }]);
+    expect(warnings).toEqual([{ code: "reasoning_dropped", path: "messages[1].content[0]", message: expect.stringContaining("signature") }]);
   });
 });
 

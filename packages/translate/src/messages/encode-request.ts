@@ -29,7 +29,7 @@ function encodeToolChoice(choice: ToolChoice | undefined, warnings: Warnings): J
     case "tool":
       return { type: "tool", name: choice.name };
     case "allowed":
-      warnings.push({ path: "tool_choice", message: "allowed_tools approximated by sending only the allowed tools" });
+      warnings.push({ code: "value_adjusted", path: "tool_choice", message: "allowed_tools approximated by sending only the allowed tools" });
       return { type: choice.mode === "required" ? "any" : "auto" };
     default: {
       const exhaustive: never = choice;
@@ -54,7 +54,7 @@ function encodeTools(req: LlmRequest, warnings: Warnings): JsonObject[] {
     });
   if (strictCount > 0) {
     const message = `strict schema mode dropped on ${strictCount} tool(s): Anthropic would reject schemas it cannot enforce`;
-    warnings.push({ path: "tools", message });
+    warnings.push({ code: "field_dropped", path: "tools", message });
   }
   const serverTools = req.passthrough?.messages?.tools;
   if (Array.isArray(serverTools)) tools.push(...serverTools.filter(isRecord));
@@ -97,9 +97,9 @@ function encodeSamplers(req: LlmRequest, thinkingOn: boolean, body: JsonObject, 
   for (const [value, field] of samplers) {
     if (value === undefined) continue;
     if (thinkingOn) {
-      warnings.push({ path: field, message: `\`${field}\` dropped: Anthropic does not accept it with thinking on` });
+      warnings.push({ code: "field_dropped", path: field, message: `\`${field}\` dropped: Anthropic does not accept it with thinking on` });
     } else if (field === "temperature" && value > 1) {
-      warnings.push({ path: field, message: `temperature ${value} clamped to 1 (Anthropic's maximum)` });
+      warnings.push({ code: "value_adjusted", path: field, message: `temperature ${value} clamped to 1 (Anthropic's maximum)` });
       body.temperature = 1;
     } else {
       body[field] = value;
@@ -115,12 +115,12 @@ function encodeMetadata(req: LlmRequest, body: JsonObject, warnings: Warnings): 
   if (req.user !== undefined) metadata.user_id = req.user;
   if (Object.keys(metadata).length > 0) body.metadata = metadata;
   if (req.metadata !== undefined && Object.keys(req.metadata).length > 0) {
-    warnings.push({ path: "metadata", message: "Anthropic metadata only carries user_id; other metadata keys were dropped" });
+    warnings.push({ code: "field_dropped", path: "metadata", message: "Anthropic metadata only carries user_id; other metadata keys were dropped" });
   }
 
   if (req.serviceTier === "auto" || req.serviceTier === "standard_only") body.service_tier = req.serviceTier;
   else if (req.serviceTier !== undefined) {
-    warnings.push({ path: "service_tier", message: `service tier \`${req.serviceTier}\` has no Anthropic equivalent; dropped` });
+    warnings.push({ code: "field_dropped", path: "service_tier", message: `service tier \`${req.serviceTier}\` has no Anthropic equivalent; dropped` });
   }
 }
 
@@ -144,16 +144,17 @@ export function encodeMessagesRequest(req: LlmRequest, opts: EncodeMessagesReque
     body.tools = tools;
     if (toolChoice !== undefined) body.tool_choice = toolChoice;
   } else if (toolChoice !== undefined && (toolChoice.type === "any" || toolChoice.type === "tool")) {
-    warnings.push({ path: "tool_choice", message: "a forced tool choice without tools was dropped" });
+    warnings.push({ code: "tool_dropped", path: "tool_choice", message: "a forced tool choice without tools was dropped" });
   }
 
   if (thinkingOn && (toolChoice?.type === "any" || toolChoice?.type === "tool") && tools.length > 0) {
-    warnings.push({ path: "reasoning", message: "Anthropic cannot think while a tool call is forced; thinking turned off" });
+    warnings.push({ code: "reasoning_dropped", path: "reasoning", message: "Anthropic cannot think while a tool call is forced; thinking turned off" });
     thinkingOn = false;
   } else if (thinkingOn && toolLoopLacksThinking(messages)) {
     // Chat clients cannot carry thinking signatures, so their tool-use turns come back without the signed
     // block Anthropic then requires; thinking off is the only request Anthropic accepts (LiteLLM does the same).
     warnings.push({
+      code: "reasoning_dropped",
       path: "reasoning",
       message: "the assistant tool-use turn being answered has no signed thinking block to replay; thinking turned off for this request",
     });
@@ -177,7 +178,7 @@ export function encodeMessagesRequest(req: LlmRequest, opts: EncodeMessagesReque
   const format = req.responseFormat;
   if (format?.type === "json_schema") outputConfig.format = { type: "json_schema", schema: format.schema };
   else if (format?.type === "json_object") {
-    warnings.push({ path: "response_format", message: "JSON mode without a schema has no Anthropic equivalent; dropped" });
+    warnings.push({ code: "field_dropped", path: "response_format", message: "JSON mode without a schema has no Anthropic equivalent; dropped" });
   }
   if (Object.keys(outputConfig).length > 0) body.output_config = outputConfig;
 
@@ -186,9 +187,9 @@ export function encodeMessagesRequest(req: LlmRequest, opts: EncodeMessagesReque
 
   encodeMetadata(req, body, warnings);
 
-  if (req.n !== undefined && req.n > 1) warnings.push({ path: "n", message: `Anthropic returns one answer; n=${req.n} ignored` });
+  if (req.n !== undefined && req.n > 1) warnings.push({ code: "choice_dropped", path: "n", message: `Anthropic returns one answer; n=${req.n} ignored` });
   for (const [key, field] of UNSUPPORTED_FIELDS) {
-    if (req[key] !== undefined) warnings.push({ path: field, message: `\`${field}\` has no Anthropic equivalent; dropped` });
+    if (req[key] !== undefined) warnings.push({ code: "field_dropped", path: field, message: `\`${field}\` has no Anthropic equivalent; dropped` });
   }
 
   for (const [key, value] of Object.entries(req.passthrough?.messages ?? {})) {

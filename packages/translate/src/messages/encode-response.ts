@@ -45,12 +45,12 @@ function encodeMessagesContentBlock(part: AssistantPart, path: string, warnings:
       return { type: "text", text: part.text };
     case "tool_call": {
       const { input, ok } = parseToolArguments(part.arguments);
-      if (!ok) warnings.push({ path, message: `tool call \`${part.name}\` arguments are not a JSON object; sent as {}` });
+      if (!ok) warnings.push({ code: "value_adjusted", path, message: `tool call \`${part.name}\` arguments are not a JSON object; sent as {}` });
       return { type: "tool_use", id: part.id, name: part.name, input };
     }
     case "audio_output":
       if (part.transcript !== undefined && part.transcript !== "") return { type: "text", text: part.transcript };
-      warnings.push({ path, message: "audio output has no Anthropic equivalent; dropped" });
+      warnings.push({ code: "content_dropped", path, message: "audio output has no Anthropic equivalent; dropped" });
       return undefined;
     default: {
       const exhaustive: never = part;
@@ -62,7 +62,7 @@ function encodeMessagesContentBlock(part: AssistantPart, path: string, warnings:
 export function encodeMessagesResponse(res: LlmResponse, ctx: TranslateContext): Translated<Record<string, unknown>> {
   const warnings: TranslationWarning[] = [];
   if (res.choices.length > 1) {
-    warnings.push({ path: "choices", message: `Anthropic has one answer; ${res.choices.length - 1} extra choice(s) dropped` });
+    warnings.push({ code: "choice_dropped", path: "choices", message: `Anthropic has one answer; ${res.choices.length - 1} extra choice(s) dropped` });
   }
   const choice = res.choices.find((c) => c.index === 0) ?? res.choices[0];
   const parts = (choice?.content ?? [])

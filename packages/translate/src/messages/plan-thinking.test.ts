@@ -30,7 +30,7 @@ describe("planMessagesThinking (through encodeMessagesRequest)", () => {
 
   it("warns when it raises the client's max_tokens", () => {
     const { warnings } = encode({ reasoning: { effort: "medium" }, maxOutputTokens: 1000 });
-    expect(warnings).toEqual([{ path: "max_tokens", message: expect.stringContaining("raised from 1000 to 3048") }]);
+    expect(warnings).toEqual([{ code: "value_adjusted", path: "max_tokens", message: expect.stringContaining("raised from 1000 to 3048") }]);
   });
 
   it("sends no thinking for a reasoning config without effort or budget", () => {

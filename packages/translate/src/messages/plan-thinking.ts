@@ -76,7 +76,7 @@ export function planMessagesThinking(req: LlmRequest, maxTokens: number, warning
   if (thinking !== undefined && budget !== undefined && budget >= maxTokens) {
     plan.maxTokens = maxTokens + budget;
     if (req.maxOutputTokens !== undefined) {
-      warnings.push({ path: "max_tokens", message: `raised from ${maxTokens} to ${plan.maxTokens} to fit the thinking budget of ${budget}` });
+      warnings.push({ code: "value_adjusted", path: "max_tokens", message: `raised from ${maxTokens} to ${plan.maxTokens} to fit the thinking budget of ${budget}` });
     }
   }
   return plan;

@@ -117,7 +117,7 @@ export function decodeResponsesInput(
         // OpenAI's hosted-tool items (a client may replay them) have no equivalent: dropped. A type
         // OpenAI does not define is the client's mistake.
         if (!HOSTED_TOOL_ITEMS.has(type)) throw f.invalidValue(`${param}.type`, type, ["message", "function_call", "function_call_output", "reasoning", "item_reference", ...HOSTED_TOOL_ITEMS]);
-        warnings.push({ path: param, message: `input item of type '${type}' has no equivalent on this backend and was dropped` });
+        warnings.push({ code: "content_dropped", path: param, message: `input item of type '${type}' has no equivalent on this backend and was dropped` });
     }
   });
   return messages;

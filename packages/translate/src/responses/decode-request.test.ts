@@ -135,7 +135,7 @@ describe("input", () => {
   it("items with no hub meaning are dropped with a warning", () => {
     const { value, warnings } = decode({ input: [{ type: "web_search_call", id: "ws_1", status: "completed" }, { role: "user", content: "x" }] });
     expect(value.messages).toHaveLength(1);
-    expect(warnings).toEqual([{ path: "input[0]", message: expect.stringContaining("web_search_call") }]);
+    expect(warnings).toEqual([{ code: "content_dropped", path: "input[0]", message: expect.stringContaining("web_search_call") }]);
   });
   it("refuses an input item type OpenAI does not define, naming it", () => {
     expect(() => decode({ input: [{ role: "user", content: "x" }, { type: "bogus" }] })).toThrow(

@@ -83,7 +83,7 @@ export function decodeResponsesRequest(body: unknown, opts: DecodeResponsesReque
     if (effort !== undefined) config.effort = effort;
     if (effort === "none") config.disabled = true;
     if (rawSummary === "auto" || rawSummary === "concise" || rawSummary === "detailed") config.summary = rawSummary;
-    else if (rawSummary !== undefined) warnings.push({ path: "reasoning.summary", message: `summary '${rawSummary}' is not supported and was ignored` });
+    else if (rawSummary !== undefined) warnings.push({ code: "reasoning_dropped", path: "reasoning.summary", message: `summary '${rawSummary}' is not supported and was ignored` });
     if (Object.keys(config).length > 0) req.reasoning = config;
   }
 

@@ -60,7 +60,7 @@ function decodeOutputItem(item: JsonObject, path: string, warnings: TranslationW
         } else if (raw["type"] === "refusal" && typeof raw["refusal"] === "string") {
           parts.push({ type: "refusal", text: raw["refusal"] });
         } else {
-          warnings.push({ path: `${path}.content[${j}]`, message: "unsupported message content was dropped" });
+          warnings.push({ code: "invalid_part_dropped", path: `${path}.content[${j}]`, message: "unsupported message content was dropped" });
         }
       });
       return parts;
@@ -69,7 +69,7 @@ function decodeOutputItem(item: JsonObject, path: string, warnings: TranslationW
       const callId = getString(item, "call_id");
       const name = getString(item, "name");
       if (callId === undefined || name === undefined) {
-        warnings.push({ path, message: "function_call without call_id or name was dropped" });
+        warnings.push({ code: "invalid_part_dropped", path, message: "function_call without call_id or name was dropped" });
         return [];
       }
       const part: AssistantPart = { type: "tool_call", id: callId, name, arguments: getString(item, "arguments") ?? "" };
@@ -78,7 +78,7 @@ function decodeOutputItem(item: JsonObject, path: string, warnings: TranslationW
       return [part];
     }
     default:
-      warnings.push({ path, message: `output item of type '${String(item["type"])}' has no hub equivalent and was dropped` });
+      warnings.push({ code: "content_dropped", path, message: `output item of type '${String(item["type"])}' has no hub equivalent and was dropped` });
       return [];
   }
 }

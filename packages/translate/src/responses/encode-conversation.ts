@@ -40,7 +40,7 @@ export function encodeResponsesInput(
         input.push(...encodeAssistant(msg.content, path, opts, warnings));
         return;
       case "tool": {
-        if (msg.isError) warnings.push({ path: `${path}.isError`, message: "Responses has no tool-error flag; the output was sent as is" });
+        if (msg.isError) warnings.push({ code: "value_adjusted", path: `${path}.isError`, message: "Responses has no tool-error flag; the output was sent as is" });
         const allText = msg.content.every((p) => p.type === "text");
         const output = allText
           ? msg.content.map((p) => (p.type === "text" ? p.text : "")).join("")
@@ -71,7 +71,7 @@ function encodeInputParts(parts: readonly (UserPart | ToolResultContentPart)[], 
         if (url !== undefined) image["image_url"] = url;
         else if (part.source.kind === "file_id") image["file_id"] = part.source.fileId;
         else {
-          warnings.push({ path: p, message: "a text source cannot be an image; the part was dropped" });
+          warnings.push({ code: "content_dropped", path: p, message: "a text source cannot be an image; the part was dropped" });
           return;
         }
         out.push(image);
@@ -94,7 +94,7 @@ function encodeInputParts(parts: readonly (UserPart | ToolResultContentPart)[], 
         return;
       }
       case "audio":
-        warnings.push({ path: p, message: "Responses input has no audio content; the audio was dropped" });
+        warnings.push({ code: "content_dropped", path: p, message: "Responses input has no audio content; the audio was dropped" });
         return;
       default: {
         const never: never = part;
@@ -127,7 +127,7 @@ function encodeAssistant(
         if (part.type === "refusal") message.push({ type: "refusal", refusal: part.text });
         else {
           const annotations = toResponsesAnnotations(part.annotations);
-          if (annotations.dropped > 0) warnings.push({ path: `${p}.annotations`, message: "annotations with no Responses form were dropped" });
+          if (annotations.dropped > 0) warnings.push({ code: "content_dropped", path: `${p}.annotations`, message: "annotations with no Responses form were dropped" });
           message.push({ type: "output_text", text: part.text, annotations: annotations.value });
         }
         return;
@@ -135,7 +135,7 @@ function encodeAssistant(
       case "reasoning": {
         const item = encodeReasoningInput(part, opts.store);
         if (item) items.push(item);
-        else warnings.push({ path: p, message: "reasoning without Responses encrypted content cannot be replayed and was dropped" });
+        else warnings.push({ code: "reasoning_dropped", path: p, message: "reasoning without Responses encrypted content cannot be replayed and was dropped" });
         return;
       }
       case "tool_call": {
@@ -145,7 +145,7 @@ function encodeAssistant(
         return;
       }
       case "audio_output":
-        warnings.push({ path: p, message: "Responses has no audio output history; the audio reference was dropped" });
+        warnings.push({ code: "content_dropped", path: p, message: "Responses has no audio output history; the audio reference was dropped" });
         return;
       default: {
         const never: never = part;

@@ -70,10 +70,10 @@ export function encodeResponsesRequest(req: LlmRequest, opts: EncodeResponsesReq
     ["logprobs", req.logprobs === true && !Array.isArray(passthrough["include"])],
   ];
   for (const [path, present] of dropped) {
-    if (present) warnings.push({ path, message: `Responses has no '${path}'; it was dropped` });
+    if (present) warnings.push({ code: "field_dropped", path, message: `Responses has no '${path}'; it was dropped` });
   }
   for (const key of Object.keys(req.passthrough?.chat ?? {})) {
-    warnings.push({ path: key, message: `Chat field '${key}' has no Responses equivalent and was dropped` });
+    warnings.push({ code: "field_dropped", path: key, message: `Chat field '${key}' has no Responses equivalent and was dropped` });
   }
 
   for (const [k, v] of Object.entries(passthrough)) if (!OWN_KEYS.has(k) && !(k in body)) body[k] = v;

@@ -73,7 +73,7 @@ function choiceToOutputItems(
         items.push({ type: "function_call", id: part.itemId ?? ctx.newId("fc_"), part, status: "completed" });
         return;
       case "audio_output":
-        warnings.push({ path: `${path}.content[${j}]`, message: "Responses has no audio output; the audio was dropped" });
+        warnings.push({ code: "content_dropped", path: `${path}.content[${j}]`, message: "Responses has no audio output; the audio was dropped" });
         return;
       default: {
         const never: never = part;

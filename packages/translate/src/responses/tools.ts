@@ -16,7 +16,7 @@ export function decodeResponsesTools(value: unknown, warnings: TranslationWarnin
     const type = f.string(tool["type"], `${param}.type`);
     if (type !== "function") {
       const name = typeof tool["name"] === "string" ? ` '${tool["name"]}'` : "";
-      warnings.push({ path: param, message: `hosted tool '${type}'${name} cannot run on this backend and was dropped` });
+      warnings.push({ code: "tool_dropped", path: param, message: `hosted tool '${type}'${name} cannot run on this backend and was dropped` });
       return;
     }
     const out: FunctionTool = {
@@ -58,7 +58,7 @@ export function decodeResponsesToolChoice(value: unknown, warnings: TranslationW
       const t = f.record(raw, param);
       const tType = f.string(t["type"], `${param}.type`);
       if (tType === "function") names.push(f.string(t["name"], `${param}.name`));
-      else warnings.push({ path: param, message: `hosted tool '${tType}' was removed from the allowed tools` });
+      else warnings.push({ code: "value_adjusted", path: param, message: `hosted tool '${tType}' was removed from the allowed tools` });
     });
     if (names.length === 0) {
       if (mode === "required") throw forcesHostedTool("allowed_tools");

@@ -19,6 +19,6 @@ describe("user ids for OpenAI formats (64 characters at most)", () => {
     expect(claudeCodeUserId.length).toBeGreaterThan(64);
     expect(long.value.user).toBe(createHash("sha256").update(claudeCodeUserId).digest("hex"));
     expect(String(long.value.user)).toHaveLength(64);
-    expect(long.warnings).toContainEqual({ path: "user", message: expect.stringContaining("SHA-256") });
+    expect(long.warnings).toContainEqual({ code: "value_adjusted", path: "user", message: expect.stringContaining("SHA-256") });
   });
 });

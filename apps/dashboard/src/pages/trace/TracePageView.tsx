@@ -13,6 +13,7 @@ import { formatClock, formatCount, formatDateTime, formatMs } from "../../lib/fo
 import { AttemptsTable } from "./AttemptsTable";
 import { StreamComparison } from "./StreamComparison";
 import { TimingBar } from "./TimingBar";
+import { WarningGroups } from "./WarningGroups";
 
 export interface TracePageViewProps {
   id: string;
@@ -98,18 +99,7 @@ export function TracePageView({ id, trace, error, notFound, onRetry, curl }: Tra
           {trace.error}
         </p>
       ) : null}
-      {trace.warningList.length > 0 ? (
-        <section className="notice notice-warn" aria-label="Translation warnings">
-          <strong>Translation warnings</strong>
-          <ul className="warning-list">
-            {trace.warningList.map((w, i) => (
-              <li key={i} className="mono">
-                {w}
-              </li>
-            ))}
-          </ul>
-        </section>
-      ) : null}
+      {trace.warningList.length > 0 ? <WarningGroups warnings={trace.warningList} /> : null}
       {trace.captureLevel !== "full" ? (
         <p className="notice small">
           Capture level is <strong>{trace.captureLevel}</strong>: request bodies and streams are {trace.captureLevel === "off" ? "not recorded" : "not recorded beyond metadata"}.
