@@ -102,6 +102,8 @@ export interface Codec {
   readonly keepAliveFrame?: string;
   /** A backend of this format enforces `max_tool_calls` itself (for the others the proxy does). */
   readonly enforcesMaxToolCalls: boolean;
+  /** The headers a backend of this format is called with: its auth scheme and API version. */
+  backendHeaders(apiKey: string | undefined): Record<string, string>;
   /** What a request decoded from this format loses on a backend of any other format. */
   crossFormatWarnings?(request: LlmRequest): TranslationWarning[];
 }

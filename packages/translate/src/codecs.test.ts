@@ -49,6 +49,13 @@ describe("codecs registry", () => {
     expect(codecs.responses.reportedFailure({ status: "failed" })).toBe("the response failed");
   });
 
+  it("calls each backend kind with its own auth scheme", () => {
+    expect(codecs.chat.backendHeaders("sk-1")).toEqual({ authorization: "Bearer sk-1" });
+    expect(codecs.responses.backendHeaders(undefined)).toEqual({});
+    expect(codecs.messages.backendHeaders("sk-2")).toEqual({ "x-api-key": "sk-2", "anthropic-version": "2023-06-01" });
+    expect(codecs.messages.backendHeaders(undefined)).toEqual({ "anthropic-version": "2023-06-01" });
+  });
+
   it("knows each format's terminal event", () => {
     expect(codecs.chat.terminal.completeEnding.test('data: {"choices":[{"finish_reason":"stop"}]}\n\n')).toBe(true);
     expect(codecs.messages.terminal.completeEnding.test("event: content_block_delta\n")).toBe(false);

@@ -2,6 +2,7 @@
 // keep-alive dispatcher. The endpoint path minus its `/v1` is appended to `api_base`, as yaLLMproxy does.
 
 import type { Dispatcher } from "undici";
+import { codecs } from "@yallmproxy/translate";
 import type { ModelRoute } from "../config/load-config.js";
 import { type Backend, type UpstreamRequest, type UpstreamResponse, formatOfApiType } from "./types.js";
 import { UpstreamCall } from "./upstream-call.js";
@@ -25,12 +26,7 @@ export class HttpBackend implements Backend {
     this.origin = base.origin;
     this.basePath = base.pathname.replace(/\/+$/, "");
     this.query = base.search;
-    this.authHeaders = {};
-    if (route.apiKey) {
-      if (this.format === "messages") this.authHeaders["x-api-key"] = route.apiKey;
-      else this.authHeaders.authorization = `Bearer ${route.apiKey}`;
-    }
-    if (this.format === "messages") this.authHeaders["anthropic-version"] = "2023-06-01";
+    this.authHeaders = codecs[this.format].backendHeaders(route.apiKey || undefined);
   }
 
   send(req: UpstreamRequest): Promise<UpstreamResponse> {

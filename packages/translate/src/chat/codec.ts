@@ -1,6 +1,7 @@
 // OpenAI Chat Completions as a `Codec`: the registry's entry for `chat`.
 
 import type { Codec } from "../codec.js";
+import { openAIBackendHeaders } from "../shared/openai-error.js";
 import { decodeChatRequest } from "./decode-request.js";
 import { decodeChatResponse } from "./decode-response.js";
 import { encodeChatRequest } from "./encode-request.js";
@@ -34,5 +35,6 @@ export const chatCodec: Codec = {
   },
   reportedFailure: chatReportedFailure,
   opensLikeError: opensLikeChatError,
+  backendHeaders: openAIBackendHeaders,
   enforcesMaxToolCalls: false,
 };

@@ -12,6 +12,9 @@ import { encodeMessagesPing } from "./ping.js";
 import { createMessagesStreamDecoder } from "./stream-decoder.js";
 import { createMessagesStreamEncoder } from "./stream-encoder.js";
 
+/** The Messages API version the codec speaks; a client's own `anthropic-version` replaces it on pass-through. */
+const ANTHROPIC_VERSION = "2023-06-01";
+
 export const messagesCodec: Codec = {
   format: "messages",
   path: "/messages",
@@ -33,6 +36,7 @@ export const messagesCodec: Codec = {
   reportedFailure: messagesReportedFailure,
   opensLikeError: opensLikeMessagesError,
   keepAliveFrame: encodeMessagesPing(),
+  backendHeaders: (apiKey) => ({ ...(apiKey ? { "x-api-key": apiKey } : {}), "anthropic-version": ANTHROPIC_VERSION }),
   enforcesMaxToolCalls: false,
   crossFormatWarnings: messagesOnlyFieldWarnings,
 };

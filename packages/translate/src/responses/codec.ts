@@ -1,6 +1,7 @@
 // OpenAI Responses as a `Codec`: the registry's entry for `responses`.
 
 import type { Codec } from "../codec.js";
+import { openAIBackendHeaders } from "../shared/openai-error.js";
 import { decodeResponsesRequest } from "./decode-request.js";
 import { decodeResponsesResponse } from "./decode-response.js";
 import { encodeResponsesRequest } from "./encode-request.js";
@@ -44,5 +45,6 @@ export const responsesCodec: Codec = {
   reportedFailure: responsesReportedFailure,
   // A failed Response opens like any other: only `status` tells, so none is looked for in the bytes.
   opensLikeError: () => false,
+  backendHeaders: openAIBackendHeaders,
   enforcesMaxToolCalls: true,
 };

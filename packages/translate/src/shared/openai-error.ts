@@ -1,4 +1,5 @@
-// The error body both OpenAI formats answer with: `{"error":{message,type,param,code}}`.
+// What both OpenAI formats share beyond their bodies: the error body `{"error":{message,type,param,code}}`
+// and bearer auth.
 
 import type { ErrorInfo } from "../codec.js";
 
@@ -8,4 +9,8 @@ export interface OpenAIErrorBody {
 
 export function openAIErrorBody(err: ErrorInfo): OpenAIErrorBody {
   return { error: { message: err.message, type: err.type, param: err.param, code: err.code } };
+}
+
+export function openAIBackendHeaders(apiKey: string | undefined): Record<string, string> {
+  return apiKey ? { authorization: `Bearer ${apiKey}` } : {};
 }
