@@ -231,9 +231,9 @@ describe("Codex CLI through the proxy", () => {
     expect(JSON.stringify(up.requests[2]!.json)).not.toContain("gAAAAABpPDIVopaque==");
     expect(up.requests[2]!.json!.messages).toEqual(up.requests[1]!.json!.messages);
 
-    const warnings = p.logs().flatMap((l) => (Array.isArray(l.warnings) ? (l.warnings as string[]) : []));
-    expect(warnings.some((w) => w.includes("'web_search'"))).toBe(true);
-    expect(warnings.some((w) => w.includes("'namespace'"))).toBe(true);
+    const warnings = p.logs().flatMap((l) => (Array.isArray(l.warnings) ? (l.warnings as { code: string; message: string }[]) : []));
+    expect(warnings.some((w) => w.code === "tool_dropped" && w.message.includes("'web_search'"))).toBe(true);
+    expect(warnings.some((w) => w.message.includes("'namespace'"))).toBe(true);
   });
 
   it("on a native Responses backend: reasoning with encrypted_content goes back to the upstream untouched", { timeout: 120_000 }, async () => {

@@ -436,9 +436,10 @@ describe("max_tool_calls on a chat backend (enforced by the proxy)", () => {
     const requestLogs = p.logs().filter((l) => l.msg === "request");
     expect(requestLogs).toHaveLength(3);
     for (const l of requestLogs) {
-      const dropped = (l.warnings as string[]).filter((w) => w.startsWith("max_tool_calls:") && w.includes("was dropped") && w.includes("'get_weather'"));
+      const warnings = l.warnings as { code: string; path: string; message: string }[];
+      const dropped = warnings.filter((w) => w.code === "tool_call_limit" && w.path === "max_tool_calls" && w.message.includes("was dropped") && w.message.includes("'get_weather'"));
       expect(dropped).toHaveLength(1);
-      expect(dropped[0]).toContain("call 3");
+      expect(dropped[0]!.message).toContain("call 3");
     }
   });
 
