@@ -8,7 +8,7 @@ export function WarningGroups({ warnings }: { warnings: readonly TraceWarning[] 
     <section className="notice notice-warn" aria-label="Translation warnings">
       <strong>Translation warnings</strong>
       {groupWarnings(warnings).map((group) => (
-        <div key={group.code} className="warning-group" aria-label={`Warnings ${group.code}`}>
+        <div key={group.code} className="warning-group" role="group" aria-label={`Warnings ${group.code}`}>
           <div className="mono small">
             {group.code} ×{group.warnings.length}
           </div>
