@@ -47,6 +47,8 @@ export function passthroughRaw(raw: Buffer, body: Record<string, unknown>, route
 }
 
 function hasStructuredOutput(body: Record<string, unknown>): boolean {
-  const rf = body.response_format as { type?: unknown } | undefined;
-  return rf?.type === "json_schema" || rf?.type === "json_object";
+  const rf = body.response_format;
+  if (typeof rf !== "object" || rf === null) return false;
+  const type = "type" in rf ? rf.type : undefined;
+  return type === "json_schema" || type === "json_object";
 }
