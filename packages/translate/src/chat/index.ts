@@ -7,3 +7,4 @@ export { createChatStreamDecoder } from "./stream-decoder.js";
 export { createChatStreamEncoder, type ChatStreamEncoderOptions } from "./stream-encoder.js";
 export { mapChatFinishReason, toChatFinishReason, type ChatFinishReason } from "./finish-reason.js";
 export { decodeChatUsage, encodeChatUsage } from "./usage.js";
+export type { ChatCompletion, ChatCompletionChunk, ChatErrorBody, ChatRole, ChatToolCall, ChatUsage } from "./chat-api.js";
