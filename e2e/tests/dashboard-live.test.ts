@@ -4,7 +4,7 @@
 import { execFile } from "node:child_process";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DashboardPage, ensureDashboardBuilt, launchChromium, openDashboardPage, screenshot } from "../lib/dashboard.js";
+import { type DashboardPage, adminClient, ensureDashboardBuilt, launchChromium, openDashboardPage, screenshot } from "../lib/dashboard.js";
 import { type RunningProxy, startProxy } from "../lib/harness.js";
 
 const PASSWORD = "dashboard-live-pw";
@@ -151,6 +151,14 @@ describe("dashboard: sign-in, live traffic, traces", { retry: 1 }, () => {
 
   it("filters by status and key, and pause holds the list until resumed", async () => {
     const { page } = dash;
+    // The server's filtered lists first: a row missing there is the trace store's fault, not the page's.
+    const api = adminClient(p.url, PASSWORD);
+    const ids = async (query: string) => (await api.get<{ data: Array<{ id: string }> }>(`/admin/traces?${query}`)).data.map((t) => t.id);
+    expect(await ids("status=error")).toEqual(["live-missing"]);
+    const teamB = await ids("key=team-b");
+    expect(teamB).toContain("live-slow");
+    expect(teamB).not.toContain("live-fast");
+
     await page.getByLabel("Status").selectOption("error");
     await rowOf("live-missing").waitFor();
     await rowOf("live-fast").waitFor({ state: "detached" });
