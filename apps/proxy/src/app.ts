@@ -34,6 +34,7 @@ import { adminRoutes } from "./routes/admin/admin-routes.js";
 import { adminReplayRoutes } from "./routes/admin/replay.js";
 import { LIVE_FEED_PATH, adminWebSocketRoutes } from "./routes/admin/ws.js";
 import { ProxyRuntime } from "./runtime.js";
+import { useResponseSchemas } from "./http-schema.js";
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -114,6 +115,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   });
   app.decorate("runtime", runtime);
   app.decorateRequest("requestLogged", false);
+  useResponseSchemas(app, process.env.YALLMPROXY_CHECK_RESPONSES === "1");
   app.addHook("onClose", async () => runtime.close());
 
   // Plain JSON.parse is the fastest parser; the bodies are never merged into prototypes. Nesting is

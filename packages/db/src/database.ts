@@ -25,7 +25,13 @@ export interface Database {
   applied: string[];
   /** PostgreSQL only: a pool for LISTEN/NOTIFY and bulk writes. */
   pgPool?: pg.Pool;
+  /** Resolves when the database answers a trivial query. */
+  ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+async function ping(prisma: DbClient): Promise<void> {
+  await prisma.$queryRawUnsafe("SELECT 1");
 }
 
 export function isPostgresUrl(url: string): boolean {
@@ -61,6 +67,7 @@ function openSqlite(url: string): Database {
     displayUrl: `file:${path}`,
     url: `file:${path}`,
     applied,
+    ping: () => ping(prisma),
     close: () => prisma.$disconnect(),
   };
 }
@@ -86,6 +93,7 @@ async function openPostgres(url: string): Promise<Database> {
     url,
     applied,
     pgPool,
+    ping: () => ping(prisma),
     close: async () => {
       await prisma.$disconnect();
       await pgPool.end();

@@ -4,5 +4,8 @@ export { migrateSqlite, migratePostgres, readMigrations, MigrationError, type Pr
 export { DEFAULT_MAX_MEMORY_BYTES, MemoryResponseStore, type ResponseStore, type StoredResponse } from "./response-store.js";
 export { DatabaseResponseStore, type DatabaseResponseStoreOptions } from "./database-response-store.js";
 export { TraceWriter, type TraceRow } from "./trace-writer.js";
+export { TraceStore, type TraceFilter, type TraceSummaryRecord, type PageCursor } from "./trace-store.js";
+export { ConfigVersionStore, type ConfigVersionRecord } from "./config-version-store.js";
+export { StoredResponseList, type StoredResponseFilter, type StoredResponseListRow } from "./stored-response-list.js";
 /** A stored trace row as Prisma reads it (both providers' clients share the shape). */
 export type { Trace as TraceRecord } from "./generated/sqlite/client.js";

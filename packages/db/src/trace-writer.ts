@@ -1,33 +1,17 @@
 // Trace rows go to the database from a worker thread (worker/trace-writer-worker.mjs) with the
 // drivers themselves: a trace is written once and never updated, and neither Prisma's query compiler
 // nor the SQLite b-tree work should cost the request path anything. Rows keep the exact column
-// formats Prisma reads back.
+// formats Prisma reads back, for the columns the schema has.
 
 import { Worker } from "node:worker_threads";
 import type { Database } from "./database.js";
+import { Prisma, type Trace } from "./generated/sqlite/client.js";
 
-export interface TraceRow {
-  id: string;
-  /** Unix milliseconds. */
-  startedAt: number;
-  model: string;
-  keyId: string | null;
-  clientFormat: string;
-  backend: string | null;
-  backendFormat: string | null;
-  stream: boolean;
-  status: number | null;
-  attempts: number;
-  ttftMs: number | null;
-  durationMs: number | null;
-  promptTokens: number | null;
-  completionTokens: number | null;
-  error: string | null;
-  warnings: number;
-  captureLevel: string;
-  /** Everything beyond the summary, as JSON text. */
-  detail: string;
-}
+/** A trace row as the Trace model has it: the generated client's type, so no field list is kept here. */
+export type TraceRow = Trace;
+
+/** The Trace model's columns in schema order, from the generated client: the worker inserts these. */
+export const TRACE_COLUMNS = Object.values(Prisma.TraceScalarFieldEnum);
 
 interface Pending {
   resolve(): void;
@@ -57,7 +41,7 @@ export class TraceWriter {
   private start(): void {
     this.failed = false;
     const worker = new Worker(new URL("../worker/trace-writer-worker.mjs", import.meta.url), {
-      workerData: { provider: this.db.provider, url: this.db.url },
+      workerData: { provider: this.db.provider, url: this.db.url, columns: TRACE_COLUMNS },
     });
     this.worker = worker;
     worker.unref();
@@ -96,7 +80,7 @@ export class TraceWriter {
       this.pending.set(batch, { resolve, reject });
       // Each row as an array of primitives, in the worker's column order: cloned without any key
       // names, and bound to the insert as it comes.
-      const values = rows.map((r) => [r.id, r.startedAt, r.model, r.keyId, r.clientFormat, r.backend, r.backendFormat, r.stream, r.status, r.attempts, r.ttftMs, r.durationMs, r.promptTokens, r.completionTokens, r.error, r.warnings, r.captureLevel, r.detail]);
+      const values = rows.map((r) => TRACE_COLUMNS.map((c) => r[c]));
       this.worker.postMessage({ type: "write", batch, rows: values });
     });
   }

@@ -2,9 +2,12 @@
 // Plain JavaScript: it runs unchanged from src/ (tests) and dist/ (server).
 import { parentPort, workerData } from "node:worker_threads";
 
-// The order of the values in each row the main thread sends.
-const COLUMNS = ["id", "startedAt", "model", "keyId", "clientFormat", "backend", "backendFormat", "stream", "status", "attempts", "ttftMs", "durationMs", "promptTokens", "completionTokens", "error", "warnings", "captureLevel", "detail"];
+// The Trace model's columns, from the generated client, in the order of the values of each row.
+const COLUMNS = workerData.columns;
 const columnList = COLUMNS.map((c) => `"${c}"`).join(", ");
+
+// Prisma reads SQLite DateTimes as ISO text with an explicit offset, and Booleans as 0 and 1.
+const sqliteValue = (v) => (v instanceof Date ? v.toISOString().replace("Z", "+00:00") : v === true ? 1 : v === false ? 0 : v);
 
 async function open({ provider, url }) {
   if (provider === "sqlite") {
@@ -13,13 +16,8 @@ async function open({ provider, url }) {
     // WAL with NORMAL sync: a killed process loses no committed trace; only a power cut could.
     db.pragma("synchronous = NORMAL");
     const stmt = db.prepare(`INSERT OR IGNORE INTO "Trace" (${columnList}) VALUES (${COLUMNS.map(() => "?").join(", ")})`);
-    // Prisma reads SQLite DateTimes as ISO text with an explicit offset.
     const insert = db.transaction((rows) => {
-      for (const r of rows) {
-        r[1] = new Date(r[1]).toISOString().replace("Z", "+00:00");
-        r[7] = r[7] ? 1 : 0;
-        stmt.run(r);
-      }
+      for (const r of rows) stmt.run(r.map(sqliteValue));
     });
     return { write: async (rows) => insert(rows), close: async () => db.close() };
   }
@@ -31,7 +29,6 @@ async function open({ provider, url }) {
     write: async (rows) => {
       const values = [];
       const tuples = rows.map((r, i) => {
-        r[1] = new Date(r[1]);
         values.push(...r);
         return `(${COLUMNS.map((_, j) => `$${i * COLUMNS.length + j + 1}`).join(", ")})`;
       });

@@ -8,217 +8,13 @@ import { watch, type FSWatcher } from "node:fs";
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { createTwoFilesPatch } from "diff";
-import { LineCounter, isMap, isScalar, isSeq, parse as parseYaml, parseDocument, type Document, type Scalar } from "yaml";
-import type { Database } from "@yallmproxy/db";
+import { ConfigVersionStore, type Database } from "@yallmproxy/db";
 import type { PgBus } from "../ops/pg-bus.js";
 import type { ProxyRuntime } from "../runtime.js";
-import { isCredentialField } from "../ops/redact.js";
+import { ConfigValidationError, adminChangeProblems, problemsOf, withLines } from "./config-problems.js";
 import { readDotEnv, writeDotEnv } from "./env.js";
 import { ConfigError, type LoadedConfig, type ProxyConfig, parseConfigText } from "./load-config.js";
-import { replaceScalars } from "./yaml-edit.js";
-
-export const MASK = "***";
-/** A value that only names variables (`${OPENAI_API_KEY}`, `Bearer ${TOKEN}`) shows no secret. */
-export const ONLY_REFERENCES = /^\s*(?:\w+\s+)?(?:\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$[A-Za-z_][A-Za-z0-9_]*)\s*$/;
-
-export interface ConfigProblem {
-  path: string;
-  message: string;
-  line?: number;
-}
-
-export interface VersionInfo {
-  version: number;
-  createdAt: string;
-  author: string;
-  summary: string;
-}
-
-export class ConfigValidationError extends Error {
-  constructor(readonly problems: ConfigProblem[]) {
-    super(problems.map((p) => `${p.path}: ${p.message}`).join("\n"));
-  }
-}
-
-/** `model_list[1].model_params.api_base` → ["model_list", 1, "model_params", "api_base"]. */
-function splitPath(path: string): Array<string | number> {
-  const out: Array<string | number> = [];
-  for (const m of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) out.push(m[2] !== undefined ? Number(m[2]) : (m[1] as string));
-  return out;
-}
-
-function lineOf(doc: Document, counter: LineCounter, path: Array<string | number>): number | undefined {
-  for (let n = path.length; n > 0; n--) {
-    const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
-    if (node && typeof node === "object" && node.range) return counter.linePos(node.range[0]).line;
-  }
-  return undefined;
-}
-
-/** Problems of a config text, each with the line it points at. */
-export function problemsOf(err: ConfigError, text: string): ConfigProblem[] {
-  const counter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: counter });
-  if (doc.errors.length) {
-    return doc.errors.map((e) => ({ path: "(yaml)", message: e.message.split("\n")[0] ?? "YAML syntax error", line: e.linePos?.[0]?.line }));
-  }
-  return withLines(
-    err.problems.map((p) => {
-      const at = p.indexOf(": ");
-      return at > 0 ? { path: p.slice(0, at), message: p.slice(at + 2) } : { path: "(root)", message: p };
-    }),
-    text,
-    doc,
-    counter,
-  );
-}
-
-/** Each problem with the line its path points at. */
-function withLines(problems: Array<{ path: string; message: string }>, text: string, doc?: Document, counter?: LineCounter): ConfigProblem[] {
-  const lines = counter ?? new LineCounter();
-  const parsed = doc ?? parseDocument(text, { lineCounter: lines });
-  return problems.map(({ path, message }) => {
-    const line = lineOf(parsed, lines, splitPath(path));
-    return { path, message, ...(line !== undefined ? { line } : {}) };
-  });
-}
-
-/** Identity of a list item across edits: models by name, keys by key_id. */
-function itemKey(node: unknown): string | undefined {
-  if (!isMap(node)) return undefined;
-  const name = node.get("model_name") ?? node.get("key_id");
-  return typeof name === "string" ? name : undefined;
-}
-
-/**
- * Walks every secret scalar, giving its logical path (list items by name): fields named like a
- * credential (`api_key`, `secret`, `password`, `*_token`, …) and every upstream header value.
- */
-function eachSecret(node: unknown, path: string[], visit: (path: string, scalar: Scalar) => void, underHeaders = false): void {
-  if (isMap(node)) {
-    for (const pair of node.items) {
-      const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
-      if ((underHeaders || isCredentialField(key)) && isScalar(pair.value)) visit([...path, key].join("/"), pair.value);
-      else eachSecret(pair.value, [...path, key], visit, key === "headers" && path[path.length - 1] === "model_params");
-    }
-  } else if (isSeq(node)) {
-    node.items.forEach((item, i) => eachSecret(item, [...path, itemKey(item) ?? String(i)], visit));
-  }
-}
-
-/** The config text with literal secrets shown as `***` (`${VAR}` references stay visible); nothing else changes. */
-export function maskSecrets(text: string): string {
-  if (!text.trim()) return text;
-  const doc = parseDocument(text);
-  if (doc.errors.length) return text;
-  const edits: Array<{ node: Scalar; value: string }> = [];
-  eachSecret(doc.contents, [], (_path, scalar) => {
-    const v = scalar.value;
-    if (typeof v === "string" && v !== "" && v !== MASK && !ONLY_REFERENCES.test(v)) edits.push({ node: scalar, value: MASK });
-  });
-  return replaceScalars(text, edits);
-}
-
-/** Puts back the running value of every `***` the operator left untouched; nothing else changes. */
-export function unmaskSecrets(submitted: string, current: string): string {
-  if (!submitted.includes(MASK)) return submitted;
-  const known = new Map<string, unknown>();
-  eachSecret(parseDocument(current).contents, [], (path, scalar) => known.set(path, scalar.value));
-  const doc = parseDocument(submitted);
-  if (doc.errors.length) return submitted;
-  const edits: Array<{ node: Scalar; value: string }> = [];
-  eachSecret(doc.contents, [], (path, scalar) => {
-    const was = known.get(path);
-    if (scalar.value === MASK && typeof was === "string") edits.push({ node: scalar, value: was });
-  });
-  return replaceScalars(submitted, edits);
-}
-
-/** Secrets still reading `***` after unmasking (moved or renamed): saving them would store the mask itself. */
-function unresolvedMasks(text: string, running: string): Array<{ path: string; message: string }> {
-  if (!text.includes(MASK)) return [];
-  const masked = new Set<string>();
-  eachSecret(parseDocument(running).contents, [], (path, scalar) => scalar.value === MASK && masked.add(path));
-  const out: Array<{ path: string; message: string }> = [];
-  const doc = parseDocument(text);
-  eachSecret(doc.contents, [], (path, scalar) => {
-    if (scalar.value !== MASK || masked.has(path)) return;
-    const at = doc.contents && scalar.range ? pathOfNode(doc, scalar) : undefined;
-    out.push({ path: at ?? path.replace(/\//g, "."), message: `"${MASK}" stands for a secret that is not at this place in the running config; enter the value (or a \${VAR})` });
-  });
-  return out;
-}
-
-/** The dotted path (`model_list[0].model_params.api_key`) of a node in a document. */
-function pathOfNode(doc: Document, target: unknown): string | undefined {
-  let found: string | undefined;
-  const walk = (node: unknown, path: string): void => {
-    if (found !== undefined) return;
-    if (node === target) {
-      found = path;
-      return;
-    }
-    if (isMap(node)) for (const pair of node.items) walk(pair.value, `${path ? `${path}.` : ""}${isScalar(pair.key) ? String(pair.key.value) : String(pair.key)}`);
-    else if (isSeq(node)) node.items.forEach((item, i) => walk(item, `${path}[${i}]`));
-  };
-  walk(doc.contents, "");
-  return found;
-}
-
-/**
- * Model entries as written (before variables), by name, as canonical JSON of the entry and every
- * entry it `extends`: a change to a parent changes the model too.
- */
-function entriesByName(text: string): Map<string, { json: string; inherited: string; index: number; protected: boolean }> {
-  const out = new Map<string, { json: string; inherited: string; index: number; protected: boolean }>();
-  let doc: unknown;
-  try {
-    doc = parseYaml(text);
-  } catch {
-    return out;
-  }
-  const list = (doc as { model_list?: unknown } | null)?.model_list;
-  if (!Array.isArray(list)) return out;
-  const byName = new Map<string, { entry: unknown; index: number }>();
-  list.forEach((entry, index) => {
-    const name = (entry as { model_name?: unknown } | null)?.model_name;
-    if (typeof name === "string" && !byName.has(name)) byName.set(name, { entry, index });
-  });
-  for (const [name, { entry, index }] of byName) {
-    const chain: unknown[] = [entry];
-    const seen = new Set([name]);
-    for (let parent = (entry as { extends?: unknown } | null)?.extends; typeof parent === "string" && !seen.has(parent); ) {
-      seen.add(parent);
-      const found = byName.get(parent)?.entry;
-      chain.push(found ?? null);
-      parent = (found as { extends?: unknown } | null)?.extends;
-    }
-    out.set(name, { json: canonicalJson(entry), inherited: canonicalJson(chain.slice(1)), index, protected: (entry as { protected?: unknown } | null)?.protected === true });
-  }
-  return out;
-}
-
-function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) =>
-    v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
-  );
-}
-
-/** Why a change made through the admin API is refused although the loader would accept it. */
-export function adminChangeProblems(before: { text: string; mistakes: LoadedConfig["mistakes"] }, after: { text: string; mistakes: LoadedConfig["mistakes"] }): Array<{ path: string; message: string }> {
-  const known = new Set(before.mistakes.map((m) => m.message));
-  const problems = after.mistakes.filter((m) => !known.has(m.message));
-  const was = entriesByName(before.text);
-  const now = entriesByName(after.text);
-  for (const [name, entry] of was) {
-    if (!entry.protected) continue;
-    const next = now.get(name);
-    if (!next) problems.push({ path: "model_list", message: `model "${name}" is protected: it cannot be deleted through the admin API (edit the config file)` });
-    else if (next.json !== entry.json) problems.push({ path: `model_list[${next.index}]`, message: `model "${name}" is protected: it cannot be changed through the admin API (edit the config file)` });
-    else if (next.inherited !== entry.inherited) problems.push({ path: `model_list[${next.index}]`, message: `model "${name}" is protected: what it extends cannot be changed through the admin API (edit the config file)` });
-  }
-  return problems;
-}
+import { maskSecrets, unmaskSecrets, unresolvedMasks } from "./secret-mask.js";
 
 function summarize(before: ProxyConfig | undefined, after: ProxyConfig): string {
   if (!before) return `${after.models.size} models`;
@@ -232,19 +28,28 @@ function summarize(before: ProxyConfig | undefined, after: ProxyConfig): string 
   return parts.join("; ") || "edited";
 }
 
+export interface VersionInfo {
+  version: number;
+  createdAt: string;
+  author: string;
+  summary: string;
+}
+
 export class ConfigManager {
   private watcher: FSWatcher | undefined;
   private debounce: NodeJS.Timeout | undefined;
   private lastWritten: string | undefined;
+  private readonly db: ConfigVersionStore | undefined;
 
   constructor(
     private readonly runtime: ProxyRuntime,
-    private readonly db: Database | undefined,
+    database: Database | undefined,
     private readonly bus: PgBus | undefined,
     private readonly log: { info(o: object, m: string): void; warn(o: object, m: string): void },
     /** Variables for `${VAR}` (configs/.env and the environment, as at start-up). */
     private readonly vars: Record<string, string>,
   ) {
+    this.db = database && new ConfigVersionStore(database);
     bus?.on("yallmp_config", (body) => void this.applyVersionFromPeer(Number(body.version)));
   }
 
@@ -299,9 +104,9 @@ export class ConfigManager {
   /** Records the config found at start-up as a version when it differs from the newest one. */
   async recordStartup(): Promise<void> {
     if (!this.db) return;
-    const newest = await this.db.prisma.configVersion.findFirst({ orderBy: { version: "desc" } });
+    const newest = await this.db.newest();
     if (newest?.yaml === this.runtime.config.source.text) return;
-    await this.db.prisma.configVersion.create({ data: { author: "startup", yaml: this.runtime.config.source.text, summary: `loaded from ${this.path}` } });
+    await this.db.add({ author: "startup", yaml: this.runtime.config.source.text, summary: `loaded from ${this.path}` });
   }
 
   /**
@@ -336,7 +141,7 @@ export class ConfigManager {
     }
     let version: number | null = null;
     if (this.db) {
-      const row = await this.db.prisma.configVersion.create({ data: { author, yaml: text, summary: summarize(before, next) } });
+      const row = await this.db.add({ author, yaml: text, summary: summarize(before, next) });
       version = row.version;
       if (opts.notify !== false) this.bus?.notify("yallmp_config", { version });
     }
@@ -346,22 +151,22 @@ export class ConfigManager {
 
   async versions(limit = 100): Promise<VersionInfo[]> {
     if (!this.db) return [];
-    const rows = await this.db.prisma.configVersion.findMany({ orderBy: { version: "desc" }, take: limit });
-    return rows.map((r: { version: number; createdAt: Date; author: string; summary: string }) => ({ version: r.version, createdAt: r.createdAt.toISOString(), author: r.author, summary: r.summary }));
+    const rows = await this.db.list(limit);
+    return rows.map((r) => ({ version: r.version, createdAt: r.createdAt.toISOString(), author: r.author, summary: r.summary }));
   }
 
   async version(version: number): Promise<(VersionInfo & { yaml: string; diff: string }) | undefined> {
     if (!this.db) return undefined;
-    const row = await this.db.prisma.configVersion.findUnique({ where: { version } });
+    const row = await this.db.get(version);
     if (!row) return undefined;
-    const prev = await this.db.prisma.configVersion.findFirst({ where: { version: { lt: version } }, orderBy: { version: "desc" } });
+    const prev = await this.db.previous(version);
     const diff = createTwoFilesPatch(`v${prev?.version ?? 0}`, `v${version}`, maskSecrets(prev?.yaml ?? ""), maskSecrets(row.yaml));
     return { version: row.version, createdAt: row.createdAt.toISOString(), author: row.author, summary: row.summary, yaml: maskSecrets(row.yaml), diff };
   }
 
   async rollback(version: number, author: string): Promise<{ version: number | null; warnings: string[] } | undefined> {
     if (!this.db) return undefined;
-    const row = await this.db.prisma.configVersion.findUnique({ where: { version } });
+    const row = await this.db.get(version);
     if (!row) return undefined;
     return this.apply(row.yaml, `${author} (rollback to v${version})`);
   }
@@ -370,7 +175,7 @@ export class ConfigManager {
   private async applyVersionFromPeer(version: number): Promise<void> {
     if (!this.db || !Number.isInteger(version)) return;
     try {
-      const row = await this.db.prisma.configVersion.findUnique({ where: { version } });
+      const row = await this.db.get(version);
       if (!row || row.yaml === this.runtime.config.source.text) return;
       const loaded = this.parse(row.yaml);
       const before = this.runtime.config;

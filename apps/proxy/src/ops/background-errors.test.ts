@@ -60,7 +60,7 @@ describe("background errors", () => {
   it("a trace writer whose worker dies fails its writes, reports it, and the next write starts a new worker", async () => {
     const errors: unknown[] = [];
     const writer = new TraceWriter(db, { onError: (err) => errors.push(err) });
-    const row = (id: string) => ({ id, startedAt: Date.now(), model: "m", keyId: null, clientFormat: "chat", backend: null, backendFormat: null, stream: false, status: 200, attempts: 1, ttftMs: null, durationMs: null, promptTokens: null, completionTokens: null, error: null, warnings: 0, captureLevel: "full", detail: "{}" });
+    const row = (id: string) => ({ id, startedAt: new Date(), model: "m", keyId: null, clientFormat: "chat", backend: null, backendFormat: null, stream: false, status: 200, attempts: 1, ttftMs: null, durationMs: null, promptTokens: null, completionTokens: null, error: null, warnings: 0, captureLevel: "full", detail: "{}" });
     await writer.write([row("w-1")]);
     const worker = (writer as unknown as { worker: Worker }).worker;
     await worker.terminate();

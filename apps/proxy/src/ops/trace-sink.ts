@@ -1,7 +1,7 @@
 // Writes finished traces to the database in batches, off the request path. The queue is bounded:
 // when the database cannot keep up, traces are dropped and counted, never waited for.
 
-import { type Database, type TraceRow, TraceWriter } from "@yallmproxy/db";
+import { type Database, type TraceRow, TraceStore, TraceWriter } from "@yallmproxy/db";
 import type { BackgroundTask } from "./ops.js";
 import type { Redactor } from "./redact.js";
 import type { Trace } from "./trace.js";
@@ -25,12 +25,14 @@ export class TraceSink {
   dropped = 0;
   written = 0;
   private readonly writer: TraceWriter;
+  private readonly traces: TraceStore;
 
   constructor(
-    private readonly db: Database,
+    db: Database,
     private readonly opts: TraceSinkOptions,
   ) {
     this.writer = new TraceWriter(db, { onError: (err) => opts.onError?.("trace_writer", err) });
+    this.traces = new TraceStore(db);
     this.timer = setInterval(() => void this.flush(), opts.flushIntervalMs).unref();
     this.cleanupTimer = setInterval(() => void this.cleanup().catch((err: unknown) => opts.onError?.("trace_cleanup", err)), 10 * 60 * 1000).unref();
   }
@@ -88,9 +90,8 @@ export class TraceSink {
     const cutoff = new Date(Date.now() - this.opts.retentionHours * 3600 * 1000);
     let removed = 0;
     for (let i = 0; i < 100; i++) {
-      const old = await this.db.prisma.trace.findMany({ where: { startedAt: { lt: cutoff } }, select: { id: true }, take: 500 });
-      if (old.length === 0) break;
-      const { count } = await this.db.prisma.trace.deleteMany({ where: { id: { in: old.map((r: { id: string }) => r.id) } } });
+      const count = await this.traces.deleteStartedBefore(cutoff, 500);
+      if (count === 0) break;
       removed += count;
     }
     return removed;

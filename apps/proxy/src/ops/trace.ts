@@ -178,7 +178,7 @@ export class Trace {
   row(redactor: Redactor = nameRedactor): TraceRow {
     return {
       id: this.id,
-      startedAt: this.startedAtMs,
+      startedAt: new Date(this.startedAtMs),
       model: this.model,
       keyId: this.keyId,
       clientFormat: this.clientFormat,

@@ -6,13 +6,17 @@
 // refers to them as `${VAR}`.
 
 import { randomBytes } from "node:crypto";
+import { ConfigApplied, ConfigInvalid, IdParams, KeyEntry, ModelCopyQuery, ModelEntry, ModelParams, ModelUpdate } from "@yallmproxy/api";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { isMap, isSeq, parseDocument, type YAMLMap } from "yaml";
-import { ConfigValidationError, type ConfigManager, MASK, ONLY_REFERENCES, unmaskSecrets } from "../../config/config-manager.js";
+import type { ConfigManager } from "../../config/config-manager.js";
+import { MASK, ONLY_REFERENCES, unmaskSecrets } from "../../config/secret-mask.js";
 import { readDotEnv } from "../../config/env.js";
 import { YamlEditor } from "../../config/yaml-edit.js";
 import { Errors, ProxyError } from "../../errors.js";
+import { typed } from "../../http-schema.js";
 import { requireAdmin } from "./admin-auth.js";
+import { invalidConfig } from "./admin-routes.js";
 
 /** Variables this API creates for key secrets in configs/.env. */
 const KEY_VAR_PREFIX = "YALLMP_KEY_";
@@ -31,11 +35,6 @@ function indexOf(text: string, path: string[], field: string, value: string): nu
   return isSeq(seq) ? seq.items.findIndex((item) => isMap(item) && item.get(field) === value) : -1;
 }
 
-function plainObject(body: unknown, what: string): Record<string, unknown> {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) throw Errors.invalidField(what, `${what} must be an object.`);
-  return body as Record<string, unknown>;
-}
-
 function protectedModel(name: string): ProxyError {
   return new ProxyError(403, `Model '${name}' is protected (protected: true): it cannot be changed or deleted through the admin API. Edit the config file instead.`, {
     type: "permission_error",
@@ -43,28 +42,28 @@ function protectedModel(name: string): ProxyError {
   });
 }
 
-export async function adminManageRoutes(app: FastifyInstance, opts: { config: ConfigManager }): Promise<void> {
+/** Every change answers what applying it did, or 400 with every problem it would cause. */
+const answers = { 200: ConfigApplied, 400: ConfigInvalid };
+
+export async function adminManageRoutes(scope: FastifyInstance, opts: { config: ConfigManager }): Promise<void> {
+  const app = typed(scope);
   const manager = opts.config;
-  const guarded = { onRequest: requireAdmin(() => app.runtime.config.adminPassword) };
-  const text = () => app.runtime.config.source.text;
+  const onRequest = requireAdmin(() => scope.runtime.config.adminPassword);
+  const text = () => scope.runtime.config.source.text;
   const isProtected = (name: string) => {
     const entry = entriesOf(text(), ["model_list"]).find((m) => m.get("model_name") === name);
     return entry?.get("protected") === true;
   };
 
   /** Applies an edit of the running config text; answers 400 with every problem if it does not validate. */
-  const edit = async (reply: FastifyReply, author: string, change: (editor: YamlEditor) => unknown, env?: Record<string, string | undefined>) => {
+  const edit = async (reply: FastifyReply, author: string, change: (editor: YamlEditor) => Partial<ConfigApplied> | void, env?: Record<string, string | undefined>) => {
     const editor = new YamlEditor(text());
     const result = change(editor);
     try {
       const applied = await manager.apply(editor.text, author, env ? { env } : {});
-      return { ...applied, ...(result && typeof result === "object" ? result : {}) };
+      return { ...applied, ...result };
     } catch (err) {
-      if (!(err instanceof ConfigValidationError)) throw err;
-      return reply.code(400).send({
-        error: { message: `The change makes the config invalid: ${err.problems.map((p) => `${p.path}: ${p.message}`).join("; ")}`, type: "invalid_request_error", param: err.problems[0]?.path ?? null, code: "invalid_config" },
-        errors: err.problems,
-      });
+      return reply.code(400).send(invalidConfig(err, "The change makes the config invalid"));
     }
   };
 
@@ -74,11 +73,10 @@ export async function adminManageRoutes(app: FastifyInstance, opts: { config: Co
     return at;
   };
 
-  app.post("/admin/models", guarded, async (request, reply) => {
-    const entry = plainObject(request.body, "body");
+  app.post("/admin/models", { onRequest, schema: { body: ModelEntry, response: answers } }, async (request, reply) => {
+    const entry = request.body;
     const name = entry.model_name;
-    if (typeof name !== "string" || !name) throw Errors.invalidField("model_name", "model_name is required.");
-    if (app.runtime.config.models.has(name) || indexOf(text(), ["model_list"], "model_name", name) >= 0) {
+    if (scope.runtime.config.models.has(name) || indexOf(text(), ["model_list"], "model_name", name) >= 0) {
       throw new ProxyError(409, `A model named '${name}' already exists.`, { code: "model_exists", param: "model_name" });
     }
     const env: Record<string, string | undefined> = {};
@@ -86,8 +84,8 @@ export async function adminManageRoutes(app: FastifyInstance, opts: { config: Co
     return edit(reply, "admin (add model)", (editor) => editor.append(["model_list"], stored), env);
   });
 
-  app.put<{ Params: { name: string } }>("/admin/models/:name", guarded, async (request, reply) => {
-    const entry = { ...plainObject(request.body, "body"), model_name: request.params.name };
+  app.put("/admin/models/:name", { onRequest, schema: { params: ModelParams, body: ModelUpdate, response: answers } }, async (request, reply) => {
+    const entry = { ...request.body, model_name: request.params.name };
     const at = modelAt(request.params.name);
     if (isProtected(request.params.name)) throw protectedModel(request.params.name);
     // The variables of the entry being replaced are its to reuse: a new api_key keeps its variable's name.
@@ -106,7 +104,7 @@ export async function adminManageRoutes(app: FastifyInstance, opts: { config: Co
     }, env);
   });
 
-  app.delete<{ Params: { name: string } }>("/admin/models/:name", guarded, async (request, reply) => {
+  app.delete("/admin/models/:name", { onRequest, schema: { params: ModelParams, response: answers } }, async (request, reply) => {
     const at = modelAt(request.params.name);
     if (isProtected(request.params.name)) throw protectedModel(request.params.name);
     const editor = new YamlEditor(text());
@@ -119,7 +117,7 @@ export async function adminManageRoutes(app: FastifyInstance, opts: { config: Co
     }, Object.keys(env).length ? env : undefined);
   });
 
-  app.post<{ Querystring: { source?: string; target?: string } }>("/admin/models/copy", guarded, async (request, reply) => {
+  app.post("/admin/models/copy", { onRequest, schema: { querystring: ModelCopyQuery, response: answers } }, async (request, reply) => {
     const { source, target } = request.query;
     if (!source) throw Errors.invalidField("source", "source names the model to copy.");
     if (!target) throw Errors.invalidField("target", "target names the new model.");
@@ -132,13 +130,11 @@ export async function adminManageRoutes(app: FastifyInstance, opts: { config: Co
     });
   });
 
-  app.post("/admin/keys", guarded, async (request, reply) => {
-    const entry = plainObject(request.body, "body");
+  app.post("/admin/keys", { onRequest, schema: { body: KeyEntry, response: answers } }, async (request, reply) => {
+    const entry = request.body;
     const keyId = entry.key_id;
-    if (typeof keyId !== "string" || !/^[\w.:-]{1,64}$/.test(keyId)) throw Errors.invalidField("key_id", "key_id is required (letters, digits, _ . : -).");
-    if (app.runtime.config.appKeys.keys.some((k) => k.keyId === keyId)) throw new ProxyError(409, `A key '${keyId}' already exists.`, { code: "key_exists", param: "key_id" });
-    if (entry.secret !== undefined && (typeof entry.secret !== "string" || !entry.secret)) throw Errors.invalidField("secret", "secret must be a non-empty string.");
-    const given = entry.secret as string | undefined;
+    if (scope.runtime.config.appKeys.keys.some((k) => k.keyId === keyId)) throw new ProxyError(409, `A key '${keyId}' already exists.`, { code: "key_exists", param: "key_id" });
+    const given = entry.secret;
     // A generated secret is shown once, in this answer, and never again.
     const secret = given ?? `sk-yallmp-${randomBytes(24).toString("base64url")}`;
     // The secret goes to configs/.env; the config names it. A `${VAR}` of the caller's own is kept.
@@ -150,11 +146,11 @@ export async function adminManageRoutes(app: FastifyInstance, opts: { config: Co
       reference = `\${${name}}`;
     }
     const result = await edit(reply, "admin (add key)", (editor) => editor.append(["app_keys", "keys"], { ...entry, key_id: keyId, secret: reference }), env);
-    if (reply.sent) return result;
+    if (reply.sent) return reply;
     return { ...result, key_id: keyId, ...(given ? {} : { secret }) };
   });
 
-  app.delete<{ Params: { id: string } }>("/admin/keys/:id", guarded, async (request, reply) => {
+  app.delete("/admin/keys/:id", { onRequest, schema: { params: IdParams, response: answers } }, async (request, reply) => {
     const at = indexOf(text(), ["app_keys", "keys"], "key_id", request.params.id);
     if (at < 0) throw new ProxyError(404, `No key '${request.params.id}'.`, { code: "not_found" });
     const secret = entriesOf(text(), ["app_keys", "keys"])[at]?.get("secret");

@@ -2,9 +2,11 @@
 // through the proxy's own /v1/responses, streaming the answer back and storing it as a new response
 // whose `metadata.replay_of` names the original.
 
+import { ReplayBody } from "@yallmproxy/api";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import type { StoredResponse } from "@yallmproxy/db";
 import { Errors, ProxyError } from "../../errors.js";
+import { typed } from "../../http-schema.js";
 import { requireAdmin } from "./admin-auth.js";
 
 function turnBody(turn: StoredResponse, model: string, previous: string | null, stream: boolean): Record<string, unknown> {
@@ -13,13 +15,12 @@ function turnBody(turn: StoredResponse, model: string, previous: string | null, 
   return { ...fields, model, input: turn.inputItems, previous_response_id: previous, metadata, store: true, stream };
 }
 
-export async function adminReplayRoutes(app: FastifyInstance): Promise<void> {
-  app.post("/admin/replay", { onRequest: requireAdmin(() => app.runtime.config.adminPassword) }, async (request, reply) => {
-    const body = (request.body ?? {}) as { responseId?: unknown; model?: unknown; mode?: unknown };
-    if (typeof body.responseId !== "string") throw Errors.invalidField("responseId", "responseId must be a stored response id.");
-    if (typeof body.model !== "string" || !body.model) throw Errors.invalidField("model", "model must name a configured model.");
+// The answer is the replayed turn's Responses stream (or its error), relayed as it comes.
+export async function adminReplayRoutes(scope: FastifyInstance): Promise<void> {
+  const app = typed(scope);
+  app.post("/admin/replay", { onRequest: requireAdmin(() => scope.runtime.config.adminPassword), schema: { body: ReplayBody } }, async (request, reply) => {
+    const body = request.body;
     const mode = body.mode ?? "turn";
-    if (mode !== "turn" && mode !== "chain") throw Errors.invalidField("mode", "mode must be 'turn' or 'chain'.");
     if (!app.runtime.config.models.has(body.model)) throw Errors.modelNotFound(body.model);
     const store = app.runtime.responses;
     const original = await store.get(body.responseId);

@@ -1,0 +1,59 @@
+// Models and app keys as the admin API lists and edits them (docs/admin-api.md, "Models and keys").
+
+import { type Static, Type } from "@sinclair/typebox";
+import { Nullable, OpenObject, Types } from "./schema-kit.js";
+import { CaptureLevel } from "./traces.js";
+
+export const ModelInfo = Type.Object({
+  name: Type.String(),
+  apiType: Type.String(),
+  /** Credentials in the URL are masked. */
+  apiBase: Type.String(),
+  upstreamModel: Type.String(),
+  extends: Nullable(Type.String()),
+  children: Type.Array(Type.String()),
+  /** Models tried after this one fails (router_settings.fallbacks). */
+  fallbacks: Type.Array(Type.String()),
+  protected: Type.Boolean(),
+  allowedKeys: Types<string[] | "all" | "none">(["array", "string"], { items: { type: "string" } }),
+  traceCapture: CaptureLevel,
+});
+export type ModelInfo = Static<typeof ModelInfo>;
+
+export const ModelList = Type.Object({ data: Type.Array(ModelInfo) });
+
+export const KeyInfo = Type.Object({
+  keyId: Type.String(),
+  name: Nullable(Type.String()),
+  enabled: Type.Boolean(),
+  concurrencyLimit: Nullable(Type.Integer()),
+  priority: Nullable(Type.Integer()),
+  /** Seconds. */
+  queueTimeout: Nullable(Type.Number()),
+});
+export type KeyInfo = Static<typeof KeyInfo>;
+
+export const KeyList = Type.Object({
+  /** Whether app_keys is on. */
+  enabled: Type.Boolean(),
+  data: Type.Array(KeyInfo),
+});
+export type KeyList = Static<typeof KeyList>;
+
+/** A `model_list` entry as the config file has it; the config loader checks the rest. */
+export const ModelEntry = OpenObject({ model_name: Type.String({ minLength: 1 }), model_params: Type.Optional(Type.Unknown()) });
+export type ModelEntry = Static<typeof ModelEntry>;
+
+/** `PUT /admin/models/:name`: the entry without its name (the path names it). */
+export const ModelUpdate = OpenObject({ model_params: Type.Optional(Type.Unknown()) });
+
+export const ModelParams = Type.Object({ name: Type.String() });
+
+export const ModelCopyQuery = Type.Object({ source: Type.Optional(Type.String()), target: Type.Optional(Type.String()) });
+
+/** An `app_keys.keys` entry; a missing `secret` is generated and shown once. */
+export const KeyEntry = OpenObject({
+  key_id: Type.String({ pattern: "^[\\w.:-]{1,64}$" }),
+  secret: Type.Optional(Type.String({ minLength: 1 })),
+});
+export type KeyEntry = Static<typeof KeyEntry>;

@@ -1,0 +1,12 @@
+// Signing in to the admin API (docs/admin-api.md, "Authentication").
+
+import { type Static, Type } from "@sinclair/typebox";
+
+export const LoginBody = Type.Object({ password: Type.String() });
+export type LoginBody = Static<typeof LoginBody>;
+
+export const SessionState = Type.Object({ authenticated: Type.Literal(true) });
+
+/** `GET /admin/status`: whether the admin API is on (needs no credential). */
+export const AdminStatus = Type.Object({ enabled: Type.Boolean() });
+export type AdminStatus = Static<typeof AdminStatus>;
