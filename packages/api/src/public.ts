@@ -20,8 +20,8 @@ export const OpenAIModelList = Type.Object({
   data: Type.Array(Type.Object({ id: Type.String(), object: Type.Literal("model"), created: Type.Integer(), owned_by: Type.String() })),
 });
 
-/** A Response object of the Responses API, kept and answered whole. */
-export const ResponseAnswer = OpenObject({ id: Type.String() });
+/** A Response object of the Responses API, kept and answered whole (the proxy stores it as a record). */
+export const ResponseAnswer = Type.Unsafe<Record<string, unknown>>(OpenObject({ id: Type.String() }));
 
 export const ResponseDeleted = Type.Object({ id: Type.String(), object: Type.Literal("response"), deleted: Type.Literal(true) });
 

@@ -2,7 +2,7 @@
 // nullable field is `type: [T, "null"]` and a set of strings an `enum`, not an `anyOf`, so that a
 // validation error names the field itself and says what it must be.
 
-import { type Static, type TSchema, type TUnsafe, Type, type UnsafeOptions } from "@sinclair/typebox";
+import { type ObjectOptions, type Static, type TObject, type TProperties, type TSchema, type TUnsafe, Type, type UnsafeOptions } from "@sinclair/typebox";
 
 type JsonType = "string" | "number" | "integer" | "boolean" | "object" | "array" | "null";
 
@@ -24,9 +24,12 @@ export function StringEnum<const T extends readonly string[]>(values: T, options
 }
 
 /** An object whose other fields are kept as they are (the proxy relays or stores them). */
-export function OpenObject<T extends Parameters<typeof Type.Object>[0]>(properties: T, options: Parameters<typeof Type.Object>[1] = {}) {
-  return Type.Object(properties, { ...options, additionalProperties: true });
+export function OpenObject<T extends TProperties>(properties: T, options: ObjectOptions = {}): TUnsafe<Static<TObject<T>> & { [field: string]: unknown }> {
+  return Type.Unsafe(Type.Object(properties, { ...options, additionalProperties: true }));
 }
 
 /** Any JSON value. */
 export const Json = Type.Unknown();
+
+/** Any JSON object (its fields are checked where it is used). */
+export const AnyObject = Type.Unsafe<Record<string, unknown>>({ type: "object" });

@@ -16,7 +16,7 @@ export type ResponseItem = Static<typeof ResponseItem>;
 /** A Response object as the client received it; the fields named here are the ones the dashboard reads. */
 export const ResponseObject = OpenObject({
   id: Type.String(),
-  model: Type.Optional(Type.String()),
+  model: Type.String(),
   status: Type.Optional(Type.String()),
   instructions: Type.Optional(Nullable(Type.String())),
   output: Type.Optional(Type.Array(ResponseItem)),

@@ -57,6 +57,10 @@ export const TraceEvent = Type.Object({
 });
 export type TraceEvent = Static<typeof TraceEvent>;
 
+/** One translation warning; `code` groups them (`field_dropped`, `content_dropped`, …). */
+export const TraceWarning = Type.Object({ code: Type.String(), path: Type.String(), message: Type.String() });
+export type TraceWarning = Static<typeof TraceWarning>;
+
 /** `GET /admin/traces/:id`: the summary, with `attempts` as the list of attempts instead of a count. */
 export const TraceDetail = Type.Object({
   ...summaryFields,
@@ -75,7 +79,8 @@ export const TraceDetail = Type.Object({
   upstreamRequest: Nullable(Type.Object({ url: Type.String(), body: Json })),
   upstreamEvents: Type.Array(TraceEvent),
   clientEvents: Type.Array(TraceEvent),
-  warningList: Type.Array(Type.String()),
+  /** Traces written before warnings had codes hold their `path: message` text. */
+  warningList: Type.Array(Type.Union([TraceWarning, Type.String()])),
   captureLevel: CaptureLevel,
   truncated: Type.Object({ clientRequest: Type.Boolean(), upstreamRequest: Type.Boolean(), upstreamEvents: Type.Boolean(), clientEvents: Type.Boolean() }),
 });

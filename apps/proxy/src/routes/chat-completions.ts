@@ -1,54 +1,45 @@
 // `POST /v1/chat/completions`: OpenAI Chat Completions clients, on any backend.
 
+import { Type } from "@sinclair/typebox";
+import { AnyObject, Nullable, StringEnum, Types } from "@yallmproxy/api";
 import type { FastifyInstance } from "fastify";
 import { decodeChatRequest, type LlmRequest, type TranslationWarning } from "@yallmproxy/translate";
 import { proxyRequest } from "../pipeline/proxy-request.js";
 import { createCrossFormatHandler, translateError } from "../pipeline/translation.js";
 
-const nullable = (type: string | string[]) => ({ type: [...(Array.isArray(type) ? type : [type]), "null"] });
-
 /** Top-level fields are type-checked here; unknown fields pass through to the upstream. */
-const chatCompletionsBodySchema = {
-  type: "object",
-  required: ["model", "messages"],
-  properties: {
-    model: { type: "string", minLength: 1 },
-    messages: {
-      type: "array",
-      minItems: 1,
-      items: {
-        type: "object",
-        required: ["role"],
-        properties: {
-          role: { type: "string", enum: ["system", "developer", "user", "assistant", "tool", "function"] },
-          content: nullable(["string", "array"]),
-          tool_calls: nullable("array"),
-          tool_call_id: { type: "string" },
-          name: { type: "string" },
-        },
-      },
-    },
-    stream: nullable("boolean"),
-    stream_options: nullable("object"),
-    n: { type: ["integer", "null"], minimum: 1, maximum: 128 },
-    temperature: { type: ["number", "null"], minimum: 0, maximum: 2 },
-    top_p: { type: ["number", "null"], minimum: 0, maximum: 1 },
-    max_tokens: { type: ["integer", "null"], minimum: 1 },
-    max_completion_tokens: { type: ["integer", "null"], minimum: 1 },
-    stop: nullable(["string", "array"]),
-    presence_penalty: nullable("number"),
-    frequency_penalty: nullable("number"),
-    seed: nullable("integer"),
-    user: { type: "string" },
-    tools: { type: "array", items: { type: "object" } },
-    tool_choice: { type: ["string", "object"] },
-    parallel_tool_calls: nullable("boolean"),
-    response_format: { type: "object" },
-    logprobs: nullable("boolean"),
-    top_logprobs: nullable("integer"),
-    metadata: nullable("object"),
-  },
-} as const;
+const chatCompletionsBodySchema = Type.Object({
+  model: Type.String({ minLength: 1 }),
+  messages: Type.Array(
+    Type.Object({
+      role: StringEnum(["system", "developer", "user", "assistant", "tool", "function"]),
+      content: Type.Optional(Types<string | unknown[] | null>(["string", "array", "null"])),
+      tool_calls: Type.Optional(Types<unknown[] | null>(["array", "null"])),
+      tool_call_id: Type.Optional(Type.String()),
+      name: Type.Optional(Type.String()),
+    }),
+    { minItems: 1 },
+  ),
+  stream: Type.Optional(Nullable(Type.Boolean())),
+  stream_options: Type.Optional(Nullable(AnyObject)),
+  n: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 128 }))),
+  temperature: Type.Optional(Nullable(Type.Number({ minimum: 0, maximum: 2 }))),
+  top_p: Type.Optional(Nullable(Type.Number({ minimum: 0, maximum: 1 }))),
+  max_tokens: Type.Optional(Nullable(Type.Integer({ minimum: 1 }))),
+  max_completion_tokens: Type.Optional(Nullable(Type.Integer({ minimum: 1 }))),
+  stop: Type.Optional(Types<string | unknown[] | null>(["string", "array", "null"])),
+  presence_penalty: Type.Optional(Nullable(Type.Number())),
+  frequency_penalty: Type.Optional(Nullable(Type.Number())),
+  seed: Type.Optional(Nullable(Type.Integer())),
+  user: Type.Optional(Type.String()),
+  tools: Type.Optional(Type.Array(AnyObject)),
+  tool_choice: Type.Optional(Types<string | Record<string, unknown>>(["string", "object"])),
+  parallel_tool_calls: Type.Optional(Nullable(Type.Boolean())),
+  response_format: Type.Optional(AnyObject),
+  logprobs: Type.Optional(Nullable(Type.Boolean())),
+  top_logprobs: Type.Optional(Nullable(Type.Integer())),
+  metadata: Type.Optional(Nullable(AnyObject)),
+});
 
 export async function chatCompletionsRoutes(app: FastifyInstance): Promise<void> {
   app.post(

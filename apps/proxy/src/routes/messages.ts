@@ -2,6 +2,8 @@
 // `/v1/messages/count_tokens`, forwarded to Anthropic backends and counted locally for the others.
 
 import { Cancel } from "../cancel.js";
+import { Type } from "@sinclair/typebox";
+import { AnyObject, StringEnum, Types } from "@yallmproxy/api";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { decodeMessagesRequest, type TranslationWarning } from "@yallmproxy/translate";
 import { Errors } from "../errors.js";
@@ -15,44 +17,37 @@ import { UpstreamError, formatOfApiType } from "../upstream/types.js";
 import { mayUseModel } from "../auth.js";
 import { countMessagesTokens } from "./count-tokens.js";
 
-const messagesBodySchema = {
-  type: "object",
-  required: ["model", "messages", "max_tokens"],
-  properties: {
-    model: { type: "string", minLength: 1 },
-    max_tokens: { type: "integer", minimum: 1 },
-    messages: {
-      type: "array",
-      items: {
-        type: "object",
-        required: ["role", "content"],
-        // `system` mid-conversation: Claude Code 2.1 sends its environment block as `messages[1]`.
-        properties: { role: { type: "string", enum: ["user", "assistant", "system"] }, content: { type: ["string", "array"], items: { type: "object" } } },
-      },
-    },
-    system: { type: ["string", "array"] },
-    stream: { type: "boolean" },
-    temperature: { type: "number", minimum: 0, maximum: 1 },
-    top_p: { type: "number" },
-    top_k: { type: "integer" },
-    stop_sequences: { type: "array", items: { type: "string" } },
-    tools: { type: "array", items: { type: "object" } },
-    tool_choice: { type: "object" },
-    thinking: { type: "object" },
-    metadata: { type: "object" },
-  },
-} as const;
+const messageList = Type.Array(
+  Type.Object({
+    // `system` mid-conversation: Claude Code 2.1 sends its environment block as `messages[1]`.
+    role: StringEnum(["user", "assistant", "system"]),
+    content: Types<string | Array<Record<string, unknown>>>(["string", "array"], { items: { type: "object" } }),
+  }),
+);
 
-const countTokensBodySchema = {
-  type: "object",
-  required: ["model", "messages"],
-  properties: {
-    model: { type: "string", minLength: 1 },
-    messages: messagesBodySchema.properties.messages,
-    system: { type: ["string", "array"] },
-    tools: { type: "array", items: { type: "object" } },
-  },
-} as const;
+// A body missing several required fields is answered about the first of them in this order.
+const messagesBodySchema = Object.assign(Type.Object({
+  model: Type.String({ minLength: 1 }),
+  max_tokens: Type.Integer({ minimum: 1 }),
+  messages: messageList,
+  system: Type.Optional(Types<string | unknown[]>(["string", "array"])),
+  stream: Type.Optional(Type.Boolean()),
+  temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+  top_p: Type.Optional(Type.Number()),
+  top_k: Type.Optional(Type.Integer()),
+  stop_sequences: Type.Optional(Type.Array(Type.String())),
+  tools: Type.Optional(Type.Array(AnyObject)),
+  tool_choice: Type.Optional(AnyObject),
+  thinking: Type.Optional(AnyObject),
+  metadata: Type.Optional(AnyObject),
+}), { required: ["model", "messages", "max_tokens"] });
+
+const countTokensBodySchema = Type.Object({
+  model: Type.String({ minLength: 1 }),
+  messages: messageList,
+  system: Type.Optional(Types<string | unknown[]>(["string", "array"])),
+  tools: Type.Optional(Type.Array(AnyObject)),
+});
 
 /** `anthropic-version` and `anthropic-beta` as the client sent them, for Anthropic backends. */
 function anthropicHeaders(request: FastifyRequest): Record<string, string> {

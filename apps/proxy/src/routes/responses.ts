@@ -1,11 +1,14 @@
 // `/v1/responses`: OpenAI Responses clients on any backend, with `previous_response_id` chains
 // rebuilt from the proxy's own store, and the stored-response API (get, delete, input items).
 
+import { Type } from "@sinclair/typebox";
+import { AnyObject, IdParams, InputItemList, InputItemsQuery, Nullable, ResponseAnswer, ResponseDeleted, StringEnum, Types } from "@yallmproxy/api";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { type LlmRequest, decodeResponsesRequest, type ResponsesInputItem, type TranslationWarning } from "@yallmproxy/translate";
 import type { Caller } from "../auth.js";
 import type { ModelRoute } from "../config/load-config.js";
 import { Errors, ProxyError } from "../errors.js";
+import { typed } from "../http-schema.js";
 import { proxyRequest } from "../pipeline/proxy-request.js";
 import { type ResponsesAnswer, createCrossFormatHandler, translateContext, translateError } from "../pipeline/translation.js";
 import { routesForModel, stripProviderPrefix } from "../router.js";
@@ -16,34 +19,30 @@ import { BACKGROUND_HEADER, startBackground } from "./responses-background.js";
 
 const MAX_CHAIN_DEPTH = 10_000;
 
-export const responsesBodySchema = {
-  type: "object",
-  required: ["model"],
-  properties: {
-    model: { type: "string", minLength: 1 },
-    input: { type: ["string", "array"] },
-    instructions: { type: ["string", "null"] },
-    stream: { type: ["boolean", "null"] },
-    store: { type: ["boolean", "null"] },
-    background: { type: ["boolean", "null"] },
-    previous_response_id: { type: ["string", "null"] },
-    tools: { type: "array", items: { type: "object" } },
-    tool_choice: { type: ["string", "object"] },
-    parallel_tool_calls: { type: ["boolean", "null"] },
-    max_output_tokens: { type: ["integer", "null"], minimum: 1 },
-    max_tool_calls: { type: ["integer", "null"], minimum: 1 },
-    temperature: { type: ["number", "null"], minimum: 0, maximum: 2 },
-    top_p: { type: ["number", "null"], minimum: 0, maximum: 1 },
-    top_logprobs: { type: ["integer", "null"], minimum: 0, maximum: 20 },
-    reasoning: { type: ["object", "null"] },
-    text: { type: ["object", "null"] },
-    metadata: { type: ["object", "null"] },
-    include: { type: ["array", "null"], items: { type: "string" } },
-    truncation: { type: ["string", "null"], enum: ["auto", "disabled", null] },
-    user: { type: "string" },
-    n: { type: "integer", minimum: 1, maximum: 16 },
-  },
-} as const;
+export const responsesBodySchema = Type.Object({
+  model: Type.String({ minLength: 1 }),
+  input: Type.Optional(Types<string | unknown[]>(["string", "array"])),
+  instructions: Type.Optional(Nullable(Type.String())),
+  stream: Type.Optional(Nullable(Type.Boolean())),
+  store: Type.Optional(Nullable(Type.Boolean())),
+  background: Type.Optional(Nullable(Type.Boolean())),
+  previous_response_id: Type.Optional(Nullable(Type.String())),
+  tools: Type.Optional(Type.Array(AnyObject)),
+  tool_choice: Type.Optional(Types<string | Record<string, unknown>>(["string", "object"])),
+  parallel_tool_calls: Type.Optional(Nullable(Type.Boolean())),
+  max_output_tokens: Type.Optional(Nullable(Type.Integer({ minimum: 1 }))),
+  max_tool_calls: Type.Optional(Nullable(Type.Integer({ minimum: 1 }))),
+  temperature: Type.Optional(Nullable(Type.Number({ minimum: 0, maximum: 2 }))),
+  top_p: Type.Optional(Nullable(Type.Number({ minimum: 0, maximum: 1 }))),
+  top_logprobs: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 20 }))),
+  reasoning: Type.Optional(Nullable(AnyObject)),
+  text: Type.Optional(Nullable(AnyObject)),
+  metadata: Type.Optional(Nullable(AnyObject)),
+  include: Type.Optional(Nullable(Type.Array(Type.String()))),
+  truncation: Type.Optional(Nullable(StringEnum(["auto", "disabled"]))),
+  user: Type.Optional(Type.String()),
+  n: Type.Optional(Type.Integer({ minimum: 1, maximum: 16 })),
+});
 
 export function callerOf(request: FastifyRequest): Caller {
   return request.caller ?? { keyId: undefined, key: undefined };
@@ -251,7 +250,8 @@ export async function responsesRoutes(app: FastifyInstance): Promise<void> {
     return reply;
   });
 
-  app.post<{ Params: { id: string } }>("/v1/responses/:id/cancel", { config }, async (request) => {
+  const api = typed(app);
+  api.post("/v1/responses/:id/cancel", { config, schema: { params: IdParams, response: { 200: ResponseAnswer } } }, async (request) => {
     const found = await ownedResponse(app.runtime.responses, request.params.id, callerOf(request));
     if (typeof found === "string") throw responseNotFound(request.params.id);
     if (found.response.background !== true) throw Errors.invalidField("response_id", "Only background responses can be cancelled.");
@@ -262,22 +262,22 @@ export async function responsesRoutes(app: FastifyInstance): Promise<void> {
     return cancelled.response;
   });
 
-  app.get<{ Params: { id: string } }>("/v1/responses/:id", { config }, async (request) => {
+  api.get("/v1/responses/:id", { config, schema: { params: IdParams, response: { 200: ResponseAnswer } } }, async (request) => {
     const found = await ownedResponse(app.runtime.responses, request.params.id, callerOf(request));
     if (typeof found === "string") throw responseNotFound(request.params.id);
     return found.response;
   });
 
-  app.delete<{ Params: { id: string } }>("/v1/responses/:id", { config }, async (request) => {
+  api.delete("/v1/responses/:id", { config, schema: { params: IdParams, response: { 200: ResponseDeleted } } }, async (request) => {
     const found = await ownedResponse(app.runtime.responses, request.params.id, callerOf(request));
     if (typeof found === "string") throw responseNotFound(request.params.id);
     await app.runtime.responses.delete(request.params.id);
-    return { id: request.params.id, object: "response", deleted: true };
+    return { id: request.params.id, object: "response" as const, deleted: true as const };
   });
 
-  app.get<{ Params: { id: string }; Querystring: { limit?: string; order?: string; after?: string } }>(
+  api.get(
     "/v1/responses/:id/input_items",
-    { config },
+    { config, schema: { params: IdParams, querystring: InputItemsQuery, response: { 200: InputItemList } } },
     async (request) => {
       const found = await ownedResponse(app.runtime.responses, request.params.id, callerOf(request));
       if (typeof found === "string") throw responseNotFound(request.params.id);
@@ -293,7 +293,7 @@ export async function responsesRoutes(app: FastifyInstance): Promise<void> {
       }
       const data = items.slice(start, start + limit);
       return {
-        object: "list",
+        object: "list" as const,
         data,
         first_id: (data[0]?.id as string | undefined) ?? null,
         last_id: (data[data.length - 1]?.id as string | undefined) ?? null,
