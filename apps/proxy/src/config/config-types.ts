@@ -1,0 +1,140 @@
+// The typed, resolved config the proxy runs on, as the loader builds it.
+
+import type { z } from "zod";
+import type { MockOptions, apiTypeSchema } from "./schema.js";
+
+export type ApiType = z.infer<typeof apiTypeSchema>;
+
+export interface ParameterOverride {
+  /** Dotted path into the request body, e.g. `stream_options.include_usage`. */
+  path: string[];
+  value: unknown;
+  allowOverride: boolean;
+}
+
+export interface ModelRoute {
+  name: string;
+  apiType: ApiType;
+  /** Base URL including the version path, without a trailing slash. */
+  apiBase: string;
+  apiKey: string | undefined;
+  /** Model name sent upstream. */
+  upstreamModel: string;
+  timeoutMs: number;
+  supportsReasoning: boolean;
+  supportsResponsesApi: boolean;
+  parameters: ParameterOverride[];
+  /** `thinking` block yaLLMproxy adds to requests for this model. */
+  thinking: Record<string, unknown> | undefined;
+  headers: Record<string, string>;
+  allowedKeys: "all" | "none" | Set<string>;
+  mock: MockOptions | undefined;
+  protected: boolean;
+  history: { includeReasoning: boolean; includeRefusals: boolean };
+  traceCapture: "off" | "metadata" | "full" | undefined;
+}
+
+export interface TraceSettings {
+  capture: "off" | "metadata" | "full";
+  maxBodyBytes: number;
+  maxEvents: number;
+  retentionHours: number;
+  queueSize: number;
+  batchSize: number;
+  flushIntervalMs: number;
+}
+
+export interface ResponseStateSettings {
+  persistence: "database" | "memory";
+  maxMemoryEntries: number;
+  maxMemoryBytes: number;
+  ttlSeconds: number;
+  cleanupIntervalSeconds: number;
+  capturePassthrough: boolean;
+  /** Most items a request's `input` may hold: each costs work on the event loop. */
+  maxInputItems: number;
+}
+
+export interface ConcurrencySettings {
+  concurrencyLimit: number;
+  priority: number;
+  queueTimeoutMs: number | undefined;
+}
+
+export interface AppKey {
+  keyId: string;
+  secret: string;
+  name: string | undefined;
+  enabled: boolean;
+  concurrency: ConcurrencySettings;
+}
+
+export interface ProxyConfig {
+  models: Map<string, ModelRoute>;
+  fallbacks: Map<string, string[]>;
+  router: { numRetries: number; retryBaseDelayMs: number; retryMaxDelayMs: number };
+  server: {
+    host: string;
+    port: number;
+    bodyLimitBytes: number;
+    /** Node's headersTimeout: time to receive the request headers. */
+    headersTimeoutMs: number;
+    /** Node's requestTimeout: time to receive the whole request (not its answer, which may stream longer). */
+    requestTimeoutMs: number;
+    /** Open connections per client address; 0 = no cap. */
+    maxConnectionsPerIp: number;
+    /** Origins (lower case) besides the Host's own from which the admin cookie is accepted. */
+    adminOrigins: string[];
+    /** On SIGTERM, how long requests in flight may finish before they are ended. */
+    shutdownGraceMs: number;
+    /** Deepest nesting of objects and arrays a request body may have. */
+    maxJsonDepth: number;
+  };
+  endpoints: { responses: boolean; messages: boolean };
+  responseState: ResponseStateSettings;
+  traces: TraceSettings;
+  messagesPingIntervalMs: number;
+  appKeys: {
+    enabled: boolean;
+    headerName: string;
+    allowUnauthenticated: boolean;
+    keys: AppKey[];
+    unauthenticated: ConcurrencySettings;
+  };
+  adminPassword: string | undefined;
+  /** `file:<path>` (SQLite) or `postgresql://…`. */
+  databaseUrl: string;
+  logLevel: string;
+  /** The config file's own text and path, and the variables it was read with, for reloads. */
+  source: { path: string; text: string; vars: Record<string, string> };
+}
+
+export interface LoadedConfig {
+  config: ProxyConfig;
+  warnings: string[];
+  /**
+   * The warnings that are most likely a typo (an unknown section or api_type, a fallback or
+   * allowed key naming nothing), by path. Start-up only warns; a change made through the admin API
+   * that introduces one is refused.
+   */
+  mistakes: Array<{ path: string; message: string }>;
+}
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`invalid config:\n${problems.map((p) => `  ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+    this.problems = problems;
+  }
+}
+
+/** `["model_list", 0, "model_name"]` → `model_list[0].model_name`. */
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = "";
+  for (const seg of path) {
+    if (typeof seg === "number") out += `[${seg}]`;
+    else out += out ? `.${String(seg)}` : String(seg);
+  }
+  return out || "(root)";
+}

@@ -1,0 +1,172 @@
+// `model_list` entries: `extends` resolved, then each entry checked and normalized into a route.
+
+import { type RawModelEntry, apiTypeSchema, modelEntrySchema } from "./schema.js";
+import { type LoadedConfig, type ModelRoute, type ParameterOverride, formatPath } from "./config-types.js";
+
+const DEFAULT_TIMEOUT_S = 600;
+const MAX_EXTENDS_DEPTH = 10;
+/** yaLLMproxy's backend types this proxy does not implement: a warning, never a mistake. */
+const YALLMPROXY_ONLY_API_TYPES = new Set(["gigachat", "passthrough"]);
+
+/** Applies `extends` (deep merge, lists replaced), rejecting cycles and missing parents. */
+export function resolveModelEntries(list: unknown[], problems: string[]): Array<{ entry: RawModelEntry; index: number }> {
+  const byName = new Map<string, { raw: Record<string, unknown>; index: number }>();
+  list.forEach((item, index) => {
+    if (typeof item !== "object" || item === null || Array.isArray(item)) {
+      problems.push(`model_list[${index}]: expected a mapping with model_name and model_params`);
+      return;
+    }
+    const name = (item as Record<string, unknown>).model_name;
+    if (typeof name === "string" && !byName.has(name)) byName.set(name, { raw: item as Record<string, unknown>, index });
+  });
+
+  const resolved = new Map<string, Record<string, unknown> | null>();
+  const resolveOne = (name: string, chain: string[]): Record<string, unknown> | null => {
+    const cached = resolved.get(name);
+    if (cached !== undefined) return cached;
+    const found = byName.get(name);
+    if (!found) return null;
+    const parentName = found.raw.extends;
+    if (parentName === undefined) {
+      resolved.set(name, found.raw);
+      return found.raw;
+    }
+    const where = `model_list[${found.index}].extends`;
+    if (typeof parentName !== "string") {
+      problems.push(`${where}: expected a model name`);
+      resolved.set(name, null);
+      return null;
+    }
+    if (chain.includes(parentName) || parentName === name) {
+      problems.push(`${where}: circular extends (${[...chain, name, parentName].join(" -> ")})`);
+      resolved.set(name, null);
+      return null;
+    }
+    if (chain.length >= MAX_EXTENDS_DEPTH) {
+      problems.push(`${where}: extends chain deeper than ${MAX_EXTENDS_DEPTH}`);
+      resolved.set(name, null);
+      return null;
+    }
+    if (!byName.has(parentName)) {
+      problems.push(`${where}: parent model "${parentName}" does not exist`);
+      resolved.set(name, null);
+      return null;
+    }
+    const parent = resolveOne(parentName, [...chain, name]);
+    if (!parent) {
+      resolved.set(name, null);
+      return null;
+    }
+    const { model_name: _n, extends: _e, protected: _p, ...inheritable } = parent;
+    const { extends: _own, ...own } = found.raw;
+    const merged = deepMerge(inheritable, own);
+    resolved.set(name, merged);
+    return merged;
+  };
+
+  const out: Array<{ entry: RawModelEntry; index: number }> = [];
+  list.forEach((item, index) => {
+    if (typeof item !== "object" || item === null || Array.isArray(item)) return;
+    const name = (item as Record<string, unknown>).model_name;
+    const isFirst = typeof name === "string" && byName.get(name)?.index === index;
+    const merged = isFirst ? resolveOne(name, []) : (item as Record<string, unknown>);
+    if (!merged) return;
+    const parsed = modelEntrySchema.safeParse(merged);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) problems.push(`${formatPath(["model_list", index, ...issue.path])}: ${issue.message}`);
+      return;
+    }
+    out.push({ entry: parsed.data, index });
+  });
+  return out;
+}
+
+export function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const prev = out[k];
+    out[k] = isPlainObject(prev) && isPlainObject(v) ? deepMerge(prev, v) : v;
+  }
+  return out;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** An HTTP token (RFC 9110). */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** Connection-level headers the HTTP client manages; undici refuses requests that set them. */
+const MANAGED_HEADERS = new Set(["host", "content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "expect"]);
+
+export function normalizeModel(entry: RawModelEntry, where: string, problems: string[], warnings: string[], mistakes: LoadedConfig["mistakes"]): ModelRoute | undefined {
+  const p = entry.model_params;
+  const rawType = p.api_type ?? "openai";
+  const apiType = apiTypeSchema.safeParse(rawType);
+  if (!apiType.success) {
+    warnings.push(`${where} (${entry.model_name}): api_type "${rawType}" is not implemented; model not served`);
+    if (!YALLMPROXY_ONLY_API_TYPES.has(rawType)) {
+      mistakes.push({ path: `${where}.model_params.api_type`, message: `model "${entry.model_name}": api_type "${rawType}" is not one of ${apiTypeSchema.options.join(", ")}` });
+    }
+    return undefined;
+  }
+  let apiBase = (p.api_base ?? "").replace(/\/+$/, "");
+  if (apiType.data === "mock") {
+    apiBase = apiBase || "mock://local";
+  } else if (!apiBase) {
+    problems.push(`${where}.model_params.api_base: required for api_type ${apiType.data}`);
+    return undefined;
+  } else {
+    try {
+      const u = new URL(apiBase);
+      if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error("scheme");
+    } catch {
+      problems.push(`${where}.model_params.api_base: not an http(s) URL: "${apiBase}"`);
+      return undefined;
+    }
+  }
+  if (entry.modules !== undefined) {
+    const upstream = (entry.modules as { upstream?: { enabled?: boolean } } | null)?.upstream;
+    if (upstream && upstream.enabled !== false) {
+      warnings.push(`${where} (${entry.model_name}): modules are not implemented, ignored`);
+    }
+  }
+  for (const [name, value] of Object.entries(p.headers ?? {})) {
+    const lower = name.toLowerCase();
+    if (!HEADER_NAME.test(name)) problems.push(`${where}.model_params.headers.${name}: not a valid header name`);
+    else if (MANAGED_HEADERS.has(lower)) problems.push(`${where}.model_params.headers.${name}: set by the proxy itself, cannot be configured`);
+    else if (/[\r\n\0]/.test(value)) problems.push(`${where}.model_params.headers.${name}: the value contains a line break or NUL`);
+  }
+  const parameters: ParameterOverride[] = [];
+  for (const [name, spec] of Object.entries(p.parameters ?? {})) {
+    const isSpec = typeof spec === "object" && spec !== null && !Array.isArray(spec) && "default" in spec;
+    parameters.push({
+      path: name.split("."),
+      value: isSpec ? (spec as { default: unknown }).default : spec,
+      allowOverride: isSpec ? ((spec as { allow_override?: boolean }).allow_override ?? true) : true,
+    });
+  }
+  const allowed = entry.access_control?.allowed_keys;
+  return {
+    name: entry.model_name,
+    apiType: apiType.data,
+    apiBase,
+    apiKey: p.api_key || undefined,
+    upstreamModel: p.target_model ?? p.model ?? entry.model_name,
+    timeoutMs: Math.round((p.request_timeout ?? DEFAULT_TIMEOUT_S) * 1000),
+    supportsReasoning: p.supports_reasoning ?? false,
+    supportsResponsesApi: p.supports_responses_api ?? apiType.data === "openai-responses",
+    parameters,
+    thinking: p.thinking,
+    headers: p.headers ?? {},
+    allowedKeys: allowed === undefined || allowed === "all" ? "all" : allowed === "none" ? "none" : new Set(allowed),
+    mock: p.mock,
+    // Only an explicit `protected: true` locks a model against admin API changes.
+    protected: entry.protected === true,
+    traceCapture: p.trace_capture,
+    history: {
+      includeReasoning: p.history_policy?.include_reasoning ?? true,
+      includeRefusals: p.history_policy?.include_refusals ?? true,
+    },
+  };
+}
