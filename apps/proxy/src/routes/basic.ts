@@ -4,7 +4,7 @@
 import { Health, OpenAIModelList, RootStatus } from "@yallmproxy/api";
 import type { FastifyInstance } from "fastify";
 import { mayUseModel } from "../auth.js";
-import { typed } from "../http-schema.js";
+import { typed } from "../http/schema.js";
 import { DatabaseHealth } from "../ops/health.js";
 
 const STARTED = Math.floor(Date.now() / 1000);

@@ -8,7 +8,7 @@ import { type LlmRequest, decodeResponsesRequest, type ResponsesInputItem, type 
 import type { Caller } from "../auth.js";
 import type { ModelRoute } from "../config/load-config.js";
 import { Errors, ProxyError } from "../errors.js";
-import { typed } from "../http-schema.js";
+import { typed } from "../http/schema.js";
 import { proxyRequest } from "../pipeline/proxy-request.js";
 import { type ResponsesAnswer, createCrossFormatHandler, translateContext, translateError } from "../pipeline/translation.js";
 import { routesForModel, stripProviderPrefix } from "../router.js";

@@ -5,7 +5,7 @@ import { IdParams, Page, type WireFormat, ResponseListQuery, StoredResponseDetai
 import { type PageCursor, StoredResponseList, type TraceFilter, TraceStore, type TraceSummaryRecord } from "@yallmproxy/db";
 import type { FastifyInstance } from "fastify";
 import { Errors, ProxyError } from "../../errors.js";
-import { typed } from "../../http-schema.js";
+import { typed } from "../../http/schema.js";
 import { redactorFor } from "../../ops/redact.js";
 import { requireAdmin } from "./admin-auth.js";
 

@@ -14,7 +14,7 @@ import { MASK, ONLY_REFERENCES, unmaskSecrets } from "../../config/secret-mask.j
 import { readDotEnv } from "../../config/env.js";
 import { YamlEditor } from "../../config/yaml-edit.js";
 import { Errors, ProxyError } from "../../errors.js";
-import { typed } from "../../http-schema.js";
+import { typed } from "../../http/schema.js";
 import { requireAdmin } from "./admin-auth.js";
 import { invalidConfig } from "./admin-routes.js";
 
@@ -46,14 +46,13 @@ function protectedModel(name: string): ProxyError {
 const answers = { 200: ConfigApplied, 400: ConfigInvalid };
 
 export async function adminManageRoutes(scope: FastifyInstance, opts: { config: ConfigManager }): Promise<void> {
-  const app = typed(scope);
-  const manager = opts.config;
-  const onRequest = requireAdmin(() => scope.runtime.config.adminPassword);
+  await scope.register(modelRoutes, opts);
+  await scope.register(keyRoutes, opts);
+}
+
+/** What the models and keys calls share: the running text, and applying an edit of it. */
+function editing(scope: FastifyInstance, manager: ConfigManager) {
   const text = () => scope.runtime.config.source.text;
-  const isProtected = (name: string) => {
-    const entry = entriesOf(text(), ["model_list"]).find((m) => m.get("model_name") === name);
-    return entry?.get("protected") === true;
-  };
 
   /** Applies an edit of the running config text; answers 400 with every problem if it does not validate. */
   const edit = async (reply: FastifyReply, author: string, change: (editor: YamlEditor) => Partial<ConfigApplied> | void, env?: Record<string, string | undefined>) => {
@@ -67,6 +66,17 @@ export async function adminManageRoutes(scope: FastifyInstance, opts: { config: 
     }
   };
 
+  return { text, edit, onRequest: requireAdmin(() => scope.runtime.config.adminPassword) };
+}
+
+async function modelRoutes(scope: FastifyInstance, opts: { config: ConfigManager }): Promise<void> {
+  const app = typed(scope);
+  const manager = opts.config;
+  const { text, edit, onRequest } = editing(scope, manager);
+  const isProtected = (name: string) => {
+    const entry = entriesOf(text(), ["model_list"]).find((m) => m.get("model_name") === name);
+    return entry?.get("protected") === true;
+  };
   const modelAt = (name: string): number => {
     const at = indexOf(text(), ["model_list"], "model_name", name);
     if (at < 0) throw new ProxyError(404, `No model named '${name}'.`, { code: "not_found" });
@@ -129,6 +139,13 @@ export async function adminManageRoutes(scope: FastifyInstance, opts: { config: 
       return { model: target };
     });
   });
+
+}
+
+async function keyRoutes(scope: FastifyInstance, opts: { config: ConfigManager }): Promise<void> {
+  const app = typed(scope);
+  const manager = opts.config;
+  const { text, edit, onRequest } = editing(scope, manager);
 
   app.post("/admin/keys", { onRequest, schema: { body: KeyEntry, response: answers } }, async (request, reply) => {
     const entry = request.body;

@@ -24,7 +24,7 @@ import type { ConfigManager } from "../../config/config-manager.js";
 import { ConfigValidationError } from "../../config/config-problems.js";
 import { maskSecrets } from "../../config/secret-mask.js";
 import { Errors, ProxyError } from "../../errors.js";
-import { typed } from "../../http-schema.js";
+import { typed } from "../../http/schema.js";
 import { redactUrl } from "../../ops/redact.js";
 import { adminCredential, adminDisabled, adminUnauthorized, checkAdminOrigin, clearedSessionCookie, passwordMatches, requireAdmin, sessionCookie } from "./admin-auth.js";
 import { adminBrowseRoutes } from "./admin-browse.js";
@@ -40,11 +40,15 @@ export function invalidConfig(err: unknown, what = "The config is invalid"): Con
 }
 
 export async function adminRoutes(scope: FastifyInstance, opts: { config: ConfigManager }): Promise<void> {
+  await scope.register(sessionRoutes);
+  await scope.register(configRoutes, opts);
+  await scope.register(catalogRoutes);
+  await scope.register(adminBrowseRoutes);
+}
+
+async function sessionRoutes(scope: FastifyInstance): Promise<void> {
   const app = typed(scope);
-  const manager = opts.config;
-  const runtime = scope.runtime;
-  const password = () => runtime.config.adminPassword;
-  const onRequest = requireAdmin(password);
+  const password = () => scope.runtime.config.adminPassword;
 
   app.post("/admin/login", { schema: { body: LoginBody, response: { 200: Ok } } }, async (request, reply) => {
     const pw = password();
@@ -72,10 +76,14 @@ export async function adminRoutes(scope: FastifyInstance, opts: { config: Config
 
   // Needs no credential: the sign-in page says when there is nothing to sign in to. On or off only.
   app.get("/admin/status", { schema: { response: { 200: AdminStatus } } }, async () => ({ enabled: password() !== undefined }));
+}
 
-  await app.register(adminBrowseRoutes);
+async function configRoutes(scope: FastifyInstance, opts: { config: ConfigManager }): Promise<void> {
+  const app = typed(scope);
+  const manager = opts.config;
+  const runtime = scope.runtime;
+  const onRequest = requireAdmin(() => runtime.config.adminPassword);
 
-  // ─── config ───
   app.get("/admin/config", { onRequest, schema: { response: { 200: RunningConfig } } }, async () => {
     const versions = await manager.versions(1);
     return { yaml: maskSecrets(runtime.config.source.text), version: versions[0]?.version ?? null, path: manager.path };
@@ -120,6 +128,14 @@ export async function adminRoutes(scope: FastifyInstance, opts: { config: Config
       return reply.code(400).send(invalidConfig(err));
     }
   });
+
+}
+
+/** The models and keys the running config has. */
+async function catalogRoutes(scope: FastifyInstance): Promise<void> {
+  const app = typed(scope);
+  const runtime = scope.runtime;
+  const onRequest = requireAdmin(() => runtime.config.adminPassword);
 
   app.get("/admin/models", { onRequest, schema: { response: { 200: ModelList } } }, async () => {
     const config = runtime.config;

@@ -6,7 +6,7 @@ import { ReplayBody } from "@yallmproxy/api";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import type { StoredResponse } from "@yallmproxy/db";
 import { Errors, ProxyError } from "../../errors.js";
-import { typed } from "../../http-schema.js";
+import { typed } from "../../http/schema.js";
 import { requireAdmin } from "./admin-auth.js";
 
 function turnBody(turn: StoredResponse, model: string, previous: string | null, stream: boolean): Record<string, unknown> {
