@@ -1,8 +1,9 @@
 // One error type with stable codes and statuses; routes render it in the client's own wire format.
 
-import { codecs } from "@yallmproxy/translate";
+import { type WireFormat, codecs } from "@yallmproxy/translate";
 
-export type ClientFormat = "chat" | "responses" | "messages";
+/** The wire format a client speaks, which its errors take. */
+export type ClientFormat = WireFormat;
 
 export class ProxyError extends Error {
   readonly status: number;

@@ -2,10 +2,12 @@
 // upstream's status, headers and a byte stream. HTTP backends and the built-in mock look the same.
 
 import type { Readable } from "node:stream";
+import type { WireFormat } from "@yallmproxy/translate";
 import type { Cancel } from "../cancel.js";
 import type { ModelRoute } from "../config/load-config.js";
 
-export type BackendFormat = "chat" | "responses" | "messages";
+/** The wire format a backend speaks: one of the translate package's. */
+export type BackendFormat = WireFormat;
 
 export interface UpstreamRequest {
   /** Path after the version prefix, e.g. `/chat/completions`. */
