@@ -21,7 +21,7 @@ describe("Trace.row", () => {
     const row = t.row();
     expect(JSON.parse(row.detail)).toEqual(t.detail());
     expect(row).toMatchObject({ id: "id-1", model: "m", keyId: "team-a", stream: true, status: 200, attempts: 2, warnings: 1, captureLevel: "metadata" });
-    expect(row.startedAt).toBe(t.startedAtMs);
+    expect(row.startedAt.getTime()).toBe(t.startedAtMs);
   });
 
   it("cuts known secrets out of a metadata row as detail() does", () => {
