@@ -50,7 +50,11 @@ async function sessionRoutes(scope: FastifyInstance): Promise<void> {
   const app = typed(scope);
   const password = () => scope.runtime.config.adminPassword;
 
-  app.post("/admin/login", { schema: { body: LoginBody, response: { 200: Ok } } }, async (request, reply) => {
+  // Off is said before the body is looked at: a sign-in to an admin API that is off is a 404 whatever it sends.
+  const enabled = async () => {
+    if (!password()) throw adminDisabled();
+  };
+  app.post("/admin/login", { onRequest: enabled, schema: { body: LoginBody, response: { 200: Ok } } }, async (request, reply) => {
     const pw = password();
     if (!pw) throw adminDisabled();
     // The cookie it sets is one a page elsewhere must not plant either.

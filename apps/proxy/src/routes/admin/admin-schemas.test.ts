@@ -50,4 +50,18 @@ describe("admin requests that do not fit their schema", () => {
     expect(validate.statusCode).toBe(200);
     expect(validate.json()).toMatchObject({ valid: false, error: { code: "invalid_config" }, errors: [expect.objectContaining({ path: expect.any(String) })] });
   });
+
+  it("with the admin API off, a sign-in is 404 admin_disabled whatever its body", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "yallmp-admin-off-"));
+    const env = { DATABASE_URL: `file:${join(dir, "state.db")}` };
+    const { config } = parseConfigText("model_list: []\n", join(dir, "config.yaml"), env, env);
+    const off = await buildApp({ config, logger: false });
+    try {
+      const res = await off.inject({ method: "POST", url: "/admin/login", headers: { "content-type": "application/json" }, payload: "{}" });
+      expect(res.statusCode).toBe(404);
+      expect(res.json().error.code).toBe("admin_disabled");
+    } finally {
+      await off.close();
+    }
+  });
 });
