@@ -11,14 +11,14 @@ import { Prisma, type Trace } from "./generated/sqlite/client.js";
 export type TraceRow = Trace;
 
 /** The Trace model's columns in schema order, from the generated client: the worker inserts these. */
-export const TRACE_COLUMNS = Object.values(Prisma.TraceScalarFieldEnum);
+const TRACE_COLUMNS = Object.values(Prisma.TraceScalarFieldEnum);
 
 interface Pending {
   resolve(): void;
   reject(err: Error): void;
 }
 
-export interface TraceWriterOptions {
+interface TraceWriterOptions {
   /** Told when the worker fails; its writes in flight fail, and the next write starts a new worker. */
   onError?(err: unknown): void;
 }

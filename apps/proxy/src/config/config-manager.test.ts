@@ -7,7 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ProxyRuntime } from "../runtime.js";
-import { ConfigManager, ConfigValidationError, adminChangeProblems, maskSecrets, problemsOf, unmaskSecrets } from "./config-manager.js";
+import { ConfigManager } from "./config-manager.js";
+import { ConfigValidationError, adminChangeProblems, problemsOf } from "./config-problems.js";
+import { maskSecrets, unmaskSecrets } from "./secret-mask.js";
 import { ConfigError, parseConfigText } from "./load-config.js";
 
 const BASE = `model_list:

@@ -3,7 +3,7 @@
 import type { z } from "zod";
 import type { MockOptions, apiTypeSchema } from "./schema.js";
 
-export type ApiType = z.infer<typeof apiTypeSchema>;
+type ApiType = z.infer<typeof apiTypeSchema>;
 
 export interface ParameterOverride {
   /** Dotted path into the request body, e.g. `stream_options.include_usage`. */

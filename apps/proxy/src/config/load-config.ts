@@ -32,7 +32,7 @@ export interface LoadOptions {
   env?: Record<string, string | undefined>;
 }
 
-export function defaultConfigPath(env: Record<string, string | undefined> = process.env): string {
+function defaultConfigPath(env: Record<string, string | undefined> = process.env): string {
   return resolve(env.YALLMP_CONFIG ?? join(process.cwd(), "configs", "config.yaml"));
 }
 

@@ -7,7 +7,7 @@
 
 import type { Static, TSchema } from "@sinclair/typebox";
 import { Ajv, type ValidateFunction } from "ajv";
-import type { FastifyInstance, FastifySchema, FastifyTypeProvider } from "fastify";
+import type { FastifyInstance, FastifyTypeProvider } from "fastify";
 
 export interface TypeBoxProvider extends FastifyTypeProvider {
   validator: this["schema"] extends TSchema ? Static<this["schema"]> : unknown;
@@ -19,12 +19,9 @@ export function typed(app: FastifyInstance) {
   return app.withTypeProvider<TypeBoxProvider>();
 }
 
-/** A route's schema, checked against Fastify's shape of one. */
-export const routeSchema = <S extends FastifySchema>(schema: S): S => schema;
-
 const stringify = (data: unknown): string => JSON.stringify(data);
 
-export class ResponseSchemaError extends Error {
+class ResponseSchemaError extends Error {
   override readonly name = "ResponseSchemaError";
 }
 
