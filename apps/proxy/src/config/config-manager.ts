@@ -4,7 +4,6 @@
 // admin API are held to more than the loader's rules: what it would only warn about but is a
 // mistake, and any change to a protected model, is refused.
 
-import { watch, type FSWatcher } from "node:fs";
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { createTwoFilesPatch } from "diff";
@@ -13,6 +12,7 @@ import type { PgBus } from "../ops/pg-bus.js";
 import type { ProxyRuntime } from "../runtime.js";
 import { ConfigValidationError, adminChangeProblems, problemsOf, withLines } from "./config-problems.js";
 import { readDotEnv, writeDotEnv } from "./env.js";
+import { FileWatch } from "./file-watch.js";
 import { ConfigError, type LoadedConfig, type ProxyConfig, parseConfigText } from "./load-config.js";
 import { maskSecrets, unmaskSecrets, unresolvedMasks } from "./secret-mask.js";
 
@@ -36,8 +36,7 @@ export interface VersionInfo {
 }
 
 export class ConfigManager {
-  private watcher: FSWatcher | undefined;
-  private debounce: NodeJS.Timeout | undefined;
+  private watch: FileWatch | undefined;
   private lastWritten: string | undefined;
   private readonly db: ConfigVersionStore | undefined;
 
@@ -188,13 +187,11 @@ export class ConfigManager {
 
   /** Follows edits of the file on disk (debounced); an invalid file keeps the running config. */
   watchFile(debounceMs = 300): void {
+    const onError = (err: unknown) => this.runtime.ops.backgroundError("config_watch", err);
+    const watch = new FileWatch(this.path, () => void this.reloadFromDisk().catch(onError), onError, debounceMs);
     try {
-      this.watcher = watch(dirname(this.path), (_event, file) => {
-        if (file && join(dirname(this.path), file.toString()) !== this.path) return;
-        clearTimeout(this.debounce);
-        this.debounce = setTimeout(() => void this.reloadFromDisk().catch((err: unknown) => this.runtime.ops.backgroundError("config_watch", err)), debounceMs);
-      });
-      this.watcher.on("error", (err) => this.runtime.ops.backgroundError("config_watch", err));
+      watch.start();
+      this.watch = watch;
     } catch (err) {
       this.log.warn({ err }, "cannot watch the config file");
     }
@@ -217,7 +214,6 @@ export class ConfigManager {
   }
 
   close(): void {
-    clearTimeout(this.debounce);
-    this.watcher?.close();
+    this.watch?.close();
   }
 }
