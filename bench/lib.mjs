@@ -3,7 +3,7 @@
 
 import { fork, spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -48,18 +48,21 @@ ${appKeys ? `app_keys:\n  enabled: true\n  keys:\n    - { key_id: bench, secret:
 
 /**
  * Starts the built proxy and waits for /health. `command` wraps node (valgrind, say); `nodeArgs` go
- * before the entry point.
+ * before the entry point. The database is in a folder of its own beside the config's, as in the shipped
+ * layout (configs/, data/); `BENCH_SHARED_DIR=1` puts both in one folder.
  */
 export async function startProxy(upstreamPort, options = {}) {
   const { command, nodeArgs = [], waitMs = 60_000, quiet = false, proxyRoot = root, ipc = false } = options;
   const dir = mkdtempSync(join(tmpdir(), "yallmp-bench-"));
+  const dataDir = process.env.BENCH_SHARED_DIR === "1" ? dir : join(dir, "data");
+  mkdirSync(dataDir, { recursive: true });
   const config = join(dir, "config.yaml");
   writeFileSync(config, proxyConfig(upstreamPort, options));
   const port = await freePort();
   const argv = [...nodeArgs, join(proxyRoot, "apps/proxy/dist/main.js")];
   const [cmd, args] = command ? [command[0], [...command.slice(1), process.execPath, ...argv]] : [process.execPath, argv];
   const child = spawn(cmd, args, {
-    env: { ...process.env, YALLMP_CONFIG: config, YALLMP_PORT: String(port), YALLMP_HOST: "127.0.0.1", DATABASE_URL: `file:${join(dir, "state.db")}` },
+    env: { ...process.env, YALLMP_CONFIG: config, YALLMP_PORT: String(port), YALLMP_HOST: "127.0.0.1", DATABASE_URL: `file:${join(dataDir, "state.db")}` },
     stdio: ["ignore", "ignore", quiet ? "ignore" : "inherit", ...(ipc ? ["ipc"] : [])],
   });
   children.push(child);
