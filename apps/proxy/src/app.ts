@@ -11,11 +11,10 @@ import type { Logger } from "pino";
 import { authenticate } from "./auth.js";
 import { ConfigManager } from "./config/config-manager.js";
 import type { ProxyConfig } from "./config/load-config.js";
-import { type ClientFormat, Errors, ProxyError } from "./errors.js";
+import { type ClientFormat, Errors, ProxyError, sendProxyError } from "./errors.js";
 import { answerClientError, answerOnSocket, answerOtherUpgradesAsHttp, guardConnections } from "./http/connections.js";
 import { formatOf, formatOfUrl, logRefusal, pathOf, toProxyError, uriTooLong } from "./http/refusals.js";
 import { useResponseSchemas } from "./http/schema.js";
-import { sendProxyError } from "./pipeline/proxy-request.js";
 import { requireJsonWrite } from "./routes/admin/admin-auth.js";
 import { adminManageRoutes } from "./routes/admin/admin-manage.js";
 import { adminRoutes } from "./routes/admin/admin-routes.js";
@@ -158,11 +157,6 @@ function createServer(opts: BuildOptions): FastifyInstance {
 function guardRoutes(app: FastifyInstance, runtime: ProxyRuntime, bodyLimit: number): void {
   // Added to the routes that check app keys only, in callback style: no promise per request.
   const checkKey = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
-    const internal = runtime.internalCaller(request.headers);
-    if (internal) {
-      request.caller = internal;
-      return done();
-    }
     const caller = authenticate(runtime.config, request.headers);
     if (caller instanceof ProxyError) {
       logRefusal(request, caller);

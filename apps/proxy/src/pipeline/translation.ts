@@ -54,7 +54,7 @@ export interface TranslationSettings {
 
 export function translateError(err: unknown): ProxyError {
   if (err instanceof TranslateError) {
-    return new ProxyError(err.status, err.message, { param: err.param ?? null, code: err.code ?? "invalid_value" });
+    return Errors.untranslatable(err.status, err.message, err.param ?? null, err.code ?? "invalid_value");
   }
   throw err;
 }

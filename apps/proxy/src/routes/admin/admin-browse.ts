@@ -7,6 +7,7 @@ import type { FastifyInstance } from "fastify";
 import { Errors, ProxyError } from "../../errors.js";
 import { typed } from "../../http/schema.js";
 import { redactorFor } from "../../ops/redact.js";
+import { walkChain } from "../../responses/chain.js";
 import { requireAdmin } from "./admin-auth.js";
 
 /** The formats of a trace, stored as text, as the wire formats the proxy wrote there. */
@@ -141,12 +142,9 @@ export async function adminBrowseRoutes(scope: FastifyInstance): Promise<void> {
   app.get("/admin/responses/:id", { onRequest, schema: { params: IdParams, response: { 200: StoredResponseDetail } } }, async (request) => {
     const found = await runtime.responses.get(request.params.id);
     if (!found) throw new ProxyError(404, `Response with id '${request.params.id}' not found.`, { code: "not_found" });
-    const chain: StoredResponseDetail["chain"] = [];
-    let cursor: typeof found | undefined = found;
-    while (cursor && chain.length < 1000) {
-      chain.unshift({ id: cursor.id, model: cursor.model, createdAt: new Date(cursor.createdAt).toISOString(), status: cursor.status });
-      cursor = cursor.previousResponseId ? await runtime.responses.get(cursor.previousResponseId) : undefined;
-    }
+    // As far back as it is stored, up to the chain limit (the newest turns).
+    const { turns } = await walkChain(runtime.responses, found.id);
+    const chain: StoredResponseDetail["chain"] = turns.map((t) => ({ id: t.id, model: t.model, createdAt: new Date(t.createdAt).toISOString(), status: t.status }));
     const children = runtime.database ? await new StoredResponseList(runtime.database).childrenOf(found.id) : [];
     return { response: found.response as StoredResponseDetail["response"], inputItems: found.inputItems, keyId: found.ownerKeyId ?? null, backend: found.backend, chain, children };
   });
