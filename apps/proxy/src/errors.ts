@@ -129,6 +129,24 @@ export const Errors = {
   responseNotFound: (id: string) => new ProxyError(404, `Response with id '${id}' not found.`, { code: "not_found" }),
   chainTooDeep: (limit: number) =>
     new ProxyError(400, `previous_response_id chain is too deep (more than ${limit} responses).`, { param: "previous_response_id", code: "chain_too_deep" }),
+  // The admin API's own (docs/admin-api.md).
+  adminNotFound: (message: string) => new ProxyError(404, message, { code: "not_found" }),
+  adminNoDatabase: () => new ProxyError(503, "No database is configured.", { code: "no_database" }),
+  adminModelProtected: (name: string) =>
+    new ProxyError(403, `Model '${name}' is protected (protected: true): it cannot be changed or deleted through the admin API. Edit the config file instead.`, {
+      type: "permission_error",
+      code: "model_protected",
+    }),
+  adminModelExists: (name: string, param: string) => new ProxyError(409, `A model named '${name}' already exists.`, { code: "model_exists", param }),
+  adminKeyExists: (keyId: string) => new ProxyError(409, `A key '${keyId}' already exists.`, { code: "key_exists", param: "key_id" }),
+  adminOriginRefused: () => new ProxyError(403, "The admin session cookie is not accepted from this origin.", { type: "permission_error", code: "admin_origin_refused" }),
+  adminUnsupportedMediaType: () =>
+    new ProxyError(415, "Admin API writes take a JSON body: send content-type: application/json.", { code: "unsupported_media_type", param: "content-type" }),
+  adminUnauthorized: () => new ProxyError(401, "The admin credential is missing or wrong.", { type: "authentication_error", code: "admin_unauthorized" }),
+  adminDisabled: () => new ProxyError(404, "The admin API is off: set YALLMP_ADMIN_PASSWORD to turn it on.", { code: "admin_disabled" }),
+  adminInvalidUpgrade: (message: string, headers: Record<string, string> = {}) => new ProxyError(400, message, { code: "invalid_upgrade", headers }),
+  adminUpgradeRequired: () =>
+    new ProxyError(426, "/admin/ws is a WebSocket endpoint: connect with a WebSocket client.", { code: "upgrade_required", headers: { upgrade: "websocket" } }),
 };
 
 /** Renders a ProxyError in the client's wire format. */
