@@ -25,7 +25,7 @@ export async function proxyRequest(opts: ProxyCallOptions): Promise<void> {
   trace.setClientRequest(call.body, request.headers);
   const log: RequestLog = { reqId: request.id, model, client: call.format, stream: call.stream, key: caller.keyId };
   try {
-    await runStages(opts, trace, log, caller, requested);
+    await runStages(opts, trace, log, caller, model, requested);
   } catch (err) {
     log.status ??= err instanceof ProxyError ? err.status : 500;
     trace.error = err instanceof Error ? err.message : String(err);
@@ -40,9 +40,8 @@ export async function proxyRequest(opts: ProxyCallOptions): Promise<void> {
   }
 }
 
-async function runStages(opts: ProxyCallOptions, trace: Trace, log: RequestLog, caller: Caller, requested: string): Promise<void> {
+async function runStages(opts: ProxyCallOptions, trace: Trace, log: RequestLog, caller: Caller, model: string, requested: string): Promise<void> {
   const { runtime, request } = opts;
-  const model = stripProviderPrefix(requested);
   const config = runtime.generation.config;
   const allowed = allowedRoutes(config, caller, routesForModel(config, model), model, requested);
   const cancel = new Cancel();
@@ -136,7 +135,7 @@ async function callUpstream(flight: Flight, routes: ModelRoute[]): Promise<{ bac
   const { config, backends } = runtime.generation;
   const prepared = new Map<Backend, PreparedRequest>();
   const result = await callWithFailover({
-    backends: routes.map((r) => backends.get(r.name)).filter((b): b is Backend => b !== undefined),
+    backends: backendsOf(backends, routes),
     prepare: (backend) => {
       const out = prepareFor(flight, backend);
       if (out instanceof ProxyError) return out;
@@ -170,6 +169,16 @@ async function callUpstream(flight: Flight, routes: ModelRoute[]): Promise<{ bac
   const firstBackend = result.attempts[0]?.backend;
   if (firstBackend && firstBackend !== backend.route.name) runtime.ops.metrics.fallbacks.inc({ from: firstBackend, to: backend.route.name });
   return { backend, response };
+}
+
+/** The backends of `routes`, in order (every route of a generation has one). */
+function backendsOf(backends: Map<string, Backend>, routes: ModelRoute[]): Backend[] {
+  const out: Backend[] = [];
+  for (const r of routes) {
+    const b = backends.get(r.name);
+    if (b) out.push(b);
+  }
+  return out;
 }
 
 /** The upstream request for one backend: the client's own body (model swapped) or its translation. */
