@@ -15,7 +15,7 @@ import type { TokenUsage } from "./usage.js";
 /** Gets a Responses client's final Response before its terminal event (or JSON body) goes out. */
 export type FinalHook = (response: Record<string, unknown>, backend: Backend) => Promise<void>;
 
-export interface ClientCall {
+interface ClientCall {
   format: ClientFormat;
   /** The endpoint path without `/v1`, as a same-format upstream gets it. */
   path: string;

@@ -13,7 +13,7 @@ import { answer, closeGone } from "./answer.js";
 import { passthroughBody, passthroughRaw } from "./apply-parameters.js";
 import { type CrossFormatHandler, type Flight, type PreparedRequest, type ProxyCallOptions, type RequestLog, round } from "./flight.js";
 
-export type { ClientCall, CrossFormatHandler, FinalHook, PreparedRequest, ProxyCallOptions } from "./flight.js";
+export type { CrossFormatHandler, FinalHook, ProxyCallOptions } from "./flight.js";
 
 export async function proxyRequest(opts: ProxyCallOptions): Promise<void> {
   const { runtime, request, call } = opts;

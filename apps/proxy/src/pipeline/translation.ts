@@ -29,7 +29,7 @@ import { badJsonBody, bodyFailure, contentTypeOf, notAnEventStream, snippet, wro
 export { translateContext };
 
 /** A Responses client's own settings for the answer it gets (ids, echo, storing). */
-export interface ResponsesAnswer {
+interface ResponsesAnswer {
   id: string;
   previousResponseId: string | null;
   /** Called with the final Response before its terminal event (or JSON body) goes out. */

@@ -56,7 +56,7 @@ function previousOf(body: ResponsesBody): string | null {
 }
 
 /** The Response a background request is answered with at once, before its run starts. */
-export function queuedResponse(id: string, body: ResponsesBody, createdAt: number): Record<string, unknown> {
+function queuedResponse(id: string, body: ResponsesBody, createdAt: number): Record<string, unknown> {
   return {
     id,
     object: "response",
