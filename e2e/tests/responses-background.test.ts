@@ -84,7 +84,9 @@ model_list:
   });
 
   it("fail with the proxy's own error when a translated backend cannot be reached", async () => {
-    const chat = await startUpstream((_req, res) => res.socket?.destroy());
+    const chat = await startUpstream((_req, res) => {
+      res.socket?.destroy();
+    });
     cleanups.push(chat.close);
     const p = await proxyOn(`
 model_list:
