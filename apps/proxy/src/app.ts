@@ -137,7 +137,7 @@ function createServer(opts: BuildOptions): FastifyInstance {
     // Fastify's own refusals (a URL that does not decode, a path parameter over its length) and
     // Node's (a header block too large, bytes that are not HTTP) answer in the documented shape too.
     frameworkErrors: (error, request, reply) => {
-      const err = error.code === "FST_ERR_MAX_PARAM_LENGTH" ? uriTooLong() : new ProxyError(400, `The request URL is not valid: ${error.message}`, { code: "invalid_url" });
+      const err = error.code === "FST_ERR_MAX_PARAM_LENGTH" ? uriTooLong() : Errors.invalidUrl(error.message);
       logRefusal(request, err);
       sendProxyError(reply, formatOfUrl(request.url), err);
     },
@@ -222,7 +222,7 @@ async function registerRoutes(app: FastifyInstance, runtime: ProxyRuntime, opts:
     await scope.register(adminWebSocketRoutes);
   });
   answerOtherUpgradesAsHttp(app, LIVE_FEED_PATH);
-  app.server.on("connect", (_req: IncomingMessage, socket: Duplex) => answerOnSocket(socket, 405, new ProxyError(405, "This proxy does not tunnel connections (CONNECT).", { code: "method_not_allowed" }), "chat"));
+  app.server.on("connect", (_req: IncomingMessage, socket: Duplex) => answerOnSocket(socket, 405, Errors.noTunnels(), "chat"));
   await app.register(adminRoutes, { config: configManager });
   await app.register(adminManageRoutes, { config: configManager });
   await app.register(adminReplayRoutes);
