@@ -11,11 +11,10 @@ import type { Logger } from "pino";
 import { authenticate } from "./auth.js";
 import { ConfigManager } from "./config/config-manager.js";
 import type { ProxyConfig } from "./config/load-config.js";
-import { type ClientFormat, Errors, ProxyError } from "./errors.js";
+import { type ClientFormat, Errors, ProxyError, sendProxyError } from "./errors.js";
 import { answerClientError, answerOnSocket, answerOtherUpgradesAsHttp, guardConnections } from "./http/connections.js";
 import { formatOf, formatOfUrl, logRefusal, pathOf, toProxyError, uriTooLong } from "./http/refusals.js";
 import { useResponseSchemas } from "./http/schema.js";
-import { sendProxyError } from "./pipeline/proxy-request.js";
 import { requireJsonWrite } from "./routes/admin/admin-auth.js";
 import { adminManageRoutes } from "./routes/admin/admin-manage.js";
 import { adminRoutes } from "./routes/admin/admin-routes.js";
@@ -138,7 +137,7 @@ function createServer(opts: BuildOptions): FastifyInstance {
     // Fastify's own refusals (a URL that does not decode, a path parameter over its length) and
     // Node's (a header block too large, bytes that are not HTTP) answer in the documented shape too.
     frameworkErrors: (error, request, reply) => {
-      const err = error.code === "FST_ERR_MAX_PARAM_LENGTH" ? uriTooLong() : new ProxyError(400, `The request URL is not valid: ${error.message}`, { code: "invalid_url" });
+      const err = error.code === "FST_ERR_MAX_PARAM_LENGTH" ? uriTooLong() : Errors.invalidUrl(error.message);
       logRefusal(request, err);
       sendProxyError(reply, formatOfUrl(request.url), err);
     },
@@ -158,11 +157,6 @@ function createServer(opts: BuildOptions): FastifyInstance {
 function guardRoutes(app: FastifyInstance, runtime: ProxyRuntime, bodyLimit: number): void {
   // Added to the routes that check app keys only, in callback style: no promise per request.
   const checkKey = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
-    const internal = runtime.internalCaller(request.headers);
-    if (internal) {
-      request.caller = internal;
-      return done();
-    }
     const caller = authenticate(runtime.config, request.headers);
     if (caller instanceof ProxyError) {
       logRefusal(request, caller);
@@ -228,7 +222,7 @@ async function registerRoutes(app: FastifyInstance, runtime: ProxyRuntime, opts:
     await scope.register(adminWebSocketRoutes);
   });
   answerOtherUpgradesAsHttp(app, LIVE_FEED_PATH);
-  app.server.on("connect", (_req: IncomingMessage, socket: Duplex) => answerOnSocket(socket, 405, new ProxyError(405, "This proxy does not tunnel connections (CONNECT).", { code: "method_not_allowed" }), "chat"));
+  app.server.on("connect", (_req: IncomingMessage, socket: Duplex) => answerOnSocket(socket, 405, Errors.noTunnels(), "chat"));
   await app.register(adminRoutes, { config: configManager });
   await app.register(adminManageRoutes, { config: configManager });
   await app.register(adminReplayRoutes);

@@ -64,7 +64,7 @@ export class ConcurrencyLimiter {
       const onAbort = () => {
         remove();
         cleanup();
-        resolve(new ProxyError(499, "client closed the request", { code: "client_closed_request" }));
+        resolve(Errors.clientGone());
       };
       const cleanup = () => {
         if (timer) clearTimeout(timer);

@@ -1,5 +1,6 @@
 // One error type with stable codes and statuses; routes render it in the client's own wire format.
 
+import type { FastifyReply } from "fastify";
 import { type WireFormat, codecs } from "@yallmproxy/translate";
 
 /** The wire format a client speaks, which its errors take. */
@@ -92,8 +93,67 @@ export const Errors = {
     new ProxyError(404, `The endpoint ${path} is disabled in this proxy's configuration.`, { code: "endpoint_disabled" }),
   notFound: (method: string, url: string) =>
     new ProxyError(404, `Unknown request URL: ${method} ${url}.`, { code: "unknown_url" }),
+  invalidUrl: (detail: string) => new ProxyError(400, `The request URL is not valid: ${detail}`, { code: "invalid_url" }),
+  invalidHttp: (detail: string) => new ProxyError(400, `The request is not valid HTTP (${detail}).`, { code: "invalid_http" }),
+  uriTooLong: () => new ProxyError(414, "The request URL is too long.", { code: "uri_too_long" }),
+  headersTooLarge: () => new ProxyError(431, "The request's headers are too large.", { code: "request_headers_too_large" }),
+  requestTimeout: () => new ProxyError(408, "The request did not arrive in time.", { code: "request_timeout" }),
+  noTunnels: () => new ProxyError(405, "This proxy does not tunnel connections (CONNECT).", { code: "method_not_allowed" }),
+  /** A 4xx Fastify chose itself (its message says why; it has no code of ours). */
+  frameworkRefusal: (status: number, message: string) => new ProxyError(status, message),
   internal: () => new ProxyError(500, "The proxy failed to process the request.", { type: "server_error", code: "internal_error" }),
+  /** The client left (or its background run was cancelled) before its answer. */
+  clientGone: () => new ProxyError(499, "client closed the request", { code: "client_closed_request" }),
+  unsupportedBackendFormat: (backend: string, backendFormat: string, clientFormat: string) =>
+    new ProxyError(400, `The backend of \`${backend}\` speaks ${backendFormat}, which ${clientFormat} requests cannot be translated to.`, { code: "unsupported_backend_format" }),
+  /** An upstream's refusal, re-rendered for a client of another wire format. */
+  upstreamRefused: (err: ProxyError) =>
+    new ProxyError(err.status, err.message, { type: err.type, code: err.code, param: err.param, headers: err.headers }),
+  /** A status and message an upstream or a decoder chose (the codes and fields are theirs). */
+  upstreamSaid: (
+    status: number,
+    message: string,
+    opts: { type?: string; code?: string | null; param?: string | null; headers?: Record<string, string>; upstreamBody?: Buffer; upstreamContentType?: string } = {},
+  ) => new ProxyError(status, message, opts),
+  upstreamRequestRefused: (message: string) => new ProxyError(502, message, { type: "server_error", code: "upstream_request_refused" }),
+  upstreamClosedUnanswered: (backend: string) =>
+    new ProxyError(502, `The upstream for \`${backend}\` closed the connection without answering.`, { type: "server_error", code: "upstream_unreachable" }),
+  upstreamStalled: (backend: string, detail: string) =>
+    new ProxyError(504, `The upstream for \`${backend}\` stopped sending before its answer ended (${detail}).`, { type: "server_error", code: "upstream_timeout" }),
+  upstreamBodyBroke: (backend: string, how: string) =>
+    new ProxyError(502, `The upstream for \`${backend}\` ${how} before the body ended.`, { type: "server_error", code: "upstream_connection_closed" }),
+  /** The client's request cannot be said in the backend's format (the translator's status, code and field). */
+  untranslatable: (status: number, message: string, param: string | null, code: string) => new ProxyError(status, message, { param, code }),
+  previousResponseNotFound: (id: string) =>
+    new ProxyError(400, `Previous response with id '${id}' not found.`, { param: "previous_response_id", code: "previous_response_not_found" }),
+  responseNotFound: (id: string) => new ProxyError(404, `Response with id '${id}' not found.`, { code: "not_found" }),
+  chainTooDeep: (limit: number) =>
+    new ProxyError(400, `previous_response_id chain is too deep (more than ${limit} responses).`, { param: "previous_response_id", code: "chain_too_deep" }),
+  // The admin API's own (docs/admin-api.md).
+  adminNotFound: (message: string) => new ProxyError(404, message, { code: "not_found" }),
+  adminNoDatabase: () => new ProxyError(503, "No database is configured.", { code: "no_database" }),
+  adminModelProtected: (name: string) =>
+    new ProxyError(403, `Model '${name}' is protected (protected: true): it cannot be changed or deleted through the admin API. Edit the config file instead.`, {
+      type: "permission_error",
+      code: "model_protected",
+    }),
+  adminModelExists: (name: string, param: string) => new ProxyError(409, `A model named '${name}' already exists.`, { code: "model_exists", param }),
+  adminKeyExists: (keyId: string) => new ProxyError(409, `A key '${keyId}' already exists.`, { code: "key_exists", param: "key_id" }),
+  adminOriginRefused: () => new ProxyError(403, "The admin session cookie is not accepted from this origin.", { type: "permission_error", code: "admin_origin_refused" }),
+  adminUnsupportedMediaType: () =>
+    new ProxyError(415, "Admin API writes take a JSON body: send content-type: application/json.", { code: "unsupported_media_type", param: "content-type" }),
+  adminUnauthorized: () => new ProxyError(401, "The admin credential is missing or wrong.", { type: "authentication_error", code: "admin_unauthorized" }),
+  adminDisabled: () => new ProxyError(404, "The admin API is off: set YALLMP_ADMIN_PASSWORD to turn it on.", { code: "admin_disabled" }),
+  adminInvalidUpgrade: (message: string, headers: Record<string, string> = {}) => new ProxyError(400, message, { code: "invalid_upgrade", headers }),
+  adminUpgradeRequired: () =>
+    new ProxyError(426, "/admin/ws is a WebSocket endpoint: connect with a WebSocket client.", { code: "upgrade_required", headers: { upgrade: "websocket" } }),
 };
+
+/** Renders a ProxyError in the client's wire format. */
+export function sendProxyError(reply: FastifyReply, format: ClientFormat, err: ProxyError): void {
+  for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
+  reply.code(err.status).header("content-type", "application/json").send(JSON.stringify(errorBodyFor(format, err)));
+}
 
 /** The error body of the client's wire format, from its codec. */
 export function errorBodyFor(format: ClientFormat, err: ProxyError): unknown {

@@ -148,9 +148,9 @@ export function failedCallError(e: UpstreamError, backend: string): ProxyError {
     case "timeout":
       return Errors.upstreamTimeout(backend);
     case "protocol":
-      return new ProxyError(502, e.message, { type: "server_error", code: "upstream_request_refused" });
+      return Errors.upstreamRequestRefused(e.message);
     case "closed":
-      return new ProxyError(502, `The upstream for \`${backend}\` closed the connection without answering.`, { type: "server_error", code: "upstream_unreachable" });
+      return Errors.upstreamClosedUnanswered(backend);
     case "shutdown":
       return Errors.shuttingDown();
     default:
@@ -164,7 +164,7 @@ function stopped(cancel: Cancel): ProxyError {
 }
 
 function clientGone(): ProxyError {
-  return new ProxyError(499, "client closed the request", { code: "client_closed_request" });
+  return Errors.clientGone();
 }
 
 export async function readLimited(body: UpstreamResponse["body"], limit: number): Promise<Buffer> {
@@ -216,7 +216,7 @@ export function upstreamHttpError(response: UpstreamResponse, body: Buffer): Pro
     if (text) message = text.slice(0, 500);
   }
   const contentType = first(response.headers["content-type"]);
-  return new ProxyError(response.status, message, {
+  return Errors.upstreamSaid(response.status, message, {
     ...(type ? { type } : {}),
     code,
     param,

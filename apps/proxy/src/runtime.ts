@@ -1,16 +1,13 @@
 // The proxy's live state: the config in force and the backends built from it. A reload swaps both in
 // one assignment, so a request in flight keeps the config and backends it started with.
 
-import { randomBytes, timingSafeEqual } from "node:crypto";
-import type { IncomingHttpHeaders } from "node:http";
 import { Agent } from "undici";
-import type { Caller } from "./auth.js";
 import type { ModelRoute, ProxyConfig } from "./config/load-config.js";
-import { BackgroundRuns } from "./background.js";
 import { type BackgroundErrorLog, Ops } from "./ops/ops.js";
 import { PgBus } from "./ops/pg-bus.js";
 import { ConcurrencyLimiter } from "./concurrency.js";
 import { InFlightRequests } from "./shutdown.js";
+import { BackgroundRuns } from "./responses/runs.js";
 import { HttpBackend } from "./upstream/http-backend.js";
 import { MockBackend } from "./upstream/mock-backend.js";
 import type { Backend } from "./upstream/types.js";
@@ -36,8 +33,6 @@ export class ProxyRuntime {
   private readonly sweeper: NodeJS.Timeout | undefined;
 
   readonly ops: Ops;
-  /** Marks the proxy's own calls to itself (replays), which act as a given key without its secret. */
-  private readonly internalSecret = randomBytes(24).toString("hex");
   readonly bus: PgBus | undefined;
 
   /** Opens the database (and, on PostgreSQL, the replica bus) and builds the runtime on them. */
@@ -97,22 +92,6 @@ export class ProxyRuntime {
         }
       }, cleanupMs).unref();
     }
-  }
-
-  internalHeaders(keyId: string | undefined): Record<string, string> {
-    return { "x-yallmproxy-internal": this.internalSecret, ...(keyId ? { "x-yallmproxy-as-key": keyId } : {}) };
-  }
-
-  /** The caller of an internal call, or undefined for any request from outside. */
-  internalCaller(headers: IncomingHttpHeaders): Caller | undefined {
-    const given = headers["x-yallmproxy-internal"];
-    if (typeof given !== "string") return undefined;
-    const a = Buffer.from(given);
-    const b = Buffer.from(this.internalSecret);
-    if (a.length !== b.length || !timingSafeEqual(a, b)) return undefined;
-    const keyId = headers["x-yallmproxy-as-key"];
-    const key = typeof keyId === "string" ? this.config.appKeys.keys.find((k) => k.keyId === keyId) : undefined;
-    return { keyId: key?.keyId, key };
   }
 
   get generation(): Generation {

@@ -6,7 +6,7 @@ import type { IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { ConnectionError, FastifyBaseLogger, FastifyInstance } from "fastify";
-import { type ClientFormat, ProxyError, errorBodyFor } from "../errors.js";
+import { type ClientFormat, Errors, type ProxyError, errorBodyFor } from "../errors.js";
 import { formatOfUrl, pathOf, uriTooLong } from "./refusals.js";
 
 /**
@@ -104,15 +104,15 @@ export function answerClientError(app: { log: FastifyBaseLogger }, err: Connecti
   let proxyErr: ProxyError;
   if (err.code === "ERR_HTTP_REQUEST_TIMEOUT" || err.code === "ERR_HTTP_HEADERS_TIMEOUT") {
     status = 408;
-    proxyErr = new ProxyError(408, "The request did not arrive in time.", { code: "request_timeout" });
+    proxyErr = Errors.requestTimeout();
   } else if (err.code === "HPE_HEADER_OVERFLOW") {
     // A request line with no end in sight is a URL too long; otherwise the headers are.
     const firstLine = packet ? packet.indexOf("\r\n") : -1;
     const inRequestLine = packet !== undefined && /^[A-Z]+ \//.test(packet.toString("latin1", 0, 16)) && (firstLine < 0 || firstLine > 8192);
     status = inRequestLine ? 414 : 431;
-    proxyErr = inRequestLine ? uriTooLong() : new ProxyError(431, "The request's headers are too large.", { code: "request_headers_too_large" });
+    proxyErr = inRequestLine ? uriTooLong() : Errors.headersTooLarge();
   } else {
-    proxyErr = new ProxyError(400, `The request is not valid HTTP (${err.code ?? "parse error"}).`, { code: "invalid_http" });
+    proxyErr = Errors.invalidHttp(err.code ?? "parse error");
   }
   // A request whose headers were read (its body did not arrive in time) has its route's format.
   const url = (socket as Duplex & { _httpMessage?: { req?: { url?: string } } })._httpMessage?.req?.url;

@@ -19,7 +19,7 @@ export function formatOfUrl(url: string): ClientFormat {
 }
 
 export function uriTooLong(): ProxyError {
-  return new ProxyError(414, "The request URL is too long.", { code: "uri_too_long" });
+  return Errors.uriTooLong();
 }
 
 /** The log line of a request refused before (or without) the proxy's own request line; never the query (it may hold a token). */
@@ -48,7 +48,7 @@ export function toProxyError(error: FastifyError | ProxyError | Error, bodyLimit
   if (fe.code === "FST_ERR_CTP_BODY_TOO_LARGE") return Errors.bodyTooLarge(bodyLimit);
   if (fe.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE" || fe.code === "FST_ERR_CTP_EMPTY_JSON_BODY") return Errors.invalidJson(fe.message);
   if (typeof fe.statusCode === "number" && fe.statusCode >= 400 && fe.statusCode < 500) {
-    return new ProxyError(fe.statusCode, fe.message);
+    return Errors.frameworkRefusal(fe.statusCode, fe.message);
   }
   return Errors.internal();
 }

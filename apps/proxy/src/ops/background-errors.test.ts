@@ -8,7 +8,7 @@ import type { Worker } from "node:worker_threads";
 import { type Database, TraceWriter, openDatabase } from "@yallmproxy/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, postgresAvailable } from "../../../../packages/db/src/testing/postgres.js";
-import { BackgroundRuns } from "../background.js";
+import { BackgroundRuns } from "../responses/runs.js";
 import { parseConfigText } from "../config/load-config.js";
 import { ProxyRuntime } from "../runtime.js";
 import { LiveFeed } from "./live-feed.js";

@@ -29,7 +29,7 @@ import { badJsonBody, bodyFailure, contentTypeOf, notAnEventStream, snippet, wro
 export { translateContext };
 
 /** A Responses client's own settings for the answer it gets (ids, echo, storing). */
-export interface ResponsesAnswer {
+interface ResponsesAnswer {
   id: string;
   previousResponseId: string | null;
   /** Called with the final Response before its terminal event (or JSON body) goes out. */
@@ -54,7 +54,7 @@ export interface TranslationSettings {
 
 export function translateError(err: unknown): ProxyError {
   if (err instanceof TranslateError) {
-    return new ProxyError(err.status, err.message, { param: err.param ?? null, code: err.code ?? "invalid_value" });
+    return Errors.untranslatable(err.status, err.message, err.param ?? null, err.code ?? "invalid_value");
   }
   throw err;
 }

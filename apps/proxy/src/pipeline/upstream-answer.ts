@@ -203,11 +203,9 @@ export async function notAnEventStream(response: UpstreamResponse, backend: Back
 export function bodyFailure(err: unknown, backend: string): ProxyError {
   if (err instanceof ProxyError) return err;
   const e = err as Partial<UpstreamError> & Error;
-  if (e.kind === "aborted") return new ProxyError(499, "client closed the request", { code: "client_closed_request" });
+  if (e.kind === "aborted") return Errors.clientGone();
   if (e.kind === "shutdown") return Errors.shuttingDown();
-  if (e.kind === "timeout") {
-    return new ProxyError(504, `The upstream for \`${backend}\` stopped sending before its answer ended (${e.message}).`, { type: "server_error", code: "upstream_timeout" });
-  }
+  if (e.kind === "timeout") return Errors.upstreamStalled(backend, e.message);
   const how = e.kind === "closed" || e.kind === "connect" ? "closed the connection" : `broke off (${e.message})`;
-  return new ProxyError(502, `The upstream for \`${backend}\` ${how} before the body ended.`, { type: "server_error", code: "upstream_connection_closed" });
+  return Errors.upstreamBodyBroke(backend, how);
 }

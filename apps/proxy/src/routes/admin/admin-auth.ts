@@ -7,7 +7,7 @@
 
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { ProxyError } from "../../errors.js";
+import { Errors, type ProxyError } from "../../errors.js";
 
 const SESSION_COOKIE = "yallmp_admin";
 const SESSION_TTL_MS = 12 * 3600 * 1000;
@@ -83,7 +83,7 @@ function originAllowed(request: FastifyRequest, allowed: readonly string[]): boo
 }
 
 function adminOriginRefused(): ProxyError {
-  return new ProxyError(403, "The admin session cookie is not accepted from this origin.", { type: "permission_error", code: "admin_origin_refused" });
+  return Errors.adminOriginRefused();
 }
 
 function allowedOrigins(request: FastifyRequest): readonly string[] {
@@ -115,15 +115,15 @@ export function requireJsonWrite(request: FastifyRequest, _reply: FastifyReply, 
 }
 
 function unsupportedMediaType(): ProxyError {
-  return new ProxyError(415, "Admin API writes take a JSON body: send content-type: application/json.", { code: "unsupported_media_type", param: "content-type" });
+  return Errors.adminUnsupportedMediaType();
 }
 
 export function adminUnauthorized(): ProxyError {
-  return new ProxyError(401, "The admin credential is missing or wrong.", { type: "authentication_error", code: "admin_unauthorized" });
+  return Errors.adminUnauthorized();
 }
 
 export function adminDisabled(): ProxyError {
-  return new ProxyError(404, "The admin API is off: set YALLMP_ADMIN_PASSWORD to turn it on.", { code: "admin_disabled" });
+  return Errors.adminDisabled();
 }
 
 /** onRequest hook for admin routes; `webSocket`: the live feed, where `?token=` is accepted too. */

@@ -4,9 +4,10 @@
 import { IdParams, Page, type WireFormat, ResponseListQuery, StoredResponseDetail, StoredResponseSummary, TraceDetail, TraceListQuery, TraceSummary } from "@yallmproxy/api";
 import { type PageCursor, StoredResponseList, type TraceFilter, TraceStore, type TraceSummaryRecord } from "@yallmproxy/db";
 import type { FastifyInstance } from "fastify";
-import { Errors, ProxyError } from "../../errors.js";
+import { Errors, type ProxyError } from "../../errors.js";
 import { typed } from "../../http/schema.js";
 import { redactorFor } from "../../ops/redact.js";
+import { walkChain } from "../../responses/chain.js";
 import { requireAdmin } from "./admin-auth.js";
 
 /** The formats of a trace, stored as text, as the wire formats the proxy wrote there. */
@@ -86,7 +87,7 @@ function dateFilter(name: "from" | "to", raw: string | undefined): Date | undefi
 }
 
 function noDatabase(): ProxyError {
-  return new ProxyError(503, "No database is configured.", { code: "no_database" });
+  return Errors.adminNoDatabase();
 }
 
 export async function adminBrowseRoutes(scope: FastifyInstance): Promise<void> {
@@ -117,7 +118,7 @@ export async function adminBrowseRoutes(scope: FastifyInstance): Promise<void> {
     const { traces } = stores();
     await runtime.ops.sink?.flush();
     const row = await traces.get(request.params.id);
-    if (!row) throw new ProxyError(404, `No trace with id '${request.params.id}'.`, { code: "not_found" });
+    if (!row) throw Errors.adminNotFound(`No trace with id '${request.params.id}'.`);
     return withDetail(summaryOf(row), JSON.parse(row.detail));
   });
 
@@ -140,13 +141,10 @@ export async function adminBrowseRoutes(scope: FastifyInstance): Promise<void> {
 
   app.get("/admin/responses/:id", { onRequest, schema: { params: IdParams, response: { 200: StoredResponseDetail } } }, async (request) => {
     const found = await runtime.responses.get(request.params.id);
-    if (!found) throw new ProxyError(404, `Response with id '${request.params.id}' not found.`, { code: "not_found" });
-    const chain: StoredResponseDetail["chain"] = [];
-    let cursor: typeof found | undefined = found;
-    while (cursor && chain.length < 1000) {
-      chain.unshift({ id: cursor.id, model: cursor.model, createdAt: new Date(cursor.createdAt).toISOString(), status: cursor.status });
-      cursor = cursor.previousResponseId ? await runtime.responses.get(cursor.previousResponseId) : undefined;
-    }
+    if (!found) throw Errors.responseNotFound(request.params.id);
+    // As far back as it is stored, up to the chain limit (the newest turns).
+    const { turns } = await walkChain(runtime.responses, found.id);
+    const chain: StoredResponseDetail["chain"] = turns.map((t) => ({ id: t.id, model: t.model, createdAt: new Date(t.createdAt).toISOString(), status: t.status }));
     const children = runtime.database ? await new StoredResponseList(runtime.database).childrenOf(found.id) : [];
     return { response: found.response as StoredResponseDetail["response"], inputItems: found.inputItems, keyId: found.ownerKeyId ?? null, backend: found.backend, chain, children };
   });

@@ -13,7 +13,7 @@ import type { ConfigManager } from "../../config/config-manager.js";
 import { MASK, ONLY_REFERENCES, unmaskSecrets } from "../../config/secret-mask.js";
 import { readDotEnv } from "../../config/env.js";
 import { YamlEditor } from "../../config/yaml-edit.js";
-import { Errors, ProxyError } from "../../errors.js";
+import { Errors, type ProxyError } from "../../errors.js";
 import { typed } from "../../http/schema.js";
 import { requireAdmin } from "./admin-auth.js";
 import { invalidConfig } from "./admin-routes.js";
@@ -36,10 +36,7 @@ function indexOf(text: string, path: string[], field: string, value: string): nu
 }
 
 function protectedModel(name: string): ProxyError {
-  return new ProxyError(403, `Model '${name}' is protected (protected: true): it cannot be changed or deleted through the admin API. Edit the config file instead.`, {
-    type: "permission_error",
-    code: "model_protected",
-  });
+  return Errors.adminModelProtected(name);
 }
 
 /** Every change answers what applying it did, or 400 with every problem it would cause. */
@@ -79,7 +76,7 @@ async function modelRoutes(scope: FastifyInstance, opts: { config: ConfigManager
   };
   const modelAt = (name: string): number => {
     const at = indexOf(text(), ["model_list"], "model_name", name);
-    if (at < 0) throw new ProxyError(404, `No model named '${name}'.`, { code: "not_found" });
+    if (at < 0) throw Errors.adminNotFound(`No model named '${name}'.`);
     return at;
   };
 
@@ -87,7 +84,7 @@ async function modelRoutes(scope: FastifyInstance, opts: { config: ConfigManager
     const entry = request.body;
     const name = entry.model_name;
     if (scope.runtime.config.models.has(name) || indexOf(text(), ["model_list"], "model_name", name) >= 0) {
-      throw new ProxyError(409, `A model named '${name}' already exists.`, { code: "model_exists", param: "model_name" });
+      throw Errors.adminModelExists(name, "model_name");
     }
     const env: Record<string, string | undefined> = {};
     const stored = modelSecretsToEnv(entry, name, env, { ...readDotEnv(manager.envPath), ...process.env }, text());
@@ -132,7 +129,7 @@ async function modelRoutes(scope: FastifyInstance, opts: { config: ConfigManager
     if (!source) throw Errors.invalidField("source", "source names the model to copy.");
     if (!target) throw Errors.invalidField("target", "target names the new model.");
     const at = modelAt(source);
-    if (indexOf(text(), ["model_list"], "model_name", target) >= 0) throw new ProxyError(409, `A model named '${target}' already exists.`, { code: "model_exists", param: "target" });
+    if (indexOf(text(), ["model_list"], "model_name", target) >= 0) throw Errors.adminModelExists(target, "target");
     const copy = (entriesOf(text(), ["model_list"])[at]?.toJSON() ?? {}) as Record<string, unknown>;
     return edit(reply, "admin (copy model)", (editor) => {
       editor.append(["model_list"], { ...copy, model_name: target, protected: false });
@@ -150,7 +147,7 @@ async function keyRoutes(scope: FastifyInstance, opts: { config: ConfigManager }
   app.post("/admin/keys", { onRequest, schema: { body: KeyEntry, response: answers } }, async (request, reply) => {
     const entry = request.body;
     const keyId = entry.key_id;
-    if (scope.runtime.config.appKeys.keys.some((k) => k.keyId === keyId)) throw new ProxyError(409, `A key '${keyId}' already exists.`, { code: "key_exists", param: "key_id" });
+    if (scope.runtime.config.appKeys.keys.some((k) => k.keyId === keyId)) throw Errors.adminKeyExists(keyId);
     const given = entry.secret;
     // A generated secret is shown once, in this answer, and never again.
     const secret = given ?? `sk-yallmp-${randomBytes(24).toString("base64url")}`;
@@ -169,7 +166,7 @@ async function keyRoutes(scope: FastifyInstance, opts: { config: ConfigManager }
 
   app.delete("/admin/keys/:id", { onRequest, schema: { params: IdParams, response: answers } }, async (request, reply) => {
     const at = indexOf(text(), ["app_keys", "keys"], "key_id", request.params.id);
-    if (at < 0) throw new ProxyError(404, `No key '${request.params.id}'.`, { code: "not_found" });
+    if (at < 0) throw Errors.adminNotFound(`No key '${request.params.id}'.`);
     const secret = entriesOf(text(), ["app_keys", "keys"])[at]?.get("secret");
     const editor = new YamlEditor(text());
     editor.remove(["app_keys", "keys"], at);

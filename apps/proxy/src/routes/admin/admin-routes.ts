@@ -23,7 +23,7 @@ import { parseDocument } from "yaml";
 import type { ConfigManager } from "../../config/config-manager.js";
 import { ConfigValidationError } from "../../config/config-problems.js";
 import { maskSecrets } from "../../config/secret-mask.js";
-import { Errors, ProxyError } from "../../errors.js";
+import { Errors } from "../../errors.js";
 import { typed } from "../../http/schema.js";
 import { redactUrl } from "../../ops/redact.js";
 import { adminCredential, adminDisabled, adminUnauthorized, checkAdminOrigin, clearedSessionCookie, passwordMatches, requireAdmin, sessionCookie } from "./admin-auth.js";
@@ -118,7 +118,7 @@ async function configRoutes(scope: FastifyInstance, opts: { config: ConfigManage
     const n = Number(request.params.version);
     if (n < 1) throw Errors.invalidField("version", "version must be a positive integer.");
     const v = await manager.version(n);
-    if (!v) throw new ProxyError(404, `No config version ${request.params.version}.`, { code: "not_found" });
+    if (!v) throw Errors.adminNotFound(`No config version ${request.params.version}.`);
     return v;
   });
 
@@ -126,7 +126,7 @@ async function configRoutes(scope: FastifyInstance, opts: { config: ConfigManage
     const { version } = request.body;
     try {
       const result = await manager.rollback(version, "admin");
-      if (!result) throw new ProxyError(404, `No config version ${version}.`, { code: "not_found" });
+      if (!result) throw Errors.adminNotFound(`No config version ${version}.`);
       return result;
     } catch (err) {
       return reply.code(400).send(invalidConfig(err));

@@ -2,7 +2,7 @@
 
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import "@fastify/websocket";
-import { ProxyError } from "../../errors.js";
+import { Errors } from "../../errors.js";
 import type { LiveFilter } from "../../ops/live-feed.js";
 import { requireAdmin } from "./admin-auth.js";
 
@@ -14,9 +14,9 @@ async function checkHandshake(request: FastifyRequest): Promise<void> {
   if (upgrade === undefined) return;
   const version = request.headers["sec-websocket-version"];
   const key = request.headers["sec-websocket-key"];
-  if (upgrade.toLowerCase() !== "websocket") throw new ProxyError(400, "/admin/ws speaks only the WebSocket protocol.", { code: "invalid_upgrade" });
-  if (version !== "13" && version !== "8") throw new ProxyError(400, "Sec-WebSocket-Version must be 13.", { code: "invalid_upgrade", headers: { "sec-websocket-version": "13" } });
-  if (typeof key !== "string" || !WEBSOCKET_KEY.test(key)) throw new ProxyError(400, "Sec-WebSocket-Key is missing or invalid.", { code: "invalid_upgrade" });
+  if (upgrade.toLowerCase() !== "websocket") throw Errors.adminInvalidUpgrade("/admin/ws speaks only the WebSocket protocol.");
+  if (version !== "13" && version !== "8") throw Errors.adminInvalidUpgrade("Sec-WebSocket-Version must be 13.", { "sec-websocket-version": "13" });
+  if (typeof key !== "string" || !WEBSOCKET_KEY.test(key)) throw Errors.adminInvalidUpgrade("Sec-WebSocket-Key is missing or invalid.");
 }
 
 function parseFilter(data: unknown): LiveFilter | undefined {
@@ -45,7 +45,7 @@ export async function adminWebSocketRoutes(app: FastifyInstance): Promise<void> 
     preValidation: checkHandshake,
     // A plain HTTP request to the feed.
     handler: async () => {
-      throw new ProxyError(426, "/admin/ws is a WebSocket endpoint: connect with a WebSocket client.", { code: "upgrade_required", headers: { upgrade: "websocket" } });
+      throw Errors.adminUpgradeRequired();
     },
     wsHandler: (socket) => {
       const sub = {

@@ -26,6 +26,12 @@ export function responseIdOfItem(itemId: string): string | undefined {
   return hex === undefined ? undefined : `resp_${hex}`;
 }
 
+/** The id an `item_reference` input item names; undefined for any other item. */
+function referencedId(item: unknown): string | undefined {
+  if (typeof item !== "object" || item === null || !("type" in item) || item.type !== "item_reference") return undefined;
+  return "id" in item && typeof item.id === "string" ? item.id : undefined;
+}
+
 /**
  * Adds to `known` every item that `input` references (`item_reference`) and that the caller's
  * stored responses hold. References it cannot resolve are left for the decoder to report.
@@ -38,10 +44,10 @@ export async function resolveItemReferences(
 ): Promise<void> {
   if (!Array.isArray(input)) return;
   const looked = new Set<string>();
-  for (const raw of input as unknown[]) {
-    const ref = raw as { type?: unknown; id?: unknown } | null;
-    if (ref?.type !== "item_reference" || typeof ref.id !== "string" || known.has(ref.id)) continue;
-    const responseId = responseIdOfItem(ref.id);
+  for (const ref of input) {
+    const refId = referencedId(ref);
+    if (refId === undefined || known.has(refId)) continue;
+    const responseId = responseIdOfItem(refId);
     if (responseId === undefined || looked.has(responseId)) continue;
     looked.add(responseId);
     const found = await store.get(responseId);

@@ -1,7 +1,7 @@
 import { MemoryResponseStore, type StoredResponse } from "@yallmproxy/db";
 import type { ResponsesInputItem } from "@yallmproxy/translate";
 import { describe, expect, it } from "vitest";
-import { itemIdsFor, resolveItemReferences, responseIdOfItem } from "./response-items.js";
+import { itemIdsFor, resolveItemReferences, responseIdOfItem } from "./items.js";
 
 function stored(id: string, ownerKeyId: string | undefined, outputItems: Array<Record<string, unknown>>): StoredResponse {
   return {

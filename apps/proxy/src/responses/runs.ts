@@ -1,10 +1,5 @@
 // Background Responses runs: each runs to the end in this process whatever its client does, and can
-// be cancelled. The internal request that carries a run is marked with a per-process secret, so no
-// client can pose as one.
-
-import { randomBytes, timingSafeEqual } from "node:crypto";
-
-export const BACKGROUND_HEADER = "x-yallmproxy-background";
+// be cancelled. A run calls the pipeline itself, so nothing outside the proxy can pose as one.
 
 interface Run {
   controller: AbortController;
@@ -12,28 +7,9 @@ interface Run {
 }
 
 export class BackgroundRuns {
-  private readonly secret = randomBytes(24).toString("hex");
   private readonly running = new Map<string, Run>();
   /** Told when a run fails outside its request (a store write after the client was answered). */
   onError: ((err: unknown) => void) | undefined;
-
-  /** The header value that marks the internal request of run `id`. */
-  headerFor(id: string): string {
-    return `${this.secret}:${id}`;
-  }
-
-  /** The run an internal request belongs to, or undefined for any ordinary request. */
-  claim(value: unknown): { id: string; signal: AbortSignal } | undefined {
-    if (typeof value !== "string") return undefined;
-    const at = value.indexOf(":");
-    if (at < 0) return undefined;
-    const given = Buffer.from(value.slice(0, at));
-    const expected = Buffer.from(this.secret);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
-    const id = value.slice(at + 1);
-    const run = this.running.get(id);
-    return run ? { id, signal: run.controller.signal } : undefined;
-  }
 
   start(id: string, work: (signal: AbortSignal) => Promise<void>): void {
     const controller = new AbortController();

@@ -1,0 +1,66 @@
+// Who a pipeline call answers: a client's HTTP request and reply, or a run inside the proxy (a
+// background response, a replayed turn) whose answer reaches its caller through `onFinal` and the
+// reply's status and body, never through a socket.
+
+import { IncomingMessage, ServerResponse } from "node:http";
+import { Socket } from "node:net";
+import type { FastifyBaseLogger } from "fastify";
+import type { Caller } from "../auth.js";
+
+/** What the pipeline reads of the request it serves (a Fastify request is one). */
+export interface ClientRequest {
+  readonly id: string;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly log: FastifyBaseLogger;
+  caller?: Caller;
+  /** Set once the request's log line is written. */
+  requestLogged: boolean;
+}
+
+/** What the pipeline writes its answer to (a Fastify reply is one). */
+export interface ClientReply {
+  readonly raw: ServerResponse;
+  readonly sent: boolean;
+  code(status: number): ClientReply;
+  header(name: string, value: string | number): ClientReply;
+  send(payload?: string | Buffer): ClientReply;
+  hijack(): ClientReply;
+}
+
+/**
+ * The reply of a run inside the proxy: keeps the status and the body it is sent, and writes nothing.
+ * Runs are never streamed, so nothing writes to `raw` (a response with no connection behind it).
+ */
+export class DetachedReply implements ClientReply {
+  readonly raw = new ServerResponse(new IncomingMessage(new Socket()));
+  sent = false;
+  body: string | Buffer | undefined;
+
+  get status(): number {
+    return this.raw.statusCode;
+  }
+
+  code(status: number): this {
+    this.raw.statusCode = status;
+    return this;
+  }
+
+  header(): this {
+    return this;
+  }
+
+  send(payload?: string | Buffer): this {
+    this.sent = true;
+    this.body = payload;
+    return this;
+  }
+
+  hijack(): this {
+    throw new Error("a run inside the proxy is never streamed");
+  }
+}
+
+/** The request of a run inside the proxy, acting as `caller`. */
+export function detachedRequest(id: string, caller: Caller, from: Pick<ClientRequest, "headers" | "log">): ClientRequest {
+  return { id, headers: from.headers, log: from.log, caller, requestLogged: false };
+}

@@ -1,0 +1,155 @@
+// Making one Response: the request checked, its `previous_response_id` chain and `item_reference`s
+// rebuilt from the store, then the pipeline called once; the answer, native or translated, is stored
+// by the one `onFinal` hook on its way to the client.
+
+import { type LlmRequest, type ResponsesInputItem, type TranslationWarning, decodeResponsesRequest } from "@yallmproxy/translate";
+import type { Caller } from "../auth.js";
+import type { ModelRoute } from "../config/load-config.js";
+import { Errors, type ProxyError } from "../errors.js";
+import { type ClientReply, type ClientRequest, DetachedReply } from "../pipeline/client.js";
+import { type CrossFormatHandler, type FinalHook, proxyRequest } from "../pipeline/proxy-request.js";
+import { createCrossFormatHandler, translateContext, translateError } from "../pipeline/translation.js";
+import { routesForModel, stripProviderPrefix } from "../router.js";
+import type { ProxyRuntime } from "../runtime.js";
+import { type BackendFormat, formatOfApiType } from "../upstream/types.js";
+import { chainToContinue, historyItems } from "./chain.js";
+import { itemIdsFor, resolveItemReferences } from "./items.js";
+import { type ResponsesBody, normalizeInput, responseRecorder } from "./records.js";
+
+export interface ResponseCall {
+  runtime: ProxyRuntime;
+  /** The client's request, or a run's own (pipeline/client.ts); its `caller` is who the response belongs to. */
+  request: ClientRequest;
+  reply: ClientReply;
+  body: ResponsesBody;
+  /** The background run this call carries out. */
+  run?: { id: string; signal: AbortSignal };
+}
+
+export function callerOf(request: ClientRequest): Caller {
+  return request.caller ?? { keyId: undefined, key: undefined };
+}
+
+/** The model route a Responses request is served by, once the endpoint and the input's size allow it. */
+export function checkResponsesRequest(runtime: ProxyRuntime, body: ResponsesBody): ModelRoute {
+  if (!runtime.config.endpoints.responses) throw Errors.endpointDisabled("/v1/responses");
+  // Every item costs work on the event loop (copy, store, decode, encode): bounded before any.
+  const maxItems = runtime.config.responseState.maxInputItems;
+  if (Array.isArray(body.input) && body.input.length > maxItems) throw Errors.tooManyInputItems(body.input.length, maxItems);
+  const primary = routesForModel(runtime.config, stripProviderPrefix(body.model))[0];
+  if (!primary) throw Errors.modelNotFound(body.model);
+  return primary;
+}
+
+/** Runs one Response through the pipeline; returns the id it was stored under, once stored. */
+export async function createResponse(c: ResponseCall): Promise<string | undefined> {
+  const { runtime, request, reply, body, run } = c;
+  const primary = checkResponsesRequest(runtime, body);
+  const caller = callerOf(request);
+  const store = body.store !== false;
+  const stream = body.stream === true;
+  const { upstreamBody, itemsById } = await withHistory(runtime, body, primary, caller, run !== undefined);
+  const warnings: TranslationWarning[] = [];
+  const id = run?.id ?? translateContext.newId("resp_");
+  // Kept only to be stored: an agent resending its history with `store: false` pays nothing here.
+  const recorder = store
+    ? responseRecorder({
+        store: runtime.responses,
+        ttlSeconds: runtime.config.responseState.ttlSeconds,
+        log: request.log,
+        requestId: request.id,
+        metrics: runtime.ops.metrics,
+        body,
+        caller,
+        id,
+        run: run !== undefined,
+        inputItems: normalizeInput(body.input),
+        warnings,
+      })
+    : undefined;
+  // A run inside the proxy has no client to relay to: its native answer is heard (and stored) too.
+  const hearsNative = recorder && (runtime.config.responseState.capturePassthrough || reply instanceof DetachedReply);
+  await proxyRequest({
+    runtime,
+    request,
+    reply,
+    call: {
+      format: "responses",
+      path: "/responses",
+      body: upstreamBody,
+      stream,
+      ...(hearsNative ? { onFinal: recorder.onFinal } : {}),
+      ...(run ? { signal: run.signal } : {}),
+    },
+    warnings,
+    crossFormat: translatedFor({ upstreamBody, itemsById, warnings, id, body, stream, ...(recorder ? { onFinal: recorder.onFinal } : {}) }),
+  });
+  return recorder?.heardId();
+}
+
+/**
+ * The body a backend gets: a known `previous_response_id` replaced by the chain's history, and the
+ * items `input` refers to (`item_reference`) looked up in the store.
+ */
+async function withHistory(
+  runtime: ProxyRuntime,
+  body: ResponsesBody,
+  primary: ModelRoute,
+  caller: Caller,
+  isRun: boolean,
+): Promise<{ upstreamBody: Record<string, unknown>; itemsById: Map<string, ResponsesInputItem> }> {
+  let upstreamBody: Record<string, unknown> = isRun ? { ...body, background: false } : body;
+  let history: Array<Record<string, unknown>> = [];
+  const previousResponseId = typeof body.previous_response_id === "string" ? body.previous_response_id : null;
+  if (previousResponseId) {
+    const chain = await chainToContinue(runtime.responses, previousResponseId, caller);
+    if (chain) {
+      history = historyItems(chain, primary.history);
+      const { previous_response_id: _drop, ...rest } = upstreamBody;
+      const own = typeof body.input === "string" ? [{ type: "message", role: "user", content: body.input }] : Array.isArray(body.input) ? body.input : [];
+      upstreamBody = { ...rest, input: [...history, ...own] };
+    } else if (formatOfApiType(primary.apiType) !== "responses" || runtime.config.responseState.capturePassthrough) {
+      // Only a native Responses backend that stores responses itself can know an id the proxy does not.
+      throw Errors.previousResponseNotFound(previousResponseId);
+    }
+  }
+  const itemsById = new Map<string, ResponsesInputItem>();
+  // Stored items were decoded from a Responses request or answer: they are Responses items.
+  for (const item of history) if (typeof item.id === "string") itemsById.set(item.id, item as ResponsesInputItem);
+  await resolveItemReferences(runtime.responses, upstreamBody.input, itemsById, caller);
+  return { upstreamBody, itemsById };
+}
+
+/**
+ * The cross-format handler factory: the request is decoded once, when a backend of another format
+ * is first tried (a native Responses backend gets the body as sent, its `item_reference`s included).
+ */
+function translatedFor(o: {
+  upstreamBody: Record<string, unknown>;
+  itemsById: Map<string, ResponsesInputItem>;
+  warnings: TranslationWarning[];
+  id: string;
+  body: ResponsesBody;
+  stream: boolean;
+  onFinal?: FinalHook;
+}): (backendFormat: BackendFormat) => CrossFormatHandler | ProxyError {
+  let decoded: LlmRequest | undefined;
+  const newItemId = itemIdsFor(o.id);
+  const previousResponseId = typeof o.body.previous_response_id === "string" ? o.body.previous_response_id : null;
+  const answer = { id: o.id, previousResponseId, ...(newItemId ? { newItemId } : {}), ...(o.onFinal ? { onFinal: o.onFinal } : {}) };
+  return (backendFormat) => {
+    try {
+      if (!decoded) {
+        const d = decodeResponsesRequest(o.upstreamBody, { resolveItem: (itemId) => o.itemsById.get(itemId) });
+        o.warnings.push(...d.warnings);
+        decoded = d.value;
+      }
+    } catch (err) {
+      return translateError(err);
+    }
+    return createCrossFormatHandler(
+      { clientFormat: "responses", request: decoded, requestedModel: o.body.model, stream: o.stream, warnings: o.warnings, responses: answer },
+      backendFormat,
+    );
+  };
+}
