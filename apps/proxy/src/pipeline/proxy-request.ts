@@ -12,6 +12,7 @@ import type { Backend, UpstreamResponse } from "../upstream/types.js";
 import type { InFlight } from "../shutdown.js";
 import { parseUpstreamJson } from "@yallmproxy/translate";
 import { passthroughBody, passthroughRaw } from "./apply-parameters.js";
+import { materializeRelayed, relayedBytes, relaysUnparsed } from "./relay-intake.js";
 import type { Trace } from "../ops/trace.js";
 import { type RelayTap, SSE_HEADERS, directFrom, readAll, relayDirect, relayJson } from "./relay.js";
 import { relayResponsesCapturing } from "./relay-responses.js";
@@ -156,7 +157,15 @@ async function proxyRequestTraced(
       backends: allowed.map((r) => backends.get(r.name) as Backend),
       prepare: (backend) => {
         let out: ReturnType<CrossFormatHandler["encode"]>;
-        if (backend.format === call.format) {
+        // A body relayed unparsed is parsed after all for a backend that needs it (after a config reload).
+        if (request.relay && !(backend.format === call.format && relaysUnparsed(backend.route, backend.format))) {
+          const failed = materializeRelayed(request, call.body);
+          if (failed) return failed;
+        }
+        if (request.relay) {
+          const rawBody = relayedBytes(request.relay, call.body.model, backend.route.upstreamModel);
+          out = { path: call.path, body: { ...call.body, model: backend.route.upstreamModel }, rawBody, ...(call.forwardHeaders ? { headers: call.forwardHeaders } : {}) };
+        } else if (backend.format === call.format) {
           const isChat = backend.format === "chat";
           const raw = call.rawBody && passthroughRaw(call.rawBody, call.body, backend.route, isChat);
           // With the bytes relayed, the parsed body only names what was sent (traces, the mock backend).

@@ -68,13 +68,22 @@ export async function messagesRoutes(app: FastifyInstance): Promise<void> {
     const body = request.body as Record<string, unknown>;
     const stream = body.stream === true;
     const warnings: TranslationWarning[] = [];
-    let decoded;
-    try {
-      decoded = decodeMessagesRequest(body);
-    } catch (err) {
-      throw translateError(err);
+    let decoded: ReturnType<typeof decodeMessagesRequest> | undefined;
+    const decode = () => {
+      if (!decoded) {
+        decoded = decodeMessagesRequest(body);
+        warnings.push(...decoded.warnings);
+      }
+      return decoded;
+    };
+    // A body relayed unparsed is decoded only if a backend of another format comes to serve it.
+    if (!request.relay) {
+      try {
+        decode();
+      } catch (err) {
+        throw translateError(err);
+      }
     }
-    warnings.push(...decoded.warnings);
     const headers = anthropicHeaders(request);
     await proxyRequest({
       runtime,
@@ -82,18 +91,25 @@ export async function messagesRoutes(app: FastifyInstance): Promise<void> {
       reply,
       call: { format: "messages", path: "/messages", body, rawBody: request.rawBody, stream, forwardHeaders: headers },
       warnings,
-      crossFormat: (backendFormat) =>
-        createCrossFormatHandler(
+      crossFormat: (backendFormat) => {
+        let request;
+        try {
+          request = decode().value;
+        } catch (err) {
+          return translateError(err);
+        }
+        return createCrossFormatHandler(
           {
             clientFormat: "messages",
-            request: decoded.value,
+            request,
             requestedModel: body.model as string,
             stream,
             warnings,
             pingIntervalMs: runtime.config.messagesPingIntervalMs,
           },
           backendFormat,
-        ),
+        );
+      },
     });
     return reply;
   });
