@@ -13,6 +13,7 @@ import type { InFlight } from "../shutdown.js";
 import { parseUpstreamJson } from "@yallmproxy/translate";
 import { passthroughBody, passthroughRaw } from "./apply-parameters.js";
 import { materializeRelayed, relayedBytes, relaysUnparsed } from "./relay-intake.js";
+import { materializeSkeleton, restoreSkeleton } from "./skeleton-intake.js";
 import type { Trace } from "../ops/trace.js";
 import { type RelayTap, SSE_HEADERS, directFrom, readAll, relayDirect, relayJson } from "./relay.js";
 import { relayResponsesCapturing } from "./relay-responses.js";
@@ -162,6 +163,10 @@ async function proxyRequestTraced(
           const failed = materializeRelayed(request, call.body);
           if (failed) return failed;
         }
+        if (request.skeleton && backend.format === call.format) {
+          const failed = materializeSkeleton(request, call.body);
+          if (failed) return failed;
+        }
         if (request.relay) {
           const rawBody = relayedBytes(request.relay, call.body.model, backend.route.upstreamModel);
           out = { path: call.path, body: { ...call.body, model: backend.route.upstreamModel }, rawBody, ...(call.forwardHeaders ? { headers: call.forwardHeaders } : {}) };
@@ -174,6 +179,7 @@ async function proxyRequestTraced(
         } else {
           const h = handlerFor(backend);
           out = h instanceof ProxyError ? h : h.encode(backend);
+          if (request.skeleton && !(out instanceof ProxyError)) out = restoreSkeleton(request.skeleton, out, backend);
         }
         if (out instanceof ProxyError) return out;
         prepared.set(backend, out);

@@ -11,6 +11,7 @@ import { Errors, ProxyError } from "../errors.js";
 import type { ModelRoute } from "../config/load-config.js";
 import { routesForModel, stripProviderPrefix } from "../router.js";
 import type { ProxyRuntime } from "../runtime.js";
+import { SKELETON_MIN_STRING, SKELETON_ROUTES, opaqueTextAt, skeletonBody } from "./skeleton-intake.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -32,9 +33,12 @@ const MAX_DECODED_SCALAR = 4096;
 
 /** The body for the route: parsed, or a relay stub; a ProxyError when it is not JSON or nests too deep. */
 export function intakeJson(req: FastifyRequest, raw: Buffer, runtime: ProxyRuntime, maxDepth: number): unknown {
-  const format = RELAY_ROUTES[req.routeOptions.url ?? ""];
+  const url = req.routeOptions.url ?? "";
+  const format = RELAY_ROUTES[url];
   const shape = format && req.routeOptions.config.clientFormat === format ? shapeOf(req.routeOptions.schema?.body) : undefined;
-  const scan = scanJson(raw, { maxDepth, ...(shape ? { shape } : {}) });
+  const translated = SKELETON_ROUTES[url];
+  const long = translated && req.routeOptions.config.clientFormat === translated ? { longStringBytes: SKELETON_MIN_STRING, longStringAt: opaqueTextAt(translated) } : {};
+  const scan = scanJson(raw, { maxDepth, ...(shape ? { shape } : {}), ...long });
   if (!scan.ok) {
     if (scan.reason === "too_deep") return Errors.jsonTooDeep(maxDepth);
     // JSON.parse words the error, and has the last word on what is JSON.
@@ -43,7 +47,7 @@ export function intakeJson(req: FastifyRequest, raw: Buffer, runtime: ProxyRunti
     return parsed;
   }
   const stub = format && scan.fits ? relayStub(req, scan, raw, runtime, format) : undefined;
-  return stub ?? parseText(raw);
+  return stub ?? (translated ? skeletonBody(req, scan, raw, runtime, translated) : undefined) ?? parseText(raw);
 }
 
 const shapes = new WeakMap<object, JsonShape | null>();

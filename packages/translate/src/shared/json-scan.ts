@@ -260,17 +260,19 @@ function keyText(json: Uint8Array, start: number, end: number, escaped: boolean)
 }
 
 /** The path of a value at `depth`, keys decoded only now (long strings are few). */
-function pathAt(json: Uint8Array, depth: number, kinds: Uint8Array, keyStart: Int32Array, keyEnd: Int32Array): JsonPath {
+function pathAt(json: Buffer, depth: number, kinds: Uint8Array, keyStart: Int32Array, keyEnd: Int32Array): JsonPath {
   const path: Array<string | -1> = [];
   for (let d = 1; d <= depth; d++) {
-    if (kinds[d] === 2) path.push(-1);
-    else {
-      const s = keyStart[d]!;
-      const e = keyEnd[d]!;
-      const raw = Buffer.from(json.buffer, json.byteOffset + s, e - s);
-      // A key with escapes matches no path: it is not what the caller names.
-      path.push(raw.includes(BACKSLASH) ? "\\" : raw.toString("latin1"));
+    if (kinds[d] === 2) {
+      path.push(-1);
+      continue;
     }
+    const s = keyStart[d]!;
+    const e = keyEnd[d]!;
+    let escaped = false;
+    for (let k = s; k < e; k++) if (json[k] === BACKSLASH) escaped = true;
+    // A key with escapes matches no path: it is not what the caller names.
+    path.push(escaped ? "\\" : json.toString("latin1", s, e));
   }
   return path;
 }
