@@ -20,7 +20,7 @@ declare module "fastify" {
   }
 }
 
-export interface RelayedBody {
+interface RelayedBody {
   raw: Buffer;
   /** Byte span of the top-level `model` value, quotes included. */
   modelSpan: [number, number];

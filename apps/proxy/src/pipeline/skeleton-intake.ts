@@ -21,7 +21,7 @@ declare module "fastify" {
   }
 }
 
-export interface Skeleton {
+interface Skeleton {
   raw: Buffer;
   /** The placeholder's fixed part; then the literal's index and `q`. */
   marker: string;

@@ -26,7 +26,7 @@ const messageList = Type.Array(
 );
 
 // A body missing several required fields is answered about the first of them in this order.
-const messagesBodySchema = Object.assign(Type.Object({
+export const messagesBodySchema = Object.assign(Type.Object({
   model: Type.String({ minLength: 1 }),
   max_tokens: Type.Integer({ minimum: 1 }),
   messages: messageList,

@@ -22,7 +22,7 @@ const TYPE_BITS: Record<string, number> = {
 };
 const KNOWN = new Set(["type", "enum", "minimum", "maximum", "minLength", "minItems", "required", "properties", "items"]);
 
-export interface ShapeProperty {
+interface ShapeProperty {
   /** The key's bytes (keys are ASCII here). */
   name: Uint8Array;
   shape: JsonShape;
@@ -46,7 +46,7 @@ export interface JsonShape {
 }
 
 /** What a schema says nothing about: anything goes. */
-export const ANY_SHAPE: JsonShape = { kinds: ANY, requiredMask: 0 };
+const ANY_SHAPE: JsonShape = { kinds: ANY, requiredMask: 0 };
 
 /** The shape of a JSON schema, or undefined when it uses a keyword a scan cannot check. */
 export function compileShape(schema: unknown): JsonShape | undefined {

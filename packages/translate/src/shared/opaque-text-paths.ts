@@ -1,9 +1,9 @@
 // Where a request body holds text the translators to Chat Completions carry as it is: copied or
 // concatenated into the upstream body, never parsed, split, trimmed, measured nor serialized a second
 // time. A proxy may stand a placeholder in for such a string while it translates, and put the
-// original bytes back into the translated body afterwards. Checked against decode-messages-content,
-// decode-messages-request, decode-responses-input, decode-responses-request and encode-chat-messages:
-// a change there that inspects one of these strings must remove its path here.
+// original bytes back into the translated body afterwards. Checked against messages/ and responses/
+// decode-conversation.ts and decode-request.ts, and chat/encode-conversation.ts: a change there
+// that inspects one of these strings must remove its path here.
 
 import type { JsonPath } from "./json-scan.js";
 
