@@ -60,6 +60,18 @@ describe("translating on a skeleton", () => {
     }
   });
 
+  it("parses a streamed Messages body in full: its message_start estimates the input tokens from the text", async () => {
+    const { fast, full } = await pair();
+    const text = JSON.stringify(agentBody("messages", 100_000, { model: "alias", stream: true }));
+    const starts = [];
+    for (const p of [fast, full]) {
+      const sse = await (await post(p, "/v1/messages", text)).text();
+      starts.push(JSON.parse(/event: message_start\ndata: (.*)\n/.exec(sse)![1]!).message.usage.input_tokens as number);
+    }
+    expect(starts[0]).toBeGreaterThan(10_000);
+    expect(starts[0]).toBe(starts[1]);
+  });
+
   it("does not look inside long strings it stands in for (a raw tab there is the backend's to judge)", async () => {
     const { up, fast, full } = await pair();
     const text = `{"model":"alias","max_tokens":9,"messages":[{"role":"user","content":"${"tab\t".repeat(100)}"}]}`;

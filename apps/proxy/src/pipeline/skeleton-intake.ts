@@ -41,8 +41,9 @@ export function opaqueTextAt(format: "messages" | "responses"): (path: JsonPath)
 
 /**
  * The body parsed as a skeleton, when its model is served by translation to Chat backends only and
- * nothing on the way keeps the client's text (a stored response, a previous one to chain, trace
- * capture `full`); undefined otherwise (the caller parses it in full).
+ * nothing on the way keeps or measures the client's text (a stored response, a previous one to
+ * chain, trace capture `full`, a streamed Messages answer's token estimate); undefined otherwise
+ * (the caller parses it in full).
  */
 export function skeletonBody(req: FastifyRequest, scan: Extract<JsonScan, { ok: true }>, raw: Buffer, runtime: ProxyRuntime, format: "messages" | "responses"): unknown {
   if (scan.kind !== "object" || scan.longStrings.length === 0) return undefined;
@@ -54,6 +55,8 @@ export function skeletonBody(req: FastifyRequest, scan: Extract<JsonScan, { ok: 
     const small = e.kind !== "object" && e.kind !== "array" && e.end - e.start < 4096;
     const value: unknown = small ? JSON.parse(raw.toString("utf8", e.start, e.end)) : undefined;
     if (e.key === "model") model = value;
+    // A streamed Messages answer opens with an input-token estimate made from the text's length.
+    if (format === "messages" && e.key === "stream" && value === true) return undefined;
     // Responses: only `store: false` keeps nothing, and chains and background runs need the text.
     if (format === "responses" && e.key === "store" && value !== false) return undefined;
     if (format === "responses" && (e.key === "previous_response_id" || e.key === "background") && value !== null && value !== false) return undefined;
