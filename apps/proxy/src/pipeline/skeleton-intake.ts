@@ -8,10 +8,11 @@
 import { randomBytes } from "node:crypto";
 import { isUtf8 } from "node:buffer";
 import type { FastifyRequest } from "fastify";
-import { type JsonPath, type JsonScan, isOpaqueTextPath } from "@yallmproxy/translate";
+import { type JsonPath, type JsonScan, type LlmRequest, isOpaqueTextPath } from "@yallmproxy/translate";
 import { Errors, type ProxyError } from "../errors.js";
 import { routesForModel, stripProviderPrefix } from "../router.js";
 import type { Backend } from "../upstream/types.js";
+import type { CrossFormatHandler } from "./proxy-request.js";
 import type { ProxyRuntime } from "../runtime.js";
 
 declare module "fastify" {
@@ -41,9 +42,8 @@ export function opaqueTextAt(format: "messages" | "responses"): (path: JsonPath)
 
 /**
  * The body parsed as a skeleton, when its model is served by translation to Chat backends only and
- * nothing on the way keeps or measures the client's text (a stored response, a previous one to
- * chain, trace capture `full`, a streamed Messages answer's token estimate); undefined otherwise
- * (the caller parses it in full).
+ * nothing on the way keeps the client's text (a stored response, a previous one to chain, trace
+ * capture `full`); undefined otherwise (the caller parses it in full).
  */
 export function skeletonBody(req: FastifyRequest, scan: Extract<JsonScan, { ok: true }>, raw: Buffer, runtime: ProxyRuntime, format: "messages" | "responses"): unknown {
   if (scan.kind !== "object" || scan.longStrings.length === 0) return undefined;
@@ -55,8 +55,6 @@ export function skeletonBody(req: FastifyRequest, scan: Extract<JsonScan, { ok: 
     const small = e.kind !== "object" && e.kind !== "array" && e.end - e.start < 4096;
     const value: unknown = small ? JSON.parse(raw.toString("utf8", e.start, e.end)) : undefined;
     if (e.key === "model") model = value;
-    // A streamed Messages answer opens with an input-token estimate made from the text's length.
-    if (format === "messages" && e.key === "stream" && value === true) return undefined;
     // Responses: only `store: false` keeps nothing, and chains and background runs need the text.
     if (format === "responses" && e.key === "store" && value !== false) return undefined;
     if (format === "responses" && (e.key === "previous_response_id" || e.key === "background") && value !== null && value !== false) return undefined;
@@ -172,4 +170,23 @@ export function restoreSkeleton<T extends { body: Record<string, unknown>; rawBo
     // A long string with a bad escape: what the full parse would have said.
     return Errors.invalidJson((err as Error).message);
   }
+}
+
+/**
+ * `handler` with the decoded request's text put back before the answer is made: a streamed Messages
+ * answer opens with an input-token estimate from the text's length. Done once the upstream has
+ * answered, so the upstream body is still built from the skeleton.
+ */
+export function measuringRealText(handler: CrossFormatHandler, sk: Skeleton, request: LlmRequest): CrossFormatHandler {
+  return {
+    encode: (backend) => handler.encode(backend),
+    respond: (args) => {
+      try {
+        request.messages = restoredValue(sk, request.messages) as LlmRequest["messages"];
+      } catch {
+        // A long string with a bad escape that the backend took: the estimate counts its placeholder.
+      }
+      return handler.respond(args);
+    },
+  };
 }

@@ -9,6 +9,7 @@ import { decodeMessagesRequest, type TranslationWarning } from "@yallmproxy/tran
 import { Errors } from "../errors.js";
 import { passthroughBody } from "../pipeline/apply-parameters.js";
 import { proxyRequest } from "../pipeline/proxy-request.js";
+import { measuringRealText } from "../pipeline/skeleton-intake.js";
 import { readAll } from "../pipeline/relay.js";
 import { createCrossFormatHandler, translateError } from "../pipeline/translation.js";
 import { failedCallError, retryHeaders, routesForModel } from "../router.js";
@@ -92,16 +93,16 @@ export async function messagesRoutes(app: FastifyInstance): Promise<void> {
       call: { format: "messages", path: "/messages", body, rawBody: request.rawBody, stream, forwardHeaders: headers },
       warnings,
       crossFormat: (backendFormat) => {
-        let request;
+        let decodedRequest;
         try {
-          request = decode().value;
+          decodedRequest = decode().value;
         } catch (err) {
           return translateError(err);
         }
-        return createCrossFormatHandler(
+        const handler = createCrossFormatHandler(
           {
             clientFormat: "messages",
-            request,
+            request: decodedRequest,
             requestedModel: body.model as string,
             stream,
             warnings,
@@ -109,6 +110,7 @@ export async function messagesRoutes(app: FastifyInstance): Promise<void> {
           },
           backendFormat,
         );
+        return request.skeleton ? measuringRealText(handler, request.skeleton, decodedRequest) : handler;
       },
     });
     return reply;
