@@ -36,10 +36,4 @@ export default tseslint.config(
     files: ["e2e/**/*.ts"],
     rules: { "@typescript-eslint/no-explicit-any": "off" },
   },
-  {
-    // The one known cycle, left to the Responses-service work, which moves both files into
-    // apps/proxy/src/responses/ and removes it; delete this block with it.
-    files: ["apps/proxy/src/routes/responses.ts", "apps/proxy/src/routes/responses-background.ts"],
-    rules: { "import-x/no-cycle": "off" },
-  },
 );

@@ -5,7 +5,6 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import websocket from "@fastify/websocket";
-import { jsonDeeperThan } from "@yallmproxy/translate";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type HookHandlerDoneFunction } from "fastify";
 import type { Logger } from "pino";
 import { authenticate } from "./auth.js";
@@ -15,6 +14,7 @@ import { type ClientFormat, Errors, ProxyError, sendProxyError } from "./errors.
 import { answerClientError, answerOnSocket, answerOtherUpgradesAsHttp, guardConnections } from "./http/connections.js";
 import { formatOf, formatOfUrl, logRefusal, pathOf, toProxyError, uriTooLong } from "./http/refusals.js";
 import { useResponseSchemas } from "./http/schema.js";
+import { acceptRelayed, intakeJson } from "./pipeline/relay-intake.js";
 import { requireJsonWrite } from "./routes/admin/admin-auth.js";
 import { adminManageRoutes } from "./routes/admin/admin-manage.js";
 import { adminRoutes } from "./routes/admin/admin-routes.js";
@@ -75,9 +75,9 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   useResponseSchemas(app, process.env.YALLMPROXY_CHECK_RESPONSES === "1");
   app.addHook("onClose", async () => runtime.close());
 
-  // Plain JSON.parse is the fastest parser; the bodies are never merged into prototypes. Nesting is
-  // bounded first, so every later walk over a body may recurse. The bytes are kept: a same-format
-  // upstream gets them as they came when only the model name changes.
+  // One structural scan bounds the nesting (every later walk over a body may then recurse) and
+  // refuses what is not JSON; a body that is only relayed is never parsed (pipeline/relay-intake.ts).
+  // Plain JSON.parse parses the others; the bodies are never merged into prototypes.
   const maxDepth = opts.config.server.maxJsonDepth;
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "buffer" }, (req, body, done) => {
@@ -87,15 +87,10 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
       if (req.routeOptions.schema?.body === undefined) return done(null, undefined);
       return done(Errors.invalidJson("empty body") as unknown as FastifyError, undefined);
     }
-    const text = raw.toString("utf8");
-    if (text.length > maxDepth && jsonDeeperThan(text, maxDepth)) return done(Errors.jsonTooDeep(maxDepth) as unknown as FastifyError, undefined);
-    try {
-      const parsed: unknown = JSON.parse(text);
-      req.rawBody = raw;
-      done(null, parsed);
-    } catch (err) {
-      done(Errors.invalidJson((err as Error).message) as unknown as FastifyError, undefined);
-    }
+    const parsed = intakeJson(req, raw, runtime, maxDepth);
+    if (parsed instanceof ProxyError) return done(parsed as unknown as FastifyError, undefined);
+    req.rawBody = raw;
+    done(null, parsed);
   });
 
   // Every answer made through `reply.send` carries the request id; relayed answers write it themselves.
@@ -166,6 +161,7 @@ function guardRoutes(app: FastifyInstance, runtime: ProxyRuntime, bodyLimit: num
     done();
   };
   app.addHook("onRoute", (route) => {
+    acceptRelayed(route);
     if (route.url.startsWith("/admin/")) {
       const own = route.onRequest;
       route.onRequest = own === undefined ? [requireJsonWrite] : [requireJsonWrite, ...(Array.isArray(own) ? own : [own])];

@@ -6,3 +6,6 @@ export * from "./messages/index.js";
 export * from "./chat/index.js";
 export * from "./responses/index.js";
 export { DEFAULT_MAX_JSON_DEPTH, MAX_UPSTREAM_JSON_DEPTH, jsonDeeperThan, parseUpstreamJson } from "./shared/json-depth.js";
+export { type JsonPath, type JsonScan, scanJson } from "./shared/json-scan.js";
+export { type JsonShape, compileShape } from "./shared/json-shape.js";
+export { isOpaqueTextPath } from "./shared/opaque-text-paths.js";

@@ -6,6 +6,8 @@ import { IncomingMessage, ServerResponse } from "node:http";
 import { Socket } from "node:net";
 import type { FastifyBaseLogger } from "fastify";
 import type { Caller } from "../auth.js";
+import type { RelayedBody } from "./relay-intake.js";
+import type { Skeleton } from "./skeleton-intake.js";
 
 /** What the pipeline reads of the request it serves (a Fastify request is one). */
 export interface ClientRequest {
@@ -15,6 +17,10 @@ export interface ClientRequest {
   caller?: Caller;
   /** Set once the request's log line is written. */
   requestLogged: boolean;
+  /** A client's body held as bytes, relayed unparsed (HTTP requests only). */
+  relay?: RelayedBody | undefined;
+  /** A client's body parsed with its long strings stood in (HTTP requests only). */
+  skeleton?: Skeleton | undefined;
 }
 
 /** What the pipeline writes its answer to (a Fastify reply is one). */

@@ -11,6 +11,8 @@ import { callWithFailover, routesForModel, stripProviderPrefix } from "../router
 import type { Backend, UpstreamResponse } from "../upstream/types.js";
 import { answer, closeGone } from "./answer.js";
 import { passthroughBody, passthroughRaw } from "./apply-parameters.js";
+import { materializeRelayed, relayedBytes, relaysUnparsed } from "./relay-intake.js";
+import { materializeSkeleton, restoreSkeleton } from "./skeleton-intake.js";
 import { type CrossFormatHandler, type Flight, type PreparedRequest, type ProxyCallOptions, type RequestLog, round } from "./flight.js";
 
 export type { CrossFormatHandler, FinalHook, ProxyCallOptions } from "./flight.js";
@@ -183,10 +185,24 @@ function backendsOf(backends: Map<string, Backend>, routes: ModelRoute[]): Backe
 
 /** The upstream request for one backend: the client's own body (model swapped) or its translation. */
 function prepareFor(flight: Flight, backend: Backend): PreparedRequest | ProxyError {
-  const { call } = flight.opts;
+  const { call, request } = flight.opts;
+  // A body relayed unparsed is parsed after all for a backend that needs it (after a config reload).
+  if (request.relay && !(backend.format === call.format && relaysUnparsed(backend.route, backend.format))) {
+    const failed = materializeRelayed(request, call.body);
+    if (failed) return failed;
+  }
+  if (request.skeleton && backend.format === call.format) {
+    const failed = materializeSkeleton(request, call.body);
+    if (failed) return failed;
+  }
   if (backend.format !== call.format) {
     const h = flight.handlerFor(backend);
-    return h instanceof ProxyError ? h : h.encode(backend);
+    const out = h instanceof ProxyError ? h : h.encode(backend);
+    return request.skeleton && !(out instanceof ProxyError) ? restoreSkeleton(request.skeleton, out, backend) : out;
+  }
+  if (request.relay) {
+    const rawBody = relayedBytes(request.relay, call.body.model, backend.route.upstreamModel);
+    return { path: call.path, body: { ...call.body, model: backend.route.upstreamModel }, rawBody, ...(call.forwardHeaders ? { headers: call.forwardHeaders } : {}) };
   }
   const isChat = backend.format === "chat";
   const raw = call.rawBody && passthroughRaw(call.rawBody, call.body, backend.route, isChat);

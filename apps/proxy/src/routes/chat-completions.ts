@@ -8,7 +8,7 @@ import { proxyRequest } from "../pipeline/proxy-request.js";
 import { createCrossFormatHandler, translateError } from "../pipeline/translation.js";
 
 /** Top-level fields are type-checked here; unknown fields pass through to the upstream. */
-const chatCompletionsBodySchema = Type.Object({
+export const chatCompletionsBodySchema = Type.Object({
   model: Type.String({ minLength: 1 }),
   messages: Type.Array(
     Type.Object({

@@ -9,6 +9,7 @@ import { decodeMessagesRequest, type TranslationWarning } from "@yallmproxy/tran
 import { Errors } from "../errors.js";
 import { passthroughBody } from "../pipeline/apply-parameters.js";
 import { proxyRequest } from "../pipeline/proxy-request.js";
+import { measuringRealText } from "../pipeline/skeleton-intake.js";
 import { readAll } from "../pipeline/relay.js";
 import { createCrossFormatHandler, translateError } from "../pipeline/translation.js";
 import { failedCallError, retryHeaders, routesForModel } from "../router.js";
@@ -26,7 +27,7 @@ const messageList = Type.Array(
 );
 
 // A body missing several required fields is answered about the first of them in this order.
-const messagesBodySchema = Object.assign(Type.Object({
+export const messagesBodySchema = Object.assign(Type.Object({
   model: Type.String({ minLength: 1 }),
   max_tokens: Type.Integer({ minimum: 1 }),
   messages: messageList,
@@ -68,13 +69,22 @@ export async function messagesRoutes(app: FastifyInstance): Promise<void> {
     const body = request.body as Record<string, unknown>;
     const stream = body.stream === true;
     const warnings: TranslationWarning[] = [];
-    let decoded;
-    try {
-      decoded = decodeMessagesRequest(body);
-    } catch (err) {
-      throw translateError(err);
+    let decoded: ReturnType<typeof decodeMessagesRequest> | undefined;
+    const decode = () => {
+      if (!decoded) {
+        decoded = decodeMessagesRequest(body);
+        warnings.push(...decoded.warnings);
+      }
+      return decoded;
+    };
+    // A body relayed unparsed is decoded only if a backend of another format comes to serve it.
+    if (!request.relay) {
+      try {
+        decode();
+      } catch (err) {
+        throw translateError(err);
+      }
     }
-    warnings.push(...decoded.warnings);
     const headers = anthropicHeaders(request);
     await proxyRequest({
       runtime,
@@ -82,18 +92,26 @@ export async function messagesRoutes(app: FastifyInstance): Promise<void> {
       reply,
       call: { format: "messages", path: "/messages", body, rawBody: request.rawBody, stream, forwardHeaders: headers },
       warnings,
-      crossFormat: (backendFormat) =>
-        createCrossFormatHandler(
+      crossFormat: (backendFormat) => {
+        let decodedRequest;
+        try {
+          decodedRequest = decode().value;
+        } catch (err) {
+          return translateError(err);
+        }
+        const handler = createCrossFormatHandler(
           {
             clientFormat: "messages",
-            request: decoded.value,
+            request: decodedRequest,
             requestedModel: body.model as string,
             stream,
             warnings,
             pingIntervalMs: runtime.config.messagesPingIntervalMs,
           },
           backendFormat,
-        ),
+        );
+        return request.skeleton ? measuringRealText(handler, request.skeleton, decodedRequest) : handler;
+      },
     });
     return reply;
   });

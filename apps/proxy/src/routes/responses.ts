@@ -10,7 +10,7 @@ import { cancelBackground, checkBackground, startBackground } from "../responses
 import { ownedResponse } from "../responses/chain.js";
 import { callerOf, checkResponsesRequest, createResponse } from "../responses/create.js";
 
-export const responsesBodySchema = Type.Object({
+const responsesBodySchema = Type.Object({
   model: Type.String({ minLength: 1 }),
   input: Type.Optional(Types<string | unknown[]>(["string", "array"])),
   instructions: Type.Optional(Nullable(Type.String())),
