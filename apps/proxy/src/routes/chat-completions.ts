@@ -4,6 +4,7 @@ import { Type } from "@sinclair/typebox";
 import { AnyObject, Nullable, StringEnum, Types } from "@yallmproxy/api";
 import type { FastifyInstance } from "fastify";
 import { decodeChatRequest, type LlmRequest, type TranslationWarning } from "@yallmproxy/translate";
+import { typed } from "../http/schema.js";
 import { proxyRequest } from "../pipeline/proxy-request.js";
 import { createCrossFormatHandler, translateError } from "../pipeline/translation.js";
 
@@ -42,11 +43,13 @@ export const chatCompletionsBodySchema = Type.Object({
 });
 
 export async function chatCompletionsRoutes(app: FastifyInstance): Promise<void> {
-  app.post(
+  typed(app).post(
     "/v1/chat/completions",
     { schema: { body: chatCompletionsBodySchema }, config: { auth: true, clientFormat: "chat" } },
     async (request, reply) => {
-      const body = request.body as Record<string, unknown>;
+      // A body relayed unparsed holds only its top-level scalars: the wider type is the honest one.
+      const body: Record<string, unknown> = request.body;
+      const model = request.body.model;
       const stream = body.stream === true;
       const warnings: TranslationWarning[] = [];
       // Decoded only when a backend of another format has to serve it; same-format calls relay the body.
@@ -68,7 +71,7 @@ export async function chatCompletionsRoutes(app: FastifyInstance): Promise<void>
             return translateError(err);
           }
           return createCrossFormatHandler(
-            { clientFormat: "chat", request: decoded, requestedModel: body.model as string, stream, warnings },
+            { clientFormat: "chat", request: decoded, requestedModel: model, stream, warnings },
             backendFormat,
           );
         },

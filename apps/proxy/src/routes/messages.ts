@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { decodeMessagesRequest, type TranslationWarning } from "@yallmproxy/translate";
 import { Errors } from "../errors.js";
 import { passthroughBody } from "../pipeline/apply-parameters.js";
+import { typed } from "../http/schema.js";
 import { proxyRequest } from "../pipeline/proxy-request.js";
 import { measuringRealText } from "../pipeline/skeleton-intake.js";
 import { readAll } from "../pipeline/relay.js";
@@ -63,10 +64,12 @@ function anthropicHeaders(request: FastifyRequest): Record<string, string> {
 export async function messagesRoutes(app: FastifyInstance): Promise<void> {
   const config = { auth: true, clientFormat: "messages" as const };
 
-  app.post("/v1/messages", { schema: { body: messagesBodySchema }, config }, async (request, reply) => {
+  const api = typed(app);
+  api.post("/v1/messages", { schema: { body: messagesBodySchema }, config }, async (request, reply) => {
     const runtime = app.runtime;
     if (!runtime.config.endpoints.messages) throw Errors.endpointDisabled("/v1/messages");
-    const body = request.body as Record<string, unknown>;
+    // A body relayed unparsed holds only its top-level scalars: the wider type is the honest one.
+    const body: Record<string, unknown> = request.body;
     const stream = body.stream === true;
     const warnings: TranslationWarning[] = [];
     let decoded: ReturnType<typeof decodeMessagesRequest> | undefined;
@@ -103,7 +106,7 @@ export async function messagesRoutes(app: FastifyInstance): Promise<void> {
           {
             clientFormat: "messages",
             request: decodedRequest,
-            requestedModel: body.model as string,
+            requestedModel: request.body.model,
             stream,
             warnings,
             pingIntervalMs: runtime.config.messagesPingIntervalMs,
@@ -116,11 +119,11 @@ export async function messagesRoutes(app: FastifyInstance): Promise<void> {
     return reply;
   });
 
-  app.post("/v1/messages/count_tokens", { schema: { body: countTokensBodySchema }, config }, async (request, reply) => {
+  api.post("/v1/messages/count_tokens", { schema: { body: countTokensBodySchema }, config }, async (request, reply) => {
     const runtime = app.runtime;
     if (!runtime.config.endpoints.messages) throw Errors.endpointDisabled("/v1/messages/count_tokens");
-    const body = request.body as Record<string, unknown>;
-    const model = body.model as string;
+    const body: Record<string, unknown> = request.body;
+    const model = request.body.model;
     const { config: cfg, backends } = runtime.generation;
     const route = routesForModel(cfg, model)[0];
     if (!route) throw Errors.modelNotFound(model);
