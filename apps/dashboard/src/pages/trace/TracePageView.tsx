@@ -57,54 +57,9 @@ export function TracePageView({ id, trace, error, notFound, onRetry, curl }: Tra
         {curl ? <CopyButton text={curl} label="Copy as curl" /> : null}
       </div>
 
-      <dl className="tiles">
-        <div className="tile">
-          <dt>Started</dt>
-          <dd className="small" title={formatDateTime(trace.startedAt)}>
-            {formatClock(trace.startedAt)}
-          </dd>
-        </div>
-        <div className="tile">
-          <dt>Backend</dt>
-          <dd className="small">{trace.backend ?? "–"}</dd>
-        </div>
-        <div className="tile">
-          <dt>Format</dt>
-          <dd className="small">
-            <FormatFlow client={trace.clientFormat} backend={trace.backendFormat} />
-          </dd>
-        </div>
-        <div className="tile">
-          <dt title="Time to first token">TTFT</dt>
-          <dd>{formatMs(trace.ttftMs)}</dd>
-        </div>
-        <div className="tile">
-          <dt>Duration</dt>
-          <dd>{formatMs(trace.durationMs)}</dd>
-        </div>
-        <div className="tile">
-          <dt>Tokens in / out</dt>
-          <dd>
-            {formatCount(trace.promptTokens)} / {formatCount(trace.completionTokens)}
-          </dd>
-        </div>
-        <div className="tile">
-          <dt>Key</dt>
-          <dd className="small">{trace.keyId ?? "none"}</dd>
-        </div>
-      </dl>
+      <TraceTiles trace={trace} />
 
-      {trace.error ? (
-        <p className="notice notice-error" role="alert">
-          {trace.error}
-        </p>
-      ) : null}
-      {trace.warningList.length > 0 ? <WarningGroups warnings={trace.warningList} /> : null}
-      {trace.captureLevel !== "full" ? (
-        <p className="notice small">
-          Capture level is <strong>{trace.captureLevel}</strong>: request bodies and streams are {trace.captureLevel === "off" ? "not recorded" : "not recorded beyond metadata"}.
-        </p>
-      ) : null}
+      <TraceNotices trace={trace} />
 
       <div className="grid-2">
         <section className="card" aria-labelledby="attempts-title">
@@ -117,58 +72,130 @@ export function TracePageView({ id, trace, error, notFound, onRetry, curl }: Tra
         </section>
       </div>
 
-      <section className="card" aria-labelledby="streams-title">
-        <h2 id="streams-title">Streams</h2>
-        {trace.upstreamEvents.length === 0 && trace.clientEvents.length === 0 ? (
-          <p className="muted">{running ? "Nothing streamed yet." : "No events were captured for this request."}</p>
+      <TraceStreams trace={trace} running={running} />
+
+      <TraceRequests trace={trace} />
+    </div>
+  );
+}
+
+function TraceTiles({ trace }: { trace: TraceDetail }) {
+  return (
+    <dl className="tiles">
+      <div className="tile">
+        <dt>Started</dt>
+        <dd className="small" title={formatDateTime(trace.startedAt)}>
+          {formatClock(trace.startedAt)}
+        </dd>
+      </div>
+      <div className="tile">
+        <dt>Backend</dt>
+        <dd className="small">{trace.backend ?? "–"}</dd>
+      </div>
+      <div className="tile">
+        <dt>Format</dt>
+        <dd className="small">
+          <FormatFlow client={trace.clientFormat} backend={trace.backendFormat} />
+        </dd>
+      </div>
+      <div className="tile">
+        <dt title="Time to first token">TTFT</dt>
+        <dd>{formatMs(trace.ttftMs)}</dd>
+      </div>
+      <div className="tile">
+        <dt>Duration</dt>
+        <dd>{formatMs(trace.durationMs)}</dd>
+      </div>
+      <div className="tile">
+        <dt>Tokens in / out</dt>
+        <dd>
+          {formatCount(trace.promptTokens)} / {formatCount(trace.completionTokens)}
+        </dd>
+      </div>
+      <div className="tile">
+        <dt>Key</dt>
+        <dd className="small">{trace.keyId ?? "none"}</dd>
+      </div>
+    </dl>
+  );
+}
+
+function TraceNotices({ trace }: { trace: TraceDetail }) {
+  return (
+    <>
+      {trace.error ? (
+        <p className="notice notice-error" role="alert">
+          {trace.error}
+        </p>
+      ) : null}
+      {trace.warningList.length > 0 ? <WarningGroups warnings={trace.warningList} /> : null}
+      {trace.captureLevel !== "full" ? (
+        <p className="notice small">
+          Capture level is <strong>{trace.captureLevel}</strong>: request bodies and streams are{" "}
+          {trace.captureLevel === "off" ? "not recorded" : "not recorded beyond metadata"}.
+        </p>
+      ) : null}
+    </>
+  );
+}
+
+function TraceStreams({ trace, running }: { trace: TraceDetail; running: boolean }) {
+  return (
+    <section className="card" aria-labelledby="streams-title">
+      <h2 id="streams-title">Streams</h2>
+      {trace.upstreamEvents.length === 0 && trace.clientEvents.length === 0 ? (
+        <p className="muted">{running ? "Nothing streamed yet." : "No events were captured for this request."}</p>
+      ) : (
+        <StreamComparison
+          upstream={trace.upstreamEvents}
+          client={trace.clientEvents}
+          upstreamFormat={trace.backendFormat}
+          clientFormat={trace.clientFormat}
+          truncated={{ upstream: trace.truncated.upstreamEvents, client: trace.truncated.clientEvents }}
+        />
+      )}
+    </section>
+  );
+}
+
+function TraceRequests({ trace }: { trace: TraceDetail }) {
+  return (
+    <div className="grid-2">
+      <section className="card" aria-labelledby="client-req-title">
+        <h2 id="client-req-title">Client request</h2>
+        {trace.clientRequest ? (
+          <>
+            <table className="table table-compact" aria-label="Client request headers">
+              <tbody>
+                {Object.entries(trace.clientRequest.headers).map(([k, v]) => (
+                  <tr key={k}>
+                    <th scope="row" className="mono">
+                      {k}
+                    </th>
+                    <td className="mono break">{v}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            <JsonView value={trace.clientRequest.body} label="Client request body" />
+            {trace.truncated.clientRequest ? <p className="muted small">Truncated.</p> : null}
+          </>
         ) : (
-          <StreamComparison
-            upstream={trace.upstreamEvents}
-            client={trace.clientEvents}
-            upstreamFormat={trace.backendFormat}
-            clientFormat={trace.clientFormat}
-            truncated={{ upstream: trace.truncated.upstreamEvents, client: trace.truncated.clientEvents }}
-          />
+          <p className="muted">Not captured.</p>
         )}
       </section>
-
-      <div className="grid-2">
-        <section className="card" aria-labelledby="client-req-title">
-          <h2 id="client-req-title">Client request</h2>
-          {trace.clientRequest ? (
-            <>
-              <table className="table table-compact" aria-label="Client request headers">
-                <tbody>
-                  {Object.entries(trace.clientRequest.headers).map(([k, v]) => (
-                    <tr key={k}>
-                      <th scope="row" className="mono">
-                        {k}
-                      </th>
-                      <td className="mono break">{v}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-              <JsonView value={trace.clientRequest.body} label="Client request body" />
-              {trace.truncated.clientRequest ? <p className="muted small">Truncated.</p> : null}
-            </>
-          ) : (
-            <p className="muted">Not captured.</p>
-          )}
-        </section>
-        <section className="card" aria-labelledby="upstream-req-title">
-          <h2 id="upstream-req-title">Upstream request</h2>
-          {trace.upstreamRequest ? (
-            <>
-              <p className="mono small break">POST {trace.upstreamRequest.url}</p>
-              <JsonView value={trace.upstreamRequest.body} label="Upstream request body" />
-              {trace.truncated.upstreamRequest ? <p className="muted small">Truncated.</p> : null}
-            </>
-          ) : (
-            <p className="muted">Not captured.</p>
-          )}
-        </section>
-      </div>
+      <section className="card" aria-labelledby="upstream-req-title">
+        <h2 id="upstream-req-title">Upstream request</h2>
+        {trace.upstreamRequest ? (
+          <>
+            <p className="mono small break">POST {trace.upstreamRequest.url}</p>
+            <JsonView value={trace.upstreamRequest.body} label="Upstream request body" />
+            {trace.truncated.upstreamRequest ? <p className="muted small">Truncated.</p> : null}
+          </>
+        ) : (
+          <p className="muted">Not captured.</p>
+        )}
+      </section>
     </div>
   );
 }
