@@ -30,40 +30,20 @@ export function ReplayPanel({ original, chainLength, models, replay, onReplay, o
     e.preventDefault();
     onReplay(chosen, mode);
   };
-  const partial = replay.items.filter((i) => i.type !== "message");
   return (
     <section className="card" aria-labelledby="replay-title">
       <h2 id="replay-title">Replay</h2>
-      <form className="toolbar" onSubmit={submit}>
-        <label className="field-inline">
-          <span>Model</span>
-          <select value={chosen} onChange={(e) => setModel(e.target.value)} disabled={streaming}>
-            {models.map((m) => (
-              <option key={m} value={m}>
-                {m}
-              </option>
-            ))}
-          </select>
-        </label>
-        <fieldset className="radio-group" disabled={streaming}>
-          <legend className="sr-only">What to replay</legend>
-          <label>
-            <input type="radio" name="mode" value="turn" checked={mode === "turn"} onChange={() => setMode("turn")} /> This turn
-          </label>
-          <label>
-            <input type="radio" name="mode" value="chain" checked={mode === "chain"} onChange={() => setMode("chain")} /> Whole chain ({chainLength} turn{chainLength === 1 ? "" : "s"})
-          </label>
-        </fieldset>
-        <span className="toolbar-spacer" />
-        {streaming ? (
-          <button type="button" className="btn" onClick={onStop}>
-            Stop
-          </button>
-        ) : null}
-        <button type="submit" className="btn btn-primary" disabled={streaming || models.length === 0}>
-          {streaming ? "Replaying…" : "Replay"}
-        </button>
-      </form>
+      <ReplayControls
+        models={models}
+        chosen={chosen}
+        onModelChange={setModel}
+        mode={mode}
+        onModeChange={setMode}
+        chainLength={chainLength}
+        streaming={streaming}
+        onStop={onStop}
+        onSubmit={submit}
+      />
       <div className="compare">
         <div className="compare-col" role="region" aria-label="Original answer">
           <h3>
@@ -72,54 +52,109 @@ export function ReplayPanel({ original, chainLength, models, replay, onReplay, o
           <ConversationItems items={original.output ?? []} />
           {usageText(original.usage) ? <p className="muted small">{usageText(original.usage)}</p> : null}
         </div>
-        <div className="compare-col" role="region" aria-label="Replayed answer">
-          <h3>
-            Replay {replay.model ? <span className="tag">{replay.model}</span> : null}
-            {replay.status === "streaming" ? <span className="pulse" aria-label="streaming" /> : null}
-          </h3>
-          {replay.status === "idle" ? <p className="muted">Pick a model and press Replay to see its answer here.</p> : null}
-          {replay.status === "streaming" ? (
-            <div className="conversation">
-              {replay.reasoning ? (
-                <details className="reasoning" open>
-                  <summary>Reasoning</summary>
-                  <div className="reasoning-text">{replay.reasoning}</div>
-                </details>
-              ) : null}
-              {partial.map((item, i) => (
-                <ConversationItem key={item.id ?? i} item={item} />
-              ))}
-              <div className="bubble bubble-assistant">
-                <span className="bubble-role">assistant</span>
-                <div className="bubble-text">
-                  {replay.text}
-                  <span className="caret" aria-hidden="true" />
-                </div>
-              </div>
-            </div>
-          ) : null}
-          {replay.status === "done" || (replay.status === "error" && replay.items.length > 0) ? <ConversationItems items={replay.items} /> : null}
-          {replay.status === "error" ? (
-            <p className="notice notice-error" role="alert">
-              {replay.error}
-            </p>
-          ) : null}
-          {replay.status === "done" ? (
-            <p className="muted small" role="status">
-              Replay finished in {formatMs(replay.elapsedMs)}
-              {usageText(replay.usage) ? ` · ${usageText(replay.usage)}` : ""}
-              {replay.responseId ? (
-                <>
-                  {" · stored as "}
-                  <Link to={`/responses/${encodeURIComponent(replay.responseId)}`} className="mono">
-                    {replay.responseId}
-                  </Link>
-                </>
-              ) : null}
-            </p>
-          ) : null}
-        </div>
+        <ReplayedAnswer replay={replay} />
       </div>
     </section>
+  );
+}
+
+interface ReplayControlsProps {
+  models: string[];
+  chosen: string;
+  onModelChange: (model: string) => void;
+  mode: "turn" | "chain";
+  onModeChange: (mode: "turn" | "chain") => void;
+  chainLength: number;
+  streaming: boolean;
+  onStop: () => void;
+  onSubmit: (e: FormEvent) => void;
+}
+
+function ReplayControls({ models, chosen, onModelChange, mode, onModeChange, chainLength, streaming, onStop, onSubmit }: ReplayControlsProps) {
+  return (
+    <form className="toolbar" onSubmit={onSubmit}>
+      <label className="field-inline">
+        <span>Model</span>
+        <select value={chosen} onChange={(e) => onModelChange(e.target.value)} disabled={streaming}>
+          {models.map((m) => (
+            <option key={m} value={m}>
+              {m}
+            </option>
+          ))}
+        </select>
+      </label>
+      <fieldset className="radio-group" disabled={streaming}>
+        <legend className="sr-only">What to replay</legend>
+        <label>
+          <input type="radio" name="mode" value="turn" checked={mode === "turn"} onChange={() => onModeChange("turn")} /> This turn
+        </label>
+        <label>
+          <input type="radio" name="mode" value="chain" checked={mode === "chain"} onChange={() => onModeChange("chain")} /> Whole chain ({chainLength} turn
+          {chainLength === 1 ? "" : "s"})
+        </label>
+      </fieldset>
+      <span className="toolbar-spacer" />
+      {streaming ? (
+        <button type="button" className="btn" onClick={onStop}>
+          Stop
+        </button>
+      ) : null}
+      <button type="submit" className="btn btn-primary" disabled={streaming || models.length === 0}>
+        {streaming ? "Replaying…" : "Replay"}
+      </button>
+    </form>
+  );
+}
+
+function ReplayedAnswer({ replay }: { replay: ReplayState }) {
+  const partial = replay.items.filter((i) => i.type !== "message");
+  return (
+    <div className="compare-col" role="region" aria-label="Replayed answer">
+      <h3>
+        Replay {replay.model ? <span className="tag">{replay.model}</span> : null}
+        {replay.status === "streaming" ? <span className="pulse" aria-label="streaming" /> : null}
+      </h3>
+      {replay.status === "idle" ? <p className="muted">Pick a model and press Replay to see its answer here.</p> : null}
+      {replay.status === "streaming" ? (
+        <div className="conversation">
+          {replay.reasoning ? (
+            <details className="reasoning" open>
+              <summary>Reasoning</summary>
+              <div className="reasoning-text">{replay.reasoning}</div>
+            </details>
+          ) : null}
+          {partial.map((item, i) => (
+            <ConversationItem key={item.id ?? i} item={item} />
+          ))}
+          <div className="bubble bubble-assistant">
+            <span className="bubble-role">assistant</span>
+            <div className="bubble-text">
+              {replay.text}
+              <span className="caret" aria-hidden="true" />
+            </div>
+          </div>
+        </div>
+      ) : null}
+      {replay.status === "done" || (replay.status === "error" && replay.items.length > 0) ? <ConversationItems items={replay.items} /> : null}
+      {replay.status === "error" ? (
+        <p className="notice notice-error" role="alert">
+          {replay.error}
+        </p>
+      ) : null}
+      {replay.status === "done" ? (
+        <p className="muted small" role="status">
+          Replay finished in {formatMs(replay.elapsedMs)}
+          {usageText(replay.usage) ? ` · ${usageText(replay.usage)}` : ""}
+          {replay.responseId ? (
+            <>
+              {" · stored as "}
+              <Link to={`/responses/${encodeURIComponent(replay.responseId)}`} className="mono">
+                {replay.responseId}
+              </Link>
+            </>
+          ) : null}
+        </p>
+      ) : null}
+    </div>
   );
 }
