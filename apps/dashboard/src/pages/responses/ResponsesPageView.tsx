@@ -22,7 +22,6 @@ export interface ResponsesPageViewProps {
 
 export function ResponsesPageView(props: ResponsesPageViewProps) {
   const { filters, rows } = props;
-  const navigate = useNavigate();
   const [q, setQ] = useState(filters.q ?? "");
   useEffect(() => setQ(filters.q ?? ""), [filters.q]);
   const submit = (e: FormEvent) => {
@@ -68,39 +67,7 @@ export function ResponsesPageView(props: ResponsesPageViewProps) {
           </EmptyState>
         ) : (
           <>
-            <div className="table-wrap">
-              <table className="table table-hover" aria-label="Stored responses">
-                <thead>
-                  <tr>
-                    <th scope="col">Created</th>
-                    <th scope="col">Response</th>
-                    <th scope="col">Model</th>
-                    <th scope="col">Key</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Preview</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {rows.map((r) => (
-                    <tr key={r.id} onClick={() => void navigate(`/responses/${encodeURIComponent(r.id)}`)}>
-                      <td className="nowrap small">{formatDateTime(r.createdAt)}</td>
-                      <td className="mono small nowrap">
-                        <Link to={`/responses/${encodeURIComponent(r.id)}`} onClick={(e) => e.stopPropagation()} title={r.id}>
-                          {shortId(r.id, 40)}
-                        </Link>
-                        {r.previousResponseId ? <span className="tag" title={`continues ${r.previousResponseId}`}>chain</span> : null}
-                      </td>
-                      <td className="strong">{r.model}</td>
-                      <td className="muted">{r.keyId ?? "–"}</td>
-                      <td>
-                        <span className={`tag ${r.status === "completed" ? "tag-ok" : r.status === "failed" ? "tag-error" : ""}`}>{r.status}</span>
-                      </td>
-                      <td className="preview">{r.preview}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <ResponsesTable rows={rows} />
             {props.hasMore ? (
               <div className="load-more">
                 <button type="button" className="btn" onClick={props.onLoadMore} disabled={props.loadingMore}>
@@ -111,6 +78,49 @@ export function ResponsesPageView(props: ResponsesPageViewProps) {
           </>
         )}
       </section>
+    </div>
+  );
+}
+
+function ResponsesTable({ rows }: { rows: StoredResponseSummary[] }) {
+  const navigate = useNavigate();
+  return (
+    <div className="table-wrap">
+      <table className="table table-hover" aria-label="Stored responses">
+        <thead>
+          <tr>
+            <th scope="col">Created</th>
+            <th scope="col">Response</th>
+            <th scope="col">Model</th>
+            <th scope="col">Key</th>
+            <th scope="col">Status</th>
+            <th scope="col">Preview</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.id} onClick={() => void navigate(`/responses/${encodeURIComponent(r.id)}`)}>
+              <td className="nowrap small">{formatDateTime(r.createdAt)}</td>
+              <td className="mono small nowrap">
+                <Link to={`/responses/${encodeURIComponent(r.id)}`} onClick={(e) => e.stopPropagation()} title={r.id}>
+                  {shortId(r.id, 40)}
+                </Link>
+                {r.previousResponseId ? (
+                  <span className="tag" title={`continues ${r.previousResponseId}`}>
+                    chain
+                  </span>
+                ) : null}
+              </td>
+              <td className="strong">{r.model}</td>
+              <td className="muted">{r.keyId ?? "–"}</td>
+              <td>
+                <span className={`tag ${r.status === "completed" ? "tag-ok" : r.status === "failed" ? "tag-error" : ""}`}>{r.status}</span>
+              </td>
+              <td className="preview">{r.preview}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
     </div>
   );
 }
