@@ -35,7 +35,11 @@ export function ConfigVersionsPageView(props: ConfigVersionsPageViewProps) {
   const first = detail !== undefined && versions !== undefined && detail.version === Math.min(...versions.map((v) => v.version));
   const show = props.show ?? (first ? "yaml" : "changes");
   if (!versions) {
-    return props.listError ? <ErrorState title="Could not load the versions" error={props.listError} onRetry={props.onRetry} /> : <LoadingState label="Loading versions…" />;
+    return props.listError ? (
+      <ErrorState title="Could not load the versions" error={props.listError} onRetry={props.onRetry} />
+    ) : (
+      <LoadingState label="Loading versions…" />
+    );
   }
   if (versions.length === 0) return <EmptyState title="No versions yet">Every config applied from here or at start-up is saved as a version.</EmptyState>;
   return (
@@ -46,24 +50,7 @@ export function ConfigVersionsPageView(props: ConfigVersionsPageViewProps) {
         </p>
       ) : null}
       <div className="split">
-        <ul className="card card-flush version-list" aria-label="Versions">
-          {versions.map((v) => (
-            <li key={v.version}>
-              <button type="button" className={`version-item${v.version === selected ? " active" : ""}`} onClick={() => props.onSelect(v.version)}
-                aria-current={v.version === selected ? "true" : undefined}
-                aria-label={`Version ${v.version}${v.version === runningVersion ? " (running)" : ""}${v.summary ? `: ${v.summary}` : ""}`}
-              >
-                <span className="version-no">v{v.version}</span>
-                {v.version === runningVersion ? <span className="tag tag-ok">running</span> : null}
-                <span className="version-meta">
-                  {formatDateTime(v.createdAt)}
-                  {v.author ? ` · ${v.author}` : ""}
-                </span>
-                {v.summary ? <span className="version-summary">{v.summary}</span> : null}
-              </button>
-            </li>
-          ))}
-        </ul>
+        <VersionList versions={versions} selected={selected} runningVersion={runningVersion} onSelect={props.onSelect} />
         <section className="card" aria-label={selected === null ? "Version" : `Version ${selected}`}>
           {selected === null ? (
             <p className="muted">Pick a version to see what it changed.</p>
@@ -74,48 +61,88 @@ export function ConfigVersionsPageView(props: ConfigVersionsPageViewProps) {
               <LoadingState label="Loading the version…" />
             )
           ) : (
-            <>
-              <div className="section-head">
-                <h2>
-                  Version {detail.version} <span className="muted small">{formatDateTime(detail.createdAt)}</span>
-                </h2>
-                <span className="toolbar-spacer" />
-                {detail.version === runningVersion ? (
-                  <span className="muted small">This is the running config.</span>
-                ) : props.confirming ? (
-                  <span className="confirm" role="group" aria-label="Confirm rollback">
-                    <span className="small">Apply version {detail.version} as a new version?</span>
-                    <button type="button" className="btn btn-danger" disabled={props.rollingBack} onClick={props.onConfirmRollback}>
-                      {props.rollingBack ? "Rolling back…" : "Yes, roll back"}
-                    </button>
-                    <button type="button" className="btn" onClick={props.onCancelRollback}>
-                      Cancel
-                    </button>
-                  </span>
-                ) : (
-                  <button type="button" className="btn" onClick={props.onAskRollback}>
-                    Roll back to version {detail.version}
-                  </button>
-                )}
-              </div>
-              <div className="segmented" role="group" aria-label="Show">
-                <button type="button" aria-pressed={show === "changes"} className={show === "changes" ? "active" : ""} onClick={() => props.onShowChange("changes")}>
-                  Changes from the version before
-                </button>
-                <button type="button" aria-pressed={show === "yaml"} className={show === "yaml" ? "active" : ""} onClick={() => props.onShowChange("yaml")}>
-                  Full YAML
-                </button>
-              </div>
-              <div className="version-body">
-                {show === "changes" ? (
-                  <DiffView lines={parseUnifiedDiff(detail.diff)} label={`Diff of version ${detail.version}`} emptyText="No changes from the version before." />
-                ) : (
-                  <JsonView value={detail.yaml} label={`YAML of version ${detail.version}`} maxHeight={620} />
-                )}
-              </div>
-            </>
+            <VersionDetail {...props} detail={detail} show={show} />
           )}
         </section>
+      </div>
+    </>
+  );
+}
+
+interface VersionListProps {
+  versions: ConfigVersionSummary[];
+  selected: number | null;
+  runningVersion: number | undefined;
+  onSelect: (version: number) => void;
+}
+
+function VersionList({ versions, selected, runningVersion, onSelect }: VersionListProps) {
+  return (
+    <ul className="card card-flush version-list" aria-label="Versions">
+      {versions.map((v) => (
+        <li key={v.version}>
+          <button
+            type="button"
+            className={`version-item${v.version === selected ? " active" : ""}`}
+            onClick={() => onSelect(v.version)}
+            aria-current={v.version === selected ? "true" : undefined}
+            aria-label={`Version ${v.version}${v.version === runningVersion ? " (running)" : ""}${v.summary ? `: ${v.summary}` : ""}`}
+          >
+            <span className="version-no">v{v.version}</span>
+            {v.version === runningVersion ? <span className="tag tag-ok">running</span> : null}
+            <span className="version-meta">
+              {formatDateTime(v.createdAt)}
+              {v.author ? ` · ${v.author}` : ""}
+            </span>
+            {v.summary ? <span className="version-summary">{v.summary}</span> : null}
+          </button>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function VersionDetail(props: ConfigVersionsPageViewProps & { detail: ConfigVersion; show: "changes" | "yaml" }) {
+  const { detail, runningVersion, show } = props;
+  return (
+    <>
+      <div className="section-head">
+        <h2>
+          Version {detail.version} <span className="muted small">{formatDateTime(detail.createdAt)}</span>
+        </h2>
+        <span className="toolbar-spacer" />
+        {detail.version === runningVersion ? (
+          <span className="muted small">This is the running config.</span>
+        ) : props.confirming ? (
+          <span className="confirm" role="group" aria-label="Confirm rollback">
+            <span className="small">Apply version {detail.version} as a new version?</span>
+            <button type="button" className="btn btn-danger" disabled={props.rollingBack} onClick={props.onConfirmRollback}>
+              {props.rollingBack ? "Rolling back…" : "Yes, roll back"}
+            </button>
+            <button type="button" className="btn" onClick={props.onCancelRollback}>
+              Cancel
+            </button>
+          </span>
+        ) : (
+          <button type="button" className="btn" onClick={props.onAskRollback}>
+            Roll back to version {detail.version}
+          </button>
+        )}
+      </div>
+      <div className="segmented" role="group" aria-label="Show">
+        <button type="button" aria-pressed={show === "changes"} className={show === "changes" ? "active" : ""} onClick={() => props.onShowChange("changes")}>
+          Changes from the version before
+        </button>
+        <button type="button" aria-pressed={show === "yaml"} className={show === "yaml" ? "active" : ""} onClick={() => props.onShowChange("yaml")}>
+          Full YAML
+        </button>
+      </div>
+      <div className="version-body">
+        {show === "changes" ? (
+          <DiffView lines={parseUnifiedDiff(detail.diff)} label={`Diff of version ${detail.version}`} emptyText="No changes from the version before." />
+        ) : (
+          <JsonView value={detail.yaml} label={`YAML of version ${detail.version}`} maxHeight={620} />
+        )}
       </div>
     </>
   );
