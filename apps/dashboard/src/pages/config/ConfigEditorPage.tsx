@@ -13,22 +13,13 @@ import type { ValidationState } from "./ProblemsPanel";
 
 const VALIDATE_AFTER_MS = 400;
 
-export function ConfigEditorPage() {
-  const queryClient = useQueryClient();
-  const running = useQuery(runningConfigQuery());
-  const validate = useMutation(validateConfigMutation());
-  const apply = useMutation(applyConfigMutation(queryClient));
-  const [draft, setDraft] = useState<string | null>(null);
-  const [mode, setMode] = useState<"edit" | "diff">("edit");
-  const [checked, setChecked] = useState<{ yaml: string; result: ValidationResult } | { yaml: string; failed: string } | null>(null);
-  const [notice, setNotice] = useState<{ tone: "ok" | "error"; text: string } | null>(null);
-  const [jumpTo, setJumpTo] = useState<{ line: number; seq: number } | null>(null);
-  const latest = useRef(0);
+type Checked = { yaml: string; result: ValidationResult } | { yaml: string; failed: string };
 
-  const runningYaml = running.data?.yaml ?? "";
-  const text = draft ?? runningYaml;
-  const dirty = running.data !== undefined && text !== runningYaml;
-  const { mutateAsync: validateAsync } = validate;
+/** Server-side validation of the draft, debounced; only the answer for the latest draft counts. */
+function useDraftValidation(text: string, dirty: boolean) {
+  const { mutateAsync: validateAsync } = useMutation(validateConfigMutation());
+  const [checked, setChecked] = useState<Checked | null>(null);
+  const latest = useRef(0);
 
   useEffect(() => {
     if (!dirty) return;
@@ -55,6 +46,23 @@ export function ConfigEditorPage() {
     if (!dirty || !checked || "failed" in checked || checked.result.valid) return [];
     return checked.result.errors;
   }, [dirty, checked]);
+  return { validation, problems, setChecked };
+}
+
+export function ConfigEditorPage() {
+  const queryClient = useQueryClient();
+  const running = useQuery(runningConfigQuery());
+  const apply = useMutation(applyConfigMutation(queryClient));
+  const [draft, setDraft] = useState<string | null>(null);
+  const [mode, setMode] = useState<"edit" | "diff">("edit");
+  const [notice, setNotice] = useState<{ tone: "ok" | "error"; text: string } | null>(null);
+  const [jumpTo, setJumpTo] = useState<{ line: number; seq: number } | null>(null);
+
+  const runningYaml = running.data?.yaml ?? "";
+  const text = draft ?? runningYaml;
+  const dirty = running.data !== undefined && text !== runningYaml;
+
+  const { validation, problems, setChecked } = useDraftValidation(text, dirty);
   // Always computed: the Diff button shows how many lines changed. Common ends are trimmed first,
   // so a local edit of a long file stays cheap.
   const diff = useMemo(() => (dirty ? lineDiff(runningYaml, text) : []), [dirty, runningYaml, text]);
@@ -67,7 +75,10 @@ export function ConfigEditorPage() {
       onSuccess: ({ version }) => {
         setDraft(null);
         setChecked(null);
-        setNotice({ tone: "ok", text: `Applied${version === null ? "" : ` as version ${version}`}. The new config is live; requests already running finish on the old one.` });
+        setNotice({
+          tone: "ok",
+          text: `Applied${version === null ? "" : ` as version ${version}`}. The new config is live; requests already running finish on the old one.`,
+        });
       },
       onError: (err) => {
         if (err instanceof ApiError && err.status === 400) {
