@@ -17,8 +17,8 @@ function describe(value: unknown): string {
 
 const absent = (value: unknown): value is undefined | null => value === undefined || value === null;
 
-/** Readers bound to an HTTP status. */
-function fieldReaders(status: number) {
+/** The errors a reader throws, bound to an HTTP status. */
+function fieldErrors(status: number) {
   const invalidType = (param: string, expected: string, got: unknown): TranslateError =>
     new TranslateError(`Invalid type for '${param}': expected ${expected}, but got ${describe(got)} instead.`, { status, param, code: "invalid_type" });
   const invalidValue = (param: string, value: unknown, allowed?: readonly string[]): TranslateError => {
@@ -28,11 +28,6 @@ function fieldReaders(status: number) {
   };
   const missingParam = (param: string): TranslateError =>
     new TranslateError(`Missing required parameter: '${param}'.`, { status, param, code: "missing_required_parameter" });
-  const optionalString = (value: unknown, param: string): string | undefined => {
-    if (absent(value)) return undefined;
-    if (typeof value !== "string") throw invalidType(param, "a string", value);
-    return value;
-  };
   return {
     invalidType,
     invalidValue,
@@ -41,6 +36,19 @@ function fieldReaders(status: number) {
     fail(param: string, expected: string): never {
       throw new TranslateError(`Invalid value for '${param}': expected ${expected}.`, { status, param, code: "invalid_value" });
     },
+  };
+}
+
+type FieldErrors = ReturnType<typeof fieldErrors>;
+
+/** Readers of one scalar or object value. */
+function scalarReaders({ invalidType, invalidValue, missingParam }: FieldErrors) {
+  const optionalString = (value: unknown, param: string): string | undefined => {
+    if (absent(value)) return undefined;
+    if (typeof value !== "string") throw invalidType(param, "a string", value);
+    return value;
+  };
+  return {
     record(value: unknown, param: string): JsonObject {
       if (value === undefined) throw missingParam(param);
       if (!isRecord(value)) throw invalidType(param, "an object", value);
@@ -72,6 +80,18 @@ function fieldReaders(status: number) {
       if (typeof value !== "boolean") throw invalidType(param, "a boolean", value);
       return value;
     },
+    optionalEnum<T extends string>(value: unknown, param: string, allowed: readonly T[]): T | undefined {
+      const s = optionalString(value, param);
+      if (s === undefined) return undefined;
+      if (!(allowed as readonly string[]).includes(s)) throw invalidValue(param, s, allowed);
+      return s as T;
+    },
+  };
+}
+
+/** Readers of arrays and maps, checking each element. */
+function collectionReaders({ invalidType, missingParam }: FieldErrors) {
+  return {
     array(value: unknown, param: string): unknown[] {
       if (absent(value)) throw missingParam(param);
       if (!Array.isArray(value)) throw invalidType(param, "an array", value);
@@ -90,12 +110,6 @@ function fieldReaders(status: number) {
         return item;
       });
     },
-    optionalEnum<T extends string>(value: unknown, param: string, allowed: readonly T[]): T | undefined {
-      const s = optionalString(value, param);
-      if (s === undefined) return undefined;
-      if (!(allowed as readonly string[]).includes(s)) throw invalidValue(param, s, allowed);
-      return s as T;
-    },
     /** OpenAI `metadata`: a map of string to string. */
     optionalStringMap(value: unknown, param: string): Record<string, string> | undefined {
       if (absent(value)) return undefined;
@@ -108,6 +122,12 @@ function fieldReaders(status: number) {
       return out;
     },
   };
+}
+
+/** Readers bound to an HTTP status. */
+function fieldReaders(status: number) {
+  const errors = fieldErrors(status);
+  return { ...errors, ...scalarReaders(errors), ...collectionReaders(errors) };
 }
 
 /** For a client's request body: a 400 naming the field. */
