@@ -2,6 +2,7 @@
 // how its streams end — and the error a translator throws for input it cannot represent (the route
 // turns it into the client's own error JSON). `codecs.ts` holds one `Codec` per `WireFormat`.
 
+import type { ResponsesItemResolver } from "./responses/responses-api.js";
 import type { LlmRequest, LlmResponse, StreamEvent, TranslateContext, Translated, TranslationWarning, WireFormat } from "./ir.js";
 
 /** One SSE frame as the parser hands it over. */
@@ -44,6 +45,12 @@ export interface EncodeRequestOptions {
   thinking?: Record<string, unknown>;
 }
 
+/** What decoding a client's request may need beyond its body. */
+export interface DecodeRequestOptions {
+  /** Responses: looks up the item an `item_reference` names (the proxy's store). */
+  resolveItem?: ResponsesItemResolver;
+}
+
 /** Who an answer is for: the client's decoded request and what the answer must echo. */
 export interface AnswerOptions {
   ctx: TranslateContext;
@@ -83,7 +90,7 @@ export interface Codec {
   readonly format: WireFormat;
   /** The endpoint after the version prefix (`/chat/completions`), as a backend of this format serves it. */
   readonly path: string;
-  decodeRequest(body: unknown): Translated<LlmRequest>;
+  decodeRequest(body: unknown, opts?: DecodeRequestOptions): Translated<LlmRequest>;
   encodeRequest(request: LlmRequest, opts: EncodeRequestOptions): Translated<Record<string, unknown>>;
   decodeResponse(body: unknown, ctx: TranslateContext): Translated<LlmResponse>;
   encodeResponse(response: LlmResponse, opts: AnswerOptions): Translated<Record<string, unknown>>;
@@ -100,6 +107,8 @@ export interface Codec {
   opensLikeError(body: Uint8Array): boolean;
   /** A frame that keeps a client's stream alive while the upstream is silent, where the format has one. */
   readonly keepAliveFrame?: string;
+  /** A backend of this format takes a route's `thinking` object in its request body (vLLM, GLM: Chat). */
+  readonly takesRouteThinking: boolean;
   /** A backend of this format enforces `max_tool_calls` itself (for the others the proxy does). */
   readonly enforcesMaxToolCalls: boolean;
   /** The headers a backend of this format is called with: its auth scheme and API version. */

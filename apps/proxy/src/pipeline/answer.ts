@@ -2,7 +2,7 @@
 // wire formats match, translated through the hub when they do not, or as the client's error.
 
 import { parseUpstreamJson } from "@yallmproxy/translate";
-import { Errors, ProxyError, errorBodyFor } from "../errors.js";
+import { type ClientFormat, Errors, ProxyError, errorBodyFor } from "../errors.js";
 import { readLimited, upstreamHttpError } from "../router.js";
 import type { Backend, UpstreamResponse } from "../upstream/types.js";
 import type { ClientReply } from "./client.js";
@@ -84,7 +84,7 @@ async function relayJsonAnswer(flight: Flight, backend: Backend, response: Upstr
   const relayed = await relayJson(response.direct ?? directFrom(response.body), reply.raw, cancel, tap, JSON_HOLD_BYTES, head);
   if (relayed.clientGone) {
     log.status = 499;
-    return closeGone(reply, Errors.clientGone());
+    return closeGone(reply, Errors.clientGone(), flight.opts.call.format);
   }
   if (relayed.failure) throw bodyFailure(relayed.failure, backend.route.name);
   if (relayed.held) {
@@ -145,7 +145,7 @@ function jsonContentType(backend: Backend, response: UpstreamResponse): string {
   return type;
 }
 
-/** Ends a request whose client left (or whose run was cancelled) so nothing waits on it. */
-export function closeGone(reply: ClientReply, err: ProxyError): void {
-  if (!reply.sent && !reply.raw.headersSent) reply.code(499).header("content-type", "application/json").send(JSON.stringify(errorBodyFor("chat", err)));
+/** Ends a request whose client left (or whose run was cancelled) so nothing waits on it; the body is in the client's format. */
+export function closeGone(reply: ClientReply, err: ProxyError, format: ClientFormat): void {
+  if (!reply.sent && !reply.raw.headersSent) reply.code(499).header("content-type", "application/json").send(JSON.stringify(errorBodyFor(format, err)));
 }

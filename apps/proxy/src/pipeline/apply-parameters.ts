@@ -25,10 +25,10 @@ export function applyParameters(body: Record<string, unknown>, overrides: Parame
 }
 
 /** The body for a same-format upstream: the client's fields, with the route's edits applied. */
-export function passthroughBody(body: Record<string, unknown>, route: ModelRoute, isChat: boolean): Record<string, unknown> {
+export function passthroughBody(body: Record<string, unknown>, route: ModelRoute, takesThinking: boolean): Record<string, unknown> {
   const out: Record<string, unknown> = { ...body, model: route.upstreamModel };
   applyParameters(out, route.parameters);
-  if (isChat && route.thinking && out.thinking === undefined && !hasStructuredOutput(out)) out.thinking = route.thinking;
+  if (takesThinking && route.thinking && out.thinking === undefined && !hasStructuredOutput(out)) out.thinking = route.thinking;
   return out;
 }
 
@@ -37,9 +37,9 @@ export function passthroughBody(body: Record<string, unknown>, route: ModelRoute
  * name (the name spliced in): an agent's history is relayed without being serialized again.
  * Undefined when parameters or `thinking` apply, or the bytes cannot be edited safely.
  */
-export function passthroughRaw(raw: Buffer, body: Record<string, unknown>, route: ModelRoute, isChat: boolean): Buffer | undefined {
+export function passthroughRaw(raw: Buffer, body: Record<string, unknown>, route: ModelRoute, takesThinking: boolean): Buffer | undefined {
   if (route.parameters.length > 0) return undefined;
-  if (isChat && route.thinking && body.thinking === undefined && !hasStructuredOutput(body)) return undefined;
+  if (takesThinking && route.thinking && body.thinking === undefined && !hasStructuredOutput(body)) return undefined;
   // Invalid UTF-8 was replaced when the text was decoded for JSON.parse; the parsed body says what was meant.
   if (!isUtf8(raw)) return undefined;
   if (body.model === route.upstreamModel) return raw;

@@ -2,6 +2,7 @@
 // slot), call with failover, then answer (pipeline/answer.ts: relayed as-is in the same wire format,
 // or translated through the hub).
 
+import { codecs } from "@yallmproxy/translate";
 import { type Caller, mayUseModel } from "../auth.js";
 import { Cancel } from "../cancel.js";
 import type { ModelRoute, ProxyConfig } from "../config/load-config.js";
@@ -119,7 +120,7 @@ async function admit(flight: Flight): Promise<(() => void) | undefined> {
   if (slot instanceof ProxyError) {
     unwatch();
     if (cancel.reason instanceof ProxyError) throw cancel.reason;
-    if (slot.status === 499) return void closeGone(reply, slot);
+    if (slot.status === 499) return void closeGone(reply, slot, call.format);
     throw slot;
   }
   return () => {
@@ -158,7 +159,7 @@ async function callUpstream(flight: Flight, routes: ModelRoute[]): Promise<{ bac
   if (!result.ok) {
     if (result.error.status !== 499) throw result.error;
     log.status = 499;
-    closeGone(reply, result.error);
+    closeGone(reply, result.error, call.format);
     return undefined;
   }
   const { backend, response } = result;
@@ -204,10 +205,10 @@ function prepareFor(flight: Flight, backend: Backend): PreparedRequest | ProxyEr
     const rawBody = relayedBytes(request.relay, call.body.model, backend.route.upstreamModel);
     return { path: call.path, body: { ...call.body, model: backend.route.upstreamModel }, rawBody, ...(call.forwardHeaders ? { headers: call.forwardHeaders } : {}) };
   }
-  const isChat = backend.format === "chat";
-  const raw = call.rawBody && passthroughRaw(call.rawBody, call.body, backend.route, isChat);
+  const takesThinking = codecs[backend.format].takesRouteThinking;
+  const raw = call.rawBody && passthroughRaw(call.rawBody, call.body, backend.route, takesThinking);
   // With the bytes relayed, the parsed body only names what was sent (traces, the mock backend).
-  const body = raw ? { ...call.body, model: backend.route.upstreamModel } : passthroughBody(call.body, backend.route, isChat);
+  const body = raw ? { ...call.body, model: backend.route.upstreamModel } : passthroughBody(call.body, backend.route, takesThinking);
   return { path: call.path, body, ...(raw ? { rawBody: raw } : {}), ...(call.forwardHeaders ? { headers: call.forwardHeaders } : {}) };
 }
 

@@ -6,7 +6,7 @@
 
 import { isUtf8 } from "node:buffer";
 import type { FastifyRequest, RouteOptions, preHandlerHookHandler } from "fastify";
-import { type JsonScan, type JsonShape, compileShape, jsonDeeperThan, scanJson } from "@yallmproxy/translate";
+import { type JsonScan, type JsonShape, codecs, compileShape, jsonDeeperThan, scanJson } from "@yallmproxy/translate";
 import { Errors, ProxyError } from "../errors.js";
 import type { ModelRoute } from "../config/load-config.js";
 import { routesForModel, stripProviderPrefix } from "../router.js";
@@ -73,7 +73,7 @@ function parseText(raw: Buffer): unknown {
 
 /** Whether a same-format route sends the client's bytes as they are, but for the model name. */
 export function relaysUnparsed(route: ModelRoute, format: "chat" | "messages" | "responses"): boolean {
-  return route.apiType !== "mock" && route.parameters.length === 0 && !(format === "chat" && route.thinking);
+  return route.apiType !== "mock" && route.parameters.length === 0 && !(codecs[format].takesRouteThinking && route.thinking);
 }
 
 /** The top-level scalars of a body that fits its route's schema, when nothing needs the rest. */

@@ -70,14 +70,14 @@ export interface Backend {
   close(): Promise<void>;
 }
 
+/** The wire format each `api_type` speaks: the registry's key for its codec (the mock backend speaks Chat). */
+const FORMAT_OF_API_TYPE: Readonly<Record<ModelRoute["apiType"], BackendFormat>> = {
+  openai: "chat",
+  mock: "chat",
+  "openai-responses": "responses",
+  anthropic: "messages",
+};
+
 export function formatOfApiType(apiType: ModelRoute["apiType"]): BackendFormat {
-  switch (apiType) {
-    case "openai":
-    case "mock":
-      return "chat";
-    case "openai-responses":
-      return "responses";
-    case "anthropic":
-      return "messages";
-  }
+  return FORMAT_OF_API_TYPE[apiType];
 }

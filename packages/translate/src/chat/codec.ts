@@ -36,5 +36,6 @@ export const chatCodec: Codec = {
   reportedFailure: chatReportedFailure,
   opensLikeError: opensLikeChatError,
   backendHeaders: openAIBackendHeaders,
+  takesRouteThinking: true,
   enforcesMaxToolCalls: false,
 };

@@ -37,6 +37,7 @@ export const messagesCodec: Codec = {
   opensLikeError: opensLikeMessagesError,
   keepAliveFrame: encodeMessagesPing(),
   backendHeaders: (apiKey) => ({ ...(apiKey ? { "x-api-key": apiKey } : {}), "anthropic-version": ANTHROPIC_VERSION }),
+  takesRouteThinking: false,
   enforcesMaxToolCalls: false,
   crossFormatWarnings: messagesOnlyFieldWarnings,
 };

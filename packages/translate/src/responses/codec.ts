@@ -13,7 +13,7 @@ import { createResponsesStreamEncoder } from "./stream-encoder.js";
 export const responsesCodec: Codec = {
   format: "responses",
   path: "/responses",
-  decodeRequest: (body) => decodeResponsesRequest(body),
+  decodeRequest: (body, opts) => decodeResponsesRequest(body, opts),
   encodeRequest: (request, opts) => encodeResponsesRequest(request, { model: opts.model }),
   decodeResponse: (body) => decodeResponsesResponse(body),
   encodeResponse: (response, opts) =>
@@ -46,5 +46,6 @@ export const responsesCodec: Codec = {
   // A failed Response opens like any other: only `status` tells, so none is looked for in the bytes.
   opensLikeError: () => false,
   backendHeaders: openAIBackendHeaders,
+  takesRouteThinking: false,
   enforcesMaxToolCalls: true,
 };
