@@ -5,6 +5,7 @@
 import {
   type AnswerOptions,
   type Codec,
+  type DecodeRequestOptions,
   type LlmRequest,
   type LlmResponse,
   TranslateError,
@@ -57,6 +58,29 @@ export function translateError(err: unknown): ProxyError {
     return Errors.untranslatable(err.status, err.message, err.param ?? null, err.code ?? "invalid_value");
   }
   throw err;
+}
+
+/**
+ * The client's request decoded by its format's codec, once, on first call: a same-format backend
+ * gets the body as sent, so a relayed or stood-in body is decoded only if another format must serve it.
+ * Its warnings join `warnings`; a body the hub cannot represent comes back as the client's error.
+ */
+export function lazyDecoder(
+  format: WireFormat,
+  body: unknown,
+  warnings: TranslationWarning[],
+  opts?: DecodeRequestOptions,
+): () => LlmRequest | ProxyError {
+  let decoded: LlmRequest | undefined;
+  return () => {
+    if (decoded) return decoded;
+    try {
+      decoded = collect(codecs[format].decodeRequest(body, opts), warnings);
+    } catch (err) {
+      return translateError(err);
+    }
+    return decoded;
+  };
 }
 
 function collect<T>(t: Translated<T>, warnings: TranslationWarning[]): T {

@@ -2,13 +2,13 @@
 // rebuilt from the store, then the pipeline called once; the answer, native or translated, is stored
 // by the one `onFinal` hook on its way to the client.
 
-import { type LlmRequest, type ResponsesInputItem, type TranslationWarning, decodeResponsesRequest } from "@yallmproxy/translate";
+import { type ResponsesInputItem, type TranslationWarning, codecs } from "@yallmproxy/translate";
 import type { Caller } from "../auth.js";
 import type { ModelRoute } from "../config/load-config.js";
-import { Errors, type ProxyError } from "../errors.js";
+import { Errors, ProxyError } from "../errors.js";
 import { type ClientReply, type ClientRequest, DetachedReply } from "../pipeline/client.js";
 import { type CrossFormatHandler, type FinalHook, proxyRequest } from "../pipeline/proxy-request.js";
-import { createCrossFormatHandler, translateContext, translateError } from "../pipeline/translation.js";
+import { createCrossFormatHandler, lazyDecoder, translateContext } from "../pipeline/translation.js";
 import { routesForModel, stripProviderPrefix } from "../router.js";
 import type { ProxyRuntime } from "../runtime.js";
 import { type BackendFormat, formatOfApiType } from "../upstream/types.js";
@@ -75,7 +75,7 @@ export async function createResponse(c: ResponseCall): Promise<string | undefine
     reply,
     call: {
       format: "responses",
-      path: "/responses",
+      path: codecs.responses.path,
       body: upstreamBody,
       stream,
       ...(hearsNative ? { onFinal: recorder.onFinal } : {}),
@@ -133,20 +133,13 @@ function translatedFor(o: {
   stream: boolean;
   onFinal?: FinalHook;
 }): (backendFormat: BackendFormat) => CrossFormatHandler | ProxyError {
-  let decoded: LlmRequest | undefined;
+  const decode = lazyDecoder("responses", o.upstreamBody, o.warnings, { resolveItem: (itemId) => o.itemsById.get(itemId) });
   const newItemId = itemIdsFor(o.id);
   const previousResponseId = typeof o.body.previous_response_id === "string" ? o.body.previous_response_id : null;
   const answer = { id: o.id, previousResponseId, ...(newItemId ? { newItemId } : {}), ...(o.onFinal ? { onFinal: o.onFinal } : {}) };
   return (backendFormat) => {
-    try {
-      if (!decoded) {
-        const d = decodeResponsesRequest(o.upstreamBody, { resolveItem: (itemId) => o.itemsById.get(itemId) });
-        o.warnings.push(...d.warnings);
-        decoded = d.value;
-      }
-    } catch (err) {
-      return translateError(err);
-    }
+    const decoded = decode();
+    if (decoded instanceof ProxyError) return decoded;
     return createCrossFormatHandler(
       { clientFormat: "responses", request: decoded, requestedModel: o.body.model, stream: o.stream, warnings: o.warnings, responses: answer },
       backendFormat,

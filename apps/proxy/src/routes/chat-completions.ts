@@ -3,10 +3,11 @@
 import { Type } from "@sinclair/typebox";
 import { AnyObject, Nullable, StringEnum, Types } from "@yallmproxy/api";
 import type { FastifyInstance } from "fastify";
-import { decodeChatRequest, type LlmRequest, type TranslationWarning } from "@yallmproxy/translate";
+import { type TranslationWarning, codecs } from "@yallmproxy/translate";
+import { ProxyError } from "../errors.js";
 import { typed } from "../http/schema.js";
 import { proxyRequest } from "../pipeline/proxy-request.js";
-import { createCrossFormatHandler, translateError } from "../pipeline/translation.js";
+import { createCrossFormatHandler, lazyDecoder } from "../pipeline/translation.js";
 
 /** Top-level fields are type-checked here; unknown fields pass through to the upstream. */
 export const chatCompletionsBodySchema = Type.Object({
@@ -43,9 +44,10 @@ export const chatCompletionsBodySchema = Type.Object({
 });
 
 export async function chatCompletionsRoutes(app: FastifyInstance): Promise<void> {
+  const format = "chat";
   typed(app).post(
     "/v1/chat/completions",
-    { schema: { body: chatCompletionsBodySchema }, config: { auth: true, clientFormat: "chat" } },
+    { schema: { body: chatCompletionsBodySchema }, config: { auth: true, clientFormat: format } },
     async (request, reply) => {
       // A body relayed unparsed holds only its top-level scalars: the wider type is the honest one.
       const body: Record<string, unknown> = request.body;
@@ -53,27 +55,17 @@ export async function chatCompletionsRoutes(app: FastifyInstance): Promise<void>
       const stream = body.stream === true;
       const warnings: TranslationWarning[] = [];
       // Decoded only when a backend of another format has to serve it; same-format calls relay the body.
-      let decoded: LlmRequest | undefined;
+      const decode = lazyDecoder(format, body, warnings);
       await proxyRequest({
         runtime: app.runtime,
         request,
         reply,
-        call: { format: "chat", path: "/chat/completions", body, rawBody: request.rawBody, stream },
+        call: { format, path: codecs[format].path, body, rawBody: request.rawBody, stream },
         warnings,
         crossFormat: (backendFormat) => {
-          try {
-            if (!decoded) {
-              const d = decodeChatRequest(body);
-              warnings.push(...d.warnings);
-              decoded = d.value;
-            }
-          } catch (err) {
-            return translateError(err);
-          }
-          return createCrossFormatHandler(
-            { clientFormat: "chat", request: decoded, requestedModel: model, stream, warnings },
-            backendFormat,
-          );
+          const decoded = decode();
+          if (decoded instanceof ProxyError) return decoded;
+          return createCrossFormatHandler({ clientFormat: format, request: decoded, requestedModel: model, stream, warnings }, backendFormat);
         },
       });
       return reply;

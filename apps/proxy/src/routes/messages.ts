@@ -5,17 +5,17 @@ import { Cancel } from "../cancel.js";
 import { Type } from "@sinclair/typebox";
 import { AnyObject, StringEnum, Types } from "@yallmproxy/api";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { decodeMessagesRequest, type TranslationWarning } from "@yallmproxy/translate";
-import { Errors } from "../errors.js";
+import { type TranslationWarning, codecs } from "@yallmproxy/translate";
+import { Errors, ProxyError } from "../errors.js";
 import { passthroughBody } from "../pipeline/apply-parameters.js";
 import { typed } from "../http/schema.js";
 import { proxyRequest } from "../pipeline/proxy-request.js";
 import { measuringRealText } from "../pipeline/skeleton-intake.js";
 import { readAll } from "../pipeline/relay.js";
-import { createCrossFormatHandler, translateError } from "../pipeline/translation.js";
+import { createCrossFormatHandler, lazyDecoder } from "../pipeline/translation.js";
 import { failedCallError, retryHeaders, routesForModel } from "../router.js";
 import { bodyFailure, checkJsonAnswer, contentTypeOf, wrongContentType } from "../pipeline/upstream-answer.js";
-import { UpstreamError, formatOfApiType } from "../upstream/types.js";
+import { UpstreamError } from "../upstream/types.js";
 import { mayUseModel } from "../auth.js";
 import { countMessagesTokens } from "./count-tokens.js";
 
@@ -61,51 +61,44 @@ function anthropicHeaders(request: FastifyRequest): Record<string, string> {
   return out;
 }
 
-export async function messagesRoutes(app: FastifyInstance): Promise<void> {
-  const config = { auth: true, clientFormat: "messages" as const };
+type Api = ReturnType<typeof typed>;
+const routeConfig = { auth: true, clientFormat: "messages" as const };
 
+export async function messagesRoutes(app: FastifyInstance): Promise<void> {
   const api = typed(app);
-  api.post("/v1/messages", { schema: { body: messagesBodySchema }, config }, async (request, reply) => {
+  messagesRoute(app, api);
+  countTokensRoute(app, api);
+}
+
+function messagesRoute(app: FastifyInstance, api: Api): void {
+  const format = routeConfig.clientFormat;
+  api.post("/v1/messages", { schema: { body: messagesBodySchema }, config: routeConfig }, async (request, reply) => {
     const runtime = app.runtime;
     if (!runtime.config.endpoints.messages) throw Errors.endpointDisabled("/v1/messages");
     // A body relayed unparsed holds only its top-level scalars: the wider type is the honest one.
     const body: Record<string, unknown> = request.body;
     const stream = body.stream === true;
     const warnings: TranslationWarning[] = [];
-    let decoded: ReturnType<typeof decodeMessagesRequest> | undefined;
-    const decode = () => {
-      if (!decoded) {
-        decoded = decodeMessagesRequest(body);
-        warnings.push(...decoded.warnings);
-      }
-      return decoded;
-    };
+    const decode = lazyDecoder(format, body, warnings);
     // A body relayed unparsed is decoded only if a backend of another format comes to serve it.
     if (!request.relay) {
-      try {
-        decode();
-      } catch (err) {
-        throw translateError(err);
-      }
+      const decoded = decode();
+      if (decoded instanceof ProxyError) throw decoded;
     }
     const headers = anthropicHeaders(request);
     await proxyRequest({
       runtime,
       request,
       reply,
-      call: { format: "messages", path: "/messages", body, rawBody: request.rawBody, stream, forwardHeaders: headers },
+      call: { format, path: codecs[format].path, body, rawBody: request.rawBody, stream, forwardHeaders: headers },
       warnings,
       crossFormat: (backendFormat) => {
-        let decodedRequest;
-        try {
-          decodedRequest = decode().value;
-        } catch (err) {
-          return translateError(err);
-        }
+        const decoded = decode();
+        if (decoded instanceof ProxyError) return decoded;
         const handler = createCrossFormatHandler(
           {
-            clientFormat: "messages",
-            request: decodedRequest,
+            clientFormat: format,
+            request: decoded,
             requestedModel: request.body.model,
             stream,
             warnings,
@@ -113,13 +106,16 @@ export async function messagesRoutes(app: FastifyInstance): Promise<void> {
           },
           backendFormat,
         );
-        return request.skeleton ? measuringRealText(handler, request.skeleton, decodedRequest) : handler;
+        return request.skeleton ? measuringRealText(handler, request.skeleton, decoded) : handler;
       },
     });
     return reply;
   });
+}
 
-  api.post("/v1/messages/count_tokens", { schema: { body: countTokensBodySchema }, config }, async (request, reply) => {
+/** Forwarded to an Anthropic backend as it is; counted here for a backend of another format. */
+function countTokensRoute(app: FastifyInstance, api: Api): void {
+  api.post("/v1/messages/count_tokens", { schema: { body: countTokensBodySchema }, config: routeConfig }, async (request, reply) => {
     const runtime = app.runtime;
     if (!runtime.config.endpoints.messages) throw Errors.endpointDisabled("/v1/messages/count_tokens");
     const body: Record<string, unknown> = request.body;
@@ -130,14 +126,14 @@ export async function messagesRoutes(app: FastifyInstance): Promise<void> {
     const caller = request.caller ?? { keyId: undefined, key: undefined };
     if (!mayUseModel(cfg, caller, route)) throw Errors.modelNotAllowed(model);
     const backend = backends.get(route.name);
-    if (backend && formatOfApiType(route.apiType) === "messages") {
+    if (backend?.format === routeConfig.clientFormat) {
       const cancel = new Cancel();
       reply.raw.once("close", () => cancel.abort());
       let res;
       try {
         res = await backend.send({
           path: "/messages/count_tokens",
-          body: { ...passthroughBody(body, route, false) },
+          body: { ...passthroughBody(body, route, codecs[backend.format].takesRouteThinking) },
           stream: false,
           headers: anthropicHeaders(request),
           cancel,
@@ -154,7 +150,7 @@ export async function messagesRoutes(app: FastifyInstance): Promise<void> {
         throw bodyFailure(err, route.name);
       }
       if (res.status < 400) {
-        const bad = checkJsonAnswer("messages", route.name, payload);
+        const bad = checkJsonAnswer(backend.format, route.name, payload);
         if (bad) throw bad;
       }
       return reply.code(res.status).headers(retryHeaders(res.headers)).header("content-type", "application/json").send(payload);
