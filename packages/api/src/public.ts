@@ -39,3 +39,9 @@ export const InputItemList = Type.Object({
   last_id: Nullable(Type.String()),
   has_more: Type.Boolean(),
 });
+
+/** `GET /metrics`: Prometheus text exposition, written as it is (not JSON). */
+export const MetricsText = Type.String();
+
+/** A path under `/dashboard/`: a built file, or a client route that gets index.html. */
+export const DashboardPathParams = Type.Object({ "*": Type.String() });

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import fastifyStatic from "@fastify/static";
 import type { FastifyInstance, FastifyReply } from "fastify";
+import { DashboardPathParams } from "@yallmproxy/api";
 
 export interface DashboardOptions {
   /** The built dashboard; defaults to apps/dashboard/dist beside this package. */
@@ -30,7 +31,7 @@ export async function dashboardRoutes(app: FastifyInstance, opts: DashboardOptio
     const notBuilt = async (_request: unknown, reply: FastifyReply) => reply.code(503).type("text/plain; charset=utf-8").header("cache-control", "no-store").send(NOT_BUILT);
     app.get("/dashboard", notBuilt);
     app.get("/dashboard/", notBuilt);
-    app.get("/dashboard/*", notBuilt);
+    app.get("/dashboard/*", { schema: { params: DashboardPathParams } }, notBuilt);
     return;
   }
 

@@ -2,6 +2,8 @@
 
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import "@fastify/websocket";
+import { LiveFeedQuery, MetricsText } from "@yallmproxy/api";
+import { typed } from "../../http/schema.js";
 import { Errors } from "../../errors.js";
 import type { LiveFilter } from "../../ops/live-feed.js";
 import { requireAdmin } from "./admin-auth.js";
@@ -38,9 +40,11 @@ function parseFilter(data: unknown): LiveFilter | undefined {
 export const LIVE_FEED_PATH = "/admin/ws";
 
 export async function adminWebSocketRoutes(app: FastifyInstance): Promise<void> {
-  app.route({
+  const api = typed(app);
+  api.route({
     method: "GET",
     url: LIVE_FEED_PATH,
+    schema: { querystring: LiveFeedQuery },
     onRequest: requireAdmin(() => app.runtime.config.adminPassword, { webSocket: true }),
     preValidation: checkHandshake,
     // A plain HTTP request to the feed.
@@ -66,7 +70,8 @@ export async function adminWebSocketRoutes(app: FastifyInstance): Promise<void> 
     },
   });
 
-  app.get("/metrics", async (_request, reply) => {
+  // Its content type is not JSON: the text is sent as it is, the schema only says what it is.
+  api.get("/metrics", { schema: { response: { 200: MetricsText } } }, async (_request, reply) => {
     const metrics = app.runtime.ops.metrics;
     reply.header("content-type", metrics.registry.contentType);
     return metrics.text();
