@@ -53,7 +53,7 @@ export interface TranslationSettings {
   pingIntervalMs?: number;
 }
 
-export function translateError(err: unknown): ProxyError {
+function translateError(err: unknown): ProxyError {
   if (err instanceof TranslateError) {
     return Errors.untranslatable(err.status, err.message, err.param ?? null, err.code ?? "invalid_value");
   }
