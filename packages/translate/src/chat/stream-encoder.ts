@@ -125,10 +125,7 @@ class ChatStreamEncoder implements StreamEncoder {
         );
       case "tool_call_delta":
         if (!this.live(event.choice) || event.argumentsDelta === "") return "";
-        return (
-          this.open(event.choice) +
-          this.deltaChunk(event.choice, { tool_calls: [{ index: event.index, function: { arguments: event.argumentsDelta } }] })
-        );
+        return this.open(event.choice) + this.deltaChunk(event.choice, { tool_calls: [{ index: event.index, function: { arguments: event.argumentsDelta } }] });
       case "audio_delta":
         if (!this.live(event.choice)) return "";
         return this.audioDelta(event);
