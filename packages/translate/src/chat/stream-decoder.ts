@@ -24,53 +24,57 @@ interface ChoiceState {
 }
 
 export function createChatStreamDecoder(): StreamDecoder {
-  let started = false;
-  let done = false;
-  let sawDone = false;
-  let pendingUsage: Usage | undefined;
-  const choices = new Map<number, ChoiceState>();
+  return new ChatStreamDecoder();
+}
 
-  const choiceState = (index: number): ChoiceState => {
-    let state = choices.get(index);
+class ChatStreamDecoder implements StreamDecoder {
+  private started = false;
+  private done = false;
+  private sawDone = false;
+  private pendingUsage: Usage | undefined;
+  private readonly choices = new Map<number, ChoiceState>();
+
+  private choiceState(index: number): ChoiceState {
+    let state = this.choices.get(index);
     if (!state) {
       state = { inReasoning: false, calls: new Map(), callCount: 0, finished: false };
-      choices.set(index, state);
+      this.choices.set(index, state);
     }
     return state;
-  };
+  }
 
-  const fail = (error: StreamError): StreamEvent[] => {
-    done = true;
+  private fail(error: StreamError): StreamEvent[] {
+    this.done = true;
     return [{ type: "error", error }];
-  };
+  }
 
-  const endReasoning = (choice: number, state: ChoiceState, out: StreamEvent[]): void => {
+  private endReasoning(choice: number, state: ChoiceState, out: StreamEvent[]): void {
     if (state.inReasoning) {
       state.inReasoning = false;
       out.push({ type: "reasoning_end", choice });
     }
-  };
+  }
 
-  const closeCalls = (choice: number, state: ChoiceState, out: StreamEvent[]): void => {
+  private closeCalls(choice: number, state: ChoiceState, out: StreamEvent[]): void {
     for (const call of state.calls.values()) {
       if (call.open) {
         call.open = false;
         out.push({ type: "tool_call_end", choice, index: call.index });
       }
     }
-  };
+  }
 
-  const finishChoice = (choice: number, state: ChoiceState, rawReason: string | undefined, out: StreamEvent[]): void => {
-    endReasoning(choice, state, out);
-    closeCalls(choice, state, out);
+  private finishChoice(choice: number, state: ChoiceState, rawReason: string | undefined, out: StreamEvent[]): void {
+    this.endReasoning(choice, state, out);
+    this.closeCalls(choice, state, out);
     state.finished = true;
     let reason = mapChatFinishReason(rawReason);
     // Some compatible servers say `stop` after tool calls; the hub reason follows the content.
     if (reason === "stop" && state.callCount > 0) reason = "tool_calls";
     out.push(rawReason !== undefined ? { type: "finish", choice, reason, raw: rawReason } : { type: "finish", choice, reason });
-  };
+  }
 
-  const handleToolCalls = (choice: number, state: ChoiceState, deltas: unknown[], out: StreamEvent[]): void => {
+  private handleToolCalls(choice: number, state: ChoiceState, deltas: unknown[], out: StreamEvent[]): void {
     deltas.forEach((raw, position) => {
       if (!isRecord(raw)) return;
       const upstreamIndex = getNumber(raw, "index") ?? position;
@@ -81,18 +85,18 @@ export function createChatStreamDecoder(): StreamDecoder {
       let call = state.calls.get(upstreamIndex);
       // A new call: an unseen index, or an id different from the call at that index (some servers reuse index 0).
       if (!call || (id !== undefined && id !== "" && id !== call.id)) {
-        closeCalls(choice, state, out); // calls stream one after another; the previous one is complete
+        this.closeCalls(choice, state, out); // calls stream one after another; the previous one is complete
         call = { index: state.callCount++, id: id || `call_${choice}_${upstreamIndex}`, open: true };
         state.calls.set(upstreamIndex, call);
         out.push({ type: "tool_call_start", choice, index: call.index, id: call.id, name: name ?? "" });
       }
       if (args !== "") out.push({ type: "tool_call_delta", choice, index: call.index, argumentsDelta: args });
     });
-  };
+  }
 
-  const handleChoice = (raw: JsonObject, position: number, out: StreamEvent[]): void => {
+  private handleChoice(raw: JsonObject, position: number, out: StreamEvent[]): void {
     const choice = getNumber(raw, "index") ?? position;
-    const state = choiceState(choice);
+    const state = this.choiceState(choice);
     if (state.finished) return;
     const delta = getRecord(raw, "delta") ?? {};
     const reasoning = getString(delta, "reasoning_content") || getString(delta, "reasoning");
@@ -103,7 +107,7 @@ export function createChatStreamDecoder(): StreamDecoder {
     const content = getString(delta, "content");
     const annotations = getArray(delta, "annotations");
     if (content || (annotations && annotations.length > 0)) {
-      endReasoning(choice, state, out);
+      this.endReasoning(choice, state, out);
       out.push(
         annotations && annotations.length > 0
           ? { type: "text_delta", choice, delta: content ?? "", annotations }
@@ -112,13 +116,13 @@ export function createChatStreamDecoder(): StreamDecoder {
     }
     const refusal = getString(delta, "refusal");
     if (refusal) {
-      endReasoning(choice, state, out);
+      this.endReasoning(choice, state, out);
       out.push({ type: "refusal_delta", choice, delta: refusal });
     }
     const toolCalls = getArray(delta, "tool_calls");
     if (toolCalls && toolCalls.length > 0) {
-      endReasoning(choice, state, out);
-      handleToolCalls(choice, state, toolCalls, out);
+      this.endReasoning(choice, state, out);
+      this.handleToolCalls(choice, state, toolCalls, out);
     }
     const audio = getRecord(delta, "audio");
     if (audio) {
@@ -134,80 +138,78 @@ export function createChatStreamDecoder(): StreamDecoder {
       out.push(event);
     }
     const finish = getString(raw, "finish_reason");
-    if (finish) finishChoice(choice, state, finish, out);
-  };
+    if (finish) this.finishChoice(choice, state, finish, out);
+  }
 
-  const finishOpenChoices = (out: StreamEvent[]): void => {
-    for (const [choice, state] of choices) if (!state.finished) finishChoice(choice, state, undefined, out);
-  };
+  private finishOpenChoices(out: StreamEvent[]): void {
+    for (const [choice, state] of this.choices) if (!state.finished) this.finishChoice(choice, state, undefined, out);
+  }
 
-  const flushUsage = (out: StreamEvent[]): void => {
-    if (pendingUsage) {
-      out.push({ type: "usage", usage: pendingUsage });
-      pendingUsage = undefined;
+  private flushUsage(out: StreamEvent[]): void {
+    if (this.pendingUsage) {
+      out.push({ type: "usage", usage: this.pendingUsage });
+      this.pendingUsage = undefined;
     }
-  };
+  }
 
-  return {
-    push(frame: SseFrame): StreamEvent[] {
-      if (done) return [];
-      const data = frame.data.trim();
-      if (data === "") return [];
-      const out: StreamEvent[] = [];
-      if (data === "[DONE]") {
-        // A clean end: choices the upstream never finished end with reason `other` (unknown).
-        done = true;
-        sawDone = true;
-        finishOpenChoices(out);
-        flushUsage(out);
-        out.push({ type: "end" });
-        return out;
-      }
-      const parsed = parseJson(data);
-      if (!parsed.ok || !isRecord(parsed.value)) {
-        return fail({ type: "invalid_response", message: `upstream sent a malformed stream chunk: ${data.slice(0, 200)}` });
-      }
-      const chunk = parsed.value;
-      const error = chunk["error"];
-      if (error !== undefined && error !== null) return fail(decodeStreamError(error));
-
-      const rawChoices = getArray(chunk, "choices") ?? [];
-      const usage = decodeChatUsage(chunk["usage"]);
-      if (!started && (rawChoices.length > 0 || usage)) {
-        // Azure's first chunk has empty choices, id and model; the start comes from the first real chunk.
-        started = true;
-        out.push({
-          type: "start",
-          id: getString(chunk, "id") ?? "",
-          model: getString(chunk, "model") ?? "",
-          created: getNumber(chunk, "created") ?? 0,
-        });
-      }
-      rawChoices.forEach((c, position) => {
-        if (isRecord(c)) handleChoice(c, position, out);
-      });
-      if (usage) {
-        pendingUsage = usage;
-        // The include_usage chunk (no choices) is final; usage on every chunk (vLLM) is cumulative, so keep the last.
-        if (rawChoices.length === 0) flushUsage(out);
-      }
+  push(frame: SseFrame): StreamEvent[] {
+    if (this.done) return [];
+    const data = frame.data.trim();
+    if (data === "") return [];
+    const out: StreamEvent[] = [];
+    if (data === "[DONE]") {
+      // A clean end: choices the upstream never finished end with reason `other` (unknown).
+      this.done = true;
+      this.sawDone = true;
+      this.finishOpenChoices(out);
+      this.flushUsage(out);
+      out.push({ type: "end" });
       return out;
-    },
+    }
+    const parsed = parseJson(data);
+    if (!parsed.ok || !isRecord(parsed.value)) {
+      return this.fail({ type: "invalid_response", message: `upstream sent a malformed stream chunk: ${data.slice(0, 200)}` });
+    }
+    const chunk = parsed.value;
+    const error = chunk["error"];
+    if (error !== undefined && error !== null) return this.fail(decodeStreamError(error));
 
-    end(): StreamEvent[] {
-      if (done) return [];
-      done = true;
-      const finishedAll = choices.size > 0 && [...choices.values()].every((s) => s.finished);
-      if (finishedAll && !sawDone) {
-        // Some servers omit [DONE]; every choice finished, so the stream is complete.
-        const out: StreamEvent[] = [];
-        flushUsage(out);
-        out.push({ type: "end" });
-        return out;
-      }
-      return [{ type: "error", error: { type: "server_error", code: "stream_ended_early", message: "upstream stream ended early" } }];
-    },
-  };
+    const rawChoices = getArray(chunk, "choices") ?? [];
+    const usage = decodeChatUsage(chunk["usage"]);
+    if (!this.started && (rawChoices.length > 0 || usage)) {
+      // Azure's first chunk has empty choices, id and model; the start comes from the first real chunk.
+      this.started = true;
+      out.push({
+        type: "start",
+        id: getString(chunk, "id") ?? "",
+        model: getString(chunk, "model") ?? "",
+        created: getNumber(chunk, "created") ?? 0,
+      });
+    }
+    rawChoices.forEach((c, position) => {
+      if (isRecord(c)) this.handleChoice(c, position, out);
+    });
+    if (usage) {
+      this.pendingUsage = usage;
+      // The include_usage chunk (no choices) is final; usage on every chunk (vLLM) is cumulative, so keep the last.
+      if (rawChoices.length === 0) this.flushUsage(out);
+    }
+    return out;
+  }
+
+  end(): StreamEvent[] {
+    if (this.done) return [];
+    this.done = true;
+    const finishedAll = this.choices.size > 0 && [...this.choices.values()].every((s) => s.finished);
+    if (finishedAll && !this.sawDone) {
+      // Some servers omit [DONE]; every choice finished, so the stream is complete.
+      const out: StreamEvent[] = [];
+      this.flushUsage(out);
+      out.push({ type: "end" });
+      return out;
+    }
+    return [{ type: "error", error: { type: "server_error", code: "stream_ended_early", message: "upstream stream ended early" } }];
+  }
 }
 
 /** `data: {"error": {...}}` as OpenAI and compatible servers send it mid-stream. */

@@ -21,124 +21,145 @@ export interface ChatStreamEncoderOptions {
 }
 
 export function createChatStreamEncoder(ctx: TranslateContext, opts: ChatStreamEncoderOptions): StreamEncoder {
-  const id = opts.id ?? ctx.newId("chatcmpl-");
-  const created = opts.created ?? ctx.now();
-  let closed = false;
+  return new ChatStreamEncoder(ctx, opts);
+}
+
+class ChatStreamEncoder implements StreamEncoder {
+  private readonly id: string;
+  private readonly created: number;
+  private readonly model: string;
+  private readonly includeUsage: boolean;
+  private closed = false;
   /** Held until the end: the usage chunk is the last one before [DONE], whatever order usage came in. */
-  let usage: JsonObject | undefined;
+  private usage: JsonObject | undefined;
   /** Choices that got their role chunk, and whether they finished. */
-  const choices = new Map<number, { finished: boolean }>();
+  private readonly choices = new Map<number, { finished: boolean }>();
 
-  const chunk = (choicesPayload: JsonObject[], extra?: JsonObject): string => {
-    const body: JsonObject = { id, object: "chat.completion.chunk", created, model: opts.model, choices: choicesPayload };
+  constructor(ctx: TranslateContext, opts: ChatStreamEncoderOptions) {
+    this.id = opts.id ?? ctx.newId("chatcmpl-");
+    this.created = opts.created ?? ctx.now();
+    this.model = opts.model;
+    this.includeUsage = opts.includeUsage;
+  }
+
+  private chunk(choicesPayload: JsonObject[], extra?: JsonObject): string {
+    const body: JsonObject = {
+      id: this.id,
+      object: "chat.completion.chunk",
+      created: this.created,
+      model: this.model,
+      choices: choicesPayload,
+    };
     return formatSseData(extra ? { ...body, ...extra } : body);
-  };
+  }
 
-  const deltaChunk = (choice: number, delta: JsonObject, finishReason: string | null = null): string =>
-    chunk([{ index: choice, delta, logprobs: null, finish_reason: finishReason }]);
+  private deltaChunk(choice: number, delta: JsonObject, finishReason: string | null = null): string {
+    return this.chunk([{ index: choice, delta, logprobs: null, finish_reason: finishReason }]);
+  }
 
   /** Opens a choice with its role chunk when needed; returns the SSE text to send first. */
-  const open = (choice: number): string => {
-    if (choices.has(choice)) return "";
-    choices.set(choice, { finished: false });
-    return deltaChunk(choice, { role: "assistant", content: "" });
-  };
+  private open(choice: number): string {
+    if (this.choices.has(choice)) return "";
+    this.choices.set(choice, { finished: false });
+    return this.deltaChunk(choice, { role: "assistant", content: "" });
+  }
 
-  const live = (choice: number): boolean => choices.get(choice)?.finished !== true;
+  private live(choice: number): boolean {
+    return this.choices.get(choice)?.finished !== true;
+  }
 
-  const finishAll = (): string => {
+  private finishAll(): string {
     let out = "";
-    for (const [choice, state] of choices) {
+    for (const [choice, state] of this.choices) {
       if (!state.finished) {
         state.finished = true;
-        out += deltaChunk(choice, {}, "stop");
+        out += this.deltaChunk(choice, {}, "stop");
       }
     }
     return out;
-  };
+  }
 
-  const finish = (): string => {
-    if (closed) return "";
-    closed = true;
-    const usageChunk = opts.includeUsage && usage ? chunk([], { usage }) : "";
-    return finishAll() + usageChunk + SSE_DONE;
-  };
+  private finish(): string {
+    if (this.closed) return "";
+    this.closed = true;
+    const usageChunk = this.includeUsage && this.usage ? this.chunk([], { usage: this.usage }) : "";
+    return this.finishAll() + usageChunk + SSE_DONE;
+  }
 
-  return {
-    push(event: StreamEvent): string {
-      if (closed) return "";
-      switch (event.type) {
-        case "start":
-          return open(0);
-        case "text_delta": {
-          if (!live(event.choice)) return "";
-          const delta: JsonObject = { content: event.delta };
-          if (event.annotations && event.annotations.length > 0) {
-            const converted = toChatAnnotations(event.annotations).value;
-            if (converted.length > 0) delta["annotations"] = converted;
-          }
-          return open(event.choice) + deltaChunk(event.choice, delta);
+  private audioDelta(event: Extract<StreamEvent, { type: "audio_delta" }>): string {
+    const audio: JsonObject = {};
+    if (event.id !== undefined) audio["id"] = event.id;
+    if (event.data !== undefined) audio["data"] = event.data;
+    if (event.transcript !== undefined) audio["transcript"] = event.transcript;
+    if (event.expiresAt !== undefined) audio["expires_at"] = event.expiresAt;
+    return this.open(event.choice) + this.deltaChunk(event.choice, { audio });
+  }
+
+  push(event: StreamEvent): string {
+    if (this.closed) return "";
+    switch (event.type) {
+      case "start":
+        return this.open(0);
+      case "text_delta": {
+        if (!this.live(event.choice)) return "";
+        const delta: JsonObject = { content: event.delta };
+        if (event.annotations && event.annotations.length > 0) {
+          const converted = toChatAnnotations(event.annotations).value;
+          if (converted.length > 0) delta["annotations"] = converted;
         }
-        case "refusal_delta":
-          if (!live(event.choice)) return "";
-          return open(event.choice) + deltaChunk(event.choice, { refusal: event.delta });
-        case "reasoning_delta":
-          if (!live(event.choice)) return "";
-          return open(event.choice) + deltaChunk(event.choice, { reasoning_content: event.delta });
-        case "tool_call_start":
-          if (!live(event.choice)) return "";
-          return (
-            open(event.choice) +
-            deltaChunk(event.choice, {
-              tool_calls: [{ index: event.index, id: event.id, type: "function", function: { name: event.name, arguments: "" } }],
-            })
-          );
-        case "tool_call_delta":
-          if (!live(event.choice) || event.argumentsDelta === "") return "";
-          return (
-            open(event.choice) +
-            deltaChunk(event.choice, { tool_calls: [{ index: event.index, function: { arguments: event.argumentsDelta } }] })
-          );
-        case "audio_delta": {
-          if (!live(event.choice)) return "";
-          const audio: JsonObject = {};
-          if (event.id !== undefined) audio["id"] = event.id;
-          if (event.data !== undefined) audio["data"] = event.data;
-          if (event.transcript !== undefined) audio["transcript"] = event.transcript;
-          if (event.expiresAt !== undefined) audio["expires_at"] = event.expiresAt;
-          return open(event.choice) + deltaChunk(event.choice, { audio });
-        }
-        case "finish": {
-          if (!live(event.choice)) return "";
-          const prefix = open(event.choice);
-          const state = choices.get(event.choice);
-          if (state) state.finished = true;
-          return prefix + deltaChunk(event.choice, {}, toChatFinishReason(event.reason));
-        }
-        case "usage":
-          usage = encodeChatUsage(event.usage);
-          return "";
-        case "error":
-          closed = true;
-          return formatSseData({
-            error: { message: event.error.message, type: event.error.type, code: event.error.code ?? null, param: null },
-          });
-        case "end":
-          return finish();
-        case "reasoning_signature":
-        case "reasoning_encrypted":
-        case "reasoning_redacted":
-        case "reasoning_end":
-        case "tool_call_end":
-          return "";
-        default: {
-          const never: never = event;
-          return never;
-        }
+        return this.open(event.choice) + this.deltaChunk(event.choice, delta);
       }
-    },
-    end(): string {
-      return finish();
-    },
-  };
+      case "refusal_delta":
+        if (!this.live(event.choice)) return "";
+        return this.open(event.choice) + this.deltaChunk(event.choice, { refusal: event.delta });
+      case "reasoning_delta":
+        if (!this.live(event.choice)) return "";
+        return this.open(event.choice) + this.deltaChunk(event.choice, { reasoning_content: event.delta });
+      case "tool_call_start":
+        if (!this.live(event.choice)) return "";
+        return (
+          this.open(event.choice) +
+          this.deltaChunk(event.choice, {
+            tool_calls: [{ index: event.index, id: event.id, type: "function", function: { name: event.name, arguments: "" } }],
+          })
+        );
+      case "tool_call_delta":
+        if (!this.live(event.choice) || event.argumentsDelta === "") return "";
+        return this.open(event.choice) + this.deltaChunk(event.choice, { tool_calls: [{ index: event.index, function: { arguments: event.argumentsDelta } }] });
+      case "audio_delta":
+        if (!this.live(event.choice)) return "";
+        return this.audioDelta(event);
+      case "finish": {
+        if (!this.live(event.choice)) return "";
+        const prefix = this.open(event.choice);
+        const state = this.choices.get(event.choice);
+        if (state) state.finished = true;
+        return prefix + this.deltaChunk(event.choice, {}, toChatFinishReason(event.reason));
+      }
+      case "usage":
+        this.usage = encodeChatUsage(event.usage);
+        return "";
+      case "error":
+        this.closed = true;
+        return formatSseData({
+          error: { message: event.error.message, type: event.error.type, code: event.error.code ?? null, param: null },
+        });
+      case "end":
+        return this.finish();
+      case "reasoning_signature":
+      case "reasoning_encrypted":
+      case "reasoning_redacted":
+      case "reasoning_end":
+      case "tool_call_end":
+        return "";
+      default: {
+        const never: never = event;
+        return never;
+      }
+    }
+  }
+
+  end(): string {
+    return this.finish();
+  }
 }

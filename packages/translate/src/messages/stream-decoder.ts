@@ -2,7 +2,7 @@
 // becomes an `error` event, after which the decoder stays silent.
 
 import { parseUpstreamJson } from "../shared/json-depth.js";
-import type { StreamDecoder } from "../codec.js";
+import type { SseFrame, StreamDecoder } from "../codec.js";
 import type { StreamEvent, TranslateContext, Usage } from "../ir.js";
 import { isRecord, type JsonObject } from "../shared/guards.js";
 import { decodeMessagesUsage } from "./usage.js";
@@ -34,36 +34,42 @@ export interface MessagesStreamDecoderOptions {
 }
 
 export function createMessagesStreamDecoder(opts: MessagesStreamDecoderOptions = {}): StreamDecoder {
-  const blocks = new Map<number, OpenBlock>();
-  let toolCount = 0;
-  let usage: Usage | undefined;
-  let finished = false;
-  let done = false;
+  return new MessagesStreamDecoder(opts);
+}
 
-  function fail(message: string, type = "api_error"): StreamEvent[] {
-    done = true;
+class MessagesStreamDecoder implements StreamDecoder {
+  private readonly blocks = new Map<number, OpenBlock>();
+  private toolCount = 0;
+  private usage: Usage | undefined;
+  private finished = false;
+  private done = false;
+
+  constructor(private readonly opts: MessagesStreamDecoderOptions) {}
+
+  private fail(message: string, type = "api_error"): StreamEvent[] {
+    this.done = true;
     return [{ type: "error", error: { type, message } }];
   }
 
-  function blockAt(data: JsonObject): OpenBlock {
+  private blockAt(data: JsonObject): OpenBlock {
     const index = data.index;
-    const block = typeof index === "number" ? blocks.get(index) : undefined;
+    const block = typeof index === "number" ? this.blocks.get(index) : undefined;
     if (block === undefined) throw new MalformedFrame(`no open content block at index ${String(index)}`);
     return block;
   }
 
-  function onBlockStart(data: JsonObject): StreamEvent[] {
+  private onBlockStart(data: JsonObject): StreamEvent[] {
     const index = data.index;
     if (typeof index !== "number") throw new MalformedFrame("content_block_start without an index");
     const block = expectRecord(data.content_block, "content_block");
     switch (block.type) {
       case "text": {
-        blocks.set(index, { kind: "text" });
+        this.blocks.set(index, { kind: "text" });
         const text = typeof block.text === "string" ? block.text : "";
         return text === "" ? [] : [{ type: "text_delta", choice: 0, delta: text }];
       }
       case "thinking": {
-        blocks.set(index, { kind: "thinking" });
+        this.blocks.set(index, { kind: "thinking" });
         const events: StreamEvent[] = [];
         if (typeof block.thinking === "string" && block.thinking !== "") {
           events.push({ type: "reasoning_delta", choice: 0, delta: block.thinking });
@@ -74,10 +80,10 @@ export function createMessagesStreamDecoder(opts: MessagesStreamDecoderOptions =
         return events;
       }
       case "redacted_thinking":
-        blocks.set(index, { kind: "redacted_thinking" });
+        this.blocks.set(index, { kind: "redacted_thinking" });
         return [{ type: "reasoning_redacted", choice: 0, data: expectString(block.data, "redacted_thinking.data") }];
       case "tool_use": {
-        const toolIndex = toolCount++;
+        const toolIndex = this.toolCount++;
         const id = expectString(block.id, "tool_use.id");
         const name = expectString(block.name, "tool_use.name");
         const events: StreamEvent[] = [{ type: "tool_call_start", choice: 0, index: toolIndex, id, name }];
@@ -85,17 +91,17 @@ export function createMessagesStreamDecoder(opts: MessagesStreamDecoderOptions =
         if (sentArguments) {
           events.push({ type: "tool_call_delta", choice: 0, index: toolIndex, argumentsDelta: JSON.stringify(block.input) });
         }
-        blocks.set(index, { kind: "tool_use", toolIndex, sentArguments });
+        this.blocks.set(index, { kind: "tool_use", toolIndex, sentArguments });
         return events;
       }
       default:
-        blocks.set(index, { kind: "ignored" });
+        this.blocks.set(index, { kind: "ignored" });
         return [];
     }
   }
 
-  function onBlockDelta(data: JsonObject): StreamEvent[] {
-    const block = blockAt(data);
+  private onBlockDelta(data: JsonObject): StreamEvent[] {
+    const block = this.blockAt(data);
     const delta = expectRecord(data.delta, "delta");
     switch (delta.type) {
       case "text_delta": {
@@ -123,9 +129,9 @@ export function createMessagesStreamDecoder(opts: MessagesStreamDecoderOptions =
     }
   }
 
-  function onBlockStop(data: JsonObject): StreamEvent[] {
-    const block = blockAt(data);
-    if (typeof data.index === "number") blocks.delete(data.index);
+  private onBlockStop(data: JsonObject): StreamEvent[] {
+    const block = this.blockAt(data);
+    if (typeof data.index === "number") this.blocks.delete(data.index);
     switch (block.kind) {
       case "thinking":
       case "redacted_thinking":
@@ -147,80 +153,79 @@ export function createMessagesStreamDecoder(opts: MessagesStreamDecoderOptions =
     }
   }
 
-  function onMessageDelta(data: JsonObject): StreamEvent[] {
+  private onMessageDelta(data: JsonObject): StreamEvent[] {
     const events: StreamEvent[] = [];
     const delta = isRecord(data.delta) ? data.delta : {};
     const rawStop = delta.stop_reason;
-    if (!finished && typeof rawStop === "string") {
-      finished = true;
+    if (!this.finished && typeof rawStop === "string") {
+      this.finished = true;
       const finish: StreamEvent = { type: "finish", choice: 0, reason: mapMessagesStopReason(rawStop), raw: rawStop };
       if (typeof delta.stop_sequence === "string") finish.stopSequence = delta.stop_sequence;
       events.push(finish);
     }
     if (isRecord(data.usage)) {
-      usage = decodeMessagesUsage(data.usage, usage);
-      events.push({ type: "usage", usage });
+      this.usage = decodeMessagesUsage(data.usage, this.usage);
+      events.push({ type: "usage", usage: this.usage });
     }
     return events;
   }
 
-  function decode(event: string, data: JsonObject): StreamEvent[] {
+  private decode(event: string, data: JsonObject): StreamEvent[] {
     switch (event) {
       case "message_start": {
         const message = expectRecord(data.message, "message");
-        if (isRecord(message.usage)) usage = decodeMessagesUsage(message.usage);
+        if (isRecord(message.usage)) this.usage = decodeMessagesUsage(message.usage);
         const start: StreamEvent = {
           type: "start",
           id: expectString(message.id, "message.id"),
           model: typeof message.model === "string" ? message.model : "",
-          created: opts.ctx?.now() ?? 0,
+          created: this.opts.ctx?.now() ?? 0,
         };
-        if (usage !== undefined) start.usage = usage;
+        if (this.usage !== undefined) start.usage = this.usage;
         return [start];
       }
       case "content_block_start":
-        return onBlockStart(data);
+        return this.onBlockStart(data);
       case "content_block_delta":
-        return onBlockDelta(data);
+        return this.onBlockDelta(data);
       case "content_block_stop":
-        return onBlockStop(data);
+        return this.onBlockStop(data);
       case "message_delta":
-        return onMessageDelta(data);
+        return this.onMessageDelta(data);
       case "message_stop":
-        done = true;
+        this.done = true;
         return [{ type: "end" }];
       case "error": {
         const error = isRecord(data.error) ? data.error : {};
         const type = typeof error.type === "string" ? error.type : "api_error";
-        return fail(typeof error.message === "string" ? error.message : "upstream error", type);
+        return this.fail(typeof error.message === "string" ? error.message : "upstream error", type);
       }
       default:
         return []; // ping and event types this decoder does not know
     }
   }
 
-  return {
-    push(frame) {
-      if (done) return [];
-      let parsed: unknown;
-      try {
-        parsed = parseUpstreamJson(frame.data);
-      } catch {
-        return fail(`malformed Anthropic stream data: ${frame.data.slice(0, 200)}`);
-      }
-      if (!isRecord(parsed)) return fail("malformed Anthropic stream data: not an object");
-      const event = typeof parsed.type === "string" ? parsed.type : (frame.event ?? "");
-      try {
-        return decode(event, parsed);
-      } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        return fail(`malformed Anthropic \`${event}\` event: ${reason}`);
-      }
-    },
-    end() {
-      if (done) return [];
-      done = true;
-      return [{ type: "error", error: { type: "api_error", message: "upstream stream ended before message_stop" } }];
-    },
-  };
+  push(frame: SseFrame): StreamEvent[] {
+    if (this.done) return [];
+    let parsed: unknown;
+    try {
+      parsed = parseUpstreamJson(frame.data);
+    } catch {
+      return this.fail(`malformed Anthropic stream data: ${frame.data.slice(0, 200)}`);
+    }
+    if (!isRecord(parsed)) return this.fail("malformed Anthropic stream data: not an object");
+    const event = typeof parsed.type === "string" ? parsed.type : (frame.event ?? "");
+    try {
+      return this.decode(event, parsed);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      return this.fail(`malformed Anthropic \`${event}\` event: ${reason}`);
+    }
+  }
+
+  end(): StreamEvent[] {
+    if (this.done) return [];
+    this.done = true;
+    return [{ type: "error", error: { type: "api_error", message: "upstream stream ended before message_stop" } }];
+  }
 }

@@ -36,28 +36,34 @@ interface PendingFinish {
  * or `end()` flush it with whatever usage is known.
  */
 export function createMessagesStreamEncoder(args: MessagesStreamEncoderArgs): StreamEncoder {
-  let started = false;
-  let done = false;
-  let nextIndex = 0;
-  let open: OpenBlock | undefined;
-  let startUsage: Usage | undefined;
-  let usage: Usage | undefined;
-  let finish: PendingFinish | undefined;
-  let sawToolUse = false;
+  return new MessagesStreamEncoder(args);
+}
 
-  function ensureStarted(event?: Extract<StreamEvent, { type: "start" }>): string {
-    if (started) return "";
-    started = true;
-    startUsage = event?.usage;
-    const id = args.id ?? (event?.id.startsWith("msg_") === true ? event.id : args.ctx.newId("msg_"));
-    const initialUsage = encodeMessagesUsage(startUsage, args.inputTokens ?? 0);
+class MessagesStreamEncoder implements StreamEncoder {
+  private started = false;
+  private done = false;
+  private nextIndex = 0;
+  private open: OpenBlock | undefined;
+  private startUsage: Usage | undefined;
+  private usage: Usage | undefined;
+  private finish: PendingFinish | undefined;
+  private sawToolUse = false;
+
+  constructor(private readonly args: MessagesStreamEncoderArgs) {}
+
+  private ensureStarted(event?: Extract<StreamEvent, { type: "start" }>): string {
+    if (this.started) return "";
+    this.started = true;
+    this.startUsage = event?.usage;
+    const id = this.args.id ?? (event?.id.startsWith("msg_") === true ? event.id : this.args.ctx.newId("msg_"));
+    const initialUsage = encodeMessagesUsage(this.startUsage, this.args.inputTokens ?? 0);
     return formatMessagesSse("message_start", {
       type: "message_start",
       message: {
         id,
         type: "message",
         role: "assistant",
-        model: args.model,
+        model: this.args.model,
         content: [],
         stop_reason: null,
         stop_sequence: null,
@@ -66,123 +72,123 @@ export function createMessagesStreamEncoder(args: MessagesStreamEncoderArgs): St
     });
   }
 
-  function closeOpen(): string {
-    if (open === undefined) return "";
-    const frame = formatMessagesSse("content_block_stop", { type: "content_block_stop", index: open.index });
-    open = undefined;
+  private closeOpen(): string {
+    if (this.open === undefined) return "";
+    const frame = formatMessagesSse("content_block_stop", { type: "content_block_stop", index: this.open.index });
+    this.open = undefined;
     return frame;
   }
 
-  function startBlock(contentBlock: JsonObject): { frames: string; index: number } {
-    const frames = ensureStarted() + closeOpen();
-    const index = nextIndex++;
+  private startBlock(contentBlock: JsonObject): { frames: string; index: number } {
+    const frames = this.ensureStarted() + this.closeOpen();
+    const index = this.nextIndex++;
     return { frames: frames + formatMessagesSse("content_block_start", { type: "content_block_start", index, content_block: contentBlock }), index };
   }
 
-  function delta(index: number, payload: JsonObject): string {
+  private delta(index: number, payload: JsonObject): string {
     return formatMessagesSse("content_block_delta", { type: "content_block_delta", index, delta: payload });
   }
 
-  function inThinking(): { frames: string; index: number } {
-    if (open?.kind === "thinking") return { frames: "", index: open.index };
-    const block = startBlock({ type: "thinking", thinking: "", signature: "" });
-    open = { kind: "thinking", index: block.index };
+  private inThinking(): { frames: string; index: number } {
+    if (this.open?.kind === "thinking") return { frames: "", index: this.open.index };
+    const block = this.startBlock({ type: "thinking", thinking: "", signature: "" });
+    this.open = { kind: "thinking", index: block.index };
     return block;
   }
 
-  function inText(): { frames: string; index: number } {
-    if (open?.kind === "text") return { frames: "", index: open.index };
-    const block = startBlock({ type: "text", text: "" });
-    open = { kind: "text", index: block.index };
+  private inText(): { frames: string; index: number } {
+    if (this.open?.kind === "text") return { frames: "", index: this.open.index };
+    const block = this.startBlock({ type: "text", text: "" });
+    this.open = { kind: "text", index: block.index };
     return block;
   }
 
-  function text(textDelta: string, annotations: unknown[] = []): string {
+  private text(textDelta: string, annotations: unknown[] = []): string {
     const citations = annotations.filter(isMessagesCitation);
     if (textDelta === "" && citations.length === 0) return "";
-    const { frames, index } = inText();
+    const { frames, index } = this.inText();
     let out = frames;
-    if (textDelta !== "") out += delta(index, { type: "text_delta", text: textDelta });
-    for (const citation of citations) out += delta(index, { type: "citations_delta", citation });
+    if (textDelta !== "") out += this.delta(index, { type: "text_delta", text: textDelta });
+    for (const citation of citations) out += this.delta(index, { type: "citations_delta", citation });
     return out;
   }
 
-  function signature(value: string): string {
-    const { frames, index } = inThinking();
-    return frames + delta(index, { type: "signature_delta", signature: value });
+  private signature(value: string): string {
+    const { frames, index } = this.inThinking();
+    return frames + this.delta(index, { type: "signature_delta", signature: value });
   }
 
-  function tail(): string {
-    const pending = finish ?? { reason: "stop" };
-    const stop = mapFinishReasonToMessages({ ...pending, hasToolCalls: sawToolUse });
-    done = true;
+  private tail(): string {
+    const pending = this.finish ?? { reason: "stop" };
+    const stop = mapFinishReasonToMessages({ ...pending, hasToolCalls: this.sawToolUse });
+    this.done = true;
     return (
-      ensureStarted() +
-      closeOpen() +
+      this.ensureStarted() +
+      this.closeOpen() +
       formatMessagesSse("message_delta", {
         type: "message_delta",
         delta: { stop_reason: stop.stopReason, stop_sequence: stop.stopSequence },
-        usage: encodeMessagesUsage(usage ?? startUsage, args.inputTokens ?? 0),
+        usage: encodeMessagesUsage(this.usage ?? this.startUsage, this.args.inputTokens ?? 0),
       }) +
       formatMessagesSse("message_stop", { type: "message_stop" })
     );
   }
 
-  function encode(event: StreamEvent): string {
+  private encode(event: StreamEvent): string {
     switch (event.type) {
       case "start":
-        return ensureStarted(event);
+        return this.ensureStarted(event);
       case "reasoning_delta": {
         if (event.delta === "") return "";
-        const { frames, index } = inThinking();
-        return frames + delta(index, { type: "thinking_delta", thinking: event.delta });
+        const { frames, index } = this.inThinking();
+        return frames + this.delta(index, { type: "thinking_delta", thinking: event.delta });
       }
       case "reasoning_signature":
-        return event.signature === "" ? "" : signature(event.signature);
+        return event.signature === "" ? "" : this.signature(event.signature);
       case "reasoning_encrypted": {
         const item = event.id === undefined ? { encryptedContent: event.encryptedContent } : { encryptedContent: event.encryptedContent, id: event.id };
-        return signature(packReasoningSignature(item));
+        return this.signature(packReasoningSignature(item));
       }
       case "reasoning_redacted": {
-        const { frames, index } = startBlock({ type: "redacted_thinking", data: event.data });
+        const { frames, index } = this.startBlock({ type: "redacted_thinking", data: event.data });
         return frames + formatMessagesSse("content_block_stop", { type: "content_block_stop", index });
       }
       case "reasoning_end":
-        return open?.kind === "thinking" ? closeOpen() : "";
+        return this.open?.kind === "thinking" ? this.closeOpen() : "";
       case "text_delta":
-        return text(event.delta, event.annotations);
+        return this.text(event.delta, event.annotations);
       case "refusal_delta":
-        return text(event.delta);
+        return this.text(event.delta);
       case "audio_delta":
-        return text(event.transcript ?? "");
+        return this.text(event.transcript ?? "");
       case "tool_call_start": {
-        sawToolUse = true;
-        const block = startBlock({ type: "tool_use", id: event.id, name: event.name, input: {} });
-        open = { kind: "tool_use", index: block.index, toolIndex: event.index };
+        this.sawToolUse = true;
+        const block = this.startBlock({ type: "tool_use", id: event.id, name: event.name, input: {} });
+        this.open = { kind: "tool_use", index: block.index, toolIndex: event.index };
         return block.frames;
       }
       case "tool_call_delta":
-        if (open?.kind !== "tool_use" || open.toolIndex !== event.index || event.argumentsDelta === "") return "";
-        return delta(open.index, { type: "input_json_delta", partial_json: event.argumentsDelta });
+        if (this.open?.kind !== "tool_use" || this.open.toolIndex !== event.index || event.argumentsDelta === "") return "";
+        return this.delta(this.open.index, { type: "input_json_delta", partial_json: event.argumentsDelta });
       case "tool_call_end":
-        return open?.kind === "tool_use" && open.toolIndex === event.index ? closeOpen() : "";
+        return this.open?.kind === "tool_use" && this.open.toolIndex === event.index ? this.closeOpen() : "";
       case "finish": {
-        if (finish !== undefined) return "";
-        finish = { reason: event.reason };
-        if (event.raw !== undefined) finish.raw = event.raw;
-        if (event.stopSequence !== undefined) finish.stopSequence = event.stopSequence;
-        const frames = ensureStarted() + closeOpen();
-        return usage === undefined ? frames : frames + tail();
+        if (this.finish !== undefined) return "";
+        this.finish = { reason: event.reason };
+        if (event.raw !== undefined) this.finish.raw = event.raw;
+        if (event.stopSequence !== undefined) this.finish.stopSequence = event.stopSequence;
+        const frames = this.ensureStarted() + this.closeOpen();
+        return this.usage === undefined ? frames : frames + this.tail();
       }
       case "usage":
-        usage = event.usage;
-        return finish === undefined ? "" : tail();
+        this.usage = event.usage;
+        return this.finish === undefined ? "" : this.tail();
       case "error":
-        done = true;
+        this.done = true;
         return encodeMessagesErrorEvent(event.error);
       case "end":
         // The upstream ended cleanly by its own protocol; a missing finish reason counts as a normal stop.
-        return tail();
+        return this.tail();
       default: {
         const exhaustive: never = event;
         return exhaustive;
@@ -190,22 +196,21 @@ export function createMessagesStreamEncoder(args: MessagesStreamEncoderArgs): St
     }
   }
 
-  return {
-    push(event) {
-      if (done) return "";
-      if ("choice" in event && event.choice !== 0) return "";
-      try {
-        return encode(event);
-      } catch (error) {
-        done = true;
-        return encodeMessagesErrorEvent({ type: "api_error", message: error instanceof Error ? error.message : String(error) });
-      }
-    },
-    end() {
-      if (done) return "";
-      if (finish !== undefined) return tail();
-      done = true;
-      return encodeMessagesErrorEvent({ type: "api_error", message: "upstream stream ended early" });
-    },
-  };
+  push(event: StreamEvent): string {
+    if (this.done) return "";
+    if ("choice" in event && event.choice !== 0) return "";
+    try {
+      return this.encode(event);
+    } catch (error) {
+      this.done = true;
+      return encodeMessagesErrorEvent({ type: "api_error", message: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
+  end(): string {
+    if (this.done) return "";
+    if (this.finish !== undefined) return this.tail();
+    this.done = true;
+    return encodeMessagesErrorEvent({ type: "api_error", message: "upstream stream ended early" });
+  }
 }

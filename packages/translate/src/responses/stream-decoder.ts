@@ -21,41 +21,45 @@ interface ItemState {
 }
 
 export function createResponsesStreamDecoder(): StreamDecoder {
-  let started = false;
-  let done = false;
-  let callCount = 0;
-  let sawFunctionCall = false;
-  const items = new Map<string, ItemState>();
-  const byIndex = new Map<number, string>();
+  return new ResponsesStreamDecoder();
+}
 
-  const itemFor = (data: JsonObject): ItemState | undefined => {
+class ResponsesStreamDecoder implements StreamDecoder {
+  private started = false;
+  private done = false;
+  private callCount = 0;
+  private sawFunctionCall = false;
+  private readonly items = new Map<string, ItemState>();
+  private readonly byIndex = new Map<number, string>();
+
+  private itemFor(data: JsonObject): ItemState | undefined {
     const itemId = getString(data, "item_id");
-    if (itemId !== undefined && items.has(itemId)) return items.get(itemId);
+    if (itemId !== undefined && this.items.has(itemId)) return this.items.get(itemId);
     const index = getNumber(data, "output_index");
-    const id = index !== undefined ? byIndex.get(index) : undefined;
-    return id !== undefined ? items.get(id) : undefined;
-  };
+    const id = index !== undefined ? this.byIndex.get(index) : undefined;
+    return id !== undefined ? this.items.get(id) : undefined;
+  }
 
-  const start = (out: StreamEvent[], response: JsonObject | undefined): void => {
-    if (started) return;
-    started = true;
+  private start(out: StreamEvent[], response: JsonObject | undefined): void {
+    if (this.started) return;
+    this.started = true;
     out.push({
       type: "start",
       id: (response && getString(response, "id")) ?? "",
       model: (response && getString(response, "model")) ?? "",
       created: (response && getNumber(response, "created_at")) ?? 0,
     });
-  };
+  }
 
-  const addItem = (item: JsonObject, outputIndex: number | undefined, out: StreamEvent[]): ItemState => {
+  private addItem(item: JsonObject, outputIndex: number | undefined, out: StreamEvent[]): ItemState {
     const type = getString(item, "type") ?? "";
-    const id = getString(item, "id") ?? `item_${outputIndex ?? items.size}`;
+    const id = getString(item, "id") ?? `item_${outputIndex ?? this.items.size}`;
     const state: ItemState = { type, streamed: "", ended: false };
-    items.set(id, state);
-    if (outputIndex !== undefined) byIndex.set(outputIndex, id);
+    this.items.set(id, state);
+    if (outputIndex !== undefined) this.byIndex.set(outputIndex, id);
     if (type === "function_call") {
-      sawFunctionCall = true;
-      state.callIndex = callCount++;
+      this.sawFunctionCall = true;
+      state.callIndex = this.callCount++;
       out.push({
         type: "tool_call_start",
         choice: 0,
@@ -71,11 +75,11 @@ export function createResponsesStreamDecoder(): StreamDecoder {
       }
     }
     return state;
-  };
+  }
 
-  const itemDone = (item: JsonObject, outputIndex: number | undefined, out: StreamEvent[]): void => {
+  private itemDone(item: JsonObject, outputIndex: number | undefined, out: StreamEvent[]): void {
     const id = getString(item, "id");
-    const state = (id !== undefined ? items.get(id) : undefined) ?? addItem(item, outputIndex, out);
+    const state = (id !== undefined ? this.items.get(id) : undefined) ?? this.addItem(item, outputIndex, out);
     if (state.ended) return;
     state.ended = true;
     switch (state.type) {
@@ -99,9 +103,11 @@ export function createResponsesStreamDecoder(): StreamDecoder {
         if (encrypted) {
           const opaque = unpackReasoningOpaque(encrypted);
           if ("encryptedContent" in opaque) {
-            out.push(id !== undefined
-              ? { type: "reasoning_encrypted", choice: 0, encryptedContent: opaque.encryptedContent, id }
-              : { type: "reasoning_encrypted", choice: 0, encryptedContent: opaque.encryptedContent });
+            out.push(
+              id !== undefined
+                ? { type: "reasoning_encrypted", choice: 0, encryptedContent: opaque.encryptedContent, id }
+                : { type: "reasoning_encrypted", choice: 0, encryptedContent: opaque.encryptedContent },
+            );
           } else {
             if (opaque.signature !== undefined) out.push({ type: "reasoning_signature", choice: 0, signature: opaque.signature });
             if (opaque.redactedData !== undefined) out.push({ type: "reasoning_redacted", choice: 0, data: opaque.redactedData });
@@ -130,17 +136,17 @@ export function createResponsesStreamDecoder(): StreamDecoder {
       default:
         return; // hosted-tool items have no hub equivalent
     }
-  };
+  }
 
-  const fail = (error: StreamError): StreamEvent[] => {
-    done = true;
+  private fail(error: StreamError): StreamEvent[] {
+    this.done = true;
     return [{ type: "error", error }];
-  };
+  }
 
-  const terminal = (type: string, response: JsonObject | undefined, out: StreamEvent[]): void => {
-    done = true;
+  private terminal(type: string, response: JsonObject | undefined, out: StreamEvent[]): void {
+    this.done = true;
     // Items the upstream never marked done are complete now.
-    for (const item of items.values()) {
+    for (const item of this.items.values()) {
       if (item.ended) continue;
       item.ended = true;
       if (item.type === "function_call") out.push({ type: "tool_call_end", choice: 0, index: item.callIndex ?? 0 });
@@ -148,102 +154,108 @@ export function createResponsesStreamDecoder(): StreamDecoder {
     }
     const status = type.slice("response.".length);
     const incomplete = response ? getRecord(response, "incomplete_details") : undefined;
-    const hasCall = sawFunctionCall || (getArray(response ?? {}, "output") ?? []).some((o) => isRecord(o) && o["type"] === "function_call");
+    const hasCall = this.sawFunctionCall || (getArray(response ?? {}, "output") ?? []).some((o) => isRecord(o) && o["type"] === "function_call");
     const { reason, raw } = mapResponsesStatus(status, incomplete ? getString(incomplete, "reason") : undefined, hasCall);
     out.push(raw !== undefined ? { type: "finish", choice: 0, reason, raw } : { type: "finish", choice: 0, reason });
     const usage = response ? decodeResponsesUsage(response["usage"]) : undefined;
     if (usage) out.push({ type: "usage", usage });
     out.push({ type: "end" });
-  };
+  }
 
-  return {
-    push(frame: SseFrame): StreamEvent[] {
-      if (done) return [];
-      const text = frame.data.trim();
-      if (text === "") return [];
-      if (text === "[DONE]") return fail(endedEarly());
-      const parsed = parseJson(text);
-      if (!parsed.ok || !isRecord(parsed.value)) {
-        return fail({ type: "invalid_response", message: `upstream sent a malformed stream event: ${text.slice(0, 200)}` });
+  /** The text, refusal, reasoning and arguments `.delta` events. */
+  private onDelta(type: string, data: JsonObject, out: StreamEvent[]): void {
+    const delta = getString(data, "delta") ?? "";
+    const state = this.itemFor(data);
+    if (delta === "") return;
+    if (state) state.streamed += delta;
+    if (type === "response.output_text.delta") out.push({ type: "text_delta", choice: 0, delta });
+    else if (type === "response.refusal.delta") out.push({ type: "refusal_delta", choice: 0, delta });
+    else if (type === "response.reasoning_text.delta") out.push({ type: "reasoning_delta", choice: 0, delta, kind: "raw" });
+    else if (type === "response.reasoning_summary_text.delta") {
+      // Summary parts after the first are separated the way the joined summary text is.
+      const index = getNumber(data, "summary_index") ?? 0;
+      if (state && state.summaryIndex !== undefined && index !== state.summaryIndex) {
+        out.push({ type: "reasoning_delta", choice: 0, delta: "\n\n", kind: "summary" });
       }
-      const data = parsed.value;
-      const type = getString(data, "type") ?? frame.event ?? "";
-      const out: StreamEvent[] = [];
-      const response = getRecord(data, "response");
-      if (type === "error") return fail(decodeErrorEvent(data));
-      if (type === "response.failed") {
-        const error = response ? getRecord(response, "error") : undefined;
-        return fail({
-          type: (error && getString(error, "code")) ?? "server_error",
-          code: (error && getString(error, "code")) ?? null,
-          message: (error && getString(error, "message")) ?? "The upstream response failed.",
-        });
-      }
-      if (type.startsWith("response.")) start(out, response);
-      const item = getRecord(data, "item");
-      const outputIndex = getNumber(data, "output_index");
-      switch (type) {
-        case "response.output_item.added":
-          if (item) addItem(item, outputIndex, out);
-          break;
-        case "response.output_item.done":
-          if (item) itemDone(item, outputIndex, out);
-          break;
-        case "response.output_text.delta":
-        case "response.refusal.delta":
-        case "response.reasoning_summary_text.delta":
-        case "response.reasoning_text.delta":
-        case "response.function_call_arguments.delta": {
-          const delta = getString(data, "delta") ?? "";
-          const state = itemFor(data);
-          if (delta === "") break;
-          if (state) state.streamed += delta;
-          if (type === "response.output_text.delta") out.push({ type: "text_delta", choice: 0, delta });
-          else if (type === "response.refusal.delta") out.push({ type: "refusal_delta", choice: 0, delta });
-          else if (type === "response.reasoning_text.delta") out.push({ type: "reasoning_delta", choice: 0, delta, kind: "raw" });
-          else if (type === "response.reasoning_summary_text.delta") {
-            // Summary parts after the first are separated the way the joined summary text is.
-            const index = getNumber(data, "summary_index") ?? 0;
-            if (state && state.summaryIndex !== undefined && index !== state.summaryIndex) {
-              out.push({ type: "reasoning_delta", choice: 0, delta: "\n\n", kind: "summary" });
-            }
-            if (state) state.summaryIndex = index;
-            out.push({ type: "reasoning_delta", choice: 0, delta, kind: "summary" });
-          } else if (state?.callIndex !== undefined) {
-            out.push({ type: "tool_call_delta", choice: 0, index: state.callIndex, argumentsDelta: delta });
-          }
-          break;
-        }
-        case "response.function_call_arguments.done": {
-          const state = itemFor(data);
-          const args = getString(data, "arguments") ?? "";
-          if (state?.callIndex !== undefined && state.streamed === "" && args !== "") {
-            state.streamed = args;
-            out.push({ type: "tool_call_delta", choice: 0, index: state.callIndex, argumentsDelta: args });
-          }
-          break;
-        }
-        case "response.output_text.annotation.added": {
-          const annotation = data["annotation"];
-          if (annotation !== undefined) out.push({ type: "text_delta", choice: 0, delta: "", annotations: [annotation] });
-          break;
-        }
-        case "response.completed":
-        case "response.incomplete":
-          terminal(type, response, out);
-          break;
-        default:
-          break; // created/in_progress (handled by start), part events, keepalive, hosted-tool events
-      }
-      return out;
-    },
+      if (state) state.summaryIndex = index;
+      out.push({ type: "reasoning_delta", choice: 0, delta, kind: "summary" });
+    } else if (state?.callIndex !== undefined) {
+      out.push({ type: "tool_call_delta", choice: 0, index: state.callIndex, argumentsDelta: delta });
+    }
+  }
 
-    end(): StreamEvent[] {
-      if (done) return [];
-      done = true;
-      return [{ type: "error", error: endedEarly() }];
-    },
-  };
+  push(frame: SseFrame): StreamEvent[] {
+    if (this.done) return [];
+    const text = frame.data.trim();
+    if (text === "") return [];
+    if (text === "[DONE]") return this.fail(endedEarly());
+    const parsed = parseJson(text);
+    if (!parsed.ok || !isRecord(parsed.value)) {
+      return this.fail({ type: "invalid_response", message: `upstream sent a malformed stream event: ${text.slice(0, 200)}` });
+    }
+    const data = parsed.value;
+    const type = getString(data, "type") ?? frame.event ?? "";
+    const out: StreamEvent[] = [];
+    const response = getRecord(data, "response");
+    if (type === "error") return this.fail(decodeErrorEvent(data));
+    if (type === "response.failed") {
+      const error = response ? getRecord(response, "error") : undefined;
+      return this.fail({
+        type: (error && getString(error, "code")) ?? "server_error",
+        code: (error && getString(error, "code")) ?? null,
+        message: (error && getString(error, "message")) ?? "The upstream response failed.",
+      });
+    }
+    if (type.startsWith("response.")) this.start(out, response);
+    this.dispatch(type, data, response, out);
+    return out;
+  }
+
+  private dispatch(type: string, data: JsonObject, response: JsonObject | undefined, out: StreamEvent[]): void {
+    const item = getRecord(data, "item");
+    const outputIndex = getNumber(data, "output_index");
+    switch (type) {
+      case "response.output_item.added":
+        if (item) this.addItem(item, outputIndex, out);
+        break;
+      case "response.output_item.done":
+        if (item) this.itemDone(item, outputIndex, out);
+        break;
+      case "response.output_text.delta":
+      case "response.refusal.delta":
+      case "response.reasoning_summary_text.delta":
+      case "response.reasoning_text.delta":
+      case "response.function_call_arguments.delta":
+        this.onDelta(type, data, out);
+        break;
+      case "response.function_call_arguments.done": {
+        const state = this.itemFor(data);
+        const args = getString(data, "arguments") ?? "";
+        if (state?.callIndex !== undefined && state.streamed === "" && args !== "") {
+          state.streamed = args;
+          out.push({ type: "tool_call_delta", choice: 0, index: state.callIndex, argumentsDelta: args });
+        }
+        break;
+      }
+      case "response.output_text.annotation.added": {
+        const annotation = data["annotation"];
+        if (annotation !== undefined) out.push({ type: "text_delta", choice: 0, delta: "", annotations: [annotation] });
+        break;
+      }
+      case "response.completed":
+      case "response.incomplete":
+        this.terminal(type, response, out);
+        break;
+      default:
+        break; // created/in_progress (handled by start), part events, keepalive, hosted-tool events
+    }
+  }
+
+  end(): StreamEvent[] {
+    if (this.done) return [];
+    this.done = true;
+    return [{ type: "error", error: endedEarly() }];
+  }
 }
 
 function endedEarly(): StreamError {
