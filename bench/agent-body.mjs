@@ -3,7 +3,10 @@
 // calls, and tool results holding source files (quotes, backslashes and newlines, which JSON must
 // escape). The same content in the three wire formats, grown round by round until it reaches the size.
 
-const WORDS = "the proxy relays each request to its upstream and reads the answer back while agents resend their whole history every turn so bodies grow large quickly".split(" ");
+const WORDS =
+  "the proxy relays each request to its upstream and reads the answer back while agents resend their whole history every turn so bodies grow large quickly".split(
+    " ",
+  );
 
 /** A small linear congruential generator: the same bodies on every run and machine. */
 function rng(seed) {
@@ -24,7 +27,9 @@ function sourceFile(next, lines) {
   const out = [];
   for (let i = 0; i < lines; i++) {
     const name = WORDS[Math.floor(next() * WORDS.length)];
-    out.push(i % 7 === 0 ? `// ${prose(next, 8)}` : `  const ${name}${i} = await read("${name}\\${i}.ts", { mode: 'utf8', limit: ${Math.floor(next() * 1000)} });`);
+    out.push(
+      i % 7 === 0 ? `// ${prose(next, 8)}` : `  const ${name}${i} = await read("${name}\\${i}.ts", { mode: 'utf8', limit: ${Math.floor(next() * 1000)} });`,
+    );
   }
   return out.join("\n");
 }
@@ -86,7 +91,13 @@ function build(format, targetBytes, model, stream, seed) {
       // Roles alternate: each user turn carries the previous round's tool result.
       added = [
         { role: "user", content: [...pending, { type: "text", text: r.user }] },
-        { role: "assistant", content: [{ type: "text", text: r.assistant }, { type: "tool_use", id: r.callId, name: r.tool, input: JSON.parse(r.args) }] },
+        {
+          role: "assistant",
+          content: [
+            { type: "text", text: r.assistant },
+            { type: "tool_use", id: r.callId, name: r.tool, input: JSON.parse(r.args) },
+          ],
+        },
       ];
       pendingNext = [{ type: "tool_result", tool_use_id: r.callId, content: r.result }];
     } else {

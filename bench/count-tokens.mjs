@@ -46,6 +46,8 @@ for (const [label, text] of [
   await probing;
   health.sort((a, b) => a - b);
   const at = (p) => health[Math.min(health.length - 1, Math.floor(p * health.length))]?.toFixed(1);
-  console.log(`${label}: ${tokens} tokens in ${ms.toFixed(0)} ms (upload and parse included); /health ${health.length} probes, p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${at(1)} ms`);
+  console.log(
+    `${label}: ${tokens} tokens in ${ms.toFixed(0)} ms (upload and parse included); /health ${health.length} probes, p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${at(1)} ms`,
+  );
 }
 await app.close();

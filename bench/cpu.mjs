@@ -11,7 +11,12 @@
 import { Pool } from "undici";
 import { authHeaders, cpuMs, requestCase, startForked, startProxy } from "./lib.mjs";
 
-const flags = Object.fromEntries(process.argv.slice(2).filter((a) => a.startsWith("--")).map((a) => [a.slice(2).split("=")[0], a.split("=")[1] ?? true]));
+const flags = Object.fromEntries(
+  process.argv
+    .slice(2)
+    .filter((a) => a.startsWith("--"))
+    .map((a) => [a.slice(2).split("=")[0], a.split("=")[1] ?? true]),
+);
 const positional = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 const conns = Number(positional[0] ?? 16);
 const seconds = Number(positional[1] ?? 4);
@@ -74,6 +79,12 @@ for (const t of targets) {
   const us = median(t.runs.map((x) => x.us));
   const all = t.runs.map((x) => x.us.toFixed(0)).join("/");
   const main = median(t.runs.map((x) => x.mainUs));
-  console.log(`  ${t.name.padEnd(24)} ${median(t.runs.map((x) => x.rps)).toFixed(0).padStart(6)} req/s  ${us.toFixed(1).padStart(8)} µs CPU per request, ${main.toFixed(1)} on the main thread (rounds: ${all})${floorUs && t.name !== "floor" ? `  ${(us / floorUs).toFixed(2)}× the floor` : ""}`);
+  console.log(
+    `  ${t.name.padEnd(24)} ${median(t.runs.map((x) => x.rps))
+      .toFixed(0)
+      .padStart(
+        6,
+      )} req/s  ${us.toFixed(1).padStart(8)} µs CPU per request, ${main.toFixed(1)} on the main thread (rounds: ${all})${floorUs && t.name !== "floor" ? `  ${(us / floorUs).toFixed(2)}× the floor` : ""}`,
+  );
 }
 process.exit(0);

@@ -13,7 +13,12 @@ import { join } from "node:path";
 import { Pool } from "undici";
 import { authHeaders, freePort, here, requestCase, startForked, startProxy } from "./lib.mjs";
 
-const flags = Object.fromEntries(process.argv.slice(2).filter((a) => a.startsWith("--")).map((a) => [a.slice(2).split("=")[0], a.split("=")[1] ?? true]));
+const flags = Object.fromEntries(
+  process.argv
+    .slice(2)
+    .filter((a) => a.startsWith("--"))
+    .map((a) => [a.slice(2).split("=")[0], a.split("=")[1] ?? true]),
+);
 const positional = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 const c = requestCase(flags.case ?? "chat", { stream: flags.stream === true });
 const requests = Number(positional[0] ?? (c.bytes > 500_000 ? 60 : c.bytes > 50_000 ? 300 : 2000));
@@ -30,7 +35,10 @@ const valgrind = ["valgrind", "--tool=callgrind", "--smc-check=all-non-file", "-
 let target;
 if (floor) {
   const port = await freePort();
-  const child = spawn(valgrind[0], [...valgrind.slice(1), process.execPath, join(here, "floor.mjs")], { env: { ...process.env, TARGET_PORT: String(upstream.port), PORT: String(port) }, stdio: "ignore" });
+  const child = spawn(valgrind[0], [...valgrind.slice(1), process.execPath, join(here, "floor.mjs")], {
+    env: { ...process.env, TARGET_PORT: String(upstream.port), PORT: String(port) },
+    stdio: "ignore",
+  });
   process.on("exit", () => child.kill("SIGKILL"));
   for (let i = 0; i < 600; i++) {
     try {
@@ -76,7 +84,9 @@ const main = totals.find((t) => t.thread === 1)?.total ?? NaN;
 const all = totals.reduce((s, t) => s + t.total, 0);
 const k = (n) => `${(n / requests / 1000).toFixed(1)}k`;
 const what = floor ? "floor" : `yaLLMproxy${flags.base ? " (base build)" : ""} (capture ${capture}${appKeys ? ", app keys on" : ""})`;
-console.log(`${what}, ${c.name}${c.stream ? " stream" : ""} (${c.bytes} bytes): ${k(main)} instructions per request on the main thread, ${k(all)} on all threads (${requests} requests, ${conns} connections${failures ? `, ${failures} FAILED` : ""})`);
+console.log(
+  `${what}, ${c.name}${c.stream ? " stream" : ""} (${c.bytes} bytes): ${k(main)} instructions per request on the main thread, ${k(all)} on all threads (${requests} requests, ${conns} connections${failures ? `, ${failures} FAILED` : ""})`,
+);
 await pool.close();
 if (failures) process.exitCode = 1;
 process.exit();

@@ -39,11 +39,20 @@ async function validatorOf(schema) {
 }
 
 const route = { name: "r", apiType: "openai", parameters: [], thinking: undefined, upstreamModel: "bench-model" };
-const runtime = { ops: { captureFor: () => "metadata" }, generation: { config: { models: new Map([["bench", route]]), fallbacks: new Map() }, backends: new Map([["r", { format: "chat" }]]) } };
-const sizes = [[100 * 1024, "100 KB"], [1 << 20, "1 MB"]];
+const runtime = {
+  ops: { captureFor: () => "metadata" },
+  generation: { config: { models: new Map([["bench", route]]), fallbacks: new Map() }, backends: new Map([["r", { format: "chat" }]]) },
+};
+const sizes = [
+  [100 * 1024, "100 KB"],
+  [1 << 20, "1 MB"],
+];
 const ms = (v) => `${v.toFixed(3)} ms`;
 
-for (const [format, url, schema] of [["chat", "/v1/chat/completions", chatCompletionsBodySchema], ["messages", "/v1/messages", messagesBodySchema]]) {
+for (const [format, url, schema] of [
+  ["chat", "/v1/chat/completions", chatCompletionsBodySchema],
+  ["messages", "/v1/messages", messagesBodySchema],
+]) {
   const validate = await validatorOf(schema);
   runtime.generation.backends.get("r").format = format;
   for (const [size, label] of sizes) {

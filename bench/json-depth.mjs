@@ -9,10 +9,21 @@ const code = 'function f(a, b) {\n  return { "x": [a, b], "y": "quoted \\"text\\
 const messages = [{ role: "system", content: "You are a coding agent. ".repeat(200) }];
 for (let i = 0; JSON.stringify(messages).length < 1024 * 1024; i++) {
   messages.push({ role: "user", content: [{ type: "text", text: `Please fix the bug in file ${i}.ts, the test says: expected [1,2] got {"a":1}` }] });
-  messages.push({ role: "assistant", content: null, tool_calls: [{ id: `call_${i}`, type: "function", function: { name: "read_file", arguments: JSON.stringify({ path: `src/${i}.ts`, opts: { lines: [1, 200] } }) } }] });
+  messages.push({
+    role: "assistant",
+    content: null,
+    tool_calls: [
+      { id: `call_${i}`, type: "function", function: { name: "read_file", arguments: JSON.stringify({ path: `src/${i}.ts`, opts: { lines: [1, 200] } }) } },
+    ],
+  });
   messages.push({ role: "tool", tool_call_id: `call_${i}`, content: code });
 }
-const body = JSON.stringify({ model: "mock", stream: true, tools: [{ type: "function", function: { name: "read_file", parameters: { type: "object", properties: { path: { type: "string" } } } } }], messages });
+const body = JSON.stringify({
+  model: "mock",
+  stream: true,
+  tools: [{ type: "function", function: { name: "read_file", parameters: { type: "object", properties: { path: { type: "string" } } } } }],
+  messages,
+});
 
 function best(fn, reps = 200) {
   let min = Number.POSITIVE_INFINITY;

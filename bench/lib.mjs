@@ -66,7 +66,7 @@ export async function startProxy(upstreamPort, options = {}) {
     stdio: ["ignore", "ignore", quiet ? "ignore" : "inherit", ...(ipc ? ["ipc"] : [])],
   });
   children.push(child);
-  for (const end = Date.now() + waitMs; Date.now() < end; ) {
+  for (const end = Date.now() + waitMs; Date.now() < end;) {
     try {
       const res = await fetch(`http://127.0.0.1:${port}/health`);
       if (res.ok) return { port, child, pid: child.pid, dir };

@@ -75,7 +75,9 @@ async function main() {
   const chatBody = { model: "bench", messages: [{ role: "user", content: "Say something about foxes." }] };
   const lines = [];
   let failed = false;
-  lines.push(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; ${DURATION_MS / 1000}s per cell after ${WARMUP_MS / 1000}s warm-up.`);
+  lines.push(
+    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; ${DURATION_MS / 1000}s per cell after ${WARMUP_MS / 1000}s warm-up.`,
+  );
 
   if (SECTIONS.has("core")) {
     const targets = [
@@ -104,7 +106,9 @@ async function main() {
     lines.push("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|");
     for (const r of rows) {
       const d = r.target === "direct";
-      lines.push(`| ${r.mode} | ${r.conns} | ${r.target} | ${f(r.rps, 0)} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.ttfb50)} | ${d ? "–" : f(r.added50)} | ${d ? "–" : pctOf(r.ratio)} | ${r.errors} |`);
+      lines.push(
+        `| ${r.mode} | ${r.conns} | ${r.target} | ${f(r.rps, 0)} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.ttfb50)} | ${d ? "–" : f(r.added50)} | ${d ? "–" : pctOf(r.ratio)} | ${r.errors} |`,
+      );
     }
     lines.push("");
     const find = (mode, conns, prefix) => rows.find((r) => r.mode === mode && r.conns === conns && r.target.startsWith(prefix));
@@ -117,7 +121,9 @@ async function main() {
         const p64 = find(mode, 64, t.name);
         if (!floor1 || !p1) continue;
         const vsOff = p64 && off64 && t.name !== off64.target ? `, ${pctOf(p64.rps / off64.rps - 1)} against capture off` : "";
-        lines.push(`${mode}, ${t.name.replace("yaLLMproxy, ", "")}: added p50 at 1 connection ${f(p1.added50)} ms vs floor ${f(floor1.added50)} ms (${f(p1.added50 / floor1.added50, 2)}× the floor's)${p64 ? `; throughput at 64 connections ${pctOf(p64.ratio)} of direct (floor ${floor64 ? pctOf(floor64.ratio) : "–"})${vsOff}` : ""}.`);
+        lines.push(
+          `${mode}, ${t.name.replace("yaLLMproxy, ", "")}: added p50 at 1 connection ${f(p1.added50)} ms vs floor ${f(floor1.added50)} ms (${f(p1.added50 / floor1.added50, 2)}× the floor's)${p64 ? `; throughput at 64 connections ${pctOf(p64.ratio)} of direct (floor ${floor64 ? pctOf(floor64.ratio) : "–"})${vsOff}` : ""}.`,
+        );
       }
     }
     if (rows.some((r) => r.errors > 0)) failed = true;
@@ -160,7 +166,9 @@ async function main() {
       lines.push(`| ${label} | chat | floor | ${f(p50("floor"))} | ${f(p99("floor"))} | ${f(floorAdded)} | 1.00 | ${errors("floor")} |`);
       for (const c of cases.slice(2)) {
         const added = p50(c.key) - p50("direct");
-        lines.push(`| ${label}${c.key === "chat" ? "" : ` ${c.key} (${c.bytes} bytes)`} | ${c.name} | yaLLMproxy | ${f(p50(c.key))} | ${f(p99(c.key))} | ${f(added)} | ${f(added / floorAdded, 2)} | ${errors(c.key)} |`);
+        lines.push(
+          `| ${label}${c.key === "chat" ? "" : ` ${c.key} (${c.bytes} bytes)`} | ${c.name} | yaLLMproxy | ${f(p50(c.key))} | ${f(p99(c.key))} | ${f(added)} | ${f(added / floorAdded, 2)} | ${errors(c.key)} |`,
+        );
         summary.push(`${label} ${c.name}: ${f(added / floorAdded, 2)}× the floor's added p50 (target ≤ ${c.limit}×)`);
         if (errors(c.key)) failed = true;
       }
@@ -187,7 +195,10 @@ async function main() {
       if (r.errors) failed = true;
     }
     const perChunk = measureTranslation();
-    lines.push("", `Per-chunk translation cost (decode chat chunk + encode, no I/O, 200-chunk stream): Responses ${f(perChunk.responses.perChunkUs, 2)} µs, Anthropic ${f(perChunk.messages.perChunkUs, 2)} µs; SSE parse + JSON.parse alone ${f(perChunk.parseOnly.perChunkUs, 2)} µs.`);
+    lines.push(
+      "",
+      `Per-chunk translation cost (decode chat chunk + encode, no I/O, 200-chunk stream): Responses ${f(perChunk.responses.perChunkUs, 2)} µs, Anthropic ${f(perChunk.messages.perChunkUs, 2)} µs; SSE parse + JSON.parse alone ${f(perChunk.parseOnly.perChunkUs, 2)} µs.`,
+    );
   }
 
   if (SECTIONS.has("capture")) {
@@ -201,8 +212,13 @@ async function main() {
       for (const conns of CONNECTIONS) {
         const off = await measure(offPort, "/v1/chat/completions", { ...chatBody, stream }, conns);
         const full = await measure(fullPort, "/v1/chat/completions", { ...chatBody, stream }, conns);
-        for (const [name, r] of [["off", off], ["full", full]]) {
-          lines.push(`| ${stream ? "stream" : "json"} | ${conns} | ${name} | ${f(r.rps, 0)} | ${f(r.p50)} | ${f(r.p99)} | ${name === "off" ? "–" : pctOf((r.p50 - off.p50) / off.p50)} |`);
+        for (const [name, r] of [
+          ["off", off],
+          ["full", full],
+        ]) {
+          lines.push(
+            `| ${stream ? "stream" : "json"} | ${conns} | ${name} | ${f(r.rps, 0)} | ${f(r.p50)} | ${f(r.p99)} | ${name === "off" ? "–" : pctOf((r.p50 - off.p50) / off.p50)} |`,
+          );
         }
       }
     }

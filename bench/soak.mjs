@@ -34,7 +34,9 @@ export async function soak(upstreamPort) {
   const pool = new Pool(`http://127.0.0.1:${proxy.port}`, { connections: CONNECTIONS, pipelining: 1 });
   const headers = authHeaders(false);
   const normal = Buffer.from(JSON.stringify({ model: "bench", stream: true, messages: [{ role: "user", content: "Say something about foxes." }] }));
-  const slow = Buffer.from(JSON.stringify({ model: "bench", stream: true, user: "bench-slow", messages: [{ role: "user", content: "Say something about foxes." }] }));
+  const slow = Buffer.from(
+    JSON.stringify({ model: "bench", stream: true, user: "bench-slow", messages: [{ role: "user", content: "Say something about foxes." }] }),
+  );
   const every = Math.floor(STREAMS / Math.max(1, ABORTS));
   let next = 0;
   let completed = 0;
@@ -90,13 +92,17 @@ export async function soak(upstreamPort) {
   proxy.child.kill("SIGTERM");
 
   const lines = [];
-  lines.push(`${STREAMS} streams after 500 of warm-up (${ABORTS} left by their client, half before the headers and half after the first chunk), ${CONNECTIONS} connections, capture \`metadata\`: ${seconds.toFixed(1)} s; ${completed} completed, ${aborted} aborted, ${failures.length} failed.`);
+  lines.push(
+    `${STREAMS} streams after 500 of warm-up (${ABORTS} left by their client, half before the headers and half after the first chunk), ${CONNECTIONS} connections, capture \`metadata\`: ${seconds.toFixed(1)} s; ${completed} completed, ${aborted} aborted, ${failures.length} failed.`,
+  );
   lines.push("");
   lines.push("| when | RSS | heap used (after GC) | heap total | external + array buffers |");
   lines.push("|---|---:|---:|---:|---:|");
   for (const s of samples) lines.push(`| ${s.at} | ${mb(s.rss)} | ${mb(s.heapUsed)} | ${mb(s.heapTotal)} | ${mb(s.external + s.arrayBuffers)} |`);
   lines.push("");
-  const gaugeText = Object.entries(inFlight).map(([k, v]) => `\`${k}\` ${v}`).join(", ");
+  const gaugeText = Object.entries(inFlight)
+    .map(([k, v]) => `\`${k}\` ${v}`)
+    .join(", ");
   const zero = Object.keys(inFlight).length > 0 && Object.values(inFlight).every((v) => v === 0);
   const ok = zero && failures.length === 0 && completed + aborted === STREAMS;
   lines.push(`In-flight gauges at the end: ${gaugeText || "none found in /metrics"}${zero ? "." : " — NOT BACK TO 0."}`);

@@ -62,7 +62,7 @@ async function measureOne(db, { writes = 400, chains = 100, depth = 5 } = {}) {
   for (const tip of tips) {
     const reader = new DatabaseResponseStore(db, { maxMemoryEntries: 100 });
     const t0 = process.hrtime.bigint();
-    for (let r = await reader.get(tip); r?.previousResponseId; ) r = await reader.get(r.previousResponseId);
+    for (let r = await reader.get(tip); r?.previousResponseId;) r = await reader.get(r.previousResponseId);
     readMs.push(Number(process.hrtime.bigint() - t0) / 1e6);
     await reader.close();
   }
@@ -98,6 +98,9 @@ export async function measureStores() {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   for (const [name, r] of Object.entries(await measureStores())) {
     if (r.error) console.log(`${name}: not measured: ${r.error}`);
-    else console.log(`${name}: write p50 ${r.writeP50.toFixed(3)} ms, p99 ${r.writeP99.toFixed(3)} ms, event loop ${(r.writeLoopMs * 1000).toFixed(0)} µs per write; chained read (depth ${r.depth}) p50 ${r.chainP50.toFixed(3)} ms, p99 ${r.chainP99.toFixed(3)} ms`);
+    else
+      console.log(
+        `${name}: write p50 ${r.writeP50.toFixed(3)} ms, p99 ${r.writeP99.toFixed(3)} ms, event loop ${(r.writeLoopMs * 1000).toFixed(0)} µs per write; chained read (depth ${r.depth}) p50 ${r.chainP50.toFixed(3)} ms, p99 ${r.chainP99.toFixed(3)} ms`,
+      );
   }
 }

@@ -11,7 +11,12 @@ import { join } from "node:path";
 import { Pool } from "undici";
 import { authHeaders, requestCase, startForked, startProxy } from "./lib.mjs";
 
-const flags = Object.fromEntries(process.argv.slice(2).filter((a) => a.startsWith("--")).map((a) => [a.slice(2).split("=")[0], a.split("=")[1] ?? true]));
+const flags = Object.fromEntries(
+  process.argv
+    .slice(2)
+    .filter((a) => a.startsWith("--"))
+    .map((a) => [a.slice(2).split("=")[0], a.split("=")[1] ?? true]),
+);
 const positional = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 const c = requestCase(flags.case ?? "chat", { stream: flags.stream === true });
 const requests = Number(positional[0] ?? 500);
@@ -59,7 +64,9 @@ for (const line of readFileSync(out, "utf8").split("\n")) {
   counts.set(key, (counts.get(key) ?? 0) + 1);
 }
 const rows = [...counts].sort((a, b) => a[0].localeCompare(b[0]));
-console.log(`${proxyRoot ? "base build" : "this tree"}, capture ${flags.capture ?? "metadata"}${appKeys ? ", app keys" : ""}, ${c.name}${c.stream ? " stream" : ""}: system calls per request (${requests} requests, ${conns} connections${failures ? `, ${failures} FAILED` : ""})`);
+console.log(
+  `${proxyRoot ? "base build" : "this tree"}, capture ${flags.capture ?? "metadata"}${appKeys ? ", app keys" : ""}, ${c.name}${c.stream ? " stream" : ""}: system calls per request (${requests} requests, ${conns} connections${failures ? `, ${failures} FAILED` : ""})`,
+);
 let total = 0;
 for (const [key, n] of rows) {
   total += n;

@@ -1,12 +1,7 @@
 // Per-chunk translation cost, measured without any I/O: a recorded-shape chat stream is decoded and
 // re-encoded as a Responses stream and as an Anthropic stream, many times over.
 import { createParser } from "eventsource-parser";
-import {
-  createChatStreamDecoder,
-  createMessagesStreamEncoder,
-  createResponsesStreamEncoder,
-  decodeChatRequest,
-} from "../packages/translate/dist/index.js";
+import { createChatStreamDecoder, createMessagesStreamEncoder, createResponsesStreamEncoder, decodeChatRequest } from "../packages/translate/dist/index.js";
 
 const ctx = { now: () => 1700000000, newId: (p) => `${p}bench` };
 
@@ -16,7 +11,9 @@ function chatStream(chunks) {
   const frames = [c({ role: "assistant", content: "" })];
   for (let i = 0; i < chunks; i++) frames.push(c({ content: ` word${i}` }));
   frames.push(c({}, "stop"));
-  frames.push(`data: ${JSON.stringify({ id: "chatcmpl-b", object: "chat.completion.chunk", created: 1, model: "m", choices: [], usage: { prompt_tokens: 5, completion_tokens: chunks, total_tokens: chunks + 5 } })}\n\n`);
+  frames.push(
+    `data: ${JSON.stringify({ id: "chatcmpl-b", object: "chat.completion.chunk", created: 1, model: "m", choices: [], usage: { prompt_tokens: 5, completion_tokens: chunks, total_tokens: chunks + 5 } })}\n\n`,
+  );
   frames.push("data: [DONE]\n\n");
   return frames.join("");
 }

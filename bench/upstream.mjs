@@ -10,7 +10,14 @@ const completion = JSON.stringify({
   object: "chat.completion",
   created,
   model: "bench-model",
-  choices: [{ index: 0, message: { role: "assistant", content: "The quick brown fox jumps over the lazy dog. ".repeat(4), refusal: null }, logprobs: null, finish_reason: "stop" }],
+  choices: [
+    {
+      index: 0,
+      message: { role: "assistant", content: "The quick brown fox jumps over the lazy dog. ".repeat(4), refusal: null },
+      logprobs: null,
+      finish_reason: "stop",
+    },
+  ],
   usage: { prompt_tokens: 12, completion_tokens: 40, total_tokens: 52 },
 });
 const chunk = (delta, finish = null) =>
@@ -18,7 +25,9 @@ const chunk = (delta, finish = null) =>
 const frames = [chunk({ role: "assistant", content: "" })];
 for (let i = 0; i < 20; i++) frames.push(chunk({ content: ` word${i}` }));
 frames.push(chunk({}, "stop"));
-frames.push(`data: ${JSON.stringify({ id: "chatcmpl-bench", object: "chat.completion.chunk", created, model: "bench-model", choices: [], usage: { prompt_tokens: 12, completion_tokens: 20, total_tokens: 32 } })}\n\n`);
+frames.push(
+  `data: ${JSON.stringify({ id: "chatcmpl-bench", object: "chat.completion.chunk", created, model: "bench-model", choices: [], usage: { prompt_tokens: 12, completion_tokens: 20, total_tokens: 32 } })}\n\n`,
+);
 frames.push("data: [DONE]\n\n");
 const stream = frames.join("");
 

@@ -79,7 +79,8 @@ async function withLock(deadline: number, fn: () => Promise<void>): Promise<void
 }
 
 /** npm settings the surrounding `npm test` exports that would retarget or filter the nested install. */
-const INHERITED_NPM = /^npm_(lifecycle_|package_|command$|config_(workspaces?|include_workspace_root|global|prefix|local_prefix|allow_scripts|call|omit|include|dry_run|package_lock_only|ignore_scripts)$)/i;
+const INHERITED_NPM =
+  /^npm_(lifecycle_|package_|command$|config_(workspaces?|include_workspace_root|global|prefix|local_prefix|allow_scripts|call|omit|include|dry_run|package_lock_only|ignore_scripts)$)/i;
 
 function npmCi(deadline: number): Promise<void> {
   const env: Record<string, string> = {};

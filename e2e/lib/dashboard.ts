@@ -45,7 +45,10 @@ export async function ensureDashboardBuilt(): Promise<void> {
     try {
       if (distIsFresh()) return;
       const vite = join(DASHBOARD, "node_modules/vite/bin/vite.js");
-      const run = spawnSync(process.execPath, [existsSync(vite) ? vite : join(ROOT, "node_modules/vite/bin/vite.js"), "build", "--logLevel", "error"], { cwd: DASHBOARD, encoding: "utf8" });
+      const run = spawnSync(process.execPath, [existsSync(vite) ? vite : join(ROOT, "node_modules/vite/bin/vite.js"), "build", "--logLevel", "error"], {
+        cwd: DASHBOARD,
+        encoding: "utf8",
+      });
       if (run.status !== 0) throw new Error(`dashboard build failed:\n${run.stdout}\n${run.stderr}`);
       return;
     } finally {

@@ -20,7 +20,13 @@ const sse = (event: string | undefined, data: Record<string, unknown>): string =
 
 function chatAnswer(): WireAnswer {
   const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
-    sse(undefined, { id: "chatcmpl-up", object: "chat.completion.chunk", created: 1700000000, model: "up", choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] });
+    sse(undefined, {
+      id: "chatcmpl-up",
+      object: "chat.completion.chunk",
+      created: 1700000000,
+      model: "up",
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+    });
   const partial = [chunk({ role: "assistant", content: "" }), chunk({ content: "hel" })];
   return {
     json: {
@@ -31,12 +37,36 @@ function chatAnswer(): WireAnswer {
       choices: [{ index: 0, message: { role: "assistant", content: "hello", refusal: null }, logprobs: null, finish_reason: "stop" }],
       usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 },
     },
-    frames: [...partial, chunk({ content: "lo" }), chunk({}, "stop"), sse(undefined, { id: "chatcmpl-up", object: "chat.completion.chunk", created: 1700000000, model: "up", choices: [], usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 } }), "data: [DONE]\n\n"],
+    frames: [
+      ...partial,
+      chunk({ content: "lo" }),
+      chunk({}, "stop"),
+      sse(undefined, {
+        id: "chatcmpl-up",
+        object: "chat.completion.chunk",
+        created: 1700000000,
+        model: "up",
+        choices: [],
+        usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 },
+      }),
+      "data: [DONE]\n\n",
+    ],
     partialFrames: partial,
   };
 }
 
-const RESPONSE_BASE = { id: "resp_up1", object: "response", created_at: 1765552659, model: "up", error: null, incomplete_details: null, tools: [], parallel_tool_calls: true, tool_choice: "auto", metadata: {} };
+const RESPONSE_BASE = {
+  id: "resp_up1",
+  object: "response",
+  created_at: 1765552659,
+  model: "up",
+  error: null,
+  incomplete_details: null,
+  tools: [],
+  parallel_tool_calls: true,
+  tool_choice: "auto",
+  metadata: {},
+};
 const USAGE_RESPONSES = { input_tokens: 5, output_tokens: 2, total_tokens: 7 };
 
 function responsesEvents(final: Record<string, unknown>, text: string, terminal: string): { events: Array<Record<string, unknown>>; partialCount: number } {
@@ -63,7 +93,16 @@ function responsesAnswer(status = "completed", extra: Record<string, unknown> = 
 }
 
 function messagesAnswer(stopReason = "end_turn"): WireAnswer {
-  const message = { id: "msg_up1", type: "message", role: "assistant", model: "up", content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 5, output_tokens: 1 } };
+  const message = {
+    id: "msg_up1",
+    type: "message",
+    role: "assistant",
+    model: "up",
+    content: [],
+    stop_reason: null,
+    stop_sequence: null,
+    usage: { input_tokens: 5, output_tokens: 1 },
+  };
   const partial = [
     sse("message_start", { type: "message_start", message }),
     sse("content_block_start", { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } }),
@@ -88,7 +127,8 @@ export function answerOf(wire: Wire): WireAnswer {
 
 /** The wire's own error body, as that kind of server sends it with a 4xx/5xx. */
 function errorBodyOf(wire: Wire, status: number, message: string): Record<string, unknown> {
-  if (wire === "messages") return { type: "error", error: { type: status === 429 ? "rate_limit_error" : status >= 500 ? "api_error" : "invalid_request_error", message } };
+  if (wire === "messages")
+    return { type: "error", error: { type: status === 429 ? "rate_limit_error" : status >= 500 ? "api_error" : "invalid_request_error", message } };
   return { error: { message, type: status >= 500 ? "server_error" : "invalid_request_error", param: null, code: null } };
 }
 
@@ -228,7 +268,8 @@ export const FAULTS: Fault[] = [
       await sleep(5);
       res.end(whole.slice(20, Math.floor(whole.length / 2)));
     },
-    expect: ({ stream }) => (stream ? { kind: "stream_error", message: /ended before|ended early|ended without/ } : { kind: "error", status: 502, code: "upstream_bad_response" }),
+    expect: ({ stream }) =>
+      stream ? { kind: "stream_error", message: /ended before|ended early|ended without/ } : { kind: "error", status: 502, code: "upstream_bad_response" },
   },
   {
     name: "stream dies mid-way",
@@ -266,7 +307,10 @@ export const FAULTS: Fault[] = [
     name: "stream with an invalid event payload",
     respond: async ({ wire, stream, res }) => {
       if (!stream) return okBody(res, '["not", "a", "response"]');
-      await writeFrames(res, [...answerOf(wire).partialFrames, wire === "chat" ? "data: {not json\n\n" : `event: ${wire === "responses" ? "response.output_text.delta" : "content_block_delta"}\ndata: {not json\n\n`]);
+      await writeFrames(res, [
+        ...answerOf(wire).partialFrames,
+        wire === "chat" ? "data: {not json\n\n" : `event: ${wire === "responses" ? "response.output_text.delta" : "content_block_delta"}\ndata: {not json\n\n`,
+      ]);
       res.end();
     },
     expect: ({ stream, passThrough }) =>
@@ -332,7 +376,9 @@ export const FAULTS: Fault[] = [
     expect: ({ client, backend, stream }) => {
       // A Responses client of a Responses backend gets the failed Response itself: its own format says it.
       if (client === "responses" && backend === "responses") return { kind: "answer", finish: "failed" };
-      return stream ? { kind: "stream_error", message: /the model crashed/ } : { kind: "error", status: 502, code: "upstream_error", message: /the model crashed/ };
+      return stream
+        ? { kind: "stream_error", message: /the model crashed/ }
+        : { kind: "error", status: 502, code: "upstream_error", message: /the model crashed/ };
     },
   },
   {

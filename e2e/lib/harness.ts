@@ -151,11 +151,15 @@ export async function spawnProxy(yaml: string, env: Record<string, string> = {})
     });
   });
   const root = new URL("../../", import.meta.url).pathname;
-  const child = spawn(process.execPath, ["--conditions=yallmproxy-source", "--import", new URL("node_modules/tsx/dist/loader.mjs", `file://${root}`).href, join(root, "apps/proxy/src/main.ts")], {
-    cwd: dir,
-    env: { ...process.env, YALLMP_CONFIG: configPath, YALLMP_PORT: String(port), YALLMP_HOST: "127.0.0.1", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    ["--conditions=yallmproxy-source", "--import", new URL("node_modules/tsx/dist/loader.mjs", `file://${root}`).href, join(root, "apps/proxy/src/main.ts")],
+    {
+      cwd: dir,
+      env: { ...process.env, YALLMP_CONFIG: configPath, YALLMP_PORT: String(port), YALLMP_HOST: "127.0.0.1", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let out = "";
   child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr?.on("data", (d: Buffer) => (out += d.toString()));

@@ -27,7 +27,11 @@ function adminSend(p: RunningProxy, method: string, path: string, body?: unknown
 }
 
 async function login(p: RunningProxy): Promise<string> {
-  const res = await fetch(`${p.url}/admin/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ password: ADMIN }) });
+  const res = await fetch(`${p.url}/admin/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ password: ADMIN }),
+  });
   expect(res.status).toBe(200);
   return res.headers.get("set-cookie")!.split(";")[0]!;
 }
@@ -66,12 +70,20 @@ proxy_settings:
     const res = await fetch(`${p.url}/v1/chat/completions`, {
       method: "POST",
       headers: { "content-type": "application/json", "x-team-key": TEAM_KEY, "x-session-token": "session-token-77665544" },
-      body: JSON.stringify({ model: "echo", stream: true, api_key: "body-key-11223344", messages: [{ role: "user", content: `my key is ${TEAM_KEY} and session-token-77665544` }] }),
+      body: JSON.stringify({
+        model: "echo",
+        stream: true,
+        api_key: "body-key-11223344",
+        messages: [{ role: "user", content: `my key is ${TEAM_KEY} and session-token-77665544` }],
+      }),
     });
     expect(res.status).toBe(200);
     expect(await res.text()).toContain(TEAM_KEY);
     const list = await adminGet<{ data: Array<{ id: string }> }>(p, "/admin/traces?model=echo");
-    const trace = await adminGet<{ clientRequest: { headers: Record<string, unknown>; body: Record<string, unknown> }; clientEvents: unknown[] }>(p, `/admin/traces/${list.data[0]!.id}`);
+    const trace = await adminGet<{ clientRequest: { headers: Record<string, unknown>; body: Record<string, unknown> }; clientEvents: unknown[] }>(
+      p,
+      `/admin/traces/${list.data[0]!.id}`,
+    );
     expect(trace.clientRequest.headers["x-team-key"]).toBe("[redacted]");
     expect(trace.clientRequest.headers["x-session-token"]).toBe("[redacted]");
     expect(trace.clientRequest.body.api_key).toBe("[redacted]");
@@ -98,11 +110,15 @@ proxy_settings:
     // The masked values were put back: the key still works, the header is still configured.
     const after = await adminGet<{ yaml: string }>(p, "/admin/config");
     expect(after.yaml).toContain("# edited");
-    const chat = await fetch(`${p.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json", "x-team-key": TEAM_KEY }, body: JSON.stringify({ model: "echo", messages: [{ role: "user", content: "hi" }] }) });
+    const chat = await fetch(`${p.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-team-key": TEAM_KEY },
+      body: JSON.stringify({ model: "echo", messages: [{ role: "user", content: "hi" }] }),
+    });
     expect(chat.status).toBe(200);
   });
 
-  it("refuses a masked secret that moved (a renamed model) instead of saving \"***\" as its value", async () => {
+  it('refuses a masked secret that moved (a renamed model) instead of saving "***" as its value', async () => {
     const cfg = await adminGet<{ yaml: string }>(p, "/admin/config");
     const res = await adminSend(p, "PUT", "/admin/config", { yaml: cfg.yaml.replace("model_name: echo", "model_name: echo2") });
     expect(res.status).toBe(400);
@@ -117,7 +133,8 @@ proxy_settings:
 describe("admin CSRF and origin", () => {
   let p: RunningProxy;
   beforeAll(async () => {
-    const yaml = "model_list:\n  - model_name: m\n    model_params: { api_type: mock }\napp_keys:\n  enabled: false\n  keys: []\nproxy_settings:\n  server: { admin_origins: [\"https://Dash.example\"] }\n";
+    const yaml =
+      'model_list:\n  - model_name: m\n    model_params: { api_type: mock }\napp_keys:\n  enabled: false\n  keys: []\nproxy_settings:\n  server: { admin_origins: ["https://Dash.example"] }\n';
     const dir = configDir(yaml);
     p = await startProxy(yaml, { YALLMP_ADMIN_PASSWORD: ADMIN }, { configPath: join(dir, "config.yaml") });
   });
@@ -125,11 +142,19 @@ describe("admin CSRF and origin", () => {
 
   it("refuses a text/plain POST /admin/keys with the cookie (415, nothing created)", async () => {
     const cookie = await login(p);
-    const res = await fetch(`${p.url}/admin/keys`, { method: "POST", headers: { cookie, "content-type": "text/plain" }, body: JSON.stringify({ key_id: "csrf" }) });
+    const res = await fetch(`${p.url}/admin/keys`, {
+      method: "POST",
+      headers: { cookie, "content-type": "text/plain" },
+      body: JSON.stringify({ key_id: "csrf" }),
+    });
     expect(res.status).toBe(415);
     const body = (await res.json()) as { error: { message: string; type: string; param: string | null; code: string } };
     expect(body.error).toMatchObject({ code: "unsupported_media_type", type: "invalid_request_error", param: "content-type" });
-    const form = await fetch(`${p.url}/admin/keys`, { method: "POST", headers: { cookie, "content-type": "application/x-www-form-urlencoded" }, body: "key_id=csrf" });
+    const form = await fetch(`${p.url}/admin/keys`, {
+      method: "POST",
+      headers: { cookie, "content-type": "application/x-www-form-urlencoded" },
+      body: "key_id=csrf",
+    });
     expect(form.status).toBe(415);
     expect((await adminGet<{ data: unknown[] }>(p, "/admin/keys")).data).toEqual([]);
   });
@@ -137,7 +162,11 @@ describe("admin CSRF and origin", () => {
   it("accepts the cookie only from the proxy's own origin (or one the config allows)", async () => {
     const cookie = await login(p);
     const send = (origin: string | undefined, keyId: string) =>
-      fetch(`${p.url}/admin/keys`, { method: "POST", headers: { cookie, "content-type": "application/json", ...(origin ? { origin } : {}) }, body: JSON.stringify({ key_id: keyId }) });
+      fetch(`${p.url}/admin/keys`, {
+        method: "POST",
+        headers: { cookie, "content-type": "application/json", ...(origin ? { origin } : {}) },
+        body: JSON.stringify({ key_id: keyId }),
+      });
     const evil = await send("http://evil.example", "from-evil");
     expect(evil.status).toBe(403);
     expect(((await evil.json()) as { error: { code: string } }).error.code).toBe("admin_origin_refused");
@@ -293,12 +322,15 @@ proxy_settings:
 
   it("never cuts an answer that streams for longer than the timeouts", async () => {
     const started = performance.now();
-    const res = await fetch(`${p.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "slow-stream", stream: true, messages: [{ role: "user", content: "one two three four five six seven" }] }) });
+    const res = await fetch(`${p.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "slow-stream", stream: true, messages: [{ role: "user", content: "one two three four five six seven" }] }),
+    });
     const text = await res.text();
     expect(performance.now() - started).toBeGreaterThan(2500);
     expect(text).toContain("data: [DONE]");
   });
-
 });
 
 describe("config writes keep the operator's file", () => {
@@ -331,7 +363,9 @@ app_keys:
     const p = await startProxy(original, { YALLMP_ADMIN_PASSWORD: ADMIN }, { configPath: path });
     try {
       expect((await adminSend(p, "POST", "/admin/models", { model_name: "added", extends: "fast" })).status).toBe(200);
-      expect(readFileSync(path, "utf8")).toBe(original.replace("allow_override: false }\n", "allow_override: false }\n\n  - model_name: added\n    extends: fast\n"));
+      expect(readFileSync(path, "utf8")).toBe(
+        original.replace("allow_override: false }\n", "allow_override: false }\n\n  - model_name: added\n    extends: fast\n"),
+      );
 
       const added = await adminSend(p, "POST", "/admin/keys", { key_id: "ci-bot", concurrency_limit: 2 });
       expect(added.status).toBe(200);
@@ -341,7 +375,11 @@ app_keys:
       expect(onDisk).not.toContain(secret);
       expect(onDisk).toContain("    - key_id: ci-bot\n      concurrency_limit: 2\n      secret: ${YALLMP_KEY_CI_BOT}\n");
       expect(readFileSync(join(dir, ".env"), "utf8")).toBe(`YALLMP_KEY_CI_BOT=${secret}\n`);
-      const chat = await fetch(`${p.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${secret}` }, body: JSON.stringify({ model: "added", messages: [{ role: "user", content: "hi" }] }) });
+      const chat = await fetch(`${p.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${secret}` },
+        body: JSON.stringify({ model: "added", messages: [{ role: "user", content: "hi" }] }),
+      });
       expect(chat.status).toBe(200);
       const cfg = await adminGet<{ yaml: string }>(p, "/admin/config");
       expect(cfg.yaml).toContain("secret: ${YALLMP_KEY_CI_BOT}");
@@ -366,18 +404,36 @@ describe("a model's upstream secrets given through the admin API", () => {
   it("go to configs/.env as ${YALLMP_MODEL_<NAME>_…}, never into the config file; a ${VAR} is kept as written", async () => {
     const up = await startUpstream((_req, res) => {
       res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify({ id: "c1", object: "chat.completion", created: 1, model: "m", choices: [{ index: 0, message: { role: "assistant", content: "ok" }, finish_reason: "stop" }] }));
+      res.end(
+        JSON.stringify({
+          id: "c1",
+          object: "chat.completion",
+          created: 1,
+          model: "m",
+          choices: [{ index: 0, message: { role: "assistant", content: "ok" }, finish_reason: "stop" }],
+        }),
+      );
     });
     const yaml = "model_list:\n  - model_name: fast\n    model_params: { api_type: mock }\n";
     const dir = configDir(yaml);
     const path = join(dir, "config.yaml");
     const p = await startProxy(yaml, { YALLMP_ADMIN_PASSWORD: ADMIN, OPS_TOKEN: "from-the-environment" }, { configPath: path });
-    const chat = () => fetch(`${p.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "gpt-team", messages: [{ role: "user", content: "hi" }] }) });
+    const chat = () =>
+      fetch(`${p.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: "gpt-team", messages: [{ role: "user", content: "hi" }] }),
+      });
     const env = () => readFileSync(join(dir, ".env"), "utf8");
     try {
       const added = await adminSend(p, "POST", "/admin/models", {
         model_name: "gpt-team",
-        model_params: { api_type: "openai", api_base: up.url, api_key: "sk-upstream-secret-1", headers: { "x-org-token": "org secret 2", "x-ops": "${OPS_TOKEN}" } },
+        model_params: {
+          api_type: "openai",
+          api_base: up.url,
+          api_key: "sk-upstream-secret-1",
+          headers: { "x-org-token": "org secret 2", "x-ops": "${OPS_TOKEN}" },
+        },
       });
       expect(added.status).toBe(200);
       const onDisk = readFileSync(path, "utf8");
@@ -389,10 +445,16 @@ describe("a model's upstream secrets given through the admin API", () => {
       expect(env()).toBe('YALLMP_MODEL_GPT_TEAM_API_KEY=sk-upstream-secret-1\nYALLMP_MODEL_GPT_TEAM_HEADER_X_ORG_TOKEN="org secret 2"\n');
       expect(JSON.stringify(await adminGet(p, "/admin/config/versions/2"))).not.toContain("sk-upstream-secret-1");
       expect((await chat()).status).toBe(200);
-      expect(up.requests.at(-1)?.headers).toMatchObject({ authorization: "Bearer sk-upstream-secret-1", "x-org-token": "org secret 2", "x-ops": "from-the-environment" });
+      expect(up.requests.at(-1)?.headers).toMatchObject({
+        authorization: "Bearer sk-upstream-secret-1",
+        "x-org-token": "org secret 2",
+        "x-ops": "from-the-environment",
+      });
 
       // A new api_key keeps its variable; a header no longer sent leaves .env.
-      const updated = await adminSend(p, "PUT", "/admin/models/gpt-team", { model_params: { api_type: "openai", api_base: up.url, api_key: "sk-upstream-secret-3" } });
+      const updated = await adminSend(p, "PUT", "/admin/models/gpt-team", {
+        model_params: { api_type: "openai", api_base: up.url, api_key: "sk-upstream-secret-3" },
+      });
       expect(updated.status).toBe(200);
       expect(readFileSync(path, "utf8")).not.toContain("sk-upstream-secret-3");
       expect(readFileSync(path, "utf8")).toContain("api_key: ${YALLMP_MODEL_GPT_TEAM_API_KEY}");
@@ -446,7 +508,9 @@ describe("admin changes: mistakes and protected models are refused", () => {
     expect(errors[0]!.message).toContain('api_type "opneai" is not one of openai, openai-responses, anthropic, mock');
     expect(readFileSync(path, "utf8")).toBe(yaml);
 
-    const put = await adminSend(p, "PUT", "/admin/config", { yaml: `${yaml}  - model_name: typo2\n    model_params: { api_type: antropic }\nrouter_setings: { num_retries: 2 }\n` });
+    const put = await adminSend(p, "PUT", "/admin/config", {
+      yaml: `${yaml}  - model_name: typo2\n    model_params: { api_type: antropic }\nrouter_setings: { num_retries: 2 }\n`,
+    });
     expect(put.status).toBe(400);
     expect((await errorsOf(put)).map((e) => [e.path, e.line])).toEqual([
       ["router_setings", 11],
@@ -475,11 +539,17 @@ describe("admin changes: mistakes and protected models are refused", () => {
     expect(removed.status).toBe(400);
     expect((await errorsOf(removed))[0]!.message).toContain('model "locked" is protected');
 
-    const chat = await fetch(`${p.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "locked", messages: [{ role: "user", content: "hi" }] }) });
+    const chat = await fetch(`${p.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "locked", messages: [{ role: "user", content: "hi" }] }),
+    });
     expect(((await chat.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content).toBe("locked");
     // An unprotected model next to it still changes.
     expect((await adminSend(p, "PUT", "/admin/models/open", { model_params: { api_type: "mock", mock: { reply: "changed" } } })).status).toBe(200);
-    expect(readFileSync(path, "utf8")).toContain("  - model_name: locked\n    protected: true\n    model_params: { api_type: mock, mock: { reply: \"locked\" } }\n");
+    expect(readFileSync(path, "utf8")).toContain(
+      '  - model_name: locked\n    protected: true\n    model_params: { api_type: mock, mock: { reply: "locked" } }\n',
+    );
   });
 });
 
@@ -511,7 +581,11 @@ describe("admin changes: a protected model's parent", () => {
     expect((await adminSend(p, "DELETE", "/admin/models/base")).status).toBe(400);
     expect(readFileSync(path, "utf8")).toBe(yaml);
 
-    const chat = await fetch(`${p.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "locked-child", messages: [{ role: "user", content: "hi" }] }) });
+    const chat = await fetch(`${p.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "locked-child", messages: [{ role: "user", content: "hi" }] }),
+    });
     expect(((await chat.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content).toBe("from base");
     // A model the protected one does not extend still changes.
     expect((await adminSend(p, "PUT", "/admin/models/other", { model_params: { api_type: "mock", mock: { reply: "changed" } } })).status).toBe(200);

@@ -65,7 +65,11 @@ function weatherTool(calls: Array<{ city: string }>) {
 }
 
 const script: ScriptedAnswer[] = [
-  { text: ["Let me check."], toolCalls: [{ id: "call_ai1", name: "get_weather", argumentFragments: ['{"ci', 'ty":', '"Oslo"}'] }], usage: { prompt_tokens: 20, completion_tokens: 9, total_tokens: 29 } },
+  {
+    text: ["Let me check."],
+    toolCalls: [{ id: "call_ai1", name: "get_weather", argumentFragments: ['{"ci', 'ty":', '"Oslo"}'] }],
+    usage: { prompt_tokens: 20, completion_tokens: 9, total_tokens: 29 },
+  },
   { text: ["Oslo is ", "sunny, 21°C."], usage: { prompt_tokens: 40, completion_tokens: 7, total_tokens: 47 } },
 ];
 
@@ -75,7 +79,9 @@ function expectReplayedToolTurn(up: Upstream): void {
   const first = up.requests[0]!.json!;
   expect(first).toMatchObject({
     model: "up-model",
-    tools: [{ type: "function", function: { name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } } }],
+    tools: [
+      { type: "function", function: { name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } } },
+    ],
   });
   const messages = up.requests[1]!.json!.messages as Array<Record<string, unknown>>;
   expect(messages[0]).toEqual({ role: "user", content: "Weather in Oslo?" });
@@ -157,14 +163,34 @@ describe("AI SDK OpenAI Responses model on a native Responses backend", () => {
   /** A Responses SSE answer: optional text message, then optional function call. */
   function responsesFrames(n: number, text: string | undefined, call?: { callId: string; name: string; args: string }): string[] {
     const id = `resp_up${n}`;
-    const base = { id, object: "response", created_at: 1765552659, model: "up-model", error: null, incomplete_details: null, instructions: null, tools: [], parallel_tool_calls: true, tool_choice: "auto", metadata: {}, temperature: 1, top_p: 1 };
+    const base = {
+      id,
+      object: "response",
+      created_at: 1765552659,
+      model: "up-model",
+      error: null,
+      incomplete_details: null,
+      instructions: null,
+      tools: [],
+      parallel_tool_calls: true,
+      tool_choice: "auto",
+      metadata: {},
+      temperature: 1,
+      top_p: 1,
+    };
     const events: Array<Record<string, unknown>> = [
       { type: "response.created", response: { ...base, status: "in_progress", output: [], usage: null } },
       { type: "response.in_progress", response: { ...base, status: "in_progress", output: [], usage: null } },
     ];
     const output: Array<Record<string, unknown>> = [];
     if (text !== undefined) {
-      const msg = { id: `msg_up${n}`, type: "message", status: "completed", role: "assistant", content: [{ type: "output_text", text, annotations: [], logprobs: [] }] };
+      const msg = {
+        id: `msg_up${n}`,
+        type: "message",
+        status: "completed",
+        role: "assistant",
+        content: [{ type: "output_text", text, annotations: [], logprobs: [] }],
+      };
       const at = { item_id: msg.id, output_index: output.length, content_index: 0 };
       events.push({ type: "response.output_item.added", output_index: output.length, item: { ...msg, status: "in_progress", content: [] } });
       events.push({ type: "response.content_part.added", ...at, part: { type: "output_text", text: "", annotations: [], logprobs: [] } });
@@ -182,7 +208,13 @@ describe("AI SDK OpenAI Responses model on a native Responses backend", () => {
       events.push({ type: "response.output_item.done", output_index: output.length, item: fc });
       output.push(fc);
     }
-    const usage = { input_tokens: 20, input_tokens_details: { cached_tokens: 0 }, output_tokens: 5, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 25 };
+    const usage = {
+      input_tokens: 20,
+      input_tokens_details: { cached_tokens: 0 },
+      output_tokens: 5,
+      output_tokens_details: { reasoning_tokens: 0 },
+      total_tokens: 25,
+    };
     events.push({ type: "response.completed", response: { ...base, status: "completed", output, usage } });
     return events.map((e, i) => `event: ${String(e.type)}\ndata: ${JSON.stringify({ ...e, sequence_number: i })}\n\n`);
   }

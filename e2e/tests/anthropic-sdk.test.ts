@@ -101,7 +101,9 @@ describe("@anthropic-ai/sdk on a chat-completions backend", () => {
         { role: "system", content: "You are terse." },
         { role: "user", content: "Weather in Paris?" },
       ]);
-      expect(body.tools).toEqual([{ type: "function", function: { name: "get_weather", description: "Weather for a city", parameters: weatherTool.input_schema } }]);
+      expect(body.tools).toEqual([
+        { type: "function", function: { name: "get_weather", description: "Weather for a city", parameters: weatherTool.input_schema } },
+      ]);
       expect(body.max_completion_tokens ?? body.max_tokens).toBe(1024);
     }
     expect(plain!.stream).toBe(false);
@@ -115,7 +117,13 @@ describe("@anthropic-ai/sdk on a chat-completions backend", () => {
     const res = await fetch(`${p.url}/v1/messages?beta=true`, {
       method: "POST",
       headers: { "content-type": "application/json", "x-api-key": "test-key", "anthropic-version": "2023-06-01" },
-      body: JSON.stringify({ model: "claude-test", max_tokens: 1024, stream: true, messages: [{ role: "user", content: "Weather in Paris?" }], tools: [weatherTool] }),
+      body: JSON.stringify({
+        model: "claude-test",
+        max_tokens: 1024,
+        stream: true,
+        messages: [{ role: "user", content: "Weather in Paris?" }],
+        tools: [weatherTool],
+      }),
     });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/event-stream");
@@ -168,7 +176,12 @@ describe("@anthropic-ai/sdk on a chat-completions backend", () => {
     expect(frames[frames.length - 1]!.json).toEqual({ type: "message_stop" });
 
     // And the SDK assembles the same stream into the final message.
-    const sdkStream = client(p).messages.stream({ model: "claude-test", max_tokens: 1024, messages: [{ role: "user", content: "Weather in Paris?" }], tools: [weatherTool] });
+    const sdkStream = client(p).messages.stream({
+      model: "claude-test",
+      max_tokens: 1024,
+      messages: [{ role: "user", content: "Weather in Paris?" }],
+      tools: [weatherTool],
+    });
     const seen: string[] = [];
     sdkStream.on("streamEvent", (e) => seen.push(e.type));
     const final = await sdkStream.finalMessage();
@@ -180,12 +193,14 @@ describe("@anthropic-ai/sdk on a chat-completions backend", () => {
   });
 
   it("parallel tool calls become consecutive tool_use blocks, each with its own input", async () => {
-    const up = await upstream(answering({
-      toolCalls: [
-        { id: "call_p1", name: "get_weather", argumentFragments: ['{"city":', '"Paris"}'] },
-        { id: "call_p2", name: "get_weather", argumentFragments: ['{"city":"Os', 'lo","unit":"f"}'] },
-      ],
-    }));
+    const up = await upstream(
+      answering({
+        toolCalls: [
+          { id: "call_p1", name: "get_weather", argumentFragments: ['{"city":', '"Paris"}'] },
+          { id: "call_p2", name: "get_weather", argumentFragments: ['{"city":"Os', 'lo","unit":"f"}'] },
+        ],
+      }),
+    );
     const p = await chatProxy(up);
     const params = { model: "claude-test", max_tokens: 100, messages: [{ role: "user" as const, content: "Paris and Oslo?" }], tools: [weatherTool] };
     const expected = [
@@ -252,12 +267,14 @@ describe("finish reasons", () => {
 
 describe("AI SDK (ai v5 + @ai-sdk/anthropic) on a chat-completions backend", () => {
   it("streamText with a tool: the text and the tool call (name, parsed input) come through", async () => {
-    const up = await upstream(answering({
-      reasoning: ["Oslo ", "weather needed."],
-      text: ["Checking ", "the weather."],
-      toolCalls: [{ id: "call_ai1", name: "get_weather", argumentFragments: ['{"city"', ':"Oslo"}'] }],
-      usage: { prompt_tokens: 30, completion_tokens: 12, total_tokens: 42 },
-    }));
+    const up = await upstream(
+      answering({
+        reasoning: ["Oslo ", "weather needed."],
+        text: ["Checking ", "the weather."],
+        toolCalls: [{ id: "call_ai1", name: "get_weather", argumentFragments: ['{"city"', ':"Oslo"}'] }],
+        usage: { prompt_tokens: 30, completion_tokens: 12, total_tokens: 42 },
+      }),
+    );
     const p = await chatProxy(up);
     const anthropic = createAnthropic({ baseURL: `${p.url}/v1`, apiKey: "test-key" });
     const result = streamText({
@@ -292,9 +309,13 @@ describe("AI SDK (ai v5 + @ai-sdk/anthropic) on a chat-completions backend", () 
 
 describe("errors in Anthropic's shape", () => {
   it("upstream 429 → RateLimitError with rate_limit_error", async () => {
-    const up = await upstream((_req, res) => sendJson(res, 429, { error: { message: "Rate limit reached for requests", type: "requests", code: "rate_limit_exceeded" } }, { "retry-after": "0" }));
+    const up = await upstream((_req, res) =>
+      sendJson(res, 429, { error: { message: "Rate limit reached for requests", type: "requests", code: "rate_limit_exceeded" } }, { "retry-after": "0" }),
+    );
     const p = await chatProxy(up);
-    const err = await client(p).messages.create({ model: "claude-test", max_tokens: 10, messages: [{ role: "user", content: "hi" }] }).catch((e: unknown) => e);
+    const err = await client(p)
+      .messages.create({ model: "claude-test", max_tokens: 10, messages: [{ role: "user", content: "hi" }] })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Anthropic.RateLimitError);
     const e = err as InstanceType<typeof Anthropic.RateLimitError>;
     expect(e.status).toBe(429);
@@ -304,7 +325,10 @@ describe("errors in Anthropic's shape", () => {
   it("upstream 503 before streaming → overloaded_error", async () => {
     const up = await upstream((_req, res) => sendJson(res, 503, { error: { message: "The server is overloaded", type: "server_error" } }));
     const p = await chatProxy(up);
-    const err = await client(p).messages.stream({ model: "claude-test", max_tokens: 10, messages: [{ role: "user", content: "hi" }] }).finalMessage().catch((e: unknown) => e);
+    const err = await client(p)
+      .messages.stream({ model: "claude-test", max_tokens: 10, messages: [{ role: "user", content: "hi" }] })
+      .finalMessage()
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Anthropic.APIError);
     const e = err as InstanceType<typeof Anthropic.APIError>;
     expect(e.status).toBe(503);
@@ -346,7 +370,9 @@ describe("errors in Anthropic's shape", () => {
   it("unknown model → 404 not_found_error", async () => {
     const up = await upstream((_req, res) => sendJson(res, 500, {}));
     const p = await chatProxy(up);
-    const err = await client(p).messages.create({ model: "no-such-model", max_tokens: 10, messages: [{ role: "user", content: "hi" }] }).catch((e: unknown) => e);
+    const err = await client(p)
+      .messages.create({ model: "no-such-model", max_tokens: 10, messages: [{ role: "user", content: "hi" }] })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Anthropic.NotFoundError);
     expect((err as InstanceType<typeof Anthropic.NotFoundError>).error).toMatchObject({ type: "error", error: { type: "not_found_error" } });
     expect(up.requests).toHaveLength(0);
@@ -367,13 +393,18 @@ describe("errors in Anthropic's shape", () => {
 
   it("bad or missing key → 401 authentication_error", async () => {
     const up = await upstream((_req, res) => sendJson(res, 200, chatCompletionOf({ text: ["ok"] })));
-    const p = await chatProxy(up, `
+    const p = await chatProxy(
+      up,
+      `
 app_keys:
   enabled: true
   keys:
     - { key_id: team, secret: good-secret }
-`);
-    const err = await client(p, "wrong-secret").messages.create({ model: "claude-test", max_tokens: 10, messages: [{ role: "user", content: "hi" }] }).catch((e: unknown) => e);
+`,
+    );
+    const err = await client(p, "wrong-secret")
+      .messages.create({ model: "claude-test", max_tokens: 10, messages: [{ role: "user", content: "hi" }] })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Anthropic.AuthenticationError);
     expect((err as InstanceType<typeof Anthropic.AuthenticationError>).status).toBe(401);
     expect((err as InstanceType<typeof Anthropic.AuthenticationError>).error).toMatchObject({ type: "error", error: { type: "authentication_error" } });
@@ -491,10 +522,15 @@ describe("keepalive pings", () => {
     expect(frames[0]!.event).toBe("message_start");
     const pingArrivals = arrivals.filter((a) => a.text.includes("event: ping"));
     expect(pingArrivals[0]!.at).toBeLessThan(700);
-    const text = frames.filter((f) => f.json?.delta?.type === "text_delta").map((f) => f.json.delta.text).join("");
+    const text = frames
+      .filter((f) => f.json?.delta?.type === "text_delta")
+      .map((f) => f.json.delta.text)
+      .join("");
     expect(text).toBe("after the wait");
 
-    const final = await client(p).messages.stream({ model: "claude-test", max_tokens: 10, messages: [{ role: "user", content: "hi" }] }).finalMessage();
+    const final = await client(p)
+      .messages.stream({ model: "claude-test", max_tokens: 10, messages: [{ role: "user", content: "hi" }] })
+      .finalMessage();
     expect(final.content).toEqual([expect.objectContaining({ type: "text", text: "after the wait" })]);
   });
 
@@ -522,7 +558,14 @@ describe("keepalive pings", () => {
     expect(frames.filter((f) => f.event === "ping").length).toBeGreaterThanOrEqual(2);
     // Anthropic's order: message_start first, pings after it, then the blocks.
     expect(frames[0]!.event).toBe("message_start");
-    expect(frames.map((f) => f.event).filter((e) => e !== "ping")).toEqual(["message_start", "content_block_start", "content_block_delta", "content_block_stop", "message_delta", "message_stop"]);
+    expect(frames.map((f) => f.event).filter((e) => e !== "ping")).toEqual([
+      "message_start",
+      "content_block_start",
+      "content_block_delta",
+      "content_block_stop",
+      "message_delta",
+      "message_stop",
+    ]);
     expect(frames[0]!.json.message).toMatchObject({ model: "claude-test", role: "assistant", content: [] });
     expect(frames[0]!.json.message.id).toMatch(/^msg_/);
   });

@@ -83,7 +83,10 @@ describe("app keys", () => {
     expect(res.status).toBe(403);
     expect((await errorOf(res)).code).toBe("model_not_allowed");
     expect((await post({ model: "ops-only", messages }, { "x-api-key": env.OPS_SECRET })).status).toBe(200);
-    const models = (await (await fetch(`${p.url}/v1/models`, { headers: { authorization: `Bearer ${env.DEV_SECRET}` } })).json()) as { object: string; data: Array<{ id: string; object: string }> };
+    const models = (await (await fetch(`${p.url}/v1/models`, { headers: { authorization: `Bearer ${env.DEV_SECRET}` } })).json()) as {
+      object: string;
+      data: Array<{ id: string; object: string }>;
+    };
     expect(models.object).toBe("list");
     expect(models.data.map((m) => m.id).sort()).toEqual(["mocked", "open"]);
     expect((await fetch(`${p.url}/v1/models`)).status).toBe(401);

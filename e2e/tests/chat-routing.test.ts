@@ -55,7 +55,13 @@ model_list:
     const sent = up.requests[0]!;
     expect(sent.url).toBe("/v1/chat/completions");
     expect(sent.headers.authorization).toBe("Bearer sk-upstream-secret");
-    expect(sent.json).toMatchObject({ model: "real-model", temperature: 0.2, top_p: 0.5, custom_field: { keep: true }, stream_options: { include_usage: true } });
+    expect(sent.json).toMatchObject({
+      model: "real-model",
+      temperature: 0.2,
+      top_p: 0.5,
+      custom_field: { keep: true },
+      stream_options: { include_usage: true },
+    });
     expect(p.logText()).not.toContain("sk-upstream-secret");
     const line = p.logs().find((l) => l.msg === "request")!;
     expect(line).toMatchObject({ model: "gpt-test", backend: "gpt-test", status: 200, promptTokens: 5, completionTokens: 2 });
@@ -93,7 +99,9 @@ model_list:
   });
 
   it("keeps an upstream 4xx as sent and does not retry it", async () => {
-    const body = { error: { message: "Unsupported parameter: 'max_tokens'", type: "invalid_request_error", param: "max_tokens", code: "unsupported_parameter" } };
+    const body = {
+      error: { message: "Unsupported parameter: 'max_tokens'", type: "invalid_request_error", param: "max_tokens", code: "unsupported_parameter" },
+    };
     const up = await upstream((_req, res) => sendJson(res, 400, body));
     const p = await proxy(`
 model_list:

@@ -26,7 +26,10 @@ afterEach(async () => {
   cleanup = [];
 });
 
-async function setup(answer: (req: RecordedRequest, upstreamModel: string) => ScriptedAnswer, supportsReasoning = false): Promise<{ up: Upstream; p: RunningProxy }> {
+async function setup(
+  answer: (req: RecordedRequest, upstreamModel: string) => ScriptedAnswer,
+  supportsReasoning = false,
+): Promise<{ up: Upstream; p: RunningProxy }> {
   const up = await startUpstream(async (req, res) => {
     if (req.url !== "/v1/chat/completions" || !req.json) return sendJson(res, 404, { error: { message: `unexpected ${req.method} ${req.url}` } });
     // OpenAI's own limit; Claude Code's metadata.user_id is a ~150-character JSON string.
@@ -109,7 +112,10 @@ const hasToolResult = (req: RecordedRequest) => (req.json!.messages as Array<{ r
 
 describe("Claude Code through the proxy on a chat-completions backend", () => {
   it("a plain answer: result is the upstream's text", async () => {
-    const { up, p } = await setup(() => ({ text: ["Hello from ", "the chat upstream."], usage: { prompt_tokens: 50, completion_tokens: 6, total_tokens: 56 } }));
+    const { up, p } = await setup(() => ({
+      text: ["Hello from ", "the chat upstream."],
+      usage: { prompt_tokens: 50, completion_tokens: 6, total_tokens: 56 },
+    }));
     const r = await runClaude(p.url, ["Say hello"]);
     expect(r.json, `stdout: ${r.stdout}\nstderr: ${r.stderr}`).toBeDefined();
     expect(r.json).toMatchObject({ type: "result", is_error: false, result: "Hello from the chat upstream." });
@@ -131,7 +137,9 @@ describe("Claude Code through the proxy on a chat-completions backend", () => {
         return {
           reasoning: ["I should run ", "the command."],
           text: ["Running it now."],
-          toolCalls: [{ id: "call_bash_1", name: "Bash", argumentFragments: ['{"command":', '"echo yallmproxy', '-e2e-marker"', ',"description":"Print the marker"}'] }],
+          toolCalls: [
+            { id: "call_bash_1", name: "Bash", argumentFragments: ['{"command":', '"echo yallmproxy', '-e2e-marker"', ',"description":"Print the marker"}'] },
+          ],
         };
       }
       return { text: ["The command printed ", "the marker."] };
@@ -155,7 +163,11 @@ describe("Claude Code through the proxy on a chat-completions backend", () => {
     const assistant = msgs[toolIdx - 1]!;
     expect(assistant.role).toBe("assistant");
     expect(assistant.tool_calls).toEqual([
-      { id: "call_bash_1", type: "function", function: { name: "Bash", arguments: JSON.stringify({ command: "echo yallmproxy-e2e-marker", description: "Print the marker" }) } },
+      {
+        id: "call_bash_1",
+        type: "function",
+        function: { name: "Bash", arguments: JSON.stringify({ command: "echo yallmproxy-e2e-marker", description: "Print the marker" }) },
+      },
     ]);
     expect(assistant.content).toBe("Running it now.");
     // One stable, opaque end-user id for the whole session.
@@ -207,9 +219,16 @@ describe("Claude Code on the shipped config (the README's demo)", () => {
 
   it("--model sonnet, haiku and claude-sonnet-4-5 (older versions' default) get the greeting too", async () => {
     const p = await shipped();
-    for (const [alias, name] of [["sonnet", "claude-sonnet-5-5"], ["haiku", "claude-haiku-5-5"], ["claude-sonnet-4-5", "claude-sonnet-4-5"]] as const) {
+    for (const [alias, name] of [
+      ["sonnet", "claude-sonnet-5-5"],
+      ["haiku", "claude-haiku-5-5"],
+      ["claude-sonnet-4-5", "claude-sonnet-4-5"],
+    ] as const) {
       const r = await runClaude(p.url, ["hello"], alias);
-      expect(r.json, `${alias}: stdout: ${r.stdout}\nstderr: ${r.stderr}`).toMatchObject({ is_error: false, result: expect.stringContaining('You said: "hello"') });
+      expect(r.json, `${alias}: stdout: ${r.stdout}\nstderr: ${r.stderr}`).toMatchObject({
+        is_error: false,
+        result: expect.stringContaining('You said: "hello"'),
+      });
       expect(p.logs().filter((l) => l.msg === "request" && l.model === name && l.status === 200).length, alias).toBeGreaterThanOrEqual(1);
     }
     expectAllAnswered(p);

@@ -60,7 +60,10 @@ async function recordingHop(target: string): Promise<{ url: string; seen: SeenRe
       const upstream = await fetch(target + (req.url ?? ""), { method: req.method ?? "GET", headers, signal: hangUp.signal, ...(body.length ? { body } : {}) });
       entry.status = upstream.status;
       res.writeHead(upstream.status, { "content-type": upstream.headers.get("content-type") ?? "application/octet-stream" });
-      if (upstream.body) Readable.fromWeb(upstream.body as import("node:stream/web").ReadableStream).on("error", () => res.destroy()).pipe(res);
+      if (upstream.body)
+        Readable.fromWeb(upstream.body as import("node:stream/web").ReadableStream)
+          .on("error", () => res.destroy())
+          .pipe(res);
       else res.end();
     } catch (err) {
       entry.status = 599;
@@ -104,7 +107,7 @@ async function runCodex(baseUrl: string, prompt: string, configToml?: string): P
   writeFileSync(
     join(home, "config.toml"),
     configToml ??
-    `model = "codex-test"
+      `model = "codex-test"
 model_provider = "proxy"
 
 [model_providers.proxy]
@@ -121,7 +124,11 @@ stream_max_retries = 0
   Object.assign(env, { CODEX_HOME: home, PROXY_KEY: "test", NO_COLOR: "1" });
   // The command Codex runs is scripted by this test (an `echo`) in a throwaway directory, so the
   // sandbox (which needs user namespaces some CI containers lack) is bypassed.
-  const child = spawn(CODEX_BIN, ["exec", "--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox", prompt], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(CODEX_BIN, ["exec", "--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox", prompt], {
+    cwd,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
@@ -181,11 +188,14 @@ describe("Codex CLI through the proxy", () => {
       const names = ((req.json?.tools as Fn[] | undefined) ?? []).map((t) => t.function?.name ?? "");
       if (i === 0) {
         const shell = shellToolName(names);
-        await writeSse(res, chatStreamFrames({
-          reasoning: ["The user wants ", "a command run."],
-          text: ["Running it."],
-          toolCalls: [{ id: "call_codex1", name: shell, argumentFragments: shellArguments(shell).match(/.{1,7}/g)! }],
-        }));
+        await writeSse(
+          res,
+          chatStreamFrames({
+            reasoning: ["The user wants ", "a command run."],
+            text: ["Running it."],
+            toolCalls: [{ id: "call_codex1", name: shell, argumentFragments: shellArguments(shell).match(/.{1,7}/g)! }],
+          }),
+        );
       } else {
         await writeSse(res, chatStreamFrames({ text: ["The command printed ", "the marker. Done."] }));
       }
@@ -223,9 +233,16 @@ describe("Codex CLI through the proxy", () => {
     // the chat backend cannot take it, so it is dropped with a warning; the request still succeeds.
     const replay = structuredClone(hop.seen.filter((r) => r.url === "/v1/responses")[1]!.json);
     for (const item of replay.input as Array<Record<string, any>>) if (item.type === "reasoning") item.encrypted_content = "gAAAAABpPDIVopaque==";
-    const res = await fetch(`${p.url}/v1/responses`, { method: "POST", headers: { "content-type": "application/json", authorization: "Bearer test" }, body: JSON.stringify(replay) });
+    const res = await fetch(`${p.url}/v1/responses`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: "Bearer test" },
+      body: JSON.stringify(replay),
+    });
     expect(res.status).toBe(200);
-    const events = (await res.text()).split("\n").filter((l) => l.startsWith("event: ")).map((l) => l.slice(7));
+    const events = (await res.text())
+      .split("\n")
+      .filter((l) => l.startsWith("event: "))
+      .map((l) => l.slice(7));
     expect(events.at(-1)).toBe("response.completed");
     expect(up.requests.length).toBe(3);
     expect(JSON.stringify(up.requests[2]!.json)).not.toContain("gAAAAABpPDIVopaque==");
@@ -240,7 +257,20 @@ describe("Codex CLI through the proxy", () => {
     const ENCRYPTED = "gAAAAABpPDIVopaque-encrypted-reasoning==";
     let shell = "exec_command";
     const up = await upstream(async (req, res, i) => {
-      const base = { object: "response", created_at: 1765552659, model: "up-model", error: null, incomplete_details: null, instructions: null, tools: [], parallel_tool_calls: true, tool_choice: "auto", metadata: {}, temperature: 1, top_p: 1 };
+      const base = {
+        object: "response",
+        created_at: 1765552659,
+        model: "up-model",
+        error: null,
+        incomplete_details: null,
+        instructions: null,
+        tools: [],
+        parallel_tool_calls: true,
+        tool_choice: "auto",
+        metadata: {},
+        temperature: 1,
+        top_p: 1,
+      };
       const events: Array<Record<string, unknown>> = [];
       const id = `resp_native${i}`;
       events.push({ type: "response.created", response: { ...base, id, status: "in_progress", output: [], usage: null } });
@@ -253,10 +283,22 @@ describe("Codex CLI through the proxy", () => {
         const rs = { id: "rs_native1", type: "reasoning", summary: [{ type: "summary_text", text: "Run the command." }], encrypted_content: ENCRYPTED };
         const fc = { id: "fc_native1", type: "function_call", status: "completed", arguments: args, call_id: "call_native1", name: shell };
         events.push({ type: "response.output_item.added", output_index: 0, item: { ...rs, summary: [] } });
-        events.push({ type: "response.reasoning_summary_part.added", item_id: "rs_native1", output_index: 0, summary_index: 0, part: { type: "summary_text", text: "" } });
+        events.push({
+          type: "response.reasoning_summary_part.added",
+          item_id: "rs_native1",
+          output_index: 0,
+          summary_index: 0,
+          part: { type: "summary_text", text: "" },
+        });
         events.push({ type: "response.reasoning_summary_text.delta", item_id: "rs_native1", output_index: 0, summary_index: 0, delta: "Run the command." });
         events.push({ type: "response.reasoning_summary_text.done", item_id: "rs_native1", output_index: 0, summary_index: 0, text: "Run the command." });
-        events.push({ type: "response.reasoning_summary_part.done", item_id: "rs_native1", output_index: 0, summary_index: 0, part: { type: "summary_text", text: "Run the command." } });
+        events.push({
+          type: "response.reasoning_summary_part.done",
+          item_id: "rs_native1",
+          output_index: 0,
+          summary_index: 0,
+          part: { type: "summary_text", text: "Run the command." },
+        });
         events.push({ type: "response.output_item.done", output_index: 0, item: rs });
         events.push({ type: "response.output_item.added", output_index: 1, item: { ...fc, status: "in_progress", arguments: "" } });
         events.push({ type: "response.function_call_arguments.delta", item_id: "fc_native1", output_index: 1, delta: args });
@@ -265,18 +307,39 @@ describe("Codex CLI through the proxy", () => {
         output = [rs, fc];
       } else {
         const text = "Native backend saw the marker.";
-        const msg = { id: "msg_native2", type: "message", status: "completed", role: "assistant", content: [{ type: "output_text", text, annotations: [], logprobs: [] }] };
+        const msg = {
+          id: "msg_native2",
+          type: "message",
+          status: "completed",
+          role: "assistant",
+          content: [{ type: "output_text", text, annotations: [], logprobs: [] }],
+        };
         events.push({ type: "response.output_item.added", output_index: 0, item: { ...msg, status: "in_progress", content: [] } });
-        events.push({ type: "response.content_part.added", item_id: "msg_native2", output_index: 0, content_index: 0, part: { type: "output_text", text: "", annotations: [], logprobs: [] } });
+        events.push({
+          type: "response.content_part.added",
+          item_id: "msg_native2",
+          output_index: 0,
+          content_index: 0,
+          part: { type: "output_text", text: "", annotations: [], logprobs: [] },
+        });
         events.push({ type: "response.output_text.delta", item_id: "msg_native2", output_index: 0, content_index: 0, delta: text, logprobs: [] });
         events.push({ type: "response.output_text.done", item_id: "msg_native2", output_index: 0, content_index: 0, text, logprobs: [] });
         events.push({ type: "response.content_part.done", item_id: "msg_native2", output_index: 0, content_index: 0, part: msg.content[0] });
         events.push({ type: "response.output_item.done", output_index: 0, item: msg });
         output = [msg];
       }
-      const usage = { input_tokens: 100, input_tokens_details: { cached_tokens: 0 }, output_tokens: 10, output_tokens_details: { reasoning_tokens: 4 }, total_tokens: 110 };
+      const usage = {
+        input_tokens: 100,
+        input_tokens_details: { cached_tokens: 0 },
+        output_tokens: 10,
+        output_tokens_details: { reasoning_tokens: 4 },
+        total_tokens: 110,
+      };
       events.push({ type: "response.completed", response: { ...base, id, status: "completed", output, usage } });
-      await writeSse(res, events.map((e, n) => `event: ${String(e.type)}\ndata: ${JSON.stringify({ ...e, sequence_number: n })}\n\n`));
+      await writeSse(
+        res,
+        events.map((e, n) => `event: ${String(e.type)}\ndata: ${JSON.stringify({ ...e, sequence_number: n })}\n\n`),
+      );
     });
     const p = await proxy(up, "openai-responses");
     const hop = await recordingHop(p.url);

@@ -102,7 +102,10 @@ describe("dashboard: config", { retry: 1 }, () => {
     await screenshot(page, "config-diff");
 
     await page.getByRole("button", { name: "Apply" }).click();
-    await page.getByRole("status").filter({ hasText: `Applied as version ${running.version + 1}` }).waitFor();
+    await page
+      .getByRole("status")
+      .filter({ hasText: `Applied as version ${running.version + 1}` })
+      .waitFor();
     expect(await answers("mock-alias")).toBe(200);
     // The secrets the editor showed as *** kept their values: the keys still work.
     expect(await answers("mock")).toBe(200);
@@ -112,7 +115,10 @@ describe("dashboard: config", { retry: 1 }, () => {
     await page.getByRole("button", { name: "Apply" }).and(page.locator(":disabled")).waitFor();
 
     await page.getByRole("link", { name: "Models" }).click();
-    await page.getByRole("table", { name: "Models" }).getByRole("rowheader", { name: /^mock-alias extends mock/ }).waitFor();
+    await page
+      .getByRole("table", { name: "Models" })
+      .getByRole("rowheader", { name: /^mock-alias extends mock/ })
+      .waitFor();
     await screenshot(page, "models");
     await page.getByRole("link", { name: "API keys" }).click();
     await page.getByRole("table", { name: "API keys" }).getByRole("rowheader", { name: "batch" }).waitFor();
@@ -126,7 +132,12 @@ describe("dashboard: config", { retry: 1 }, () => {
     await page.getByRole("link", { name: "Versions" }).click();
     const versions = page.getByRole("list", { name: "Versions" });
     await versions.getByRole("button", { name: /added mock-alias/ }).waitFor();
-    await page.getByRole("region", { name: `Diff of version ${before.version}` }).locator("tr.diff-add").filter({ hasText: "mock-alias" }).first().waitFor();
+    await page
+      .getByRole("region", { name: `Diff of version ${before.version}` })
+      .locator("tr.diff-add")
+      .filter({ hasText: "mock-alias" })
+      .first()
+      .waitFor();
     await screenshot(page, "config-versions");
 
     await versions.getByRole("button", { name: /^Version 1\b/ }).click();
@@ -160,7 +171,11 @@ describe("dashboard: config", { retry: 1 }, () => {
     await problem.getByText("Too small: expected number to be >0").waitFor();
     await problem.getByRole("button", { name: `line ${badLine}` }).click();
     // The editor marks that very line.
-    await page.locator(".cm-line").nth(badLine - 1).locator(".cm-lintRange-error").waitFor();
+    await page
+      .locator(".cm-line")
+      .nth(badLine - 1)
+      .locator(".cm-lintRange-error")
+      .waitFor();
     await expect(page.locator(".cm-lintRange-error").count()).resolves.toBe(1);
     await page.getByRole("button", { name: "Apply" }).and(page.locator(":disabled")).waitFor();
     await screenshot(page, "config");

@@ -82,7 +82,10 @@ describe("dashboard: sign-in, live traffic, traces", { retry: 1 }, () => {
 
     await page.getByLabel("Admin password").fill(PASSWORD);
     await page.getByRole("button", { name: "Sign in" }).click();
-    await page.getByRole("table", { name: "Models" }).getByRole("rowheader", { name: /mock-slow/ }).waitFor();
+    await page
+      .getByRole("table", { name: "Models" })
+      .getByRole("rowheader", { name: /mock-slow/ })
+      .waitFor();
     expect(new URL(page.url()).pathname).toBe("/dashboard/config/models");
     expect(dash.takeErrors()).toEqual([]);
   });
@@ -90,7 +93,10 @@ describe("dashboard: sign-in, live traffic, traces", { retry: 1 }, () => {
   it("shows requests within a second of being sent: running first, then their status", async () => {
     const { page } = dash;
     await page.getByRole("navigation", { name: "Sections", exact: true }).getByRole("link", { name: "Live" }).click();
-    await page.getByRole("status").filter({ hasText: /^Live$/ }).waitFor();
+    await page
+      .getByRole("status")
+      .filter({ hasText: /^Live$/ })
+      .waitFor();
 
     // A slow stream is visible while it runs (request.started), then finishes (request.finished).
     let t0 = performance.now();
@@ -103,7 +109,10 @@ describe("dashboard: sign-in, live traffic, traces", { retry: 1 }, () => {
     expect(performance.now() - t0).toBeLessThan(1000);
 
     // A quick answer and a failure, each within a second of the client getting its answer.
-    for (const [id, model, status] of [["live-fast", "mock", "200"], ["live-missing", "no-such-model", "404"]] as const) {
+    for (const [id, model, status] of [
+      ["live-fast", "mock", "200"],
+      ["live-missing", "no-such-model", "404"],
+    ] as const) {
       expect(String(await chat(id, model))).toBe(status);
       t0 = performance.now();
       await rowOf(id).getByText(status, { exact: true }).waitFor({ timeout: 1000 });
@@ -113,7 +122,9 @@ describe("dashboard: sign-in, live traffic, traces", { retry: 1 }, () => {
     await rowOf("live-slow").getByRole("cell", { name: "team-b", exact: true }).waitFor();
 
     // Some traffic for the charts.
-    await Promise.all(Array.from({ length: 8 }, (_, i) => chat(`live-bulk-${i}`, i % 3 === 0 ? "mock-slow" : "mock", { stream: i % 2 === 0, key: i % 2 ? TEAM_A : TEAM_B })));
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) => chat(`live-bulk-${i}`, i % 3 === 0 ? "mock-slow" : "mock", { stream: i % 2 === 0, key: i % 2 ? TEAM_A : TEAM_B })),
+    );
     await rowOf("live-bulk-7").waitFor({ timeout: 1000 });
     await page.getByRole("img", { name: "Latency" }).waitFor();
     await screenshot(page, "live");
@@ -141,7 +152,10 @@ describe("dashboard: sign-in, live traffic, traces", { retry: 1 }, () => {
     expect(await chat("live-later", "mock")).toBe(200);
     await rowOf("live-later").getByText("200", { exact: true }).waitFor();
     const traffic = page.getByRole("region", { name: "Traffic" });
-    const tile = traffic.getByRole("term").filter({ hasText: /^Error rate \(5 min\)$/ }).locator("xpath=following-sibling::dd[1]");
+    const tile = traffic
+      .getByRole("term")
+      .filter({ hasText: /^Error rate \(5 min\)$/ })
+      .locator("xpath=following-sibling::dd[1]");
     const legend = traffic.getByRole("figure", { name: "Error rate" }).getByRole("listitem").filter({ hasText: "errors (5 min)" });
     // The 404 is within the window, so the figure is not 0 %.
     await expect.poll(() => tile.textContent()).toMatch(/^[1-9]\d*%$/);
@@ -199,7 +213,11 @@ describe("dashboard: sign-in, live traffic, traces", { retry: 1 }, () => {
     await expect(row.getByRole("cell").nth(1).textContent()).resolves.toContain("response.output_text.delta");
     await expect(row.getByRole("cell").nth(0).textContent()).resolves.toMatch(/\+\d+(\.\d+)? ms/);
     // Grouped by code: the hosted tool the chat backend cannot run is under tool_dropped.
-    await page.getByRole("region", { name: "Translation warnings" }).getByRole("group", { name: "Warnings tool_dropped" }).getByText(/web_search/).waitFor();
+    await page
+      .getByRole("region", { name: "Translation warnings" })
+      .getByRole("group", { name: "Warnings tool_dropped" })
+      .getByText(/web_search/)
+      .waitFor();
     await page.getByRole("heading", { name: "Client request" }).waitFor();
     await page.getByRole("table", { name: "Attempts" }).getByText("answered").waitFor();
     await screenshot(page, "trace");
@@ -213,8 +231,12 @@ describe("dashboard: sign-in, live traffic, traces", { retry: 1 }, () => {
     expect(curl).not.toContain(TEAM_A);
     // The copied command works as it is, once the operator supplies a key.
     const out = await new Promise<string>((resolve, reject) =>
-      execFile("bash", ["-c", curl], { env: { ...process.env, YALLMP_API_KEY: TEAM_A }, timeout: 10_000 }, (err, stdout) => (err ? reject(err) : resolve(stdout))),
-    ).catch((err: NodeJS.ErrnoException) => (String(err.message).includes("curl: command not found") ? "response.completed (curl not installed)" : Promise.reject(err)));
+      execFile("bash", ["-c", curl], { env: { ...process.env, YALLMP_API_KEY: TEAM_A }, timeout: 10_000 }, (err, stdout) =>
+        err ? reject(err) : resolve(stdout),
+      ),
+    ).catch((err: NodeJS.ErrnoException) =>
+      String(err.message).includes("curl: command not found") ? "response.completed (curl not installed)" : Promise.reject(err),
+    );
     expect(out).toContain("response.completed");
     expect(dash.takeErrors()).toEqual([]);
   });

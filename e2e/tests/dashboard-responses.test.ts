@@ -48,7 +48,12 @@ beforeAll(async () => {
   p = await startProxy(CONFIG, { YALLMP_ADMIN_PASSWORD: PASSWORD });
   // The chain, made the way a client makes it: the model calls a tool, the client answers it.
   const client = new OpenAI({ baseURL: `${p.url}/v1`, apiKey: KEY, maxRetries: 0 });
-  turn1 = await client.responses.create({ model: "mock", instructions: "You are a weather bot.", input: "What is the weather in Paris?", tools: [weatherTool] });
+  turn1 = await client.responses.create({
+    model: "mock",
+    instructions: "You are a weather bot.",
+    input: "What is the weather in Paris?",
+    tools: [weatherTool],
+  });
   const call = turn1.output.find((o) => o.type === "function_call");
   if (call?.type !== "function_call") throw new Error("the mock did not call the tool");
   turn2 = await client.responses.create({
@@ -93,10 +98,17 @@ describe("dashboard: stored responses", { retry: 1 }, () => {
     await turns.nth(0).getByText("You are a weather bot.").waitFor();
     await turns.nth(0).getByText("get_weather", { exact: true }).waitFor();
     await turns.nth(0).getByText("tool call", { exact: true }).waitFor();
-    await turns.nth(0).getByText(/"city": "What is the weather in Paris\?"/).waitFor();
+    await turns
+      .nth(0)
+      .getByText(/"city": "What is the weather in Paris\?"/)
+      .waitFor();
     await turns.nth(1).getByText("tool result", { exact: true }).waitFor();
     await turns.nth(1).getByText("Reasoning", { exact: true }).waitFor();
-    await turns.nth(1).getByText(/^Tool result: /).first().waitFor();
+    await turns
+      .nth(1)
+      .getByText(/^Tool result: /)
+      .first()
+      .waitFor();
     expect(await turns.nth(1).getAttribute("aria-current")).toBe("true");
     expect(dash.takeErrors()).toEqual([]);
   });
@@ -110,20 +122,29 @@ describe("dashboard: stored responses", { retry: 1 }, () => {
     const replayed = page.getByRole("region", { name: "Replayed answer" });
     await replayed.getByText("A second opinion from another model.", { exact: true }).waitFor();
     await replayed.getByText(/Replay finished in/).waitFor();
-    await page.getByRole("region", { name: "Original answer" }).getByText(/^Tool result: /).first().waitFor();
+    await page
+      .getByRole("region", { name: "Original answer" })
+      .getByText(/^Tool result: /)
+      .first()
+      .waitFor();
     await screenshot(page, "conversation");
 
     // The replay was stored as a new response pointing at the original.
     const replayId = await replayed.getByRole("link").textContent();
     expect(replayId).toMatch(/^resp_/);
-    const stored = await adminClient(p.url, PASSWORD).get<{ response: { model: string; metadata: Record<string, string> }; chain: unknown[] }>(`/admin/responses/${replayId}`);
+    const stored = await adminClient(p.url, PASSWORD).get<{ response: { model: string; metadata: Record<string, string> }; chain: unknown[] }>(
+      `/admin/responses/${replayId}`,
+    );
     expect(stored.response.model).toBe("mock-other");
     expect(stored.response.metadata.replay_of).toBe(turn2.id);
     expect(stored.chain).toHaveLength(2);
 
     // And it opens like any stored response.
     await replayed.getByRole("link").click();
-    await page.getByRole("region", { name: /^Chain/ }).getByText(`replay of ${turn2.id}`).waitFor();
+    await page
+      .getByRole("region", { name: /^Chain/ })
+      .getByText(`replay of ${turn2.id}`)
+      .waitFor();
     expect(dash.takeErrors()).toEqual([]);
   });
 });

@@ -16,7 +16,8 @@ proxy_settings:
 });
 afterAll(async () => p.close());
 
-const post = (path: string, body: unknown) => fetch(`${p.url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+const post = (path: string, body: unknown) =>
+  fetch(`${p.url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 
 describe("endpoint flags", () => {
   it("turns /v1/responses off with an OpenAI error", async () => {

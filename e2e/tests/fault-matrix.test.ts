@@ -12,7 +12,12 @@ import { type SseFrameSeen, parseSse } from "../lib/scripted.js";
 
 const API_TYPE: Record<Wire, string> = { chat: "openai", responses: "openai-responses", messages: "anthropic" };
 const WIRES: Wire[] = ["chat", "responses", "messages"];
-const WIRE_OF_PATH: Record<string, Wire> = { "/chat/completions": "chat", "/responses": "responses", "/messages": "messages", "/messages/count_tokens": "messages" };
+const WIRE_OF_PATH: Record<string, Wire> = {
+  "/chat/completions": "chat",
+  "/responses": "responses",
+  "/messages": "messages",
+  "/messages/count_tokens": "messages",
+};
 
 interface Client {
   name: string;
@@ -31,7 +36,12 @@ const CLIENTS: Client[] = [
   // store (the default): a Responses backend's answer is parsed and stored on its way through.
   { name: "responses", wire: "responses", path: "/v1/responses", body: (model, stream) => ({ model, stream, input: "hi" }) },
   { name: "responses store:false", wire: "responses", path: "/v1/responses", body: (model, stream) => ({ model, stream, input: "hi", store: false }) },
-  { name: "messages", wire: "messages", path: "/v1/messages", body: (model, stream) => ({ model, stream, max_tokens: 64, messages: [{ role: "user", content: "hi" }] }) },
+  {
+    name: "messages",
+    wire: "messages",
+    path: "/v1/messages",
+    body: (model, stream) => ({ model, stream, max_tokens: 64, messages: [{ role: "user", content: "hi" }] }),
+  },
 ];
 
 let up: Upstream;
@@ -147,7 +157,8 @@ function errorBodyProblems(wire: Wire, text: string, outcome: Extract<Outcome, {
     message = body.error.message;
   } else {
     const e = body?.error;
-    if (typeof e !== "object" || e === null || typeof e.type !== "string" || !("param" in e) || !("code" in e)) return [`not an OpenAI error: ${text.slice(0, 200)}`];
+    if (typeof e !== "object" || e === null || typeof e.type !== "string" || !("param" in e) || !("code" in e))
+      return [`not an OpenAI error: ${text.slice(0, 200)}`];
     message = e.message;
     if (outcome.code && e.code !== outcome.code) return [`code ${e.code}, expected ${outcome.code}: ${e.message}`];
   }
@@ -164,12 +175,15 @@ function streamErrorProblems(wire: Wire, frames: SseFrameSeen[], expected: RegEx
     if (typeof last.json?.error !== "object") return [`last chunk is not an error chunk: ${last.data.slice(0, 200)}`];
     message = last.json.error.message;
   } else if (wire === "messages") {
-    if (last.event !== "error" || last.json?.type !== "error" || typeof last.json.error?.type !== "string") return [`last event is not an error event: ${last.event} ${last.data.slice(0, 200)}`];
+    if (last.event !== "error" || last.json?.type !== "error" || typeof last.json.error?.type !== "string")
+      return [`last event is not an error event: ${last.event} ${last.data.slice(0, 200)}`];
     message = last.json.error.message;
   } else {
     const error = frames.at(-2);
-    if (last.event !== "response.failed" || last.json?.response?.status !== "failed") return [`last event is not response.failed: ${last.event} ${last.data.slice(0, 200)}`];
-    if (error?.event !== "error" || typeof error.json?.sequence_number !== "number") return [`no error event with a sequence_number before response.failed: ${error?.data.slice(0, 200)}`];
+    if (last.event !== "response.failed" || last.json?.response?.status !== "failed")
+      return [`last event is not response.failed: ${last.event} ${last.data.slice(0, 200)}`];
+    if (error?.event !== "error" || typeof error.json?.sequence_number !== "number")
+      return [`no error event with a sequence_number before response.failed: ${error?.data.slice(0, 200)}`];
     // An upstream's unparseable event, relayed as it came, has no number to check.
     const numbers = frames.filter((f) => f.json !== undefined).map((f) => f.json.sequence_number);
     const first = numbers[0];
@@ -196,7 +210,9 @@ function answerProblems(cell: Cell, finish: "stop" | "length" | "failed", text: 
   }
   const frames = parseSse(text);
   const last = frames.at(-1);
-  const terminals = frames.filter((f) => /^(response\.(completed|incomplete|failed)|error|message_stop)$/.test(f.event ?? "") || f.data === "[DONE]" || f.json?.error);
+  const terminals = frames.filter(
+    (f) => /^(response\.(completed|incomplete|failed)|error|message_stop)$/.test(f.event ?? "") || f.data === "[DONE]" || f.json?.error,
+  );
   if (terminals.length !== 1) return [`${terminals.length} terminal or error events: ${terminals.map((f) => f.event ?? f.data.slice(0, 60)).join(", ")}`];
   if (wire === "responses") return last?.event === `response.${responsesStatus}` ? [] : [`last event ${last?.event}, expected response.${responsesStatus}`];
   if (wire === "chat") {
@@ -217,9 +233,9 @@ describe("fault matrix", () => {
 
 describe("count_tokens forwarded to an Anthropic backend", () => {
   // The faults whose JSON answer is an error: count_tokens must give the same one, in Anthropic's format.
-  const cases = FAULTS.map((fault, index) => [fault.name, index, fault.expect({ client: "messages", backend: "messages", stream: false, passThrough: true })] as const).filter(
-    (c): c is readonly [string, number, Extract<Outcome, { kind: "error" }>] => c[2].kind === "error",
-  );
+  const cases = FAULTS.map(
+    (fault, index) => [fault.name, index, fault.expect({ client: "messages", backend: "messages", stream: false, passThrough: true })] as const,
+  ).filter((c): c is readonly [string, number, Extract<Outcome, { kind: "error" }>] => c[2].kind === "error");
   it.each(cases)("%s", async (_name, index, outcome) => {
     const res = await fetch(`${proxy.url}/v1/messages/count_tokens`, {
       method: "POST",
@@ -228,7 +244,10 @@ describe("count_tokens forwarded to an Anthropic backend", () => {
       signal: AbortSignal.timeout(8000),
     });
     const text = await res.text();
-    const problems = [...(res.status === outcome.status ? [] : [`status ${res.status}, expected ${outcome.status}: ${text.slice(0, 200)}`]), ...errorBodyProblems("messages", text, outcome)];
+    const problems = [
+      ...(res.status === outcome.status ? [] : [`status ${res.status}, expected ${outcome.status}: ${text.slice(0, 200)}`]),
+      ...errorBodyProblems("messages", text, outcome),
+    ];
     for (const [name, value] of Object.entries(outcome.headers ?? {})) {
       if (res.headers.get(name) !== value) problems.push(`header ${name}: ${res.headers.get(name)}, expected ${value}`);
     }

@@ -39,7 +39,11 @@ describe("the start-up line", () => {
     expect((await outputWith(proc, line)).split("\n")).toContain(line);
     // The JSON line stays, with the same facts (stdout may arrive after stderr).
     const out = await outputWith(proc, '"msg":"yaLLMproxy listening"');
-    const json = out.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === "yaLLMproxy listening");
+    const json = out
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.msg === "yaLLMproxy listening");
     expect(json).toMatchObject({ address: proc.url, dashboard: `${proc.url}/dashboard`, admin: "on" });
     expect(await (await fetch(`${proc.url}/admin/status`)).json()).toEqual({ enabled: true });
   });

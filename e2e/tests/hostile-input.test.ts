@@ -81,7 +81,8 @@ const MALFORMED: Array<[string, string | Buffer]> = [
 const chat = (fields: Record<string, unknown>) => JSON.stringify({ model: "mock", messages: [{ role: "user", content: "hi" }], ...fields });
 const chatMsg = (message: unknown) => JSON.stringify({ model: "mock", messages: [message] });
 const responses = (fields: Record<string, unknown>) => JSON.stringify({ model: "mock", input: "hi", ...fields });
-const messages = (fields: Record<string, unknown>) => JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 16, messages: [{ role: "user", content: "hi" }], ...fields });
+const messages = (fields: Record<string, unknown>) =>
+  JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 16, messages: [{ role: "user", content: "hi" }], ...fields });
 const messagesMsg = (message: unknown) => JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 16, messages: [message] });
 const countTokens = (fields: Record<string, unknown>) => JSON.stringify({ model: "claude-sonnet-4-5", messages: [{ role: "user", content: "hi" }], ...fields });
 
@@ -205,7 +206,16 @@ function bodyCases(): Case[] {
     for (const [what, body] of MALFORMED) out.push({ name: `${route}: malformed body (${what})`, wire, method: "POST", path, headers: JSON_CT, body });
   }
   for (const [field, values] of Object.entries(CHAT_WRONG)) {
-    values.forEach((v, i) => out.push({ name: `chat: ${field} = ${JSON.stringify(v)} (#${i})`, wire: "openai", method: "POST", path: "/v1/chat/completions", headers: JSON_CT, body: chat({ [field]: v }) }));
+    values.forEach((v, i) =>
+      out.push({
+        name: `chat: ${field} = ${JSON.stringify(v)} (#${i})`,
+        wire: "openai",
+        method: "POST",
+        path: "/v1/chat/completions",
+        headers: JSON_CT,
+        body: chat({ [field]: v }),
+      }),
+    );
   }
   // Translated to the other formats' backends, with fields each has no equivalent for.
   for (const model of ["up-anthropic", "up-responses"]) {
@@ -218,45 +228,202 @@ function bodyCases(): Case[] {
       ["audio modalities", { modalities: ["audio"], audio: { voice: 1 } }],
       ["reasoning_effort junk", { reasoning_effort: "maximal" }],
       ["image data URL junk", { messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "data:image/png;base64,@@@" } }] }] }],
-      ["assistant tool call without result", { messages: [{ role: "user", content: "x" }, { role: "assistant", content: null, tool_calls: [{ id: "c1", type: "function", function: { name: "f", arguments: "{not json" } }] }] }],
+      [
+        "assistant tool call without result",
+        {
+          messages: [
+            { role: "user", content: "x" },
+            { role: "assistant", content: null, tool_calls: [{ id: "c1", type: "function", function: { name: "f", arguments: "{not json" } }] },
+          ],
+        },
+      ],
       ["tool result without a call", { messages: [{ role: "tool", tool_call_id: "nope", content: [1, null] }] }],
     ] as const) {
-      out.push({ name: `chat on ${model}: ${what}`, wire: "openai", method: "POST", path: "/v1/chat/completions", headers: JSON_CT, body: JSON.stringify({ model, messages: [{ role: "user", content: "hi" }], ...fields }), expect: "any" });
+      out.push({
+        name: `chat on ${model}: ${what}`,
+        wire: "openai",
+        method: "POST",
+        path: "/v1/chat/completions",
+        headers: JSON_CT,
+        body: JSON.stringify({ model, messages: [{ role: "user", content: "hi" }], ...fields }),
+        expect: "any",
+      });
     }
   }
-  CHAT_MESSAGE_WRONG.forEach((m, i) => out.push({ name: `chat: messages[0] wrong (#${i})`, wire: "openai", method: "POST", path: "/v1/chat/completions", headers: JSON_CT, body: chatMsg(m) }));
+  CHAT_MESSAGE_WRONG.forEach((m, i) =>
+    out.push({ name: `chat: messages[0] wrong (#${i})`, wire: "openai", method: "POST", path: "/v1/chat/completions", headers: JSON_CT, body: chatMsg(m) }),
+  );
   CHAT_NESTED_ODD.forEach((m, i) => {
     for (const model of ["mock", "up", "up-anthropic", "up-responses"]) {
-      out.push({ name: `chat on ${model}: odd nested content (#${i})`, wire: "openai", method: "POST", path: "/v1/chat/completions", headers: JSON_CT, body: JSON.stringify({ model, messages: [m] }), expect: "any" });
+      out.push({
+        name: `chat on ${model}: odd nested content (#${i})`,
+        wire: "openai",
+        method: "POST",
+        path: "/v1/chat/completions",
+        headers: JSON_CT,
+        body: JSON.stringify({ model, messages: [m] }),
+        expect: "any",
+      });
     }
-    out.push({ name: `chat streamed: odd nested content (#${i})`, wire: "openai", method: "POST", path: "/v1/chat/completions", headers: JSON_CT, body: JSON.stringify({ model: "mock", stream: true, messages: [m] }), expect: "any" });
+    out.push({
+      name: `chat streamed: odd nested content (#${i})`,
+      wire: "openai",
+      method: "POST",
+      path: "/v1/chat/completions",
+      headers: JSON_CT,
+      body: JSON.stringify({ model: "mock", stream: true, messages: [m] }),
+      expect: "any",
+    });
   });
   for (const [field, values] of Object.entries(RESPONSES_WRONG)) {
-    values.forEach((v, i) => out.push({ name: `responses: ${field} = ${JSON.stringify(v)} (#${i})`, wire: "openai", method: "POST", path: "/v1/responses", headers: JSON_CT, body: responses({ [field]: v }) }));
+    values.forEach((v, i) =>
+      out.push({
+        name: `responses: ${field} = ${JSON.stringify(v)} (#${i})`,
+        wire: "openai",
+        method: "POST",
+        path: "/v1/responses",
+        headers: JSON_CT,
+        body: responses({ [field]: v }),
+      }),
+    );
   }
   RESPONSES_INPUT_ODD.forEach((input, i) => {
-    for (const stream of [false, true]) out.push({ name: `responses: odd input items (#${i}, stream ${stream})`, wire: "openai", method: "POST", path: "/v1/responses", headers: JSON_CT, body: responses({ input, stream }), expect: "any" });
-    for (const model of ["up-anthropic", "up-responses"]) out.push({ name: `responses on ${model}: odd input items (#${i})`, wire: "openai", method: "POST", path: "/v1/responses", headers: JSON_CT, body: responses({ model, input }), expect: "any" });
+    for (const stream of [false, true])
+      out.push({
+        name: `responses: odd input items (#${i}, stream ${stream})`,
+        wire: "openai",
+        method: "POST",
+        path: "/v1/responses",
+        headers: JSON_CT,
+        body: responses({ input, stream }),
+        expect: "any",
+      });
+    for (const model of ["up-anthropic", "up-responses"])
+      out.push({
+        name: `responses on ${model}: odd input items (#${i})`,
+        wire: "openai",
+        method: "POST",
+        path: "/v1/responses",
+        headers: JSON_CT,
+        body: responses({ model, input }),
+        expect: "any",
+      });
   });
   for (const [field, values] of Object.entries(MESSAGES_WRONG)) {
-    values.forEach((v, i) => out.push({ name: `messages: ${field} = ${JSON.stringify(v)} (#${i})`, wire: "anthropic", method: "POST", path: "/v1/messages", headers: JSON_CT, body: messages({ [field]: v }) }));
+    values.forEach((v, i) =>
+      out.push({
+        name: `messages: ${field} = ${JSON.stringify(v)} (#${i})`,
+        wire: "anthropic",
+        method: "POST",
+        path: "/v1/messages",
+        headers: JSON_CT,
+        body: messages({ [field]: v }),
+      }),
+    );
   }
   MESSAGES_MESSAGE_WRONG.forEach((m, i) => {
-    out.push({ name: `messages: odd messages[0] (#${i})`, wire: "anthropic", method: "POST", path: "/v1/messages", headers: JSON_CT, body: messagesMsg(m), expect: "any" });
-    for (const model of ["up-anthropic", "up-responses"]) out.push({ name: `messages on ${model}: odd messages[0] (#${i})`, wire: "anthropic", method: "POST", path: "/v1/messages", headers: JSON_CT, body: JSON.stringify({ model, max_tokens: 16, messages: [m] }), expect: "any" });
-    out.push({ name: `messages streamed: odd messages[0] (#${i})`, wire: "anthropic", method: "POST", path: "/v1/messages", headers: JSON_CT, body: JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 16, stream: true, messages: [m] }), expect: "any" });
-    out.push({ name: `count_tokens: odd messages[0] (#${i})`, wire: "anthropic", method: "POST", path: "/v1/messages/count_tokens", headers: JSON_CT, body: JSON.stringify({ model: "claude-sonnet-4-5", messages: [m] }), expect: "any" });
+    out.push({
+      name: `messages: odd messages[0] (#${i})`,
+      wire: "anthropic",
+      method: "POST",
+      path: "/v1/messages",
+      headers: JSON_CT,
+      body: messagesMsg(m),
+      expect: "any",
+    });
+    for (const model of ["up-anthropic", "up-responses"])
+      out.push({
+        name: `messages on ${model}: odd messages[0] (#${i})`,
+        wire: "anthropic",
+        method: "POST",
+        path: "/v1/messages",
+        headers: JSON_CT,
+        body: JSON.stringify({ model, max_tokens: 16, messages: [m] }),
+        expect: "any",
+      });
+    out.push({
+      name: `messages streamed: odd messages[0] (#${i})`,
+      wire: "anthropic",
+      method: "POST",
+      path: "/v1/messages",
+      headers: JSON_CT,
+      body: JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 16, stream: true, messages: [m] }),
+      expect: "any",
+    });
+    out.push({
+      name: `count_tokens: odd messages[0] (#${i})`,
+      wire: "anthropic",
+      method: "POST",
+      path: "/v1/messages/count_tokens",
+      headers: JSON_CT,
+      body: JSON.stringify({ model: "claude-sonnet-4-5", messages: [m] }),
+      expect: "any",
+    });
   });
-  for (const [field, v] of [["system", [null]], ["system", [1]], ["tools", [{ name: 1, input_schema: 1 }]], ["messages", "x"], ["model", 1]] as const) {
-    out.push({ name: `count_tokens: ${field} = ${JSON.stringify(v)}`, wire: "anthropic", method: "POST", path: "/v1/messages/count_tokens", headers: JSON_CT, body: countTokens({ [field]: v }), expect: "any" });
+  for (const [field, v] of [
+    ["system", [null]],
+    ["system", [1]],
+    ["tools", [{ name: 1, input_schema: 1 }]],
+    ["messages", "x"],
+    ["model", 1],
+  ] as const) {
+    out.push({
+      name: `count_tokens: ${field} = ${JSON.stringify(v)}`,
+      wire: "anthropic",
+      method: "POST",
+      path: "/v1/messages/count_tokens",
+      headers: JSON_CT,
+      body: countTokens({ [field]: v }),
+      expect: "any",
+    });
   }
   // Unknown and routed-elsewhere models.
-  out.push({ name: "chat: unknown model", wire: "openai", method: "POST", path: "/v1/chat/completions", headers: JSON_CT, body: chat({ model: "no-such-model" }), expect: 404 });
-  out.push({ name: "chat: model name of 10 KB", wire: "openai", method: "POST", path: "/v1/chat/completions", headers: JSON_CT, body: chat({ model: "m".repeat(10_000) }), expect: 404 });
-  out.push({ name: "messages: unknown model", wire: "anthropic", method: "POST", path: "/v1/messages", headers: JSON_CT, body: messages({ model: "nope" }), expect: 404 });
-  out.push({ name: "responses: unknown previous_response_id", wire: "openai", method: "POST", path: "/v1/responses", headers: JSON_CT, body: responses({ previous_response_id: "resp_nope" }), expect: 400 });
+  out.push({
+    name: "chat: unknown model",
+    wire: "openai",
+    method: "POST",
+    path: "/v1/chat/completions",
+    headers: JSON_CT,
+    body: chat({ model: "no-such-model" }),
+    expect: 404,
+  });
+  out.push({
+    name: "chat: model name of 10 KB",
+    wire: "openai",
+    method: "POST",
+    path: "/v1/chat/completions",
+    headers: JSON_CT,
+    body: chat({ model: "m".repeat(10_000) }),
+    expect: 404,
+  });
+  out.push({
+    name: "messages: unknown model",
+    wire: "anthropic",
+    method: "POST",
+    path: "/v1/messages",
+    headers: JSON_CT,
+    body: messages({ model: "nope" }),
+    expect: 404,
+  });
+  out.push({
+    name: "responses: unknown previous_response_id",
+    wire: "openai",
+    method: "POST",
+    path: "/v1/responses",
+    headers: JSON_CT,
+    body: responses({ previous_response_id: "resp_nope" }),
+    expect: 400,
+  });
   for (const id of ["", " ", "../../admin", "resp_" + "x".repeat(5000), "\u0000", "%00", "resp_' OR 1=1"]) {
-    out.push({ name: `responses: previous_response_id ${JSON.stringify(id.slice(0, 20))}`, wire: "openai", method: "POST", path: "/v1/responses", headers: JSON_CT, body: responses({ previous_response_id: id }), expect: "any" });
+    out.push({
+      name: `responses: previous_response_id ${JSON.stringify(id.slice(0, 20))}`,
+      wire: "openai",
+      method: "POST",
+      path: "/v1/responses",
+      headers: JSON_CT,
+      body: responses({ previous_response_id: id }),
+      expect: "any",
+    });
   }
   for (const [what, tools] of [
     ["function null", [{ type: "function", function: null }]],
@@ -266,16 +433,73 @@ function bodyCases(): Case[] {
     ["parameters an array", [{ type: "function", function: { name: "f", parameters: [1, 2] } }]],
     ["type unknown", [{ type: "wizard" }]],
   ] as const) {
-    for (const model of ["mock", "up-anthropic", "up-responses"]) out.push({ name: `chat on ${model}: tools ${what}`, wire: "openai", method: "POST", path: "/v1/chat/completions", headers: JSON_CT, body: chat({ model, tools }), expect: "any" });
-    out.push({ name: `responses: tools ${what}`, wire: "openai", method: "POST", path: "/v1/responses", headers: JSON_CT, body: responses({ tools: tools.map((t) => ("function" in t && t.function ? { type: "function", ...t.function } : t)) }), expect: "any" });
+    for (const model of ["mock", "up-anthropic", "up-responses"])
+      out.push({
+        name: `chat on ${model}: tools ${what}`,
+        wire: "openai",
+        method: "POST",
+        path: "/v1/chat/completions",
+        headers: JSON_CT,
+        body: chat({ model, tools }),
+        expect: "any",
+      });
+    out.push({
+      name: `responses: tools ${what}`,
+      wire: "openai",
+      method: "POST",
+      path: "/v1/responses",
+      headers: JSON_CT,
+      body: responses({ tools: tools.map((t) => ("function" in t && t.function ? { type: "function", ...t.function } : t)) }),
+      expect: "any",
+    });
   }
   for (const tools of [[{ name: "f", input_schema: { properties: { a: null } } }], [{ name: 1 }], [{ input_schema: null }], [{ type: "custom" }]]) {
-    out.push({ name: `messages: tools ${JSON.stringify(tools).slice(0, 40)}`, wire: "anthropic", method: "POST", path: "/v1/messages", headers: JSON_CT, body: messages({ tools }), expect: "any" });
+    out.push({
+      name: `messages: tools ${JSON.stringify(tools).slice(0, 40)}`,
+      wire: "anthropic",
+      method: "POST",
+      path: "/v1/messages",
+      headers: JSON_CT,
+      body: messages({ tools }),
+      expect: "any",
+    });
   }
-  out.push({ name: "responses: background with stream", wire: "openai", method: "POST", path: "/v1/responses", headers: JSON_CT, body: responses({ background: true, stream: true }), expect: 400 });
-  out.push({ name: "responses: background without store", wire: "openai", method: "POST", path: "/v1/responses", headers: JSON_CT, body: responses({ background: true, store: false }), expect: 400 });
-  out.push({ name: "responses: prototype keys", wire: "openai", method: "POST", path: "/v1/responses", headers: JSON_CT, body: '{"model":"mock","input":"hi","__proto__":{"polluted":true},"constructor":{"prototype":{"x":1}}}', expect: "any" });
-  out.push({ name: "chat: prototype keys", wire: "openai", method: "POST", path: "/v1/chat/completions", headers: JSON_CT, body: '{"model":"mock","messages":[{"role":"user","content":"hi"}],"__proto__":{"admin":true}}', expect: "any" });
+  out.push({
+    name: "responses: background with stream",
+    wire: "openai",
+    method: "POST",
+    path: "/v1/responses",
+    headers: JSON_CT,
+    body: responses({ background: true, stream: true }),
+    expect: 400,
+  });
+  out.push({
+    name: "responses: background without store",
+    wire: "openai",
+    method: "POST",
+    path: "/v1/responses",
+    headers: JSON_CT,
+    body: responses({ background: true, store: false }),
+    expect: 400,
+  });
+  out.push({
+    name: "responses: prototype keys",
+    wire: "openai",
+    method: "POST",
+    path: "/v1/responses",
+    headers: JSON_CT,
+    body: '{"model":"mock","input":"hi","__proto__":{"polluted":true},"constructor":{"prototype":{"x":1}}}',
+    expect: "any",
+  });
+  out.push({
+    name: "chat: prototype keys",
+    wire: "openai",
+    method: "POST",
+    path: "/v1/chat/completions",
+    headers: JSON_CT,
+    body: '{"model":"mock","messages":[{"role":"user","content":"hi"}],"__proto__":{"admin":true}}',
+    expect: "any",
+  });
   return out;
 }
 
@@ -298,19 +522,101 @@ function sizeCases(): Case[] {
       out.push({ name: `${route}: ${what}`, wire, method: "POST", path, headers: JSON_CT, body: wrap(inner), expect: 400 });
     }
   }
-  out.push({ name: "chat: deep inside metadata", wire: "openai", method: "POST", path: "/v1/chat/completions", headers: JSON_CT, body: `{"model":"mock","messages":[{"role":"user","content":"x"}],"metadata":${nestedObj(5000)}}`, expect: 400 });
-  out.push({ name: "chat: deep tool parameters (translated)", wire: "openai", method: "POST", path: "/v1/chat/completions", headers: JSON_CT, body: `{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function","function":{"name":"f","parameters":${nestedObj(4000)}}}]}`, expect: 400 });
-  out.push({ name: "chat: brackets inside strings are not nesting", wire: "openai", method: "POST", path: "/v1/chat/completions", headers: JSON_CT, body: JSON.stringify({ model: "mock", messages: [{ role: "user", content: "[{".repeat(5000) }] }), expect: 200 });
-  const overLimit = (path: string) => (auth: string) => `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${33 * 1024 * 1024}\r\n${auth}\r\n{"model":"mock","messages":[`;
+  out.push({
+    name: "chat: deep inside metadata",
+    wire: "openai",
+    method: "POST",
+    path: "/v1/chat/completions",
+    headers: JSON_CT,
+    body: `{"model":"mock","messages":[{"role":"user","content":"x"}],"metadata":${nestedObj(5000)}}`,
+    expect: 400,
+  });
+  out.push({
+    name: "chat: deep tool parameters (translated)",
+    wire: "openai",
+    method: "POST",
+    path: "/v1/chat/completions",
+    headers: JSON_CT,
+    body: `{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function","function":{"name":"f","parameters":${nestedObj(4000)}}}]}`,
+    expect: 400,
+  });
+  out.push({
+    name: "chat: brackets inside strings are not nesting",
+    wire: "openai",
+    method: "POST",
+    path: "/v1/chat/completions",
+    headers: JSON_CT,
+    body: JSON.stringify({ model: "mock", messages: [{ role: "user", content: "[{".repeat(5000) }] }),
+    expect: 200,
+  });
+  const overLimit = (path: string) => (auth: string) =>
+    `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${33 * 1024 * 1024}\r\n${auth}\r\n{"model":"mock","messages":[`;
   out.push({ name: "chat: body over the limit (by Content-Length)", wire: "openai", raw: overLimit("/v1/chat/completions"), expect: 413 });
   out.push({ name: "messages: body over the limit (by Content-Length)", wire: "anthropic", raw: overLimit("/v1/messages"), expect: 413 });
-  out.push({ name: "chat: body over the limit (chunked)", wire: "openai", raw: (auth) => Buffer.concat([Buffer.from(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n${auth}\r\n`), ...Array.from({ length: 34 }, () => Buffer.concat([Buffer.from("100000\r\n"), Buffer.alloc(0x100000, 0x20), Buffer.from("\r\n")]))]), expect: 413 });
-  out.push({ name: "chat: 100,000 messages of wrong shape", wire: "openai", method: "POST", path: "/v1/chat/completions", headers: JSON_CT, body: JSON.stringify({ model: "mock", messages: Array.from({ length: 100_000 }, () => 1) }), expect: 400 });
-  out.push({ name: "chat: object with 200,000 keys", wire: "openai", method: "POST", path: "/v1/chat/completions", headers: JSON_CT, body: `{"model":"mock","messages":[{"role":"user","content":"x"}],"metadata":{${Array.from({ length: 200_000 }, (_, i) => `"k${i}":${i}`).join(",")}}}`, expect: "any" });
-  out.push({ name: "chat: 4 MB of one word", wire: "openai", method: "POST", path: "/v1/chat/completions", headers: JSON_CT, body: chat({ messages: [{ role: "user", content: "a".repeat(4 * 1024 * 1024) }], max_tokens: 1 }), expect: 200 });
-  out.push({ name: "responses: 50,000 input items of wrong shape", wire: "openai", method: "POST", path: "/v1/responses", headers: JSON_CT, body: JSON.stringify({ model: "mock", input: Array.from({ length: 50_000 }, () => ({ type: "x" })) }), expect: "any" });
-  out.push({ name: "messages: 50,000 stop sequences", wire: "anthropic", method: "POST", path: "/v1/messages", headers: JSON_CT, body: messages({ stop_sequences: Array.from({ length: 50_000 }, (_, i) => `s${i}`) }), expect: "any" });
-  out.push({ name: "chat: 10,000 tools", wire: "openai", method: "POST", path: "/v1/chat/completions", headers: JSON_CT, body: chat({ tools: Array.from({ length: 10_000 }, (_, i) => ({ type: "function", function: { name: `f${i}`, parameters: { type: "object" } } })) }), expect: "any" });
+  out.push({
+    name: "chat: body over the limit (chunked)",
+    wire: "openai",
+    raw: (auth) =>
+      Buffer.concat([
+        Buffer.from(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n${auth}\r\n`),
+        ...Array.from({ length: 34 }, () => Buffer.concat([Buffer.from("100000\r\n"), Buffer.alloc(0x100000, 0x20), Buffer.from("\r\n")])),
+      ]),
+    expect: 413,
+  });
+  out.push({
+    name: "chat: 100,000 messages of wrong shape",
+    wire: "openai",
+    method: "POST",
+    path: "/v1/chat/completions",
+    headers: JSON_CT,
+    body: JSON.stringify({ model: "mock", messages: Array.from({ length: 100_000 }, () => 1) }),
+    expect: 400,
+  });
+  out.push({
+    name: "chat: object with 200,000 keys",
+    wire: "openai",
+    method: "POST",
+    path: "/v1/chat/completions",
+    headers: JSON_CT,
+    body: `{"model":"mock","messages":[{"role":"user","content":"x"}],"metadata":{${Array.from({ length: 200_000 }, (_, i) => `"k${i}":${i}`).join(",")}}}`,
+    expect: "any",
+  });
+  out.push({
+    name: "chat: 4 MB of one word",
+    wire: "openai",
+    method: "POST",
+    path: "/v1/chat/completions",
+    headers: JSON_CT,
+    body: chat({ messages: [{ role: "user", content: "a".repeat(4 * 1024 * 1024) }], max_tokens: 1 }),
+    expect: 200,
+  });
+  out.push({
+    name: "responses: 50,000 input items of wrong shape",
+    wire: "openai",
+    method: "POST",
+    path: "/v1/responses",
+    headers: JSON_CT,
+    body: JSON.stringify({ model: "mock", input: Array.from({ length: 50_000 }, () => ({ type: "x" })) }),
+    expect: "any",
+  });
+  out.push({
+    name: "messages: 50,000 stop sequences",
+    wire: "anthropic",
+    method: "POST",
+    path: "/v1/messages",
+    headers: JSON_CT,
+    body: messages({ stop_sequences: Array.from({ length: 50_000 }, (_, i) => `s${i}`) }),
+    expect: "any",
+  });
+  out.push({
+    name: "chat: 10,000 tools",
+    wire: "openai",
+    method: "POST",
+    path: "/v1/chat/completions",
+    headers: JSON_CT,
+    body: chat({ tools: Array.from({ length: 10_000 }, (_, i) => ({ type: "function", function: { name: `f${i}`, parameters: { type: "object" } } })) }),
+    expect: "any",
+  });
   return out;
 }
 
@@ -331,7 +637,23 @@ function contentTypeCases(): Case[] {
     const headers: Record<string, string> = ct === undefined ? {} : { "content-type": ct };
     if (what.startsWith("gzip")) headers["content-encoding"] = "gzip";
     out.push({ name: `chat: content type ${what}`, wire: "openai", method: "POST", path: "/v1/chat/completions", headers, body, expect });
-    out.push({ name: `messages: content type ${what}`, wire: "anthropic", method: "POST", path: "/v1/messages", headers, body: what.includes("JSON") || what.startsWith("no") || what.startsWith("charset") || what.startsWith("10") || what.startsWith("garbage") || what.startsWith("gzip") ? messages({}) : body, expect });
+    out.push({
+      name: `messages: content type ${what}`,
+      wire: "anthropic",
+      method: "POST",
+      path: "/v1/messages",
+      headers,
+      body:
+        what.includes("JSON") ||
+        what.startsWith("no") ||
+        what.startsWith("charset") ||
+        what.startsWith("10") ||
+        what.startsWith("garbage") ||
+        what.startsWith("gzip")
+          ? messages({})
+          : body,
+      expect,
+    });
   }
   return out;
 }
@@ -341,7 +663,7 @@ function headerCases(): Case[] {
   const body = chat({});
   for (const [what, headers, expect] of [
     ["x-request-id of 10 KB", { "x-request-id": "r".repeat(10_000) }, "any"],
-    ["x-request-id with odd characters", { "x-request-id": "a b\"c<d>" }, "any"],
+    ["x-request-id with odd characters", { "x-request-id": 'a b"c<d>' }, "any"],
     ["authorization garbage", { authorization: "Bearer \u00ff\u00fe" }, "any"],
     ["authorization without scheme", { authorization: "x".repeat(5000) }, "any"],
     ["internal marker forged", { "x-yallmproxy-internal": "guess", "x-yallmproxy-as-key": "team" }, "any"],
@@ -350,35 +672,147 @@ function headerCases(): Case[] {
   ] as const) {
     out.push({ name: `chat: header ${what}`, wire: "openai", method: "POST", path: "/v1/chat/completions", headers: { ...JSON_CT, ...headers }, body, expect });
   }
-  const raw = (lines: string[], bodyText = "") => (auth: string) => `${lines.join("\r\n")}\r\n${auth}\r\n${bodyText}`;
+  const raw =
+    (lines: string[], bodyText = "") =>
+    (auth: string) =>
+      `${lines.join("\r\n")}\r\n${auth}\r\n${bodyText}`;
   const rawChat = chat({});
   out.push({ name: "raw: headers over 16 KB", wire: "openai", raw: raw(["GET /health HTTP/1.1", "Host: x", `X-Big: ${"a".repeat(20_000)}`]), expect: 431 });
   out.push({ name: "raw: URL over 16 KB", wire: "openai", raw: raw([`GET /v1/models?${"a".repeat(20_000)} HTTP/1.1`, "Host: x"]), expect: 414 });
-  out.push({ name: "raw: messages with headers over 16 KB", wire: "anthropic", raw: raw(["POST /v1/messages HTTP/1.1", "Host: x", `X-Big: ${"a".repeat(20_000)}`]), expect: 431 });
-  out.push({ name: "raw: 3,000 headers", wire: "openai", raw: raw(["GET /health HTTP/1.1", "Host: x", ...Array.from({ length: 3000 }, (_, i) => `X-H${i}: v`)]), expect: "any" });
-  out.push({ name: "raw: Content-Length and Transfer-Encoding", wire: "openai", raw: raw(["POST /v1/chat/completions HTTP/1.1", "Host: x", "Content-Type: application/json", "Content-Length: 5", "Transfer-Encoding: chunked"], "0\r\n\r\n"), expect: 400 });
-  out.push({ name: "raw: two Content-Lengths", wire: "openai", raw: raw(["POST /v1/chat/completions HTTP/1.1", "Host: x", "Content-Type: application/json", "Content-Length: 5", "Content-Length: 6"], "{}"), expect: 400 });
-  out.push({ name: "raw: Content-Length not a number", wire: "openai", raw: raw(["POST /v1/chat/completions HTTP/1.1", "Host: x", "Content-Length: abc"]), expect: 400 });
-  out.push({ name: "raw: bad chunk size", wire: "openai", raw: raw(["POST /v1/chat/completions HTTP/1.1", "Host: x", "Content-Type: application/json", "Transfer-Encoding: chunked"], "zz\r\n{}\r\n0\r\n\r\n"), expect: 400 });
-  out.push({ name: "raw: anthropic-version with control characters", wire: "anthropic", raw: raw(["POST /v1/messages HTTP/1.1", "Host: x", "Content-Type: application/json", "anthropic-version: \u0001\u0002", `Content-Length: ${Buffer.byteLength(messages({}))}`], messages({})), expect: "any" });
-  out.push({ name: "raw: Expect 100-continue", wire: "openai", raw: raw(["POST /v1/chat/completions HTTP/1.1", "Host: x", "Content-Type: application/json", "Expect: 100-continue", `Content-Length: ${rawChat.length}`], rawChat), expect: "any" });
-  out.push({ name: "raw: Content-Length longer than the body (the body timeout answers)", wire: "openai", raw: raw(["POST /v1/chat/completions HTTP/1.1", "Host: x", "Content-Type: application/json", "Content-Length: 100000"], rawChat), expect: 408 });
-  out.push({ name: "raw: headers that never end (the header timeout answers)", wire: "openai", raw: () => "GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: 1\r\n", expect: 408 });
+  out.push({
+    name: "raw: messages with headers over 16 KB",
+    wire: "anthropic",
+    raw: raw(["POST /v1/messages HTTP/1.1", "Host: x", `X-Big: ${"a".repeat(20_000)}`]),
+    expect: 431,
+  });
+  out.push({
+    name: "raw: 3,000 headers",
+    wire: "openai",
+    raw: raw(["GET /health HTTP/1.1", "Host: x", ...Array.from({ length: 3000 }, (_, i) => `X-H${i}: v`)]),
+    expect: "any",
+  });
+  out.push({
+    name: "raw: Content-Length and Transfer-Encoding",
+    wire: "openai",
+    raw: raw(
+      ["POST /v1/chat/completions HTTP/1.1", "Host: x", "Content-Type: application/json", "Content-Length: 5", "Transfer-Encoding: chunked"],
+      "0\r\n\r\n",
+    ),
+    expect: 400,
+  });
+  out.push({
+    name: "raw: two Content-Lengths",
+    wire: "openai",
+    raw: raw(["POST /v1/chat/completions HTTP/1.1", "Host: x", "Content-Type: application/json", "Content-Length: 5", "Content-Length: 6"], "{}"),
+    expect: 400,
+  });
+  out.push({
+    name: "raw: Content-Length not a number",
+    wire: "openai",
+    raw: raw(["POST /v1/chat/completions HTTP/1.1", "Host: x", "Content-Length: abc"]),
+    expect: 400,
+  });
+  out.push({
+    name: "raw: bad chunk size",
+    wire: "openai",
+    raw: raw(["POST /v1/chat/completions HTTP/1.1", "Host: x", "Content-Type: application/json", "Transfer-Encoding: chunked"], "zz\r\n{}\r\n0\r\n\r\n"),
+    expect: 400,
+  });
+  out.push({
+    name: "raw: anthropic-version with control characters",
+    wire: "anthropic",
+    raw: raw(
+      [
+        "POST /v1/messages HTTP/1.1",
+        "Host: x",
+        "Content-Type: application/json",
+        "anthropic-version: \u0001\u0002",
+        `Content-Length: ${Buffer.byteLength(messages({}))}`,
+      ],
+      messages({}),
+    ),
+    expect: "any",
+  });
+  out.push({
+    name: "raw: Expect 100-continue",
+    wire: "openai",
+    raw: raw(
+      ["POST /v1/chat/completions HTTP/1.1", "Host: x", "Content-Type: application/json", "Expect: 100-continue", `Content-Length: ${rawChat.length}`],
+      rawChat,
+    ),
+    expect: "any",
+  });
+  out.push({
+    name: "raw: Content-Length longer than the body (the body timeout answers)",
+    wire: "openai",
+    raw: raw(["POST /v1/chat/completions HTTP/1.1", "Host: x", "Content-Type: application/json", "Content-Length: 100000"], rawChat),
+    expect: 408,
+  });
+  out.push({
+    name: "raw: headers that never end (the header timeout answers)",
+    wire: "openai",
+    raw: () => "GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: 1\r\n",
+    expect: 408,
+  });
   out.push({ name: "raw: no Host on HTTP/1.1", wire: "openai", raw: (auth) => `GET /nowhere HTTP/1.1\r\n${auth}\r\n`, expect: 404 });
   out.push({ name: "raw: header without colon", wire: "openai", raw: raw(["GET /health HTTP/1.1", "Host: x", "NoColonHere"]), expect: 400 });
   out.push({ name: "raw: header with a NUL", wire: "openai", raw: raw(["GET /health HTTP/1.1", "Host: x", "X-A: a\u0000b"]), expect: 400 });
-  out.push({ name: "raw: not HTTP at all", wire: "openai", raw: () => "\u0016\u0003\u0001\u0000\u00a5\u0001\u0000\u0000\u00a1\u0003\u0003\r\n\r\n", expect: 400 });
+  out.push({
+    name: "raw: not HTTP at all",
+    wire: "openai",
+    raw: () => "\u0016\u0003\u0001\u0000\u00a5\u0001\u0000\u0000\u00a1\u0003\u0003\r\n\r\n",
+    expect: 400,
+  });
   out.push({ name: "raw: HTTP/2 preface on HTTP/1.1", wire: "openai", raw: () => "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", expect: 400 });
   out.push({ name: "raw: HTTP/0.9 request line", wire: "openai", raw: () => "GET /nowhere\r\n\r\n", expect: "any" });
-  out.push({ name: "raw: h2c upgrade POST is served as HTTP/1.1", wire: "openai", raw: raw(["POST /v1/chat/completions HTTP/1.1", "Host: x", "Connection: Upgrade, HTTP2-Settings", "Upgrade: h2c", "HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA", "Content-Type: application/json", `Content-Length: ${rawChat.length}`], rawChat), expect: 200 });
-  out.push({ name: "raw: websocket upgrade on an HTTP route", wire: "openai", raw: raw(["GET /v1/models HTTP/1.1", "Host: x", "Connection: Upgrade", "Upgrade: websocket", "Sec-WebSocket-Version: 13", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=="]), expect: "any" });
-  out.push({ name: "raw: unknown upgrade on messages", wire: "anthropic", raw: raw(["POST /v1/messages HTTP/1.1", "Host: x", "Connection: Upgrade", "Upgrade: foo/1", "Content-Type: application/json", "Content-Length: 1"], "{"), expect: 400 });
+  out.push({
+    name: "raw: h2c upgrade POST is served as HTTP/1.1",
+    wire: "openai",
+    raw: raw(
+      [
+        "POST /v1/chat/completions HTTP/1.1",
+        "Host: x",
+        "Connection: Upgrade, HTTP2-Settings",
+        "Upgrade: h2c",
+        "HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA",
+        "Content-Type: application/json",
+        `Content-Length: ${rawChat.length}`,
+      ],
+      rawChat,
+    ),
+    expect: 200,
+  });
+  out.push({
+    name: "raw: websocket upgrade on an HTTP route",
+    wire: "openai",
+    raw: raw([
+      "GET /v1/models HTTP/1.1",
+      "Host: x",
+      "Connection: Upgrade",
+      "Upgrade: websocket",
+      "Sec-WebSocket-Version: 13",
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+    ]),
+    expect: "any",
+  });
+  out.push({
+    name: "raw: unknown upgrade on messages",
+    wire: "anthropic",
+    raw: raw(["POST /v1/messages HTTP/1.1", "Host: x", "Connection: Upgrade", "Upgrade: foo/1", "Content-Type: application/json", "Content-Length: 1"], "{"),
+    expect: 400,
+  });
   return out;
 }
 
 function pathAndMethodCases(): Case[] {
   const out: Case[] = [];
-  const get = (path: string, wire: Wire = "openai", expect: Expect = "4xx"): HttpCase => ({ name: `GET ${path.slice(0, 80)}`, wire, method: "GET", path, expect });
+  const get = (path: string, wire: Wire = "openai", expect: Expect = "4xx"): HttpCase => ({
+    name: `GET ${path.slice(0, 80)}`,
+    wire,
+    method: "GET",
+    path,
+    expect,
+  });
   out.push(get("/v1/%zz"));
   out.push(get("/v1/messages/%E0%A4%A", "anthropic"));
   out.push(get("/v1/chat/completions/../models", "openai", "any"));
@@ -394,11 +828,36 @@ function pathAndMethodCases(): Case[] {
   out.push(get("/v1/responses/resp_unknown/input_items?limit=-1", "openai", 404));
   out.push(get("/v1/responses/%F0%9F%98%80", "openai", 404));
   out.push({ name: "DELETE unknown response", wire: "openai", method: "DELETE", path: "/v1/responses/resp_unknown", expect: 404 });
-  out.push({ name: "DELETE response with body", wire: "openai", method: "DELETE", path: "/v1/responses/resp_unknown", headers: JSON_CT, body: "{", expect: 400 });
+  out.push({
+    name: "DELETE response with body",
+    wire: "openai",
+    method: "DELETE",
+    path: "/v1/responses/resp_unknown",
+    headers: JSON_CT,
+    body: "{",
+    expect: 400,
+  });
   out.push({ name: "POST cancel unknown", wire: "openai", method: "POST", path: "/v1/responses/resp_unknown/cancel", expect: 404 });
-  out.push({ name: "POST cancel with a junk body", wire: "openai", method: "POST", path: "/v1/responses/resp_unknown/cancel", headers: JSON_CT, body: "[[[[", expect: 400 });
-  out.push({ name: "POST cancel with a deep body", wire: "openai", method: "POST", path: "/v1/responses/resp_unknown/cancel", headers: JSON_CT, body: nested(1000), expect: 400 });
-  for (const q of ["limit=0", "limit=abc", "limit=1e400", "order=sideways", "after=nope"]) out.push(get(`/v1/responses/resp_unknown/input_items?${q}`, "openai", 404));
+  out.push({
+    name: "POST cancel with a junk body",
+    wire: "openai",
+    method: "POST",
+    path: "/v1/responses/resp_unknown/cancel",
+    headers: JSON_CT,
+    body: "[[[[",
+    expect: 400,
+  });
+  out.push({
+    name: "POST cancel with a deep body",
+    wire: "openai",
+    method: "POST",
+    path: "/v1/responses/resp_unknown/cancel",
+    headers: JSON_CT,
+    body: nested(1000),
+    expect: 400,
+  });
+  for (const q of ["limit=0", "limit=abc", "limit=1e400", "order=sideways", "after=nope"])
+    out.push(get(`/v1/responses/resp_unknown/input_items?${q}`, "openai", 404));
   out.push(get("/nowhere", "openai", 404));
   out.push(get("/v1/messages/nowhere", "anthropic", 404));
   out.push(get("/%2e%2e/%2e%2e/etc/passwd", "openai", 404));
@@ -426,78 +885,207 @@ function pathAndMethodCases(): Case[] {
     ["OPTIONS", "/v1/chat/completions", "openai"],
     ["PROPFIND", "/v1/models", "openai"],
   ] as const) {
-    out.push({ name: `${method} ${path}`, wire, method, path, ...(method === "GET" || method === "OPTIONS" || method === "PROPFIND" ? {} : { headers: JSON_CT, body: "{}" }), expect: "4xx" });
+    out.push({
+      name: `${method} ${path}`,
+      wire,
+      method,
+      path,
+      ...(method === "GET" || method === "OPTIONS" || method === "PROPFIND" ? {} : { headers: JSON_CT, body: "{}" }),
+      expect: "4xx",
+    });
   }
   out.push({ name: "HEAD /v1/chat/completions", wire: "openai", method: "HEAD", path: "/v1/chat/completions", expect: "4xx" });
   out.push({ name: "raw: TRACE", wire: "openai", raw: (auth) => `TRACE / HTTP/1.1\r\nHost: x\r\n${auth}\r\n`, expect: "4xx" });
   out.push({ name: "raw: CONNECT", wire: "openai", raw: (auth) => `CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n${auth}\r\n`, expect: "4xx" });
   out.push({ name: "raw: unknown method", wire: "openai", raw: (auth) => `FOO /v1/models HTTP/1.1\r\nHost: x\r\n${auth}\r\n`, expect: 400 });
-  out.push({ name: "raw: absolute-form URL", wire: "openai", raw: (auth) => `GET http://evil.example/v1/models HTTP/1.1\r\nHost: x\r\n${auth}\r\n`, expect: "any" });
+  out.push({
+    name: "raw: absolute-form URL",
+    wire: "openai",
+    raw: (auth) => `GET http://evil.example/v1/models HTTP/1.1\r\nHost: x\r\n${auth}\r\n`,
+    expect: "any",
+  });
   out.push({ name: "raw: asterisk URL", wire: "openai", raw: (auth) => `OPTIONS * HTTP/1.1\r\nHost: x\r\n${auth}\r\n`, expect: "4xx" });
   return out;
 }
 
 function adminCases(): Case[] {
   const out: Case[] = [];
-  const a = (method: string, path: string, body?: string | Buffer, expect: Expect = "4xx", anonymous = false): HttpCase => ({ name: `admin ${method} ${path.slice(0, 70)}${body === undefined ? "" : ` ${typeof body === "string" ? body.slice(0, 30) : "<bytes>"}`}${anonymous ? " (no credential)" : ""}`, wire: "openai", method, path, ...(body === undefined ? {} : { headers: JSON_CT, body }), expect, anonymous });
-  for (const path of ["/admin/traces", "/admin/responses", "/admin/config", "/admin/models", "/admin/keys", "/admin/config/versions", "/admin/session"]) out.push(a("GET", path, undefined, 401, true));
+  const a = (method: string, path: string, body?: string | Buffer, expect: Expect = "4xx", anonymous = false): HttpCase => ({
+    name: `admin ${method} ${path.slice(0, 70)}${body === undefined ? "" : ` ${typeof body === "string" ? body.slice(0, 30) : "<bytes>"}`}${anonymous ? " (no credential)" : ""}`,
+    wire: "openai",
+    method,
+    path,
+    ...(body === undefined ? {} : { headers: JSON_CT, body }),
+    expect,
+    anonymous,
+  });
+  for (const path of ["/admin/traces", "/admin/responses", "/admin/config", "/admin/models", "/admin/keys", "/admin/config/versions", "/admin/session"])
+    out.push(a("GET", path, undefined, 401, true));
   out.push(a("GET", `/admin/traces?token=${encodeURIComponent("wrong")}`, undefined, 401, true));
-  out.push({ name: "admin: wrong Bearer", wire: "openai", method: "GET", path: "/admin/traces", headers: { authorization: "Bearer wrong" }, anonymous: true, expect: 401 });
-  out.push({ name: "admin: forged session cookie", wire: "openai", method: "GET", path: "/admin/traces", headers: { cookie: "yallmp_admin=99999999999999.forged" }, anonymous: true, expect: 401 });
-  out.push({ name: "admin: cookie of absurd expiry", wire: "openai", method: "GET", path: "/admin/traces", headers: { cookie: `yallmp_admin=${"9".repeat(400)}.x` }, anonymous: true, expect: 401 });
-  for (const body of ['{"password":1}', '{"password":"wrong"}', "{}", "[]", '"pw"', "{", '{"password":null}']) out.push(a("POST", "/admin/login", body, "4xx", true));
-  for (const q of ["limit=0", "limit=201", "limit=abc", "limit=1e400", "status=99999999999999999999", "status=abc", "status=-1", "status=1.5", "cursor=@@@", "cursor=" + "A".repeat(5000), "model=%00", "client=" + "x".repeat(3000)]) {
+  out.push({
+    name: "admin: wrong Bearer",
+    wire: "openai",
+    method: "GET",
+    path: "/admin/traces",
+    headers: { authorization: "Bearer wrong" },
+    anonymous: true,
+    expect: 401,
+  });
+  out.push({
+    name: "admin: forged session cookie",
+    wire: "openai",
+    method: "GET",
+    path: "/admin/traces",
+    headers: { cookie: "yallmp_admin=99999999999999.forged" },
+    anonymous: true,
+    expect: 401,
+  });
+  out.push({
+    name: "admin: cookie of absurd expiry",
+    wire: "openai",
+    method: "GET",
+    path: "/admin/traces",
+    headers: { cookie: `yallmp_admin=${"9".repeat(400)}.x` },
+    anonymous: true,
+    expect: 401,
+  });
+  for (const body of ['{"password":1}', '{"password":"wrong"}', "{}", "[]", '"pw"', "{", '{"password":null}'])
+    out.push(a("POST", "/admin/login", body, "4xx", true));
+  for (const q of [
+    "limit=0",
+    "limit=201",
+    "limit=abc",
+    "limit=1e400",
+    "status=99999999999999999999",
+    "status=abc",
+    "status=-1",
+    "status=1.5",
+    "cursor=@@@",
+    "cursor=" + "A".repeat(5000),
+    "model=%00",
+    "client=" + "x".repeat(3000),
+  ]) {
     out.push(a("GET", `/admin/traces?${q}`, undefined, q.startsWith("model") || q.startsWith("client") ? "any" : 400));
   }
-  for (const q of ["limit=-5", "from=yesterday", "to=13/13/2020", "cursor=%%%", "q=" + "%".repeat(100), "key=" + "k".repeat(5000)]) out.push(a("GET", `/admin/responses?${q}`, undefined, q.startsWith("q") || q.startsWith("key") ? "any" : 400));
+  for (const q of ["limit=-5", "from=yesterday", "to=13/13/2020", "cursor=%%%", "q=" + "%".repeat(100), "key=" + "k".repeat(5000)])
+    out.push(a("GET", `/admin/responses?${q}`, undefined, q.startsWith("q") || q.startsWith("key") ? "any" : 400));
   out.push(a("GET", "/admin/traces/nope", undefined, 404));
   out.push(a("GET", `/admin/traces/${"t".repeat(1100)}`, undefined, 414));
   out.push(a("GET", "/admin/responses/nope", undefined, 404));
   for (const v of ["abc", "0", "-1", "1.5", "1e3", "99999999999999999999", "%20"]) out.push(a("GET", `/admin/config/versions/${v}`, undefined, 400));
   out.push(a("GET", "/admin/config/versions/999999", undefined, 404));
-  for (const body of ["{}", '{"yaml":1}', '{"yaml":null}', '{"yaml":"model_list: [unclosed"}', '{"yaml":"model_list:\\n  - model_name: 1\\n"}', '{"yaml":"router_settings: {num_retries: -1}"}', "{", nested(500)]) {
+  for (const body of [
+    "{}",
+    '{"yaml":1}',
+    '{"yaml":null}',
+    '{"yaml":"model_list: [unclosed"}',
+    '{"yaml":"model_list:\\n  - model_name: 1\\n"}',
+    '{"yaml":"router_settings: {num_retries: -1}"}',
+    "{",
+    nested(500),
+  ]) {
     out.push(a("PUT", "/admin/config", body, 400));
-    out.push(a("POST", "/admin/config/validate", body, body.includes("yaml\":\"") ? 200 : 400));
+    out.push(a("POST", "/admin/config/validate", body, body.includes('yaml":"') ? 200 : 400));
   }
-  for (const body of ["{}", '{"version":"abc"}', '{"version":1e20}', '{"version":-1}', '{"version":1.5}', '{"version":null}']) out.push(a("POST", "/admin/config/rollback", body, 400));
+  for (const body of ["{}", '{"version":"abc"}', '{"version":1e20}', '{"version":-1}', '{"version":1.5}', '{"version":null}'])
+    out.push(a("POST", "/admin/config/rollback", body, 400));
   out.push(a("POST", "/admin/config/rollback", '{"version":999999}', 404));
-  for (const body of ["[]", '"x"', "{}", '{"model_name":1}', '{"model_name":"mock"}', '{"model_name":"h1","model_params":"x"}', '{"model_name":"h2","model_params":{"api_type":"nope"}}', "{"]) out.push(a("POST", "/admin/models", body, "4xx"));
+  for (const body of [
+    "[]",
+    '"x"',
+    "{}",
+    '{"model_name":1}',
+    '{"model_name":"mock"}',
+    '{"model_name":"h1","model_params":"x"}',
+    '{"model_name":"h2","model_params":{"api_type":"nope"}}',
+    "{",
+  ])
+    out.push(a("POST", "/admin/models", body, "4xx"));
   for (const body of ["[]", '"x"', "{", '{"model_params":{"api_type":"nope"}}']) out.push(a("PUT", "/admin/models/mock", body, "4xx"));
-  out.push({ name: "admin: a write that is not JSON", wire: "openai", method: "POST", path: "/admin/keys", headers: { "content-type": "text/plain" }, body: '{"key_id":"x"}', expect: 415 });
+  out.push({
+    name: "admin: a write that is not JSON",
+    wire: "openai",
+    method: "POST",
+    path: "/admin/keys",
+    headers: { "content-type": "text/plain" },
+    body: '{"key_id":"x"}',
+    expect: 415,
+  });
   out.push(a("PUT", "/admin/models/no-such-model", "{}", 404));
   out.push(a("DELETE", "/admin/models/no-such-model", undefined, 404));
   out.push(a("POST", "/admin/models/copy?source=nope&target=x", undefined, 404));
   out.push(a("POST", "/admin/models/copy", undefined, 400));
   for (const body of ["[]", "{}", '{"key_id":1}', '{"key_id":"k","concurrency_limit":"x"}', "{"]) out.push(a("POST", "/admin/keys", body, "4xx"));
   out.push(a("DELETE", "/admin/keys/no-such-key", undefined, 404));
-  for (const body of ["{}", '{"responseId":1}', '{"responseId":"resp_x"}', '{"responseId":"resp_x","model":"nope"}', '{"responseId":"resp_x","model":"mock","mode":"all"}', '{"responseId":"resp_x","model":"mock"}', "{"]) out.push(a("POST", "/admin/replay", body, "4xx"));
+  for (const body of [
+    "{}",
+    '{"responseId":1}',
+    '{"responseId":"resp_x"}',
+    '{"responseId":"resp_x","model":"nope"}',
+    '{"responseId":"resp_x","model":"mock","mode":"all"}',
+    '{"responseId":"resp_x","model":"mock"}',
+    "{",
+  ])
+    out.push(a("POST", "/admin/replay", body, "4xx"));
   return out;
 }
 
 function webSocketCases(): Case[] {
-  const upgrade = (extra: string[], frames: Buffer = Buffer.alloc(0)) => (_auth: string) =>
-    Buffer.concat([Buffer.from(`${["GET /admin/ws HTTP/1.1", "Host: x", "Connection: Upgrade", "Upgrade: websocket", ...extra].join("\r\n")}\r\n\r\n`), frames]);
+  const upgrade =
+    (extra: string[], frames: Buffer = Buffer.alloc(0)) =>
+    (_auth: string) =>
+      Buffer.concat([
+        Buffer.from(`${["GET /admin/ws HTTP/1.1", "Host: x", "Connection: Upgrade", "Upgrade: websocket", ...extra].join("\r\n")}\r\n\r\n`),
+        frames,
+      ]);
   const v13 = ["Sec-WebSocket-Version: 13", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=="];
   const masked = (opcode: number, payload: Buffer, rsv = 0) => {
     const mask = Buffer.from([1, 2, 3, 4]);
     const data = Buffer.from(payload.map((b, i) => b ^ mask[i % 4]!));
     const len = payload.length;
-    const head = len < 126 ? Buffer.from([0x80 | rsv | opcode, 0x80 | len]) : len < 65536 ? Buffer.from([0x80 | rsv | opcode, 0x80 | 126, len >> 8, len & 255]) : Buffer.concat([Buffer.from([0x80 | rsv | opcode, 0x80 | 127]), Buffer.from([0, 0, 0, 0, (len >>> 24) & 255, (len >>> 16) & 255, (len >>> 8) & 255, len & 255])]);
+    const head =
+      len < 126
+        ? Buffer.from([0x80 | rsv | opcode, 0x80 | len])
+        : len < 65536
+          ? Buffer.from([0x80 | rsv | opcode, 0x80 | 126, len >> 8, len & 255])
+          : Buffer.concat([
+              Buffer.from([0x80 | rsv | opcode, 0x80 | 127]),
+              Buffer.from([0, 0, 0, 0, (len >>> 24) & 255, (len >>> 16) & 255, (len >>> 8) & 255, len & 255]),
+            ]);
     return Buffer.concat([head, mask, data]);
   };
   const admin = `Authorization: Bearer ${ADMIN_PASSWORD}`;
   return [
     { name: "ws: no credential", wire: "ws", raw: () => upgrade(v13)(""), expect: 401 },
-    { name: "ws: wrong token in query", wire: "ws", raw: () => Buffer.from(`GET /admin/ws?token=wrong HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n${v13.join("\r\n")}\r\n\r\n`), expect: 401 },
+    {
+      name: "ws: wrong token in query",
+      wire: "ws",
+      raw: () => Buffer.from(`GET /admin/ws?token=wrong HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n${v13.join("\r\n")}\r\n\r\n`),
+      expect: 401,
+    },
     { name: "ws: missing key", wire: "ws", raw: () => upgrade(["Sec-WebSocket-Version: 13", admin])(""), expect: "4xx" },
-    { name: "ws: bad version", wire: "ws", raw: () => upgrade(["Sec-WebSocket-Version: 99", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", admin])(""), expect: "4xx" },
+    {
+      name: "ws: bad version",
+      wire: "ws",
+      raw: () => upgrade(["Sec-WebSocket-Version: 99", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", admin])(""),
+      expect: "4xx",
+    },
     { name: "ws: plain GET without upgrade", wire: "ws", raw: () => Buffer.from(`GET /admin/ws HTTP/1.1\r\nHost: x\r\n${admin}\r\n\r\n`), expect: "any" },
     { name: "ws: frame with RSV1", wire: "ws", raw: () => upgrade([...v13, admin], masked(1, Buffer.from("{}"), 0x40))(""), expect: 101 },
     { name: "ws: unmasked frame", wire: "ws", raw: () => upgrade([...v13, admin], Buffer.from([0x81, 0x02, 0x7b, 0x7d]))(""), expect: 101 },
     { name: "ws: frame over maxPayload", wire: "ws", raw: () => upgrade([...v13, admin], masked(1, Buffer.alloc(70 * 1024, 0x61)))(""), expect: 101 },
     { name: "ws: invalid UTF-8 text frame", wire: "ws", raw: () => upgrade([...v13, admin], masked(1, Buffer.from([0xff, 0xfe])))(""), expect: 101 },
     { name: "ws: unknown opcode", wire: "ws", raw: () => upgrade([...v13, admin], masked(3, Buffer.from("x")))(""), expect: 101 },
-    { name: "ws: junk filter message", wire: "ws", raw: () => upgrade([...v13, admin], Buffer.concat([masked(1, Buffer.from(nested(5000))), masked(1, Buffer.from('{"type":"filter","model":{"$ne":1}}')), masked(8, Buffer.alloc(0))]))(""), expect: 101 },
+    {
+      name: "ws: junk filter message",
+      wire: "ws",
+      raw: () =>
+        upgrade(
+          [...v13, admin],
+          Buffer.concat([masked(1, Buffer.from(nested(5000))), masked(1, Buffer.from('{"type":"filter","model":{"$ne":1}}')), masked(8, Buffer.alloc(0))]),
+        )(""),
+      expect: 101,
+    },
   ];
 }
 
@@ -524,7 +1112,17 @@ function keyCases(): Case[] {
       ["key with a prefix of the secret", { authorization: `Bearer ${KEY_SECRET.slice(0, 10)}` }],
       ["Basic scheme", { authorization: `Basic ${Buffer.from(`team:${KEY_SECRET}x`).toString("base64")}` }],
     ] as const) {
-      out.push({ name: `keys: ${method} ${path}: ${what}`, wire, method, path, headers: { ...(body ? JSON_CT : {}), ...headers }, ...(body ? { body } : {}), anonymous: true, keysOnly: true, expect: 401 });
+      out.push({
+        name: `keys: ${method} ${path}: ${what}`,
+        wire,
+        method,
+        path,
+        headers: { ...(body ? JSON_CT : {}), ...headers },
+        ...(body ? { body } : {}),
+        anonymous: true,
+        keysOnly: true,
+        expect: 401,
+      });
     }
   }
   return out;
@@ -534,25 +1132,73 @@ function keyCases(): Case[] {
 function storedResponseCases(): Case[] {
   const out: Case[] = [];
   const get = (path: string, expect: Expect): HttpCase => ({ name: `stored: GET ${path}`, wire: "openai", method: "GET", path, expect });
-  for (const q of ["limit=0", "limit=101", "limit=abc", "limit=1e400", "limit=-1", "order=sideways", "after=nope", "after=%00", "limit=1&limit=2"]) out.push(get(`/v1/responses/{id}/input_items?${q}`, 400));
+  for (const q of ["limit=0", "limit=101", "limit=abc", "limit=1e400", "limit=-1", "order=sideways", "after=nope", "after=%00", "limit=1&limit=2"])
+    out.push(get(`/v1/responses/{id}/input_items?${q}`, 400));
   out.push(get("/v1/responses/{id}/input_items?limit=1&order=asc", 200));
   out.push(get("/v1/responses/{id}", 200));
   out.push(get("/v1/responses/{gone}", 404));
   out.push(get("/v1/responses/{gone}/input_items", 404));
   out.push({ name: "stored: cancel a response that is not a background one", wire: "openai", method: "POST", path: "/v1/responses/{id}/cancel", expect: 400 });
   out.push({ name: "stored: DELETE a deleted response", wire: "openai", method: "DELETE", path: "/v1/responses/{gone}", expect: 404 });
-  out.push({ name: "stored: chain on a deleted response", wire: "openai", method: "POST", path: "/v1/responses", headers: JSON_CT, body: responses({ previous_response_id: "{gone}" }), expect: 400 });
-  out.push({ name: "stored: chain with input of wrong shape", wire: "openai", method: "POST", path: "/v1/responses", headers: JSON_CT, body: responses({ previous_response_id: "{id}", input: [1, null, "x"] }), expect: "any" });
-  out.push({ name: "stored: chain translated to Anthropic with odd input", wire: "openai", method: "POST", path: "/v1/responses", headers: JSON_CT, body: responses({ model: "claude-sonnet-4-5", previous_response_id: "{id}", input: [{ type: "function_call_output", call_id: "nope", output: 1 }] }), expect: "any" });
-  out.push({ name: "stored: item_reference to a stored item that does not exist", wire: "openai", method: "POST", path: "/v1/responses", headers: JSON_CT, body: responses({ input: [{ type: "item_reference", id: "msg_{hex}_999" }] }), expect: "any" });
+  out.push({
+    name: "stored: chain on a deleted response",
+    wire: "openai",
+    method: "POST",
+    path: "/v1/responses",
+    headers: JSON_CT,
+    body: responses({ previous_response_id: "{gone}" }),
+    expect: 400,
+  });
+  out.push({
+    name: "stored: chain with input of wrong shape",
+    wire: "openai",
+    method: "POST",
+    path: "/v1/responses",
+    headers: JSON_CT,
+    body: responses({ previous_response_id: "{id}", input: [1, null, "x"] }),
+    expect: "any",
+  });
+  out.push({
+    name: "stored: chain translated to Anthropic with odd input",
+    wire: "openai",
+    method: "POST",
+    path: "/v1/responses",
+    headers: JSON_CT,
+    body: responses({ model: "claude-sonnet-4-5", previous_response_id: "{id}", input: [{ type: "function_call_output", call_id: "nope", output: 1 }] }),
+    expect: "any",
+  });
+  out.push({
+    name: "stored: item_reference to a stored item that does not exist",
+    wire: "openai",
+    method: "POST",
+    path: "/v1/responses",
+    headers: JSON_CT,
+    body: responses({ input: [{ type: "item_reference", id: "msg_{hex}_999" }] }),
+    expect: "any",
+  });
   out.push({ name: "stored: admin view of the response", wire: "openai", method: "GET", path: "/admin/responses/{id}", expect: 200 });
-  for (const body of ['{"responseId":"{id}","model":"nope"}', '{"responseId":"{id}","model":"mock","mode":"sideways"}', '{"responseId":"{gone}","model":"mock"}', '{"responseId":"{id}","model":1}']) {
+  for (const body of [
+    '{"responseId":"{id}","model":"nope"}',
+    '{"responseId":"{id}","model":"mock","mode":"sideways"}',
+    '{"responseId":"{gone}","model":"mock"}',
+    '{"responseId":"{id}","model":1}',
+  ]) {
     out.push({ name: `stored: admin replay ${body}`, wire: "openai", method: "POST", path: "/admin/replay", headers: JSON_CT, body, expect: "4xx" });
   }
   return out;
 }
 
-const CASES: Case[] = [...keyCases(), ...storedResponseCases(), ...bodyCases(), ...sizeCases(), ...contentTypeCases(), ...headerCases(), ...pathAndMethodCases(), ...adminCases(), ...webSocketCases()];
+const CASES: Case[] = [
+  ...keyCases(),
+  ...storedResponseCases(),
+  ...bodyCases(),
+  ...sizeCases(),
+  ...contentTypeCases(),
+  ...headerCases(),
+  ...pathAndMethodCases(),
+  ...adminCases(),
+  ...webSocketCases(),
+];
 
 interface Outcome {
   status: number;
@@ -617,10 +1263,12 @@ function checkWire(c: Case, o: Outcome, method: string): string | undefined {
   }
   const j = json as { type?: unknown; error?: { message?: unknown; type?: unknown; param?: unknown; code?: unknown } };
   if (c.wire === "anthropic") {
-    if (j.type !== "error" || typeof j.error?.type !== "string" || typeof j.error?.message !== "string") return `not Anthropic's error shape: ${o.body.slice(0, 160)}`;
+    if (j.type !== "error" || typeof j.error?.type !== "string" || typeof j.error?.message !== "string")
+      return `not Anthropic's error shape: ${o.body.slice(0, 160)}`;
     return undefined;
   }
-  if (typeof j.error?.message !== "string" || typeof j.error?.type !== "string" || !("param" in j.error) || !("code" in j.error)) return `not OpenAI's error shape: ${o.body.slice(0, 160)}`;
+  if (typeof j.error?.message !== "string" || typeof j.error?.type !== "string" || !("param" in j.error) || !("code" in j.error))
+    return `not OpenAI's error shape: ${o.body.slice(0, 160)}`;
   return undefined;
 }
 
@@ -638,7 +1286,10 @@ const SHIPPED = readFileSync(new URL("../../configs/config.yaml", import.meta.ur
 /** The shipped config plus a model on a real loopback upstream with an api_key, and the given settings. */
 function configFor(upstreamUrl: string, capture: "full" | "metadata", keys: boolean): string {
   const upstream = ["openai", "anthropic", "openai-responses"]
-    .map((type) => `  - model_name: ${type === "openai" ? "up" : type === "anthropic" ? "up-anthropic" : "up-responses"}\n    model_params:\n      api_type: ${type}\n      api_base: ${upstreamUrl}\n      api_key: \${HOSTILE_UPSTREAM_KEY}\n      model: up-model\n`)
+    .map(
+      (type) =>
+        `  - model_name: ${type === "openai" ? "up" : type === "anthropic" ? "up-anthropic" : "up-responses"}\n    model_params:\n      api_type: ${type}\n      api_base: ${upstreamUrl}\n      api_key: \${HOSTILE_UPSTREAM_KEY}\n      model: up-model\n`,
+    )
     .join("");
   let yaml = SHIPPED.replace("model_list:\n", `model_list:\n${upstream}`).replace(/capture: full/, `capture: ${capture}`);
   yaml = yaml.replace(/retention_hours: 48/, "retention_hours: 48\n    flush_interval_ms: 50");
@@ -661,9 +1312,38 @@ describe("hostile input", () => {
       req.on("end", () => {
         res.writeHead(200, { "content-type": "application/json" });
         if (req.url?.endsWith("/messages")) {
-          res.end(JSON.stringify({ id: "msg_up", type: "message", role: "assistant", model: "up-model", content: [{ type: "text", text: "from upstream" }], stop_reason: "end_turn", stop_sequence: null, usage: { input_tokens: 3, output_tokens: 2 } }));
+          res.end(
+            JSON.stringify({
+              id: "msg_up",
+              type: "message",
+              role: "assistant",
+              model: "up-model",
+              content: [{ type: "text", text: "from upstream" }],
+              stop_reason: "end_turn",
+              stop_sequence: null,
+              usage: { input_tokens: 3, output_tokens: 2 },
+            }),
+          );
         } else if (req.url?.endsWith("/responses")) {
-          res.end(JSON.stringify({ id: "resp_up", object: "response", created_at: 1700000000, status: "completed", model: "up-model", output: [{ type: "message", id: "msg_up", role: "assistant", status: "completed", content: [{ type: "output_text", text: "from upstream", annotations: [] }] }], usage: { input_tokens: 3, output_tokens: 2, total_tokens: 5 } }));
+          res.end(
+            JSON.stringify({
+              id: "resp_up",
+              object: "response",
+              created_at: 1700000000,
+              status: "completed",
+              model: "up-model",
+              output: [
+                {
+                  type: "message",
+                  id: "msg_up",
+                  role: "assistant",
+                  status: "completed",
+                  content: [{ type: "output_text", text: "from upstream", annotations: [] }],
+                },
+              ],
+              usage: { input_tokens: 3, output_tokens: 2, total_tokens: 5 },
+            }),
+          );
         } else {
           res.end(JSON.stringify(chatCompletion("from upstream")));
         }
@@ -687,7 +1367,8 @@ describe("hostile input", () => {
   beforeAll(async () => {
     for (const target of ["full", "keys"] as const) {
       const headers = { ...JSON_CT, ...(target === "keys" ? { authorization: `Bearer ${KEY_SECRET}` } : {}) };
-      const make = async () => ((await (await fetch(`${procs[target]!.url}/v1/responses`, { method: "POST", headers, body: responses({}) })).json()) as { id: string }).id;
+      const make = async () =>
+        ((await (await fetch(`${procs[target]!.url}/v1/responses`, { method: "POST", headers, body: responses({}) })).json()) as { id: string }).id;
       stored[target] = { id: await make(), gone: await make() };
       expect((await fetch(`${procs[target]!.url}/v1/responses/${stored[target].gone}`, { method: "DELETE", headers })).status).toBe(200);
     }
@@ -706,11 +1387,18 @@ describe("hostile input", () => {
         if ("keysOnly" in c && c.keysOnly && target !== "keys") continue;
         const anonymous = "anonymous" in c && c.anonymous === true;
         const isAdmin = "path" in c && (c.path.startsWith("/admin") || c.path.startsWith("/dashboard"));
-        const credential: Record<string, string> = anonymous ? {} : isAdmin ? { authorization: `Bearer ${ADMIN_PASSWORD}` } : target === "keys" ? { authorization: `Bearer ${KEY_SECRET}` } : {};
+        const credential: Record<string, string> = anonymous
+          ? {}
+          : isAdmin
+            ? { authorization: `Bearer ${ADMIN_PASSWORD}` }
+            : target === "keys"
+              ? { authorization: `Bearer ${KEY_SECRET}` }
+              : {};
         const rawCredential = target === "keys" && !c.wire.startsWith("ws") ? `Authorization: Bearer ${KEY_SECRET}\r\n` : "";
         let outcome: Outcome;
         const ids = stored[target];
-        const fill = <T extends string | Buffer | undefined>(v: T): T => (typeof v === "string" ? (v.replaceAll("{id}", ids.id).replaceAll("{gone}", ids.gone).replaceAll("{hex}", ids.id.slice(5)) as T) : v);
+        const fill = <T extends string | Buffer | undefined>(v: T): T =>
+          typeof v === "string" ? (v.replaceAll("{id}", ids.id).replaceAll("{gone}", ids.gone).replaceAll("{hex}", ids.id.slice(5)) as T) : v;
         const started = performance.now();
         sent += 1;
         if ("raw" in c) {
@@ -769,7 +1457,9 @@ describe("hostile input", () => {
         for (const s of SECRETS) {
           const hits = db.prepare(`SELECT COUNT(*) AS n FROM "Trace" WHERE "detail" LIKE ? OR "error" LIKE ?`).get(`%${s}%`, `%${s}%`) as { n: number };
           expect(hits.n, `${target}: a stored trace holds ${s.slice(0, 8)}…`).toBe(0);
-          const stored = db.prepare(`SELECT COUNT(*) AS n FROM "StoredResponse" WHERE "request" LIKE ? OR "response" LIKE ? OR "inputItems" LIKE ?`).get(`%${s}%`, `%${s}%`, `%${s}%`) as { n: number };
+          const stored = db
+            .prepare(`SELECT COUNT(*) AS n FROM "StoredResponse" WHERE "request" LIKE ? OR "response" LIKE ? OR "inputItems" LIKE ?`)
+            .get(`%${s}%`, `%${s}%`, `%${s}%`) as { n: number };
           expect(stored.n, `${target}: a stored response holds ${s.slice(0, 8)}…`).toBe(0);
         }
       } finally {

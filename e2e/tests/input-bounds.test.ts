@@ -85,7 +85,11 @@ describe("deeply nested JSON", () => {
         const messages = await fetch(`${proc.url}/v1/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: deepMessages(3000) });
         expect(messages.status).toBe(400);
         expect(await messages.json()).toMatchObject({ type: "error", error: { type: "invalid_request_error" } });
-        const responses = await fetch(`${proc.url}/v1/responses`, { method: "POST", headers: { "content-type": "application/json" }, body: `{"model":"mock","input":[{"role":"user","content":${nested(20_000)}}]}` });
+        const responses = await fetch(`${proc.url}/v1/responses`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: `{"model":"mock","input":[{"role":"user","content":${nested(20_000)}}]}`,
+        });
         expect(responses.status).toBe(400);
         // Past a trace flush, the process still answers.
         await sleep(300);
@@ -94,7 +98,11 @@ describe("deeply nested JSON", () => {
       });
 
       it("accepts nesting up to the limit", async () => {
-        const res = await fetch(`${proc.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: `{"model":"mock","messages":[{"role":"user","content":"hi"}],"metadata":{"a":${nested(120)}}}` });
+        const res = await fetch(`${proc.url}/v1/chat/completions`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: `{"model":"mock","messages":[{"role":"user","content":"hi"}],"metadata":{"a":${nested(120)}}}`,
+        });
         expect(res.status).toBe(200);
         await sleep(300);
         expect((await fetch(`${proc.url}/health`)).status).toBe(200);
@@ -106,7 +114,9 @@ describe("deeply nested JSON", () => {
     const p = await startProxy(`${MODELS}proxy_settings:\n  server: { max_json_depth: 16 }\n`);
     try {
       const body = (d: number) => `{"model":"mock","messages":[{"role":"user","content":"hi"}],"metadata":{"a":${nested(d)}}}`;
-      expect((await fetch(`${p.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: body(14) })).status).toBe(200);
+      expect((await fetch(`${p.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: body(14) })).status).toBe(
+        200,
+      );
       const refused = await fetch(`${p.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: body(15) });
       expect(refused.status).toBe(400);
       expect(((await refused.json()) as { error: { message: string } }).error.message).toContain("16 levels");
@@ -118,18 +128,33 @@ describe("deeply nested JSON", () => {
 
 describe("walks over bodies at the deepest configurable nesting", () => {
   it("with max_json_depth 1000 and capture full, bodies nested 999 deep are answered, traced and shown", async () => {
-    const p = await startProxy(`${MODELS}proxy_settings:\n  server: { max_json_depth: 1000 }\n  traces: { capture: full, flush_interval_ms: 20 }\n`, { YALLMP_ADMIN_PASSWORD: "pw" });
+    const p = await startProxy(`${MODELS}proxy_settings:\n  server: { max_json_depth: 1000 }\n  traces: { capture: full, flush_interval_ms: 20 }\n`, {
+      YALLMP_ADMIN_PASSWORD: "pw",
+    });
     try {
       const deep = nestedObj(995);
       const sends = [
         ["/v1/chat/completions", `{"model":"mock","messages":[{"role":"user","content":"hi"}],"metadata":{"a":${deep}}}`],
-        ["/v1/chat/completions", `{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f","parameters":${deep}}}]}`],
+        [
+          "/v1/chat/completions",
+          `{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f","parameters":${deep}}}]}`,
+        ],
         ["/v1/responses", `{"model":"mock","input":"hi","text":{"format":${deep}}}`],
-        ["/v1/messages", `{"model":"claude-sonnet-4-5","max_tokens":8,"messages":[{"role":"user","content":"hi"}],"tools":[{"name":"f","input_schema":${deep}}]}`],
-        ["/v1/messages/count_tokens", `{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"hi"}],"tools":[{"name":"f","input_schema":${deep}}]}`],
+        [
+          "/v1/messages",
+          `{"model":"claude-sonnet-4-5","max_tokens":8,"messages":[{"role":"user","content":"hi"}],"tools":[{"name":"f","input_schema":${deep}}]}`,
+        ],
+        [
+          "/v1/messages/count_tokens",
+          `{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"hi"}],"tools":[{"name":"f","input_schema":${deep}}]}`,
+        ],
       ] as const;
       for (const [path, body] of sends) {
-        const res = await fetch(`${p.url}${path}`, { method: "POST", headers: { "content-type": "application/json", "x-request-id": `deep-${sends.findIndex((x) => x[1] === body)}` }, body });
+        const res = await fetch(`${p.url}${path}`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-request-id": `deep-${sends.findIndex((x) => x[1] === body)}` },
+          body,
+        });
         expect(res.status, `${path}: ${await res.clone().text()}`).toBeLessThan(500);
       }
       await sleep(200);
@@ -149,7 +174,10 @@ describe("h2c with a connection cap", () => {
     const p = await startProxy(`${MODELS}proxy_settings:\n  server: { max_connections_per_ip: 1 }\n`);
     try {
       const body = JSON.stringify({ model: "mock", messages: [{ role: "user", content: "capped" }] });
-      const raw = await rawRequest(p.url, `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings, close\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+      const raw = await rawRequest(
+        p.url,
+        `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings, close\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+      );
       expect(firstAnswer(raw).status).toBe(200);
       expect(raw).toContain("capped");
     } finally {
@@ -166,11 +194,19 @@ describe("metric labels", () => {
       for (let batch = 0; batch < 100; batch++) {
         await Promise.all(
           Array.from({ length: 30 }, (_, i) =>
-            fetch(`${p.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: `no-such-model-${batch}-${i}-${"x".repeat(40)}`, messages: [{ role: "user", content: "hi" }] }) }).then((r) => r.arrayBuffer()),
+            fetch(`${p.url}/v1/chat/completions`, {
+              method: "POST",
+              headers: { "content-type": "application/json" },
+              body: JSON.stringify({ model: `no-such-model-${batch}-${i}-${"x".repeat(40)}`, messages: [{ role: "user", content: "hi" }] }),
+            }).then((r) => r.arrayBuffer()),
           ),
         );
       }
-      await fetch(`${p.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "mock", messages: [{ role: "user", content: "hi" }] }) });
+      await fetch(`${p.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: "mock", messages: [{ role: "user", content: "hi" }] }),
+      });
       const text = await (await fetch(`${p.url}/metrics`)).text();
       expect(text).not.toContain("no-such-model");
       expect(text).toContain('yallmp_requests_total{model="unknown",backend="none",client_format="chat",status="404"} 3000');
@@ -189,7 +225,8 @@ describe("refusals in the documented shape", () => {
   });
   afterAll(async () => p.close());
 
-  const openAIError = (body: unknown, code: string) => expect(body).toMatchObject({ error: { message: expect.any(String), type: "invalid_request_error", param: null, code } });
+  const openAIError = (body: unknown, code: string) =>
+    expect(body).toMatchObject({ error: { message: expect.any(String), type: "invalid_request_error", param: null, code } });
 
   it("a URL that does not decode: 400 invalid_url (Fastify's FST_ERR_BAD_URL)", async () => {
     const { status, body } = firstAnswer(await rawRequest(p.url, "GET /v1/%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
@@ -225,16 +262,26 @@ describe("refusals in the documented shape", () => {
     const chat = firstAnswer(await rawRequest(p.url, "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nX-Note: a\u0001b\r\nContent-Length: 0\r\n\r\n"));
     expect(chat.status).toBe(400);
     openAIError(chat.body, "invalid_http");
-    const messages = firstAnswer(await rawRequest(p.url, "POST /v1/messages HTTP/1.1\r\nHost: x\r\nanthropic-version: \u0001\u0002\r\nContent-Length: 0\r\n\r\n"));
+    const messages = firstAnswer(
+      await rawRequest(p.url, "POST /v1/messages HTTP/1.1\r\nHost: x\r\nanthropic-version: \u0001\u0002\r\nContent-Length: 0\r\n\r\n"),
+    );
     expect(messages.status).toBe(400);
     expect(messages.body).toMatchObject({ type: "error", error: { type: "invalid_request_error", message: expect.stringMatching(/not valid HTTP/) } });
   });
 
   it("count_tokens with null content blocks, a status filter out of range and a version that is not a number: 400s", async () => {
-    const count = await fetch(`${p.url}/v1/messages/count_tokens`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "mock", messages: [{ role: "user", content: [null] }] }) });
+    const count = await fetch(`${p.url}/v1/messages/count_tokens`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "mock", messages: [{ role: "user", content: [null] }] }),
+    });
     expect(count.status).toBe(400);
     expect(await count.json()).toMatchObject({ type: "error", error: { type: "invalid_request_error" } });
-    const nestedNull = await fetch(`${p.url}/v1/messages/count_tokens`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "mock", messages: [{ role: "user", content: [{ type: "tool_result", tool_use_id: "t", content: [null, 3, "x"] }] }] }) });
+    const nestedNull = await fetch(`${p.url}/v1/messages/count_tokens`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "mock", messages: [{ role: "user", content: [{ type: "tool_result", tool_use_id: "t", content: [null, 3, "x"] }] }] }),
+    });
     expect(nestedNull.status).toBe(200);
     const admin = { authorization: "Bearer admin-secret-pw" };
     const status = await fetch(`${p.url}/admin/traces?status=99999999999999999999`, { headers: admin });
@@ -245,12 +292,22 @@ describe("refusals in the documented shape", () => {
       expect(version.status, v).toBe(400);
       expect(await version.json()).toMatchObject({ error: { param: "version", code: "invalid_value" } });
     }
-    const rollback = await fetch(`${p.url}/admin/config/rollback`, { method: "POST", headers: { ...admin, "content-type": "application/json" }, body: JSON.stringify({ version: 1e20 }) });
+    const rollback = await fetch(`${p.url}/admin/config/rollback`, {
+      method: "POST",
+      headers: { ...admin, "content-type": "application/json" },
+      body: JSON.stringify({ version: 1e20 }),
+    });
     expect(rollback.status).toBe(400);
   });
 
   it("routes that take no body accept an empty one sent with a JSON content type", async () => {
-    const created = (await (await fetch(`${p.url}/v1/responses`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "mock", input: "hi" }) })).json()) as { id: string };
+    const created = (await (
+      await fetch(`${p.url}/v1/responses`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: "mock", input: "hi" }),
+      })
+    ).json()) as { id: string };
     const del = await fetch(`${p.url}/v1/responses/${created.id}`, { method: "DELETE", headers: { "content-type": "application/json" } });
     expect(del.status).toBe(200);
     const empty = await fetch(`${p.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" } });
@@ -261,7 +318,11 @@ describe("refusals in the documented shape", () => {
   it("400 and 404 answers get a request log line (path only, never the query)", async () => {
     const id = `log-${Date.now()}`;
     await fetch(`${p.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json", "x-request-id": `${id}-400` }, body: "{" });
-    await fetch(`${p.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json", "x-request-id": `${id}-model` }, body: JSON.stringify({ model: "nope", messages: [{ role: "user", content: "x" }] }) });
+    await fetch(`${p.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-request-id": `${id}-model` },
+      body: JSON.stringify({ model: "nope", messages: [{ role: "user", content: "x" }] }),
+    });
     await fetch(`${p.url}/nowhere?token=admin-secret-pw`, { headers: { "x-request-id": `${id}-404` } });
     const lines = p.logs();
     const line = (reqId: string) => lines.find((l) => l.reqId === reqId && l.msg === "request");
@@ -276,7 +337,9 @@ describe("refusals in the documented shape", () => {
     const port = Number(new URL(p.url).port);
     const socket = connect(port, "127.0.0.1");
     await new Promise((r) => socket.once("connect", r));
-    socket.write("GET /admin/ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nAuthorization: Bearer admin-secret-pw\r\n\r\n");
+    socket.write(
+      "GET /admin/ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nAuthorization: Bearer admin-secret-pw\r\n\r\n",
+    );
     await sleep(200);
     const closed = new Promise((r) => socket.once("close", r));
     socket.on("data", () => undefined);
@@ -318,7 +381,11 @@ describe("refusals in the documented shape", () => {
     expect(firstAnswer(out).status).toBe(200);
     expect(out).toContain("over h2c");
     const curl = await new Promise<{ ok: boolean; out: string }>((resolve) =>
-      execFile("curl", ["-s", "--http2", "-w", "\\n%{http_code}", `${p.url}/v1/chat/completions`, "-H", "content-type: application/json", "-d", body], (err, stdout) => resolve({ ok: !err || (err as { code?: unknown }).code !== "ENOENT", out: stdout })),
+      execFile(
+        "curl",
+        ["-s", "--http2", "-w", "\\n%{http_code}", `${p.url}/v1/chat/completions`, "-H", "content-type: application/json", "-d", body],
+        (err, stdout) => resolve({ ok: !err || (err as { code?: unknown }).code !== "ENOENT", out: stdout }),
+      ),
     );
     if (curl.ok && curl.out) {
       expect(curl.out.trim().endsWith("200")).toBe(true);

@@ -53,7 +53,8 @@ function anthropicProblem(req: RecordedRequest): string | undefined {
   }
   const thinking = body.thinking as { type?: string; budget_tokens?: number } | undefined;
   if (thinking?.type === "enabled") {
-    if (!Number.isInteger(thinking.budget_tokens) || thinking.budget_tokens! < 1024) return "thinking.budget_tokens: Input should be greater than or equal to 1024";
+    if (!Number.isInteger(thinking.budget_tokens) || thinking.budget_tokens! < 1024)
+      return "thinking.budget_tokens: Input should be greater than or equal to 1024";
     if (thinking.budget_tokens! >= (body.max_tokens as number)) return "max_tokens must be greater than thinking.budget_tokens";
     if (body.temperature !== undefined && body.temperature !== 1) return "temperature may only be set to 1 when thinking is enabled";
     // The assistant turn in an open tool loop must start with its (signed) thinking block.
@@ -88,7 +89,8 @@ const TOOL_CALLS = [
 function turnContent(req: RecordedRequest): Block[] {
   if (hasToolResults(req)) return [{ type: "text", text: "Sunny in Paris, rain in Oslo." }];
   const blocks: Block[] = [];
-  if ((req.json!.thinking as { type?: string } | undefined)?.type === "enabled") blocks.push({ type: "thinking", thinking: THINKING.join(""), signature: SIGNATURE });
+  if ((req.json!.thinking as { type?: string } | undefined)?.type === "enabled")
+    blocks.push({ type: "thinking", thinking: THINKING.join(""), signature: SIGNATURE });
   blocks.push({ type: "text", text: "Let me check both." });
   for (const c of TOOL_CALLS) blocks.push({ type: "tool_use", id: c.id, name: "get_weather", input: c.input });
   return blocks;
@@ -102,11 +104,29 @@ async function answer(req: RecordedRequest, res: ServerResponse): Promise<void> 
   const stopReason = content.some((b) => b.type === "tool_use") ? "tool_use" : "end_turn";
   const usage = { input_tokens: 120, output_tokens: 48, cache_creation_input_tokens: 0, cache_read_input_tokens: 20 };
   if (req.json!.stream !== true) {
-    return sendJson(res, 200, { id: "msg_up_1", type: "message", role: "assistant", model: "claude-upstream-1", content, stop_reason: stopReason, stop_sequence: null, usage });
+    return sendJson(res, 200, {
+      id: "msg_up_1",
+      type: "message",
+      role: "assistant",
+      model: "claude-upstream-1",
+      content,
+      stop_reason: stopReason,
+      stop_sequence: null,
+      usage,
+    });
   }
   const frames = [
     anthropicFrame("message_start", {
-      message: { id: "msg_up_1", type: "message", role: "assistant", model: "claude-upstream-1", content: [], stop_reason: null, stop_sequence: null, usage: { ...usage, output_tokens: 1 } },
+      message: {
+        id: "msg_up_1",
+        type: "message",
+        role: "assistant",
+        model: "claude-upstream-1",
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { ...usage, output_tokens: 1 },
+      },
     }),
     anthropicFrame("ping"),
   ];
@@ -119,7 +139,8 @@ async function answer(req: RecordedRequest, res: ServerResponse): Promise<void> 
       frames.push(anthropicFrame("content_block_start", { index, content_block: { type: "text", text: "" } }));
       const text = b.text as string;
       const mid = Math.floor(text.length / 2);
-      for (const t of [text.slice(0, mid), text.slice(mid)]) frames.push(anthropicFrame("content_block_delta", { index, delta: { type: "text_delta", text: t } }));
+      for (const t of [text.slice(0, mid), text.slice(mid)])
+        frames.push(anthropicFrame("content_block_delta", { index, delta: { type: "text_delta", text: t } }));
     } else {
       frames.push(anthropicFrame("content_block_start", { index, content_block: { type: "tool_use", id: b.id, name: b.name, input: {} } }));
       const call = TOOL_CALLS.find((c) => c.id === b.id)!;
@@ -148,11 +169,21 @@ router_settings: { num_retries: 0 }
 const chatTools: OpenAI.ChatCompletionTool[] = [
   {
     type: "function",
-    function: { name: "get_weather", description: "Weather for a city", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } },
+    function: {
+      name: "get_weather",
+      description: "Weather for a city",
+      parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+    },
   },
 ];
 const responsesTools: OpenAI.Responses.FunctionTool[] = [
-  { type: "function", name: "get_weather", description: "Weather for a city", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] }, strict: false },
+  {
+    type: "function",
+    name: "get_weather",
+    description: "Weather for a city",
+    parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+    strict: false,
+  },
 ];
 
 type FunctionCallItem = { type: "function_call"; call_id: string; name: string; arguments: string };
@@ -184,7 +215,9 @@ describe("openai SDK chat.completions on an Anthropic backend", () => {
     const choice = res.choices[0]!;
     expect(choice.finish_reason).toBe("tool_calls");
     expect(choice.message.content).toBe("Let me check both.");
-    expect(choice.message.tool_calls!.map((c) => (c.type === "function" ? { id: c.id, name: c.function.name, input: JSON.parse(c.function.arguments) } : c))).toEqual(expectedCalls);
+    expect(
+      choice.message.tool_calls!.map((c) => (c.type === "function" ? { id: c.id, name: c.function.name, input: JSON.parse(c.function.arguments) } : c)),
+    ).toEqual(expectedCalls);
     expect(res.usage).toMatchObject({ prompt_tokens: 140, completion_tokens: 48, total_tokens: 188 });
 
     expect(up.requests).toHaveLength(1);
@@ -195,7 +228,9 @@ describe("openai SDK chat.completions on an Anthropic backend", () => {
       max_tokens: 4096,
       system: [{ type: "text", text: "You are a weather bot." }],
       messages: [{ role: "user", content: [{ type: "text", text: "Weather in Paris and Oslo?" }] }],
-      tools: [{ name: "get_weather", description: "Weather for a city", input_schema: chatTools[0]!.type === "function" ? chatTools[0]!.function.parameters : {} }],
+      tools: [
+        { name: "get_weather", description: "Weather for a city", input_schema: chatTools[0]!.type === "function" ? chatTools[0]!.function.parameters : {} },
+      ],
       temperature: 0.3,
       stream: false,
     });
@@ -260,7 +295,13 @@ describe("openai SDK chat.completions on an Anthropic backend", () => {
     } as OpenAI.ChatCompletionAssistantMessageParam);
     messages.push({ role: "tool", tool_call_id: calls[0]!.id, content: "Paris: 21 C, sunny" });
     messages.push({ role: "tool", tool_call_id: calls[1]!.id, content: "Oslo: 9 C, rain" });
-    const second = await openai.chat.completions.create({ model: "claude-via-proxy", messages, tools: chatTools, reasoning_effort: "high", max_completion_tokens: 20000 });
+    const second = await openai.chat.completions.create({
+      model: "claude-via-proxy",
+      messages,
+      tools: chatTools,
+      reasoning_effort: "high",
+      max_completion_tokens: 20000,
+    });
     expect(second.choices[0]!.message.content).toBe("Sunny in Paris, rain in Oslo.");
     expect(second.choices[0]!.finish_reason).toBe("stop");
 
@@ -310,7 +351,14 @@ describe("openai SDK responses on an Anthropic backend", () => {
     const { up, openai } = await setup();
     const input: OpenAI.Responses.ResponseInputItem[] = [{ role: "user", content: "Weather in Paris and Oslo?" }];
     const first = await openai.responses
-      .stream({ model: "claude-via-proxy", input, tools: responsesTools, reasoning: { effort: "high", summary: "auto" }, store: false, include: ["reasoning.encrypted_content"] })
+      .stream({
+        model: "claude-via-proxy",
+        input,
+        tools: responsesTools,
+        reasoning: { effort: "high", summary: "auto" },
+        store: false,
+        include: ["reasoning.encrypted_content"],
+      })
       .finalResponse();
     const reasoningItem = first.output.find((o) => o.type === "reasoning");
     expect(reasoningItem, JSON.stringify(first.output)).toBeDefined();
@@ -343,7 +391,12 @@ describe("openai SDK responses on an Anthropic backend", () => {
 
   it("previous_response_id chains rebuild the history, signature included", async () => {
     const { up, openai } = await setup();
-    const first = await openai.responses.create({ model: "claude-via-proxy", input: "Weather in Paris and Oslo?", tools: responsesTools, reasoning: { effort: "high" } });
+    const first = await openai.responses.create({
+      model: "claude-via-proxy",
+      input: "Weather in Paris and Oslo?",
+      tools: responsesTools,
+      reasoning: { effort: "high" },
+    });
     const calls = functionCalls(first.output);
     const second = await openai.responses.create({
       model: "claude-via-proxy",
@@ -375,7 +428,12 @@ router_settings: { num_retries: 0 }
 
   it("a 429 rate_limit_error is a RateLimitError with Anthropic's message", async () => {
     const openai = await failing((_req, res) =>
-      sendJson(res, 429, { type: "error", error: { type: "rate_limit_error", message: "Number of request tokens has exceeded your per-minute rate limit" } }, { "retry-after": "0" }),
+      sendJson(
+        res,
+        429,
+        { type: "error", error: { type: "rate_limit_error", message: "Number of request tokens has exceeded your per-minute rate limit" } },
+        { "retry-after": "0" },
+      ),
     );
     const err = await openai.chat.completions.create({ model: "claude-via-proxy", messages: [{ role: "user", content: "hi" }] }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.RateLimitError);
@@ -394,7 +452,18 @@ router_settings: { num_retries: 0 }
 
   const overloadedMidStream = async (_req: RecordedRequest, res: ServerResponse) =>
     writeSse(res, [
-      anthropicFrame("message_start", { message: { id: "msg_x", type: "message", role: "assistant", model: "claude-upstream-1", content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 5, output_tokens: 1 } } }),
+      anthropicFrame("message_start", {
+        message: {
+          id: "msg_x",
+          type: "message",
+          role: "assistant",
+          model: "claude-upstream-1",
+          content: [],
+          stop_reason: null,
+          stop_sequence: null,
+          usage: { input_tokens: 5, output_tokens: 1 },
+        },
+      }),
       anthropicFrame("content_block_start", { index: 0, content_block: { type: "text", text: "" } }),
       anthropicFrame("content_block_delta", { index: 0, delta: { type: "text_delta", text: "Hel" } }),
       anthropicFrame("error", { error: { type: "overloaded_error", message: "Overloaded" } }),

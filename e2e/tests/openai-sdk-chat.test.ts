@@ -38,7 +38,13 @@ const weatherTool = {
 
 describe("openai SDK through the proxy (mock backend)", () => {
   it("plain completion echoes the last user message", async () => {
-    const res = await client.chat.completions.create({ model: "mock", messages: [{ role: "system", content: "be brief" }, { role: "user", content: "Hello, proxy!" }] });
+    const res = await client.chat.completions.create({
+      model: "mock",
+      messages: [
+        { role: "system", content: "be brief" },
+        { role: "user", content: "Hello, proxy!" },
+      ],
+    });
     expect(res.object).toBe("chat.completion");
     expect(res.choices[0]!.message.content).toBe("Hello, proxy!");
     expect(res.choices[0]!.finish_reason).toBe("stop");
@@ -46,7 +52,12 @@ describe("openai SDK through the proxy (mock backend)", () => {
   });
 
   it("streams, with usage when asked", async () => {
-    const stream = await client.chat.completions.create({ model: "mock", messages: [{ role: "user", content: "one two three" }], stream: true, stream_options: { include_usage: true } });
+    const stream = await client.chat.completions.create({
+      model: "mock",
+      messages: [{ role: "user", content: "one two three" }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     let text = "";
     let usage: OpenAI.CompletionUsage | null | undefined;
     let finish: string | null | undefined;
@@ -84,7 +95,10 @@ describe("openai SDK through the proxy (mock backend)", () => {
 
   it("honours n: 2, streamed and not", async () => {
     const res = await client.chat.completions.create({ model: "mock", n: 2, messages: [{ role: "user", content: "twice" }] });
-    expect(res.choices.map((c) => [c.index, c.message.content])).toEqual([[0, "twice"], [1, "twice"]]);
+    expect(res.choices.map((c) => [c.index, c.message.content])).toEqual([
+      [0, "twice"],
+      [1, "twice"],
+    ]);
 
     const runner = client.chat.completions.stream({ model: "mock", n: 2, messages: [{ role: "user", content: "a b c" }] });
     const final = await runner.finalChatCompletion();
@@ -132,7 +146,9 @@ describe("the shipped configs/config.yaml", () => {
       const agents = new Set(["claude-opus-5-5", "claude-sonnet-5-5", "claude-haiku-5-5", "claude-sonnet-4-5", "gpt-5.5"]);
       for (const m of models.data.filter((m) => m.id !== "mock-slow")) {
         const res = await c.chat.completions.create({ model: m.id, messages: [{ role: "user", content: `ping ${m.id}` }] });
-        const expected = agents.has(m.id) ? `Hello from yaLLMproxy's mock model! You said: "ping ${m.id}". Start a message with "run" to see a tool call.` : `ping ${m.id}`;
+        const expected = agents.has(m.id)
+          ? `Hello from yaLLMproxy's mock model! You said: "ping ${m.id}". Start a message with "run" to see a tool call.`
+          : `ping ${m.id}`;
         expect(res.choices[0]!.message.content).toBe(expected);
       }
       expect(models.data.filter((m) => agents.has(m.id))).toHaveLength(agents.size);

@@ -60,7 +60,9 @@ describe("traces and the admin API", () => {
       res.write(chatChunk({ content: "traced " }));
       res.write(chatChunk({ content: "answer" }));
       res.write(chatChunk({}, { finish: "stop" }));
-      res.write(`data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model: "m", choices: [], usage: { prompt_tokens: 7, completion_tokens: 2, total_tokens: 9 } })}\n\n`);
+      res.write(
+        `data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model: "m", choices: [], usage: { prompt_tokens: 7, completion_tokens: 2, total_tokens: 9 } })}\n\n`,
+      );
       res.end("data: [DONE]\n\n");
     });
     configDir = mkdtempSync(join(tmpdir(), "yallmp-ops-"));
@@ -100,7 +102,11 @@ proxy_settings:
       });
       expect(status).toBe(401);
     }
-    const login = await fetch(`${p.url}/admin/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ password: "nope" }) });
+    const login = await fetch(`${p.url}/admin/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ password: "nope" }),
+    });
     expect(login.status).toBe(401);
   });
 
@@ -111,7 +117,9 @@ proxy_settings:
       let text = "";
       socket.on("data", (d: Buffer) => (text += d.toString()));
       const closed = once(socket, "close").then(() => true);
-      socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`);
+      socket.write(
+        `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`,
+      );
       for (let i = 0; i < 100 && !text.includes("\r\n\r\n"); i++) await sleep(20);
       expect(text.split("\r\n")[0]).toBe(path === "/v1/models" ? "HTTP/1.1 200 OK" : "HTTP/1.1 404 Not Found");
       expect(text).toMatch(/x-request-id: /i);
@@ -123,7 +131,11 @@ proxy_settings:
   });
 
   it("signs in with a session cookie", async () => {
-    const login = await fetch(`${p.url}/admin/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ password: ADMIN }) });
+    const login = await fetch(`${p.url}/admin/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ password: ADMIN }),
+    });
     expect(login.status).toBe(200);
     const cookie = login.headers.get("set-cookie")!.split(";")[0]!;
     expect(cookie).toMatch(/^yallmp_admin=\d+\./);
@@ -202,7 +214,11 @@ proxy_settings:
     ws.send(JSON.stringify({ type: "filter", model: "full-m" }));
     await sleep(50);
     const sentAt = performance.now();
-    const res = await fetch(`${p.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "full-m", messages: [{ role: "user", content: "live" }] }) });
+    const res = await fetch(`${p.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "full-m", messages: [{ role: "user", content: "live" }] }),
+    });
     const doneAt = performance.now();
     await res.text();
     await sleep(50);
@@ -242,7 +258,11 @@ describe("config through the admin API", () => {
   afterAll(async () => p.close());
 
   const chat = (model: string) =>
-    fetch(`${p.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model, messages: [{ role: "user", content: "hi" }] }) });
+    fetch(`${p.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model, messages: [{ role: "user", content: "hi" }] }),
+    });
 
   it("shows the config with literal secrets masked", async () => {
     const cfg = await adminGet<{ yaml: string; version: number }>(p, "/admin/config");
@@ -263,7 +283,10 @@ describe("config through the admin API", () => {
     extends: nowhere
     model_params: {}
 `;
-    for (const [method, path2, status] of [["POST", "/admin/config/validate", 200], ["PUT", "/admin/config", 400]] as const) {
+    for (const [method, path2, status] of [
+      ["POST", "/admin/config/validate", 200],
+      ["PUT", "/admin/config", 400],
+    ] as const) {
       const res = await adminSend(p, method, path2, { yaml: bad });
       expect(res.status).toBe(status);
       const body = (await res.json()) as { valid?: boolean; errors: Array<{ path: string; line?: number }> };
@@ -302,12 +325,25 @@ describe("config through the admin API", () => {
 
 describe("config file reload and replicas", () => {
   it("follows edits of the file on disk, and keeps the running config when the file is invalid", async () => {
-    const up = await startUpstream((_req, res) => sendJson(res, 200, { id: "x", object: "chat.completion", created: 1, model: "m", choices: [{ index: 0, message: { role: "assistant", content: "ok" }, finish_reason: "stop" }] }));
+    const up = await startUpstream((_req, res) =>
+      sendJson(res, 200, {
+        id: "x",
+        object: "chat.completion",
+        created: 1,
+        model: "m",
+        choices: [{ index: 0, message: { role: "assistant", content: "ok" }, finish_reason: "stop" }],
+      }),
+    );
     const yaml = `model_list:\n  - { model_name: a, model_params: { api_type: openai, api_base: ${up.url} } }\n`;
     const proc = await spawnProxy(yaml, { YALLMP_ADMIN_PASSWORD: ADMIN });
     try {
       const configPath = join(proc.cwd, "config.yaml");
-      const chat = (model: string) => fetch(`${proc.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model, messages: [{ role: "user", content: "x" }] }) });
+      const chat = (model: string) =>
+        fetch(`${proc.url}/v1/chat/completions`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ model, messages: [{ role: "user", content: "x" }] }),
+        });
       writeFileSync(configPath, `${yaml}  - { model_name: b, model_params: { api_type: mock } }\n`);
       let status = 0;
       for (let i = 0; i < 40 && status !== 200; i++) {
@@ -325,39 +361,56 @@ describe("config file reload and replicas", () => {
     }
   }, 30_000);
 
-  it.skipIf(pgSkip !== undefined)("a config applied on one replica answers on the other within a second; live events cross replicas", async () => {
-    const db = await createTestDatabase();
-    const yaml = "model_list:\n  - { model_name: a, model_params: { api_type: mock } }\n";
-    const [r1, r2] = await Promise.all([spawnProxy(yaml, { DATABASE_URL: db.url, YALLMP_ADMIN_PASSWORD: ADMIN }), spawnProxy(yaml, { DATABASE_URL: db.url, YALLMP_ADMIN_PASSWORD: ADMIN })]);
-    try {
-      const ws = new WebSocket(`${r2.url.replace("http", "ws")}/admin/ws`, { headers: admin });
-      const seen: string[] = [];
-      ws.on("message", (d) => seen.push((JSON.parse(String(d)) as { type: string; trace?: { model: string } }).trace?.model ?? ""));
-      await new Promise((r) => ws.on("open", r));
-      const res = await fetch(`${r1.url}/admin/config`, { headers: admin });
-      const { yaml: current } = (await res.json()) as { yaml: string };
-      const put = await fetch(`${r1.url}/admin/config`, {
-        method: "PUT",
-        headers: { ...admin, "content-type": "application/json" },
-        body: JSON.stringify({ yaml: `${current}  - { model_name: from-r1, model_params: { api_type: mock } }\n` }),
-      });
-      expect(put.status).toBe(200);
-      const appliedAt = performance.now();
-      let status = 0;
-      while (status !== 200 && performance.now() - appliedAt < 1000) {
-        status = (await fetch(`${r2.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "from-r1", messages: [{ role: "user", content: "x" }] }) })).status;
-        if (status !== 200) await sleep(50);
+  it.skipIf(pgSkip !== undefined)(
+    "a config applied on one replica answers on the other within a second; live events cross replicas",
+    async () => {
+      const db = await createTestDatabase();
+      const yaml = "model_list:\n  - { model_name: a, model_params: { api_type: mock } }\n";
+      const [r1, r2] = await Promise.all([
+        spawnProxy(yaml, { DATABASE_URL: db.url, YALLMP_ADMIN_PASSWORD: ADMIN }),
+        spawnProxy(yaml, { DATABASE_URL: db.url, YALLMP_ADMIN_PASSWORD: ADMIN }),
+      ]);
+      try {
+        const ws = new WebSocket(`${r2.url.replace("http", "ws")}/admin/ws`, { headers: admin });
+        const seen: string[] = [];
+        ws.on("message", (d) => seen.push((JSON.parse(String(d)) as { type: string; trace?: { model: string } }).trace?.model ?? ""));
+        await new Promise((r) => ws.on("open", r));
+        const res = await fetch(`${r1.url}/admin/config`, { headers: admin });
+        const { yaml: current } = (await res.json()) as { yaml: string };
+        const put = await fetch(`${r1.url}/admin/config`, {
+          method: "PUT",
+          headers: { ...admin, "content-type": "application/json" },
+          body: JSON.stringify({ yaml: `${current}  - { model_name: from-r1, model_params: { api_type: mock } }\n` }),
+        });
+        expect(put.status).toBe(200);
+        const appliedAt = performance.now();
+        let status = 0;
+        while (status !== 200 && performance.now() - appliedAt < 1000) {
+          status = (
+            await fetch(`${r2.url}/v1/chat/completions`, {
+              method: "POST",
+              headers: { "content-type": "application/json" },
+              body: JSON.stringify({ model: "from-r1", messages: [{ role: "user", content: "x" }] }),
+            })
+          ).status;
+          if (status !== 200) await sleep(50);
+        }
+        expect(status).toBe(200);
+        await fetch(`${r1.url}/v1/chat/completions`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ model: "a", messages: [{ role: "user", content: "from r1" }] }),
+        });
+        await sleep(300);
+        ws.close();
+        expect(seen.filter((m) => m === "a").length).toBeGreaterThanOrEqual(1);
+      } finally {
+        await Promise.all([r1.kill(), r2.kill()]);
+        await db.drop();
       }
-      expect(status).toBe(200);
-      await fetch(`${r1.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "a", messages: [{ role: "user", content: "from r1" }] }) });
-      await sleep(300);
-      ws.close();
-      expect(seen.filter((m) => m === "a").length).toBeGreaterThanOrEqual(1);
-    } finally {
-      await Promise.all([r1.kill(), r2.kill()]);
-      await db.drop();
-    }
-  }, 60_000);
+    },
+    60_000,
+  );
 });
 
 describe("trace overflow", () => {
@@ -370,7 +423,11 @@ proxy_settings:
 `);
     try {
       for (let i = 0; i < 6; i++) {
-        await fetch(`${p.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "m", messages: [{ role: "user", content: `n${i}` }] }) });
+        await fetch(`${p.url}/v1/chat/completions`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ model: "m", messages: [{ role: "user", content: `n${i}` }] }),
+        });
       }
       const text = await (await fetch(`${p.url}/metrics`)).text();
       expect(text).toContain("yallmp_traces_dropped_total 4");
@@ -399,7 +456,9 @@ model_list:
       expect(res.headers.get("content-type")).toContain("text/event-stream");
       const text = await res.text();
       const completed = /event: response\.completed\ndata: (.*)\n/.exec(text);
-      const final = JSON.parse(completed![1]!) as { response: { id: string; output_text?: string; metadata: Record<string, string>; previous_response_id: string } };
+      const final = JSON.parse(completed![1]!) as {
+        response: { id: string; output_text?: string; metadata: Record<string, string>; previous_response_id: string };
+      };
       expect(final.response.metadata.replay_of).toBe(t2.id);
       expect(text).toContain("from the second model");
       const detail = await adminGet<{ chain: Array<{ id: string; model: string }> }>(p, `/admin/responses/${final.response.id}`);
@@ -420,11 +479,16 @@ describe("models and keys management", () => {
   it("adds, updates, copies and deletes models, and adds and deletes keys, each as a config version", async () => {
     const dir = mkdtempSync(join(tmpdir(), "yallmp-manage-"));
     const path = join(dir, "config.yaml");
-    const yaml = "# managed through the admin API\nmodel_list:\n  - model_name: base-m   # the base\n    model_params: { api_type: mock }\napp_keys:\n  enabled: true\n  keys:\n    - { key_id: first, secret: first-secret }\n";
+    const yaml =
+      "# managed through the admin API\nmodel_list:\n  - model_name: base-m   # the base\n    model_params: { api_type: mock }\napp_keys:\n  enabled: true\n  keys:\n    - { key_id: first, secret: first-secret }\n";
     writeFileSync(path, yaml);
     const p = await startProxy(yaml, { YALLMP_ADMIN_PASSWORD: ADMIN }, { configPath: path });
     const chat = (model: string, key = "first-secret") =>
-      fetch(`${p.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${key}` }, body: JSON.stringify({ model, messages: [{ role: "user", content: "hi" }] }) });
+      fetch(`${p.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
+        body: JSON.stringify({ model, messages: [{ role: "user", content: "hi" }] }),
+      });
     try {
       expect((await adminSend(p, "POST", "/admin/models", { model_name: "alias-m", extends: "base-m" })).status).toBe(200);
       expect((await chat("alias-m")).status).toBe(200);
@@ -449,7 +513,10 @@ describe("models and keys management", () => {
       expect(secret).toMatch(/^sk-yallmp-/);
       expect((await chat("base-m", secret)).status).toBe(200);
       const keys = await adminGet<{ data: Array<{ keyId: string; concurrencyLimit: number }> }>(p, "/admin/keys");
-      expect(keys.data.map((k) => [k.keyId, k.concurrencyLimit])).toEqual([["first", 0], ["second", 2]]);
+      expect(keys.data.map((k) => [k.keyId, k.concurrencyLimit])).toEqual([
+        ["first", 0],
+        ["second", 2],
+      ]);
       expect(JSON.stringify(keys)).not.toContain(secret);
       expect((await adminSend(p, "DELETE", "/admin/keys/second", {})).status).toBe(200);
       expect((await chat("base-m", secret)).status).toBe(401);

@@ -44,7 +44,9 @@ describe("a client leaving after the last event", () => {
         res.write("data: [DONE]\n\n");
       } else {
         const response = { id: "resp_up1", object: "response", status: "completed", output: [], usage: { input_tokens: 1, output_tokens: 1, total_tokens: 2 } };
-        res.write(`event: response.created\ndata: ${JSON.stringify({ type: "response.created", sequence_number: 0, response: { ...response, status: "in_progress" } })}\n\n`);
+        res.write(
+          `event: response.created\ndata: ${JSON.stringify({ type: "response.created", sequence_number: 0, response: { ...response, status: "in_progress" } })}\n\n`,
+        );
         res.write(`event: response.completed\ndata: ${JSON.stringify({ type: "response.completed", sequence_number: 1, response })}\n\n`);
       }
       // The upstream keeps its body open a while after the last event.

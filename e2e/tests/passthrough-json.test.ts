@@ -41,7 +41,11 @@ router_settings: { num_retries: 0 }
 }
 
 const ask = (p: RunningProxy) =>
-  fetch(`${p.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi" }] }) });
+  fetch(`${p.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi" }] }),
+  });
 
 describe("pass-through JSON bodies", () => {
   it("are held across many chunks and delivered whole", async () => {

@@ -53,7 +53,12 @@ proxy_settings:
     const during = (async () => {
       let n = 0;
       while (sending) {
-        statuses.push(await chat(`during-${n++}`).then((r) => r.status, (err: Error) => err.message));
+        statuses.push(
+          await chat(`during-${n++}`).then(
+            (r) => r.status,
+            (err: Error) => err.message,
+          ),
+        );
         await sleep(5);
       }
     })();

@@ -14,7 +14,16 @@ afterEach(async () => {
 async function setup(modelParams = "", apiType = "openai"): Promise<{ up: Upstream; p: RunningProxy }> {
   const up = await startUpstream((req, res) =>
     apiType === "anthropic"
-      ? sendJson(res, 200, { id: "msg_1", type: "message", role: "assistant", model: "real-model", content: [{ type: "text", text: "ok" }], stop_reason: "end_turn", stop_sequence: null, usage: { input_tokens: 1, output_tokens: 1 } })
+      ? sendJson(res, 200, {
+          id: "msg_1",
+          type: "message",
+          role: "assistant",
+          model: "real-model",
+          content: [{ type: "text", text: "ok" }],
+          stop_reason: "end_turn",
+          stop_sequence: null,
+          usage: { input_tokens: 1, output_tokens: 1 },
+        })
       : sendJson(res, 200, chatCompletion("ok")),
   );
   cleanup.push(up.close);
@@ -32,7 +41,8 @@ ${modelParams}
   return { up, p };
 }
 
-const post = (p: RunningProxy, path: string, text: string) => fetch(`${p.url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: text });
+const post = (p: RunningProxy, path: string, text: string) =>
+  fetch(`${p.url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: text });
 
 // Formatting a re-serialization would not keep: spaces, key order, an escaped slash, a long history.
 const history = Array.from({ length: 200 }, (_, i) => `  {"role": "user", "content": "turn ${i}: caf\u00e9 \\/ \\"quoted\\" \\n next line"}`).join(",\n");

@@ -16,7 +16,16 @@ afterEach(async () => {
 async function setup(apiType = "openai"): Promise<{ up: Upstream; p: RunningProxy }> {
   const up = await startUpstream((_req, res) =>
     apiType === "anthropic"
-      ? sendJson(res, 200, { id: "msg_1", type: "message", role: "assistant", model: "real-model", content: [{ type: "text", text: "ok" }], stop_reason: "end_turn", stop_sequence: null, usage: { input_tokens: 1, output_tokens: 1 } })
+      ? sendJson(res, 200, {
+          id: "msg_1",
+          type: "message",
+          role: "assistant",
+          model: "real-model",
+          content: [{ type: "text", text: "ok" }],
+          stop_reason: "end_turn",
+          stop_sequence: null,
+          usage: { input_tokens: 1, output_tokens: 1 },
+        })
       : sendJson(res, 200, chatCompletion("ok")),
   );
   cleanup.push(up.close);
@@ -29,7 +38,8 @@ model_list:
   return { up, p };
 }
 
-const post = (p: RunningProxy, path: string, text: string | Buffer) => fetch(`${p.url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: text });
+const post = (p: RunningProxy, path: string, text: string | Buffer) =>
+  fetch(`${p.url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: text });
 const errorOf = async (res: Response) => ((await res.json()) as { error: Record<string, unknown> }).error;
 
 // A raw tab inside a string: JSON.parse refuses it, a scan of the structure does not look inside strings.

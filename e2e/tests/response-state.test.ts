@@ -31,7 +31,9 @@ async function countingChatUpstream(delayMs = 0): Promise<Upstream> {
       res.write(chatChunk({ role: "assistant", content: "" }));
       res.write(chatChunk({ content: `answer ${i + 1}` }));
       res.write(chatChunk({}, { finish: "stop" }));
-      res.write(`data: ${JSON.stringify({ id: "x", object: "chat.completion.chunk", created: 1, model: "m", choices: [], usage: { prompt_tokens: 4, completion_tokens: 2, total_tokens: 6 } })}\n\n`);
+      res.write(
+        `data: ${JSON.stringify({ id: "x", object: "chat.completion.chunk", created: 1, model: "m", choices: [], usage: { prompt_tokens: 4, completion_tokens: 2, total_tokens: 6 } })}\n\n`,
+      );
       res.end("data: [DONE]\n\n");
     } else {
       sendJson(res, 200, chatCompletion(`answer ${i + 1}`));
@@ -42,7 +44,10 @@ async function countingChatUpstream(delayMs = 0): Promise<Upstream> {
 /** The user/assistant texts of a chat request, in order. */
 function transcript(body: Record<string, unknown> | undefined): string[] {
   const messages = (body?.messages ?? []) as Array<{ role: string; content: unknown }>;
-  return messages.map((m) => `${m.role}:${typeof m.content === "string" ? m.content : Array.isArray(m.content) ? (m.content as Array<{ text?: string }>).map((p) => p.text ?? "").join("") : ""}`);
+  return messages.map(
+    (m) =>
+      `${m.role}:${typeof m.content === "string" ? m.content : Array.isArray(m.content) ? (m.content as Array<{ text?: string }>).map((p) => p.text ?? "").join("") : ""}`,
+  );
 }
 
 const chatModelYaml = (url: string, extra = "") => `
@@ -103,7 +108,10 @@ describe.skipIf(pgSkip !== undefined)("two proxy processes on one PostgreSQL", (
     cleanups.push(db.drop);
     const yaml = chatModelYaml(up.url);
     const [a, b] = await Promise.all([spawnProxy(yaml, { DATABASE_URL: db.url }), spawnProxy(yaml, { DATABASE_URL: db.url })]);
-    cleanups.push(() => a.kill(), () => b.kill());
+    cleanups.push(
+      () => a.kill(),
+      () => b.kill(),
+    );
     const onA = new OpenAI({ baseURL: `${a.url}/v1`, apiKey: "x", maxRetries: 0 });
     const onB = new OpenAI({ baseURL: `${b.url}/v1`, apiKey: "x", maxRetries: 0 });
     const first = await onA.responses.stream({ model: "chat-m", input: "made on A" }).finalResponse();
@@ -181,7 +189,9 @@ app_keys:
   it("stores nothing when store is false", async () => {
     const r = await client(keys.A).responses.create({ model: "chat-m", input: "forget me", store: false });
     await expect(client(keys.A).responses.retrieve(r.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
-    const err = await client(keys.A).responses.create({ model: "chat-m", input: "x", previous_response_id: r.id }).catch((e: unknown) => e);
+    const err = await client(keys.A)
+      .responses.create({ model: "chat-m", input: "x", previous_response_id: r.id })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
     expect((err as Error).message).toContain(`Previous response with id '${r.id}' not found.`);
   });
@@ -191,7 +201,9 @@ app_keys:
     expect((await client(keys.A).responses.retrieve(r.id)).id).toBe(r.id);
     await sleep(2300);
     await expect(client(keys.A).responses.retrieve(r.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
-    const err = await client(keys.A).responses.create({ model: "chat-m", input: "too late", previous_response_id: r.id }).catch((e: unknown) => e);
+    const err = await client(keys.A)
+      .responses.create({ model: "chat-m", input: "too late", previous_response_id: r.id })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
   });
 
@@ -219,7 +231,9 @@ app_keys:
     expect(cancelled.status).toBe("cancelled");
     await sleep(100);
     expect((await client(keys.A).responses.retrieve(queued.id)).status).toBe("cancelled");
-    const err = await client(keys.A).responses.cancel("resp_unknown").catch((e: unknown) => e);
+    const err = await client(keys.A)
+      .responses.cancel("resp_unknown")
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.NotFoundError);
   });
 });
@@ -238,7 +252,15 @@ describe("a chain that alternates a chat backend and a native Responses backend"
         created_at: 1,
         status: "completed",
         model: "up-native",
-        output: [{ type: "message", id: `msg_native${nativeCount}`, role: "assistant", status: "completed", content: [{ type: "output_text", text, annotations: [] }] }],
+        output: [
+          {
+            type: "message",
+            id: `msg_native${nativeCount}`,
+            role: "assistant",
+            status: "completed",
+            content: [{ type: "output_text", text, annotations: [] }],
+          },
+        ],
         usage: { input_tokens: 5, output_tokens: 3, total_tokens: 8 },
         error: null,
         incomplete_details: null,
@@ -263,6 +285,12 @@ model_list:
     expect(JSON.stringify(nativeInput)).toContain("answer 1");
     const t3 = await client.responses.create({ model: "chat-m", input: "turn three", previous_response_id: t2.id });
     expect(t3.output_text).toBe("answer 2");
-    expect(transcript(chat.requests[1]!.json)).toEqual(["user:turn one", "assistant:answer 1", "user:turn two", "assistant:native answer 1", "user:turn three"]);
+    expect(transcript(chat.requests[1]!.json)).toEqual([
+      "user:turn one",
+      "assistant:answer 1",
+      "user:turn two",
+      "assistant:native answer 1",
+      "user:turn three",
+    ]);
   });
 });

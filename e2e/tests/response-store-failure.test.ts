@@ -27,8 +27,23 @@ afterEach(async () => {
 /** A native Responses upstream answering "Stored?" with a fresh id each time, as JSON or as a stream. */
 async function responsesUpstream(): Promise<Upstream> {
   const up = await startUpstream(async (req, res, index) => {
-    const base = { id: `resp_up${index}`, object: "response", created_at: 1765552659, model: "gpt-up", error: null, incomplete_details: null, tools: [], metadata: {} };
-    const item = { id: `msg_up${index}`, type: "message", status: "completed", role: "assistant", content: [{ type: "output_text", text: "Stored?", annotations: [] }] };
+    const base = {
+      id: `resp_up${index}`,
+      object: "response",
+      created_at: 1765552659,
+      model: "gpt-up",
+      error: null,
+      incomplete_details: null,
+      tools: [],
+      metadata: {},
+    };
+    const item = {
+      id: `msg_up${index}`,
+      type: "message",
+      status: "completed",
+      role: "assistant",
+      content: [{ type: "output_text", text: "Stored?", annotations: [] }],
+    };
     const final = { ...base, status: "completed", output: [item], usage: { input_tokens: 3, output_tokens: 2, total_tokens: 5 } };
     if (req.json?.stream !== true) return sendJson(res, 200, final);
     const events = [
@@ -38,7 +53,11 @@ async function responsesUpstream(): Promise<Upstream> {
       { type: "response.output_item.done", output_index: 0, item },
       { type: "response.completed", response: final },
     ];
-    await writeSse(res, events.map((e, i) => `event: ${e.type}\ndata: ${JSON.stringify({ ...e, sequence_number: i })}\n\n`), 1);
+    await writeSse(
+      res,
+      events.map((e, i) => `event: ${e.type}\ndata: ${JSON.stringify({ ...e, sequence_number: i })}\n\n`),
+      1,
+    );
   });
   cleanup.push(up.close);
   return up;
@@ -79,12 +98,23 @@ async function ask(p: RunningProxy, model: string, stream: boolean, reqId: strin
   const raw = await res.text();
   if (!stream) {
     const body = JSON.parse(raw) as { id: string; status: string; output: Array<{ content?: Array<{ text: string }> }> };
-    return { status: res.status, id: body.id, text: body.output.flatMap((o) => o.content ?? []).map((c) => c.text).join(""), completed: body.status === "completed" };
+    return {
+      status: res.status,
+      id: body.id,
+      text: body.output
+        .flatMap((o) => o.content ?? [])
+        .map((c) => c.text)
+        .join(""),
+      completed: body.status === "completed",
+    };
   }
   const frames = parseSse(raw);
   const last = frames.at(-1);
   const final = last?.event === "response.completed" ? (JSON.parse(last.data) as { response: { id: string } }).response : undefined;
-  const text = frames.filter((f) => f.event === "response.output_text.delta").map((f) => (JSON.parse(f.data) as { delta: string }).delta).join("");
+  const text = frames
+    .filter((f) => f.event === "response.output_text.delta")
+    .map((f) => (JSON.parse(f.data) as { delta: string }).delta)
+    .join("");
   return { status: res.status, id: final?.id ?? "", text, completed: final !== undefined };
 }
 
@@ -111,9 +141,14 @@ describe("a response store that fails", () => {
       expect(got.text.length).toBeGreaterThan(0);
       const logged = p.logs().find((l) => l.level === 50 && l.reqId === reqId);
       expect(logged, `error log of ${reqId}`).toMatchObject({ msg: expect.stringContaining("response store write failed"), responseId: got.id });
-      const trace = (await (await fetch(`${p.url}/admin/traces/${reqId}`, { headers: admin })).json()) as { status: number; warningList: { code: string; message: string }[] };
+      const trace = (await (await fetch(`${p.url}/admin/traces/${reqId}`, { headers: admin })).json()) as {
+        status: number;
+        warningList: { code: string; message: string }[];
+      };
       expect(trace.status).toBe(200);
-      expect(trace.warningList.find((w) => w.code === "not_stored")?.message).toMatch(/not stored: the response store failed \(no such table: StoredResponse\)/);
+      expect(trace.warningList.find((w) => w.code === "not_stored")?.message).toMatch(
+        /not stored: the response store failed \(no such table: StoredResponse\)/,
+      );
     }
     expect(await storeErrors(p)).toBe(PATHS.length);
 
@@ -129,24 +164,27 @@ describe("a response store that fails", () => {
     expect(await storeErrors(p)).toBe(PATHS.length);
   });
 
-  it.skipIf(pgSkip !== undefined)("PostgreSQL dropped under the proxy: every storing path still answers and counts the failure; the process stays up", async () => {
-    const db = await createTestDatabase();
-    const up = await responsesUpstream();
-    const p = await proxyOn(db.url, up);
-    // Warm the pools, then take the database away with every connection to it.
-    expect((await ask(p, "native", false, "pg-warm")).completed).toBe(true);
-    const c = new pg.Client({ connectionString: db.url.replace(/\/[^/]+$/, "/postgres") });
-    await c.connect();
-    await c.query(`DROP DATABASE "${new URL(db.url).pathname.slice(1)}" WITH (FORCE)`);
-    await c.end();
+  it.skipIf(pgSkip !== undefined)(
+    "PostgreSQL dropped under the proxy: every storing path still answers and counts the failure; the process stays up",
+    async () => {
+      const db = await createTestDatabase();
+      const up = await responsesUpstream();
+      const p = await proxyOn(db.url, up);
+      // Warm the pools, then take the database away with every connection to it.
+      expect((await ask(p, "native", false, "pg-warm")).completed).toBe(true);
+      const c = new pg.Client({ connectionString: db.url.replace(/\/[^/]+$/, "/postgres") });
+      await c.connect();
+      await c.query(`DROP DATABASE "${new URL(db.url).pathname.slice(1)}" WITH (FORCE)`);
+      await c.end();
 
-    for (const [i, path] of PATHS.entries()) {
-      const reqId = `pg-fail-${i}`;
-      const got = await ask(p, path.model, path.stream, reqId);
-      expect(got, `${path.model} stream=${path.stream}`).toMatchObject({ status: 200, completed: true });
-      expect(p.logs().some((l) => l.level === 50 && l.reqId === reqId && String(l.msg).includes("response store write failed"))).toBe(true);
-    }
-    expect(await storeErrors(p)).toBe(PATHS.length);
-    expect((await fetch(`${p.url}/health`)).status).toBeLessThan(600);
-  });
+      for (const [i, path] of PATHS.entries()) {
+        const reqId = `pg-fail-${i}`;
+        const got = await ask(p, path.model, path.stream, reqId);
+        expect(got, `${path.model} stream=${path.stream}`).toMatchObject({ status: 200, completed: true });
+        expect(p.logs().some((l) => l.level === 50 && l.reqId === reqId && String(l.msg).includes("response store write failed"))).toBe(true);
+      }
+      expect(await storeErrors(p)).toBe(PATHS.length);
+      expect((await fetch(`${p.url}/health`)).status).toBeLessThan(600);
+    },
+  );
 });

@@ -18,12 +18,28 @@ async function sameIdUpstream(): Promise<Upstream> {
   const up = await startUpstream((req, res, i) => {
     const text = `answer ${i + 1} to ${JSON.stringify(req.json?.input)}`;
     const item = { id: `msg_up${i + 1}`, type: "message", status: "completed", role: "assistant", content: [{ type: "output_text", text, annotations: [] }] };
-    const response = { id: "resp_up1", object: "response", created_at: 1765552659, model: "gpt-up", status: "completed", error: null, incomplete_details: null, output: [item], usage: { input_tokens: 3, output_tokens: 2, total_tokens: 5 } };
+    const response = {
+      id: "resp_up1",
+      object: "response",
+      created_at: 1765552659,
+      model: "gpt-up",
+      status: "completed",
+      error: null,
+      incomplete_details: null,
+      output: [item],
+      usage: { input_tokens: 3, output_tokens: 2, total_tokens: 5 },
+    };
     if (!req.json?.stream) return sendJson(res, 200, response);
     sseHead(res);
-    res.write(`event: response.created\ndata: ${JSON.stringify({ type: "response.created", sequence_number: 0, response: { ...response, status: "in_progress", output: [], usage: null } })}\n\n`);
-    res.write(`event: response.output_item.added\ndata: ${JSON.stringify({ type: "response.output_item.added", sequence_number: 1, output_index: 0, item })}\n\n`);
-    res.write(`event: response.output_item.done\ndata: ${JSON.stringify({ type: "response.output_item.done", sequence_number: 2, output_index: 0, item })}\n\n`);
+    res.write(
+      `event: response.created\ndata: ${JSON.stringify({ type: "response.created", sequence_number: 0, response: { ...response, status: "in_progress", output: [], usage: null } })}\n\n`,
+    );
+    res.write(
+      `event: response.output_item.added\ndata: ${JSON.stringify({ type: "response.output_item.added", sequence_number: 1, output_index: 0, item })}\n\n`,
+    );
+    res.write(
+      `event: response.output_item.done\ndata: ${JSON.stringify({ type: "response.output_item.done", sequence_number: 2, output_index: 0, item })}\n\n`,
+    );
     res.end(`event: response.completed\ndata: ${JSON.stringify({ type: "response.completed", sequence_number: 3, response })}\n\n`);
   });
   cleanups.push(up.close);
@@ -69,7 +85,9 @@ ${keysYaml}`);
 
       // B's answer was not stored: it cannot read or continue from A's.
       await expect(client(keys.B).responses.retrieve("resp_up1")).rejects.toBeInstanceOf(OpenAI.NotFoundError);
-      await expect(client(keys.B).responses.create({ model: "native-m", input: "B again", previous_response_id: "resp_up1" })).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+      await expect(client(keys.B).responses.create({ model: "native-m", input: "B again", previous_response_id: "resp_up1" })).rejects.toBeInstanceOf(
+        OpenAI.NotFoundError,
+      );
       expect(up.requests).toHaveLength(3);
       const warned = p.logs().filter((l) => l.msg === "response id already stored for another key; this answer was not stored");
       expect(warned).toHaveLength(1);
@@ -120,7 +138,9 @@ model_list:
     expect(await deleted.json()).toEqual({ id: made.id, object: "response", deleted: true });
     const took = await within(2000, async () => (await fetch(`${b.url}/v1/responses/${made.id}`)).status === 404);
     expect(took).toBeLessThan(2000);
-    const chained = await client(b).responses.create({ model: "mock-m", input: "continue", previous_response_id: made.id }).catch((e: unknown) => e);
+    const chained = await client(b)
+      .responses.create({ model: "mock-m", input: "continue", previous_response_id: made.id })
+      .catch((e: unknown) => e);
     expect(chained).toBeInstanceOf(OpenAI.BadRequestError);
     expect((chained as Error).message).toContain(`Previous response with id '${made.id}' not found.`);
     expect((await fetch(`${a.url}/v1/responses/${made.id}`)).status).toBe(404);
@@ -143,7 +163,9 @@ model_list:
     await admin.connect();
     try {
       // The listener's connection is cut, and meanwhile the row goes without a notice reaching it.
-      const { rowCount } = await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN %'`);
+      const { rowCount } = await admin.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN %'`,
+      );
       expect(rowCount).toBeGreaterThan(0);
       await admin.query(`DELETE FROM "StoredResponse" WHERE "id" = $1`, [made.id]);
       await within(5000, async () => (await fetch(`${a.url}/v1/responses/${made.id}`)).status === 404);

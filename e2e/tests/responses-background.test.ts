@@ -69,7 +69,9 @@ proxy_settings:
   });
 
   it("fail with the upstream's own message when a native backend refuses", async () => {
-    const native = await startUpstream((_req, res) => sendJson(res, 400, { error: { message: "tools[0] is not a tool", type: "invalid_request_error", code: "bad_tool", param: null } }));
+    const native = await startUpstream((_req, res) =>
+      sendJson(res, 400, { error: { message: "tools[0] is not a tool", type: "invalid_request_error", code: "bad_tool", param: null } }),
+    );
     cleanups.push(native.close);
     const p = await proxyOn(`
 model_list:

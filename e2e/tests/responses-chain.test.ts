@@ -49,7 +49,9 @@ describe("previous_response_id on a chat backend", () => {
   it("three turns with a tool call in the middle: the upstream sees the whole history, in order", async () => {
     // Turn 1: the user asks, the model calls a tool (streamed).
     script.push({ toolCalls: [{ id: "call_abc", name: "get_weather", argumentFragments: ['{"city":', '"Paris"}'] }] });
-    const turn1 = await client.responses.stream({ model: "resp-chat", instructions: "You are a weather bot.", input: "Weather in Paris?", tools: [weatherTool] }).finalResponse();
+    const turn1 = await client.responses
+      .stream({ model: "resp-chat", instructions: "You are a weather bot.", input: "Weather in Paris?", tools: [weatherTool] })
+      .finalResponse();
     expect(turn1.status).toBe("completed");
     const call = turn1.output[0]!;
     if (call.type !== "function_call") throw new Error(`expected a function_call, got ${call.type}`);
@@ -70,7 +72,11 @@ describe("previous_response_id on a chat backend", () => {
     });
     expect(turn2.output_text).toBe("It is sunny in Paris.");
     expect(turn2.previous_response_id).toBe(turn1.id);
-    const assistantCall = { role: "assistant", content: null, tool_calls: [{ id: "call_abc", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }] };
+    const assistantCall = {
+      role: "assistant",
+      content: null,
+      tool_calls: [{ id: "call_abc", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }],
+    };
     expect(lastUpstreamMessages()).toEqual([
       { role: "system", content: "You are a weather bot." },
       { role: "user", content: "Weather in Paris?" },
@@ -152,7 +158,11 @@ describe("previous_response_id on a chat backend", () => {
     script.push({ text: ["Second answer."] });
     const second = await client.responses.create({
       model: "resp-chat",
-      input: [{ role: "user", content: "Question one" }, { type: "item_reference", id: msgId }, { role: "user", content: "Question two" }],
+      input: [
+        { role: "user", content: "Question one" },
+        { type: "item_reference", id: msgId },
+        { role: "user", content: "Question two" },
+      ],
     });
     expect(second.output_text).toBe("Second answer.");
     expect(lastUpstreamMessages()).toEqual([
@@ -168,7 +178,10 @@ describe("previous_response_id on a chat backend", () => {
       body: JSON.stringify({ model: "resp-chat", input: [{ type: "item_reference", id: "msg_nope" }] }),
     });
     expect(res.status).toBe(400);
-    expect(((await res.json()) as { error: Record<string, unknown> }).error).toMatchObject({ message: "Item with id 'msg_nope' not found.", code: "item_not_found" });
+    expect(((await res.json()) as { error: Record<string, unknown> }).error).toMatchObject({
+      message: "Item with id 'msg_nope' not found.",
+      code: "item_not_found",
+    });
     expect(up.requests.length).toBe(before);
   });
 

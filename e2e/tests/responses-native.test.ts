@@ -47,15 +47,52 @@ const fixtureFinal = fixturePayloads.at(-1)!.response as Record<string, any>;
 
 /** A Responses text answer, as OpenAI streams it. */
 function textEvents(parts: string[], usage = { input_tokens: 11, output_tokens: 3, total_tokens: 14 }): { frames: string[]; final: Record<string, unknown> } {
-  const base = { id: "resp_up1", object: "response", created_at: 1765552659, model: "gpt-up", error: null, incomplete_details: null, instructions: null, tools: [], parallel_tool_calls: true, tool_choice: "auto", metadata: {}, temperature: 1, top_p: 1 };
+  const base = {
+    id: "resp_up1",
+    object: "response",
+    created_at: 1765552659,
+    model: "gpt-up",
+    error: null,
+    incomplete_details: null,
+    instructions: null,
+    tools: [],
+    parallel_tool_calls: true,
+    tool_choice: "auto",
+    metadata: {},
+    temperature: 1,
+    top_p: 1,
+  };
   const text = parts.join("");
-  const item = { id: "msg_up1", type: "message", status: "completed", role: "assistant", content: [{ type: "output_text", text, annotations: [], logprobs: [] }] };
-  const final = { ...base, status: "completed", output: [item], usage: { input_tokens: usage.input_tokens, input_tokens_details: { cached_tokens: 0 }, output_tokens: usage.output_tokens, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: usage.total_tokens } };
+  const item = {
+    id: "msg_up1",
+    type: "message",
+    status: "completed",
+    role: "assistant",
+    content: [{ type: "output_text", text, annotations: [], logprobs: [] }],
+  };
+  const final = {
+    ...base,
+    status: "completed",
+    output: [item],
+    usage: {
+      input_tokens: usage.input_tokens,
+      input_tokens_details: { cached_tokens: 0 },
+      output_tokens: usage.output_tokens,
+      output_tokens_details: { reasoning_tokens: 0 },
+      total_tokens: usage.total_tokens,
+    },
+  };
   const events: Array<Record<string, unknown>> = [
     { type: "response.created", response: { ...base, status: "in_progress", output: [], usage: null } },
     { type: "response.in_progress", response: { ...base, status: "in_progress", output: [], usage: null } },
     { type: "response.output_item.added", output_index: 0, item: { ...item, status: "in_progress", content: [] } },
-    { type: "response.content_part.added", item_id: "msg_up1", output_index: 0, content_index: 0, part: { type: "output_text", text: "", annotations: [], logprobs: [] } },
+    {
+      type: "response.content_part.added",
+      item_id: "msg_up1",
+      output_index: 0,
+      content_index: 0,
+      part: { type: "output_text", text: "", annotations: [], logprobs: [] },
+    },
     ...parts.map((delta) => ({ type: "response.output_text.delta", item_id: "msg_up1", output_index: 0, content_index: 0, delta, logprobs: [] })),
     { type: "response.output_text.done", item_id: "msg_up1", output_index: 0, content_index: 0, text, logprobs: [] },
     { type: "response.content_part.done", item_id: "msg_up1", output_index: 0, content_index: 0, part: item.content[0] },
@@ -150,7 +187,11 @@ describe("Responses clients on a native Responses backend (pass-through)", () =>
 });
 
 describe("Chat clients on a native Responses backend (translated)", () => {
-  const calculatorParameters = { type: "object", properties: { a: { type: "number" }, b: { type: "number" }, op: { type: "string" } }, required: ["a", "b", "op"] };
+  const calculatorParameters = {
+    type: "object",
+    properties: { a: { type: "number" }, b: { type: "number" }, op: { type: "string" } },
+    required: ["a", "b", "op"],
+  };
   const tools: OpenAI.Chat.ChatCompletionTool[] = [
     { type: "function", function: { name: "calculator", description: "A minimal calculator for basic arithmetic.", parameters: calculatorParameters } },
   ];
@@ -201,7 +242,9 @@ describe("Chat clients on a native Responses backend (translated)", () => {
       model: "gpt-up",
       instructions: "You are a calculator.",
       input: [{ type: "message", role: "user", content: [{ type: "input_text", text: "Compute (12+7)*3*10" }] }],
-      tools: [{ type: "function", name: "calculator", description: "A minimal calculator for basic arithmetic.", parameters: calculatorParameters, strict: false }],
+      tools: [
+        { type: "function", name: "calculator", description: "A minimal calculator for basic arithmetic.", parameters: calculatorParameters, strict: false },
+      ],
       tool_choice: "auto",
       stream: true,
     });
@@ -236,7 +279,11 @@ describe("Chat clients on a native Responses backend (translated)", () => {
     const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [
       { role: "system", content: "You are a calculator." },
       { role: "user", content: "Compute (12+7)*3*10" },
-      { role: "assistant", content: null, tool_calls: [{ id: "call_1", type: "function", function: { name: "calculator", arguments: '{"a":12,"b":7,"op":"add"}' } }] },
+      {
+        role: "assistant",
+        content: null,
+        tool_calls: [{ id: "call_1", type: "function", function: { name: "calculator", arguments: '{"a":12,"b":7,"op":"add"}' } }],
+      },
       { role: "tool", tool_call_id: "call_1", content: "19" },
     ];
 
@@ -265,7 +312,14 @@ describe("Chat clients on a native Responses backend (translated)", () => {
       { type: "function_call", call_id: "call_1", name: "calculator", arguments: '{"a":12,"b":7,"op":"add"}' },
       { type: "function_call_output", call_id: "call_1", output: "19" },
     ];
-    expect(plain).toMatchObject({ model: "gpt-up", instructions: "You are a calculator.", input: expectedInput, max_output_tokens: 50, temperature: 0.5, stream: false });
+    expect(plain).toMatchObject({
+      model: "gpt-up",
+      instructions: "You are a calculator.",
+      input: expectedInput,
+      max_output_tokens: 50,
+      temperature: 0.5,
+      stream: false,
+    });
     expect(streamed).toMatchObject({ instructions: "You are a calculator.", input: expectedInput, stream: true });
     expect(plain).not.toHaveProperty("max_tokens");
   });

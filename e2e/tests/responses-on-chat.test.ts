@@ -63,7 +63,11 @@ const toolAnswer: ScriptedAnswer = {
 
 /** Raw POST /v1/responses with stream: true; the SSE frames the proxy wrote. */
 async function rawStream(p: RunningProxy, body: Record<string, unknown>) {
-  const res = await fetch(`${p.url}/v1/responses`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ...body, stream: true }) });
+  const res = await fetch(`${p.url}/v1/responses`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ ...body, stream: true }),
+  });
   expect(res.status).toBe(200);
   expect(res.headers.get("content-type")).toContain("text/event-stream");
   return parseSse(await res.text());
@@ -71,7 +75,9 @@ async function rawStream(p: RunningProxy, body: Record<string, unknown>) {
 
 describe("openai SDK responses.* on a chat-completions backend", () => {
   it("plain text: create and stream().finalResponse() agree, and the upstream got a proper chat request", async () => {
-    const up = await upstream(answeringScripted({ text: ["Hello", " from", " upstream."], usage: { prompt_tokens: 12, completion_tokens: 4, total_tokens: 16 } }));
+    const up = await upstream(
+      answeringScripted({ text: ["Hello", " from", " upstream."], usage: { prompt_tokens: 12, completion_tokens: 4, total_tokens: 16 } }),
+    );
     const p = await chatProxy(up);
     const c = client(p);
     const params = { model: "resp-chat", instructions: "Be terse.", input: "Say hello", max_output_tokens: 64, temperature: 0.2 };
@@ -83,7 +89,12 @@ describe("openai SDK responses.* on a chat-completions backend", () => {
     expect(created.model).toBe("resp-chat");
     expect(created.output_text).toBe("Hello from upstream.");
     expect(created.output).toHaveLength(1);
-    expect(created.output[0]).toMatchObject({ type: "message", role: "assistant", status: "completed", content: [{ type: "output_text", text: "Hello from upstream.", annotations: [] }] });
+    expect(created.output[0]).toMatchObject({
+      type: "message",
+      role: "assistant",
+      status: "completed",
+      content: [{ type: "output_text", text: "Hello from upstream.", annotations: [] }],
+    });
     expect(created.usage).toMatchObject({ input_tokens: 12, output_tokens: 4, total_tokens: 16 });
     expect(created.instructions).toBe("Be terse.");
     expect(created.max_output_tokens).toBe(64);
@@ -230,7 +241,9 @@ describe("openai SDK responses.* on a chat-completions backend", () => {
   });
 
   it("finish_reason length becomes status incomplete / max_output_tokens", async () => {
-    const up = await upstream(answeringScripted({ text: ["This answer is cut"], finish: "length", usage: { prompt_tokens: 5, completion_tokens: 4, total_tokens: 9 } }));
+    const up = await upstream(
+      answeringScripted({ text: ["This answer is cut"], finish: "length", usage: { prompt_tokens: 5, completion_tokens: 4, total_tokens: 9 } }),
+    );
     const p = await chatProxy(up);
     const c = client(p);
     const params = { model: "resp-chat", input: "Write a lot", max_output_tokens: 4 };
@@ -330,7 +343,9 @@ describe("openai SDK responses.* on a chat-completions backend", () => {
   });
 
   it("an upstream HTTP error before the stream starts is an OpenAI error for the SDK", async () => {
-    const up = await upstream((_req, res) => sendJson(res, 400, { error: { message: "Unsupported parameter: 'foo'", type: "invalid_request_error", param: "foo", code: "unsupported_parameter" } }));
+    const up = await upstream((_req, res) =>
+      sendJson(res, 400, { error: { message: "Unsupported parameter: 'foo'", type: "invalid_request_error", param: "foo", code: "unsupported_parameter" } }),
+    );
     const p = await chatProxy(up);
     const err = await client(p)
       .responses.create({ model: "resp-chat", input: "x" })
@@ -437,7 +452,9 @@ describe("max_tool_calls on a chat backend (enforced by the proxy)", () => {
     expect(requestLogs).toHaveLength(3);
     for (const l of requestLogs) {
       const warnings = l.warnings as { code: string; path: string; message: string }[];
-      const dropped = warnings.filter((w) => w.code === "tool_call_limit" && w.path === "max_tool_calls" && w.message.includes("was dropped") && w.message.includes("'get_weather'"));
+      const dropped = warnings.filter(
+        (w) => w.code === "tool_call_limit" && w.path === "max_tool_calls" && w.message.includes("was dropped") && w.message.includes("'get_weather'"),
+      );
       expect(dropped).toHaveLength(1);
       expect(dropped[0]!.message).toContain("call 3");
     }

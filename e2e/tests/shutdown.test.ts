@@ -43,7 +43,9 @@ async function slowUpstream(): Promise<Upstream> {
 async function proxyOn(up: Upstream, graceSeconds: number): Promise<ProxyProcess> {
   const root = up.url.replace(/\/v1$/, "");
   const models = ["slow", "finishing", "stall"].flatMap((kind) =>
-    (["chat", "responses", "messages"] as Wire[]).map((wire) => `  - { model_name: ${kind}-${wire}, model_params: { api_type: ${API_TYPE[wire]}, api_base: "${root}/${kind}/v1" } }`),
+    (["chat", "responses", "messages"] as Wire[]).map(
+      (wire) => `  - { model_name: ${kind}-${wire}, model_params: { api_type: ${API_TYPE[wire]}, api_base: "${root}/${kind}/v1" } }`,
+    ),
   );
   const p = await spawnProxy(`
 model_list:
@@ -71,7 +73,11 @@ interface Started {
 
 /** Starts a streaming request and waits for its first bytes, so it is surely in flight. */
 async function startStream(p: ProxyProcess, client: Wire, model: string, extra: Record<string, unknown> = {}): Promise<Started> {
-  const res = await fetch(`${p.url}${CLIENT_PATH[client]}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(requestBody(client, model, true, extra)) });
+  const res = await fetch(`${p.url}${CLIENT_PATH[client]}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(requestBody(client, model, true, extra)),
+  });
   const reader = res.body!.getReader();
   const decoder = new TextDecoder();
   let text = decoder.decode((await reader.read()).value, { stream: true });
@@ -94,10 +100,18 @@ describe("SIGTERM with requests in flight", () => {
     p.child.kill("SIGTERM");
     await sleep(150);
 
-    const refused = await fetch(`${p.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(requestBody("chat", "finishing-chat", false)) });
+    const refused = await fetch(`${p.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(requestBody("chat", "finishing-chat", false)),
+    });
     expect(refused.status).toBe(503);
     expect(await refused.json()).toMatchObject({ error: { code: "shutting_down", type: "server_error" } });
-    const refusedMessages = await fetch(`${p.url}/v1/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(requestBody("messages", "finishing-messages", false)) });
+    const refusedMessages = await fetch(`${p.url}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(requestBody("messages", "finishing-messages", false)),
+    });
     expect(refusedMessages.status).toBe(503);
     expect(await refusedMessages.json()).toMatchObject({ type: "error", error: { type: "overloaded_error" } });
 
@@ -119,13 +133,20 @@ describe("SIGTERM with requests in flight", () => {
       chatOnMessages: await startStream(p, "chat", "slow-messages"),
       messagesOnResponses: await startStream(p, "messages", "slow-responses"),
     };
-    const waiting = fetch(`${p.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(requestBody("chat", "stall-chat", false)) });
+    const waiting = fetch(`${p.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(requestBody("chat", "stall-chat", false)),
+    });
     await sleep(100);
     const exited = once(p.child, "exit");
     const signalledAt = performance.now();
     p.child.kill("SIGTERM");
 
-    const texts = Object.fromEntries(await Promise.all(Object.entries(streams).map(async ([k, s]) => [k, await s.text] as const))) as Record<keyof typeof streams, string>;
+    const texts = Object.fromEntries(await Promise.all(Object.entries(streams).map(async ([k, s]) => [k, await s.text] as const))) as Record<
+      keyof typeof streams,
+      string
+    >;
     expect(performance.now() - signalledAt).toBeGreaterThan(900);
 
     for (const key of ["chat", "chatOnMessages"] as const) {
@@ -142,7 +163,11 @@ describe("SIGTERM with requests in flight", () => {
       const numbers = frames.map((f) => f.json?.sequence_number);
       expect(numbers).toEqual(numbers.map((_, i) => i));
       expect(frames.at(-2)?.json).toMatchObject({ code: "shutting_down", message: expect.stringMatching(/shutting down/) });
-      expect(frames.at(-1)?.json.response).toMatchObject({ id: "resp_up1", status: "failed", error: { code: "shutting_down", message: expect.stringMatching(/shutting down/) } });
+      expect(frames.at(-1)?.json.response).toMatchObject({
+        id: "resp_up1",
+        status: "failed",
+        error: { code: "shutting_down", message: expect.stringMatching(/shutting down/) },
+      });
     }
 
     const waited = await waiting;

@@ -34,7 +34,8 @@ model_list:
   return { up, fast, full };
 }
 
-const post = (p: RunningProxy, path: string, text: string) => fetch(`${p.url}${path}`, { method: "POST", headers: { "content-type": "application/json", "anthropic-version": "2023-06-01" }, body: text });
+const post = (p: RunningProxy, path: string, text: string) =>
+  fetch(`${p.url}${path}`, { method: "POST", headers: { "content-type": "application/json", "anthropic-version": "2023-06-01" }, body: text });
 
 const tricky = `${'quote " backslash \\ run \\\\" newline \n tab \t nul \u0000 line sep \u2028 é 😀 lone \ud800 placeholder-like yLp0x0q '.repeat(12)}`;
 
@@ -46,8 +47,35 @@ describe("translating on a skeleton", () => {
       bodies.push(["/v1/messages", JSON.stringify(agentBody("messages", 300_000, { model: "alias", stream }))]);
       bodies.push(["/v1/responses", JSON.stringify(agentBody("responses", 300_000, { model: "alias", stream }))]);
     }
-    bodies.push(["/v1/messages", JSON.stringify({ model: "alias", max_tokens: 9, system: tricky, messages: [{ role: "user", content: [{ type: "text", text: tricky }, { type: "tool_result", tool_use_id: "t", content: tricky }] }] })]);
-    bodies.push(["/v1/responses", JSON.stringify({ model: "alias", store: false, instructions: tricky, input: [{ type: "message", role: "user", content: tricky }, { type: "function_call_output", call_id: "c", output: tricky }] })]);
+    bodies.push([
+      "/v1/messages",
+      JSON.stringify({
+        model: "alias",
+        max_tokens: 9,
+        system: tricky,
+        messages: [
+          {
+            role: "user",
+            content: [
+              { type: "text", text: tricky },
+              { type: "tool_result", tool_use_id: "t", content: tricky },
+            ],
+          },
+        ],
+      }),
+    ]);
+    bodies.push([
+      "/v1/responses",
+      JSON.stringify({
+        model: "alias",
+        store: false,
+        instructions: tricky,
+        input: [
+          { type: "message", role: "user", content: tricky },
+          { type: "function_call_output", call_id: "c", output: tricky },
+        ],
+      }),
+    ]);
     for (const [path, text] of bodies) {
       for (const p of [fast, full]) {
         const res = await post(p, path, text);

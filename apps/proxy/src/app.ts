@@ -5,7 +5,15 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import websocket from "@fastify/websocket";
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type HookHandlerDoneFunction } from "fastify";
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type HookHandlerDoneFunction,
+} from "fastify";
 import type { Logger } from "pino";
 import { authenticate } from "./auth.js";
 import { ConfigManager } from "./config/config-manager.js";
@@ -224,4 +232,3 @@ async function registerRoutes(app: FastifyInstance, runtime: ProxyRuntime, opts:
   await app.register(adminReplayRoutes);
   await app.register(dashboardRoutes);
 }
-

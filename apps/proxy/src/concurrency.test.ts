@@ -59,7 +59,12 @@ describe("ConcurrencyLimiter", () => {
     const first = granted(q.acquire("k", "m", limit(1), new Cancel()));
     const log: string[] = [];
     const releases = new Map<string, Release>();
-    for (const [name, priority] of [["late-5", 5], ["early-1", 1], ["next-5", 5], ["later-1", 1]] as const) {
+    for (const [name, priority] of [
+      ["late-5", 5],
+      ["early-1", 1],
+      ["next-5", 5],
+      ["later-1", 1],
+    ] as const) {
       void track(name, q.acquire("k", "m", limit(1, priority), new Cancel()), log).then((r) => releases.set(name, r as Release));
     }
     let release = first;

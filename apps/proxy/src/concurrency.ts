@@ -28,12 +28,7 @@ export class ConcurrencyLimiter {
    * A release function (synchronously when there is a free slot), or a 429 ProxyError when the
    * queue wait runs out.
    */
-  acquire(
-    keyId: string | undefined,
-    model: string,
-    settings: ConcurrencySettings,
-    cancel: Cancel,
-  ): Release | Promise<Release | ProxyError> {
+  acquire(keyId: string | undefined, model: string, settings: ConcurrencySettings, cancel: Cancel): Release | Promise<Release | ProxyError> {
     if (settings.concurrencyLimit <= 0) return noop;
     const id = `${keyId ?? "__unauthenticated__"}::${model}`;
     let scope = this.scopes.get(id);

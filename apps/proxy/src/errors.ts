@@ -50,28 +50,24 @@ function defaultTypeFor(status: number): string {
 }
 
 export const Errors = {
-  invalidJson: (detail: string) =>
-    new ProxyError(400, `We could not parse the JSON body of your request. (${detail})`, { code: "invalid_json" }),
+  invalidJson: (detail: string) => new ProxyError(400, `We could not parse the JSON body of your request. (${detail})`, { code: "invalid_json" }),
   jsonTooDeep: (limit: number) =>
     new ProxyError(400, `The JSON body of your request nests objects and arrays deeper than the limit of ${limit} levels.`, { code: "json_too_deep" }),
   tooManyInputItems: (count: number, limit: number) =>
     new ProxyError(400, `input holds ${count} items; the limit is ${limit}.`, { param: "input", code: "too_many_input_items" }),
-  invalidField: (param: string, message: string) =>
-    new ProxyError(400, message, { param, code: "invalid_value" }),
+  invalidField: (param: string, message: string) => new ProxyError(400, message, { param, code: "invalid_value" }),
   modelNotFound: (model: string) =>
     new ProxyError(404, `The model \`${model}\` does not exist or you do not have access to it.`, {
       code: "model_not_found",
       param: "model",
     }),
-  bodyTooLarge: (limit: number) =>
-    new ProxyError(413, `Request body is larger than the limit of ${limit} bytes.`, { code: "request_too_large" }),
+  bodyTooLarge: (limit: number) => new ProxyError(413, `Request body is larger than the limit of ${limit} bytes.`, { code: "request_too_large" }),
   missingKey: () =>
     new ProxyError(401, "You didn't provide an API key. Send it as 'Authorization: Bearer <key>' or 'x-api-key'.", {
       code: "missing_api_key",
     }),
   invalidKey: () => new ProxyError(401, "Incorrect API key provided.", { code: "invalid_api_key" }),
-  modelNotAllowed: (model: string) =>
-    new ProxyError(403, `Your API key is not allowed to use the model \`${model}\`.`, { code: "model_not_allowed" }),
+  modelNotAllowed: (model: string) => new ProxyError(403, `Your API key is not allowed to use the model \`${model}\`.`, { code: "model_not_allowed" }),
   queueTimeout: (seconds: number) =>
     new ProxyError(429, `Too many concurrent requests for this key; waited ${seconds}s in the queue.`, {
       code: "concurrency_queue_timeout",
@@ -88,11 +84,13 @@ export const Errors = {
   upstreamReportedError: (backend: string, message: string) =>
     new ProxyError(502, `The upstream for \`${backend}\` reported an error: ${message}`, { type: "server_error", code: "upstream_error" }),
   shuttingDown: () =>
-    new ProxyError(503, "The proxy is shutting down; send the request again.", { type: "server_error", code: "shutting_down", headers: { "retry-after": "1", connection: "close" } }),
-  endpointDisabled: (path: string) =>
-    new ProxyError(404, `The endpoint ${path} is disabled in this proxy's configuration.`, { code: "endpoint_disabled" }),
-  notFound: (method: string, url: string) =>
-    new ProxyError(404, `Unknown request URL: ${method} ${url}.`, { code: "unknown_url" }),
+    new ProxyError(503, "The proxy is shutting down; send the request again.", {
+      type: "server_error",
+      code: "shutting_down",
+      headers: { "retry-after": "1", connection: "close" },
+    }),
+  endpointDisabled: (path: string) => new ProxyError(404, `The endpoint ${path} is disabled in this proxy's configuration.`, { code: "endpoint_disabled" }),
+  notFound: (method: string, url: string) => new ProxyError(404, `Unknown request URL: ${method} ${url}.`, { code: "unknown_url" }),
   invalidUrl: (detail: string) => new ProxyError(400, `The request URL is not valid: ${detail}`, { code: "invalid_url" }),
   invalidHttp: (detail: string) => new ProxyError(400, `The request is not valid HTTP (${detail}).`, { code: "invalid_http" }),
   uriTooLong: () => new ProxyError(414, "The request URL is too long.", { code: "uri_too_long" }),
@@ -105,21 +103,32 @@ export const Errors = {
   /** The client left (or its background run was cancelled) before its answer. */
   clientGone: () => new ProxyError(499, "client closed the request", { code: "client_closed_request" }),
   unsupportedBackendFormat: (backend: string, backendFormat: string, clientFormat: string) =>
-    new ProxyError(400, `The backend of \`${backend}\` speaks ${backendFormat}, which ${clientFormat} requests cannot be translated to.`, { code: "unsupported_backend_format" }),
+    new ProxyError(400, `The backend of \`${backend}\` speaks ${backendFormat}, which ${clientFormat} requests cannot be translated to.`, {
+      code: "unsupported_backend_format",
+    }),
   /** An upstream's refusal, re-rendered for a client of another wire format. */
-  upstreamRefused: (err: ProxyError) =>
-    new ProxyError(err.status, err.message, { type: err.type, code: err.code, param: err.param, headers: err.headers }),
+  upstreamRefused: (err: ProxyError) => new ProxyError(err.status, err.message, { type: err.type, code: err.code, param: err.param, headers: err.headers }),
   /** A status and message an upstream or a decoder chose (the codes and fields are theirs). */
   upstreamSaid: (
     status: number,
     message: string,
-    opts: { type?: string; code?: string | null; param?: string | null; headers?: Record<string, string>; upstreamBody?: Buffer; upstreamContentType?: string } = {},
+    opts: {
+      type?: string;
+      code?: string | null;
+      param?: string | null;
+      headers?: Record<string, string>;
+      upstreamBody?: Buffer;
+      upstreamContentType?: string;
+    } = {},
   ) => new ProxyError(status, message, opts),
   upstreamRequestRefused: (message: string) => new ProxyError(502, message, { type: "server_error", code: "upstream_request_refused" }),
   upstreamClosedUnanswered: (backend: string) =>
     new ProxyError(502, `The upstream for \`${backend}\` closed the connection without answering.`, { type: "server_error", code: "upstream_unreachable" }),
   upstreamStalled: (backend: string, detail: string) =>
-    new ProxyError(504, `The upstream for \`${backend}\` stopped sending before its answer ended (${detail}).`, { type: "server_error", code: "upstream_timeout" }),
+    new ProxyError(504, `The upstream for \`${backend}\` stopped sending before its answer ended (${detail}).`, {
+      type: "server_error",
+      code: "upstream_timeout",
+    }),
   upstreamBodyBroke: (backend: string, how: string) =>
     new ProxyError(502, `The upstream for \`${backend}\` ${how} before the body ended.`, { type: "server_error", code: "upstream_connection_closed" }),
   /** The client's request cannot be said in the backend's format (the translator's status, code and field). */
@@ -133,13 +142,18 @@ export const Errors = {
   adminNotFound: (message: string) => new ProxyError(404, message, { code: "not_found" }),
   adminNoDatabase: () => new ProxyError(503, "No database is configured.", { code: "no_database" }),
   adminModelProtected: (name: string) =>
-    new ProxyError(403, `Model '${name}' is protected (protected: true): it cannot be changed or deleted through the admin API. Edit the config file instead.`, {
-      type: "permission_error",
-      code: "model_protected",
-    }),
+    new ProxyError(
+      403,
+      `Model '${name}' is protected (protected: true): it cannot be changed or deleted through the admin API. Edit the config file instead.`,
+      {
+        type: "permission_error",
+        code: "model_protected",
+      },
+    ),
   adminModelExists: (name: string, param: string) => new ProxyError(409, `A model named '${name}' already exists.`, { code: "model_exists", param }),
   adminKeyExists: (keyId: string) => new ProxyError(409, `A key '${keyId}' already exists.`, { code: "key_exists", param: "key_id" }),
-  adminOriginRefused: () => new ProxyError(403, "The admin session cookie is not accepted from this origin.", { type: "permission_error", code: "admin_origin_refused" }),
+  adminOriginRefused: () =>
+    new ProxyError(403, "The admin session cookie is not accepted from this origin.", { type: "permission_error", code: "admin_origin_refused" }),
   adminUnsupportedMediaType: () =>
     new ProxyError(415, "Admin API writes take a JSON body: send content-type: application/json.", { code: "unsupported_media_type", param: "content-type" }),
   adminUnauthorized: () => new ProxyError(401, "The admin credential is missing or wrong.", { type: "authentication_error", code: "admin_unauthorized" }),
@@ -152,7 +166,10 @@ export const Errors = {
 /** Renders a ProxyError in the client's wire format. */
 export function sendProxyError(reply: FastifyReply, format: ClientFormat, err: ProxyError): void {
   for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
-  reply.code(err.status).header("content-type", "application/json").send(JSON.stringify(errorBodyFor(format, err)));
+  reply
+    .code(err.status)
+    .header("content-type", "application/json")
+    .send(JSON.stringify(errorBodyFor(format, err)));
 }
 
 /** The error body of the client's wire format, from its codec. */

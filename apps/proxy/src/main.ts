@@ -59,7 +59,10 @@ async function main(): Promise<void> {
   const address = await app.listen({ host: config.server.host, port: config.server.port });
   const adminOn = config.adminPassword !== undefined;
   const built = dashboardBuilt();
-  logger.info({ address, models: [...config.models.keys()], config: config.source.path, dashboard: built ? `${address}/dashboard` : null, admin: adminOn ? "on" : "off" }, "yaLLMproxy listening");
+  logger.info(
+    { address, models: [...config.models.keys()], config: config.source.path, dashboard: built ? `${address}/dashboard` : null, admin: adminOn ? "on" : "off" },
+    "yaLLMproxy listening",
+  );
   // For the person at the terminal; on stderr, so stdout stays JSON lines only.
   process.stderr.write(`${startupBanner({ address, adminOn, dashboardBuilt: built })}\n`);
   const stop = async (signal: string) => {

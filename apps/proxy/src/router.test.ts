@@ -150,7 +150,10 @@ describe("callWithFailover", () => {
 
   it("gives up with the last upstream's own error when every backend fails", async () => {
     scripts.set("a", [{ status: 503 }, { status: 503 }]);
-    scripts.set("b", [{ status: 429, headers: { "retry-after": "0" } }, { status: 429, body: JSON.stringify({ error: { message: "slow down", type: "rate_limit" } }) }]);
+    scripts.set("b", [
+      { status: 429, headers: { "retry-after": "0" } },
+      { status: 429, body: JSON.stringify({ error: { message: "slow down", type: "rate_limit" } }) },
+    ]);
     const { result, attempts } = call(["a", "b"]);
     const r = await result;
     expect(r.ok).toBe(false);
@@ -209,7 +212,11 @@ describe("callWithFailover", () => {
       onAttempt: (a) => attempts.push(a),
     });
     expect(r.ok && r.backend.route.name).toBe("b");
-    expect(attempts.map((a) => `${a.backend}:${a.status ?? "no response"}:${a.outcome}`)).toEqual(["dead:no response:retry", "dead:no response:fallback", "b:200:answered"]);
+    expect(attempts.map((a) => `${a.backend}:${a.status ?? "no response"}:${a.outcome}`)).toEqual([
+      "dead:no response:retry",
+      "dead:no response:fallback",
+      "b:200:answered",
+    ]);
   });
 
   it("skips a backend that cannot take the request, and says why", async () => {

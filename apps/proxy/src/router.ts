@@ -21,8 +21,7 @@ export interface AttemptRecord {
 }
 
 export type RouteResult =
-  | { ok: true; backend: Backend; response: UpstreamResponse; attempts: AttemptRecord[] }
-  | { ok: false; error: ProxyError; attempts: AttemptRecord[] };
+  { ok: true; backend: Backend; response: UpstreamResponse; attempts: AttemptRecord[] } | { ok: false; error: ProxyError; attempts: AttemptRecord[] };
 
 const RETRYABLE_STATUS = new Set([408, 409, 429]);
 const MAX_RETRY_AFTER_MS = 60_000;
@@ -199,7 +198,10 @@ export function upstreamHttpError(response: UpstreamResponse, body: Buffer): Pro
   let code: string | null = null;
   let param: string | null = null;
   try {
-    const parsed = JSON.parse(body.toString("utf8")) as { error?: { message?: unknown; type?: unknown; code?: unknown; param?: unknown } | string; message?: unknown };
+    const parsed = JSON.parse(body.toString("utf8")) as {
+      error?: { message?: unknown; type?: unknown; code?: unknown; param?: unknown } | string;
+      message?: unknown;
+    };
     const err = parsed.error;
     if (typeof err === "object" && err !== null) {
       if (typeof err.message === "string") message = err.message;

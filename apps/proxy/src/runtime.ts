@@ -72,7 +72,14 @@ export class ProxyRuntime {
         maxMemoryBytes,
         // Sent before a DELETE answers, so no other replica serves its copy for longer than the hop.
         // An id too long for a notification drops every copy instead.
-        ...(bus ? { onChange: (id: string) => bus.publish(RESPONSES_CHANNEL, id.length <= 1000 ? { id } : { all: true }).catch((err: unknown) => this.ops.backgroundError("response_store", err)) } : {}),
+        ...(bus
+          ? {
+              onChange: (id: string) =>
+                bus
+                  .publish(RESPONSES_CHANNEL, id.length <= 1000 ? { id } : { all: true })
+                  .catch((err: unknown) => this.ops.backgroundError("response_store", err)),
+            }
+          : {}),
       });
       bus?.on(RESPONSES_CHANNEL, (body) => {
         if (typeof body.id === "string") store.evict(body.id);
@@ -80,7 +87,10 @@ export class ProxyRuntime {
       });
       bus?.onReconnect(() => store.evictAll());
       this.responses = store;
-      this.sweeper = setInterval(() => void store.cleanupExpired().catch((err: unknown) => this.ops.backgroundError("response_cleanup", err)), cleanupMs).unref();
+      this.sweeper = setInterval(
+        () => void store.cleanupExpired().catch((err: unknown) => this.ops.backgroundError("response_cleanup", err)),
+        cleanupMs,
+      ).unref();
     } else {
       const memory = new MemoryResponseStore(maxMemoryEntries, Date.now, maxMemoryBytes);
       this.responses = memory;

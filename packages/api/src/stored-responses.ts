@@ -20,7 +20,11 @@ export const ResponseObject = OpenObject({
   status: Type.Optional(Type.String()),
   instructions: Type.Optional(Nullable(Type.String())),
   output: Type.Optional(Type.Array(ResponseItem)),
-  usage: Type.Optional(Nullable(OpenObject({ input_tokens: Type.Optional(Type.Number()), output_tokens: Type.Optional(Type.Number()), total_tokens: Type.Optional(Type.Number()) }))),
+  usage: Type.Optional(
+    Nullable(
+      OpenObject({ input_tokens: Type.Optional(Type.Number()), output_tokens: Type.Optional(Type.Number()), total_tokens: Type.Optional(Type.Number()) }),
+    ),
+  ),
   metadata: Type.Optional(Nullable(Type.Record(Type.String(), Type.String()))),
   previous_response_id: Type.Optional(Nullable(Type.String())),
 });

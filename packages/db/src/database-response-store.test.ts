@@ -235,7 +235,10 @@ describe("the writer thread", () => {
     other.close();
     const store = new DatabaseResponseStore(db, { maxMemoryEntries: 10 });
     try {
-      const failed = await store.put(sample("resp_nowhere")).then(() => undefined, (err: unknown) => err);
+      const failed = await store.put(sample("resp_nowhere")).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
       expect(failed).toBeInstanceOf(Error);
       expect((failed as Error).message).toMatch(/writer stopped \(SQLITE_ERROR\)/);
     } finally {
@@ -264,10 +267,14 @@ describe("MemoryResponseStore", () => {
 
 const pgSkip = await postgresAvailable();
 describe.skipIf(pgSkip !== undefined)("PostgreSQL", () => {
-  storeContract("PostgreSQL", async () => {
-    const t = await createTestDatabase();
-    return { db: await openDatabase(t.url), done: t.drop };
-  }, 2000);
+  storeContract(
+    "PostgreSQL",
+    async () => {
+      const t = await createTestDatabase();
+      return { db: await openDatabase(t.url), done: t.drop };
+    },
+    2000,
+  );
 
   it("survives its idle pooled connections being cut, and connects again", async () => {
     const t = await createTestDatabase();
@@ -276,7 +283,9 @@ describe.skipIf(pgSkip !== undefined)("PostgreSQL", () => {
     try {
       await db.pgPool!.query("SELECT 1");
       await admin.connect();
-      const { rowCount } = await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
+      const { rowCount } = await admin.query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+      );
       expect(rowCount).toBeGreaterThan(0);
       await new Promise((r) => setTimeout(r, 300));
       expect((await db.pgPool!.query("SELECT 1 AS one")).rows[0]).toEqual({ one: 1 });

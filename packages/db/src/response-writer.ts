@@ -27,7 +27,8 @@ export interface ResponseRow {
 /** What a put did: a new row, a row replaced, or the id held by another owner's live row. */
 export type PutOutcome = "inserted" | "updated" | "taken";
 
-type Request = { type: "put"; row: ResponseRow; now: number } | { type: "delete"; id: string } | { type: "expire"; now: number; batch: number; maxBatches: number };
+type Request =
+  { type: "put"; row: ResponseRow; now: number } | { type: "delete"; id: string } | { type: "expire"; now: number; batch: number; maxBatches: number };
 
 interface Reply {
   type?: string;
@@ -114,7 +115,9 @@ export class ResponseWriter {
         this.settled();
       };
       // An error thrown in the worker arrives cloned; one of a driver's own classes as a bare object.
-      worker.on("error", (err: unknown) => fail(err instanceof Error ? err : new Error(`the response store's writer stopped (${String((err as { code?: unknown } | null)?.code ?? err)})`)));
+      worker.on("error", (err: unknown) =>
+        fail(err instanceof Error ? err : new Error(`the response store's writer stopped (${String((err as { code?: unknown } | null)?.code ?? err)})`)),
+      );
       worker.on("exit", (code) => fail(new Error(`the response store's writer stopped (exit code ${code})`)));
     });
     return this.ready;

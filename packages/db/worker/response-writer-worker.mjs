@@ -6,7 +6,20 @@ import { setImmediate as yieldToLoop } from "node:timers/promises";
 import { parentPort, workerData } from "node:worker_threads";
 
 // Replaced on an update; `ownerKeyId` too, as an expired row of another owner may be taken over.
-const VALUES = ["ownerKeyId", "model", "backend", "status", "request", "inputItems", "outputItems", "response", "usage", "previousResponseId", "createdAt", "expiresAt"];
+const VALUES = [
+  "ownerKeyId",
+  "model",
+  "backend",
+  "status",
+  "request",
+  "inputItems",
+  "outputItems",
+  "response",
+  "usage",
+  "previousResponseId",
+  "createdAt",
+  "expiresAt",
+];
 const COLUMNS = ["id", ...VALUES];
 const columnList = COLUMNS.map((c) => `"${c}"`).join(", ");
 
@@ -18,9 +31,24 @@ async function open({ provider, url }) {
     const db = new BetterSqlite3(url.replace(/^file:/, ""), { timeout: 5000 });
     // Prisma reads SQLite DateTimes as ISO text with an explicit offset.
     const time = (ms) => new Date(ms).toISOString().replace("Z", "+00:00");
-    const values = (r) => [r.ownerKeyId, r.model, r.backend, r.status, r.request, r.inputItems, r.outputItems, r.response, r.usage, r.previousResponseId, time(r.createdAt), time(r.expiresAt)];
+    const values = (r) => [
+      r.ownerKeyId,
+      r.model,
+      r.backend,
+      r.status,
+      r.request,
+      r.inputItems,
+      r.outputItems,
+      r.response,
+      r.usage,
+      r.previousResponseId,
+      time(r.createdAt),
+      time(r.expiresAt),
+    ];
     const insert = db.prepare(`INSERT INTO "StoredResponse" (${columnList}) VALUES (${COLUMNS.map(() => "?").join(", ")}) ON CONFLICT ("id") DO NOTHING`);
-    const update = db.prepare(`UPDATE "StoredResponse" SET ${VALUES.map((c) => `"${c}" = ?`).join(", ")} WHERE "id" = ? AND ("ownerKeyId" IS ? OR "expiresAt" <= ?)`);
+    const update = db.prepare(
+      `UPDATE "StoredResponse" SET ${VALUES.map((c) => `"${c}" = ?`).join(", ")} WHERE "id" = ? AND ("ownerKeyId" IS ? OR "expiresAt" <= ?)`,
+    );
     const put = db.transaction((r, now) => {
       if (insert.run(r.id, ...values(r)).changes > 0) return "inserted";
       return update.run(...values(r), r.id, r.ownerKeyId, time(now)).changes > 0 ? "updated" : "taken";
@@ -48,13 +76,29 @@ async function open({ provider, url }) {
     RETURNING (xmax = 0) AS inserted`;
   return {
     put: async (r, now) => {
-      const res = await pool.query(upsert, [r.id, r.ownerKeyId, r.model, r.backend, r.status, r.request, r.inputItems, r.outputItems, r.response, r.usage, r.previousResponseId, time(r.createdAt), time(r.expiresAt), time(now)]);
+      const res = await pool.query(upsert, [
+        r.id,
+        r.ownerKeyId,
+        r.model,
+        r.backend,
+        r.status,
+        r.request,
+        r.inputItems,
+        r.outputItems,
+        r.response,
+        r.usage,
+        r.previousResponseId,
+        time(r.createdAt),
+        time(r.expiresAt),
+        time(now),
+      ]);
       if (res.rowCount === 0) return "taken";
       return res.rows[0].inserted ? "inserted" : "updated";
     },
     delete: async (id) => (await pool.query(`DELETE FROM "StoredResponse" WHERE "id" = $1`, [id])).rowCount > 0,
     expire: async (now, limit) =>
-      (await pool.query(`DELETE FROM "StoredResponse" WHERE "id" IN (SELECT "id" FROM "StoredResponse" WHERE "expiresAt" <= $1 LIMIT $2)`, [time(now), limit])).rowCount,
+      (await pool.query(`DELETE FROM "StoredResponse" WHERE "id" IN (SELECT "id" FROM "StoredResponse" WHERE "expiresAt" <= $1 LIMIT $2)`, [time(now), limit]))
+        .rowCount,
     close: () => pool.end(),
   };
 }

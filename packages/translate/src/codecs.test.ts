@@ -32,9 +32,16 @@ describe("codecs registry", () => {
       relayed: { firstData: '{"type":"response.created","response":{"id":"resp_1","object":"response"}}', tail: '"sequence_number":6}\n\n' },
       ctx: createTestContext(),
     });
-    const events = frame.trim().split("\n\n").map((f) => JSON.parse(f.split("data: ")[1]!));
+    const events = frame
+      .trim()
+      .split("\n\n")
+      .map((f) => JSON.parse(f.split("data: ")[1]!));
     expect(events[0]).toEqual({ type: "error", sequence_number: 7, code: "server_error", message: "gone", param: null });
-    expect(events[1]).toMatchObject({ type: "response.failed", sequence_number: 8, response: { id: "resp_1", status: "failed", error: { code: "server_error", message: "gone" } } });
+    expect(events[1]).toMatchObject({
+      type: "response.failed",
+      sequence_number: 8,
+      response: { id: "resp_1", status: "failed", error: { code: "server_error", message: "gone" } },
+    });
     const orphan = codecs.responses.streamErrorFrame({ message: "gone", relayed: { firstData: "not json", tail: "" }, ctx: createTestContext() });
     expect(orphan).toContain('"sequence_number":0');
     expect(orphan).toContain('"id":"resp_test001"');

@@ -165,16 +165,10 @@ export interface FunctionTool {
 }
 
 export type ToolChoice =
-  | { type: "auto" }
-  | { type: "none" }
-  | { type: "required" }
-  | { type: "tool"; name: string }
-  | { type: "allowed"; mode: "auto" | "required"; names: string[] };
+  { type: "auto" } | { type: "none" } | { type: "required" } | { type: "tool"; name: string } | { type: "allowed"; mode: "auto" | "required"; names: string[] };
 
 export type ResponseFormat =
-  | { type: "text" }
-  | { type: "json_object" }
-  | { type: "json_schema"; name: string; schema: Record<string, unknown>; strict?: boolean; description?: string };
+  { type: "text" } | { type: "json_object" } | { type: "json_schema"; name: string; schema: Record<string, unknown>; strict?: boolean; description?: string };
 
 export type ReasoningEffort = "none" | "minimal" | "low" | "medium" | "high" | "xhigh" | "max";
 

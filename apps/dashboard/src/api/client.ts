@@ -78,7 +78,10 @@ export const getConfig = () => request<RunningConfig>("/config");
 /** Validation problems are an answer, not a failure: a 400 with `errors` becomes `{valid:false}`. */
 export async function validateConfig(yaml: string): Promise<ValidationResult> {
   try {
-    const ok = await request<{ valid: boolean; warnings?: string[]; models?: string[]; errors?: ConfigProblem[]; error?: { message?: string } }>("/config/validate", post({ yaml }));
+    const ok = await request<{ valid: boolean; warnings?: string[]; models?: string[]; errors?: ConfigProblem[]; error?: { message?: string } }>(
+      "/config/validate",
+      post({ yaml }),
+    );
     // A server may also answer an invalid config with 200 and `valid: false`.
     if (ok.valid === false) return { valid: false, message: ok.error?.message ?? "The config is invalid.", errors: ok.errors ?? [] };
     return { valid: true, warnings: ok.warnings ?? [], models: ok.models ?? [] };

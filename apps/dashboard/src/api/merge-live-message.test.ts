@@ -145,7 +145,10 @@ describe("mergeLiveMessage", () => {
   });
 
   it("follows a request through progress to finished, and refreshes its detail", async () => {
-    const qc = client([[{}, []], [{ status: "error" }, []]]);
+    const qc = client([
+      [{}, []],
+      [{ status: "error" }, []],
+    ]);
     qc.setQueryData(traceKeys.detail("r"), { id: "r", state: "running" });
     mergeLiveMessage(qc, { type: "request.started", trace: running("r", 5) });
     mergeLiveMessage(qc, { type: "request.progress", id: "r", chunks: 4, completionTokens: 3, elapsedMs: 80 });
@@ -158,7 +161,10 @@ describe("mergeLiveMessage", () => {
   });
 
   it("marks every list stale when the feed says messages were dropped", () => {
-    const qc = client([[{}, []], [{ model: "m" }, []]]);
+    const qc = client([
+      [{}, []],
+      [{ model: "m" }, []],
+    ]);
     mergeLiveMessage(qc, { type: "hello", serverTime: new Date(T0).toISOString() });
     expect(qc.getQueryState(traceKeys.list({}))?.isInvalidated).toBe(false);
     mergeLiveMessage(qc, { type: "dropped", count: 12 });

@@ -61,7 +61,13 @@ export function parseLiveMessage(text: string): LiveMessage | null {
     }
     case "request.progress":
       if (typeof v.id !== "string") return null;
-      return { type: "request.progress", id: v.id, chunks: numOrNull(v.chunks) ?? 0, completionTokens: numOrNull(v.completionTokens), elapsedMs: numOrNull(v.elapsedMs) ?? 0 };
+      return {
+        type: "request.progress",
+        id: v.id,
+        chunks: numOrNull(v.chunks) ?? 0,
+        completionTokens: numOrNull(v.completionTokens),
+        elapsedMs: numOrNull(v.elapsedMs) ?? 0,
+      };
     case "dropped":
       return { type: "dropped", count: numOrNull(v.count) ?? 0 };
     default:

@@ -29,7 +29,12 @@ function attempts(v: unknown): TraceAttempt[] {
 export function parseWarnings(v: unknown): TraceWarning[] {
   if (!Array.isArray(v)) return [];
   return v.map((w): TraceWarning => {
-    if (isObj(w)) return { code: typeof w.code === "string" ? w.code : "uncoded", path: typeof w.path === "string" ? w.path : "", message: typeof w.message === "string" ? w.message : "" };
+    if (isObj(w))
+      return {
+        code: typeof w.code === "string" ? w.code : "uncoded",
+        path: typeof w.path === "string" ? w.path : "",
+        message: typeof w.message === "string" ? w.message : "",
+      };
     const text = String(w);
     const at = text.indexOf(": ");
     return at < 0 ? { code: "uncoded", path: "", message: text } : { code: "uncoded", path: text.slice(0, at), message: text.slice(at + 2) };
@@ -52,7 +57,13 @@ export function parseTraceDetail(raw: unknown): TraceDetail {
     ...rest,
     attempts: list,
     timings: t
-      ? { receivedAt: typeof t.receivedAt === "string" ? t.receivedAt : summary.startedAt, upstreamConnectedMs: num(t.upstreamConnectedMs), firstByteMs: num(t.firstByteMs), firstTokenMs: num(t.firstTokenMs), doneMs: num(t.doneMs) }
+      ? {
+          receivedAt: typeof t.receivedAt === "string" ? t.receivedAt : summary.startedAt,
+          upstreamConnectedMs: num(t.upstreamConnectedMs),
+          firstByteMs: num(t.firstByteMs),
+          firstTokenMs: num(t.firstTokenMs),
+          doneMs: num(t.doneMs),
+        }
       : null,
     clientRequest: client ? { headers, body: client.body } : null,
     upstreamRequest: upstream ? { url: typeof upstream.url === "string" ? upstream.url : "", body: upstream.body } : null,
@@ -60,6 +71,11 @@ export function parseTraceDetail(raw: unknown): TraceDetail {
     clientEvents: events(r.clientEvents),
     warningList: parseWarnings(r.warningList),
     captureLevel: r.captureLevel === "off" || r.captureLevel === "metadata" ? r.captureLevel : "full",
-    truncated: { clientRequest: tr.clientRequest === true, upstreamRequest: tr.upstreamRequest === true, upstreamEvents: tr.upstreamEvents === true, clientEvents: tr.clientEvents === true },
+    truncated: {
+      clientRequest: tr.clientRequest === true,
+      upstreamRequest: tr.upstreamRequest === true,
+      upstreamEvents: tr.upstreamEvents === true,
+      clientEvents: tr.clientEvents === true,
+    },
   };
 }

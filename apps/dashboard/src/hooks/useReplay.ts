@@ -23,7 +23,19 @@ export interface ReplayState {
   elapsedMs: number | null;
 }
 
-const IDLE: ReplayState = { status: "idle", model: null, mode: "turn", responseId: null, text: "", reasoning: "", items: [], usage: null, error: null, startedAt: null, elapsedMs: null };
+const IDLE: ReplayState = {
+  status: "idle",
+  model: null,
+  mode: "turn",
+  responseId: null,
+  text: "",
+  reasoning: "",
+  items: [],
+  usage: null,
+  error: null,
+  startedAt: null,
+  elapsedMs: null,
+};
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -54,7 +66,12 @@ function applyReplayEvent(state: ReplayState, name: string | null, data: string)
     case "response.incomplete": {
       if (!response) return state;
       const output = Array.isArray(response.output) ? (response.output as ResponseItem[]) : state.items;
-      return { ...state, items: output, usage: isObj(response.usage) ? (response.usage as ReplayState["usage"]) : null, responseId: typeof response.id === "string" ? response.id : state.responseId };
+      return {
+        ...state,
+        items: output,
+        usage: isObj(response.usage) ? (response.usage as ReplayState["usage"]) : null,
+        responseId: typeof response.id === "string" ? response.id : state.responseId,
+      };
     }
     case "response.failed": {
       const err = response && isObj(response.error) ? response.error : null;

@@ -54,7 +54,9 @@ describe("lineDiff", () => {
     const after = before.replace("line 6", "line six").replace("line 7\n", "");
     const ours = lineDiff(before, after);
     const header = ours[0]!.text;
-    const unified = ["--- v1", "+++ v2", ...ours.map((r) => (r.kind === "hunk" ? r.text : `${{ context: " ", add: "+", del: "-" }[r.kind]}${r.text}`))].join("\n");
+    const unified = ["--- v1", "+++ v2", ...ours.map((r) => (r.kind === "hunk" ? r.text : `${{ context: " ", add: "+", del: "-" }[r.kind]}${r.text}`))].join(
+      "\n",
+    );
     expect(header).toBe("@@ -3,8 +3,7 @@");
     expect(parseUnifiedDiff(unified)).toEqual(ours);
   });
@@ -62,7 +64,8 @@ describe("lineDiff", () => {
 
 describe("parseUnifiedDiff", () => {
   it("skips file headers and numbers lines from each hunk's start", () => {
-    const text = "Index: x\n===================================================================\n--- v1\n+++ v2\n@@ -10,3 +12,3 @@\n keep\n-old\n+new\n@@ -40 +42 @@\n-gone\n";
+    const text =
+      "Index: x\n===================================================================\n--- v1\n+++ v2\n@@ -10,3 +12,3 @@\n keep\n-old\n+new\n@@ -40 +42 @@\n-gone\n";
     expect(show(parseUnifiedDiff(text))).toEqual(["@@ -10,3 +12,3 @@||", " keep|10|12", "-old|11|", "+new||13", "@@ -40 +42 @@||", "-gone|40|"]);
   });
 

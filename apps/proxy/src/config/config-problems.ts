@@ -81,25 +81,35 @@ function entriesByName(text: string): Map<string, { json: string; inherited: str
   for (const [name, { entry, index }] of byName) {
     const chain: unknown[] = [entry];
     const seen = new Set([name]);
-    for (let parent = (entry as { extends?: unknown } | null)?.extends; typeof parent === "string" && !seen.has(parent); ) {
+    for (let parent = (entry as { extends?: unknown } | null)?.extends; typeof parent === "string" && !seen.has(parent);) {
       seen.add(parent);
       const found = byName.get(parent)?.entry;
       chain.push(found ?? null);
       parent = (found as { extends?: unknown } | null)?.extends;
     }
-    out.set(name, { json: canonicalJson(entry), inherited: canonicalJson(chain.slice(1)), index, protected: (entry as { protected?: unknown } | null)?.protected === true });
+    out.set(name, {
+      json: canonicalJson(entry),
+      inherited: canonicalJson(chain.slice(1)),
+      index,
+      protected: (entry as { protected?: unknown } | null)?.protected === true,
+    });
   }
   return out;
 }
 
 function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) =>
-    v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+    v && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
   );
 }
 
 /** Why a change made through the admin API is refused although the loader would accept it. */
-export function adminChangeProblems(before: { text: string; mistakes: LoadedConfig["mistakes"] }, after: { text: string; mistakes: LoadedConfig["mistakes"] }): Array<{ path: string; message: string }> {
+export function adminChangeProblems(
+  before: { text: string; mistakes: LoadedConfig["mistakes"] },
+  after: { text: string; mistakes: LoadedConfig["mistakes"] },
+): Array<{ path: string; message: string }> {
   const known = new Set(before.mistakes.map((m) => m.message));
   const problems = after.mistakes.filter((m) => !known.has(m.message));
   const was = entriesByName(before.text);
@@ -107,10 +117,18 @@ export function adminChangeProblems(before: { text: string; mistakes: LoadedConf
   for (const [name, entry] of was) {
     if (!entry.protected) continue;
     const next = now.get(name);
-    if (!next) problems.push({ path: "model_list", message: `model "${name}" is protected: it cannot be deleted through the admin API (edit the config file)` });
-    else if (next.json !== entry.json) problems.push({ path: `model_list[${next.index}]`, message: `model "${name}" is protected: it cannot be changed through the admin API (edit the config file)` });
-    else if (next.inherited !== entry.inherited) problems.push({ path: `model_list[${next.index}]`, message: `model "${name}" is protected: what it extends cannot be changed through the admin API (edit the config file)` });
+    if (!next)
+      problems.push({ path: "model_list", message: `model "${name}" is protected: it cannot be deleted through the admin API (edit the config file)` });
+    else if (next.json !== entry.json)
+      problems.push({
+        path: `model_list[${next.index}]`,
+        message: `model "${name}" is protected: it cannot be changed through the admin API (edit the config file)`,
+      });
+    else if (next.inherited !== entry.inherited)
+      problems.push({
+        path: `model_list[${next.index}]`,
+        message: `model "${name}" is protected: what it extends cannot be changed through the admin API (edit the config file)`,
+      });
   }
   return problems;
 }
-

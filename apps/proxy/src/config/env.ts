@@ -42,11 +42,7 @@ const VAR_PATTERN = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g
  * Replaces variables in every string of a parsed YAML tree. A variable set nowhere becomes an empty
  * string and is reported, so a config with placeholders for keys nobody has still loads.
  */
-export function substituteEnv(
-  node: unknown,
-  vars: Record<string, string | undefined>,
-  missing: Set<string>,
-): unknown {
+export function substituteEnv(node: unknown, vars: Record<string, string | undefined>, missing: Set<string>): unknown {
   if (typeof node === "string") {
     if (!node.includes("$")) return node;
     return node.replace(VAR_PATTERN, (_m, braced: string | undefined, bare: string | undefined) => {

@@ -18,7 +18,12 @@ describe("FileWatch", () => {
     writeFileSync(file, "a: 1\n");
     let changes = 0;
     const errors: unknown[] = [];
-    const watch = new FileWatch(file, () => (changes += 1), (err) => errors.push(err), 20);
+    const watch = new FileWatch(
+      file,
+      () => (changes += 1),
+      (err) => errors.push(err),
+      20,
+    );
     watch.start();
     cleanup.push(() => {
       watch.close();

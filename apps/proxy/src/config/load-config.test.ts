@@ -120,7 +120,8 @@ app_keys:
 
 describe("database settings", () => {
   it("reads yaLLMproxy's database section, and DATABASE_URL wins over it", () => {
-    const pgYaml = "database:\n  backend: postgres\n  connection:\n    postgres: { host: db.internal, port: 5433, database: yallm, user: proxy, password: 'p@ss:w' }\n";
+    const pgYaml =
+      "database:\n  backend: postgres\n  connection:\n    postgres: { host: db.internal, port: 5433, database: yallm, user: proxy, password: 'p@ss:w' }\n";
     expect(parse(pgYaml).config.databaseUrl).toBe("postgresql://proxy:p%40ss%3Aw@db.internal:5433/yallm");
     expect(parse("database:\n  backend: sqlite\n  connection:\n    sqlite: { path: logs/yaLLM.db }\n").config.databaseUrl).toBe("file:logs/yaLLM.db");
     expect(parse("model_list: []\n").config.databaseUrl).toBe("file:data/yallmproxy.db");
@@ -137,12 +138,24 @@ describe("invalid configs are rejected with one line per bad field", () => {
     ["model_list: 5", /^model_list: Invalid input: expected array/],
     ["model_list:\n  - model_name: m\n    model_params: { api_type: openai }", /^model_list\[0\]\.model_params\.api_base: required for api_type openai/],
     ["model_list:\n  - model_name: m\n    model_params: { api_base: 'ftp://x' }", /^model_list\[0\]\.model_params\.api_base: not an http\(s\) URL/],
-    ["model_list:\n  - model_name: m\n    model_params: { api_type: mock, request_timeout: soon }", /^model_list\[0\]\.model_params\.request_timeout: Invalid input: expected number/],
-    ["model_list:\n  - model_name: m\n    model_params: { api_type: mock, mock: { latency: 5 } }", /^model_list\[0\]\.model_params\.mock: Unrecognized key: "latency"/],
+    [
+      "model_list:\n  - model_name: m\n    model_params: { api_type: mock, request_timeout: soon }",
+      /^model_list\[0\]\.model_params\.request_timeout: Invalid input: expected number/,
+    ],
+    [
+      "model_list:\n  - model_name: m\n    model_params: { api_type: mock, mock: { latency: 5 } }",
+      /^model_list\[0\]\.model_params\.mock: Unrecognized key: "latency"/,
+    ],
     ["model_list:\n  - model_params: { api_type: mock }", /^model_list\[0\]\.model_name: Invalid input: expected string/],
-    ["model_list:\n  - model_name: a\n    extends: b\n    model_params: {}\n  - model_name: b\n    extends: a\n    model_params: {}", /circular extends \(a -> b -> a\)/],
+    [
+      "model_list:\n  - model_name: a\n    extends: b\n    model_params: {}\n  - model_name: b\n    extends: a\n    model_params: {}",
+      /circular extends \(a -> b -> a\)/,
+    ],
     ["model_list:\n  - model_name: a\n    extends: ghost\n    model_params: {}", /^model_list\[0\]\.extends: parent model "ghost" does not exist/],
-    ["model_list:\n  - { model_name: a, model_params: { api_type: mock } }\n  - { model_name: a, model_params: { api_type: mock } }", /^model_list\[1\]\.model_name: duplicate model name "a"/],
+    [
+      "model_list:\n  - { model_name: a, model_params: { api_type: mock } }\n  - { model_name: a, model_params: { api_type: mock } }",
+      /^model_list\[1\]\.model_name: duplicate model name "a"/,
+    ],
     ["router_settings: { num_retries: many }", /^router_settings\.num_retries: Invalid input: expected number/],
     ["router_settings: { fallbacks: { a: b } }", /^router_settings\.fallbacks: Invalid input: expected array/],
     ["proxy_settings: { server: { port: 99999 } }", /^proxy_settings\.server\.port: Too big/],
@@ -150,7 +163,10 @@ describe("invalid configs are rejected with one line per bad field", () => {
     ["app_keys: { keys: [{ key_id: a, secret: $MISSING_SECRET }] }", /^app_keys\.keys\[0\]\.secret: empty secret/],
   ])("%s", (yaml, expected) => {
     const problems = problemsOf(yaml);
-    expect(problems.some((p) => expected.test(p)), problems.join("\n")).toBe(true);
+    expect(
+      problems.some((p) => expected.test(p)),
+      problems.join("\n"),
+    ).toBe(true);
   });
 
   it("reports every bad field at once", () => {
@@ -186,10 +202,15 @@ model_list:
   it("stops start-up with a readable message naming each bad path", async () => {
     const dir = mkdtempSync(join(tmpdir(), "yallmp-bad-"));
     const path = join(dir, "config.yaml");
-    writeFileSync(path, "model_list:\n  - model_name: a\n    model_params: { api_type: mock, request_timeout: -1 }\n  - model_name: b\n    model_params: { api_type: openai }\n");
+    writeFileSync(
+      path,
+      "model_list:\n  - model_name: a\n    model_params: { api_type: mock, request_timeout: -1 }\n  - model_name: b\n    model_params: { api_type: openai }\n",
+    );
     const main = new URL("../main.ts", import.meta.url).pathname;
     const tsx = new URL("../../../../node_modules/.bin/tsx", import.meta.url).pathname;
-    const result = await promisify(execFile)(tsx, ["--conditions=yallmproxy-source", main], { env: { ...process.env, YALLMP_CONFIG: path, YALLMP_PORT: "0" } }).then(
+    const result = await promisify(execFile)(tsx, ["--conditions=yallmproxy-source", main], {
+      env: { ...process.env, YALLMP_CONFIG: path, YALLMP_PORT: "0" },
+    }).then(
       () => ({ code: 0, stderr: "" }),
       (err: { code: number; stderr: string }) => err,
     );

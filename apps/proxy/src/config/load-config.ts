@@ -6,22 +6,23 @@ import { dirname, join, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import { DEFAULT_MAX_JSON_DEPTH } from "@yallmproxy/translate";
-import { type AppKey, ConfigError, type LoadedConfig, type ModelRoute, type ProxyConfig, type ResponseStateSettings, type TraceSettings, formatPath } from "./config-types.js";
+import {
+  type AppKey,
+  ConfigError,
+  type LoadedConfig,
+  type ModelRoute,
+  type ProxyConfig,
+  type ResponseStateSettings,
+  type TraceSettings,
+  formatPath,
+} from "./config-types.js";
 import { readDotEnv, substituteEnv } from "./env.js";
 import { normalizeModel, resolveModelEntries } from "./model-entries.js";
 import { configSchema } from "./schema.js";
 
 export * from "./config-types.js";
 
-const KNOWN_SECTIONS = new Set([
-  "model_list",
-  "router_settings",
-  "proxy_settings",
-  "app_keys",
-  "database",
-  "forwarder_settings",
-  "http_forwarder_settings",
-]);
+const KNOWN_SECTIONS = new Set(["model_list", "router_settings", "proxy_settings", "app_keys", "database", "forwarder_settings", "http_forwarder_settings"]);
 const NOT_IMPLEMENTED_SECTIONS = new Set(["forwarder_settings", "http_forwarder_settings"]);
 
 export interface LoadOptions {
@@ -61,12 +62,7 @@ function definedOnly(env: Record<string, string | undefined>): Record<string, st
 type RawConfig = z.infer<typeof configSchema>;
 type Notes = Pick<LoadedConfig, "warnings" | "mistakes">;
 
-export function parseConfigText(
-  text: string,
-  path: string,
-  vars: Record<string, string>,
-  env: Record<string, string | undefined> = {},
-): LoadedConfig {
+export function parseConfigText(text: string, path: string, vars: Record<string, string>, env: Record<string, string | undefined> = {}): LoadedConfig {
   const notes: Notes = { warnings: [], mistakes: [] };
   const missingVars = new Set<string>();
   const substituted = substituteEnv(parseSections(text, path), vars, missingVars) as Record<string, unknown>;
@@ -108,14 +104,19 @@ function checkSections(substituted: Record<string, unknown>, raw: RawConfig, { w
       mistakes.push({ path: key, message: `unknown section "${key}" (known: ${[...KNOWN_SECTIONS].join(", ")})` });
     } else if (NOT_IMPLEMENTED_SECTIONS.has(key)) warnings.push(`${key}: not implemented by this proxy, ignored`);
   }
-  const modules = (raw.proxy_settings as Record<string, unknown> | undefined)?.modules as { upstream?: { enabled?: boolean }; downstream?: { enabled?: boolean } } | undefined;
+  const modules = (raw.proxy_settings as Record<string, unknown> | undefined)?.modules as
+    { upstream?: { enabled?: boolean }; downstream?: { enabled?: boolean } } | undefined;
   if (modules?.upstream?.enabled || modules?.downstream?.enabled) {
     warnings.push("proxy_settings.modules: response/request modules are not implemented, ignored");
   }
 }
 
 /** The routes by model name, and where each name first appears in model_list. */
-function modelsOf(list: RawConfig["model_list"], problems: string[], { warnings, mistakes }: Notes): { models: Map<string, ModelRoute>; modelIndex: Map<string, number> } {
+function modelsOf(
+  list: RawConfig["model_list"],
+  problems: string[],
+  { warnings, mistakes }: Notes,
+): { models: Map<string, ModelRoute>; modelIndex: Map<string, number> } {
   const models = new Map<string, ModelRoute>();
   const modelIndex = new Map<string, number>();
   resolveModelEntries(list, problems).forEach(({ entry, index }) => {
@@ -145,7 +146,10 @@ function fallbacksOf(raw: RawConfig, models: Map<string, ModelRoute>, { warnings
           mistakes.push({ path: `router_settings.fallbacks[${i}].${primary}[${j}]`, message: `fallback "${fb}" of model "${primary}" is not configured` });
         }
       });
-      fallbacks.set(primary, list.filter((fb) => fb !== primary));
+      fallbacks.set(
+        primary,
+        list.filter((fb) => fb !== primary),
+      );
     }
   });
   return fallbacks;
@@ -181,7 +185,10 @@ function checkAllowedKeys(models: Map<string, ModelRoute>, keyIds: Set<string>, 
     for (const id of route.allowedKeys) {
       if (keyIds.has(id)) continue;
       warnings.push(`model "${route.name}": access_control.allowed_keys names unknown key_id "${id}"`);
-      mistakes.push({ path: `model_list[${modelIndex.get(route.name) ?? 0}].access_control.allowed_keys`, message: `model "${route.name}" allows key_id "${id}", which is not configured` });
+      mistakes.push({
+        path: `model_list[${modelIndex.get(route.name) ?? 0}].access_control.allowed_keys`,
+        message: `model "${route.name}" allows key_id "${id}", which is not configured`,
+      });
     }
   }
 }
@@ -222,7 +229,8 @@ function serverOf(proxySettings: Record<string, unknown>, env: Record<string, st
 function tracesOf(raw: RawConfig, proxySettings: Record<string, unknown>): TraceSettings {
   const traces = raw.proxy_settings?.traces ?? {};
   // yaLLMproxy kept request captures for logging.full_request_storage.retention_hours.
-  const legacyRetention = (proxySettings.logging as { full_request_storage?: { retention_hours?: unknown } } | undefined)?.full_request_storage?.retention_hours;
+  const legacyRetention = (proxySettings.logging as { full_request_storage?: { retention_hours?: unknown } } | undefined)?.full_request_storage
+    ?.retention_hours;
   return {
     capture: traces.capture ?? "metadata",
     maxBodyBytes: traces.max_body_bytes ?? 256 * 1024,

@@ -99,14 +99,23 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** Connection-level headers the HTTP client manages; undici refuses requests that set them. */
 const MANAGED_HEADERS = new Set(["host", "content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "expect"]);
 
-export function normalizeModel(entry: RawModelEntry, where: string, problems: string[], warnings: string[], mistakes: LoadedConfig["mistakes"]): ModelRoute | undefined {
+export function normalizeModel(
+  entry: RawModelEntry,
+  where: string,
+  problems: string[],
+  warnings: string[],
+  mistakes: LoadedConfig["mistakes"],
+): ModelRoute | undefined {
   const p = entry.model_params;
   const rawType = p.api_type ?? "openai";
   const apiType = apiTypeSchema.safeParse(rawType);
   if (!apiType.success) {
     warnings.push(`${where} (${entry.model_name}): api_type "${rawType}" is not implemented; model not served`);
     if (!YALLMPROXY_ONLY_API_TYPES.has(rawType)) {
-      mistakes.push({ path: `${where}.model_params.api_type`, message: `model "${entry.model_name}": api_type "${rawType}" is not one of ${apiTypeSchema.options.join(", ")}` });
+      mistakes.push({
+        path: `${where}.model_params.api_type`,
+        message: `model "${entry.model_name}": api_type "${rawType}" is not one of ${apiTypeSchema.options.join(", ")}`,
+      });
     }
     return undefined;
   }

@@ -59,10 +59,7 @@ const modelParamsSchema = z
     mock: mockOptionsSchema.optional(),
     trace_capture: z.enum(["off", "metadata", "full"]).optional(),
     /** What a `previous_response_id` chain replays to this model. */
-    history_policy: z
-      .object({ include_reasoning: z.boolean().optional(), include_refusals: z.boolean().optional() })
-      .strict()
-      .optional(),
+    history_policy: z.object({ include_reasoning: z.boolean().optional(), include_refusals: z.boolean().optional() }).strict().optional(),
   })
   .loose();
 

@@ -70,7 +70,10 @@ export function unresolvedMasks(text: string, running: string): Array<{ path: st
   eachSecret(doc.contents, [], (path, scalar) => {
     if (scalar.value !== MASK || masked.has(path)) return;
     const at = doc.contents && scalar.range ? pathOfNode(doc, scalar) : undefined;
-    out.push({ path: at ?? path.replace(/\//g, "."), message: `"${MASK}" stands for a secret that is not at this place in the running config; enter the value (or a \${VAR})` });
+    out.push({
+      path: at ?? path.replace(/\//g, "."),
+      message: `"${MASK}" stands for a secret that is not at this place in the running config; enter the value (or a \${VAR})`,
+    });
   });
   return out;
 }
@@ -84,10 +87,10 @@ function pathOfNode(doc: Document, target: unknown): string | undefined {
       found = path;
       return;
     }
-    if (isMap(node)) for (const pair of node.items) walk(pair.value, `${path ? `${path}.` : ""}${isScalar(pair.key) ? String(pair.key.value) : String(pair.key)}`);
+    if (isMap(node))
+      for (const pair of node.items) walk(pair.value, `${path ? `${path}.` : ""}${isScalar(pair.key) ? String(pair.key.value) : String(pair.key)}`);
     else if (isSeq(node)) node.items.forEach((item, i) => walk(item, `${path}[${i}]`));
   };
   walk(doc.contents, "");
   return found;
 }
-

@@ -56,7 +56,10 @@ describe("YamlEditor", () => {
   it("edits the shipped config, whose model list ends in commented-out entries, line for line", () => {
     const shipped = readFileSync(new URL("../../../../configs/config.yaml", import.meta.url), "utf8");
     const e = new YamlEditor(shipped);
-    e.remove(["model_list"], (parse(shipped).model_list as Array<{ model_name: string }>).findIndex((m) => m.model_name === "mock-slow"));
+    e.remove(
+      ["model_list"],
+      (parse(shipped).model_list as Array<{ model_name: string }>).findIndex((m) => m.model_name === "mock-slow"),
+    );
     expect(e.text).toBe(shipped.replace(/ {2}# A slow model[^]*?chunk_delay_ms: 50\n\n/, ""));
     e.append(["model_list"], { model_name: "added", extends: "mock" });
     expect(e.text).toContain("        fail_times: 1\n\n  - model_name: added\n    extends: mock\n\n  # Real backends look like this");
@@ -66,20 +69,29 @@ describe("YamlEditor", () => {
   it("replaces a model in place, rewriting only the fields that changed", () => {
     const e = new YamlEditor(CONFIG);
     e.replace(["model_list"], 0, { model_name: "fast", model_params: { api_type: "mock", model: "fast-2" } });
-    expect(e.text).toBe(CONFIG.replace("    model_params: { api_type: mock, model: fast-1 }   # flow map, aligned comment\n", "    model_params:\n      api_type: mock\n      model: fast-2\n"));
+    expect(e.text).toBe(
+      CONFIG.replace(
+        "    model_params: { api_type: mock, model: fast-1 }   # flow map, aligned comment\n",
+        "    model_params:\n      api_type: mock\n      model: fast-2\n",
+      ),
+    );
     const careful = new YamlEditor(CONFIG);
     careful.replace(["model_list"], 1, {
       model_name: "careful",
       extends: "fast",
       model_params: { api_type: "openai", parameters: { temperature: { default: 0.1, allow_override: false } }, note: "folded text" },
     });
-    expect(careful.text).toBe(CONFIG.replace("api_type:   mock", "api_type:   openai").replace("        text\n\nrouter_settings", "        text\n    extends: fast\n\nrouter_settings"));
+    expect(careful.text).toBe(
+      CONFIG.replace("api_type:   mock", "api_type:   openai").replace("        text\n\nrouter_settings", "        text\n    extends: fast\n\nrouter_settings"),
+    );
   });
 
   it("creates a missing section at the end, and fills a key left empty", () => {
     const e = new YamlEditor("# only models\nmodel_list:\n  - model_name: m   # mine\n    model_params: { api_type: mock }\n");
     e.append(["app_keys", "keys"], { key_id: "k", secret: "${K}" });
-    expect(e.text).toBe("# only models\nmodel_list:\n  - model_name: m   # mine\n    model_params: { api_type: mock }\n\napp_keys:\n  keys:\n    - key_id: k\n      secret: ${K}\n");
+    expect(e.text).toBe(
+      "# only models\nmodel_list:\n  - model_name: m   # mine\n    model_params: { api_type: mock }\n\napp_keys:\n  keys:\n    - key_id: k\n      secret: ${K}\n",
+    );
     const empty = new YamlEditor("app_keys:\n  enabled: true   # on\n  keys:\nmodel_list: []\n");
     empty.append(["app_keys", "keys"], { key_id: "k", secret: "${K}" });
     empty.append(["model_list"], { model_name: "m" });

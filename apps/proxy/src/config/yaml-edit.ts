@@ -76,7 +76,9 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 
 /** JSON with mapping keys sorted: the order of a mapping's keys means nothing in YAML. */
 function canonical(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => (isPlainObject(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v));
+  return JSON.stringify(value, (_k, v: unknown) =>
+    isPlainObject(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
 }
 
 function sameValue(node: unknown, value: unknown): boolean {
@@ -116,7 +118,13 @@ function diffMap(text: string, map: YAMLMap, value: Record<string, unknown>, edi
     const next = value[key];
     if (sameValue(node, next)) continue;
     const blockScalar = isScalar(node) && (node.type === "BLOCK_LITERAL" || node.type === "BLOCK_FOLDED");
-    if (isScalar(node) && node.range && !blockScalar && (typeof next === "string" || typeof next === "number" || typeof next === "boolean") && typeof node.value !== "object") {
+    if (
+      isScalar(node) &&
+      node.range &&
+      !blockScalar &&
+      (typeof next === "string" || typeof next === "number" || typeof next === "boolean") &&
+      typeof node.value !== "object"
+    ) {
       edits.push({ from: node.range[0], to: node.range[1], text: typeof next === "string" ? renderScalar(next) : String(next) });
       continue;
     }

@@ -23,10 +23,19 @@ export function guardConnections(server: FastifyInstance["server"], max: number,
     const address = socket.remoteAddress ?? "";
     const count = open.get(address) ?? 0;
     if (max > 0 && count >= max) {
-      const body = JSON.stringify({ error: { message: `Too many connections from this address (at most ${max} at once).`, type: "rate_limit_error", param: null, code: "too_many_connections" } });
+      const body = JSON.stringify({
+        error: {
+          message: `Too many connections from this address (at most ${max} at once).`,
+          type: "rate_limit_error",
+          param: null,
+          code: "too_many_connections",
+        },
+      });
       socket.on("error", () => undefined);
       socket.resume();
-      socket.end(`HTTP/1.1 429 Too Many Requests\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nretry-after: 1\r\nconnection: close\r\n\r\n${body}`);
+      socket.end(
+        `HTTP/1.1 429 Too Many Requests\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nretry-after: 1\r\nconnection: close\r\n\r\n${body}`,
+      );
       setTimeout(() => socket.destroy(), 1000).unref();
       return;
     }
@@ -91,7 +100,13 @@ function headerBlockWithoutUpgrade(req: IncomingMessage): string {
   return `${out}\r\n`;
 }
 
-const REASONS: Record<number, string> = { 400: "Bad Request", 405: "Method Not Allowed", 408: "Request Timeout", 414: "URI Too Long", 431: "Request Header Fields Too Large" };
+const REASONS: Record<number, string> = {
+  400: "Bad Request",
+  405: "Method Not Allowed",
+  408: "Request Timeout",
+  414: "URI Too Long",
+  431: "Request Header Fields Too Large",
+};
 
 /**
  * Node's refusals of a request it could not parse, in the documented shape (Anthropic's when the
@@ -130,6 +145,8 @@ export function answerOnSocket(socket: Duplex, status: number, err: ProxyError, 
     return;
   }
   const body = JSON.stringify(errorBodyFor(format, err));
-  socket.end(`HTTP/1.1 ${status} ${REASONS[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${REASONS[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
   setTimeout(() => socket.destroy(), 1000).unref();
 }

@@ -40,7 +40,14 @@ describe("background errors", () => {
   it("a trace that cannot be serialised is dropped and reported; the rest of its batch is written", async () => {
     const errors: Array<[BackgroundTask, unknown]> = [];
     let dropped = 0;
-    const sink = new TraceSink(db, { queueSize: 100, batchSize: 10, flushIntervalMs: 60_000, retentionHours: 1, onDropped: (n) => (dropped += n), onError: (task, err) => errors.push([task, err]) });
+    const sink = new TraceSink(db, {
+      queueSize: 100,
+      batchSize: 10,
+      flushIntervalMs: 60_000,
+      retentionHours: 1,
+      onDropped: (n) => (dropped += n),
+      onError: (task, err) => errors.push([task, err]),
+    });
     const bad = finishedTrace("bad");
     bad.detail = () => {
       throw new RangeError("Maximum call stack size exceeded");
@@ -60,7 +67,26 @@ describe("background errors", () => {
   it("a trace writer whose worker dies fails its writes, reports it, and the next write starts a new worker", async () => {
     const errors: unknown[] = [];
     const writer = new TraceWriter(db, { onError: (err) => errors.push(err) });
-    const row = (id: string) => ({ id, startedAt: new Date(), model: "m", keyId: null, clientFormat: "chat", backend: null, backendFormat: null, stream: false, status: 200, attempts: 1, ttftMs: null, durationMs: null, promptTokens: null, completionTokens: null, error: null, warnings: 0, captureLevel: "full", detail: "{}" });
+    const row = (id: string) => ({
+      id,
+      startedAt: new Date(),
+      model: "m",
+      keyId: null,
+      clientFormat: "chat",
+      backend: null,
+      backendFormat: null,
+      stream: false,
+      status: 200,
+      attempts: 1,
+      ttftMs: null,
+      durationMs: null,
+      promptTokens: null,
+      completionTokens: null,
+      error: null,
+      warnings: 0,
+      captureLevel: "full",
+      detail: "{}",
+    });
     await writer.write([row("w-1")]);
     const worker = (writer as unknown as { worker: Worker }).worker;
     await worker.terminate();
@@ -75,7 +101,13 @@ describe("background errors", () => {
     const errors: unknown[] = [];
     feed.onError = (err) => errors.push(err);
     const seen: string[] = [];
-    feed.subscribe({ filter: {}, send: () => { throw new Error("socket closed"); }, buffered: () => 0 });
+    feed.subscribe({
+      filter: {},
+      send: () => {
+        throw new Error("socket closed");
+      },
+      buffered: () => 0,
+    });
     feed.subscribe({ filter: {}, send: (t) => seen.push(t), buffered: () => 0 });
     const msg = { type: "request.progress", id: "x", model: "m", keyId: null, chunks: 1, completionTokens: null, elapsedMs: 1 } as const;
     expect(() => feed.publish(msg)).not.toThrow();
@@ -89,7 +121,15 @@ describe("background errors", () => {
     const metrics = new Metrics();
     const errors: unknown[] = [];
     metrics.onFoldError = (err) => errors.push(err);
-    const broken = { backend: "b", status: 200, clientFormat: "chat", durationMs: Number.NaN, ttftMs: null, promptTokens: null, completionTokens: null } as unknown as Trace;
+    const broken = {
+      backend: "b",
+      status: 200,
+      clientFormat: "chat",
+      durationMs: Number.NaN,
+      ttftMs: null,
+      promptTokens: null,
+      completionTokens: null,
+    } as unknown as Trace;
     metrics.observe(broken, "m");
     await expect(metrics.text()).resolves.toContain("yallmp_requests_total");
     expect(errors).toHaveLength(1);

@@ -11,19 +11,69 @@ const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 
 export class Metrics {
   readonly registry = new Registry();
-  private readonly requests = new Counter({ name: "yallmp_requests_total", help: "Requests by model, backend, client format and status", labelNames: ["model", "backend", "client_format", "status"], registers: [this.registry] });
-  private readonly errors = new Counter({ name: "yallmp_request_errors_total", help: "Requests answered with status >= 400", labelNames: ["model", "backend", "client_format", "status"], registers: [this.registry] });
-  private readonly duration = new Histogram({ name: "yallmp_request_duration_seconds", help: "Time from request received to last byte", labelNames: ["model", "backend", "client_format"], buckets: LATENCY_BUCKETS, registers: [this.registry] });
-  private readonly ttft = new Histogram({ name: "yallmp_time_to_first_token_seconds", help: "Time from request received to the first byte sent to the client", labelNames: ["model", "backend", "client_format"], buckets: LATENCY_BUCKETS, registers: [this.registry] });
-  private readonly tokens = new Counter({ name: "yallmp_tokens_total", help: "Tokens by model and type (prompt, completion)", labelNames: ["model", "type"], registers: [this.registry] });
-  readonly retries = new Counter({ name: "yallmp_retries_total", help: "Retried upstream attempts by backend", labelNames: ["backend"], registers: [this.registry] });
-  readonly responseStoreErrors = new Counter({ name: "yallmp_response_store_errors_total", help: "Responses answered but not stored because the response store failed", registers: [this.registry] });
-  readonly fallbacks = new Counter({ name: "yallmp_fallbacks_total", help: "Moves from one backend to the next", labelNames: ["from", "to"], registers: [this.registry] });
+  private readonly requests = new Counter({
+    name: "yallmp_requests_total",
+    help: "Requests by model, backend, client format and status",
+    labelNames: ["model", "backend", "client_format", "status"],
+    registers: [this.registry],
+  });
+  private readonly errors = new Counter({
+    name: "yallmp_request_errors_total",
+    help: "Requests answered with status >= 400",
+    labelNames: ["model", "backend", "client_format", "status"],
+    registers: [this.registry],
+  });
+  private readonly duration = new Histogram({
+    name: "yallmp_request_duration_seconds",
+    help: "Time from request received to last byte",
+    labelNames: ["model", "backend", "client_format"],
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly ttft = new Histogram({
+    name: "yallmp_time_to_first_token_seconds",
+    help: "Time from request received to the first byte sent to the client",
+    labelNames: ["model", "backend", "client_format"],
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly tokens = new Counter({
+    name: "yallmp_tokens_total",
+    help: "Tokens by model and type (prompt, completion)",
+    labelNames: ["model", "type"],
+    registers: [this.registry],
+  });
+  readonly retries = new Counter({
+    name: "yallmp_retries_total",
+    help: "Retried upstream attempts by backend",
+    labelNames: ["backend"],
+    registers: [this.registry],
+  });
+  readonly responseStoreErrors = new Counter({
+    name: "yallmp_response_store_errors_total",
+    help: "Responses answered but not stored because the response store failed",
+    registers: [this.registry],
+  });
+  readonly fallbacks = new Counter({
+    name: "yallmp_fallbacks_total",
+    help: "Moves from one backend to the next",
+    labelNames: ["from", "to"],
+    registers: [this.registry],
+  });
   readonly streamsInFlight = new Gauge({ name: "yallmp_streams_in_flight", help: "Streaming responses being relayed now", registers: [this.registry] });
   /** Read at scrape time from the running traces: nothing to count per request. */
   private readonly requestsInFlight: Gauge;
-  readonly tracesDropped = new Counter({ name: "yallmp_traces_dropped_total", help: "Traces not stored because the writer could not keep up", registers: [this.registry] });
-  readonly backgroundErrors = new Counter({ name: "yallmp_background_errors_total", help: "Errors of background tasks (logged and survived), by task", labelNames: ["task"], registers: [this.registry] });
+  readonly tracesDropped = new Counter({
+    name: "yallmp_traces_dropped_total",
+    help: "Traces not stored because the writer could not keep up",
+    registers: [this.registry],
+  });
+  readonly backgroundErrors = new Counter({
+    name: "yallmp_background_errors_total",
+    help: "Errors of background tasks (logged and survived), by task",
+    labelNames: ["task"],
+    registers: [this.registry],
+  });
   /** Told about an error of the fold, which runs on the request path and before scrapes. */
   onFoldError: ((err: unknown) => void) | undefined;
 

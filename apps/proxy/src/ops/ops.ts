@@ -97,7 +97,15 @@ export class Ops {
     const now = performance.now();
     if (now - (this.lastProgress.get(trace) ?? 0) < PROGRESS_INTERVAL_MS) return;
     this.lastProgress.set(trace, now);
-    this.live.publish({ type: "request.progress", id: trace.id, model: trace.model, keyId: trace.keyId, chunks: trace.chunks, completionTokens: trace.completionTokens, elapsedMs: Math.round(trace.elapsed()) });
+    this.live.publish({
+      type: "request.progress",
+      id: trace.id,
+      model: trace.model,
+      keyId: trace.keyId,
+      chunks: trace.chunks,
+      completionTokens: trace.completionTokens,
+      elapsedMs: Math.round(trace.elapsed()),
+    });
   }
 
   finish(trace: Trace): void {

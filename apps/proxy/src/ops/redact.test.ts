@@ -32,11 +32,38 @@ describe("redaction", () => {
   });
 
   it("hides credential headers by name and the values they carried", () => {
-    const { headers, values } = redactHeaders({ authorization: "Bearer sk-abc-123456", "x-goog-api-key": "g-key-123456", cookie: "s=1", "x-auth-token": "t", "x-yallmproxy-internal": "internal-replay-secret", accept: "*/*" }, nameRedactor);
-    expect(headers).toEqual({ authorization: REDACTED, "x-goog-api-key": REDACTED, cookie: REDACTED, "x-auth-token": REDACTED, "x-yallmproxy-internal": REDACTED, accept: "*/*" });
+    const { headers, values } = redactHeaders(
+      {
+        authorization: "Bearer sk-abc-123456",
+        "x-goog-api-key": "g-key-123456",
+        cookie: "s=1",
+        "x-auth-token": "t",
+        "x-yallmproxy-internal": "internal-replay-secret",
+        accept: "*/*",
+      },
+      nameRedactor,
+    );
+    expect(headers).toEqual({
+      authorization: REDACTED,
+      "x-goog-api-key": REDACTED,
+      cookie: REDACTED,
+      "x-auth-token": REDACTED,
+      "x-yallmproxy-internal": REDACTED,
+      accept: "*/*",
+    });
     expect(values).toContain("sk-abc-123456");
-    const body = redactValue({ max_tokens: 5, usage: { total_tokens: 3 }, logprobs: [{ token: "hi" }], client_secret: "x", access_token: "y", note: "Bearer sk-abc-123456" }, values).value;
-    expect(body).toEqual({ max_tokens: 5, usage: { total_tokens: 3 }, logprobs: [{ token: "hi" }], client_secret: REDACTED, access_token: REDACTED, note: REDACTED });
+    const body = redactValue(
+      { max_tokens: 5, usage: { total_tokens: 3 }, logprobs: [{ token: "hi" }], client_secret: "x", access_token: "y", note: "Bearer sk-abc-123456" },
+      values,
+    ).value;
+    expect(body).toEqual({
+      max_tokens: 5,
+      usage: { total_tokens: 3 },
+      logprobs: [{ token: "hi" }],
+      client_secret: REDACTED,
+      access_token: REDACTED,
+      note: REDACTED,
+    });
     expect(redactUrl("https://user:pw@h.example/v1?key=abc&x=1")).toBe("https://redacted@h.example/v1?key=%5Bredacted%5D&x=1");
   });
 });

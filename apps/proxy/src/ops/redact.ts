@@ -11,7 +11,8 @@ export const REDACTED = "[redacted]";
 /** Header names that carry a credential whatever the configured key header is. */
 const CREDENTIAL_HEADER = /^(?:authorization|proxy-authorization|cookie|set-cookie|x-yallmproxy-internal)$|key|token|secret|passw|credential|auth/i;
 /** Body and config field names holding a credential (`max_tokens` and logprobs' `token` are not). */
-const CREDENTIAL_FIELD = /^(?:.*[_-])?(?:api[_-]?key|apikey|secret(?:[_-]?key)?|password|passwd|authorization|private[_-]?key|access[_-]?key|(?:access|refresh|auth|id|bearer|session)[_-]?token)$/i;
+const CREDENTIAL_FIELD =
+  /^(?:.*[_-])?(?:api[_-]?key|apikey|secret(?:[_-]?key)?|password|passwd|authorization|private[_-]?key|access[_-]?key|(?:access|refresh|auth|id|bearer|session)[_-]?token)$/i;
 /** Known secret values shorter than this are not searched for in text (too likely to be ordinary words). */
 const MIN_SECRET_LENGTH = 8;
 /** Bodies nested deeper than this are cut there (the walk itself has no depth limit). */

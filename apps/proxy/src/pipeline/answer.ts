@@ -33,7 +33,10 @@ async function answerUpstreamError(flight: Flight, backend: Backend, response: U
   flight.log.status = err.status;
   if (backend.format !== call.format) throw Errors.upstreamRefused(err);
   for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
-  reply.code(response.status).header("content-type", err.upstreamContentType ?? "application/json").send(body);
+  reply
+    .code(response.status)
+    .header("content-type", err.upstreamContentType ?? "application/json")
+    .send(body);
 }
 
 async function answerTranslated(flight: Flight, backend: Backend, response: UpstreamResponse): Promise<void> {
@@ -79,7 +82,11 @@ async function relayJsonAnswer(flight: Flight, backend: Backend, response: Upstr
   log.status = response.status;
   const head = (length?: number) => {
     reply.hijack();
-    reply.raw.writeHead(response.status, { "content-type": type, "x-request-id": String(request.id), ...(length !== undefined ? { "content-length": length } : {}) });
+    reply.raw.writeHead(response.status, {
+      "content-type": type,
+      "x-request-id": String(request.id),
+      ...(length !== undefined ? { "content-length": length } : {}),
+    });
   };
   const relayed = await relayJson(response.direct ?? directFrom(response.body), reply.raw, cancel, tap, JSON_HOLD_BYTES, head);
   if (relayed.clientGone) {
@@ -147,5 +154,9 @@ function jsonContentType(backend: Backend, response: UpstreamResponse): string {
 
 /** Ends a request whose client left (or whose run was cancelled) so nothing waits on it; the body is in the client's format. */
 export function closeGone(reply: ClientReply, err: ProxyError, format: ClientFormat): void {
-  if (!reply.sent && !reply.raw.headersSent) reply.code(499).header("content-type", "application/json").send(JSON.stringify(errorBodyFor(format, err)));
+  if (!reply.sent && !reply.raw.headersSent)
+    reply
+      .code(499)
+      .header("content-type", "application/json")
+      .send(JSON.stringify(errorBodyFor(format, err)));
 }

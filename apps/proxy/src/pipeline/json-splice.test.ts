@@ -9,7 +9,9 @@ const splice = (text: string, value = "up") => {
 describe("spliceTopLevelString", () => {
   it("replaces the top-level model wherever it stands, keeping every other byte", () => {
     expect(splice('{"model":"a","messages":[{"role":"user","content":"hi"}]}')).toBe('{"model":"up","messages":[{"role":"user","content":"hi"}]}');
-    expect(splice('{ "messages" : [ {"role":"user","content":"x \\" y"} ],\n  "model" : "a" , "n":1}')).toBe('{ "messages" : [ {"role":"user","content":"x \\" y"} ],\n  "model" : "up" , "n":1}');
+    expect(splice('{ "messages" : [ {"role":"user","content":"x \\" y"} ],\n  "model" : "a" , "n":1}')).toBe(
+      '{ "messages" : [ {"role":"user","content":"x \\" y"} ],\n  "model" : "up" , "n":1}',
+    );
     expect(splice('{"model":"a\\"b"}', 'new "name"')).toBe('{"model":"new \\"name\\""}');
   });
 

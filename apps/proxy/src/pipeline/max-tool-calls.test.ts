@@ -17,7 +17,15 @@ describe("limitStreamToolCalls", () => {
   it("keeps the first N calls of each choice, drops the rest with a warning each", () => {
     const warnings: TranslationWarning[] = [];
     const decoder = limitStreamToolCalls(createChatStreamDecoder(), 2, warnings);
-    const frames = [chunk({ role: "assistant", content: null }), ...threeCalls(0), chunk({ role: "assistant", content: null }, 1), ...threeCalls(1), chunk({}, 0, "tool_calls"), chunk({}, 1, "tool_calls"), { data: "[DONE]" }];
+    const frames = [
+      chunk({ role: "assistant", content: null }),
+      ...threeCalls(0),
+      chunk({ role: "assistant", content: null }, 1),
+      ...threeCalls(1),
+      chunk({}, 0, "tool_calls"),
+      chunk({}, 1, "tool_calls"),
+      { data: "[DONE]" },
+    ];
     const events: StreamEvent[] = [];
     for (const f of frames) events.push(...decoder.push(f));
     events.push(...decoder.end());
@@ -28,7 +36,11 @@ describe("limitStreamToolCalls", () => {
     expect(events.filter((e) => e.type === "finish")).toHaveLength(2);
     expect(events.at(-1)).toEqual({ type: "end" });
     expect(warnings).toHaveLength(2);
-    expect(warnings[0]).toEqual({ code: "tool_call_limit", path: "max_tool_calls", message: expect.stringContaining("call 3 ('f2') of choice 0 exceeds max_tool_calls=2") });
+    expect(warnings[0]).toEqual({
+      code: "tool_call_limit",
+      path: "max_tool_calls",
+      message: expect.stringContaining("call 3 ('f2') of choice 0 exceeds max_tool_calls=2"),
+    });
   });
 
   it("passes everything through under the limit", () => {

@@ -143,7 +143,13 @@ async function callUpstream(flight: Flight, routes: ModelRoute[]): Promise<{ bac
       const out = prepareFor(flight, backend);
       if (out instanceof ProxyError) return out;
       prepared.set(backend, out);
-      return { path: out.path, body: out.body, stream: call.stream, ...(out.rawBody ? { rawBody: out.rawBody } : {}), ...(out.headers ? { headers: out.headers } : {}) };
+      return {
+        path: out.path,
+        body: out.body,
+        stream: call.stream,
+        ...(out.rawBody ? { rawBody: out.rawBody } : {}),
+        ...(out.headers ? { headers: out.headers } : {}),
+      };
     },
     onAttempt: (a) => {
       trace.addAttempt(a);
@@ -203,7 +209,12 @@ function prepareFor(flight: Flight, backend: Backend): PreparedRequest | ProxyEr
   }
   if (request.relay) {
     const rawBody = relayedBytes(request.relay, call.body.model, backend.route.upstreamModel);
-    return { path: call.path, body: { ...call.body, model: backend.route.upstreamModel }, rawBody, ...(call.forwardHeaders ? { headers: call.forwardHeaders } : {}) };
+    return {
+      path: call.path,
+      body: { ...call.body, model: backend.route.upstreamModel },
+      rawBody,
+      ...(call.forwardHeaders ? { headers: call.forwardHeaders } : {}),
+    };
   }
   const takesThinking = codecs[backend.format].takesRouteThinking;
   const raw = call.rawBody && passthroughRaw(call.rawBody, call.body, backend.route, takesThinking);

@@ -55,7 +55,10 @@ function mutate(body: Record<string, unknown>, next: () => number): Record<strin
 }
 
 describe("the scan's schema checks", () => {
-  for (const [format, schema] of [["chat", chatCompletionsBodySchema], ["messages", messagesBodySchema]] as const) {
+  for (const [format, schema] of [
+    ["chat", chatCompletionsBodySchema],
+    ["messages", messagesBodySchema],
+  ] as const) {
     const shape = compileShape(schema);
     let validate: Validate;
     beforeAll(async () => {

@@ -37,7 +37,8 @@ export function intakeJson(req: FastifyRequest, raw: Buffer, runtime: ProxyRunti
   const format = RELAY_ROUTES[url];
   const shape = format && req.routeOptions.config.clientFormat === format ? shapeOf(req.routeOptions.schema?.body) : undefined;
   const translated = SKELETON_ROUTES[url];
-  const long = translated && req.routeOptions.config.clientFormat === translated ? { longStringBytes: SKELETON_MIN_STRING, longStringAt: opaqueTextAt(translated) } : {};
+  const long =
+    translated && req.routeOptions.config.clientFormat === translated ? { longStringBytes: SKELETON_MIN_STRING, longStringAt: opaqueTextAt(translated) } : {};
   const scan = scanJson(raw, { maxDepth, ...(shape ? { shape } : {}), ...long });
   if (!scan.ok) {
     if (scan.reason === "too_deep") return Errors.jsonTooDeep(maxDepth);
@@ -77,7 +78,13 @@ export function relaysUnparsed(route: ModelRoute, format: "chat" | "messages" | 
 }
 
 /** The top-level scalars of a body that fits its route's schema, when nothing needs the rest. */
-function relayStub(req: FastifyRequest, scan: Extract<JsonScan, { ok: true }>, raw: Buffer, runtime: ProxyRuntime, format: "chat" | "messages"): Record<string, unknown> | undefined {
+function relayStub(
+  req: FastifyRequest,
+  scan: Extract<JsonScan, { ok: true }>,
+  raw: Buffer,
+  runtime: ProxyRuntime,
+  format: "chat" | "messages",
+): Record<string, unknown> | undefined {
   if (scan.kind !== "object") return undefined;
   const stub: Record<string, unknown> = {};
   const seen = new Set<string>();
@@ -110,7 +117,10 @@ function relayStub(req: FastifyRequest, scan: Extract<JsonScan, { ok: true }>, r
  * Parses a relayed body after all (a backend it cannot be relayed to came up, as after a config
  * reload) into the object the route holds, and validates it against the route's schema.
  */
-export function materializeRelayed(req: { relay?: RelayedBody | undefined; getValidationFunction?: FastifyRequest["getValidationFunction"] }, stub: Record<string, unknown>): ProxyError | undefined {
+export function materializeRelayed(
+  req: { relay?: RelayedBody | undefined; getValidationFunction?: FastifyRequest["getValidationFunction"] },
+  stub: Record<string, unknown>,
+): ProxyError | undefined {
   const relay = req.relay;
   if (!relay) return undefined;
   req.relay = undefined;

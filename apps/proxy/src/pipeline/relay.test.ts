@@ -9,9 +9,16 @@ import { usageFromChatTail, usageFromJsonTail } from "./usage.js";
 
 describe("usage read from the last bytes of an answer", () => {
   it("finds the usage object of a JSON body after multi-byte text, ignoring braces inside strings", () => {
-    const body = JSON.stringify({ choices: [{ message: { content: "héllo — ✓ {\"usage\":1}" } }], usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7, note: "a}b" } });
+    const body = JSON.stringify({
+      choices: [{ message: { content: 'héllo — ✓ {"usage":1}' } }],
+      usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7, note: "a}b" },
+    });
     expect(usageFromJsonTail(Buffer.from(body))).toEqual({ promptTokens: 3, completionTokens: 4, totalTokens: 7 });
-    expect(usageFromJsonTail(Buffer.from('{"usage": {"input_tokens": 5, "output_tokens": 6}}'))).toEqual({ promptTokens: 5, completionTokens: 6, totalTokens: 11 });
+    expect(usageFromJsonTail(Buffer.from('{"usage": {"input_tokens": 5, "output_tokens": 6}}'))).toEqual({
+      promptTokens: 5,
+      completionTokens: 6,
+      totalTokens: 11,
+    });
     expect(usageFromJsonTail(Buffer.from('{"choices":[]}'))).toBeUndefined();
     expect(usageFromJsonTail(Buffer.from('{"usage":{"prompt_tokens":'))).toBeUndefined();
   });

@@ -179,7 +179,14 @@ export interface JsonRelayResult {
  * still gets an error status. A body past `holdLimit` bytes is relayed as it arrives from then on
  * (`start` writes the headers first); if it breaks after that, the connection is closed.
  */
-export function relayJson(body: DirectBody, raw: ServerResponse, cancel: Cancel, tap: RelayTap | undefined, holdLimit: number, start: () => void): Promise<JsonRelayResult> {
+export function relayJson(
+  body: DirectBody,
+  raw: ServerResponse,
+  cancel: Cancel,
+  tap: RelayTap | undefined,
+  holdLimit: number,
+  start: () => void,
+): Promise<JsonRelayResult> {
   return new Promise((resolve) => {
     let held: Buffer[] | undefined = [];
     let heldBytes = 0;

@@ -5,7 +5,8 @@ import { SKELETON_MIN_STRING, opaqueTextAt, parseSkeleton, restoredBytes, restor
 
 type Format = "messages" | "responses";
 
-const decode = (format: Format, body: unknown) => (format === "messages" ? decodeMessagesRequest(body) : decodeResponsesRequest(body as Record<string, unknown>)).value;
+const decode = (format: Format, body: unknown) =>
+  (format === "messages" ? decodeMessagesRequest(body) : decodeResponsesRequest(body as Record<string, unknown>)).value;
 const encode = (format: Format, body: unknown) => encodeChatRequest(decode(format, body), { model: "up", supportsReasoning: true }).value;
 
 /** The full path: parse, decode, encode, serialize. */
@@ -20,7 +21,11 @@ function skeletonPath(format: Format, text: string): { bytes: string; stoodIn: n
   if (!built) throw new Error("skeleton did not parse");
   const body = encode(format, built.parsed);
   const bytes = restoredBytes(built.skeleton, body);
-  return { bytes: bytes ? bytes.toString("utf8") : JSON.stringify(restoredValue(built.skeleton, body)), stoodIn: scan.longStrings.length / 2, byBytes: bytes !== undefined };
+  return {
+    bytes: bytes ? bytes.toString("utf8") : JSON.stringify(restoredValue(built.skeleton, body)),
+    stoodIn: scan.longStrings.length / 2,
+    byBytes: bytes !== undefined,
+  };
 }
 
 /** Deterministic pseudo-random numbers. */
@@ -34,7 +39,29 @@ function rng(seed: number): () => number {
 
 // Quotes, backslash runs, escapes, separators JSON leaves alone and those it escapes, surrogates
 // (paired and lone), non-ASCII, and text that looks like a placeholder.
-const PIECES = ['"', "\\", '\\"', "\\\\", "\n", "\t", "\u0000", "\u001f", "\u2028", "\u00e9", "😀", "\ud800", "\udc00", "yLp", "yLp00x0q", "x12q", "}", "]", '","', " ", "word "];
+const PIECES = [
+  '"',
+  "\\",
+  '\\"',
+  "\\\\",
+  "\n",
+  "\t",
+  "\u0000",
+  "\u001f",
+  "\u2028",
+  "\u00e9",
+  "😀",
+  "\ud800",
+  "\udc00",
+  "yLp",
+  "yLp00x0q",
+  "x12q",
+  "}",
+  "]",
+  '","',
+  " ",
+  "word ",
+];
 
 function adversarial(next: () => number, min: number): string {
   let s = "";
@@ -47,15 +74,36 @@ function messagesBody(next: () => number): Record<string, unknown> {
   return {
     model: "m",
     max_tokens: 100,
-    system: next() < 0.5 ? t() : [{ type: "text", text: t() }, { type: "text", text: t(), cache_control: { type: "ephemeral" } }],
+    system:
+      next() < 0.5
+        ? t()
+        : [
+            { type: "text", text: t() },
+            { type: "text", text: t(), cache_control: { type: "ephemeral" } },
+          ],
     messages: [
       { role: "user", content: t() },
-      { role: "assistant", content: [{ type: "thinking", thinking: t(), signature: "sig" }, { type: "text", text: t() }, { type: "text", text: t() }, { type: "tool_use", id: "tu_1", name: "Read", input: { path: t() } }] },
+      {
+        role: "assistant",
+        content: [
+          { type: "thinking", thinking: t(), signature: "sig" },
+          { type: "text", text: t() },
+          { type: "text", text: t() },
+          { type: "tool_use", id: "tu_1", name: "Read", input: { path: t() } },
+        ],
+      },
       {
         role: "user",
         content: [
           { type: "tool_result", tool_use_id: "tu_1", content: t() },
-          { type: "tool_result", tool_use_id: "tu_2", content: [{ type: "text", text: t() }, { type: "image", source: { type: "base64", media_type: "image/png", data: "iVBORw0KGgo".repeat(40) } }] },
+          {
+            type: "tool_result",
+            tool_use_id: "tu_2",
+            content: [
+              { type: "text", text: t() },
+              { type: "image", source: { type: "base64", media_type: "image/png", data: "iVBORw0KGgo".repeat(40) } },
+            ],
+          },
           { type: "image", source: { type: "base64", media_type: "image/png", data: "AAAA".repeat(100) } },
           { type: "document", source: { type: "text", media_type: "text/plain", data: t() } },
           { type: "document", source: { type: "base64", media_type: "application/pdf", data: "JVBERi0x".repeat(60) } },
@@ -79,9 +127,31 @@ function responsesBody(next: () => number): Record<string, unknown> {
         ? t()
         : [
             { type: "message", role: "developer", content: t() },
-            { type: "message", role: "user", content: [{ type: "input_text", text: t() }, { type: "input_image", image_url: `data:image/png;base64,${"AAAA".repeat(100)}` }] },
-            { type: "reasoning", id: "rs_1", summary: [{ type: "summary_text", text: t() }, { type: "summary_text", text: t() }], content: [{ type: "reasoning_text", text: t() }] },
-            { type: "message", role: "assistant", content: [{ type: "output_text", text: t() }, { type: "output_text", text: t() }] },
+            {
+              type: "message",
+              role: "user",
+              content: [
+                { type: "input_text", text: t() },
+                { type: "input_image", image_url: `data:image/png;base64,${"AAAA".repeat(100)}` },
+              ],
+            },
+            {
+              type: "reasoning",
+              id: "rs_1",
+              summary: [
+                { type: "summary_text", text: t() },
+                { type: "summary_text", text: t() },
+              ],
+              content: [{ type: "reasoning_text", text: t() }],
+            },
+            {
+              type: "message",
+              role: "assistant",
+              content: [
+                { type: "output_text", text: t() },
+                { type: "output_text", text: t() },
+              ],
+            },
             { type: "message", role: "assistant", content: t() },
             { type: "function_call", call_id: "c1", name: "Read", arguments: JSON.stringify({ path: t() }) },
             { type: "function_call_output", call_id: "c1", output: t() },
@@ -94,7 +164,11 @@ function responsesBody(next: () => number): Record<string, unknown> {
 describe("translation on a skeleton", () => {
   it("sends exactly the bytes of the full path for the agent bodies", () => {
     for (const format of ["messages", "responses"] as const) {
-      for (const [size, seed] of [[20_000, 1], [100_000, 2], [1 << 20, 3]] as const) {
+      for (const [size, seed] of [
+        [20_000, 1],
+        [100_000, 2],
+        [1 << 20, 3],
+      ] as const) {
         const text = JSON.stringify(agentBody(format, size, { seed }));
         const s = skeletonPath(format, text);
         expect(s.stoodIn).toBeGreaterThan(size > 50_000 ? 10 : 0);
@@ -126,7 +200,14 @@ describe("translation on a skeleton", () => {
       messages: [{ role: "assistant", content: [{ type: "tool_use", id: "a", name: "t", input: { text: long, content: long } }] }],
     });
     expect(skeletonPath("messages", text).stoodIn).toBe(0);
-    const r = JSON.stringify({ model: "m", store: false, input: [{ type: "function_call", call_id: "c", name: "t", arguments: long }, { type: "message", role: "user", content: [{ type: "input_image", image_url: `data:image/png;base64,${long}` }] }] });
+    const r = JSON.stringify({
+      model: "m",
+      store: false,
+      input: [
+        { type: "function_call", call_id: "c", name: "t", arguments: long },
+        { type: "message", role: "user", content: [{ type: "input_image", image_url: `data:image/png;base64,${long}` }] },
+      ],
+    });
     expect(skeletonPath("responses", r).stoodIn).toBe(0);
   });
 

@@ -45,7 +45,13 @@ export function opaqueTextAt(format: "messages" | "responses"): (path: JsonPath)
  * nothing on the way keeps the client's text (a stored response, a previous one to chain, trace
  * capture `full`); undefined otherwise (the caller parses it in full).
  */
-export function skeletonBody(req: FastifyRequest, scan: Extract<JsonScan, { ok: true }>, raw: Buffer, runtime: ProxyRuntime, format: "messages" | "responses"): unknown {
+export function skeletonBody(
+  req: FastifyRequest,
+  scan: Extract<JsonScan, { ok: true }>,
+  raw: Buffer,
+  runtime: ProxyRuntime,
+  format: "messages" | "responses",
+): unknown {
   if (scan.kind !== "object" || scan.longStrings.length === 0) return undefined;
   let model: unknown;
   const seen = new Set<string>();

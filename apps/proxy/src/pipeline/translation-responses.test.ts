@@ -52,7 +52,13 @@ describe("createCrossFormatHandler → Responses client", () => {
     const { reply, text, raw } = fakeReply();
     const body = new PassThrough();
     const controller = new AbortController();
-    const done = handler().respond({ backend, upstream: { status: 200, headers: { "content-type": "text/event-stream" }, body }, request, reply, signal: controller.signal });
+    const done = handler().respond({
+      backend,
+      upstream: { status: 200, headers: { "content-type": "text/event-stream" }, body },
+      request,
+      reply,
+      signal: controller.signal,
+    });
     body.write(chunk({ role: "assistant", content: "" }));
     body.write(chunk({ content: "Hello" }));
     body.write(chunk({}, "stop"));
@@ -72,7 +78,13 @@ describe("createCrossFormatHandler → Responses client", () => {
     const { reply, text, raw } = fakeReply();
     const body = new PassThrough();
     const controller = new AbortController();
-    const done = handler().respond({ backend, upstream: { status: 200, headers: { "content-type": "text/event-stream" }, body }, request, reply, signal: controller.signal });
+    const done = handler().respond({
+      backend,
+      upstream: { status: 200, headers: { "content-type": "text/event-stream" }, body },
+      request,
+      reply,
+      signal: controller.signal,
+    });
     body.write(chunk({ role: "assistant", content: "" }));
     body.write(chunk({ content: "Hel" }));
     await waitFor(() => text().includes("response.output_text.delta"));

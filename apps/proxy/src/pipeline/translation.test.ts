@@ -40,6 +40,13 @@ describe("relayTranslatedStream pings", () => {
     expect(events[0]).toBe("message_start");
     expect(events.filter((e) => e === "message_start")).toHaveLength(1);
     expect(events.filter((e) => e === "ping").length).toBeGreaterThanOrEqual(2);
-    expect(events.filter((e) => e !== "ping")).toEqual(["message_start", "content_block_start", "content_block_delta", "content_block_stop", "message_delta", "message_stop"]);
+    expect(events.filter((e) => e !== "ping")).toEqual([
+      "message_start",
+      "content_block_start",
+      "content_block_delta",
+      "content_block_stop",
+      "message_delta",
+      "message_stop",
+    ]);
   });
 });

@@ -65,12 +65,7 @@ function translateError(err: unknown): ProxyError {
  * gets the body as sent, so a relayed or stood-in body is decoded only if another format must serve it.
  * Its warnings join `warnings`; a body the hub cannot represent comes back as the client's error.
  */
-export function lazyDecoder(
-  format: WireFormat,
-  body: unknown,
-  warnings: TranslationWarning[],
-  opts?: DecodeRequestOptions,
-): () => LlmRequest | ProxyError {
+export function lazyDecoder(format: WireFormat, body: unknown, warnings: TranslationWarning[], opts?: DecodeRequestOptions): () => LlmRequest | ProxyError {
   let decoded: LlmRequest | undefined;
   return () => {
     if (decoded) return decoded;
@@ -111,7 +106,11 @@ export function createCrossFormatHandler(settings: TranslationSettings, backendF
       const route = backend.route;
       try {
         const body = collect(
-          upstream.encodeRequest(request, { model: route.upstreamModel, supportsReasoning: route.supportsReasoning, ...(route.thinking ? { thinking: route.thinking } : {}) }),
+          upstream.encodeRequest(request, {
+            model: route.upstreamModel,
+            supportsReasoning: route.supportsReasoning,
+            ...(route.thinking ? { thinking: route.thinking } : {}),
+          }),
           warnings,
         );
         if (client.crossFormatWarnings) warnings.push(...client.crossFormatWarnings(request));
@@ -121,7 +120,8 @@ export function createCrossFormatHandler(settings: TranslationSettings, backendF
         return translateError(err);
       }
     },
-    respond: (args) => (settings.stream ? respondStream(settings, client, upstream, toolCallLimit, args) : respondJson(settings, client, upstream, toolCallLimit, args)),
+    respond: (args) =>
+      settings.stream ? respondStream(settings, client, upstream, toolCallLimit, args) : respondJson(settings, client, upstream, toolCallLimit, args),
   };
 }
 
@@ -129,7 +129,13 @@ type RespondArgs = Parameters<CrossFormatHandler["respond"]>[0];
 type RespondResult = Awaited<ReturnType<CrossFormatHandler["respond"]>>;
 
 /** A whole JSON answer: checked, decoded from the backend's format, encoded in the client's. */
-async function respondJson(settings: TranslationSettings, client: Codec, upstream: Codec, toolCallLimit: number | undefined, args: RespondArgs): Promise<RespondResult> {
+async function respondJson(
+  settings: TranslationSettings,
+  client: Codec,
+  upstream: Codec,
+  toolCallLimit: number | undefined,
+  args: RespondArgs,
+): Promise<RespondResult> {
   const { backend, tap, reply } = args;
   const { warnings } = settings;
   const name = backend.route.name;
@@ -169,7 +175,13 @@ async function respondJson(settings: TranslationSettings, client: Codec, upstrea
 }
 
 /** A stream: the backend's events decoded and re-encoded one by one, the final Response held for `onFinal`. */
-async function respondStream(settings: TranslationSettings, client: Codec, upstream: Codec, toolCallLimit: number | undefined, args: RespondArgs): Promise<RespondResult> {
+async function respondStream(
+  settings: TranslationSettings,
+  client: Codec,
+  upstream: Codec,
+  toolCallLimit: number | undefined,
+  args: RespondArgs,
+): Promise<RespondResult> {
   const { backend, reply, signal, tap } = args;
   const wrong = wrongContentType(contentTypeOf(args.upstream.headers), true);
   if (wrong) throw await notAnEventStream(args.upstream, backend, wrong);

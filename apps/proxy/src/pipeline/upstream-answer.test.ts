@@ -34,7 +34,21 @@ describe("a JSON body checked by its first and last bytes", () => {
     expect(badJsonBody(buf('{"a" 1'))).toMatch(/^a body that is not valid JSON/);
     expect(badJsonBody(buf('{"a":01'))).toMatch(/^a body that is not valid JSON/);
     expect(badJsonBody(buf('{"a":"\\x"'))).toMatch(/^a body that is not valid JSON/);
-    for (const cut of ['{', '{ ', '{"a', '{"a"', '{"a":', '{"a":tr', '{"a":-', '{"a":1.', '{"a":1e', '{"a":"x\\', '{"a":"\\u00', '{"a":[{"b":null},', '{"a":{"b":[true,false]']) {
+    for (const cut of [
+      "{",
+      "{ ",
+      '{"a',
+      '{"a"',
+      '{"a":',
+      '{"a":tr',
+      '{"a":-',
+      '{"a":1.',
+      '{"a":1e',
+      '{"a":"x\\',
+      '{"a":"\\u00',
+      '{"a":[{"b":null},',
+      '{"a":{"b":[true,false]',
+    ]) {
       expect(badJsonBody(buf(cut)), cut).toBe(`a JSON body that was cut short after ${cut.length} bytes`);
     }
     // Nesting costs no stack.
@@ -51,8 +65,15 @@ describe("a JSON body checked by its first and last bytes", () => {
   });
 
   it("turns a reported failure into a 502 upstream_error with its message, and a good body into nothing", () => {
-    expect(checkJsonAnswer("chat", "m", buf('{"error":{"message":"boom"}}'))).toMatchObject({ status: 502, code: "upstream_error", message: "The upstream for `m` reported an error: boom" });
-    expect(checkJsonAnswer("messages", "m", buf('{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}'))).toMatchObject({ status: 502, code: "upstream_error" });
+    expect(checkJsonAnswer("chat", "m", buf('{"error":{"message":"boom"}}'))).toMatchObject({
+      status: 502,
+      code: "upstream_error",
+      message: "The upstream for `m` reported an error: boom",
+    });
+    expect(checkJsonAnswer("messages", "m", buf('{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}'))).toMatchObject({
+      status: 502,
+      code: "upstream_error",
+    });
     expect(checkJsonAnswer("chat", "m", buf("<html></html>"))).toMatchObject({ status: 502, code: "upstream_bad_response" });
     expect(checkJsonAnswer("chat", "m", buf('{"id":"x","choices":[]}'))).toBeUndefined();
   });

@@ -39,7 +39,8 @@ export function badJsonBody(body: Buffer): string | undefined {
   if (body[start] !== 0x7b) return `a body that is not JSON (${snippet(body)})`;
   let end = body.length - 1;
   while (isSpace(body[end]!)) end--;
-  if (body[end] !== 0x7d) return isJsonPrefix(body, start) ? `a JSON body that was cut short after ${body.length} bytes` : `a body that is not valid JSON (${snippet(body)})`;
+  if (body[end] !== 0x7d)
+    return isJsonPrefix(body, start) ? `a JSON body that was cut short after ${body.length} bytes` : `a body that is not valid JSON (${snippet(body)})`;
   return undefined;
 }
 

@@ -14,7 +14,8 @@ import { type ResponsesBody, queuedRecord } from "./records.js";
 /** Refuses what a background request cannot be (unstored, streamed). */
 export function checkBackground(body: ResponsesBody): void {
   if (body.store === false) throw Errors.invalidField("background", "Background responses require store to be true.");
-  if (body.stream === true) throw Errors.invalidField("stream", "Streaming background responses is not supported by this proxy; poll GET /v1/responses/{id} instead.");
+  if (body.stream === true)
+    throw Errors.invalidField("stream", "Streaming background responses is not supported by this proxy; poll GET /v1/responses/{id} instead.");
 }
 
 /** Stores the queued Response, starts its run, and answers the client with it. */

@@ -34,7 +34,10 @@ const A = { keyId: "a", key: undefined };
 const B = { keyId: "b", key: undefined };
 
 async function errorOf(p: Promise<unknown>): Promise<ProxyError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   if (!(err instanceof ProxyError)) throw new Error(`expected a ProxyError, got ${String(err)}`);
   return err;
 }

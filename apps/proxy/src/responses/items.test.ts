@@ -50,7 +50,11 @@ describe("resolveItemReferences", () => {
     const store = new MemoryResponseStore(10);
     await store.put(stored("resp_aaaa", "team-a", output));
     const known = new Map<string, ResponsesInputItem>();
-    const input = [{ role: "user", content: "hi" }, { type: "item_reference", id: msgId }, { type: "item_reference", id: fcId }];
+    const input = [
+      { role: "user", content: "hi" },
+      { type: "item_reference", id: msgId },
+      { type: "item_reference", id: fcId },
+    ];
     await resolveItemReferences(store, input, known, { keyId: "team-a", key: undefined });
     expect(known.get(msgId)).toEqual(output[0]);
     expect(known.get(fcId)).toEqual(output[1]);
@@ -60,7 +64,11 @@ describe("resolveItemReferences", () => {
     const store = new MemoryResponseStore(10);
     await store.put(stored("resp_aaaa", "team-a", output));
     const known = new Map<string, ResponsesInputItem>();
-    const input = [{ type: "item_reference", id: msgId }, { type: "item_reference", id: "msg_bbbb_1" }, { type: "item_reference", id: "msg_upstream" }];
+    const input = [
+      { type: "item_reference", id: msgId },
+      { type: "item_reference", id: "msg_bbbb_1" },
+      { type: "item_reference", id: "msg_upstream" },
+    ];
     await resolveItemReferences(store, input, known, { keyId: "team-b", key: undefined });
     expect(known.size).toBe(0);
     await resolveItemReferences(store, "a string input", known, { keyId: "team-a", key: undefined });

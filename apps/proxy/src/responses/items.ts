@@ -36,12 +36,7 @@ function referencedId(item: unknown): string | undefined {
  * Adds to `known` every item that `input` references (`item_reference`) and that the caller's
  * stored responses hold. References it cannot resolve are left for the decoder to report.
  */
-export async function resolveItemReferences(
-  store: ResponseStore,
-  input: unknown,
-  known: Map<string, ResponsesInputItem>,
-  caller: Caller,
-): Promise<void> {
+export async function resolveItemReferences(store: ResponseStore, input: unknown, known: Map<string, ResponsesInputItem>, caller: Caller): Promise<void> {
   if (!Array.isArray(input)) return;
   const looked = new Set<string>();
   for (const ref of input) {

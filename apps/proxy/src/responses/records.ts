@@ -39,7 +39,8 @@ export function normalizeInput(input: unknown): Array<Record<string, unknown>> {
     if (item.type === "message" && typeof item.content === "string") {
       item.content = [{ type: item.role === "assistant" ? "output_text" : "input_text", text: item.content }];
     }
-    if (typeof item.id !== "string" && item.type !== "item_reference") item.id = `${item.type === "function_call_output" ? "fco_" : "msg_"}${stem}${i.toString(16)}`;
+    if (typeof item.id !== "string" && item.type !== "item_reference")
+      item.id = `${item.type === "function_call_output" ? "fco_" : "msg_"}${stem}${i.toString(16)}`;
     out[i] = item;
   }
   return out;
@@ -168,7 +169,11 @@ export function responseRecorder(o: RecorderOptions): { onFinal: FinalHook; hear
       // previous_response_id answer 404 or 400 as for any unknown id).
       o.metrics.responseStoreErrors.inc();
       o.log.error({ reqId: o.requestId, responseId, err }, "response store write failed; this answer was not stored");
-      o.warnings.push({ code: "not_stored", path: "id", message: `not stored: the response store failed (${String(err instanceof Error ? err.message : err).slice(0, 200)})` });
+      o.warnings.push({
+        code: "not_stored",
+        path: "id",
+        message: `not stored: the response store failed (${String(err instanceof Error ? err.message : err).slice(0, 200)})`,
+      });
     }
   };
   return { onFinal, heardId: () => heard };

@@ -51,7 +51,10 @@ export async function replay(runtime: ProxyRuntime, request: ClientRequest, repl
       const stored = await createResponse({ runtime, request: turnRequest, reply: turnReply, body: turnBody(turn, order.model, previous, false) });
       if (turnReply.status >= 400) {
         // The upstream's own refusal, as it came.
-        reply.code(turnReply.status).header("content-type", "application/json").send(turnReply.body ?? "");
+        reply
+          .code(turnReply.status)
+          .header("content-type", "application/json")
+          .send(turnReply.body ?? "");
         return;
       }
       // A run's answer is always heard (records.ts), so it has an id.

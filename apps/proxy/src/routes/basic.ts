@@ -16,7 +16,11 @@ export async function basicRoutes(scope: FastifyInstance): Promise<void> {
   // database (stored responses, traces, config versions) answers.
   const db = scope.runtime.database;
   const health = new DatabaseHealth(db ? () => db.ping() : undefined);
-  app.get("/health", { schema: { response: { 200: Health } } }, async () => ({ status: "ok" as const, models: scope.runtime.config.models.size, database: await health.state() }));
+  app.get("/health", { schema: { response: { 200: Health } } }, async () => ({
+    status: "ok" as const,
+    models: scope.runtime.config.models.size,
+    database: await health.state(),
+  }));
 
   app.get("/v1/models", { config: { auth: true, clientFormat: "chat" }, schema: { response: { 200: OpenAIModelList } } }, async (request) => {
     const config = scope.runtime.config;

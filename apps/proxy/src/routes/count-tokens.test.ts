@@ -23,7 +23,7 @@ describe("o200k counts", () => {
       "héllo wörld — 你好世界，今天天气很好。日本語のテキストも少し。 Привет, мир! مرحبا بالعالم",
       "emoji 🎉🎉 👩‍👩‍👧 done; tabs\tand\n\n\nnewlines   and   spaces  ",
       "I'm sure they'll say it's FINE, don't you THINK'S? 1234567 3.14159 0xDEADBEEF",
-      "```ts\nconst x = await fetch(`${base}/v1/messages`, { method: \"POST\" });\n```\n",
+      '```ts\nconst x = await fetch(`${base}/v1/messages`, { method: "POST" });\n```\n',
       "Lorem ipsum dolor sit amet, consectetur adipiscing elit. ".repeat(400),
     ];
     for (const text of prompts) expect(await countText(text)).toBe(reference.encode(text).length);
@@ -49,11 +49,26 @@ describe("o200k counts", () => {
       messages: [
         { role: "user", content: "What is the weather in Paris?" },
         { role: "assistant", content: [{ type: "tool_use", id: "t1", name: "weather", input: { city: "Paris" } }] },
-        { role: "user", content: [{ type: "tool_result", tool_use_id: "t1", content: [{ type: "text", text: "Sunny, 21 °C" }] }, { type: "image", source: {} }] },
+        {
+          role: "user",
+          content: [
+            { type: "tool_result", tool_use_id: "t1", content: [{ type: "text", text: "Sunny, 21 °C" }] },
+            { type: "image", source: {} },
+          ],
+        },
       ],
       tools: [{ name: "weather", description: "Current weather", input_schema: { type: "object", properties: { city: { type: "string" } } } }],
     };
-    const texts = ["You are terse.", "What is the weather in Paris?", "weather", '{"city":"Paris"}', "Sunny, 21 °C", "weather", "Current weather", JSON.stringify(body.tools[0]!.input_schema)];
+    const texts = [
+      "You are terse.",
+      "What is the weather in Paris?",
+      "weather",
+      '{"city":"Paris"}',
+      "Sunny, 21 °C",
+      "weather",
+      "Current weather",
+      JSON.stringify(body.tools[0]!.input_schema),
+    ];
     const expected = texts.reduce((n, t) => n + reference.encode(t).length, 0) + 3 * 3 + 1600;
     expect(await countMessagesTokens(body)).toBe(expected);
   });

@@ -197,7 +197,7 @@ async function countWithin(text: string, budget: Budget): Promise<number> {
   const table = await rankTable();
   const split = new RegExp(o200k.pat_str, "gu");
   let tokens = 0;
-  for (let from = 0; from < text.length; ) {
+  for (let from = 0; from < text.length;) {
     if (budget.exactLeft <= 0) return tokens + budget.estimate(text.length - from);
     const end = windowEnd(text, from);
     const window = text.slice(from, end);

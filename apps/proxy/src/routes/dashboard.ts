@@ -17,8 +17,7 @@ export interface DashboardOptions {
 /** Same relative path from src/routes/ and from dist/routes/. */
 const DEFAULT_ROOT = fileURLToPath(new URL("../../../dashboard/dist/", import.meta.url));
 
-const NOT_BUILT =
-  "The dashboard is not built. Run `npm run build` at the repository root (`npm start` builds it too), then restart the proxy.\n";
+const NOT_BUILT = "The dashboard is not built. Run `npm run build` at the repository root (`npm start` builds it too), then restart the proxy.\n";
 
 /** Whether there is a build to serve. */
 export function dashboardBuilt(root = DEFAULT_ROOT): boolean {
@@ -28,7 +27,8 @@ export function dashboardBuilt(root = DEFAULT_ROOT): boolean {
 export async function dashboardRoutes(app: FastifyInstance, opts: DashboardOptions = {}): Promise<void> {
   const root = opts.root ?? DEFAULT_ROOT;
   if (!dashboardBuilt(root)) {
-    const notBuilt = async (_request: unknown, reply: FastifyReply) => reply.code(503).type("text/plain; charset=utf-8").header("cache-control", "no-store").send(NOT_BUILT);
+    const notBuilt = async (_request: unknown, reply: FastifyReply) =>
+      reply.code(503).type("text/plain; charset=utf-8").header("cache-control", "no-store").send(NOT_BUILT);
     app.get("/dashboard", notBuilt);
     app.get("/dashboard/", notBuilt);
     app.get("/dashboard/*", { schema: { params: DashboardPathParams } }, notBuilt);

@@ -15,7 +15,8 @@ beforeAll(async () => {
 });
 afterAll(async () => app.close());
 
-const post = (body: unknown) => app.inject({ method: "POST", url: "/v1/messages?beta=true", headers: { "content-type": "application/json" }, payload: JSON.stringify(body) });
+const post = (body: unknown) =>
+  app.inject({ method: "POST", url: "/v1/messages?beta=true", headers: { "content-type": "application/json" }, payload: JSON.stringify(body) });
 
 describe("POST /v1/messages body schema", () => {
   it("accepts a mid-conversation system message, as Claude Code 2.1 sends one", async () => {

@@ -28,21 +28,24 @@ const messageList = Type.Array(
 );
 
 // A body missing several required fields is answered about the first of them in this order.
-export const messagesBodySchema = Object.assign(Type.Object({
-  model: Type.String({ minLength: 1 }),
-  max_tokens: Type.Integer({ minimum: 1 }),
-  messages: messageList,
-  system: Type.Optional(Types<string | unknown[]>(["string", "array"])),
-  stream: Type.Optional(Type.Boolean()),
-  temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
-  top_p: Type.Optional(Type.Number()),
-  top_k: Type.Optional(Type.Integer()),
-  stop_sequences: Type.Optional(Type.Array(Type.String())),
-  tools: Type.Optional(Type.Array(AnyObject)),
-  tool_choice: Type.Optional(AnyObject),
-  thinking: Type.Optional(AnyObject),
-  metadata: Type.Optional(AnyObject),
-}), { required: ["model", "messages", "max_tokens"] });
+export const messagesBodySchema = Object.assign(
+  Type.Object({
+    model: Type.String({ minLength: 1 }),
+    max_tokens: Type.Integer({ minimum: 1 }),
+    messages: messageList,
+    system: Type.Optional(Types<string | unknown[]>(["string", "array"])),
+    stream: Type.Optional(Type.Boolean()),
+    temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    top_p: Type.Optional(Type.Number()),
+    top_k: Type.Optional(Type.Integer()),
+    stop_sequences: Type.Optional(Type.Array(Type.String())),
+    tools: Type.Optional(Type.Array(AnyObject)),
+    tool_choice: Type.Optional(AnyObject),
+    thinking: Type.Optional(AnyObject),
+    metadata: Type.Optional(AnyObject),
+  }),
+  { required: ["model", "messages", "max_tokens"] },
+);
 
 const countTokensBodySchema = Type.Object({
   model: Type.String({ minLength: 1 }),

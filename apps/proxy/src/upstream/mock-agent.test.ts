@@ -8,14 +8,23 @@ import { parseConfigText } from "../config/load-config.js";
 import { agentArguments, agentTurn, greeting, requestedTool, typedText } from "./mock-agent.js";
 
 const fn = (name: string, parameters: unknown = { type: "object", properties: {} }) => ({ type: "function", function: { name, parameters } });
-const BASH = fn("Bash", { type: "object", properties: { command: { type: "string" }, timeout: { type: "number" }, description: { type: "string" } }, required: ["command"] });
+const BASH = fn("Bash", {
+  type: "object",
+  properties: { command: { type: "string" }, timeout: { type: "number" }, description: { type: "string" } },
+  required: ["command"],
+});
 const READ = fn("Read", { type: "object", properties: { file_path: { type: "string" }, limit: { type: "integer" } }, required: ["file_path"] });
 const AGENT = fn("Agent", { type: "object", properties: { prompt: { type: "string" } }, required: ["prompt"] });
 const EXEC = fn("exec_command", { type: "object", properties: { cmd: { type: "string" }, workdir: { type: "string" } }, required: ["cmd"] });
 
 describe("what the user typed", () => {
   it("drops Claude Code's system reminders and Codex's environment context and AGENTS.md", () => {
-    expect(typedText([{ type: "text", text: "<system-reminder>\n# Environment\n</system-reminder>" }, { type: "text", text: "hello" }])).toBe("hello");
+    expect(
+      typedText([
+        { type: "text", text: "<system-reminder>\n# Environment\n</system-reminder>" },
+        { type: "text", text: "hello" },
+      ]),
+    ).toBe("hello");
     expect(typedText("<environment_context>\n  <cwd>/w</cwd>\n</environment_context>")).toBe("");
     expect(typedText("# AGENTS.md instructions for /w\n\n<INSTRUCTIONS>\nBe brief.\n</INSTRUCTIONS>")).toBe("");
     expect(typedText("<user_instructions>x</user_instructions> run ls")).toBe("run ls");
@@ -31,21 +40,25 @@ describe("what the user typed", () => {
   });
 
   it("answers the newest user words, skipping messages of hidden context only", () => {
-    expect(agentTurn([
-      { role: "system", content: "You are an agent" },
-      { role: "user", content: "<environment_context>…</environment_context>" },
-      { role: "user", content: "hello" },
-      { role: "user", content: [{ type: "text", text: "<system-reminder>later</system-reminder>" }] },
-    ])).toEqual({ kind: "answer", words: "hello" });
+    expect(
+      agentTurn([
+        { role: "system", content: "You are an agent" },
+        { role: "user", content: "<environment_context>…</environment_context>" },
+        { role: "user", content: "hello" },
+        { role: "user", content: [{ type: "text", text: "<system-reminder>later</system-reminder>" }] },
+      ]),
+    ).toEqual({ kind: "answer", words: "hello" });
   });
 
   it("answers a tool result that came after the user's words", () => {
-    expect(agentTurn([
-      { role: "user", content: "run echo hi" },
-      { role: "assistant", content: null },
-      { role: "tool", content: "hi\n<system-reminder>tokens left</system-reminder>" },
-      { role: "user", content: "<system-reminder>only context</system-reminder>" },
-    ])).toEqual({ kind: "tool_result", output: "hi" });
+    expect(
+      agentTurn([
+        { role: "user", content: "run echo hi" },
+        { role: "assistant", content: null },
+        { role: "tool", content: "hi\n<system-reminder>tokens left</system-reminder>" },
+        { role: "user", content: "<system-reminder>only context</system-reminder>" },
+      ]),
+    ).toEqual({ kind: "tool_result", output: "hi" });
   });
 });
 
@@ -71,7 +84,10 @@ describe("when a tool is asked for", () => {
 
   it("fills the required arguments only, arrays of strings with the words", () => {
     expect(agentArguments(BASH.function.parameters, "echo hi")).toEqual({ command: "echo hi" });
-    expect(agentArguments({ properties: { command: { type: "array", items: { type: "string" } }, n: { type: "integer" } } }, "echo  hi")).toEqual({ command: ["echo", "hi"], n: 1 });
+    expect(agentArguments({ properties: { command: { type: "array", items: { type: "string" } }, n: { type: "integer" } } }, "echo  hi")).toEqual({
+      command: ["echo", "hi"],
+      n: 1,
+    });
   });
 
   it("the greeting names what was typed, cut to a short quote", () => {
@@ -83,7 +99,8 @@ describe("when a tool is asked for", () => {
 describe("the mock backend in agent mode", () => {
   let app: FastifyInstance;
   beforeAll(async () => {
-    const yaml = "model_list:\n  - model_name: agent\n    model_params: { api_type: mock, mock: { mode: agent } }\n  - model_name: echo\n    model_params: { api_type: mock }\n";
+    const yaml =
+      "model_list:\n  - model_name: agent\n    model_params: { api_type: mock, mock: { mode: agent } }\n  - model_name: echo\n    model_params: { api_type: mock }\n";
     const env = { DATABASE_URL: `file:${join(mkdtempSync(join(tmpdir(), "yallmp-agent-")), "state.db")}` };
     const { config } = parseConfigText(yaml, "/t/config.yaml", env, env);
     app = await buildApp({ config, logger: false });
@@ -91,11 +108,25 @@ describe("the mock backend in agent mode", () => {
   afterAll(async () => app.close());
 
   const chat = async (body: Record<string, unknown>) => {
-    const res = await app.inject({ method: "POST", url: "/v1/chat/completions", headers: { "content-type": "application/json" }, payload: JSON.stringify(body) });
+    const res = await app.inject({
+      method: "POST",
+      url: "/v1/chat/completions",
+      headers: { "content-type": "application/json" },
+      payload: JSON.stringify(body),
+    });
     expect(res.statusCode).toBe(200);
-    return res.json().choices[0] as { message: { content: string | null; tool_calls?: Array<{ function: { name: string; arguments: string } }> }; finish_reason: string };
+    return res.json().choices[0] as {
+      message: { content: string | null; tool_calls?: Array<{ function: { name: string; arguments: string } }> };
+      finish_reason: string;
+    };
   };
-  const hidden = { role: "user", content: [{ type: "text", text: "<system-reminder>Available agent types for the Agent tool</system-reminder>" }, { type: "text", text: "hello" }] };
+  const hidden = {
+    role: "user",
+    content: [
+      { type: "text", text: "<system-reminder>Available agent types for the Agent tool</system-reminder>" },
+      { type: "text", text: "hello" },
+    ],
+  };
 
   it("greets and calls no tool for hello, though tools are offered", async () => {
     const c = await chat({ model: "agent", messages: [hidden], tools: [AGENT, BASH] });
@@ -121,14 +152,21 @@ describe("the mock backend in agent mode", () => {
   });
 
   it("a forced tool_choice is still honoured", async () => {
-    const c = await chat({ model: "agent", messages: [{ role: "user", content: "hello" }], tools: [AGENT, BASH], tool_choice: { type: "function", function: { name: "Bash" } } });
+    const c = await chat({
+      model: "agent",
+      messages: [{ role: "user", content: "hello" }],
+      tools: [AGENT, BASH],
+      tool_choice: { type: "function", function: { name: "Bash" } },
+    });
     expect(c.message.tool_calls![0]!.function.name).toBe("Bash");
     const r = await chat({ model: "agent", messages: [{ role: "user", content: "hello" }], tools: [AGENT, BASH], tool_choice: "required" });
     expect(r.message.tool_calls![0]!.function.name).toBe("Agent");
   });
 
   it("a mode that does not exist stops the config with its path", () => {
-    expect(() => parseConfigText("model_list:\n  - model_name: a\n    model_params: { api_type: mock, mock: { mode: agnet } }\n", "/t/config.yaml", {}, {})).toThrow(/model_list\[0\]\.model_params\.mock\.mode/);
+    expect(() =>
+      parseConfigText("model_list:\n  - model_name: a\n    model_params: { api_type: mock, mock: { mode: agnet } }\n", "/t/config.yaml", {}, {}),
+    ).toThrow(/model_list\[0\]\.model_params\.mock\.mode/);
   });
 
   it("echo mode (the default) still echoes and calls the first offered tool", async () => {

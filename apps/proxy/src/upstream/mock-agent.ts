@@ -13,9 +13,7 @@ export interface AgentTool {
 }
 
 /** What the agent-mode mock does with a turn. */
-export type AgentTurn =
-  | { kind: "answer"; words: string }
-  | { kind: "tool_result"; output: string };
+export type AgentTurn = { kind: "answer"; words: string } | { kind: "tool_result"; output: string };
 
 /**
  * Blocks agents add to user messages that the user did not type, as [opening, closing] marks:
@@ -95,7 +93,13 @@ export function requestedTool(words: string, tools: AgentTool[]): { tool: AgentT
     }
   }
   if (!best) return undefined;
-  return { tool: best.tool, rest: words.slice(best.end).replace(/^[\s:]+/, "").trim() };
+  return {
+    tool: best.tool,
+    rest: words
+      .slice(best.end)
+      .replace(/^[\s:]+/, "")
+      .trim(),
+  };
 }
 
 function isWordChar(c: string | undefined): boolean {

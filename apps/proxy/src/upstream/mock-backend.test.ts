@@ -15,7 +15,8 @@ describe("the mock backend on hostile text", () => {
   });
   afterAll(async () => app.close());
 
-  const chat = (body: unknown) => app.inject({ method: "POST", url: "/v1/chat/completions", headers: { "content-type": "application/json" }, payload: JSON.stringify(body) });
+  const chat = (body: unknown) =>
+    app.inject({ method: "POST", url: "/v1/chat/completions", headers: { "content-type": "application/json" }, payload: JSON.stringify(body) });
 
   it("counts and echoes whitespace-only and empty messages in linear time", async () => {
     const started = performance.now();
@@ -31,7 +32,12 @@ describe("the mock backend on hostile text", () => {
 
   it("still splits words with their leading whitespace", async () => {
     const res = await chat({ model: "echo", stream: true, messages: [{ role: "user", content: "  one two\n three  " }] });
-    const words = res.body.split("\n\n").filter((f) => f.startsWith("data: {")).map((f) => JSON.parse(f.slice(6)) as { choices: Array<{ delta: { content?: string } }> }).map((c) => c.choices[0]?.delta.content).filter((w) => w !== undefined && w !== "");
+    const words = res.body
+      .split("\n\n")
+      .filter((f) => f.startsWith("data: {"))
+      .map((f) => JSON.parse(f.slice(6)) as { choices: Array<{ delta: { content?: string } }> })
+      .map((c) => c.choices[0]?.delta.content)
+      .filter((w) => w !== undefined && w !== "");
     expect(words).toEqual(["  one", " two", "\n three"]);
   });
 });

@@ -35,14 +35,23 @@ export class MockBackend implements Backend {
     if (req.cancel.aborted) throw Object.assign(new Error("aborted"), { name: "AbortError" });
 
     if (req.path !== "/chat/completions") {
-      return jsonResponse(404, { error: { message: `mock backend serves /chat/completions, not ${req.path}`, type: "invalid_request_error", param: null, code: "unknown_url" } });
+      return jsonResponse(404, {
+        error: { message: `mock backend serves /chat/completions, not ${req.path}`, type: "invalid_request_error", param: null, code: "unknown_url" },
+      });
     }
     if (opts.fail_status && (opts.fail_times === undefined || this.calls <= opts.fail_times)) {
       const headers: Record<string, string> = {};
       if (opts.retry_after_seconds !== undefined) headers["retry-after"] = String(opts.retry_after_seconds);
       return jsonResponse(
         opts.fail_status,
-        { error: { message: opts.fail_message ?? `mock failure (status ${opts.fail_status})`, type: opts.fail_status >= 500 ? "server_error" : "invalid_request_error", param: null, code: "mock_failure" } },
+        {
+          error: {
+            message: opts.fail_message ?? `mock failure (status ${opts.fail_status})`,
+            type: opts.fail_status >= 500 ? "server_error" : "invalid_request_error",
+            param: null,
+            code: "mock_failure",
+          },
+        },
         headers,
       );
     }
@@ -55,8 +64,17 @@ export class MockBackend implements Backend {
     const n = typeof body.n === "number" && body.n > 1 ? Math.min(Math.floor(body.n), 16) : 1;
     const choices = Array.from({ length: n }, (_, i) => this.plan(body, messages, `${id}_${i}`));
     const promptTokens = countWords(messages.map((m) => contentText(m.content)).join(" "));
-    const completionTokens = choices.reduce((sum, c) => sum + countWords(c.text ?? "") + countWords(c.reasoning ?? "") + (c.toolCall ? Math.ceil(c.toolCall.arguments.length / 4) : 0), 0);
-    const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens, prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: choices.reduce((s, c) => s + countWords(c.reasoning ?? ""), 0) } };
+    const completionTokens = choices.reduce(
+      (sum, c) => sum + countWords(c.text ?? "") + countWords(c.reasoning ?? "") + (c.toolCall ? Math.ceil(c.toolCall.arguments.length / 4) : 0),
+      0,
+    );
+    const usage = {
+      prompt_tokens: promptTokens,
+      completion_tokens: completionTokens,
+      total_tokens: promptTokens + completionTokens,
+      prompt_tokens_details: { cached_tokens: 0 },
+      completion_tokens_details: { reasoning_tokens: choices.reduce((s, c) => s + countWords(c.reasoning ?? ""), 0) },
+    };
 
     if (!req.stream) {
       return jsonResponse(200, {
@@ -71,7 +89,9 @@ export class MockBackend implements Backend {
             content: c.text,
             refusal: null,
             ...(c.reasoning !== null ? { reasoning_content: c.reasoning } : {}),
-            ...(c.toolCall ? { tool_calls: [{ id: c.toolCall.id, type: "function", function: { name: c.toolCall.name, arguments: c.toolCall.arguments } }] } : {}),
+            ...(c.toolCall
+              ? { tool_calls: [{ id: c.toolCall.id, type: "function", function: { name: c.toolCall.name, arguments: c.toolCall.arguments } }] }
+              : {}),
           },
           logprobs: null,
           finish_reason: c.finishReason,
@@ -126,7 +146,10 @@ export class MockBackend implements Backend {
   private planAgent(body: Record<string, unknown>, messages: ChatMessageLike[], callSeed: string): PlannedChoice {
     const turn = agentTurn(messages);
     const reply = this.route.mock?.reply;
-    const reasoning = typeof body.reasoning_effort === "string" && body.reasoning_effort !== "none" ? `Thinking about: ${turn.kind === "answer" ? turn.words || "(nothing typed)" : "the tool result"}` : null;
+    const reasoning =
+      typeof body.reasoning_effort === "string" && body.reasoning_effort !== "none"
+        ? `Thinking about: ${turn.kind === "answer" ? turn.words || "(nothing typed)" : "the tool result"}`
+        : null;
     if (turn.kind === "tool_result") return textChoice(body, reply ?? afterTool(turn.output), reasoning);
     const tools = Array.isArray(body.tools) ? (body.tools as Array<{ type?: unknown; function?: { name?: unknown; parameters?: unknown } }>) : [];
     const toolChoice = body.tool_choice;
@@ -149,7 +172,8 @@ export class MockBackend implements Backend {
 
 /** A text answer, cut at the request's token limit (one word a token). */
 function textChoice(body: Record<string, unknown>, text: string, reasoning: string | null): PlannedChoice {
-  const maxTokens = typeof body.max_completion_tokens === "number" ? body.max_completion_tokens : typeof body.max_tokens === "number" ? body.max_tokens : undefined;
+  const maxTokens =
+    typeof body.max_completion_tokens === "number" ? body.max_completion_tokens : typeof body.max_tokens === "number" ? body.max_tokens : undefined;
   const words = splitWords(text);
   if (maxTokens !== undefined && words.length > maxTokens) {
     return { text: words.slice(0, maxTokens).join(""), reasoning, toolCall: null, finishReason: "length" };

@@ -50,7 +50,10 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, UpstreamRespons
       this.fail = reject;
       this.cancel.onAbort(this.onAbort);
       if (preciseTimeoutMs !== undefined) {
-        this.timer = setTimeout(() => this.abort(new UpstreamError("timeout", `upstream ${this.backendName} timed out after ${preciseTimeoutMs} ms`)), preciseTimeoutMs).unref();
+        this.timer = setTimeout(
+          () => this.abort(new UpstreamError("timeout", `upstream ${this.backendName} timed out after ${preciseTimeoutMs} ms`)),
+          preciseTimeoutMs,
+        ).unref();
       }
       dispatcher.dispatch(options, this);
     });
@@ -98,7 +101,11 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, UpstreamRespons
   onResponseError(_controller: Controller, err: Error): void {
     const error =
       this.abortReason ??
-      (err instanceof UpstreamError ? err : this.status ? classifyBodyError(err, this.backendName, this.bodyKind, this.bodyTimeoutMs) : classifyUndiciError(err, this.backendName));
+      (err instanceof UpstreamError
+        ? err
+        : this.status
+          ? classifyBodyError(err, this.backendName, this.bodyKind, this.bodyTimeoutMs)
+          : classifyUndiciError(err, this.backendName));
     this.failure = error;
     this.done();
     if (this.fail) {
@@ -221,7 +228,8 @@ function classifyUndiciError(err: unknown, backend: string): UpstreamError {
     return new UpstreamError("timeout", `upstream ${backend} timed out`, err);
   }
   // A request undici refuses to send (a header it manages, say) fails the same way every time.
-  if (code === "UND_ERR_INVALID_ARG" || code === "UND_ERR_NOT_SUPPORTED") return new UpstreamError("protocol", `upstream ${backend} request refused: ${e.message ?? String(err)}`, err);
+  if (code === "UND_ERR_INVALID_ARG" || code === "UND_ERR_NOT_SUPPORTED")
+    return new UpstreamError("protocol", `upstream ${backend} request refused: ${e.message ?? String(err)}`, err);
   // Connected, sent the request, and the upstream hung up instead of answering.
   if (code && HANG_UP_CODES.has(code)) return new UpstreamError("closed", `upstream ${backend} closed the connection without answering (${code})`, err);
   if (code && CONNECT_ERROR_CODES.has(code)) return new UpstreamError("connect", `upstream ${backend} unreachable (${code})`, err);

@@ -1,14 +1,7 @@
 // Chat `messages[]` -> hub messages, validating every field the hub reads.
 
 import { TranslateError } from "../codec.js";
-import type {
-  AssistantPart,
-  ImagePart,
-  Message,
-  TextPart,
-  TranslationWarning,
-  UserPart,
-} from "../ir.js";
+import type { AssistantPart, ImagePart, Message, TextPart, TranslationWarning, UserPart } from "../ir.js";
 import { fileDataToMediaSource, urlToMediaSource } from "../shared/data-url.js";
 import { requestFields as f } from "../shared/validate.js";
 
@@ -109,8 +102,7 @@ function decodeAssistant(msg: Record<string, unknown>, param: string, warnings: 
   const parts: AssistantPart[] = [];
   // Non-standard reasoning fields of OpenAI-compatible servers (DeepSeek, vLLM: reasoning_content; OpenRouter: reasoning).
   const reasoning =
-    f.optionalString(msg["reasoning_content"], `${param}.reasoning_content`) ??
-    (typeof msg["reasoning"] === "string" ? msg["reasoning"] : undefined);
+    f.optionalString(msg["reasoning_content"], `${param}.reasoning_content`) ?? (typeof msg["reasoning"] === "string" ? msg["reasoning"] : undefined);
   if (reasoning) parts.push({ type: "reasoning", text: reasoning, kind: "raw" });
 
   const content = msg["content"];

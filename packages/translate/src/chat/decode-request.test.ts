@@ -24,8 +24,20 @@ describe("messages", () => {
     ["system string", { role: "system", content: "be brief" }, { role: "system", content: [{ type: "text", text: "be brief" }] }],
     [
       "developer parts",
-      { role: "developer", content: [{ type: "text", text: "a" }, { type: "text", text: "b" }] },
-      { role: "developer", content: [{ type: "text", text: "a" }, { type: "text", text: "b" }] },
+      {
+        role: "developer",
+        content: [
+          { type: "text", text: "a" },
+          { type: "text", text: "b" },
+        ],
+      },
+      {
+        role: "developer",
+        content: [
+          { type: "text", text: "a" },
+          { type: "text", text: "b" },
+        ],
+      },
     ],
     ["user string", { role: "user", content: "hello" }, { role: "user", content: [{ type: "text", text: "hello" }] }],
     [
@@ -33,7 +45,11 @@ describe("messages", () => {
       { role: "tool", tool_call_id: "call_1", content: [{ type: "text", text: "42" }] },
       { role: "tool", toolCallId: "call_1", content: [{ type: "text", text: "42" }] },
     ],
-    ["tool with string", { role: "tool", tool_call_id: "call_1", content: "42" }, { role: "tool", toolCallId: "call_1", content: [{ type: "text", text: "42" }] }],
+    [
+      "tool with string",
+      { role: "tool", tool_call_id: "call_1", content: "42" },
+      { role: "tool", toolCallId: "call_1", content: [{ type: "text", text: "42" }] },
+    ],
   ])("%s", (_name, input, expected) => {
     expect(messages(input)).toEqual([expected]);
   });
@@ -88,8 +104,22 @@ describe("messages", () => {
     expect(messages({ role: "assistant", reasoning: "r", content: null })).toEqual([
       { role: "assistant", content: [{ type: "reasoning", text: "r", kind: "raw" }] },
     ]);
-    expect(messages({ role: "assistant", content: [{ type: "text", text: "a" }, { type: "refusal", refusal: "b" }] })).toEqual([
-      { role: "assistant", content: [{ type: "text", text: "a" }, { type: "refusal", text: "b" }] },
+    expect(
+      messages({
+        role: "assistant",
+        content: [
+          { type: "text", text: "a" },
+          { type: "refusal", refusal: "b" },
+        ],
+      }),
+    ).toEqual([
+      {
+        role: "assistant",
+        content: [
+          { type: "text", text: "a" },
+          { type: "refusal", text: "b" },
+        ],
+      },
     ]);
   });
 
@@ -101,13 +131,28 @@ describe("messages", () => {
 
 describe("validation errors name the bad field", () => {
   it.each([
-    [{ model: "m", messages: [{ role: "user", content: "a" }, { role: "user", content: "b" }, { role: "user", content: 5 }] }, "messages[2].content", "invalid_type"],
+    [
+      {
+        model: "m",
+        messages: [
+          { role: "user", content: "a" },
+          { role: "user", content: "b" },
+          { role: "user", content: 5 },
+        ],
+      },
+      "messages[2].content",
+      "invalid_type",
+    ],
     [{ model: "m", messages: [] }, "messages", "invalid_value"],
     [{ messages: [{ role: "user", content: "a" }] }, "model", "missing_required_parameter"],
     [{ model: "m", messages: [{ role: "wizard", content: "a" }] }, "messages[0].role", "invalid_value"],
     [{ model: "m", messages: [{ role: "user", content: [{ type: "video_url" }] }] }, "messages[0].content[0].type", "invalid_value"],
     [{ model: "m", messages: [{ role: "tool", content: "x" }] }, "messages[0].tool_call_id", "missing_required_parameter"],
-    [{ model: "m", messages: [{ role: "assistant", tool_calls: [{ id: "c", function: { name: 3 } }] }] }, "messages[0].tool_calls[0].function.name", "invalid_type"],
+    [
+      { model: "m", messages: [{ role: "assistant", tool_calls: [{ id: "c", function: { name: 3 } }] }] },
+      "messages[0].tool_calls[0].function.name",
+      "invalid_type",
+    ],
     [{ ...base, temperature: "hot" }, "temperature", "invalid_type"],
     [{ ...base, stop: 3 }, "stop", "invalid_type"],
     [{ ...base, reasoning_effort: "extreme" }, "reasoning_effort", "invalid_value"],
@@ -141,7 +186,10 @@ describe("tools and tool_choice", () => {
     ["auto", { type: "auto" }],
     ["none", { type: "none" }],
     ["required", { type: "required" }],
-    [{ type: "function", function: { name: "f" } }, { type: "tool", name: "f" }],
+    [
+      { type: "function", function: { name: "f" } },
+      { type: "tool", name: "f" },
+    ],
     [
       { type: "allowed_tools", allowed_tools: { mode: "required", tools: [{ type: "function", function: { name: "f" } }] } },
       { type: "allowed", mode: "required", names: ["f"] },

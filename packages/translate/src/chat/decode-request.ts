@@ -56,10 +56,7 @@ export function decodeChatRequest(body: unknown): Translated<LlmRequest> {
     if (value !== undefined) req[key] = value;
   };
   set("parallelToolCalls", f.optionalBoolean(b["parallel_tool_calls"], "parallel_tool_calls"));
-  set(
-    "maxOutputTokens",
-    f.optionalInteger(b["max_completion_tokens"], "max_completion_tokens") ?? f.optionalInteger(b["max_tokens"], "max_tokens"),
-  );
+  set("maxOutputTokens", f.optionalInteger(b["max_completion_tokens"], "max_completion_tokens") ?? f.optionalInteger(b["max_tokens"], "max_tokens"));
   set("stop", decodeStop(b["stop"]));
   set("n", f.optionalInteger(b["n"], "n"));
   set("seed", f.optionalInteger(b["seed"], "seed"));

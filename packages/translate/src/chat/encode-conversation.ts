@@ -10,11 +10,7 @@ export interface EncodeChatMessagesOptions {
   developerRole: "developer" | "system";
 }
 
-export function encodeChatMessages(
-  messages: readonly Message[],
-  opts: EncodeChatMessagesOptions,
-  warnings: TranslationWarning[],
-): JsonObject[] {
+export function encodeChatMessages(messages: readonly Message[], opts: EncodeChatMessagesOptions, warnings: TranslationWarning[]): JsonObject[] {
   const out: JsonObject[] = [];
   // Chat tool messages carry text only; media from tool results follows the run of tool messages
   // as one user message, so tool results still directly follow the assistant's tool_calls.
@@ -125,12 +121,7 @@ function defaultFilename(mediaType: string): string {
   return mediaType === "application/pdf" ? "document.pdf" : "file";
 }
 
-function assistantMessage(
-  parts: readonly AssistantPart[],
-  path: string,
-  opts: EncodeChatMessagesOptions,
-  warnings: TranslationWarning[],
-): JsonObject {
+function assistantMessage(parts: readonly AssistantPart[], path: string, opts: EncodeChatMessagesOptions, warnings: TranslationWarning[]): JsonObject {
   let text = "";
   let hasText = false;
   const refusals: string[] = [];
@@ -148,9 +139,17 @@ function assistantMessage(
         return;
       case "reasoning":
         if (!opts.supportsReasoning) {
-          warnings.push({ code: "reasoning_dropped", path: `${path}.content[${j}]`, message: "the backend does not take reasoning history; the reasoning was dropped" });
+          warnings.push({
+            code: "reasoning_dropped",
+            path: `${path}.content[${j}]`,
+            message: "the backend does not take reasoning history; the reasoning was dropped",
+          });
         } else if (part.text === "") {
-          warnings.push({ code: "reasoning_dropped", path: `${path}.content[${j}]`, message: "reasoning without readable text (opaque data only) was dropped" });
+          warnings.push({
+            code: "reasoning_dropped",
+            path: `${path}.content[${j}]`,
+            message: "reasoning without readable text (opaque data only) was dropped",
+          });
         } else {
           reasoning.push(part.text);
           if (part.signature !== undefined || part.encryptedContent !== undefined || part.redactedData !== undefined) {

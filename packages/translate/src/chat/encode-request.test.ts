@@ -15,9 +15,12 @@ describe("encodeChatRequest", () => {
   });
 
   it("always asks for usage when streaming, keeping other stream_options", () => {
-    const { value } = encodeChatRequest(req({ stream: true, streamIncludeUsage: false, passthrough: { chat: { stream_options: { include_obfuscation: false } } } }), {
-      model: "m",
-    });
+    const { value } = encodeChatRequest(
+      req({ stream: true, streamIncludeUsage: false, passthrough: { chat: { stream_options: { include_obfuscation: false } } } }),
+      {
+        model: "m",
+      },
+    );
     expect(value["stream"]).toBe(true);
     expect(value["stream_options"]).toEqual({ include_obfuscation: false, include_usage: true });
   });
@@ -81,7 +84,10 @@ describe("encodeChatRequest", () => {
       [{ type: "auto" }, "auto"],
       [{ type: "none" }, "none"],
       [{ type: "required" }, "required"],
-      [{ type: "tool", name: "f" }, { type: "function", function: { name: "f" } }],
+      [
+        { type: "tool", name: "f" },
+        { type: "function", function: { name: "f" } },
+      ],
       [
         { type: "allowed", mode: "auto", names: ["f"] },
         { type: "allowed_tools", allowed_tools: { mode: "auto", tools: [{ type: "function", function: { name: "f" } }] } },
@@ -96,12 +102,24 @@ describe("encodeChatRequest", () => {
 
   it("system/developer roles; developer as system by default", () => {
     const messages: LlmRequest["messages"] = [
-      { role: "system", content: [{ type: "text", text: "a" }, { type: "text", text: "b" }] },
+      {
+        role: "system",
+        content: [
+          { type: "text", text: "a" },
+          { type: "text", text: "b" },
+        ],
+      },
       { role: "developer", content: [{ type: "text", text: "c" }] },
       user("hi"),
     ];
     expect(encodeChatRequest(req({ messages }), { model: "m" }).value["messages"]).toEqual([
-      { role: "system", content: [{ type: "text", text: "a" }, { type: "text", text: "b" }] },
+      {
+        role: "system",
+        content: [
+          { type: "text", text: "a" },
+          { type: "text", text: "b" },
+        ],
+      },
       { role: "system", content: "c" },
       { role: "user", content: "hi" },
     ]);
@@ -183,7 +201,13 @@ describe("encodeChatRequest", () => {
   it("reasoning history -> reasoning_content when supported, else dropped with a warning", () => {
     const messages: LlmRequest["messages"] = [
       user("q"),
-      { role: "assistant", content: [{ type: "reasoning", text: "hmm", signature: "sig" }, { type: "text", text: "A" }] },
+      {
+        role: "assistant",
+        content: [
+          { type: "reasoning", text: "hmm", signature: "sig" },
+          { type: "text", text: "A" },
+        ],
+      },
     ];
     const on = encodeChatRequest(req({ messages }), { model: "m", supportsReasoning: true });
     expect((on.value["messages"] as unknown[])[1]).toEqual({ role: "assistant", content: "A", reasoning_content: "hmm" });
@@ -206,8 +230,21 @@ describe("encodeChatRequest", () => {
       req({
         messages: [
           user("q"),
-          { role: "assistant", content: [{ type: "tool_call", id: "c1", name: "shot", arguments: "{}" }, { type: "tool_call", id: "c2", name: "f", arguments: "{}" }] },
-          { role: "tool", toolCallId: "c1", content: [{ type: "text", text: "see image" }, { type: "image", source: { kind: "url", url: "https://i.test/s.png" } }] },
+          {
+            role: "assistant",
+            content: [
+              { type: "tool_call", id: "c1", name: "shot", arguments: "{}" },
+              { type: "tool_call", id: "c2", name: "f", arguments: "{}" },
+            ],
+          },
+          {
+            role: "tool",
+            toolCallId: "c1",
+            content: [
+              { type: "text", text: "see image" },
+              { type: "image", source: { kind: "url", url: "https://i.test/s.png" } },
+            ],
+          },
           { role: "tool", toolCallId: "c2", content: [], isError: true },
           user("next"),
         ],
@@ -224,9 +261,12 @@ describe("encodeChatRequest", () => {
   });
 
   it("warns about hub fields Chat cannot carry and merges passthrough.chat back", () => {
-    const { value, warnings } = encodeChatRequest(req({ topK: 5, maxToolCalls: 3, passthrough: { chat: { logit_bias: { "1": 1 } }, responses: { store: true } } }), {
-      model: "m",
-    });
+    const { value, warnings } = encodeChatRequest(
+      req({ topK: 5, maxToolCalls: 3, passthrough: { chat: { logit_bias: { "1": 1 } }, responses: { store: true } } }),
+      {
+        model: "m",
+      },
+    );
     expect(value["logit_bias"]).toEqual({ "1": 1 });
     expect(value["store"]).toBeUndefined();
     expect(warnings.map((w) => w.path)).toEqual(["top_k", "max_tool_calls"]);

@@ -23,11 +23,7 @@ export function encodeChatRequest(req: LlmRequest, opts: EncodeChatRequestOption
   const supportsReasoning = opts.supportsReasoning ?? false;
   const body: JsonObject = {
     model: opts.model,
-    messages: encodeChatMessages(
-      req.messages,
-      { supportsReasoning, developerRole: opts.developerRole ?? "system" },
-      warnings,
-    ),
+    messages: encodeChatMessages(req.messages, { supportsReasoning, developerRole: opts.developerRole ?? "system" }, warnings),
   };
   const put = (key: string, value: unknown): void => {
     if (value !== undefined) body[key] = value;
@@ -53,7 +49,8 @@ export function encodeChatRequest(req: LlmRequest, opts: EncodeChatRequestOption
   const effort = effectiveEffort(req.reasoning);
   if (effort !== undefined) {
     if (supportsReasoning) body["reasoning_effort"] = effort;
-    else warnings.push({ code: "reasoning_dropped", path: "reasoning.effort", message: "the backend does not support reasoning; reasoning_effort was not sent" });
+    else
+      warnings.push({ code: "reasoning_dropped", path: "reasoning.effort", message: "the backend does not support reasoning; reasoning_effort was not sent" });
   }
   if (req.reasoning?.summary !== undefined) {
     warnings.push({ code: "reasoning_dropped", path: "reasoning.summary", message: "Chat has no reasoning summary setting; it was dropped" });

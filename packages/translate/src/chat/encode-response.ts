@@ -11,11 +11,7 @@ export interface EncodeChatResponseOptions {
   model?: string;
 }
 
-export function encodeChatResponse(
-  res: LlmResponse,
-  ctx: TranslateContext,
-  opts: EncodeChatResponseOptions = {},
-): Translated<JsonObject> {
+export function encodeChatResponse(res: LlmResponse, ctx: TranslateContext, opts: EncodeChatResponseOptions = {}): Translated<JsonObject> {
   const warnings: TranslationWarning[] = [];
   const body: JsonObject = {
     id: res.id !== "" ? res.id : ctx.newId("chatcmpl-"),
@@ -40,11 +36,7 @@ function encodeChoice(choice: Choice, path: string, warnings: TranslationWarning
 }
 
 /** Hub assistant parts as a Chat response message; texts are joined and their citations shifted to match. */
-function encodeChatAssistantMessage(
-  parts: readonly AssistantPart[],
-  path: string,
-  warnings: TranslationWarning[],
-): JsonObject {
+function encodeChatAssistantMessage(parts: readonly AssistantPart[], path: string, warnings: TranslationWarning[]): JsonObject {
   let text: string | null = null;
   const annotations: JsonObject[] = [];
   const refusals: string[] = [];
@@ -57,7 +49,11 @@ function encodeChatAssistantMessage(
         const converted = toChatAnnotations(part.annotations, text?.length ?? 0);
         annotations.push(...converted.value);
         if (converted.dropped > 0) {
-          warnings.push({ code: "content_dropped", path: `${path}[${j}].annotations`, message: `${converted.dropped} annotation(s) with no Chat form were dropped` });
+          warnings.push({
+            code: "content_dropped",
+            path: `${path}[${j}].annotations`,
+            message: `${converted.dropped} annotation(s) with no Chat form were dropped`,
+          });
         }
         text = (text ?? "") + part.text;
         return;

@@ -75,7 +75,10 @@ describe("decodeChatResponse", () => {
     const { value } = decodeChatResponse(
       completion(
         {
-          content: [{ type: "text", text: "a" }, { type: "refusal", refusal: "b" }],
+          content: [
+            { type: "text", text: "a" },
+            { type: "refusal", refusal: "b" },
+          ],
           tool_calls: [{ id: "c", type: "function", function: { name: "f", arguments: "{}" } }],
         },
         "stop",

@@ -5,7 +5,8 @@ import type { StreamEvent } from "../ir.js";
 import { createChatStreamDecoder } from "./stream-decoder.js";
 
 type Json = Record<string, unknown>;
-const chunk = (choices: Json[], extra: Json = {}): string => JSON.stringify({ id: "chatcmpl-9", object: "chat.completion.chunk", created: 42, model: "m", choices, ...extra });
+const chunk = (choices: Json[], extra: Json = {}): string =>
+  JSON.stringify({ id: "chatcmpl-9", object: "chat.completion.chunk", created: 42, model: "m", choices, ...extra });
 const choice = (index: number, delta: Json, finish: string | null = null): Json => ({ index, delta, finish_reason: finish });
 
 function run(datas: string[], callEnd = true): StreamEvent[] {
@@ -55,7 +56,10 @@ describe("createChatStreamDecoder", () => {
 
   it.each(["reasoning_content", "reasoning"])("%s deltas -> raw reasoning, ended before the text", (field) => {
     expect(
-      run([chunk([choice(0, { role: "assistant", [field]: "think" })]), chunk([choice(0, { content: "A" })]), chunk([choice(0, {}, "stop")]), "[DONE]"]).slice(1, 4),
+      run([chunk([choice(0, { role: "assistant", [field]: "think" })]), chunk([choice(0, { content: "A" })]), chunk([choice(0, {}, "stop")]), "[DONE]"]).slice(
+        1,
+        4,
+      ),
     ).toEqual([
       { type: "reasoning_delta", choice: 0, delta: "think", kind: "raw" },
       { type: "reasoning_end", choice: 0 },
@@ -64,7 +68,12 @@ describe("createChatStreamDecoder", () => {
   });
 
   it("refusal deltas", () => {
-    const events = run([chunk([choice(0, { role: "assistant", content: null, refusal: "" })]), chunk([choice(0, { refusal: "No" })]), chunk([choice(0, {}, "stop")]), "[DONE]"]);
+    const events = run([
+      chunk([choice(0, { role: "assistant", content: null, refusal: "" })]),
+      chunk([choice(0, { refusal: "No" })]),
+      chunk([choice(0, {}, "stop")]),
+      "[DONE]",
+    ]);
     expect(events[1]).toEqual({ type: "refusal_delta", choice: 0, delta: "No" });
   });
 

@@ -47,7 +47,10 @@ describe("createChatStreamEncoder", () => {
   });
 
   it("no usage chunk unless the client asked", () => {
-    const { chunks } = encode([{ type: "text_delta", choice: 0, delta: "x" }, { type: "finish", choice: 0, reason: "stop" }, { type: "usage", usage }, { type: "end" }], false);
+    const { chunks } = encode(
+      [{ type: "text_delta", choice: 0, delta: "x" }, { type: "finish", choice: 0, reason: "stop" }, { type: "usage", usage }, { type: "end" }],
+      false,
+    );
     expect(chunks.some((c) => "usage" in c)).toBe(false);
   });
 

@@ -19,7 +19,11 @@ export function messagesOnlyFieldWarnings(req: LlmRequest): TranslationWarning[]
           for (const tool of value) {
             const type = isRecord(tool) && typeof tool.type === "string" ? tool.type : "unknown";
             const name = isRecord(tool) && typeof tool.name === "string" ? tool.name : type;
-            warnings.push({ code: "tool_dropped", path: "tools", message: `Anthropic server tool \`${name}\` (${type}) cannot run on this backend and was dropped` });
+            warnings.push({
+              code: "tool_dropped",
+              path: "tools",
+              message: `Anthropic server tool \`${name}\` (${type}) cannot run on this backend and was dropped`,
+            });
           }
         }
         break;

@@ -31,7 +31,15 @@ describe("decodeMessagesRequest: validation", () => {
     [{ model: 3 }, "model"],
     [{ messages: [{ role: "robot", content: "x" }] }, "messages[0].role"],
     [{ messages: [{ role: "user", content: 5 }] }, "messages[0].content"],
-    [{ messages: [{ role: "user", content: "a" }, { role: "assistant", content: [{ type: "bogus" }] }] }, "messages[1].content[0].type"],
+    [
+      {
+        messages: [
+          { role: "user", content: "a" },
+          { role: "assistant", content: [{ type: "bogus" }] },
+        ],
+      },
+      "messages[1].content[0].type",
+    ],
     [{ messages: [{ role: "user", content: [{ type: "tool_use", id: "t", name: "x", input: {} }] }] }, "messages[0].content[0].type"],
     [{ messages: [{ role: "assistant", content: [{ type: "tool_result", tool_use_id: "t" }] }] }, "messages[0].content[0].type"],
     [{ messages: [{ role: "user", content: [{ type: "text" }] }] }, "messages[0].content[0].text"],
@@ -89,7 +97,16 @@ describe("decodeMessagesRequest: messages", () => {
             { type: "document", source: { type: "base64", media_type: "application/pdf", data: "JVBER" }, title: "Spec" },
             { type: "document", source: { type: "text", media_type: "text/plain", data: "plain words" } },
             { type: "document", source: { type: "url", url: "https://example.com/a.pdf" } },
-            { type: "document", source: { type: "content", content: [{ type: "text", text: "one" }, { type: "text", text: "two" }] } },
+            {
+              type: "document",
+              source: {
+                type: "content",
+                content: [
+                  { type: "text", text: "one" },
+                  { type: "text", text: "two" },
+                ],
+              },
+            },
           ],
         },
       ],
@@ -188,7 +205,13 @@ describe("decodeMessagesRequest: messages", () => {
     const { value, warnings } = decodeMessagesRequest(
       base({
         messages: [
-          { role: "assistant", content: [{ type: "server_tool_use", id: "srvtoolu_1", name: "web_search", input: {} }, { type: "text", text: "Found it." }] },
+          {
+            role: "assistant",
+            content: [
+              { type: "server_tool_use", id: "srvtoolu_1", name: "web_search", input: {} },
+              { type: "text", text: "Found it." },
+            ],
+          },
         ],
       }),
     );
@@ -197,7 +220,12 @@ describe("decodeMessagesRequest: messages", () => {
   });
 
   it("accepts a mid-conversation system message", () => {
-    const req = decode({ messages: [{ role: "user", content: "a" }, { role: "system", content: "Now be formal." }] });
+    const req = decode({
+      messages: [
+        { role: "user", content: "a" },
+        { role: "system", content: "Now be formal." },
+      ],
+    });
     expect(req.messages[1]).toEqual({ role: "system", content: [{ type: "text", text: "Now be formal." }] });
   });
 });

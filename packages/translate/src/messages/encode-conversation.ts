@@ -1,16 +1,7 @@
 // Hub messages → Anthropic `system` blocks + alternating user/assistant turns. System and developer messages
 // are hoisted; consecutive tool results become one user turn of `tool_result` blocks; same-role turns merge.
 
-import type {
-  AssistantPart,
-  FilePart,
-  ImagePart,
-  Message,
-  TextPart,
-  ToolResultContentPart,
-  TranslationWarning,
-  UserPart,
-} from "../ir.js";
+import type { AssistantPart, FilePart, ImagePart, Message, TextPart, ToolResultContentPart, TranslationWarning, UserPart } from "../ir.js";
 import { parseToolArguments, type JsonObject } from "../shared/guards.js";
 import { isMessagesCitation, normalizeImageMediaType, toMessagesToolId } from "./messages-api.js";
 

@@ -65,9 +65,7 @@ export function encodeMessagesResponse(res: LlmResponse, ctx: TranslateContext):
     warnings.push({ code: "choice_dropped", path: "choices", message: `Anthropic has one answer; ${res.choices.length - 1} extra choice(s) dropped` });
   }
   const choice = res.choices.find((c) => c.index === 0) ?? res.choices[0];
-  const parts = (choice?.content ?? [])
-    .map((part, i) => ({ part, i }))
-    .sort((a, b) => blockRank(a.part) - blockRank(b.part) || a.i - b.i);
+  const parts = (choice?.content ?? []).map((part, i) => ({ part, i })).sort((a, b) => blockRank(a.part) - blockRank(b.part) || a.i - b.i);
   const content: JsonObject[] = [];
   for (const { part, i } of parts) {
     const block = encodeMessagesContentBlock(part, `choices[0].content[${i}]`, warnings);

@@ -40,7 +40,10 @@ describe("mapFinishReasonToMessages", () => {
   it("keeps an Anthropic raw value that means the same thing", () => {
     expect(mapFinishReasonToMessages({ reason: "other", raw: "pause_turn" }).stopReason).toBe("pause_turn");
     expect(mapFinishReasonToMessages({ reason: "length", raw: "model_context_window_exceeded" }).stopReason).toBe("model_context_window_exceeded");
-    expect(mapFinishReasonToMessages({ reason: "stop", raw: "stop_sequence", stopSequence: "END" })).toEqual({ stopReason: "stop_sequence", stopSequence: "END" });
+    expect(mapFinishReasonToMessages({ reason: "stop", raw: "stop_sequence", stopSequence: "END" })).toEqual({
+      stopReason: "stop_sequence",
+      stopSequence: "END",
+    });
   });
 
   it("ignores a raw value that disagrees with the reason or is not Anthropic's", () => {

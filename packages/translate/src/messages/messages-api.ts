@@ -3,15 +3,7 @@
 
 import { isRecord } from "../shared/guards.js";
 
-const MESSAGES_STOP_REASONS = [
-  "end_turn",
-  "max_tokens",
-  "stop_sequence",
-  "tool_use",
-  "pause_turn",
-  "refusal",
-  "model_context_window_exceeded",
-] as const;
+const MESSAGES_STOP_REASONS = ["end_turn", "max_tokens", "stop_sequence", "tool_use", "pause_turn", "refusal", "model_context_window_exceeded"] as const;
 export type MessagesStopReason = (typeof MESSAGES_STOP_REASONS)[number];
 
 export function isMessagesStopReason(value: unknown): value is MessagesStopReason {
@@ -53,13 +45,7 @@ export function isMessagesServerTool(tool: Record<string, unknown>): boolean {
   return typeof tool.type === "string" && tool.type !== "custom";
 }
 
-const CITATION_TYPES = new Set([
-  "char_location",
-  "page_location",
-  "content_block_location",
-  "web_search_result_location",
-  "search_result_location",
-]);
+const CITATION_TYPES = new Set(["char_location", "page_location", "content_block_location", "web_search_result_location", "search_result_location"]);
 
 /** Whether an annotation is an Anthropic citation (OpenAI `url_citation`s are not, and Anthropic rejects them). */
 export function isMessagesCitation(value: unknown): value is Record<string, unknown> {

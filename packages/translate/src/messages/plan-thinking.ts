@@ -6,13 +6,7 @@ import { decodeMessagesThinking } from "./decode-thinking.js";
 import { MIN_THINKING_BUDGET, thinkingBudgetForEffort } from "./thinking-budget.js";
 
 function sameReasoning(a: ReasoningConfig | undefined, b: ReasoningConfig): boolean {
-  return (
-    a !== undefined &&
-    a.effort === b.effort &&
-    a.budgetTokens === b.budgetTokens &&
-    a.disabled === b.disabled &&
-    a.summary === b.summary
-  );
+  return a !== undefined && a.effort === b.effort && a.budgetTokens === b.budgetTokens && a.disabled === b.disabled && a.summary === b.summary;
 }
 
 function decodedOrUndefined(thinking: unknown, outputConfig: unknown): ReasoningConfig | undefined {
@@ -76,7 +70,11 @@ export function planMessagesThinking(req: LlmRequest, maxTokens: number, warning
   if (thinking !== undefined && budget !== undefined && budget >= maxTokens) {
     plan.maxTokens = maxTokens + budget;
     if (req.maxOutputTokens !== undefined) {
-      warnings.push({ code: "value_adjusted", path: "max_tokens", message: `raised from ${maxTokens} to ${plan.maxTokens} to fit the thinking budget of ${budget}` });
+      warnings.push({
+        code: "value_adjusted",
+        path: "max_tokens",
+        message: `raised from ${maxTokens} to ${plan.maxTokens} to fit the thinking budget of ${budget}`,
+      });
     }
   }
   return plan;

@@ -23,9 +23,7 @@ export function unpackReasoningSignature(signature: string): Pick<ReasoningPart,
   try {
     const parsed: unknown = JSON.parse(Buffer.from(signature.slice(PREFIX.length), "base64").toString("utf8"));
     if (isRecord(parsed) && typeof parsed.encrypted_content === "string") {
-      return typeof parsed.id === "string"
-        ? { encryptedContent: parsed.encrypted_content, id: parsed.id }
-        : { encryptedContent: parsed.encrypted_content };
+      return typeof parsed.id === "string" ? { encryptedContent: parsed.encrypted_content, id: parsed.id } : { encryptedContent: parsed.encrypted_content };
     }
   } catch {
     // Not ours after all: keep it as an opaque signature.

@@ -107,11 +107,7 @@ describe("createMessagesStreamDecoder", () => {
 
   it("turns an error event into a hub error with the Anthropic type, then stays silent", () => {
     const decoder = createMessagesStreamDecoder();
-    const events = run(decoder, [
-      messageStart,
-      { type: "error", error: { type: "overloaded_error", message: "Overloaded" } },
-      { type: "message_stop" },
-    ]);
+    const events = run(decoder, [messageStart, { type: "error", error: { type: "overloaded_error", message: "Overloaded" } }, { type: "message_stop" }]);
     expect(events.slice(1)).toEqual([{ type: "error", error: { type: "overloaded_error", message: "Overloaded" } }]);
     expect(decoder.end()).toEqual([]);
   });

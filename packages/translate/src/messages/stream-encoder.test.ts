@@ -80,9 +80,12 @@ describe("createMessagesStreamEncoder: a chat-style upstream", () => {
 
   it("holds the message_delta until the usage arrives", () => {
     const enc = encoder();
-    const beforeUsage = chatEvents.slice(0, 10).map((event) => enc.push(event)).join("");
+    const beforeUsage = chatEvents
+      .slice(0, 10)
+      .map((event) => enc.push(event))
+      .join("");
     expect(beforeUsage).not.toContain("message_delta");
-    expect(beforeUsage).toContain("event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":2}");
+    expect(beforeUsage).toContain('event: content_block_stop\ndata: {"type":"content_block_stop","index":2}');
     const afterUsage = enc.push(chatEvents[10] ?? { type: "end" });
     expect(afterUsage).toMatch(/^event: message_delta\n.*\n\nevent: message_stop\ndata: \{"type":"message_stop"\}\n\n$/);
     expect(enc.push({ type: "end" }) + enc.end()).toBe("");
@@ -99,7 +102,9 @@ describe("createMessagesStreamEncoder: a chat-style upstream", () => {
 
   it("flushes the finish at end() when the upstream never reports usage", () => {
     const folded = foldMessagesStream(
-      parseSse(encodeAll([start, { type: "text_delta", choice: 0, delta: "ok" }, { type: "finish", choice: 0, reason: "length" }], true, encoder({ inputTokens: 50 }))),
+      parseSse(
+        encodeAll([start, { type: "text_delta", choice: 0, delta: "ok" }, { type: "finish", choice: 0, reason: "length" }], true, encoder({ inputTokens: 50 })),
+      ),
     );
     expect(folded.messageDeltas[0]).toEqual({
       type: "message_delta",

@@ -36,11 +36,19 @@ describe("recorded stream: thinking with signature, then text (vercel/ai)", () =
   const { upstream, events, client } = replay(jsonlToSse(readFixture("anthropic-thinking-text.jsonl")));
 
   it("decodes into reasoning with the exact signature, then text", () => {
-    expect(events.filter((e) => e.type === "reasoning_delta").map((e) => (e.type === "reasoning_delta" ? e.delta : "")).join("")).toBe(
-      "The previous result was 925. Now I need to divide that by 5.\n\n925 ÷ 5 = 185",
-    );
+    expect(
+      events
+        .filter((e) => e.type === "reasoning_delta")
+        .map((e) => (e.type === "reasoning_delta" ? e.delta : ""))
+        .join(""),
+    ).toBe("The previous result was 925. Now I need to divide that by 5.\n\n925 ÷ 5 = 185");
     expect(events.find((e) => e.type === "reasoning_signature")).toEqual({ type: "reasoning_signature", choice: 0, signature: SIGNATURE });
-    expect(events.filter((e) => e.type === "text_delta").map((e) => (e.type === "text_delta" ? e.delta : "")).join("")).toBe("925 ÷ 5 = 185");
+    expect(
+      events
+        .filter((e) => e.type === "text_delta")
+        .map((e) => (e.type === "text_delta" ? e.delta : ""))
+        .join(""),
+    ).toBe("925 ÷ 5 = 185");
     expect(events.find((e) => e.type === "finish")).toEqual({ type: "finish", choice: 0, reason: "stop", raw: "end_turn" });
     expect(events.at(-1)).toEqual({ type: "end" });
   });
@@ -82,8 +90,26 @@ describe("recorded stream: text, then tool_use with input_json_delta (anthropic-
   it("re-encodes to the same blocks, indices 0..n and one message_stop", () => {
     expect(comparable(client)).toEqual(comparable(upstream));
     expect(comparable(client)).toEqual([
-      { index: 0, type: "text", text: "I'll check the current weather in Paris for you.", thinking: "", signature: "", id: undefined, name: undefined, input: undefined },
-      { index: 1, type: "tool_use", text: "", thinking: "", signature: "", id: "toolu_01NRLabsLyVHZPKxbKvkfSMn", name: "get_weather", input: { location: "Paris" } },
+      {
+        index: 0,
+        type: "text",
+        text: "I'll check the current weather in Paris for you.",
+        thinking: "",
+        signature: "",
+        id: undefined,
+        name: undefined,
+        input: undefined,
+      },
+      {
+        index: 1,
+        type: "tool_use",
+        text: "",
+        thinking: "",
+        signature: "",
+        id: "toolu_01NRLabsLyVHZPKxbKvkfSMn",
+        name: "get_weather",
+        input: { location: "Paris" },
+      },
     ]);
     expect(client.events.filter((e) => e === "message_stop")).toHaveLength(1);
     expect(client.messageDeltas).toHaveLength(1);

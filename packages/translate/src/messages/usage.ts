@@ -4,21 +4,14 @@
 import type { Usage } from "../ir.js";
 import { isRecord, readCount, type JsonObject } from "../shared/guards.js";
 
-const COUNTED_FIELDS = new Set([
-  "input_tokens",
-  "output_tokens",
-  "cache_read_input_tokens",
-  "cache_creation_input_tokens",
-  "output_tokens_details",
-]);
+const COUNTED_FIELDS = new Set(["input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens", "output_tokens_details"]);
 
 /** `previous` fills fields a later, partial usage object (old `message_delta`s) leaves out. */
 export function decodeMessagesUsage(usage: JsonObject, previous?: Usage): Usage {
   const cacheRead = readCount(usage.cache_read_input_tokens) ?? previous?.cachedInputTokens;
   const cacheWrite = readCount(usage.cache_creation_input_tokens) ?? previous?.cacheWriteTokens;
   const uncachedInput = readCount(usage.input_tokens);
-  const inputTokens =
-    uncachedInput !== undefined ? uncachedInput + (cacheRead ?? 0) + (cacheWrite ?? 0) : (previous?.inputTokens ?? 0);
+  const inputTokens = uncachedInput !== undefined ? uncachedInput + (cacheRead ?? 0) + (cacheWrite ?? 0) : (previous?.inputTokens ?? 0);
   const outputTokens = readCount(usage.output_tokens) ?? previous?.outputTokens ?? 0;
   const details = usage.output_tokens_details;
   const reasoningTokens = (isRecord(details) ? readCount(details.thinking_tokens) : undefined) ?? previous?.reasoningTokens;

@@ -3,17 +3,7 @@
 // sees a normal turn; function_call_output items become tool messages.
 
 import { TranslateError } from "../codec.js";
-import type {
-  AssistantPart,
-  FilePart,
-  ImagePart,
-  Message,
-  ReasoningPart,
-  TextPart,
-  ToolResultContentPart,
-  TranslationWarning,
-  UserPart,
-} from "../ir.js";
+import type { AssistantPart, FilePart, ImagePart, Message, ReasoningPart, TextPart, ToolResultContentPart, TranslationWarning, UserPart } from "../ir.js";
 import { fileDataToMediaSource, urlToMediaSource } from "../shared/data-url.js";
 import { isRecord, type JsonObject } from "../shared/guards.js";
 import { unpackReasoningOpaque } from "../shared/reasoning.js";
@@ -46,11 +36,7 @@ const HOSTED_TOOL_ITEMS = new Set([
   "tool_search_output",
 ]);
 
-export function decodeResponsesInput(
-  input: unknown,
-  resolveItem: ResponsesItemResolver | undefined,
-  warnings: TranslationWarning[],
-): Message[] {
+export function decodeResponsesInput(input: unknown, resolveItem: ResponsesItemResolver | undefined, warnings: TranslationWarning[]): Message[] {
   if (input === undefined || input === null) return [];
   if (typeof input === "string") return [{ role: "user", content: [{ type: "text", text: input }] }];
   if (!Array.isArray(input)) throw f.invalidType("input", "a string or an array of input items", input);
@@ -116,7 +102,15 @@ export function decodeResponsesInput(
       default:
         // OpenAI's hosted-tool items (a client may replay them) have no equivalent: dropped. A type
         // OpenAI does not define is the client's mistake.
-        if (!HOSTED_TOOL_ITEMS.has(type)) throw f.invalidValue(`${param}.type`, type, ["message", "function_call", "function_call_output", "reasoning", "item_reference", ...HOSTED_TOOL_ITEMS]);
+        if (!HOSTED_TOOL_ITEMS.has(type))
+          throw f.invalidValue(`${param}.type`, type, [
+            "message",
+            "function_call",
+            "function_call_output",
+            "reasoning",
+            "item_reference",
+            ...HOSTED_TOOL_ITEMS,
+          ]);
         warnings.push({ code: "content_dropped", path: param, message: `input item of type '${type}' has no equivalent on this backend and was dropped` });
     }
   });
@@ -217,9 +211,7 @@ function decodeReasoningItem(item: JsonObject, param: string): ReasoningPart {
     f.string(f.record(raw, `${param}.content[${j}]`)["text"], `${param}.content[${j}].text`),
   );
   const part: ReasoningPart =
-    content.length > 0
-      ? { type: "reasoning", text: content.join(""), kind: "raw" }
-      : { type: "reasoning", text: summary.join("\n\n"), kind: "summary" };
+    content.length > 0 ? { type: "reasoning", text: content.join(""), kind: "raw" } : { type: "reasoning", text: summary.join("\n\n"), kind: "summary" };
   if (summary.length > 0) part.summary = summary;
   const id = f.optionalString(item["id"], `${param}.id`);
   if (id !== undefined) part.id = id;

@@ -34,13 +34,26 @@ describe("input", () => {
         { role: "developer", content: "dev" },
         { type: "message", role: "system", content: [{ type: "input_text", text: "sys" }] },
         { type: "message", role: "user", content: [{ type: "input_text", text: "q" }] },
-        { type: "message", role: "assistant", content: [{ type: "output_text", text: "a", annotations: [] }, { type: "refusal", refusal: "r" }] },
+        {
+          type: "message",
+          role: "assistant",
+          content: [
+            { type: "output_text", text: "a", annotations: [] },
+            { type: "refusal", refusal: "r" },
+          ],
+        },
       ]),
     ).toEqual([
       { role: "developer", content: [{ type: "text", text: "dev" }] },
       { role: "system", content: [{ type: "text", text: "sys" }] },
       { role: "user", content: [{ type: "text", text: "q" }] },
-      { role: "assistant", content: [{ type: "text", text: "a" }, { type: "refusal", text: "r" }] },
+      {
+        role: "assistant",
+        content: [
+          { type: "text", text: "a" },
+          { type: "refusal", text: "r" },
+        ],
+      },
     ]);
   });
 
@@ -75,13 +88,23 @@ describe("input", () => {
         {
           type: "reasoning",
           id: "rs_1",
-          summary: [{ type: "summary_text", text: "s1" }, { type: "summary_text", text: "s2" }],
+          summary: [
+            { type: "summary_text", text: "s1" },
+            { type: "summary_text", text: "s2" },
+          ],
           encrypted_content: "gAAA",
         },
         { type: "function_call", id: "fc_1", call_id: "call_1", name: "f", arguments: '{"a":1}' },
         { type: "function_call", id: "fc_2", call_id: "call_2", name: "g", arguments: "{}" },
         { type: "function_call_output", call_id: "call_1", output: "1" },
-        { type: "function_call_output", call_id: "call_2", output: [{ type: "input_text", text: "2" }, { type: "input_image", image_url: "https://i.test/x.png" }] },
+        {
+          type: "function_call_output",
+          call_id: "call_2",
+          output: [
+            { type: "input_text", text: "2" },
+            { type: "input_image", image_url: "https://i.test/x.png" },
+          ],
+        },
       ]),
     ).toEqual([
       { role: "user", content: [{ type: "text", text: "q" }] },
@@ -115,7 +138,15 @@ describe("input", () => {
     const stored: Record<string, ResponsesInputItem> = {
       msg_old: { type: "message", role: "assistant", content: [{ type: "output_text", text: "earlier" }] },
     };
-    const { value } = decode({ input: [{ type: "item_reference", id: "msg_old" }, { role: "user", content: "and?" }] }, (id) => stored[id]);
+    const { value } = decode(
+      {
+        input: [
+          { type: "item_reference", id: "msg_old" },
+          { role: "user", content: "and?" },
+        ],
+      },
+      (id) => stored[id],
+    );
     expect(value.messages).toEqual([
       { role: "assistant", content: [{ type: "text", text: "earlier" }] },
       { role: "user", content: [{ type: "text", text: "and?" }] },
@@ -126,14 +157,29 @@ describe("input", () => {
     ["no resolver", undefined],
     ["unknown id", () => undefined],
   ])("item_reference with %s is a 400 naming input[i]", (_name, resolver) => {
-    const err = errorOf(() => decode({ input: [{ role: "user", content: "x" }, { type: "item_reference", id: "rs_gone" }] }, resolver));
+    const err = errorOf(() =>
+      decode(
+        {
+          input: [
+            { role: "user", content: "x" },
+            { type: "item_reference", id: "rs_gone" },
+          ],
+        },
+        resolver,
+      ),
+    );
     expect(err.status).toBe(400);
     expect(err.param).toBe("input[1]");
     expect(err.message).toContain("rs_gone");
   });
 
   it("items with no hub meaning are dropped with a warning", () => {
-    const { value, warnings } = decode({ input: [{ type: "web_search_call", id: "ws_1", status: "completed" }, { role: "user", content: "x" }] });
+    const { value, warnings } = decode({
+      input: [
+        { type: "web_search_call", id: "ws_1", status: "completed" },
+        { role: "user", content: "x" },
+      ],
+    });
     expect(value.messages).toHaveLength(1);
     expect(warnings).toEqual([{ code: "content_dropped", path: "input[0]", message: expect.stringContaining("web_search_call") }]);
   });
@@ -142,7 +188,6 @@ describe("input", () => {
       expect.objectContaining({ status: 400, param: "input[1].type" }),
     );
   });
-
 
   it.each([
     [[{ role: "user", content: 5 }], "input[0].content", "invalid_type"],
@@ -178,8 +223,14 @@ describe("tools", () => {
     ["auto", { type: "auto" }],
     ["none", { type: "none" }],
     ["required", { type: "required" }],
-    [{ type: "function", name: "shell" }, { type: "tool", name: "shell" }],
-    [{ type: "allowed_tools", mode: "auto", tools: [{ type: "function", name: "shell" }, { type: "web_search" }] }, { type: "allowed", mode: "auto", names: ["shell"] }],
+    [
+      { type: "function", name: "shell" },
+      { type: "tool", name: "shell" },
+    ],
+    [
+      { type: "allowed_tools", mode: "auto", tools: [{ type: "function", name: "shell" }, { type: "web_search" }] },
+      { type: "allowed", mode: "auto", names: ["shell"] },
+    ],
   ])("tool_choice %j", (input, expected) => {
     expect(decode({ input: "x", tools, tool_choice: input }).value.toolChoice).toEqual(expected);
   });

@@ -78,12 +78,14 @@ export function decodeResponsesRequest(body: unknown, opts: DecodeResponsesReque
   const reasoning = f.optionalRecord(b["reasoning"], "reasoning");
   if (reasoning) {
     const effort = f.optionalEnum(reasoning["effort"], "reasoning.effort", REASONING_EFFORTS);
-    const rawSummary = f.optionalString(reasoning["summary"], "reasoning.summary") ?? f.optionalString(reasoning["generate_summary"], "reasoning.generate_summary");
+    const rawSummary =
+      f.optionalString(reasoning["summary"], "reasoning.summary") ?? f.optionalString(reasoning["generate_summary"], "reasoning.generate_summary");
     const config: NonNullable<LlmRequest["reasoning"]> = {};
     if (effort !== undefined) config.effort = effort;
     if (effort === "none") config.disabled = true;
     if (rawSummary === "auto" || rawSummary === "concise" || rawSummary === "detailed") config.summary = rawSummary;
-    else if (rawSummary !== undefined) warnings.push({ code: "reasoning_dropped", path: "reasoning.summary", message: `summary '${rawSummary}' is not supported and was ignored` });
+    else if (rawSummary !== undefined)
+      warnings.push({ code: "reasoning_dropped", path: "reasoning.summary", message: `summary '${rawSummary}' is not supported and was ignored` });
     if (Object.keys(config).length > 0) req.reasoning = config;
   }
 

@@ -84,14 +84,11 @@ function decodeOutputItem(item: JsonObject, path: string, warnings: TranslationW
 }
 
 function decodeReasoningOutput(item: JsonObject): AssistantPart {
-  const texts = (key: string): string[] =>
-    (getArray(item, key) ?? []).flatMap((p) => (isRecord(p) && typeof p["text"] === "string" ? [p["text"]] : []));
+  const texts = (key: string): string[] => (getArray(item, key) ?? []).flatMap((p) => (isRecord(p) && typeof p["text"] === "string" ? [p["text"]] : []));
   const summary = texts("summary");
   const content = texts("content");
   const part: AssistantPart =
-    content.length > 0
-      ? { type: "reasoning", text: content.join(""), kind: "raw" }
-      : { type: "reasoning", text: summary.join("\n\n"), kind: "summary" };
+    content.length > 0 ? { type: "reasoning", text: content.join(""), kind: "raw" } : { type: "reasoning", text: summary.join("\n\n"), kind: "summary" };
   if (summary.length > 0) part.summary = summary;
   const id = getString(item, "id");
   if (id !== undefined) part.id = id;

@@ -10,11 +10,7 @@ export interface EncodedInput {
   input: JsonObject[];
 }
 
-export function encodeResponsesInput(
-  messages: readonly Message[],
-  opts: { store: boolean },
-  warnings: TranslationWarning[],
-): EncodedInput {
+export function encodeResponsesInput(messages: readonly Message[], opts: { store: boolean }, warnings: TranslationWarning[]): EncodedInput {
   // A leading system/developer message becomes `instructions` (where Responses' own decoder put
   // it); any later one stays an input message, so a Codex-style developer message keeps its place.
   const first = messages[0];
@@ -40,11 +36,10 @@ export function encodeResponsesInput(
         input.push(...encodeAssistant(msg.content, path, opts, warnings));
         return;
       case "tool": {
-        if (msg.isError) warnings.push({ code: "value_adjusted", path: `${path}.isError`, message: "Responses has no tool-error flag; the output was sent as is" });
+        if (msg.isError)
+          warnings.push({ code: "value_adjusted", path: `${path}.isError`, message: "Responses has no tool-error flag; the output was sent as is" });
         const allText = msg.content.every((p) => p.type === "text");
-        const output = allText
-          ? msg.content.map((p) => (p.type === "text" ? p.text : "")).join("")
-          : encodeInputParts(msg.content, path, warnings);
+        const output = allText ? msg.content.map((p) => (p.type === "text" ? p.text : "")).join("") : encodeInputParts(msg.content, path, warnings);
         input.push({ type: "function_call_output", call_id: msg.toolCallId, output });
         return;
       }
@@ -106,12 +101,7 @@ function encodeInputParts(parts: readonly (UserPart | ToolResultContentPart)[], 
 }
 
 /** One assistant turn -> reasoning / message / function_call items, in the order of its parts. */
-function encodeAssistant(
-  parts: readonly AssistantPart[],
-  path: string,
-  opts: { store: boolean },
-  warnings: TranslationWarning[],
-): JsonObject[] {
+function encodeAssistant(parts: readonly AssistantPart[], path: string, opts: { store: boolean }, warnings: TranslationWarning[]): JsonObject[] {
   const items: JsonObject[] = [];
   let message: JsonObject[] | undefined;
   parts.forEach((part, j) => {
@@ -127,7 +117,8 @@ function encodeAssistant(
         if (part.type === "refusal") message.push({ type: "refusal", refusal: part.text });
         else {
           const annotations = toResponsesAnnotations(part.annotations);
-          if (annotations.dropped > 0) warnings.push({ code: "content_dropped", path: `${p}.annotations`, message: "annotations with no Responses form were dropped" });
+          if (annotations.dropped > 0)
+            warnings.push({ code: "content_dropped", path: `${p}.annotations`, message: "annotations with no Responses form were dropped" });
           message.push({ type: "output_text", text: part.text, annotations: annotations.value });
         }
         return;

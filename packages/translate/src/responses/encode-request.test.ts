@@ -187,7 +187,10 @@ describe("encodeResponsesRequest", () => {
     [{ type: "auto" }, "auto"],
     [{ type: "none" }, "none"],
     [{ type: "required" }, "required"],
-    [{ type: "tool", name: "f" }, { type: "function", name: "f" }],
+    [
+      { type: "tool", name: "f" },
+      { type: "function", name: "f" },
+    ],
   ] as const)("tool_choice %j -> %j", (toolChoice, expected) => {
     expect(encodeResponsesRequest(req({ toolChoice }), { model: "m" }).value["tool_choice"]).toEqual(expected);
   });

@@ -45,12 +45,7 @@ export function encodeResponsesResponse(args: EncodeResponsesResponseArgs): Tran
  * A choice's parts as output items, in order: each reasoning part is a `rs_` item, consecutive
  * text/refusal parts share one `msg_` item, each tool call is a `fc_` item.
  */
-function choiceToOutputItems(
-  choice: Choice,
-  ctx: TranslateContext,
-  path: string,
-  warnings: TranslationWarning[],
-): OutputItem[] {
+function choiceToOutputItems(choice: Choice, ctx: TranslateContext, path: string, warnings: TranslationWarning[]): OutputItem[] {
   const items: OutputItem[] = [];
   let message: Extract<OutputItem, { type: "message" }> | undefined;
   const status = messageStatusFor(choice.finishReason);

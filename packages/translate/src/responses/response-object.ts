@@ -20,7 +20,11 @@ export type OutputItem =
 export function renderOutputTextPart(part: TextPart, warnings?: TranslationWarning[], path = "output"): JsonObject {
   const annotations = toResponsesAnnotations(part.annotations);
   if (annotations.dropped > 0) {
-    warnings?.push({ code: "content_dropped", path: `${path}.annotations`, message: `${annotations.dropped} annotation(s) with no Responses form were dropped` });
+    warnings?.push({
+      code: "content_dropped",
+      path: `${path}.annotations`,
+      message: `${annotations.dropped} annotation(s) with no Responses form were dropped`,
+    });
   }
   return { type: "output_text", annotations: annotations.value, logprobs: [], text: part.text };
 }

@@ -43,7 +43,13 @@ describe("status mapping", () => {
 
 describe("responses usage", () => {
   it("round-trips details", () => {
-    const wire = { input_tokens: 10, input_tokens_details: { cached_tokens: 3, cache_write_tokens: 2 }, output_tokens: 5, output_tokens_details: { reasoning_tokens: 1 }, total_tokens: 15 };
+    const wire = {
+      input_tokens: 10,
+      input_tokens_details: { cached_tokens: 3, cache_write_tokens: 2 },
+      output_tokens: 5,
+      output_tokens_details: { reasoning_tokens: 1 },
+      total_tokens: 15,
+    };
     const hub = decodeResponsesUsage(wire);
     expect(hub).toEqual({ inputTokens: 10, outputTokens: 5, totalTokens: 15, cachedInputTokens: 3, cacheWriteTokens: 2, reasoningTokens: 1 });
     expect(hub && encodeResponsesUsage(hub)).toEqual(wire);
@@ -126,7 +132,11 @@ describe("encodeResponsesResponse", () => {
         finishReason: "tool_calls",
         content: [
           { type: "reasoning", text: "why", kind: "raw" },
-          { type: "text", text: "Hello", annotations: [{ type: "url_citation", url_citation: { url: "https://a.test", title: "A", start_index: 0, end_index: 5 } }] },
+          {
+            type: "text",
+            text: "Hello",
+            annotations: [{ type: "url_citation", url_citation: { url: "https://a.test", title: "A", start_index: 0, end_index: 5 } }],
+          },
           { type: "refusal", text: "but no" },
           { type: "tool_call", id: "call_1", name: "f", arguments: '{"a":1}' },
         ],
@@ -158,7 +168,12 @@ describe("encodeResponsesResponse", () => {
           status: "completed",
           role: "assistant",
           content: [
-            { type: "output_text", annotations: [{ type: "url_citation", url: "https://a.test", title: "A", start_index: 0, end_index: 5 }], logprobs: [], text: "Hello" },
+            {
+              type: "output_text",
+              annotations: [{ type: "url_citation", url: "https://a.test", title: "A", start_index: 0, end_index: 5 }],
+              logprobs: [],
+              text: "Hello",
+            },
             { type: "refusal", refusal: "but no" },
           ],
         },
@@ -259,7 +274,11 @@ describe("encodeResponsesResponse", () => {
   });
 
   it("an errored answer is a failed response with an error object", () => {
-    const { value } = encodeResponsesResponse({ response: { ...response, choices: [{ index: 0, finishReason: "error", content: [] }] }, request, ctx: createTestContext() });
+    const { value } = encodeResponsesResponse({
+      response: { ...response, choices: [{ index: 0, finishReason: "error", content: [] }] },
+      request,
+      ctx: createTestContext(),
+    });
     expect(value["status"]).toBe("failed");
     expect(value["error"]).toEqual({ code: "server_error", message: expect.any(String) });
   });
@@ -270,7 +289,14 @@ describe("encodeResponsesResponse", () => {
         ...response,
         choices: [
           { index: 0, finishReason: "stop", content: [{ type: "text", text: "A" }] },
-          { index: 1, finishReason: "tool_calls", content: [{ type: "text", text: "B" }, { type: "tool_call", id: "call_b", name: "f", arguments: "{}" }] },
+          {
+            index: 1,
+            finishReason: "tool_calls",
+            content: [
+              { type: "text", text: "B" },
+              { type: "tool_call", id: "call_b", name: "f", arguments: "{}" },
+            ],
+          },
         ],
       },
       request,

@@ -81,7 +81,9 @@ describe("Responses fixture -> Chat stream", () => {
   const events = decodeAll(createResponsesStreamDecoder(), parseSse(jsonlToSse(fixture)));
   const text = encodeAll(createChatStreamEncoder(createTestContext(), { model: "alias", includeUsage: true }), events);
   const chunks = sseEvents(text).map((e) => e.data);
-  const deltas = chunks.flatMap((c) => ((c["choices"] as Record<string, unknown>[])[0] ? [(c["choices"] as Record<string, unknown>[])[0] as Record<string, unknown>] : []));
+  const deltas = chunks.flatMap((c) =>
+    (c["choices"] as Record<string, unknown>[])[0] ? [(c["choices"] as Record<string, unknown>[])[0] as Record<string, unknown>] : [],
+  );
 
   it("ends with [DONE] and every chunk is a chat.completion.chunk of one id", () => {
     expect(text.endsWith("data: [DONE]\n\n")).toBe(true);

@@ -14,7 +14,13 @@ function run(input: SseFrame[], callEnd = true): StreamEvent[] {
   return callEnd ? [...out, ...decoder.end()] : out;
 }
 const created = { type: "response.created", response: { id: "resp_1", model: "gpt-x", created_at: 7, status: "in_progress", output: [] } };
-const usage = { input_tokens: 3, output_tokens: 4, total_tokens: 7, input_tokens_details: { cached_tokens: 1 }, output_tokens_details: { reasoning_tokens: 2 } };
+const usage = {
+  input_tokens: 3,
+  output_tokens: 4,
+  total_tokens: 7,
+  input_tokens_details: { cached_tokens: 1 },
+  output_tokens_details: { reasoning_tokens: 2 },
+};
 
 describe("terminal events", () => {
   it.each([
@@ -100,8 +106,23 @@ describe("items", () => {
     const events = run(
       frames(
         created,
-        { type: "response.output_item.done", output_index: 0, item: { id: "rs_1", type: "reasoning", summary: [{ type: "summary_text", text: "A" }, { type: "summary_text", text: "B" }] } },
-        { type: "response.output_item.done", output_index: 1, item: { id: "msg_1", type: "message", content: [{ type: "output_text", text: "T", annotations: [] }] } },
+        {
+          type: "response.output_item.done",
+          output_index: 0,
+          item: {
+            id: "rs_1",
+            type: "reasoning",
+            summary: [
+              { type: "summary_text", text: "A" },
+              { type: "summary_text", text: "B" },
+            ],
+          },
+        },
+        {
+          type: "response.output_item.done",
+          output_index: 1,
+          item: { id: "msg_1", type: "message", content: [{ type: "output_text", text: "T", annotations: [] }] },
+        },
         { type: "response.output_item.done", output_index: 2, item: { id: "fc_1", type: "function_call", call_id: "call_1", name: "f", arguments: "{}" } },
         { type: "response.completed", response: { status: "completed", output: [] } },
       ),

@@ -172,8 +172,7 @@ describe("terminal event timing", () => {
 
   it("completes on end() without usage (usage null)", () => {
     const encoder = createResponsesStreamEncoder({ ctx: createTestContext(), request, model: "alias" });
-    const text =
-      encoder.push({ type: "text_delta", choice: 0, delta: "hi" }) + encoder.push({ type: "finish", choice: 0, reason: "stop" }) + encoder.end();
+    const text = encoder.push({ type: "text_delta", choice: 0, delta: "hi" }) + encoder.push({ type: "finish", choice: 0, reason: "stop" }) + encoder.end();
     const result = checkResponsesGrammar(text);
     expect(result.violations).toEqual([]);
     expect(result.terminalType).toBe("response.completed");

@@ -42,9 +42,14 @@ export function closeMessagePartEvents(emit: Emit, slot: MessageSlot): string {
   if (!part) return "";
   const at = { item_id: slot.item.id, output_index: slot.outputIndex, content_index: contentIndex };
   if (part.type === "text") {
-    return emit("response.output_text.done", { ...at, text: part.text, logprobs: [] }) + emit("response.content_part.done", { ...at, part: renderOutputTextPart(part) });
+    return (
+      emit("response.output_text.done", { ...at, text: part.text, logprobs: [] }) +
+      emit("response.content_part.done", { ...at, part: renderOutputTextPart(part) })
+    );
   }
-  return emit("response.refusal.done", { ...at, refusal: part.text }) + emit("response.content_part.done", { ...at, part: { type: "refusal", refusal: part.text } });
+  return (
+    emit("response.refusal.done", { ...at, refusal: part.text }) + emit("response.content_part.done", { ...at, part: { type: "refusal", refusal: part.text } })
+  );
 }
 
 export function closeReasoningPartEvents(emit: Emit, slot: ReasoningSlot): string {
@@ -55,7 +60,10 @@ export function closeReasoningPartEvents(emit: Emit, slot: ReasoningSlot): strin
   const itemId = slot.item.id;
   if (kind === "summary") {
     const at = { item_id: itemId, output_index: slot.outputIndex, summary_index: 0 };
-    return emit("response.reasoning_summary_text.done", { ...at, text }) + emit("response.reasoning_summary_part.done", { ...at, part: { type: "summary_text", text } });
+    return (
+      emit("response.reasoning_summary_text.done", { ...at, text }) +
+      emit("response.reasoning_summary_part.done", { ...at, part: { type: "summary_text", text } })
+    );
   }
   const at = { item_id: itemId, output_index: slot.outputIndex, content_index: 0 };
   return emit("response.reasoning_text.done", { ...at, text }) + emit("response.content_part.done", { ...at, part: { type: "reasoning_text", text } });

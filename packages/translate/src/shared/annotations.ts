@@ -16,7 +16,10 @@ function urlCitationFields(a: JsonObject): JsonObject | undefined {
 }
 
 /** Annotations in Responses `output_text` shape plus the ones that had to be dropped. */
-export function toResponsesAnnotations(annotations: readonly unknown[] | undefined, offset = 0): {
+export function toResponsesAnnotations(
+  annotations: readonly unknown[] | undefined,
+  offset = 0,
+): {
   value: JsonObject[];
   dropped: number;
 } {
@@ -34,7 +37,10 @@ export function toResponsesAnnotations(annotations: readonly unknown[] | undefin
 }
 
 /** Annotations in Chat message shape (only url_citation exists there). `offset` shifts indices when texts are joined. */
-export function toChatAnnotations(annotations: readonly unknown[] | undefined, offset = 0): {
+export function toChatAnnotations(
+  annotations: readonly unknown[] | undefined,
+  offset = 0,
+): {
   value: JsonObject[];
   dropped: number;
 } {

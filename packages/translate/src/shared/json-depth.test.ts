@@ -44,7 +44,7 @@ describe("jsonDeeperThan", () => {
 
   it("agrees with the parsed depth on generated documents", () => {
     let seed = 7;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
     const pieces = ['"', "\\", "[", "]", "{", "}", "a", "é", "\u2028"];
     const str = () => {
       let s = "";

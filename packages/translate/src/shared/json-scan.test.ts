@@ -24,7 +24,7 @@ function randomValue(next: () => number, depth: number): unknown {
   const r = next();
   if (depth > 4 || r < 0.3) {
     const pick = Math.floor(next() * 6);
-    return [0, -1.5e3, "text with {braces} [and] \"quotes\", commas: colons", true, false, null][pick];
+    return [0, -1.5e3, 'text with {braces} [and] "quotes", commas: colons', true, false, null][pick];
   }
   if (r < 0.65) return Array.from({ length: Math.floor(next() * 4) }, () => randomValue(next, depth + 1));
   return Object.fromEntries(Array.from({ length: Math.floor(next() * 4) }, (_, i) => [`k${i}`, randomValue(next, depth + 1)]));
@@ -33,11 +33,52 @@ function randomValue(next: () => number, depth: number): unknown {
 describe("scanJson", () => {
   it("accepts what JSON.parse accepts and refuses what it refuses, outside string contents", () => {
     const cases = [
-      '{"a":1}', " [ 1 , 2 ] ", '"s"', "0", "-0.5e+10", "true", "null", "{}", "[]", '{"a":{"b":[{}]}}',
-      "", "{", "[", '{"model":', '{"model":"mock",}', "{'model':'mock'}", "nul", "NaN", '{"a":1}{"b":2}', '{"a":1}}',
-      '{"model":"mock"\u0000}', '"just a string"', "42", "[1,2,3]", '{"model":"mock', "01", "1.", ".5", "+1", "1e", "[1,]", "[,1]",
-      '{"a" 1}', '{1:2}', '{"a":1,}', "tru", "truex", "[true false]", '{"a":"b" "c":1}', "[1 2]", "{,}", '"\\"', '"\\\\"', '"a\\"b"',
-      "\u00a0{}", "{}\u00a0",
+      '{"a":1}',
+      " [ 1 , 2 ] ",
+      '"s"',
+      "0",
+      "-0.5e+10",
+      "true",
+      "null",
+      "{}",
+      "[]",
+      '{"a":{"b":[{}]}}',
+      "",
+      "{",
+      "[",
+      '{"model":',
+      '{"model":"mock",}',
+      "{'model':'mock'}",
+      "nul",
+      "NaN",
+      '{"a":1}{"b":2}',
+      '{"a":1}}',
+      '{"model":"mock"\u0000}',
+      '"just a string"',
+      "42",
+      "[1,2,3]",
+      '{"model":"mock',
+      "01",
+      "1.",
+      ".5",
+      "+1",
+      "1e",
+      "[1,]",
+      "[,1]",
+      '{"a" 1}',
+      "{1:2}",
+      '{"a":1,}',
+      "tru",
+      "truex",
+      "[true false]",
+      '{"a":"b" "c":1}',
+      "[1 2]",
+      "{,}",
+      '"\\"',
+      '"\\\\"',
+      '"a\\"b"',
+      "\u00a0{}",
+      "{}\u00a0",
     ];
     for (const text of cases) expect({ text, ok: scan(text).ok }).toEqual({ text, ok: parses(text) });
   });
@@ -54,7 +95,8 @@ describe("scanJson", () => {
         const at = Math.floor(next() * (text.length + 1));
         const op = next();
         const ch = alphabet[Math.floor(next() * alphabet.length)]!;
-        text = op < 0.4 ? text.slice(0, at) + text.slice(at + 1) : op < 0.8 ? text.slice(0, at) + ch + text.slice(at) : text.slice(0, at) + ch + text.slice(at + 1);
+        text =
+          op < 0.4 ? text.slice(0, at) + text.slice(at + 1) : op < 0.8 ? text.slice(0, at) + ch + text.slice(at) : text.slice(0, at) + ch + text.slice(at + 1);
       }
       expect({ text, ok: scan(text).ok }).toEqual({ text, ok: parses(text) });
       checked++;
@@ -100,7 +142,13 @@ describe("scanJson", () => {
       },
     });
     if (!r.ok) throw new Error("not ok");
-    expect(seen).toEqual([["system"], ["messages", -1, "content"], ["messages", -1, "content", -1, "text"], ["messages", -1, "content", -1, "other"], ["tools", -1, "description"]]);
+    expect(seen).toEqual([
+      ["system"],
+      ["messages", -1, "content"],
+      ["messages", -1, "content", -1, "text"],
+      ["messages", -1, "content", -1, "other"],
+      ["tools", -1, "description"],
+    ]);
     const spans = [];
     for (let k = 0; k < r.longStrings.length; k += 2) spans.push(text.slice(r.longStrings[k], r.longStrings[k + 1]));
     expect(spans).toEqual([long, long, long]);

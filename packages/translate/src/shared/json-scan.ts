@@ -194,7 +194,14 @@ export function scanJson(json: Buffer, opts: JsonScanOptions): JsonScan {
  * The shape of the value after the key [start, end) of an object of shape `container` (its required
  * bit noted in `seen`); undefined when unchecked, null when the key is written with escapes.
  */
-function shapeAfterKey(container: JsonShape | undefined, json: Buffer, start: number, end: number, seen: Int32Array, depth: number): JsonShape | undefined | null {
+function shapeAfterKey(
+  container: JsonShape | undefined,
+  json: Buffer,
+  start: number,
+  end: number,
+  seen: Int32Array,
+  depth: number,
+): JsonShape | undefined | null {
   if (!container?.properties) return undefined;
   for (let k = start; k < end; k++) if (json[k] === BACKSLASH) return null;
   const p = propertyAt(container, json, start, end);

@@ -75,7 +75,12 @@ export function compileShape(schema: unknown): JsonShape | undefined {
     shape[k] = s[k];
   }
   const required = s.required ?? [];
-  if (!Array.isArray(required) || required.length > 30 || required.some((r) => typeof r !== "string" || !/^[\x20-\x7e]*$/.test(r) || r.includes("\\") || r.includes('"'))) return undefined;
+  if (
+    !Array.isArray(required) ||
+    required.length > 30 ||
+    required.some((r) => typeof r !== "string" || !/^[\x20-\x7e]*$/.test(r) || r.includes("\\") || r.includes('"'))
+  )
+    return undefined;
   const props = new Map<string, JsonShape>();
   if (s.properties !== undefined) {
     if (typeof s.properties !== "object" || s.properties === null) return undefined;

@@ -5,7 +5,11 @@ import { encodeChatRequest } from "../chat/encode-request.js";
 import { encodeResponsesRequest } from "../responses/encode-request.js";
 
 // What Claude Code 2.1 sends as `metadata.user_id`: a JSON string of about 150 characters.
-const claudeCodeUserId = JSON.stringify({ device_id: "5ffc8823d4f1ce5b44a20c0bdc07f74baa5c4b4ce8535153ff808f42e171c5d6", account_uuid: "", session_id: "1eff56aa-740f-4d4b-b576-8eeddc23cfe5" });
+const claudeCodeUserId = JSON.stringify({
+  device_id: "5ffc8823d4f1ce5b44a20c0bdc07f74baa5c4b4ce8535153ff808f42e171c5d6",
+  account_uuid: "",
+  session_id: "1eff56aa-740f-4d4b-b576-8eeddc23cfe5",
+});
 const req = (user: string): LlmRequest => ({ model: "m", messages: [{ role: "user", content: [{ type: "text", text: "hi" }] }], stream: false, user });
 
 describe("user ids for OpenAI formats (64 characters at most)", () => {

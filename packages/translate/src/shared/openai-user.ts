@@ -9,6 +9,10 @@ const OPENAI_USER_MAX_LENGTH = 64;
 
 export function openAIUser(user: string | undefined, warnings: TranslationWarning[]): string | undefined {
   if (user === undefined || user.length <= OPENAI_USER_MAX_LENGTH) return user;
-  warnings.push({ code: "value_adjusted", path: "user", message: `user id of ${user.length} characters sent as its SHA-256 (OpenAI allows ${OPENAI_USER_MAX_LENGTH})` });
+  warnings.push({
+    code: "value_adjusted",
+    path: "user",
+    message: `user id of ${user.length} characters sent as its SHA-256 (OpenAI allows ${OPENAI_USER_MAX_LENGTH})`,
+  });
   return createHash("sha256").update(user).digest("hex");
 }

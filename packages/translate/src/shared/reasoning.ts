@@ -37,9 +37,7 @@ export function packReasoningOpaque(part: ReasoningPart): string | undefined {
   return OPAQUE_PREFIX + Buffer.from(JSON.stringify(payload), "utf8").toString("base64");
 }
 
-export function unpackReasoningOpaque(
-  encrypted: string,
-): { encryptedContent: string } | { signature?: string; redactedData?: string } {
+export function unpackReasoningOpaque(encrypted: string): { encryptedContent: string } | { signature?: string; redactedData?: string } {
   if (!encrypted.startsWith(OPAQUE_PREFIX)) return { encryptedContent: encrypted };
   try {
     const decoded: unknown = JSON.parse(Buffer.from(encrypted.slice(OPAQUE_PREFIX.length), "base64").toString("utf8"));

@@ -21,8 +21,7 @@ export const runningConfigQuery = () =>
     refetchOnWindowFocus: false,
   });
 
-export const configVersionsQuery = () =>
-  queryOptions({ queryKey: configKeys.versions(), queryFn: async () => (await getConfigVersions()).data });
+export const configVersionsQuery = () => queryOptions({ queryKey: configKeys.versions(), queryFn: async () => (await getConfigVersions()).data });
 
 export const configVersionQuery = (version: number) =>
   queryOptions({ queryKey: configKeys.version(version), queryFn: () => getConfigVersion(version), staleTime: Infinity });

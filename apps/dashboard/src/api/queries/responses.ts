@@ -29,5 +29,4 @@ export const responsesQuery = (filters: ResponseFilters) =>
     placeholderData: keepPreviousData,
   });
 
-export const responseQuery = (id: string) =>
-  queryOptions({ queryKey: responseKeys.detail(id), queryFn: () => getResponse(id), staleTime: 60_000 });
+export const responseQuery = (id: string) => queryOptions({ queryKey: responseKeys.detail(id), queryFn: () => getResponse(id), staleTime: 60_000 });

@@ -33,7 +33,11 @@ export interface ConfigEditorPageViewProps {
 export function ConfigEditorPageView(props: ConfigEditorPageViewProps) {
   const { running, mode, dirty, diff, notice } = props;
   if (!running) {
-    return props.loadError ? <ErrorState title="Could not load the config" error={props.loadError} onRetry={props.onRetry} /> : <LoadingState label="Loading the config…" />;
+    return props.loadError ? (
+      <ErrorState title="Could not load the config" error={props.loadError} onRetry={props.onRetry} />
+    ) : (
+      <LoadingState label="Loading the config…" />
+    );
   }
   const changes = diff.filter((l) => l.kind === "add" || l.kind === "del").length;
   return (

@@ -29,9 +29,15 @@ export function KeysPageView({ keys, enabled, error, onRetry }: { keys: KeyInfo[
               <th scope="col">Key id</th>
               <th scope="col">Name</th>
               <th scope="col">State</th>
-              <th scope="col" className="num">Concurrency</th>
-              <th scope="col" className="num">Priority</th>
-              <th scope="col" className="num">Queue timeout</th>
+              <th scope="col" className="num">
+                Concurrency
+              </th>
+              <th scope="col" className="num">
+                Priority
+              </th>
+              <th scope="col" className="num">
+                Queue timeout
+              </th>
             </tr>
           </thead>
           <tbody>

@@ -3,7 +3,8 @@
 
 import type { ValidationResult } from "../../api/types";
 
-export type ValidationState = { kind: "unchanged" } | { kind: "validating" } | { kind: "result"; result: ValidationResult } | { kind: "failed"; message: string };
+export type ValidationState =
+  { kind: "unchanged" } | { kind: "validating" } | { kind: "result"; result: ValidationResult } | { kind: "failed"; message: string };
 
 export function ProblemsPanel({ state, onJump }: { state: ValidationState; onJump: (line: number) => void }) {
   return (

@@ -25,7 +25,13 @@ function toDiagnostics(view: EditorView, problems: ConfigProblem[]): Diagnostic[
     const line = doc.line(Math.min(doc.lines, Math.floor(p.line)));
     // Underline the text, not the indentation.
     const indent = /^\s*/.exec(line.text)?.[0].length ?? 0;
-    out.push({ from: line.from + Math.min(indent, line.length), to: line.to, severity: "error", message: p.path ? `${p.path}: ${p.message}` : p.message, source: "validation" });
+    out.push({
+      from: line.from + Math.min(indent, line.length),
+      to: line.to,
+      severity: "error",
+      message: p.path ? `${p.path}: ${p.message}` : p.message,
+      source: "validation",
+    });
   }
   return out;
 }

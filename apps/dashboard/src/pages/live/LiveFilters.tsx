@@ -41,7 +41,10 @@ export function LiveFilters({ filters, onChange, models, keys, paused, newWhileP
       </label>
       <label className="field-inline">
         <span>Status</span>
-        <select value={filters.status ?? ""} onChange={(e) => onChange({ ...filters, status: e.target.value === "ok" || e.target.value === "error" ? e.target.value : undefined })}>
+        <select
+          value={filters.status ?? ""}
+          onChange={(e) => onChange({ ...filters, status: e.target.value === "ok" || e.target.value === "error" ? e.target.value : undefined })}
+        >
           <option value="">Any status</option>
           <option value="ok">Succeeded</option>
           <option value="error">Failed</option>

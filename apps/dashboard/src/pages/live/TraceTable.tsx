@@ -25,9 +25,15 @@ export function TraceTable({ rows }: { rows: TraceSummary[] }) {
             <th scope="col">Format</th>
             <th scope="col">Key</th>
             <th scope="col">Status</th>
-            <th scope="col" className="num">TTFT</th>
-            <th scope="col" className="num">Duration</th>
-            <th scope="col" className="num">Tokens in / out</th>
+            <th scope="col" className="num">
+              TTFT
+            </th>
+            <th scope="col" className="num">
+              Duration
+            </th>
+            <th scope="col" className="num">
+              Tokens in / out
+            </th>
             <th scope="col">Notes</th>
           </tr>
         </thead>
@@ -35,7 +41,11 @@ export function TraceTable({ rows }: { rows: TraceSummary[] }) {
           {rows.map((t) => {
             const running = t.state === "running";
             return (
-              <tr key={t.id} className={running ? "row-running" : t.status !== null && t.status >= 400 ? "row-error" : undefined} onClick={() => void navigate(`/traces/${encodeURIComponent(t.id)}`)}>
+              <tr
+                key={t.id}
+                className={running ? "row-running" : t.status !== null && t.status >= 400 ? "row-error" : undefined}
+                onClick={() => void navigate(`/traces/${encodeURIComponent(t.id)}`)}
+              >
                 <td className="mono nowrap">
                   <Link to={`/traces/${encodeURIComponent(t.id)}`} onClick={(e) => e.stopPropagation()} aria-label={`Trace ${t.id}`}>
                     {formatClock(t.startedAt)}
@@ -56,7 +66,11 @@ export function TraceTable({ rows }: { rows: TraceSummary[] }) {
                 <td className="num mono">{tokens(t)}</td>
                 <td className="notes">
                   {t.attempts > 1 ? <span className="tag tag-warn">{t.attempts} attempts</span> : null}
-                  {t.warnings > 0 ? <span className="tag tag-warn">{t.warnings} warning{t.warnings === 1 ? "" : "s"}</span> : null}
+                  {t.warnings > 0 ? (
+                    <span className="tag tag-warn">
+                      {t.warnings} warning{t.warnings === 1 ? "" : "s"}
+                    </span>
+                  ) : null}
                   {t.error ? (
                     <span className="error-text" title={t.error}>
                       {t.error}

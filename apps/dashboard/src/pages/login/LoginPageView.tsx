@@ -33,7 +33,14 @@ export function LoginPageView({ onSubmit, pending, error, adminDisabled }: Login
         ) : null}
         <label className="field">
           <span>Admin password</span>
-          <input type="password" autoComplete="current-password" autoFocus value={password} onChange={(e) => setPassword(e.target.value)} disabled={adminDisabled} />
+          <input
+            type="password"
+            autoComplete="current-password"
+            autoFocus
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            disabled={adminDisabled}
+          />
         </label>
         {error ? (
           <p className="form-error" role="alert">

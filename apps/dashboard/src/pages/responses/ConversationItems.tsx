@@ -23,7 +23,10 @@ function textOf(content: unknown): string {
 
 function reasoningText(item: ResponseItem): string {
   const parts = [item.summary, item.content].flatMap((v) => (Array.isArray(v) ? v : []));
-  return parts.map((p: unknown) => (typeof p === "object" && p !== null && typeof (p as { text?: unknown }).text === "string" ? (p as { text: string }).text : "")).filter(Boolean).join("\n\n");
+  return parts
+    .map((p: unknown) => (typeof p === "object" && p !== null && typeof (p as { text?: unknown }).text === "string" ? (p as { text: string }).text : ""))
+    .filter(Boolean)
+    .join("\n\n");
 }
 
 function prettyArgs(args: unknown): string {

@@ -18,7 +18,8 @@ function ResponseChain({ id }: { id: string }) {
   const detail = useQuery(responseQuery(id));
   const models = useQuery(modelsQuery());
   const chain = detail.data?.chain ?? [];
-  const links = chain.length > 0 ? chain : detail.data ? [{ id, model: detail.data.response.model, createdAt: "", status: detail.data.response.status ?? "" }] : [];
+  const links =
+    chain.length > 0 ? chain : detail.data ? [{ id, model: detail.data.response.model, createdAt: "", status: detail.data.response.status ?? "" }] : [];
   const turnQueries = useQueries({ queries: links.map((l) => responseQuery(l.id)) });
   const { state: replay, start, stop } = useReplay();
   return (

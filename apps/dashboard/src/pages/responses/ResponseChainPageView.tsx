@@ -101,7 +101,10 @@ export function ResponseChainPageView(props: ResponseChainPageViewProps) {
       </div>
       <section className="card" aria-labelledby="chain-title">
         <h2 id="chain-title">
-          Chain <span className="muted small">({turns.length} turn{turns.length === 1 ? "" : "s"}, oldest first)</span>
+          Chain{" "}
+          <span className="muted small">
+            ({turns.length} turn{turns.length === 1 ? "" : "s"}, oldest first)
+          </span>
         </h2>
         <ol className="turns">
           {turns.map((t, i) => (
@@ -123,7 +126,14 @@ export function ResponseChainPageView(props: ResponseChainPageViewProps) {
         ) : null}
       </section>
       {props.models ? (
-        <ReplayPanel original={detail.response} chainLength={turns.length} models={props.models} replay={props.replay} onReplay={props.onReplay} onStop={props.onStopReplay} />
+        <ReplayPanel
+          original={detail.response}
+          chainLength={turns.length}
+          models={props.models}
+          replay={props.replay}
+          onReplay={props.onReplay}
+          onStop={props.onStopReplay}
+        />
       ) : (
         <LoadingState label="Loading models…" />
       )}

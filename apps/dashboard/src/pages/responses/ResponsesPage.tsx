@@ -10,7 +10,10 @@ import { ResponsesPageView } from "./ResponsesPageView";
 
 export function ResponsesPage() {
   const [params, setParams] = useSearchParams();
-  const filters = useMemo<ResponseFilters>(() => ({ q: params.get("q") || undefined, model: params.get("model") || undefined, key: params.get("key") || undefined }), [params]);
+  const filters = useMemo<ResponseFilters>(
+    () => ({ q: params.get("q") || undefined, model: params.get("model") || undefined, key: params.get("key") || undefined }),
+    [params],
+  );
   const results = useInfiniteQuery(responsesQuery(filters));
   const models = useQuery(modelsQuery());
   const rows = useMemo(() => results.data?.pages.flatMap((p) => p.data), [results.data]);

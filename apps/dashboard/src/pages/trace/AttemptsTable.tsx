@@ -22,7 +22,9 @@ export function AttemptsTable({ attempts }: { attempts: TraceAttempt[] }) {
           <th scope="col">Status</th>
           <th scope="col">Outcome</th>
           <th scope="col">Reason</th>
-          <th scope="col" className="num">Duration</th>
+          <th scope="col" className="num">
+            Duration
+          </th>
         </tr>
       </thead>
       <tbody>

@@ -43,10 +43,16 @@ export function StreamComparison({ upstream, client, upstreamFormat, clientForma
     <div className="streams" role="table" aria-label="Streams">
       <div className="streams-head" role="row">
         <div role="columnheader">
-          Upstream stream <span className="muted">({upstreamFormat ?? "unknown"}, {upstreamCount} events)</span>
+          Upstream stream{" "}
+          <span className="muted">
+            ({upstreamFormat ?? "unknown"}, {upstreamCount} events)
+          </span>
         </div>
         <div role="columnheader">
-          Sent to the client <span className="muted">({clientFormat}, {clientCount} events)</span>
+          Sent to the client{" "}
+          <span className="muted">
+            ({clientFormat}, {clientCount} events)
+          </span>
         </div>
       </div>
       <div className="streams-body">
@@ -65,7 +71,8 @@ export function StreamComparison({ upstream, client, upstreamFormat, clientForma
       </div>
       {truncated.upstream || truncated.client ? (
         <p className="notice notice-warn small">
-          The capture was cut short ({[truncated.upstream ? "upstream" : null, truncated.client ? "client" : null].filter(Boolean).join(" and ")} stream): later events are not shown.
+          The capture was cut short ({[truncated.upstream ? "upstream" : null, truncated.client ? "client" : null].filter(Boolean).join(" and ")} stream): later
+          events are not shown.
         </p>
       ) : null}
     </div>

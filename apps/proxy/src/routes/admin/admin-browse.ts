@@ -1,7 +1,17 @@
 // The admin API's read side of what the proxy recorded (docs/admin-api.md): traces, live or stored,
 // and stored responses with their chains.
 
-import { IdParams, Page, type WireFormat, ResponseListQuery, StoredResponseDetail, StoredResponseSummary, TraceDetail, TraceListQuery, TraceSummary } from "@yallmproxy/api";
+import {
+  IdParams,
+  Page,
+  type WireFormat,
+  ResponseListQuery,
+  StoredResponseDetail,
+  StoredResponseSummary,
+  TraceDetail,
+  TraceListQuery,
+  TraceSummary,
+} from "@yallmproxy/api";
 import { type PageCursor, StoredResponseList, type TraceFilter, TraceStore, type TraceSummaryRecord } from "@yallmproxy/db";
 import type { FastifyInstance } from "fastify";
 import { Errors, type ProxyError } from "../../errors.js";
@@ -125,18 +135,30 @@ export async function adminBrowseRoutes(scope: FastifyInstance): Promise<void> {
   app.get("/admin/responses", { onRequest, schema: { querystring: ResponseListQuery, response: { 200: Page(StoredResponseSummary) } } }, async (request) => {
     const q = request.query;
     const limit = limitOf(q.limit);
-    const filter = { after: decodeCursor(q.cursor), model: q.model, ownerKeyId: q.key, from: dateFilter("from", q.from), to: dateFilter("to", q.to), text: q.q };
+    const filter = {
+      after: decodeCursor(q.cursor),
+      model: q.model,
+      ownerKeyId: q.key,
+      from: dateFilter("from", q.from),
+      to: dateFilter("to", q.to),
+      text: q.q,
+    };
     const rows = await stores().responses.list(filter, limit + 1);
-    return pageOf(rows, limit, (r) => r.createdAt, (r) => ({
-      id: r.id,
-      model: r.model,
-      keyId: r.ownerKeyId,
-      status: r.status,
-      createdAt: r.createdAt.toISOString(),
-      expiresAt: r.expiresAt.toISOString(),
-      previousResponseId: r.previousResponseId,
-      preview: previewOf(r.outputItems),
-    }));
+    return pageOf(
+      rows,
+      limit,
+      (r) => r.createdAt,
+      (r) => ({
+        id: r.id,
+        model: r.model,
+        keyId: r.ownerKeyId,
+        status: r.status,
+        createdAt: r.createdAt.toISOString(),
+        expiresAt: r.expiresAt.toISOString(),
+        previousResponseId: r.previousResponseId,
+        preview: previewOf(r.outputItems),
+      }),
+    );
   });
 
   app.get("/admin/responses/:id", { onRequest, schema: { params: IdParams, response: { 200: StoredResponseDetail } } }, async (request) => {
@@ -144,9 +166,21 @@ export async function adminBrowseRoutes(scope: FastifyInstance): Promise<void> {
     if (!found) throw Errors.responseNotFound(request.params.id);
     // As far back as it is stored, up to the chain limit (the newest turns).
     const { turns } = await walkChain(runtime.responses, found.id);
-    const chain: StoredResponseDetail["chain"] = turns.map((t) => ({ id: t.id, model: t.model, createdAt: new Date(t.createdAt).toISOString(), status: t.status }));
+    const chain: StoredResponseDetail["chain"] = turns.map((t) => ({
+      id: t.id,
+      model: t.model,
+      createdAt: new Date(t.createdAt).toISOString(),
+      status: t.status,
+    }));
     const children = runtime.database ? await new StoredResponseList(runtime.database).childrenOf(found.id) : [];
-    return { response: found.response as StoredResponseDetail["response"], inputItems: found.inputItems, keyId: found.ownerKeyId ?? null, backend: found.backend, chain, children };
+    return {
+      response: found.response as StoredResponseDetail["response"],
+      inputItems: found.inputItems,
+      keyId: found.ownerKeyId ?? null,
+      backend: found.backend,
+      chain,
+      children,
+    };
   });
 }
 

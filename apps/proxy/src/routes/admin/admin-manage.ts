@@ -52,7 +52,12 @@ function editing(scope: FastifyInstance, manager: ConfigManager) {
   const text = () => scope.runtime.config.source.text;
 
   /** Applies an edit of the running config text; answers 400 with every problem if it does not validate. */
-  const edit = async (reply: FastifyReply, author: string, change: (editor: YamlEditor) => Partial<ConfigApplied> | void, env?: Record<string, string | undefined>) => {
+  const edit = async (
+    reply: FastifyReply,
+    author: string,
+    change: (editor: YamlEditor) => Partial<ConfigApplied> | void,
+    env?: Record<string, string | undefined>,
+  ) => {
     const editor = new YamlEditor(text());
     const result = change(editor);
     try {
@@ -106,9 +111,14 @@ async function modelRoutes(scope: FastifyInstance, opts: { config: ConfigManager
     editor.replace(["model_list"], at, stored);
     // A secret sent back as "***" keeps the running value, and so its variable.
     dropUnusedModelVariables(text(), unmaskSecrets(editor.text, text()), env);
-    return edit(reply, "admin (update model)", (e) => {
-      e.text = editor.text;
-    }, env);
+    return edit(
+      reply,
+      "admin (update model)",
+      (e) => {
+        e.text = editor.text;
+      },
+      env,
+    );
   });
 
   app.delete("/admin/models/:name", { onRequest, schema: { params: ModelParams, response: answers } }, async (request, reply) => {
@@ -118,10 +128,15 @@ async function modelRoutes(scope: FastifyInstance, opts: { config: ConfigManager
     editor.remove(["model_list"], at);
     const env: Record<string, string | undefined> = {};
     dropUnusedModelVariables(text(), editor.text, env);
-    return edit(reply, "admin (delete model)", (e) => {
-      e.text = editor.text;
-      return { deleted: request.params.name };
-    }, Object.keys(env).length ? env : undefined);
+    return edit(
+      reply,
+      "admin (delete model)",
+      (e) => {
+        e.text = editor.text;
+        return { deleted: request.params.name };
+      },
+      Object.keys(env).length ? env : undefined,
+    );
   });
 
   app.post("/admin/models/copy", { onRequest, schema: { querystring: ModelCopyQuery, response: answers } }, async (request, reply) => {
@@ -136,7 +151,6 @@ async function modelRoutes(scope: FastifyInstance, opts: { config: ConfigManager
       return { model: target };
     });
   });
-
 }
 
 async function keyRoutes(scope: FastifyInstance, opts: { config: ConfigManager }): Promise<void> {
@@ -155,7 +169,11 @@ async function keyRoutes(scope: FastifyInstance, opts: { config: ConfigManager }
     const env: Record<string, string> = {};
     let reference = secret;
     if (!REFERENCE.test(secret)) {
-      const name = freeVariable(`${KEY_VAR_PREFIX}${keyId.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`, { ...readDotEnv(manager.envPath), ...process.env }, text());
+      const name = freeVariable(
+        `${KEY_VAR_PREFIX}${keyId.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`,
+        { ...readDotEnv(manager.envPath), ...process.env },
+        text(),
+      );
       env[name] = secret;
       reference = `\${${name}}`;
     }
@@ -173,10 +191,15 @@ async function keyRoutes(scope: FastifyInstance, opts: { config: ConfigManager }
     // The variable this API made for the key's secret leaves configs/.env with it.
     const variable = typeof secret === "string" ? REFERENCE.exec(secret)?.[1] : undefined;
     const env = variable?.startsWith(KEY_VAR_PREFIX) && !editor.text.includes(`\${${variable}}`) ? { [variable]: undefined } : undefined;
-    return edit(reply, "admin (delete key)", (e) => {
-      e.text = editor.text;
-      return { deleted: request.params.id };
-    }, env);
+    return edit(
+      reply,
+      "admin (delete key)",
+      (e) => {
+        e.text = editor.text;
+        return { deleted: request.params.id };
+      },
+      env,
+    );
   });
 }
 
@@ -189,7 +212,13 @@ const inClear = (v: unknown): v is string => typeof v === "string" && v !== "" &
  * The model entry as the config file gets it: its upstream `api_key` and `headers` values given in
  * clear are moved to `env` (for configs/.env) and replaced by `${YALLMP_MODEL_<NAME>_…}`.
  */
-function modelSecretsToEnv(entry: Record<string, unknown>, name: string, env: Record<string, string | undefined>, taken: Record<string, string | undefined>, configText: string): Record<string, unknown> {
+function modelSecretsToEnv(
+  entry: Record<string, unknown>,
+  name: string,
+  env: Record<string, string | undefined>,
+  taken: Record<string, string | undefined>,
+  configText: string,
+): Record<string, unknown> {
   const params = entry.model_params;
   if (typeof params !== "object" || params === null || Array.isArray(params)) return entry;
   const out: Record<string, unknown> = { ...(params as Record<string, unknown>) };
@@ -203,7 +232,9 @@ function modelSecretsToEnv(entry: Record<string, unknown>, name: string, env: Re
   if (inClear(out.api_key)) out.api_key = toEnv("API_KEY", out.api_key);
   const headers = out.headers;
   if (typeof headers === "object" && headers !== null && !Array.isArray(headers)) {
-    out.headers = Object.fromEntries(Object.entries(headers as Record<string, unknown>).map(([h, v]) => [h, inClear(v) ? toEnv(`HEADER_${envName(h)}`, v) : v]));
+    out.headers = Object.fromEntries(
+      Object.entries(headers as Record<string, unknown>).map(([h, v]) => [h, inClear(v) ? toEnv(`HEADER_${envName(h)}`, v) : v]),
+    );
   }
   return { ...entry, model_params: out };
 }

@@ -26,7 +26,16 @@ import { maskSecrets } from "../../config/secret-mask.js";
 import { Errors } from "../../errors.js";
 import { typed } from "../../http/schema.js";
 import { redactUrl } from "../../ops/redact.js";
-import { adminCredential, adminDisabled, adminUnauthorized, checkAdminOrigin, clearedSessionCookie, passwordMatches, requireAdmin, sessionCookie } from "./admin-auth.js";
+import {
+  adminCredential,
+  adminDisabled,
+  adminUnauthorized,
+  checkAdminOrigin,
+  clearedSessionCookie,
+  passwordMatches,
+  requireAdmin,
+  sessionCookie,
+} from "./admin-auth.js";
 import { adminBrowseRoutes } from "./admin-browse.js";
 
 /** A change that does not validate, as the 400 (or the invalid draft) answers it. */
@@ -34,7 +43,12 @@ export function invalidConfig(err: unknown, what = "The config is invalid"): Con
   if (!(err instanceof ConfigValidationError)) throw err;
   const first = err.problems[0];
   return {
-    error: { message: `${what}: ${err.problems.map((p) => `${p.path}: ${p.message}`).join("; ")}`, type: "invalid_request_error", param: first?.path ?? null, code: "invalid_config" },
+    error: {
+      message: `${what}: ${err.problems.map((p) => `${p.path}: ${p.message}`).join("; ")}`,
+      type: "invalid_request_error",
+      param: first?.path ?? null,
+      code: "invalid_config",
+    },
     errors: err.problems,
   };
 }
@@ -132,7 +146,6 @@ async function configRoutes(scope: FastifyInstance, opts: { config: ConfigManage
       return reply.code(400).send(invalidConfig(err));
     }
   });
-
 }
 
 /** The models and keys the running config has. */
@@ -174,4 +187,3 @@ async function catalogRoutes(scope: FastifyInstance): Promise<void> {
     })),
   }));
 }
-

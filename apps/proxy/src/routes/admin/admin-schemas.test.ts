@@ -19,7 +19,8 @@ beforeAll(async () => {
 });
 afterAll(async () => app.close());
 
-const send = (method: "POST" | "PUT" | "GET", url: string, payload?: string) => app.inject({ method, url, headers: auth, ...(payload === undefined ? {} : { payload }) });
+const send = (method: "POST" | "PUT" | "GET", url: string, payload?: string) =>
+  app.inject({ method, url, headers: auth, ...(payload === undefined ? {} : { payload }) });
 
 describe("admin requests that do not fit their schema", () => {
   it("are 400 invalid_value in the admin API's error shape, naming the field", async () => {

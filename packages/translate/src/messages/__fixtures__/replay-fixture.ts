@@ -88,7 +88,14 @@ export function foldMessagesStream(frames: SseFrame[]): FoldedStream {
         const block = asRecord(data.content_block);
         const index = Number(data.index);
         openIndex = index;
-        const entry: FoldedBlock = { index, type: str(block.type), text: str(block.text), thinking: str(block.thinking), signature: str(block.signature), json: "" };
+        const entry: FoldedBlock = {
+          index,
+          type: str(block.type),
+          text: str(block.text),
+          thinking: str(block.thinking),
+          signature: str(block.signature),
+          json: "",
+        };
         if (typeof block.data === "string") entry.data = block.data;
         if (typeof block.id === "string") entry.id = block.id;
         if (typeof block.name === "string") entry.name = block.name;
