@@ -155,7 +155,20 @@ export function relayedBytes(relay: RelayedBody, clientModel: unknown, upstreamM
 export function acceptRelayed(route: RouteOptions): void {
   if (!RELAY_ROUTES[route.url] || route.method !== "POST") return;
   route.attachValidation = true;
+  // A relay stub fails the route's schema by design, on every request: its error is made without
+  // a stack trace (the error handler reads only `validation`, which Fastify attaches).
+  route.schemaErrorFormatter = stacklessValidationError;
   const check: preHandlerHookHandler = (request, _reply, done) => done(request.validationError && !request.relay ? request.validationError : undefined);
   const own = route.preHandler;
   route.preHandler = own === undefined ? [check] : [check, ...(Array.isArray(own) ? own : [own])];
+}
+
+function stacklessValidationError(_errors: unknown, dataVar: string): Error {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new Error(`${dataVar} does not match the route's schema`);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }
