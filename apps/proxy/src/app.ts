@@ -22,7 +22,7 @@ import { type ClientFormat, Errors, ProxyError, sendProxyError } from "./errors.
 import { answerClientError, answerOnSocket, answerOtherUpgradesAsHttp, guardConnections } from "./http/connections.js";
 import { formatOf, formatOfUrl, logRefusal, pathOf, toProxyError, uriTooLong } from "./http/refusals.js";
 import { useResponseSchemas } from "./http/schema.js";
-import { acceptRelayed, intakeJson } from "./pipeline/relay-intake.js";
+import { intakeJson, relayAwareValidators } from "./pipeline/relay-intake.js";
 import { requireJsonWrite } from "./routes/admin/admin-auth.js";
 import { adminManageRoutes } from "./routes/admin/admin-manage.js";
 import { adminRoutes } from "./routes/admin/admin-routes.js";
@@ -135,6 +135,8 @@ function createServer(opts: BuildOptions): FastifyInstance {
       const given = req.headers["x-request-id"];
       return typeof given === "string" && REQUEST_ID.test(given) ? given : timeOrderedId();
     },
+    // Fastify's own validators, but a relay stub passes on the routes that relay (pipeline/relay-intake.ts).
+    schemaController: { compilersFactory: { buildValidator: relayAwareValidators } },
     ajv: { customOptions: { allowUnionTypes: true, coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
     return503OnClosing: false,
     // Fastify's own refusals (a URL that does not decode, a path parameter over its length) and
@@ -169,7 +171,6 @@ function guardRoutes(app: FastifyInstance, runtime: ProxyRuntime, bodyLimit: num
     done();
   };
   app.addHook("onRoute", (route) => {
-    acceptRelayed(route);
     if (route.url.startsWith("/admin/")) {
       const own = route.onRequest;
       route.onRequest = own === undefined ? [requireJsonWrite] : [requireJsonWrite, ...(Array.isArray(own) ? own : [own])];

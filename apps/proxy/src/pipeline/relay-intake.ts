@@ -5,7 +5,8 @@
 // Every other body is parsed and validated in full, as before.
 
 import { isUtf8 } from "node:buffer";
-import type { FastifyRequest, RouteOptions, preHandlerHookHandler } from "fastify";
+import type { FastifyRequest, FastifySchemaCompiler } from "fastify";
+import ajvCompilers, { type ValidatorFactory } from "@fastify/ajv-compiler";
 import { type JsonScan, type JsonShape, codecs, compileShape, jsonDeeperThan, scanJson } from "@yallmproxy/translate";
 import { Errors, ProxyError } from "../errors.js";
 import type { ModelRoute } from "../config/load-config.js";
@@ -110,6 +111,7 @@ function relayStub(
     if (backends.get(route.name)?.format !== format || !relaysUnparsed(route, format)) return undefined;
   }
   req.relay = { raw, modelSpan };
+  stubs.add(stub);
   return stub;
 }
 
@@ -136,6 +138,7 @@ export function materializeRelayed(
     const param = segs.reduce((out, seg) => (/^\d+$/.test(seg) ? `${out}[${seg}]` : out ? `${out}.${seg}` : seg), "") || "body";
     return Errors.invalidField(param, missing ? `Missing required parameter: '${param}'.` : `Invalid value for '${param}': ${first?.message ?? "invalid"}.`);
   }
+  stubs.delete(stub);
   for (const key of Object.keys(stub)) delete stub[key];
   Object.assign(stub, parsed);
   return undefined;
@@ -148,27 +151,24 @@ export function relayedBytes(relay: RelayedBody, clientModel: unknown, upstreamM
   return Buffer.concat([relay.raw.subarray(0, start), Buffer.from(JSON.stringify(upstreamModel)), relay.raw.subarray(end)]);
 }
 
-/**
- * On the routes that relay: a relay stub holds only the top-level scalars (the scan checked the body
- * against the route's schema), so the route's validator judges parsed bodies alone.
- */
-export function acceptRelayed(route: RouteOptions): void {
-  if (!RELAY_ROUTES[route.url] || route.method !== "POST") return;
-  route.attachValidation = true;
-  // A relay stub fails the route's schema by design, on every request: its error is made without
-  // a stack trace (the error handler reads only `validation`, which Fastify attaches).
-  route.schemaErrorFormatter = stacklessValidationError;
-  const check: preHandlerHookHandler = (request, _reply, done) => done(request.validationError && !request.relay ? request.validationError : undefined);
-  const own = route.preHandler;
-  route.preHandler = own === undefined ? [check] : [check, ...(Array.isArray(own) ? own : [own])];
-}
+/** Relay stubs still to be judged by their route's validator: the scan has checked them already. */
+const stubs = new WeakSet<object>();
 
-function stacklessValidationError(_errors: unknown, dataVar: string): Error {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  try {
-    return new Error(`${dataVar} does not match the route's schema`);
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
-}
+/**
+ * Fastify's validator factory, but on the routes that relay a relay stub passes: it holds only the
+ * top-level scalars, and the scan checked the body against the route's schema.
+ */
+export const relayAwareValidators: ValidatorFactory = (externalSchemas, options) => {
+  // The package's types name the compiler's argument a schema; Fastify passes the route's definition.
+  const compile = ajvCompilers()(externalSchemas, options) as unknown as FastifySchemaCompiler<unknown>;
+  const build: FastifySchemaCompiler<unknown> = (def) => {
+    const validate = compile(def);
+    if (def.httpPart !== "body" || !RELAY_ROUTES[def.url]) return validate;
+    const admitting: ReturnType<FastifySchemaCompiler<unknown>> = (data: unknown) =>
+      (typeof data === "object" && data !== null && stubs.has(data)) || validate(data);
+    // Fastify hands the request to validators that have a schema environment (Ajv's own functions).
+    Object.defineProperty(admitting, "schemaEnv", { value: (validate as { schemaEnv?: unknown }).schemaEnv });
+    return Object.defineProperty(admitting, "errors", { get: () => validate.errors });
+  };
+  return build as unknown as ReturnType<ValidatorFactory>;
+};

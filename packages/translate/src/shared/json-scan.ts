@@ -64,131 +64,214 @@ class Invalid {
  * callers that relay the bytes leave those to the receiver, and JSON.parse checks them elsewhere.
  */
 export function scanJson(json: Buffer, opts: JsonScanOptions): JsonScan {
-  const n = json.length;
-  const minLong = opts.longStringAt ? (opts.longStringBytes ?? Infinity) : Infinity;
-  const top: TopLevelEntry[] = [];
-  const longStrings: number[] = [];
-  // Per depth: 1 object, 2 array; the span of the current key, for paths of long strings; the
-  // container's shape, the required keys it has shown and the items it has held.
-  const size = opts.maxDepth + 2;
-  const kinds = new Uint8Array(size);
-  const keyStart = new Int32Array(size);
-  const keyEnd = new Int32Array(size);
-  const shapes: Array<JsonShape | undefined> = opts.shape ? new Array<JsonShape | undefined>(size) : [];
-  const seen = new Int32Array(opts.shape ? size : 0);
-  const count = new Int32Array(opts.shape ? size : 0);
-  let fits = opts.shape !== undefined;
-  let vshape: JsonShape | undefined | null = opts.shape;
-  let depth = 0;
-  let i = skipSpace(json, 0);
-  let rootKind: JsonValueKind | undefined;
-  let topEntry: TopLevelEntry | undefined;
+  // One scanner's per-depth arrays serve every scan: a short body costs its bytes, not allocations.
+  // A scan started from inside another (a `longStringAt` that scans) gets its own.
+  let scanner = idle.pop();
+  if (!scanner || scanner.size < opts.maxDepth + 2) scanner = new Scanner(opts.maxDepth + 2);
   try {
-    // Expecting a value at `i` (of shape `vshape`); after it, a comma, a close or the end.
-    for (;;) {
-      if (i >= n) throw new Invalid(i);
-      const c = json[i]!;
-      const valueStart = i;
-      let kind: JsonValueKind;
-      if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-        if (++depth > opts.maxDepth) return { ok: false, reason: "too_deep", at: i };
-        const isObject = c === OPEN_BRACE;
-        kinds[depth] = isObject ? 1 : 2;
-        if (fits) {
-          if (vshape && (vshape.kinds & (isObject ? KIND_OBJECT : KIND_ARRAY)) === 0) fits = false;
-          shapes[depth] = vshape ?? undefined;
-          seen[depth] = 0;
-          count[depth] = 0;
-        }
-        if (depth === 1) rootKind = isObject ? "object" : "array";
-        i = skipSpace(json, i + 1);
-        if (json[i] === (isObject ? CLOSE_BRACE : CLOSE_BRACKET)) {
-          if (fits && vshape && !closes(vshape, isObject, 0, 0)) fits = false;
-          depth--;
-          i++;
-          kind = isObject ? "object" : "array";
-        } else {
-          if (isObject) {
-            i = readKey(json, i, depth, keyStart, keyEnd);
-            if (depth === 1) top.push((topEntry = topEntryAt(json, keyStart[1]!, keyEnd[1]!, i)));
-            if (fits) {
-              vshape = shapeAfterKey(shapes[depth], json, keyStart[depth]!, keyEnd[depth]!, seen, depth);
-              if (vshape === null) fits = false;
-            } else vshape = undefined;
-          } else if (fits && vshape) {
-            count[depth] = 1;
-            vshape = vshape.items;
-          } else vshape = undefined;
-          continue;
-        }
-      } else {
-        if (c === QUOTE) {
-          const end = stringEnd(json, i);
-          if (end < 0) throw new Invalid(i);
-          if (end - i - 1 >= minLong && opts.longStringAt!(pathAt(json, depth, kinds, keyStart, keyEnd))) longStrings.push(i + 1, end);
-          i = end + 1;
-          kind = "string";
-        } else if (c === 0x74) {
-          i = literal(json, i, "true");
-          kind = "true";
-        } else if (c === 0x66) {
-          i = literal(json, i, "false");
-          kind = "false";
-        } else if (c === 0x6e) {
-          i = literal(json, i, "null");
-          kind = "null";
-        } else {
-          i = numberEnd(json, i);
-          kind = "number";
-        }
-        if (fits && vshape && !scalarFits(vshape, kind, json, valueStart, i)) fits = false;
-      }
-      if (depth === 0) rootKind ??= kind;
-      // A value has ended (or a container closed): close what ends here, then expect the next.
-      for (;;) {
-        if (depth === 1 && topEntry) {
-          topEntry.kind = kind;
-          topEntry.end = i;
-          topEntry = undefined;
-        }
-        i = skipSpace(json, i);
-        if (depth === 0) {
-          if (i !== n) throw new Invalid(i);
-          return { ok: true, top, kind: rootKind!, longStrings, fits };
-        }
-        const d = json[i];
-        const isObject = kinds[depth] === 1;
-        if (d === COMMA) {
-          i = skipSpace(json, i + 1);
-          if (isObject) {
-            i = readKey(json, i, depth, keyStart, keyEnd);
-            if (depth === 1) top.push((topEntry = topEntryAt(json, keyStart[1]!, keyEnd[1]!, i)));
-            if (fits) {
-              vshape = shapeAfterKey(shapes[depth], json, keyStart[depth]!, keyEnd[depth]!, seen, depth);
-              if (vshape === null) fits = false;
-            } else vshape = undefined;
-          } else {
-            const container = fits ? shapes[depth] : undefined;
-            if (container) count[depth]!++;
-            vshape = container?.items;
-          }
-          break;
-        }
-        if (d !== (isObject ? CLOSE_BRACE : CLOSE_BRACKET)) throw new Invalid(i);
-        if (fits) {
-          const container = shapes[depth];
-          if (container && !closes(container, isObject, seen[depth]!, count[depth]!)) fits = false;
-        }
-        kind = isObject ? "object" : "array";
-        depth--;
-        i++;
-      }
-    }
+    return scanner.run(json, opts);
   } catch (err) {
     if (err instanceof Invalid) return { ok: false, reason: "invalid", at: err.at };
     throw err;
+  } finally {
+    scanner.release();
+    idle.push(scanner);
   }
 }
+
+const idle: Scanner[] = [];
+
+class TooDeep {
+  constructor(readonly at: number) {}
+}
+
+/** The state of one scan; its per-depth arrays are kept for the next. */
+class Scanner {
+  // Per depth: 1 object, 2 array; the span of the current key, for paths of long strings; the
+  // container's shape, the required keys it has shown and the items it has held.
+  readonly kinds: Uint8Array;
+  readonly keyStart: Int32Array;
+  readonly keyEnd: Int32Array;
+  readonly shapes: Array<JsonShape | undefined>;
+  readonly seen: Int32Array;
+  readonly count: Int32Array;
+  private json: Buffer = EMPTY;
+  private opts: JsonScanOptions = { maxDepth: 0 };
+  private minLong = Infinity;
+  private top: TopLevelEntry[] = [];
+  private longStrings: number[] = [];
+  private fits = false;
+  private vshape: JsonShape | undefined | null;
+  private depth = 0;
+  private rootKind: JsonValueKind | undefined;
+  private topEntry: TopLevelEntry | undefined;
+  private scalarKind: JsonValueKind = "null";
+
+  constructor(readonly size: number) {
+    this.kinds = new Uint8Array(size);
+    this.keyStart = new Int32Array(size);
+    this.keyEnd = new Int32Array(size);
+    this.shapes = new Array<JsonShape | undefined>(size);
+    this.seen = new Int32Array(size);
+    this.count = new Int32Array(size);
+  }
+
+  release(): void {
+    this.json = EMPTY;
+    this.opts = NO_OPTS;
+    this.shapes.fill(undefined);
+    this.vshape = undefined;
+    this.topEntry = undefined;
+  }
+
+  run(json: Buffer, opts: JsonScanOptions): JsonScan {
+    this.json = json;
+    this.opts = opts;
+    this.minLong = opts.longStringAt ? (opts.longStringBytes ?? Infinity) : Infinity;
+    this.top = [];
+    this.longStrings = [];
+    this.fits = opts.shape !== undefined;
+    this.vshape = opts.shape;
+    this.depth = 0;
+    this.rootKind = undefined;
+    this.topEntry = undefined;
+    const n = json.length;
+    let i = skipSpace(json, 0);
+    try {
+      // Expecting a value at `i` (of shape `vshape`); after it, a comma, a close or the end.
+      for (;;) {
+        if (i >= n) throw new Invalid(i);
+        const c = json[i]!;
+        let kind: JsonValueKind;
+        if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+          const next = this.open(c === OPEN_BRACE, i);
+          if (next >= 0) {
+            i = next;
+            continue;
+          }
+          i = -next;
+          kind = c === OPEN_BRACE ? "object" : "array";
+        } else {
+          const valueStart = i;
+          i = this.scalar(c, i);
+          kind = this.scalarKind;
+          if (this.fits && this.vshape && !scalarFits(this.vshape, kind, json, valueStart, i)) this.fits = false;
+        }
+        if (this.depth === 0) this.rootKind ??= kind;
+        i = this.closeValues(i, kind);
+        if (i < 0) return { ok: true, top: this.top, kind: this.rootKind!, longStrings: this.longStrings, fits: this.fits };
+      }
+    } catch (err) {
+      if (err instanceof TooDeep) return { ok: false, reason: "too_deep", at: err.at };
+      throw err;
+    }
+  }
+
+  /** Opens a container at `i`: the index of its first value, or minus the index past it when empty. */
+  private open(isObject: boolean, i: number): number {
+    const { json } = this;
+    const depth = ++this.depth;
+    if (depth > this.opts.maxDepth) throw new TooDeep(i);
+    this.kinds[depth] = isObject ? 1 : 2;
+    const vshape = this.vshape;
+    if (this.fits) {
+      if (vshape && (vshape.kinds & (isObject ? KIND_OBJECT : KIND_ARRAY)) === 0) this.fits = false;
+      this.shapes[depth] = vshape ?? undefined;
+      this.seen[depth] = 0;
+      this.count[depth] = 0;
+    }
+    if (depth === 1) this.rootKind = isObject ? "object" : "array";
+    i = skipSpace(json, i + 1);
+    if (json[i] === (isObject ? CLOSE_BRACE : CLOSE_BRACKET)) {
+      if (this.fits && vshape && !closes(vshape, isObject, 0, 0)) this.fits = false;
+      this.depth--;
+      return -(i + 1);
+    }
+    if (isObject) return this.key(i);
+    if (this.fits && vshape) {
+      this.count[depth] = 1;
+      this.vshape = vshape.items;
+    } else this.vshape = undefined;
+    return i;
+  }
+
+  /** Reads the key at `i` of the object at the current depth; the index of its value. */
+  private key(i: number): number {
+    const { json, depth } = this;
+    i = readKey(json, i, depth, this.keyStart, this.keyEnd);
+    if (depth === 1) this.top.push((this.topEntry = topEntryAt(json, this.keyStart[1]!, this.keyEnd[1]!, i)));
+    if (this.fits) {
+      this.vshape = shapeAfterKey(this.shapes[depth], json, this.keyStart[depth]!, this.keyEnd[depth]!, this.seen, depth);
+      if (this.vshape === null) this.fits = false;
+    } else this.vshape = undefined;
+    return i;
+  }
+
+  /** The end of the scalar at `i` (its kind in `scalarKind`); long strings are noted. */
+  private scalar(c: number, i: number): number {
+    const { json } = this;
+    if (c === QUOTE) {
+      const end = stringEnd(json, i);
+      if (end < 0) throw new Invalid(i);
+      if (end - i - 1 >= this.minLong && this.opts.longStringAt!(pathAt(json, this.depth, this.kinds, this.keyStart, this.keyEnd)))
+        this.longStrings.push(i + 1, end);
+      this.scalarKind = "string";
+      return end + 1;
+    }
+    if (c === 0x74) return this.word(i, "true");
+    if (c === 0x66) return this.word(i, "false");
+    if (c === 0x6e) return this.word(i, "null");
+    this.scalarKind = "number";
+    return numberEnd(json, i);
+  }
+
+  private word(i: number, word: "true" | "false" | "null"): number {
+    this.scalarKind = word;
+    return literal(this.json, i, word);
+  }
+
+  /**
+   * A value of `kind` ended at `i`: closes what ends with it; the index of the next value, or -1 at
+   * the end of the document.
+   */
+  private closeValues(i: number, kind: JsonValueKind): number {
+    const { json } = this;
+    for (;;) {
+      const depth = this.depth;
+      if (depth === 1 && this.topEntry) {
+        this.topEntry.kind = kind;
+        this.topEntry.end = i;
+        this.topEntry = undefined;
+      }
+      i = skipSpace(json, i);
+      if (depth === 0) {
+        if (i !== json.length) throw new Invalid(i);
+        return -1;
+      }
+      const d = json[i];
+      const isObject = this.kinds[depth] === 1;
+      if (d === COMMA) {
+        i = skipSpace(json, i + 1);
+        if (isObject) return this.key(i);
+        const container = this.fits ? this.shapes[depth] : undefined;
+        if (container) this.count[depth]!++;
+        this.vshape = container?.items;
+        return i;
+      }
+      if (d !== (isObject ? CLOSE_BRACE : CLOSE_BRACKET)) throw new Invalid(i);
+      if (this.fits) {
+        const container = this.shapes[depth];
+        if (container && !closes(container, isObject, this.seen[depth]!, this.count[depth]!)) this.fits = false;
+      }
+      kind = isObject ? "object" : "array";
+      this.depth--;
+      i++;
+    }
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+const NO_OPTS: JsonScanOptions = { maxDepth: 0 };
 
 /**
  * The shape of the value after the key [start, end) of an object of shape `container` (its required
@@ -250,14 +333,14 @@ function readKey(json: Uint8Array, at: number, depth: number, keyStart: Int32Arr
   return v;
 }
 
-function topEntryAt(json: Uint8Array, start: number, end: number, value: number): TopLevelEntry {
+function topEntryAt(json: Buffer, start: number, end: number, value: number): TopLevelEntry {
   let escaped = false;
   for (let k = start; k < end; k++) if (json[k] === BACKSLASH) escaped = true;
   return { key: keyText(json, start, end, escaped), escaped, kind: "null", start: value, end: value };
 }
 
-function keyText(json: Uint8Array, start: number, end: number, escaped: boolean): string {
-  const text = Buffer.from(json.buffer, json.byteOffset + start, end - start).toString("utf8");
+function keyText(json: Buffer, start: number, end: number, escaped: boolean): string {
+  const text = json.toString("utf8", start, end);
   if (!escaped) return text;
   try {
     return JSON.parse(`"${text}"`) as string;
