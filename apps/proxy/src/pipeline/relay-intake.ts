@@ -88,14 +88,15 @@ function relayStub(
 ): Record<string, unknown> | undefined {
   if (scan.kind !== "object") return undefined;
   const stub: Record<string, unknown> = {};
-  const seen = new Set<string>();
+  const top = scan.top;
   let modelSpan: [number, number] | undefined;
-  for (const e of scan.top) {
+  for (let k = 0; k < top.length; k++) {
+    const e = top[k]!;
     // JSON.parse keeps the last of duplicated keys and decodes escaped ones: the parse decides those.
-    if (e.escaped || seen.has(e.key)) return undefined;
-    seen.add(e.key);
+    if (e.escaped) return undefined;
+    for (let j = 0; j < k; j++) if (top[j]!.key === e.key) return undefined;
     if (e.kind === "object" || e.kind === "array" || e.end - e.start > MAX_DECODED_SCALAR) continue;
-    stub[e.key] = JSON.parse(raw.toString("utf8", e.start, e.end));
+    stub[e.key] = scalarAt(raw, e.kind, e.start, e.end);
     if (e.key === "model") modelSpan = [e.start, e.end];
   }
   const model = stub.model;
@@ -114,6 +115,18 @@ function relayStub(
   stubs.add(stub);
   return stub;
 }
+
+/** The scalar the scan found at [start, end): a string without escapes is sliced, others parsed. */
+function scalarAt(raw: Buffer, kind: string, start: number, end: number): unknown {
+  if (kind === "true") return true;
+  if (kind === "false") return false;
+  if (kind === "null") return null;
+  if (kind === "number") return Number(raw.toString("latin1", start, end));
+  for (let i = start + 1; i < end - 1; i++) if (raw[i] === BACKSLASH) return JSON.parse(raw.toString("utf8", start, end));
+  return raw.toString("utf8", start + 1, end - 1);
+}
+
+const BACKSLASH = 0x5c;
 
 /**
  * Parses a relayed body after all (a backend it cannot be relayed to came up, as after a config

@@ -103,6 +103,7 @@ class Scanner {
   private fits = false;
   private vshape: JsonShape | undefined | null;
   private depth = 0;
+  private deepest = 0;
   private rootKind: JsonValueKind | undefined;
   private topEntry: TopLevelEntry | undefined;
   private scalarKind: JsonValueKind = "null";
@@ -119,7 +120,7 @@ class Scanner {
   release(): void {
     this.json = EMPTY;
     this.opts = NO_OPTS;
-    this.shapes.fill(undefined);
+    this.shapes.fill(undefined, 0, this.deepest + 1);
     this.vshape = undefined;
     this.topEntry = undefined;
   }
@@ -133,6 +134,7 @@ class Scanner {
     this.fits = opts.shape !== undefined;
     this.vshape = opts.shape;
     this.depth = 0;
+    this.deepest = 0;
     this.rootKind = undefined;
     this.topEntry = undefined;
     const n = json.length;
@@ -172,6 +174,7 @@ class Scanner {
     const { json } = this;
     const depth = ++this.depth;
     if (depth > this.opts.maxDepth) throw new TooDeep(i);
+    if (depth > this.deepest) this.deepest = depth;
     this.kinds[depth] = isObject ? 1 : 2;
     const vshape = this.vshape;
     if (this.fits) {
