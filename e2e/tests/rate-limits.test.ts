@@ -105,7 +105,10 @@ describe("rate limits in one process (no Redis)", () => {
     const free = await chat(p.url, "sk-free");
     expect(free.status).toBe(200);
     expect(free.headers.get("x-ratelimit-limit-requests")).toBeNull();
-    const answers = await Promise.all([...Array.from({ length: 3 }, () => chat(p.url, "sk-free", "shared")), ...Array.from({ length: 3 }, () => chat(p.url, "sk-modelcap", "shared"))]);
+    const answers = await Promise.all([
+      ...Array.from({ length: 3 }, () => chat(p.url, "sk-free", "shared")),
+      ...Array.from({ length: 3 }, () => chat(p.url, "sk-modelcap", "shared")),
+    ]);
     expect(answers.filter((r) => r.status === 200).length).toBe(4);
   });
 

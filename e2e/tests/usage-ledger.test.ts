@@ -60,11 +60,19 @@ function anthropicAnswer(req: RecordedRequest, res: ServerResponse): void {
   const usage = { input: 40 + n, output: 5 + n, cached: 16, cacheWrite: 4 };
   reported.push(usage);
   // Anthropic's input_tokens leave the cache reads and writes out.
-  const start = { input_tokens: usage.input - usage.cached - usage.cacheWrite, cache_read_input_tokens: usage.cached, cache_creation_input_tokens: usage.cacheWrite };
+  const start = {
+    input_tokens: usage.input - usage.cached - usage.cacheWrite,
+    cache_read_input_tokens: usage.cached,
+    cache_creation_input_tokens: usage.cacheWrite,
+  };
   const model = String(req.json?.model ?? "c");
   if (req.json?.stream) {
     sseHead(res);
-    res.write(anthropicFrame("message_start", { message: { id: "msg_u", type: "message", role: "assistant", model, content: [], stop_reason: null, usage: { ...start, output_tokens: 1 } } }));
+    res.write(
+      anthropicFrame("message_start", {
+        message: { id: "msg_u", type: "message", role: "assistant", model, content: [], stop_reason: null, usage: { ...start, output_tokens: 1 } },
+      }),
+    );
     res.write(anthropicFrame("content_block_start", { index: 0, content_block: { type: "text", text: "" } }));
     res.write(anthropicFrame("content_block_delta", { index: 0, delta: { type: "text_delta", text: "hi" } }));
     res.write(anthropicFrame("content_block_stop", { index: 0 }));
@@ -148,7 +156,9 @@ function costOf(model: string, r: Reported): number | undefined {
   if (model === "local") return undefined;
   if (model === "claude") {
     const uncached = r.input - r.cached - r.cacheWrite;
-    return (uncached * CLAUDE_PRICE.input + r.cached * CLAUDE_PRICE.cached_input + r.cacheWrite * CLAUDE_PRICE.cache_write + r.output * CLAUDE_PRICE.output) / 1e6;
+    return (
+      (uncached * CLAUDE_PRICE.input + r.cached * CLAUDE_PRICE.cached_input + r.cacheWrite * CLAUDE_PRICE.cache_write + r.output * CLAUDE_PRICE.output) / 1e6
+    );
   }
   const price = calcPrice({ input_tokens: r.input, output_tokens: r.output, cache_read_tokens: r.cached, cache_write_tokens: r.cacheWrite }, "gpt-4o-mini");
   if (!price) throw new Error("the price table has no gpt-4o-mini");
@@ -188,7 +198,10 @@ async function runWorkload(p: RunningProxy): Promise<Reported[]> {
   return done;
 }
 
-function sums(rows: Reported[], by: (r: Reported) => string): Map<string, { requests: number; input: number; output: number; cached: number; cacheWrite: number }> {
+function sums(
+  rows: Reported[],
+  by: (r: Reported) => string,
+): Map<string, { requests: number; input: number; output: number; cached: number; cacheWrite: number }> {
   const out = new Map<string, { requests: number; input: number; output: number; cached: number; cacheWrite: number }>();
   for (const r of rows) {
     const id = by(r);
@@ -238,7 +251,14 @@ function ledgerSuite(name: string, databaseUrl: () => Promise<{ url: string | un
       expect([...seen.keys()].sort()).toEqual([...expected.keys()].sort());
       for (const [id, e] of expected) {
         const row = seen.get(id)!;
-        expect({ id, requests: row.requests, input: row.input_tokens, output: row.output_tokens, cached: row.cached_tokens, cacheWrite: row.cache_write_tokens }).toEqual({
+        expect({
+          id,
+          requests: row.requests,
+          input: row.input_tokens,
+          output: row.output_tokens,
+          cached: row.cached_tokens,
+          cacheWrite: row.cache_write_tokens,
+        }).toEqual({
           id,
           ...e,
         });

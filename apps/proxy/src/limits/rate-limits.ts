@@ -88,7 +88,9 @@ export class RateLimits {
    */
   async admit(buckets: Bucket[], estimate: number): Promise<{ ticket: LimitTicket; state: RateLimitState } | { refusal: ProxyError; state: RateLimitState }> {
     const tokens = Math.max(1, estimate);
-    const taken = await Promise.allSettled(buckets.map((b) => (b.kind === "budget" ? b.limiter.get(b.id) : b.limiter.consume(b.id, b.kind === "rpm" ? 1 : tokens))));
+    const taken = await Promise.allSettled(
+      buckets.map((b) => (b.kind === "budget" ? b.limiter.get(b.id) : b.limiter.consume(b.id, b.kind === "rpm" ? 1 : tokens))),
+    );
     const state: RateLimitState = { nowMs: Date.now() };
     let refusal: { bucket: Bucket; res: RateLimiterRes } | undefined;
     let storeError: unknown;

@@ -224,7 +224,9 @@ async function respondStream(
     usage: usageOfHub(result.usage),
     ...(result.finish ? { finish: result.finish } : {}),
     toolCalls: result.toolCalls,
-    ...(result.upstreamError ? { upstreamError: result.upstreamError } : {}), clientGone };
+    ...(result.upstreamError ? { upstreamError: result.upstreamError } : {}),
+    clientGone,
+  };
 }
 
 function usageOfHub(usage: LlmResponse["usage"]): TokenUsage {

@@ -36,7 +36,10 @@ export function readUsageQuery(q: UsageQuery, granularities: ReadonlyArray<Usage
   const granularity = (q.granularity ?? granularities[0]) as UsageRequest["granularity"];
   if (!granularities.includes(granularity)) throw Errors.invalidField("granularity", `granularity must be one of ${granularities.join(", ")}.`);
   if ((to.getTime() - from.getTime()) / HOUR_MS > MAX_HOURS[granularity]) {
-    throw Errors.invalidField("from", `A ${granularity} report covers at most ${MAX_HOURS[granularity] / 24} days; ask for a shorter period or granularity=day.`);
+    throw Errors.invalidField(
+      "from",
+      `A ${granularity} report covers at most ${MAX_HOURS[granularity] / 24} days; ask for a shorter period or granularity=day.`,
+    );
   }
   const groupBy: UsageDimension[] = [];
   for (const part of (q.group_by ?? DIMENSIONS.join(",")).split(",")) {

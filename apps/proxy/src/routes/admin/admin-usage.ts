@@ -32,10 +32,8 @@ export async function adminUsageRoutes(scope: FastifyInstance): Promise<void> {
   const runtime = scope.runtime;
   const onRequest = requireAdmin(() => runtime.config.adminPassword);
 
-  app.get(
-    "/admin/usage",
-    { onRequest, schema: { querystring: UsageQuery, response: { 200: Type.Union([UsageList, UsageCsv]) } } },
-    async (request, reply) => sendUsageReport(runtime, reply, readUsageQuery(request.query)),
+  app.get("/admin/usage", { onRequest, schema: { querystring: UsageQuery, response: { 200: Type.Union([UsageList, UsageCsv]) } } }, async (request, reply) =>
+    sendUsageReport(runtime, reply, readUsageQuery(request.query)),
   );
 
   app.get("/admin/keys/:id/usage", { onRequest, schema: { params: IdParams, querystring: UsageQuery, response: { 200: KeyUsage } } }, async (request) => {
