@@ -86,7 +86,7 @@ function rateOf(own: { rpm_limit?: number | undefined; tpm_limit?: number | unde
   return { rpm: own.rpm_limit, tpm: own.tpm_limit };
 }
 
-export function durationSeconds(text: string): number {
+function durationSeconds(text: string): number {
   const m = DURATION.exec(text);
   if (!m) throw new Error(`not a duration: ${text}`);
   return Number(m[1]) * UNIT_SECONDS[m[2] as keyof typeof UNIT_SECONDS];

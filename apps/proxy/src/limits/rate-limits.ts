@@ -4,6 +4,7 @@
 
 import type { Redis } from "ioredis";
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
+import type { KeyLimitStatus } from "@yallmproxy/api";
 import type { RateLimitState, RateLimitWindow } from "@yallmproxy/translate";
 import type { AppKey, ModelRoute, ProxyConfig } from "../config/load-config.js";
 import type { RateLimit } from "../config/limits-config.js";
@@ -184,20 +185,7 @@ export class RateLimits {
   }
 }
 
-export interface LimitLeft {
-  limit: number;
-  used: number;
-  remaining: number;
-  /** Milliseconds until the window resets; null when nothing was counted in it yet. */
-  reset_ms: number | null;
-}
-
-export interface KeyLimitStatus {
-  rpm: LimitLeft | null;
-  tpm: LimitLeft | null;
-  budget: { max_usd: number; spent_usd: number; remaining_usd: number; duration: number; reset_ms: number | null } | null;
-  model_limits: Record<string, { rpm: LimitLeft | null; tpm: LimitLeft | null }>;
-}
+type LimitLeft = NonNullable<KeyLimitStatus["rpm"]>;
 
 /** Keeps the tightest window of each kind (the fewest left). */
 function noteWindow(state: RateLimitState, bucket: Bucket, res: RateLimiterRes): void {

@@ -19,7 +19,7 @@ export interface UsageLedgerOptions {
 }
 
 /** The cost of a finished request under the running config, or undefined when its model is unpriced. */
-export function costOfTrace(trace: Trace, config: ProxyConfig): number | undefined {
+function costOfTrace(trace: Trace, config: ProxyConfig): number | undefined {
   const route = trace.backend ? config.models.get(trace.backend) : undefined;
   if (!route) return undefined;
   return costOf(
