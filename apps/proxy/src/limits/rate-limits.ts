@@ -35,13 +35,16 @@ const MINUTE = 60;
 export interface RateLimitsDeps {
   redis: Redis | undefined;
   failOpen(): boolean;
-  /** A store failure: the policy decided (`open` admitted, `closed` refused). */
-  onStoreError(err: unknown, policy: "open" | "closed"): void;
+  /** A store failure: the policy decided (`open` admitted, `closed` refused), or a correction after the answer was lost (undefined). */
+  onStoreError(err: unknown, policy: "open" | "closed" | undefined): void;
   onRefused(kind: Kind): void;
 }
 
 export class RateLimits {
   private readonly limiters = new Map<string, RateLimiterAbstract>();
+  /** Each (key, model) pair's counters, made once per config (a reload brings new key and route objects). */
+  private readonly plans = new WeakMap<object, WeakMap<ModelRoute, Bucket[] | undefined>>();
+  private readonly noKey = {};
 
   constructor(private readonly deps: RateLimitsDeps) {}
 
@@ -65,8 +68,20 @@ export class RateLimits {
 
   /** The counters a request of `key` for `route` meets; undefined (no allocation) when none. */
   plan(key: AppKey | undefined, route: ModelRoute): Bucket[] | undefined {
+    if (!key?.limits && !route.limits) return undefined;
+    let perKey = this.plans.get(key ?? this.noKey);
+    if (!perKey) {
+      perKey = new WeakMap();
+      this.plans.set(key ?? this.noKey, perKey);
+    }
+    if (perKey.has(route)) return perKey.get(route);
+    const made = this.makePlan(key, route);
+    perKey.set(route, made);
+    return made;
+  }
+
+  private makePlan(key: AppKey | undefined, route: ModelRoute): Bucket[] | undefined {
     const keyLimits = key?.limits;
-    if (!keyLimits && !route.limits) return undefined;
     const out: Bucket[] = [];
     if (key && keyLimits) {
       this.rateBuckets(`key:${key.keyId}`, keyLimits, out);
@@ -140,10 +155,10 @@ export class RateLimits {
     for (const b of ticket.tokenBuckets) {
       if (delta === 0) break;
       const p = delta > 0 ? b.limiter.penalty(b.id, delta) : b.limiter.reward(b.id, -delta);
-      p.catch((err: unknown) => this.deps.onStoreError(err, "open"));
+      p.catch((err: unknown) => this.deps.onStoreError(err, undefined));
     }
     const micros = costUsd === undefined ? 0 : Math.round(costUsd * MICRO_USD);
-    if (ticket.budget && micros > 0) ticket.budget.limiter.penalty(ticket.budget.id, micros).catch((err: unknown) => this.deps.onStoreError(err, "open"));
+    if (ticket.budget && micros > 0) ticket.budget.limiter.penalty(ticket.budget.id, micros).catch((err: unknown) => this.deps.onStoreError(err, undefined));
   }
 
   /** What is left of each of a key's limits now (for the usage APIs); a store failure reads as unknown. */

@@ -10,6 +10,8 @@ export async function openRedis(url: string, timeoutMs: number, onError: (err: E
     connectTimeout: Math.max(1000, timeoutMs),
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
+    // Commands of requests arriving together go out in one write.
+    enableAutoPipelining: true,
     // Reconnects for as long as the process runs, at most every two seconds.
     retryStrategy: (attempt) => Math.min(100 * attempt, 2000),
   });
