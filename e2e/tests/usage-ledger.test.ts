@@ -92,6 +92,48 @@ function anthropicAnswer(req: RecordedRequest, res: ServerResponse): void {
   });
 }
 
+function responsesAnswer(req: RecordedRequest, res: ServerResponse): void {
+  n += 1;
+  const usage = { input: 60 + n, output: 7 + n, cached: 32, cacheWrite: 0 };
+  reported.push(usage);
+  const base = {
+    id: "resp_u",
+    object: "response",
+    created_at: 1,
+    model: String(req.json?.model ?? "r"),
+    error: null,
+    incomplete_details: null,
+    tools: [],
+    metadata: {},
+  };
+  const item = { id: "msg_u", type: "message", status: "completed", role: "assistant", content: [{ type: "output_text", text: "hey", annotations: [] }] };
+  const final = {
+    ...base,
+    status: "completed",
+    output: [item],
+    usage: {
+      input_tokens: usage.input,
+      input_tokens_details: { cached_tokens: usage.cached },
+      output_tokens: usage.output,
+      output_tokens_details: { reasoning_tokens: 2 },
+      total_tokens: usage.input + usage.output,
+    },
+  };
+  if (!req.json?.stream) return sendJson(res, 200, final);
+  const events: Array<Record<string, unknown>> = [
+    { type: "response.created", response: { ...base, status: "in_progress", output: [], usage: null } },
+    { type: "response.output_item.added", output_index: 0, item: { ...item, status: "in_progress", content: [] } },
+    { type: "response.content_part.added", item_id: "msg_u", output_index: 0, content_index: 0, part: { type: "output_text", text: "", annotations: [] } },
+    { type: "response.output_text.delta", item_id: "msg_u", output_index: 0, content_index: 0, delta: "hey" },
+    { type: "response.output_text.done", item_id: "msg_u", output_index: 0, content_index: 0, text: "hey" },
+    { type: "response.content_part.done", item_id: "msg_u", output_index: 0, content_index: 0, part: item.content[0] },
+    { type: "response.output_item.done", output_index: 0, item },
+    { type: "response.completed", response: final },
+  ];
+  sseHead(res);
+  res.end(events.map((e, i) => `event: ${String(e.type)}\ndata: ${JSON.stringify({ ...e, sequence_number: i })}\n\n`).join(""));
+}
+
 const CLAUDE_PRICE = { input: 3, output: 15, cached_input: 0.3, cache_write: 3.75 };
 
 function yamlFor(up: Upstream): string {
@@ -106,6 +148,8 @@ model_list:
       api_key: sk-ant
       model: claude-sonnet-4-5
       pricing: { input: ${CLAUDE_PRICE.input}, output: ${CLAUDE_PRICE.output}, cached_input: ${CLAUDE_PRICE.cached_input}, cache_write: ${CLAUDE_PRICE.cache_write} }
+  - model_name: resp
+    model_params: { api_type: openai-responses, api_base: ${up.url}, api_key: sk-up, model: gpt-4o-mini }
   - model_name: local
     model_params: { api_type: openai, api_base: ${up.url}, model: house-model-without-a-price }
 proxy_settings:
@@ -149,18 +193,26 @@ function workload(): Call[] {
     chat("carol", "local", false),
     chat("carol", "local", true),
     messages("alice", "local", true),
+    responses("alice", "resp", false),
+    responses("alice", "resp", true),
+    chat("bob", "resp", true),
+    messages("carol", "resp", false),
   ];
 }
 
 function costOf(model: string, r: Reported): number | undefined {
   if (model === "local") return undefined;
+  const upstreamModel = model === "resp" ? "gpt-4o-mini" : model;
   if (model === "claude") {
     const uncached = r.input - r.cached - r.cacheWrite;
     return (
       (uncached * CLAUDE_PRICE.input + r.cached * CLAUDE_PRICE.cached_input + r.cacheWrite * CLAUDE_PRICE.cache_write + r.output * CLAUDE_PRICE.output) / 1e6
     );
   }
-  const price = calcPrice({ input_tokens: r.input, output_tokens: r.output, cache_read_tokens: r.cached, cache_write_tokens: r.cacheWrite }, "gpt-4o-mini");
+  const price = calcPrice(
+    { input_tokens: r.input, output_tokens: r.output, cache_read_tokens: r.cached, cache_write_tokens: r.cacheWrite },
+    upstreamModel === "gpt" ? "gpt-4o-mini" : upstreamModel,
+  );
   if (!price) throw new Error("the price table has no gpt-4o-mini");
   return price.total_price;
 }
@@ -231,7 +283,9 @@ function ledgerSuite(name: string, databaseUrl: () => Promise<{ url: string | un
 
     beforeAll(async () => {
       n = 0;
-      up = await startUpstream((req, res) => (req.url.endsWith("/messages") ? anthropicAnswer(req, res) : chatAnswer(req, res)));
+      up = await startUpstream((req, res) =>
+        req.url.endsWith("/messages") ? anthropicAnswer(req, res) : req.url.endsWith("/responses") ? responsesAnswer(req, res) : chatAnswer(req, res),
+      );
       const db = await databaseUrl();
       drop = db.drop;
       p = await startProxy(yamlFor(up), { YALLMP_ADMIN_PASSWORD: ADMIN, ...(db.url ? { DATABASE_URL: db.url } : {}) });
@@ -268,7 +322,7 @@ function ledgerSuite(name: string, databaseUrl: () => Promise<{ url: string | un
 
     it("costs what the price table and the model's own pricing say; an unpriced model is marked, not free", async () => {
       const rows = await adminUsage(p, "group_by=model");
-      for (const model of ["gpt", "claude"]) {
+      for (const model of ["gpt", "claude", "resp"]) {
         const want = done.filter((r) => r.model === model).reduce((s, r) => s + costOf(model, r)!, 0);
         const row = rows.find((r) => r.model === model)!;
         expect(row.cost_usd).toBeCloseTo(want, 9);
@@ -285,6 +339,7 @@ function ledgerSuite(name: string, databaseUrl: () => Promise<{ url: string | un
       const rows = await adminUsage(p, "group_by=model");
       expect(rows.find((r) => r.model === "claude")!.stop_reasons).toEqual({ length: done.filter((r) => r.model === "claude").length });
       expect(rows.find((r) => r.model === "gpt")!.stop_reasons).toEqual({ stop: done.filter((r) => r.model === "gpt").length });
+      expect(rows.find((r) => r.model === "resp")!.stop_reasons).toEqual({ stop: done.filter((r) => r.model === "resp").length });
       const res = await fetch(`${p.url}/admin/usage?group_by=key&format=csv`, { headers: admin });
       expect(res.headers.get("content-type")).toMatch(/^text\/csv/);
       const lines = (await res.text()).trim().split("\r\n");
