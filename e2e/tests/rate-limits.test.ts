@@ -213,7 +213,7 @@ describe("with Redis stopped mid-test", () => {
     await up?.close();
   });
 
-  it("admits with fail_open: true and refuses with 503 with fail_open: false, each within the command deadline", async () => {
+  it("admits with fail_open: true and refuses with 503 with fail_open: false, each within the command deadline, hung or gone", async () => {
     up = await chatUpstream();
     const port = await freePort();
     redis = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
@@ -235,6 +235,15 @@ describe("with Redis stopped mid-test", () => {
     // While Redis runs, the two share one counter.
     const before = await Promise.all([chat(open.url, "sk-k"), chat(closed.url, "sk-k"), chat(open.url, "sk-k"), chat(closed.url, "sk-k")]);
     expect(before.filter((r) => r.status === 200).length).toBe(3);
+
+    // A Redis that stops answering (the connection stays up): each check gives up at the deadline.
+    redis.kill("SIGSTOP");
+    const t1 = performance.now();
+    const [hungOpen, hungClosed] = await Promise.all([chat(open.url, "sk-k"), chat(closed.url, "sk-k")]);
+    expect(performance.now() - t1).toBeLessThan(2000);
+    expect(hungOpen.status).toBe(200);
+    expect(hungClosed.status).toBe(503);
+    redis.kill("SIGCONT");
 
     redis.kill("SIGKILL");
     await once(redis, "exit");

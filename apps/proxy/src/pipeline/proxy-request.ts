@@ -11,6 +11,7 @@ import type { Trace } from "../ops/trace.js";
 import { callWithFailover, routesForModel, stripProviderPrefix } from "../router.js";
 import type { Backend, UpstreamResponse } from "../upstream/types.js";
 import { answer, closeGone } from "./answer.js";
+import type { LimitTicket } from "../limits/rate-limits.js";
 import { admitLimits, settleLimits } from "./limits-stage.js";
 import { passthroughBody, passthroughRaw } from "./apply-parameters.js";
 import { materializeRelayed, relayedBytes, relaysUnparsed } from "./relay-intake.js";
@@ -79,7 +80,7 @@ async function runStages(opts: ProxyCallOptions, trace: Trace, log: RequestLog, 
   };
   const limited = admitLimits(flight, allowed[0]!);
   const ticket = limited && (await limited);
-  const release = await admit(flight);
+  const release = ticket ? await admitOrGiveBack(flight, ticket) : await admit(flight);
   if (!release) {
     if (ticket) settleLimits(flight, ticket);
     return;
@@ -97,6 +98,16 @@ async function runStages(opts: ProxyCallOptions, trace: Trace, log: RequestLog, 
     if (opts.warnings?.length) log.warnings = opts.warnings;
     request.requestLogged = true;
     request.log.info(log, "request");
+  }
+}
+
+/** `admit`, with the limits' share given back when the request is refused there (it never reaches the upstream). */
+async function admitOrGiveBack(flight: Flight, ticket: LimitTicket): Promise<(() => void) | undefined> {
+  try {
+    return await admit(flight);
+  } catch (err) {
+    settleLimits(flight, ticket);
+    throw err;
   }
 }
 
