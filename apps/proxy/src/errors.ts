@@ -184,7 +184,8 @@ export const Errors = {
 };
 
 /** `key:<id>`, `key:<id>:model:<name>`, `model:<name>` in words. */
-function scopeName(scope: string): string {
+function scopeName(scope: string | undefined): string {
+  if (scope === undefined) return "this key";
   const m = /^key:(.*):model:(.*)$/.exec(scope);
   if (m) return `this key for model \`${m[2]}\``;
   return scope.startsWith("model:") ? `model \`${scope.slice(6)}\`` : "this key";
