@@ -33,6 +33,7 @@ import { chatCompletionsRoutes } from "./routes/chat-completions.js";
 import { dashboardRoutes } from "./routes/dashboard.js";
 import { messagesRoutes } from "./routes/messages.js";
 import { responsesRoutes } from "./routes/responses.js";
+import { usageRoutes } from "./routes/usage.js";
 import { ProxyRuntime } from "./runtime.js";
 
 declare module "fastify" {
@@ -207,6 +208,7 @@ async function registerRoutes(app: FastifyInstance, runtime: ProxyRuntime, opts:
   await app.register(chatCompletionsRoutes);
   await app.register(responsesRoutes);
   await app.register(messagesRoutes);
+  await app.register(usageRoutes);
 
   const log = opts.logger || { info: () => {}, warn: () => {} };
   const configManager = new ConfigManager(runtime, runtime.database, runtime.bus, log, opts.config.source.vars);

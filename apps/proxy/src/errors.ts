@@ -73,6 +73,26 @@ export const Errors = {
       code: "concurrency_queue_timeout",
       headers: { "retry-after": "1" },
     }),
+  /** A rate limit (rpm / tpm) reached; OpenAI's type names what ran out. */
+  rateLimited: (kind: "rpm" | "tpm", limit: number, scope: string, retryAfterSeconds: string) =>
+    new ProxyError(
+      429,
+      `Rate limit reached for ${kind === "rpm" ? "requests" : "tokens"} per minute on ${scopeName(scope)}: limit ${limit}. Try again in ${retryAfterSeconds}s.`,
+      { type: kind === "rpm" ? "requests" : "tokens", code: "rate_limit_exceeded", headers: { "retry-after": retryAfterSeconds } },
+    ),
+  budgetExceeded: (maxUsd: number, retryAfterSeconds: string) =>
+    new ProxyError(429, `This key has spent its budget of $${maxUsd} for the current period. It resets in ${retryAfterSeconds}s.`, {
+      type: "insufficient_quota",
+      code: "insufficient_quota",
+      headers: { "retry-after": retryAfterSeconds },
+    }),
+  /** The rate-limit counters (Redis) did not answer and `fail_open` is false. */
+  rateLimitsUnavailable: () =>
+    new ProxyError(503, "Rate limits cannot be checked right now; send the request again shortly.", {
+      type: "server_error",
+      code: "rate_limits_unavailable",
+      headers: { "retry-after": "1" },
+    }),
   upstreamUnreachable: (backend: string) =>
     new ProxyError(502, `The upstream for \`${backend}\` could not be reached.`, { type: "server_error", code: "upstream_unreachable" }),
   upstreamTimeout: (backend: string) =>
@@ -162,6 +182,14 @@ export const Errors = {
   adminUpgradeRequired: () =>
     new ProxyError(426, "/admin/ws is a WebSocket endpoint: connect with a WebSocket client.", { code: "upgrade_required", headers: { upgrade: "websocket" } }),
 };
+
+/** `key:<id>`, `key:<id>:model:<name>`, `model:<name>` in words. */
+function scopeName(scope: string | undefined): string {
+  if (scope === undefined) return "this key";
+  const m = /^key:(.*):model:(.*)$/.exec(scope);
+  if (m) return `this key for model \`${m[2]}\``;
+  return scope.startsWith("model:") ? `model \`${scope.slice(6)}\`` : "this key";
+}
 
 /** Renders a ProxyError in the client's wire format. */
 export function sendProxyError(reply: FastifyReply, format: ClientFormat, err: ProxyError): void {

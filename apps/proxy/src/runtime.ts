@@ -6,6 +6,9 @@ import type { ModelRoute, ProxyConfig } from "./config/load-config.js";
 import { type BackgroundErrorLog, Ops } from "./ops/ops.js";
 import { PgBus } from "./ops/pg-bus.js";
 import { ConcurrencyLimiter } from "./concurrency.js";
+import { RateLimits } from "./limits/rate-limits.js";
+import { openRedis } from "./limits/redis.js";
+import type { Redis } from "ioredis";
 import { InFlightRequests } from "./shutdown.js";
 import { BackgroundRuns } from "./responses/runs.js";
 import { HttpBackend } from "./upstream/http-backend.js";
@@ -34,6 +37,9 @@ export class ProxyRuntime {
 
   readonly ops: Ops;
   readonly bus: PgBus | undefined;
+  readonly limits: RateLimits;
+  private readonly redis: Redis | undefined;
+  private lastStoreLog = 0;
 
   /** Opens the database (and, on PostgreSQL, the replica bus) and builds the runtime on them. */
   static async create(config: ProxyConfig, onError: BackgroundErrorLog = () => {}): Promise<ProxyRuntime> {
@@ -47,14 +53,23 @@ export class ProxyRuntime {
       bus = new PgBus(config.databaseUrl, database.pgPool, (err) => report("pg_bus", err));
       await bus.start(["yallmp_live", "yallmp_config", RESPONSES_CHANNEL]);
     }
-    runtime = new ProxyRuntime(config, { database, bus, onError });
+    const url = config.rateLimits.redisUrl;
+    const redis = url ? await openRedis(url, config.rateLimits.redisTimeoutMs, (err) => runtime?.rateLimitStoreFailed(err, undefined)) : undefined;
+    runtime = new ProxyRuntime(config, { database, bus, onError, ...(redis ? { redis } : {}) });
     return runtime;
   }
 
-  constructor(config: ProxyConfig, deps: { database?: Database; bus?: PgBus; onError?: BackgroundErrorLog } = {}) {
+  constructor(config: ProxyConfig, deps: { database?: Database; bus?: PgBus; onError?: BackgroundErrorLog; redis?: Redis } = {}) {
     const { database, bus } = deps;
     this.bus = bus;
     this.ops = new Ops(config, database, bus, deps.onError ?? (() => {}));
+    this.redis = deps.redis;
+    this.limits = new RateLimits({
+      redis: deps.redis,
+      failOpen: () => this.config.rateLimits.failOpen,
+      onStoreError: (err, policy) => this.rateLimitStoreFailed(err, policy),
+      onRefused: (kind) => this.ops.metrics.rateLimitRefusals.inc({ limit: kind }),
+    });
     this.background.onError = (err) => this.ops.backgroundError("background_response", err);
     this.dispatcher = new Agent({
       keepAliveTimeout: 30_000,
@@ -104,6 +119,17 @@ export class ProxyRuntime {
     }
   }
 
+  /** Redis failed a limit check (`policy` decided it) or its connection: counted, and logged at most every 5 s. */
+  rateLimitStoreFailed(err: unknown, policy: "open" | "closed" | undefined): void {
+    if (policy) this.ops.metrics.rateLimitStoreErrors.inc({ policy });
+    const now = Date.now();
+    if (now - this.lastStoreLog < 5000) return;
+    this.lastStoreLog = now;
+    const detail = err instanceof Error ? err.message : String(err);
+    const rule = this.config.rateLimits.failOpen ? "admitted uncounted (fail_open: true)" : "refused with 503 (fail_open: false)";
+    this.ops.backgroundError("rate_limit_store", new Error(`Redis for rate limits is unreachable (${detail}); requests are ${rule}`));
+  }
+
   get generation(): Generation {
     return this.current;
   }
@@ -135,6 +161,7 @@ export class ProxyRuntime {
     await this.bus?.close();
     await this.responses.close();
     await this.database?.close();
+    this.redis?.disconnect();
     await this.dispatcher.close();
   }
 }

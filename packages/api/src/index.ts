@@ -10,3 +10,4 @@ export * from "./stored-responses.js";
 export * from "./config.js";
 export * from "./manage.js";
 export * from "./public.js";
+export * from "./usage.js";

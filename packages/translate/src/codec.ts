@@ -3,7 +3,8 @@
 // turns it into the client's own error JSON). `codecs.ts` holds one `Codec` per `WireFormat`.
 
 import type { ResponsesItemResolver } from "./responses/responses-api.js";
-import type { LlmRequest, LlmResponse, StreamEvent, TranslateContext, Translated, TranslationWarning, WireFormat } from "./ir.js";
+import type { RateLimitState } from "./shared/rate-limit-headers.js";
+import type { FinishReason, LlmRequest, LlmResponse, StreamEvent, TranslateContext, Translated, TranslationWarning, WireFormat } from "./ir.js";
 
 /** One SSE frame as the parser hands it over. */
 export interface SseFrame {
@@ -115,6 +116,10 @@ export interface Codec {
   backendHeaders(apiKey: string | undefined): Record<string, string>;
   /** What a request decoded from this format loses on a backend of any other format. */
   crossFormatWarnings?(request: LlmRequest): TranslationWarning[];
+  /** How an answer relayed unchanged ended, from its last bytes (its finish field there); undefined when they do not say. */
+  finishFromTail(tail: string): FinishReason | undefined;
+  /** The rate-limit headers clients of this format read. */
+  rateLimitHeaders(state: RateLimitState): Record<string, string>;
 }
 
 export class TranslateError extends Error {

@@ -9,3 +9,4 @@ export { DEFAULT_MAX_JSON_DEPTH, MAX_UPSTREAM_JSON_DEPTH, jsonDeeperThan, parseU
 export { type JsonPath, type JsonScan, scanJson } from "./shared/json-scan.js";
 export { type JsonShape, compileShape } from "./shared/json-shape.js";
 export { isOpaqueTextPath } from "./shared/opaque-text-paths.js";
+export { type RateLimitState, type RateLimitWindow } from "./shared/rate-limit-headers.js";

@@ -1,6 +1,7 @@
 // The typed, resolved config the proxy runs on, as the loader builds it.
 
 import type { z } from "zod";
+import type { KeyLimits, ModelPricing, RateLimit, RateLimitSettings, UsageSettings } from "./limits-config.js";
 import type { MockOptions, apiTypeSchema } from "./schema.js";
 
 type ApiType = z.infer<typeof apiTypeSchema>;
@@ -32,6 +33,10 @@ export interface ModelRoute {
   protected: boolean;
   history: { includeReasoning: boolean; includeRefusals: boolean };
   traceCapture: "off" | "metadata" | "full" | undefined;
+  /** `model_params.rpm_limit` / `tpm_limit`: for every caller together. */
+  limits: RateLimit | undefined;
+  /** `model_params.pricing`, over the price database. */
+  pricing: ModelPricing | undefined;
 }
 
 export interface TraceSettings {
@@ -67,6 +72,8 @@ export interface AppKey {
   name: string | undefined;
   enabled: boolean;
   concurrency: ConcurrencySettings;
+  /** Rate limits and budget (its own over `app_keys.defaults`); undefined when it has none. */
+  limits: KeyLimits | undefined;
 }
 
 export interface ProxyConfig {
@@ -93,6 +100,8 @@ export interface ProxyConfig {
   endpoints: { responses: boolean; messages: boolean };
   responseState: ResponseStateSettings;
   traces: TraceSettings;
+  usage: UsageSettings;
+  rateLimits: RateLimitSettings;
   messagesPingIntervalMs: number;
   appKeys: {
     enabled: boolean;

@@ -18,6 +18,7 @@ import {
 } from "./config-types.js";
 import { readDotEnv, substituteEnv } from "./env.js";
 import { normalizeModel, resolveModelEntries } from "./model-entries.js";
+import { keyLimitsOf, rateLimitSettingsOf, usageSettingsOf } from "./limits-config.js";
 import { configSchema } from "./schema.js";
 
 export * from "./config-types.js";
@@ -175,6 +176,7 @@ function appKeysOf(raw: RawConfig, problems: string[]): AppKey[] {
         priority: k.priority ?? defaults.priority ?? 100,
         queueTimeoutMs: secondsToMs(k.queue_timeout ?? defaults.queue_timeout),
       },
+      limits: keyLimitsOf(k, defaults, `app_keys.keys[${i}]`, problems),
     };
   });
 }
@@ -279,6 +281,8 @@ function settingsOf(
     },
     responseState: responseStateOf(raw),
     traces: tracesOf(raw, proxySettings),
+    usage: usageSettingsOf(raw.proxy_settings?.usage),
+    rateLimits: rateLimitSettingsOf(raw.proxy_settings?.rate_limits, env),
     messagesPingIntervalMs: Math.round((raw.proxy_settings?.messages_ping_interval_seconds ?? 10) * 1000),
     appKeys: {
       enabled: appKeysRaw.enabled ?? false,

@@ -2,6 +2,7 @@
 
 import { type RawModelEntry, apiTypeSchema, modelEntrySchema } from "./schema.js";
 import { type LoadedConfig, type ModelRoute, type ParameterOverride, formatPath } from "./config-types.js";
+import { modelLimitsOf, pricingOf } from "./limits-config.js";
 
 const DEFAULT_TIMEOUT_S = 600;
 const MAX_EXTENDS_DEPTH = 10;
@@ -173,6 +174,8 @@ export function normalizeModel(
     // Only an explicit `protected: true` locks a model against admin API changes.
     protected: entry.protected === true,
     traceCapture: p.trace_capture,
+    limits: modelLimitsOf(p),
+    pricing: pricingOf(p.pricing),
     history: {
       includeReasoning: p.history_policy?.include_reasoning ?? true,
       includeRefusals: p.history_policy?.include_refusals ?? true,

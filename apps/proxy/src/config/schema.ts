@@ -2,6 +2,7 @@
 // Objects are loose: sections this proxy does not implement are kept and warned about, never fatal.
 
 import { z } from "zod";
+import { keyLimitFields, modelLimitFields, rateLimitSettingsSchema, usageSettingsSchema } from "./limits-config.js";
 
 const positiveNumber = z.number().positive();
 
@@ -60,6 +61,7 @@ const modelParamsSchema = z
     trace_capture: z.enum(["off", "metadata", "full"]).optional(),
     /** What a `previous_response_id` chain replays to this model. */
     history_policy: z.object({ include_reasoning: z.boolean().optional(), include_refusals: z.boolean().optional() }).strict().optional(),
+    ...modelLimitFields,
   })
   .loose();
 
@@ -89,6 +91,7 @@ const keySchema = z
     concurrency_limit: z.number().int().min(0).optional(),
     priority: z.number().int().optional(),
     queue_timeout: z.number().min(0).nullable().optional(),
+    ...keyLimitFields,
   })
   .loose();
 
@@ -99,6 +102,8 @@ const concurrencySchema = z
     queue_timeout: z.number().min(0).nullable().optional(),
   })
   .loose();
+
+const keyDefaultsSchema = concurrencySchema.extend(keyLimitFields);
 
 export const configSchema = z
   .object({
@@ -169,6 +174,8 @@ export const configSchema = z
           })
           .strict()
           .optional(),
+        usage: usageSettingsSchema.optional(),
+        rate_limits: rateLimitSettingsSchema.optional(),
         /** Seconds between `event: ping` frames while an upstream is silent (Anthropic clients). */
         messages_ping_interval_seconds: z.number().positive().optional(),
         logging: z.object({ level: z.string().optional() }).loose().optional(),
@@ -181,7 +188,7 @@ export const configSchema = z
         header_name: z.string().optional(),
         allow_unauthenticated: z.boolean().optional(),
         keys: z.array(keySchema).optional(),
-        defaults: concurrencySchema.optional(),
+        defaults: keyDefaultsSchema.optional(),
         unauthenticated: concurrencySchema.optional(),
       })
       .loose()

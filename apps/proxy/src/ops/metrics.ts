@@ -68,6 +68,23 @@ export class Metrics {
     help: "Traces not stored because the writer could not keep up",
     registers: [this.registry],
   });
+  readonly usageDropped = new Counter({
+    name: "yallmp_usage_dropped_total",
+    help: "Requests not added to the usage ledger because its queue was full or the database failed",
+    registers: [this.registry],
+  });
+  readonly rateLimitRefusals = new Counter({
+    name: "yallmp_rate_limit_refusals_total",
+    help: "Requests refused by a rate limit or budget, by limit (rpm, tpm, budget)",
+    labelNames: ["limit"],
+    registers: [this.registry],
+  });
+  readonly rateLimitStoreErrors = new Counter({
+    name: "yallmp_rate_limit_store_errors_total",
+    help: "Rate-limit checks the counter store (Redis) could not answer in time; the fail_open policy decided them",
+    labelNames: ["policy"],
+    registers: [this.registry],
+  });
   readonly backgroundErrors = new Counter({
     name: "yallmp_background_errors_total",
     help: "Errors of background tasks (logged and survived), by task",

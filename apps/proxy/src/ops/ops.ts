@@ -9,6 +9,7 @@ import { redactorFor } from "./redact.js";
 import type { PgBus } from "./pg-bus.js";
 import { type CaptureLevel, Trace } from "./trace.js";
 import { TraceSink } from "./trace-sink.js";
+import { UsageLedger } from "../usage/usage-ledger.js";
 
 const PROGRESS_INTERVAL_MS = 250;
 
@@ -18,6 +19,9 @@ export type BackgroundTask =
   | "trace_write"
   | "trace_writer"
   | "trace_cleanup"
+  | "usage_write"
+  | "usage_cleanup"
+  | "rate_limit_store"
   | "response_cleanup"
   | "response_store"
   | "background_response"
@@ -37,6 +41,8 @@ export class Ops {
   readonly running = new Map<string, Trace>();
   readonly metrics = new Metrics(() => this.running.size);
   readonly sink: TraceSink | undefined;
+  /** Hourly usage roll-ups (docs: README, "Usage and limits"); absent without a database. */
+  readonly ledger: UsageLedger | undefined;
   private readonly lastProgress = new WeakMap<Trace, number>();
 
   constructor(
@@ -57,6 +63,11 @@ export class Ops {
         onDropped: (n) => this.metrics.tracesDropped.inc(n),
         onError: (task, err) => this.backgroundError(task, err),
         redactor: () => redactorFor(this.config),
+      });
+      this.ledger = new UsageLedger(db, {
+        config: () => this.config,
+        onDropped: (n) => this.metrics.usageDropped.inc(n),
+        onError: (task, err) => this.backgroundError(task, err),
       });
     }
     if (bus) {
@@ -114,9 +125,11 @@ export class Ops {
     this.metrics.observe(trace, this.config.models.has(trace.model) ? trace.model : UNKNOWN_MODEL);
     if (this.live.wanted) this.live.publish({ type: "request.finished", trace: trace.summary() });
     if (trace.capture !== "off") this.sink?.push(trace);
+    this.ledger?.push(trace);
   }
 
   async close(): Promise<void> {
+    await this.ledger?.close();
     await this.sink?.close();
   }
 }

@@ -44,6 +44,12 @@ export class Trace {
   error: string | null = null;
   promptTokens: number | null = null;
   completionTokens: number | null = null;
+  /** For the usage ledger: the rest of the usage, how the answer ended, the tool calls it made. */
+  cachedTokens = 0;
+  cacheWriteTokens = 0;
+  reasoningTokens = 0;
+  finishReason: string | null = null;
+  toolCalls = 0;
   readonly attempts: TraceAttempt[] = [];
   /** Structured (`{ code, path, message }`) so the dashboard can group them by code. */
   warningList: TranslationWarning[] = [];

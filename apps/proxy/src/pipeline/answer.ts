@@ -1,7 +1,7 @@
 // The answer stage: the chosen backend's response reaches the client, relayed as it came when the
 // wire formats match, translated through the hub when they do not, or as the client's error.
 
-import { parseUpstreamJson } from "@yallmproxy/translate";
+import { codecs, parseUpstreamJson } from "@yallmproxy/translate";
 import { type ClientFormat, Errors, ProxyError, errorBodyFor } from "../errors.js";
 import { readLimited, upstreamHttpError } from "../router.js";
 import type { Backend, UpstreamResponse } from "../upstream/types.js";
@@ -9,11 +9,13 @@ import type { ClientReply } from "./client.js";
 import { type FinalHook, type Flight, round } from "./flight.js";
 import { SSE_HEADERS, directFrom, readAll, relayDirect, relayJson } from "./relay.js";
 import { relayResponsesCapturing } from "./relay-responses.js";
-import { usageFromChatTail, usageFromJsonTail, usageOf } from "./usage.js";
+import { type TokenUsage, usageFromJsonTail, usageOfRelayedStream, usageOf } from "./usage.js";
 import { badJsonBody, bodyFailure, checkJsonAnswer, contentTypeOf, notAnEventStream, snippet, wrongContentType } from "./upstream-answer.js";
 
 /** Pass-through JSON bodies up to this size are held until they end (beyond it, relayed as they come). */
 const JSON_HOLD_BYTES = 4 * 1024 * 1024;
+/** The last bytes of a relayed answer searched for its finish reason. */
+const TAIL_BYTES = 4096;
 
 export async function answer(flight: Flight, backend: Backend, response: UpstreamResponse): Promise<void> {
   const { call } = flight.opts;
@@ -47,6 +49,8 @@ async function answerTranslated(flight: Flight, backend: Backend, response: Upst
   const out = await h.respond({ backend, upstream: response, request, reply, signal: flight.cancel.signal, tap: flight.tap });
   flight.log.status = out.clientGone ? 499 : reply.raw.statusCode;
   if (out.usage) Object.assign(flight.log, out.usage);
+  if (out.finish) flight.log.finishReason = out.finish;
+  if (out.toolCalls) flight.log.toolCalls = out.toolCalls;
   if (out.upstreamError) flight.log.upstreamError = out.upstreamError;
 }
 
@@ -66,8 +70,19 @@ async function relayStream(flight: Flight, backend: Backend, response: UpstreamR
   if (relayed.upstreamError) log.upstreamError = relayed.upstreamError;
   log.status = relayed.clientGone ? 499 : 200;
   if (!relayed.clientGone) reply.raw.end();
-  const usage = usageFromChatTail(relayed.tail);
-  if (usage) Object.assign(log, usage);
+  noteRelayedEnding(flight, usageOfRelayedStream(relayed.head, relayed.tail), relayed.tail);
+}
+
+/** Usage and finish reason of an answer relayed unchanged, from its last bytes (and first, for streams). */
+function noteRelayedEnding(flight: Flight, usage: TokenUsage | undefined, tail: Buffer): void {
+  if (usage) Object.assign(flight.log, usage);
+  // Where every format puts its finish field: the last few kilobytes.
+  const finish = codecs[flight.opts.call.format].finishFromTail(tail.toString("latin1", Math.max(0, tail.length - TAIL_BYTES)));
+  if (finish) {
+    flight.log.finishReason = finish;
+    // A relayed body is not parsed, so its calls are not counted one by one: an answer that asks for tools counts once.
+    if (finish === "tool_calls") flight.log.toolCalls = 1;
+  }
 }
 
 /**
@@ -102,8 +117,8 @@ async function relayJsonAnswer(flight: Flight, backend: Backend, response: Upstr
     reply.raw.end(relayed.held);
   } else if (!reply.raw.destroyed) reply.raw.end();
   if (relayed.upstreamError) log.upstreamError = relayed.upstreamError;
-  const usage = usageFromJsonTail(relayed.held ?? relayed.tail ?? Buffer.alloc(0));
-  if (usage) Object.assign(log, usage);
+  const body = relayed.held ?? relayed.tail ?? Buffer.alloc(0);
+  noteRelayedEnding(flight, usageFromJsonTail(body), body);
 }
 
 /** A same-format JSON body read whole and parsed, so `onFinal` hears it before the client gets it. */
@@ -129,8 +144,7 @@ async function answerHeardJson(flight: Flight, backend: Backend, response: Upstr
   }
   if (!isRecord(parsed)) throw Errors.upstreamBadResponse(name, `a body that is not a JSON object (${snippet(body)})`);
   const final = parsed;
-  const usage = usageOf(final);
-  if (usage) Object.assign(flight.log, usage);
+  noteRelayedEnding(flight, usageOf(final), body);
   try {
     await onFinal(final, backend);
   } catch (err) {

@@ -7,7 +7,7 @@ import type { Trace } from "../ops/trace.js";
 import type { ProxyRuntime } from "../runtime.js";
 import type { InFlight } from "../shutdown.js";
 import type { Backend, UpstreamResponse } from "../upstream/types.js";
-import type { TranslationWarning } from "@yallmproxy/translate";
+import type { FinishReason, TranslationWarning } from "@yallmproxy/translate";
 import type { ClientReply, ClientRequest } from "./client.js";
 import type { RelayTap } from "./relay.js";
 import type { TokenUsage } from "./usage.js";
@@ -46,7 +46,7 @@ export interface CrossFormatHandler {
     reply: ClientReply;
     signal: AbortSignal;
     tap?: RelayTap;
-  }): Promise<{ usage?: TokenUsage; upstreamError?: string; clientGone?: boolean }>;
+  }): Promise<{ usage?: TokenUsage; finish?: FinishReason; toolCalls?: number; upstreamError?: string; clientGone?: boolean }>;
 }
 
 export interface PreparedRequest {
@@ -72,7 +72,13 @@ export interface RequestLog extends Record<string, unknown> {
   status?: number;
   promptTokens?: number;
   completionTokens?: number;
+  cachedTokens?: number;
+  cacheWriteTokens?: number;
+  reasoningTokens?: number;
   upstreamError?: string;
+  /** How the answer ended and the tool calls it made, where the proxy saw them (the usage ledger's). */
+  finishReason?: FinishReason;
+  toolCalls?: number;
 }
 
 /** One request on its way through the stages. */

@@ -11,6 +11,8 @@ import type { Trace } from "../ops/trace.js";
 import { callWithFailover, routesForModel, stripProviderPrefix } from "../router.js";
 import type { Backend, UpstreamResponse } from "../upstream/types.js";
 import { answer, closeGone } from "./answer.js";
+import type { LimitTicket } from "../limits/rate-limits.js";
+import { admitLimits, settleLimits } from "./limits-stage.js";
 import { passthroughBody, passthroughRaw } from "./apply-parameters.js";
 import { materializeRelayed, relayedBytes, relaysUnparsed } from "./relay-intake.js";
 import { materializeSkeleton, restoreSkeleton } from "./skeleton-intake.js";
@@ -36,11 +38,21 @@ export async function proxyRequest(opts: ProxyCallOptions): Promise<void> {
   } finally {
     trace.promptTokens = log.promptTokens ?? null;
     trace.completionTokens = log.completionTokens ?? null;
+    noteUsage(trace, log);
     if (opts.warnings?.length) trace.warningList = opts.warnings;
     if (log.upstreamError && !trace.error) trace.error = String(log.upstreamError);
     trace.finish(log.status ?? opts.reply.raw.statusCode);
     ops.finish(trace);
   }
+}
+
+/** The rest of the usage, for the ledger. */
+function noteUsage(trace: Trace, log: RequestLog): void {
+  if (log.cachedTokens !== undefined) trace.cachedTokens = log.cachedTokens;
+  if (log.cacheWriteTokens !== undefined) trace.cacheWriteTokens = log.cacheWriteTokens;
+  if (log.reasoningTokens !== undefined) trace.reasoningTokens = log.reasoningTokens;
+  if (log.finishReason !== undefined) trace.finishReason = log.finishReason;
+  if (log.toolCalls !== undefined) trace.toolCalls = log.toolCalls;
 }
 
 async function runStages(opts: ProxyCallOptions, trace: Trace, log: RequestLog, caller: Caller, model: string, requested: string): Promise<void> {
@@ -66,8 +78,13 @@ async function runStages(opts: ProxyCallOptions, trace: Trace, log: RequestLog, 
     inFlight: { cancel, answered: undefined },
     handlerFor: crossFormatCache(opts),
   };
-  const release = await admit(flight);
-  if (!release) return;
+  const limited = admitLimits(flight, allowed[0]!);
+  const ticket = limited && (await limited);
+  const release = ticket ? await admitOrGiveBack(flight, ticket) : await admit(flight);
+  if (!release) {
+    if (ticket) settleLimits(flight, ticket);
+    return;
+  }
   try {
     const picked = await callUpstream(flight, allowed);
     if (picked) await answer(flight, picked.backend, picked.response);
@@ -76,10 +93,21 @@ async function runStages(opts: ProxyCallOptions, trace: Trace, log: RequestLog, 
     throw err;
   } finally {
     release();
+    if (ticket) settleLimits(flight, ticket);
     log.latencyMs = round(performance.now() - flight.started);
     if (opts.warnings?.length) log.warnings = opts.warnings;
     request.requestLogged = true;
     request.log.info(log, "request");
+  }
+}
+
+/** `admit`, with the limits' share given back when the request is refused there (it never reaches the upstream). */
+async function admitOrGiveBack(flight: Flight, ticket: LimitTicket): Promise<(() => void) | undefined> {
+  try {
+    return await admit(flight);
+  } catch (err) {
+    settleLimits(flight, ticket);
+    throw err;
   }
 }
 

@@ -21,6 +21,8 @@ interface Capture {
   sawTerminal: boolean;
   /** The first event's data: what an error the stream may need to end with is shaped from. */
   firstData: string | undefined;
+  /** The terminal event's frame once written: where the usage and the finish are read from. */
+  terminalFrame: string | undefined;
 }
 
 /** An SSE parser that re-frames each event into `capture.out`, holding the terminal one aside. */
@@ -54,7 +56,7 @@ export async function relayResponsesCapturing(
   onFinal: (response: Record<string, unknown>) => Promise<void>,
   tap?: RelayTap,
 ): Promise<StreamRelayResult> {
-  const capture: Capture = { out: "", terminal: undefined, sawTerminal: false, firstData: undefined };
+  const capture: Capture = { out: "", terminal: undefined, sawTerminal: false, firstData: undefined, terminalFrame: undefined };
   let bytes = 0;
   let firstChunkAt: number | undefined;
   let delivered = false;
@@ -66,7 +68,7 @@ export async function relayResponsesCapturing(
   const parser = captureParser(capture);
   const utf8 = new TextDecoder();
   const result = (extra: Partial<StreamRelayResult>): StreamRelayResult => ({
-    tail: Buffer.from(capture.out),
+    tail: Buffer.from(capture.terminalFrame ?? capture.out),
     clientGone: false,
     bytes,
     ...(firstChunkAt ? { firstChunkAt } : {}),
@@ -85,6 +87,7 @@ export async function relayResponsesCapturing(
       if (capture.terminal) {
         await onFinal(capture.terminal.response);
         capture.out += capture.terminal.frame;
+        capture.terminalFrame = capture.terminal.frame;
         capture.terminal = undefined;
         last = true;
       }

@@ -4,12 +4,15 @@
 import type { Readable } from "node:stream";
 import type { FastifyReply } from "fastify";
 import { createParser } from "eventsource-parser";
-import type { LlmResponse, StreamDecoder, StreamEncoder, StreamEvent } from "@yallmproxy/translate";
+import type { FinishReason, LlmResponse, StreamDecoder, StreamEncoder, StreamEvent } from "@yallmproxy/translate";
 import { UpstreamError } from "../upstream/types.js";
 import { type RelayTap, streamErrorCode, writeWithBackpressure } from "./relay.js";
 
 export interface TranslatedRelayResult {
   usage: LlmResponse["usage"];
+  /** The first choice's finish reason, and the tool calls the answer made (for the usage ledger). */
+  finish: FinishReason | undefined;
+  toolCalls: number;
   upstreamError?: string;
   clientGone: boolean;
 }
@@ -34,6 +37,8 @@ export interface TranslatedRelayArgs {
 export async function relayTranslatedStream(args: TranslatedRelayArgs): Promise<TranslatedRelayResult> {
   const { decoder, encoder, raw, signal } = args;
   let usage: LlmResponse["usage"];
+  let finish: FinishReason | undefined;
+  let toolCalls = 0;
   let pending = "";
   let ended = false;
   // Where the held terminal event starts in `pending`: what comes before it is written at once.
@@ -46,6 +51,8 @@ export async function relayTranslatedStream(args: TranslatedRelayArgs): Promise<
     for (const ev of events) {
       if (ev.type === "usage") usage = ev.usage;
       else if (ev.type === "end") ended = true;
+      else if (ev.type === "tool_call_start") toolCalls++;
+      else if (ev.type === "finish" && finish === undefined) finish = ev.reason;
       const before = pending.length;
       const wasHolding = args.holdsFinal?.() ?? false;
       append(encoder.push(ev), before, wasHolding);
@@ -94,13 +101,13 @@ export async function relayTranslatedStream(args: TranslatedRelayArgs): Promise<
       parser.feed(utf8.decode(chunk as Buffer, { stream: true }));
       if (!(await flush())) {
         args.body.destroy();
-        return { usage, clientGone: true };
+        return { usage, finish, toolCalls, clientGone: true };
       }
     }
     parser.feed(utf8.decode());
     if (!ended) onEvents(decoder.end());
   } catch (err) {
-    if (signal.aborted || raw.destroyed) return { usage, clientGone: true };
+    if (signal.aborted || raw.destroyed) return { usage, finish, toolCalls, clientGone: true };
     upstreamError = err instanceof UpstreamError ? err.message : `upstream stream broke: ${(err as Error).message}`;
     onEvents([brokenStreamEvent(err, upstreamError)]);
   } finally {
@@ -109,7 +116,7 @@ export async function relayTranslatedStream(args: TranslatedRelayArgs): Promise<
   const beforeEnd = pending.length;
   append(encoder.end(), beforeEnd, args.holdsFinal?.() ?? false);
   const ok = await flush();
-  return { usage, clientGone: !ok, ...(upstreamError ? { upstreamError } : {}) };
+  return { usage, finish, toolCalls, clientGone: !ok, ...(upstreamError ? { upstreamError } : {}) };
 }
 
 /** Checks for silence at half the interval, so a ping goes out at most `intervalMs` after the last write. */

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { Cancel } from "../cancel.js";
 import type { DirectBody } from "../upstream/types.js";
 import { relayDirect } from "./relay.js";
-import { usageFromChatTail, usageFromJsonTail } from "./usage.js";
+import { usageFromJsonTail, usageOfRelayedStream } from "./usage.js";
 
 describe("usage read from the last bytes of an answer", () => {
   it("finds the usage object of a JSON body after multi-byte text, ignoring braces inside strings", () => {
@@ -29,8 +29,8 @@ describe("usage read from the last bytes of an answer", () => {
         `data: {"choices":[],"usage":{"prompt_tokens":12,"completion_tokens":20,"total_tokens":32}}\n\n` +
         "data: [DONE]\n\n",
     );
-    expect(usageFromChatTail(tail)).toEqual({ promptTokens: 12, completionTokens: 20, totalTokens: 32 });
-    expect(usageFromChatTail(Buffer.from('data: {"choices":[]}\n\ndata: [DONE]\n\n'))).toBeUndefined();
+    expect(usageOfRelayedStream(undefined, tail)).toEqual({ promptTokens: 12, completionTokens: 20, totalTokens: 32 });
+    expect(usageOfRelayedStream(undefined, Buffer.from('data: {"choices":[]}\n\ndata: [DONE]\n\n'))).toBeUndefined();
   });
 });
 

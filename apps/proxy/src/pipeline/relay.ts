@@ -43,6 +43,8 @@ export interface StreamRelayResult {
   clientGone: boolean;
   firstChunkAt?: number;
   bytes: number;
+  /** The first chunk (Anthropic's `message_start` carries the input token counts). */
+  head?: Buffer;
 }
 
 /** Whether a chunk carries the format's last event: a client leaving after it was answered. */
@@ -110,7 +112,7 @@ export function relayDirect(body: DirectBody, raw: ServerResponse, format: WireF
       finished = true;
       raw.removeListener("drain", onDrain);
       cancel.offAbort(onCancel);
-      resolve({ tail, clientGone: false, bytes, ...(firstChunkAt ? { firstChunkAt } : {}), ...extra });
+      resolve({ tail, clientGone: false, bytes, head: first, ...(firstChunkAt ? { firstChunkAt } : {}), ...extra });
     };
     const fail = (message: string, tail: Buffer, code?: string) => {
       writeErrorFrame(raw, tap, boundaryAfter(last) + streamErrorFrame(codec, message, code, firstEventData(first), tail.toString("latin1")));

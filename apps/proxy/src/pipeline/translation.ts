@@ -171,7 +171,9 @@ async function respondJson(
   const text = JSON.stringify(body);
   tap?.client(text);
   reply.code(200).header("content-type", "application/json").send(text);
-  return { usage: usageOfHub(decoded.usage) };
+  const first = decoded.choices[0];
+  const toolCalls = decoded.choices.reduce((n, c) => n + c.content.filter((p) => p.type === "tool_call").length, 0);
+  return { usage: usageOfHub(decoded.usage), ...(first ? { finish: first.finishReason } : {}), toolCalls };
 }
 
 /** A stream: the backend's events decoded and re-encoded one by one, the final Response held for `onFinal`. */
@@ -218,10 +220,20 @@ async function respondStream(
   });
   if (!result.clientGone) reply.raw.end();
   const clientGone = result.clientGone && !answered;
-  return { usage: usageOfHub(result.usage), ...(result.upstreamError ? { upstreamError: result.upstreamError } : {}), clientGone };
+  return {
+    usage: usageOfHub(result.usage),
+    ...(result.finish ? { finish: result.finish } : {}),
+    toolCalls: result.toolCalls,
+    ...(result.upstreamError ? { upstreamError: result.upstreamError } : {}),
+    clientGone,
+  };
 }
 
 function usageOfHub(usage: LlmResponse["usage"]): TokenUsage {
   if (!usage) return {};
-  return { promptTokens: usage.inputTokens, completionTokens: usage.outputTokens, totalTokens: usage.totalTokens };
+  const out: TokenUsage = { promptTokens: usage.inputTokens, completionTokens: usage.outputTokens, totalTokens: usage.totalTokens };
+  if (usage.cachedInputTokens !== undefined) out.cachedTokens = usage.cachedInputTokens;
+  if (usage.cacheWriteTokens !== undefined) out.cacheWriteTokens = usage.cacheWriteTokens;
+  if (usage.reasoningTokens !== undefined) out.reasoningTokens = usage.reasoningTokens;
+  return out;
 }

@@ -1,10 +1,14 @@
 // Token counts of answers relayed unchanged, read from the last bytes only (where OpenAI and
 // Anthropic put usage): a pass-through body is never parsed whole for this.
 
+/** Token counts; `promptTokens` is the whole prompt, cache reads and writes included (as OpenAI counts it). */
 export interface TokenUsage {
   promptTokens?: number;
   completionTokens?: number;
   totalTokens?: number;
+  cachedTokens?: number;
+  cacheWriteTokens?: number;
+  reasoningTokens?: number;
 }
 
 /** Usage from an OpenAI-style or Anthropic-style JSON object. */
@@ -14,17 +18,32 @@ export function usageOf(obj: unknown): TokenUsage | undefined {
 
 const num = (v: unknown): number | undefined => (typeof v === "number" ? v : undefined);
 
-/** Token counts of a `usage` object (OpenAI's or Anthropic's names). */
+const detail = (v: unknown, name: string): number | undefined => (v && typeof v === "object" ? num((v as Record<string, unknown>)[name]) : undefined);
+
+/**
+ * Token counts of a `usage` object: Chat's, Responses' or Anthropic's names. Anthropic's
+ * `input_tokens` leaves cache reads and writes out; they are added back so every format counts the
+ * whole prompt.
+ */
 function usageFields(value: unknown): TokenUsage | undefined {
   if (!value || typeof value !== "object") return undefined;
   const u = value as Record<string, unknown>;
-  const prompt = num(u.prompt_tokens) ?? num(u.input_tokens);
+  const cacheRead = num(u.cache_read_input_tokens);
+  const cacheWrite = num(u.cache_creation_input_tokens);
+  const anthropicInput = num(u.input_tokens) !== undefined && (cacheRead !== undefined || cacheWrite !== undefined);
+  const input = num(u.input_tokens);
+  const prompt = num(u.prompt_tokens) ?? (anthropicInput && input !== undefined ? input + (cacheRead ?? 0) + (cacheWrite ?? 0) : input);
   const completion = num(u.completion_tokens) ?? num(u.output_tokens);
-  const total = num(u.total_tokens) ?? (prompt !== undefined && completion !== undefined ? prompt + completion : undefined);
+  const total = prompt !== undefined && completion !== undefined ? prompt + completion : num(u.total_tokens);
+  const cached = cacheRead ?? detail(u.prompt_tokens_details, "cached_tokens") ?? detail(u.input_tokens_details, "cached_tokens");
+  const reasoning = detail(u.completion_tokens_details, "reasoning_tokens") ?? detail(u.output_tokens_details, "reasoning_tokens");
   const out: TokenUsage = {};
   if (prompt !== undefined) out.promptTokens = prompt;
   if (completion !== undefined) out.completionTokens = completion;
   if (total !== undefined) out.totalTokens = total;
+  if (cached !== undefined) out.cachedTokens = cached;
+  if (cacheWrite !== undefined) out.cacheWriteTokens = cacheWrite;
+  if (reasoning !== undefined) out.reasoningTokens = reasoning;
   return out;
 }
 
@@ -37,8 +56,20 @@ export function usageFromJsonTail(tail: Buffer): TokenUsage | undefined {
   const from = tail.lastIndexOf(USAGE_KEY);
   if (from < 0) return undefined;
   const text = tail.toString("utf8", from);
-  const open = text.indexOf("{");
-  if (open < 0) return undefined;
+  // Only `"usage": {` counts: `"usage": null` is not followed by another object's brace.
+  const open = /^"usage"\s*:\s*\{/.exec(text)?.[0].length;
+  if (open === undefined) return undefined;
+  return usageObjectAt(text, open - 1);
+}
+
+/** The last `"usage":{…}` object of `buf`. */
+function lastUsageObject(buf: Buffer): TokenUsage | undefined {
+  const at = buf.lastIndexOf(USAGE_CHUNK);
+  return at < 0 ? undefined : usageObjectAt(buf.toString("utf8", at), USAGE_CHUNK.length - 1);
+}
+
+/** The usage of the balanced JSON object opening at `open` in `text`. */
+function usageObjectAt(text: string, open: number): TokenUsage | undefined {
   let depth = 0;
   let inString = false;
   for (let i = open; i < text.length; i++) {
@@ -59,17 +90,17 @@ export function usageFromJsonTail(tail: Buffer): TokenUsage | undefined {
   return undefined;
 }
 
-/** The usage of a chat stream, read from its last `data:` lines only. */
-export function usageFromChatTail(tail: Buffer): TokenUsage | undefined {
-  const usageAt = tail.lastIndexOf(USAGE_CHUNK);
-  if (usageAt < 0) return undefined;
-  // Decoded from the start of that line only.
-  const lineAt = tail.lastIndexOf("data:", usageAt);
-  if (lineAt < 0) return undefined;
-  const lineEnd = tail.indexOf("\n", usageAt);
-  try {
-    return usageOf(JSON.parse(tail.toString("utf8", lineAt + 5, lineEnd < 0 ? undefined : lineEnd)));
-  } catch {
-    return undefined;
-  }
+/**
+ * The usage of a stream relayed unchanged: the last `usage` object of its last bytes (Chat's usage
+ * chunk, Anthropic's `message_delta`, Responses' terminal event), with what its first chunk says
+ * (Anthropic's `message_start` holds the input counts) filling what the tail leaves out.
+ */
+export function usageOfRelayedStream(head: Buffer | undefined, tail: Buffer): TokenUsage | undefined {
+  const last = lastUsageObject(tail);
+  if (last?.promptTokens !== undefined || !head) return last;
+  const first = lastUsageObject(head);
+  if (!first) return last;
+  const merged: TokenUsage = { ...first, ...last };
+  if (merged.promptTokens !== undefined && merged.completionTokens !== undefined) merged.totalTokens = merged.promptTokens + merged.completionTokens;
+  return merged;
 }

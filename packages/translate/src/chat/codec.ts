@@ -1,6 +1,9 @@
 // OpenAI Chat Completions as a `Codec`: the registry's entry for `chat`.
 
 import type { Codec } from "../codec.js";
+import { openAIRateLimitHeaders } from "../shared/rate-limit-headers.js";
+import { lastStringField } from "../shared/tail-finish.js";
+import { mapChatFinishReason } from "./finish-reason.js";
 import { openAIBackendHeaders } from "../shared/openai-error.js";
 import { decodeChatRequest } from "./decode-request.js";
 import { decodeChatResponse } from "./decode-response.js";
@@ -38,4 +41,9 @@ export const chatCodec: Codec = {
   backendHeaders: openAIBackendHeaders,
   takesRouteThinking: true,
   enforcesMaxToolCalls: false,
+  finishFromTail: (tail) => {
+    const raw = lastStringField(tail, "finish_reason");
+    return raw === undefined ? undefined : mapChatFinishReason(raw);
+  },
+  rateLimitHeaders: openAIRateLimitHeaders,
 };

@@ -1,6 +1,9 @@
 // Anthropic Messages as a `Codec`: the registry's entry for `messages`.
 
 import type { Codec } from "../codec.js";
+import { anthropicRateLimitHeaders } from "../shared/rate-limit-headers.js";
+import { lastStringField } from "../shared/tail-finish.js";
+import { mapMessagesStopReason } from "./finish-reason.js";
 import { messagesOnlyFieldWarnings } from "./cross-format-warnings.js";
 import { decodeMessagesRequest } from "./decode-request.js";
 import { decodeMessagesResponse } from "./decode-response.js";
@@ -39,5 +42,10 @@ export const messagesCodec: Codec = {
   backendHeaders: (apiKey) => ({ ...(apiKey ? { "x-api-key": apiKey } : {}), "anthropic-version": ANTHROPIC_VERSION }),
   takesRouteThinking: false,
   enforcesMaxToolCalls: false,
+  finishFromTail: (tail) => {
+    const raw = lastStringField(tail, "stop_reason");
+    return raw === undefined ? undefined : mapMessagesStopReason(raw);
+  },
+  rateLimitHeaders: anthropicRateLimitHeaders,
   crossFormatWarnings: messagesOnlyFieldWarnings,
 };

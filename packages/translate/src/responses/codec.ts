@@ -1,6 +1,9 @@
 // OpenAI Responses as a `Codec`: the registry's entry for `responses`.
 
 import type { Codec } from "../codec.js";
+import { openAIRateLimitHeaders } from "../shared/rate-limit-headers.js";
+import { lastStringField } from "../shared/tail-finish.js";
+import { mapResponsesStatus } from "./finish-reason.js";
 import { openAIBackendHeaders } from "../shared/openai-error.js";
 import { decodeResponsesRequest } from "./decode-request.js";
 import { decodeResponsesResponse } from "./decode-response.js";
@@ -48,4 +51,11 @@ export const responsesCodec: Codec = {
   backendHeaders: openAIBackendHeaders,
   takesRouteThinking: false,
   enforcesMaxToolCalls: true,
+  finishFromTail: (tail) => {
+    // The last `status` there: the terminal Response's or its last item's, which agree on completed / incomplete.
+    const status = lastStringField(tail, "status");
+    if (status === undefined) return undefined;
+    return mapResponsesStatus(status, lastStringField(tail, "reason"), tail.includes('"type":"function_call"')).reason;
+  },
+  rateLimitHeaders: openAIRateLimitHeaders,
 };

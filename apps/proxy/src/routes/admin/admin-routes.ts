@@ -37,6 +37,7 @@ import {
   sessionCookie,
 } from "./admin-auth.js";
 import { adminBrowseRoutes } from "./admin-browse.js";
+import { adminUsageRoutes } from "./admin-usage.js";
 
 /** A change that does not validate, as the 400 (or the invalid draft) answers it. */
 export function invalidConfig(err: unknown, what = "The config is invalid"): ConfigInvalid {
@@ -58,6 +59,7 @@ export async function adminRoutes(scope: FastifyInstance, opts: { config: Config
   await scope.register(configRoutes, opts);
   await scope.register(catalogRoutes);
   await scope.register(adminBrowseRoutes);
+  await scope.register(adminUsageRoutes);
 }
 
 async function sessionRoutes(scope: FastifyInstance): Promise<void> {

@@ -1,0 +1,49 @@
+// Rate limits and budgets around one request: its share taken before the upstream call (the answer
+// then carries the client format's rate-limit headers), corrected by the real usage after it.
+
+import { codecs } from "@yallmproxy/translate";
+import type { ModelRoute } from "../config/load-config.js";
+import type { LimitTicket } from "../limits/rate-limits.js";
+import { costOf } from "../usage/pricing.js";
+import type { Flight } from "./flight.js";
+
+/** Tokens a request is charged up front: its body's size at about four bytes a token. */
+function estimateTokens(flight: Flight): number {
+  const length = Number(flight.opts.request.headers["content-length"]);
+  return Number.isFinite(length) && length > 0 ? Math.ceil(length / 4) : 1;
+}
+
+/**
+ * Checks the limits `route` and the caller's key have; undefined at once (no promise) when there
+ * are none. Throws the refusal, in the client's format through the error handler.
+ */
+export function admitLimits(flight: Flight, route: ModelRoute): Promise<LimitTicket> | undefined {
+  const { runtime, reply, call } = flight.opts;
+  const buckets = runtime.limits.plan(flight.caller.key, route);
+  if (!buckets) return undefined;
+  return runtime.limits.admit(buckets, estimateTokens(flight)).then((out) => {
+    const headers = codecs[call.format].rateLimitHeaders(out.state);
+    if ("refusal" in out) {
+      Object.assign(out.refusal.headers, headers);
+      throw out.refusal;
+    }
+    for (const name in headers) reply.raw.setHeader(name, headers[name]!);
+    return out.ticket;
+  });
+}
+
+/** Charges what the request really used: tokens (TPM) and, for a key with a budget, its cost. */
+export function settleLimits(flight: Flight, ticket: LimitTicket): void {
+  const { log } = flight;
+  const input = log.promptTokens ?? 0;
+  const output = log.completionTokens ?? 0;
+  let cost: number | undefined;
+  if (ticket.budget && (input > 0 || output > 0)) {
+    const route = typeof log.backend === "string" ? flight.opts.runtime.config.models.get(log.backend) : undefined;
+    if (route) {
+      const usage = { inputTokens: input, outputTokens: output, cachedTokens: log.cachedTokens ?? 0, cacheWriteTokens: log.cacheWriteTokens ?? 0 };
+      cost = costOf(usage, route.upstreamModel, route.apiBase, route.pricing);
+    }
+  }
+  flight.opts.runtime.limits.settle(ticket, input + output, cost);
+}

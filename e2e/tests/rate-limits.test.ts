@@ -1,0 +1,261 @@
+// Rate limits and budgets: refusals in each client's own format with Retry-After and rate-limit
+// headers; exact across two proxy processes sharing Redis and PostgreSQL (a burst of 30 on a key with
+// rpm_limit 10 gets 10); a TPM limit and a daily budget hold the same way; and with Redis stopped
+// mid-test, fail_open decides and nothing hangs.
+
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { createServer } from "node:net";
+import type { AddressInfo } from "node:net";
+import { randomBytes } from "node:crypto";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, postgresAvailable } from "../../packages/db/src/testing/postgres.js";
+import { type ProxyProcess, type RunningProxy, type Upstream, chatCompletion, sendJson, sleep, spawnProxy, startProxy, startUpstream } from "../lib/harness.js";
+
+const ADMIN = "limits-admin-pw";
+/** Key ids fresh per run: the shared Redis keeps counters between runs for a window. */
+const run = randomBytes(4).toString("hex");
+
+/** An upstream reporting 90 prompt and 10 completion tokens per answer. */
+async function chatUpstream(): Promise<Upstream> {
+  return startUpstream((_req, res) => sendJson(res, 200, chatCompletion("ok", { usage: { prompt_tokens: 90, completion_tokens: 10, total_tokens: 100 } })));
+}
+
+function chat(url: string, secret: string, model = "gpt"): Promise<Response> {
+  return fetch(`${url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
+    body: JSON.stringify({ model, messages: [{ role: "user", content: "hi" }] }),
+  });
+}
+
+function keysYaml(up: Upstream, keys: string, extra = ""): string {
+  return `
+model_list:
+  - model_name: gpt
+    model_params: { api_type: openai, api_base: ${up.url}, api_key: sk-up, model: up-model, pricing: { input: 1000, output: 1000 } }
+  - model_name: shared
+    model_params: { api_type: openai, api_base: ${up.url}, api_key: sk-up, model: up-model, rpm_limit: 4 }
+proxy_settings:
+  usage: { flush_interval_ms: 50 }
+${extra}
+app_keys:
+  enabled: true
+  keys:
+${keys}
+`;
+}
+
+describe("rate limits in one process (no Redis)", () => {
+  let up: Upstream;
+  let p: RunningProxy;
+  beforeAll(async () => {
+    up = await chatUpstream();
+    p = await startProxy(
+      keysYaml(
+        up,
+        `    - { key_id: burst, secret: sk-burst, rpm_limit: 10 }
+    - { key_id: modelcap, secret: sk-modelcap, model_limits: { gpt: { rpm_limit: 2 } } }
+    - { key_id: free, secret: sk-free }`,
+      ),
+      { YALLMP_ADMIN_PASSWORD: ADMIN },
+    );
+  });
+  afterAll(async () => {
+    await p.close();
+    await up.close();
+  });
+
+  it("lets exactly rpm_limit requests of a burst through and refuses the rest in OpenAI's format with Retry-After", async () => {
+    const answers = await Promise.all(Array.from({ length: 30 }, () => chat(p.url, "sk-burst")));
+    const ok = answers.filter((r) => r.status === 200);
+    const refused = answers.filter((r) => r.status === 429);
+    expect(ok.length).toBe(10);
+    expect(refused.length).toBe(20);
+    const body = (await refused[0]!.json()) as { error: { type: string; code: string; message: string } };
+    expect(body.error).toMatchObject({ type: "requests", code: "rate_limit_exceeded" });
+    expect(Number(refused[0]!.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect(refused[0]!.headers.get("x-ratelimit-remaining-requests")).toBe("0");
+    expect(ok[0]!.headers.get("x-ratelimit-limit-requests")).toBe("10");
+    expect(ok.map((r) => Number(r.headers.get("x-ratelimit-remaining-requests"))).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(ok[0]!.headers.get("x-ratelimit-reset-requests")).toMatch(/^\d+(ms|s)$|^\d+m\d+s$/);
+  });
+
+  it("answers Anthropic clients with rate_limit_error and anthropic-ratelimit-* headers", async () => {
+    const send = () =>
+      fetch(`${p.url}/v1/messages`, {
+        method: "POST",
+        headers: { "x-api-key": "sk-modelcap", "anthropic-version": "2023-06-01", "content-type": "application/json" },
+        body: JSON.stringify({ model: "gpt", max_tokens: 16, messages: [{ role: "user", content: "hi" }] }),
+      });
+    const first = await send();
+    expect(first.status).toBe(200);
+    expect(first.headers.get("anthropic-ratelimit-requests-limit")).toBe("2");
+    expect(first.headers.get("anthropic-ratelimit-requests-remaining")).toBe("1");
+    expect(new Date(first.headers.get("anthropic-ratelimit-requests-reset")!).getTime()).toBeGreaterThan(Date.now());
+    expect(first.headers.get("x-ratelimit-limit-requests")).toBeNull();
+    expect((await send()).status).toBe(200);
+    const third = await send();
+    expect(third.status).toBe(429);
+    expect(await third.json()).toMatchObject({ type: "error", error: { type: "rate_limit_error" } });
+    expect(third.headers.get("retry-after")).toMatch(/^\d+$/);
+  });
+
+  it("holds a model's rpm_limit for every caller together, and sends no headers where no limit applies", async () => {
+    const free = await chat(p.url, "sk-free");
+    expect(free.status).toBe(200);
+    expect(free.headers.get("x-ratelimit-limit-requests")).toBeNull();
+    const answers = await Promise.all([
+      ...Array.from({ length: 3 }, () => chat(p.url, "sk-free", "shared")),
+      ...Array.from({ length: 3 }, () => chat(p.url, "sk-modelcap", "shared")),
+    ]);
+    expect(answers.filter((r) => r.status === 200).length).toBe(4);
+  });
+
+  it("counts refusals in the usage ledger as errors, and shows what is left on the key's usage", async () => {
+    const res = await fetch(`${p.url}/admin/usage?group_by=key&key=burst`, { headers: { authorization: `Bearer ${ADMIN}` } });
+    const rows = ((await res.json()) as { data: Array<{ requests: number; errors: number }> }).data;
+    expect(rows.reduce((s, r) => s + r.requests, 0)).toBe(30);
+    expect(rows.reduce((s, r) => s + r.errors, 0)).toBe(20);
+    const left = await fetch(`${p.url}/admin/keys/burst/usage`, { headers: { authorization: `Bearer ${ADMIN}` } });
+    const body = (await left.json()) as { limits: { rpm: { limit: number; remaining: number } } };
+    expect(body.limits.rpm).toMatchObject({ limit: 10, remaining: 0 });
+    const own = await fetch(`${p.url}/v1/usage/limits`, { headers: { authorization: "Bearer sk-burst" } });
+    expect(((await own.json()) as { limits: { rpm: { remaining: number } } }).limits.rpm.remaining).toBe(0);
+  });
+});
+
+const pgMissing = await postgresAvailable();
+
+describe.skipIf(pgMissing !== undefined)("rate limits across two processes sharing Redis and PostgreSQL", () => {
+  let up: Upstream;
+  let procs: ProxyProcess[] = [];
+  let drop: () => Promise<void> = async () => {};
+  beforeAll(async () => {
+    up = await chatUpstream();
+    const db = await createTestDatabase();
+    drop = db.drop;
+    const yaml = keysYaml(
+      up,
+      `    - { key_id: rpm-${run}, secret: sk-rpm-${run}, rpm_limit: 10 }
+    - { key_id: tpm-${run}, secret: sk-tpm-${run}, tpm_limit: 1000 }
+    - { key_id: budget-${run}, secret: sk-budget-${run}, max_budget: 0.35, budget_duration: 1d }`,
+    );
+    const env = { DATABASE_URL: db.url, REDIS_URL: "redis://127.0.0.1:6379", YALLMP_ADMIN_PASSWORD: ADMIN };
+    procs = await Promise.all([spawnProxy(yaml, env), spawnProxy(yaml, env)]);
+  }, 60_000);
+  afterAll(async () => {
+    for (const p of procs) await p.kill();
+    await up.close();
+    await drop();
+  });
+
+  it("gives a key with rpm_limit 10 exactly 10 successes in a burst of 30 spread over both", async () => {
+    const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => chat(procs[i % 2]!.url, `sk-rpm-${run}`)));
+    expect(answers.filter((r) => r.status === 200).length).toBe(10);
+    expect(answers.filter((r) => r.status === 429).length).toBe(20);
+    // Both replicas wrote to the one ledger.
+    await sleep(300);
+    const res = await fetch(`${procs[0]!.url}/admin/usage?group_by=key&key=rpm-${run}`, { headers: { authorization: `Bearer ${ADMIN}` } });
+    const rows = ((await res.json()) as { data: Array<{ requests: number; errors: number; input_tokens: number }> }).data;
+    expect(rows.reduce((s, r) => s + r.requests, 0)).toBe(30);
+    expect(rows.reduce((s, r) => s + r.errors, 0)).toBe(20);
+    expect(rows.reduce((s, r) => s + r.input_tokens, 0)).toBe(900);
+  });
+
+  it("holds tpm_limit by the tokens really used (charged up front, corrected after)", async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 14; i++) {
+      statuses.push((await chat(procs[i % 2]!.url, `sk-tpm-${run}`)).status);
+      // The correction lands as the answer ends; the next request goes to the other replica.
+      await sleep(30);
+    }
+    // 100 tokens each: ten fit in 1000.
+    expect(statuses.slice(0, 10)).toEqual(Array(10).fill(200));
+    expect(statuses.slice(10)).toEqual(Array(4).fill(429));
+  });
+
+  it("stops a key at its daily budget with insufficient_quota", async () => {
+    const answers: Response[] = [];
+    for (let i = 0; i < 7; i++) {
+      answers.push(await chat(procs[i % 2]!.url, `sk-budget-${run}`));
+      await sleep(30);
+    }
+    // $0.10 a request (100 tokens at $1000 per million): the fifth finds $0.40 spent of $0.35.
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200, 429, 429, 429]);
+    const body = (await answers[4]!.json()) as { error: { type: string; code: string } };
+    expect(body.error).toMatchObject({ type: "insufficient_quota", code: "insufficient_quota" });
+    const left = await fetch(`${procs[1]!.url}/admin/keys/budget-${run}/usage`, { headers: { authorization: `Bearer ${ADMIN}` } });
+    const status = (await left.json()) as { limits: { budget: { max_usd: number; spent_usd: number; remaining_usd: number } } };
+    expect(status.limits.budget).toMatchObject({ max_usd: 0.35, spent_usd: 0.4, remaining_usd: 0 });
+  });
+});
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer().listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+describe("with Redis stopped mid-test", () => {
+  let up: Upstream;
+  let redis: ChildProcess | undefined;
+  const proxies: RunningProxy[] = [];
+  afterEach(async () => {
+    for (const p of proxies.splice(0)) await p.close();
+    if (redis && redis.exitCode === null && redis.signalCode === null) {
+      redis.kill("SIGKILL");
+      await once(redis, "exit");
+    }
+    await up?.close();
+  });
+
+  it("admits with fail_open: true and refuses with 503 with fail_open: false, each within the command deadline, hung or gone", async () => {
+    up = await chatUpstream();
+    const port = await freePort();
+    redis = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+    for (let i = 0; i < 50; i++) {
+      const ok = await new Promise<boolean>((resolve) => {
+        const s = createServer();
+        s.once("error", () => resolve(true));
+        s.listen(port, "127.0.0.1", () => s.close(() => resolve(false)));
+      });
+      if (ok) break;
+      await sleep(50);
+    }
+    const env = { REDIS_URL: `redis://127.0.0.1:${port}`, YALLMP_ADMIN_PASSWORD: ADMIN };
+    const keys = `    - { key_id: k, secret: sk-k, rpm_limit: 3 }`;
+    const open = await startProxy(keysYaml(up, keys, "  rate_limits: { fail_open: true, redis_timeout_ms: 200 }"), env);
+    const closed = await startProxy(keysYaml(up, keys, "  rate_limits: { fail_open: false, redis_timeout_ms: 200 }"), env);
+    proxies.push(open, closed);
+
+    // While Redis runs, the two share one counter.
+    const before = await Promise.all([chat(open.url, "sk-k"), chat(closed.url, "sk-k"), chat(open.url, "sk-k"), chat(closed.url, "sk-k")]);
+    expect(before.filter((r) => r.status === 200).length).toBe(3);
+
+    // A Redis that stops answering (the connection stays up): each check gives up at the deadline.
+    redis.kill("SIGSTOP");
+    const t1 = performance.now();
+    const [hungOpen, hungClosed] = await Promise.all([chat(open.url, "sk-k"), chat(closed.url, "sk-k")]);
+    expect(performance.now() - t1).toBeLessThan(2000);
+    expect(hungOpen.status).toBe(200);
+    expect(hungClosed.status).toBe(503);
+    redis.kill("SIGCONT");
+
+    redis.kill("SIGKILL");
+    await once(redis, "exit");
+
+    const t0 = performance.now();
+    const [a, b] = await Promise.all([chat(open.url, "sk-k"), chat(closed.url, "sk-k")]);
+    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(a.status).toBe(200);
+    expect(b.status).toBe(503);
+    expect(((await b.json()) as { error: { code: string } }).error.code).toBe("rate_limits_unavailable");
+    expect(open.logText()).toMatch(/Redis for rate limits is unreachable.*fail_open: true/);
+    const metrics = await (await fetch(`${open.url}/metrics`)).text();
+    expect(metrics).toMatch(/yallmp_rate_limit_store_errors_total\{policy="open"\} [1-9]/);
+  });
+});
