@@ -7,6 +7,7 @@ import { decodeResponsesResponse } from "./decode-response.js";
 import { encodeResponsesRequest } from "./encode-request.js";
 import { encodeResponsesResponse } from "./encode-response.js";
 import { responsesErrorBody, responsesReportedFailure, responsesStreamErrorFrame } from "./error-body.js";
+import { responsesOnlyFieldWarnings } from "./cross-format-warnings.js";
 import { createResponsesStreamDecoder } from "./stream-decoder.js";
 import { createResponsesStreamEncoder } from "./stream-encoder.js";
 
@@ -48,4 +49,5 @@ export const responsesCodec: Codec = {
   backendHeaders: openAIBackendHeaders,
   takesRouteThinking: false,
   enforcesMaxToolCalls: true,
+  crossFormatWarnings: responsesOnlyFieldWarnings,
 };

@@ -1,36 +1,52 @@
-// Responses tools and `tool_choice` <-> hub. Function tools are flat here. Hosted tools
-// (web_search, file_search, mcp, custom, namespace, …) cannot run on a translated route: they are
-// dropped with a warning, and a `tool_choice` that forces one of them is a 400.
+// Responses tools and `tool_choice` <-> hub. Function tools are flat here; the tools the client
+// runs itself (`custom`, client `tool_search`, `namespace` functions) become hub functions through
+// client-tools.ts. Hosted tools (web_search, file_search, code_interpreter, mcp, …) cannot run on a
+// translated route: they are dropped with a warning, and a `tool_choice` that forces one is a 400.
 
 import { TranslateError } from "../codec.js";
 import type { FunctionTool, ResponseFormat, ToolChoice, TranslationWarning } from "../ir.js";
 import type { JsonObject } from "../shared/guards.js";
 import { requestFields as f } from "../shared/validate.js";
+import { ToolNames, decodeCustomTool, decodeNamespaceTool, decodeToolSearchTool, echoClientTools } from "./client-tools.js";
 
-export function decodeResponsesTools(value: unknown, warnings: TranslationWarning[]): FunctionTool[] | undefined {
+function decodeFunctionTool(tool: JsonObject, param: string, names: ToolNames): FunctionTool {
+  const out: FunctionTool = {
+    type: "function",
+    name: names.claim(f.string(tool["name"], `${param}.name`)),
+    parameters: f.optionalRecord(tool["parameters"], `${param}.parameters`) ?? { type: "object", properties: {} },
+  };
+  const description = f.optionalString(tool["description"], `${param}.description`);
+  const strict = f.optionalBoolean(tool["strict"], `${param}.strict`);
+  if (description !== undefined) out.description = description;
+  if (strict !== undefined) out.strict = strict;
+  return out;
+}
+
+/** One Responses tool (of `tools`, or loaded by a `tool_search_output`) as hub functions; hosted ones are dropped. */
+export function decodeResponsesTool(raw: unknown, param: string, names: ToolNames, warnings: TranslationWarning[]): FunctionTool[] {
+  const tool = f.record(raw, param);
+  const type = f.string(tool["type"], `${param}.type`);
+  switch (type) {
+    case "function":
+      return [decodeFunctionTool(tool, param, names)];
+    case "custom":
+      return [decodeCustomTool(tool, param, names)];
+    case "namespace":
+      return decodeNamespaceTool(tool, param, names);
+    case "tool_search":
+      if (tool["execution"] === "client") return [decodeToolSearchTool(tool, param, names)];
+      break;
+    default:
+      break;
+  }
+  const name = typeof tool["name"] === "string" ? ` '${tool["name"]}'` : "";
+  warnings.push({ code: "tool_dropped", path: param, message: `hosted tool '${type}'${name} runs on OpenAI's servers, not on this backend, and was dropped` });
+  return [];
+}
+
+export function decodeResponsesTools(value: unknown, names: ToolNames, warnings: TranslationWarning[]): FunctionTool[] | undefined {
   if (value === undefined || value === null) return undefined;
-  const tools: FunctionTool[] = [];
-  f.array(value, "tools").forEach((raw, i) => {
-    const param = `tools[${i}]`;
-    const tool = f.record(raw, param);
-    const type = f.string(tool["type"], `${param}.type`);
-    if (type !== "function") {
-      const name = typeof tool["name"] === "string" ? ` '${tool["name"]}'` : "";
-      warnings.push({ code: "tool_dropped", path: param, message: `hosted tool '${type}'${name} cannot run on this backend and was dropped` });
-      return;
-    }
-    const out: FunctionTool = {
-      type: "function",
-      name: f.string(tool["name"], `${param}.name`),
-      parameters: f.optionalRecord(tool["parameters"], `${param}.parameters`) ?? { type: "object", properties: {} },
-    };
-    const description = f.optionalString(tool["description"], `${param}.description`);
-    const strict = f.optionalBoolean(tool["strict"], `${param}.strict`);
-    if (description !== undefined) out.description = description;
-    if (strict !== undefined) out.strict = strict;
-    tools.push(out);
-  });
-  return tools;
+  return f.array(value, "tools").flatMap((raw, i) => decodeResponsesTool(raw, `tools[${i}]`, names, warnings));
 }
 
 function forcesHostedTool(what: string): TranslateError {
@@ -48,7 +64,7 @@ export function decodeResponsesToolChoice(value: unknown, warnings: TranslationW
   }
   const choice = f.record(value, "tool_choice");
   const type = f.string(choice["type"], "tool_choice.type");
-  if (type === "function") return { type: "tool", name: f.string(choice["name"], "tool_choice.name") };
+  if (type === "function" || type === "custom") return { type: "tool", name: f.string(choice["name"], "tool_choice.name") };
   if (type === "allowed_tools") {
     const mode = f.string(choice["mode"], "tool_choice.mode");
     if (mode !== "auto" && mode !== "required") throw f.invalidValue("tool_choice.mode", mode, ["auto", "required"]);
@@ -57,7 +73,7 @@ export function decodeResponsesToolChoice(value: unknown, warnings: TranslationW
       const param = `tool_choice.tools[${i}]`;
       const t = f.record(raw, param);
       const tType = f.string(t["type"], `${param}.type`);
-      if (tType === "function") names.push(f.string(t["name"], `${param}.name`));
+      if (tType === "function" || tType === "custom") names.push(f.string(t["name"], `${param}.name`));
       else warnings.push({ code: "value_adjusted", path: param, message: `hosted tool '${tType}' was removed from the allowed tools` });
     });
     if (names.length === 0) {
@@ -71,13 +87,14 @@ export function decodeResponsesToolChoice(value: unknown, warnings: TranslationW
 }
 
 /**
- * Hub tools in Responses' flat shape. `strict` is always explicit: Responses turns strict mode on
- * when it is omitted, which would rewrite schemas a Chat or Anthropic client wrote for non-strict use.
+ * Hub tools in Responses' shape, client tools as the client sent them. `strict` is always explicit:
+ * Responses turns strict mode on when it is omitted, which would rewrite schemas a Chat or Anthropic
+ * client wrote for non-strict use. `description` is null when there is none, as the Response object has it.
  */
-export function encodeResponsesTools(tools: readonly FunctionTool[]): JsonObject[] {
-  return tools.map((t) => {
+export function encodeResponsesTools(tools: readonly FunctionTool[], opts: { echo: boolean }): JsonObject[] {
+  return echoClientTools(tools, (t) => {
     const out: JsonObject = { type: "function", name: t.name };
-    if (t.description !== undefined) out["description"] = t.description;
+    if (t.description !== undefined || opts.echo) out["description"] = t.description ?? null;
     out["parameters"] = t.parameters;
     out["strict"] = t.strict ?? false;
     return out;
