@@ -33,6 +33,7 @@ import { chatCompletionsRoutes } from "./routes/chat-completions.js";
 import { dashboardRoutes } from "./routes/dashboard.js";
 import { messagesRoutes } from "./routes/messages.js";
 import { responsesRoutes } from "./routes/responses.js";
+import { responsesInputTokensRoute } from "./routes/responses-input-tokens.js";
 import { ProxyRuntime } from "./runtime.js";
 
 declare module "fastify" {
@@ -206,6 +207,7 @@ async function registerRoutes(app: FastifyInstance, runtime: ProxyRuntime, opts:
   await app.register(basicRoutes);
   await app.register(chatCompletionsRoutes);
   await app.register(responsesRoutes);
+  await app.register(responsesInputTokensRoute);
   await app.register(messagesRoutes);
 
   const log = opts.logger || { info: () => {}, warn: () => {} };
