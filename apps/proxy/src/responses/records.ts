@@ -20,6 +20,15 @@ export interface ResponsesBody extends Record<string, unknown> {
   previous_response_id?: string | null;
 }
 
+/** Id prefixes of stored input items that came without an id, by type (OpenAI's own prefixes). */
+const ID_PREFIX: Record<string, string> = {
+  function_call_output: "fco_",
+  custom_tool_call: "ctc_",
+  custom_tool_call_output: "ctco_",
+  tool_search_call: "tsc_",
+  tool_search_output: "tso_",
+};
+
 /**
  * `input` as a list of items (a string becomes one user message), each with an id. The ids share
  * one random stem and differ by a counter: one random draw per request, not one per item.
@@ -39,8 +48,7 @@ export function normalizeInput(input: unknown): Array<Record<string, unknown>> {
     if (item.type === "message" && typeof item.content === "string") {
       item.content = [{ type: item.role === "assistant" ? "output_text" : "input_text", text: item.content }];
     }
-    if (typeof item.id !== "string" && item.type !== "item_reference")
-      item.id = `${item.type === "function_call_output" ? "fco_" : "msg_"}${stem}${i.toString(16)}`;
+    if (typeof item.id !== "string" && item.type !== "item_reference") item.id = `${ID_PREFIX[String(item.type)] ?? "msg_"}${stem}${i.toString(16)}`;
     out[i] = item;
   }
   return out;

@@ -352,3 +352,39 @@ describe("CustomInputStream", () => {
     expect(s.result()).toBe("x");
   });
 });
+
+describe("tool_choice naming a client tool", () => {
+  const { value: request } = decode({ input: "x", tools: codexTools, tool_choice: { type: "custom", name: "apply_patch" } });
+
+  it("forces the function on the backend and is echoed as the client named it", () => {
+    expect(codecs.chat.encodeRequest(request, { model: "up" }).value["tool_choice"]).toEqual({ type: "function", function: { name: "apply_patch" } });
+    const json = codecs.responses.encodeResponse(
+      { id: "x", model: "up", created: 1, choices: [{ index: 0, content: [{ type: "text", text: "ok" }], finishReason: "stop" }] },
+      { ctx: createTestContext(), request, model: "m" },
+    ).value;
+    expect(json["tool_choice"]).toEqual({ type: "custom", name: "apply_patch" });
+  });
+
+  it("a namespace's function is chosen by its hub name", () => {
+    const { value } = decode({ input: "x", tools: codexTools, tool_choice: { type: "function", name: "create_issue", namespace: "mcp__github__" } });
+    expect(value.toolChoice).toEqual({ type: "tool", name: "mcp__github__create_issue" });
+    expect(codecs.messages.encodeRequest(value, { model: "c" }).value["tool_choice"]).toEqual({ type: "tool", name: "mcp__github__create_issue" });
+  });
+});
+
+describe("items of a server-run tool search", () => {
+  it("are dropped with a warning, not refused", () => {
+    const { value, warnings } = decode({
+      input: [
+        { type: "message", role: "user", content: "x" },
+        { type: "tool_search_call", id: "tsc_1", call_id: null, execution: "server", status: "completed", arguments: { paths: ["a"] } },
+        { type: "tool_search_output", id: "tso_1", call_id: null, execution: "server", status: "completed", tools: [] },
+      ],
+    });
+    expect(value.messages).toHaveLength(1);
+    expect(warnings.map((w) => [w.code, w.path])).toEqual([
+      ["content_dropped", "input[1]"],
+      ["content_dropped", "input[2]"],
+    ]);
+  });
+});

@@ -28,29 +28,30 @@ export function flatToolName(namespace: string, name: string): string {
   return `${safe.slice(0, MAX_NAME - 9)}_${hash}`;
 }
 
-/** Hub names taken so far, so that tools of different kinds never share one. */
+/**
+ * Hub names taken so far. The client's own names (functions, custom tools, tool_search) are kept
+ * as they are, so calls come back under them; a flattened namespace function never takes a name
+ * already in use.
+ */
 export class ToolNames {
   private readonly byNamespace = new Map<string, string>();
   private readonly taken = new Set<string>();
-  /** Tools loaded by a tool search may repeat ones seen before: they keep the name they had. */
-  reuse = false;
-  /** The hub name of the client's tool_search tool. */
-  toolSearchName = "tool_search";
 
-  claim(name: string): string {
-    if (this.reuse && this.taken.has(name)) return name;
-    let out = name;
-    for (let k = 2; this.taken.has(out); k++) out = `${name.slice(0, MAX_NAME - 4)}_${k}`;
-    this.taken.add(out);
-    return out;
+  /** Records a name the client gave; returns it unchanged. */
+  keep(name: string): string {
+    this.taken.add(name);
+    return name;
   }
 
-  /** The hub name of `namespace`'s function `name`: the one given before, or a new one. */
+  /** The hub name of `namespace`'s function `name`: the one given before, or a new, unused one. */
   namespaced(namespace: string, name: string): string {
     const key = `${namespace}\u0000${name}`;
     let flat = this.byNamespace.get(key);
     if (flat === undefined) {
-      flat = this.claim(flatToolName(namespace, name));
+      const base = flatToolName(namespace, name);
+      flat = base;
+      for (let k = 2; this.taken.has(flat); k++) flat = `${base.slice(0, MAX_NAME - 4)}_${k}`;
+      this.taken.add(flat);
       this.byNamespace.set(key, flat);
     }
     return flat;
@@ -77,7 +78,7 @@ export function decodeCustomTool(tool: JsonObject, param: string, names: ToolNam
   if (format !== undefined) client.format = format;
   return {
     type: "function",
-    name: names.claim(name),
+    name: names.keep(name),
     description: customDescription(description, format),
     parameters: { type: "object", properties: { [CUSTOM_INPUT_KEY]: { type: "string" } }, required: [CUSTOM_INPUT_KEY], additionalProperties: false },
     client,
@@ -91,7 +92,7 @@ export function decodeToolSearchTool(tool: JsonObject, param: string, names: Too
   if (description !== undefined) client.description = description;
   return {
     type: "function",
-    name: (names.toolSearchName = names.claim("tool_search")),
+    name: names.keep("tool_search"),
     description: description ?? "Search for more tools by what they do; the ones found become callable.",
     parameters: parameters ?? { type: "object", properties: { query: { type: "string" } }, required: ["query"] },
     client,

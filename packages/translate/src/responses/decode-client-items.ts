@@ -50,7 +50,7 @@ export function decodeToolSearchCallItem(item: JsonObject, param: string, cx: Cl
   const part: ToolCallPart = {
     type: "tool_call",
     id: f.string(item["call_id"], `${param}.call_id`),
-    name: cx.names.toolSearchName,
+    name: "tool_search",
     arguments: typeof args === "string" ? args : JSON.stringify(args ?? {}),
     client: { type: "tool_search", execution: f.optionalString(item["execution"], `${param}.execution`) ?? "client" },
   };
@@ -60,15 +60,10 @@ export function decodeToolSearchCallItem(item: JsonObject, param: string, cx: Cl
 /** A tool search's result: the tools it found become callable, and the model reads their definitions. */
 export function decodeToolSearchOutputItem(item: JsonObject, param: string, cx: ClientItemContext, warnings: TranslationWarning[]): Message {
   const raw = f.array(item["tools"], `${param}.tools`);
-  cx.names.reuse = true;
-  try {
-    raw.forEach((tool, j) => {
-      for (const t of decodeResponsesTool(tool, `${param}.tools[${j}]`, cx.names, warnings)) {
-        if (!cx.loaded.some((l) => l.name === t.name)) cx.loaded.push({ ...t, loaded: true });
-      }
-    });
-  } finally {
-    cx.names.reuse = false;
-  }
+  raw.forEach((tool, j) => {
+    for (const t of decodeResponsesTool(tool, `${param}.tools[${j}]`, cx.names, warnings)) {
+      if (!cx.loaded.some((l) => l.name === t.name)) cx.loaded.push({ ...t, loaded: true });
+    }
+  });
   return { role: "tool", toolCallId: f.string(item["call_id"], `${param}.call_id`), content: [{ type: "text", text: JSON.stringify(raw) }] };
 }

@@ -92,10 +92,18 @@ export function decodeResponsesInput(input: unknown, cx: DecodeInputContext, war
         assistantParts().push(decodeCustomToolCallItem(item, param));
         return;
       case "tool_search_call":
-        assistantParts().push(decodeToolSearchCallItem(item, param, cx));
-        return;
       case "tool_search_output":
-        push(decodeToolSearchOutputItem(item, param, cx, warnings));
+        // A search OpenAI ran on its servers has nothing a backend of another format could take.
+        if (item["execution"] === "server") {
+          warnings.push({
+            code: "content_dropped",
+            path: param,
+            message: `a server-run tool search (${type}) has no equivalent on this backend and was dropped`,
+          });
+          return;
+        }
+        if (type === "tool_search_call") assistantParts().push(decodeToolSearchCallItem(item, param, cx));
+        else push(decodeToolSearchOutputItem(item, param, cx, warnings));
         return;
       case "function_call_output":
       case "custom_tool_call_output":

@@ -64,7 +64,7 @@ export function decodeResponsesRequest(body: unknown, opts: DecodeResponsesReque
     const given = tools ?? [];
     req.tools = [...given, ...loaded.filter((t) => !given.some((g) => g.name === t.name))];
   }
-  set("toolChoice", decodeResponsesToolChoice(b["tool_choice"], warnings));
+  set("toolChoice", decodeResponsesToolChoice(b["tool_choice"], names, warnings));
   set("parallelToolCalls", f.optionalBoolean(b["parallel_tool_calls"], "parallel_tool_calls"));
   set("maxToolCalls", f.optionalInteger(b["max_tool_calls"], "max_tool_calls"));
   set("maxOutputTokens", f.optionalInteger(b["max_output_tokens"], "max_output_tokens"));

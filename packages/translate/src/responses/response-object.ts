@@ -174,7 +174,7 @@ export function buildResponseObject(args: ResponseObjectArgs): JsonObject {
     presence_penalty: req.presencePenalty ?? 0,
     frequency_penalty: req.frequencyPenalty ?? 0,
     text,
-    tool_choice: encodeResponsesToolChoice(req.toolChoice ?? { type: "auto" }),
+    tool_choice: encodeResponsesToolChoice(req.toolChoice ?? { type: "auto" }, req.tools),
     tools: encodeResponsesTools(req.tools ?? [], { echo: true }),
     top_logprobs: req.topLogprobs ?? 0,
     top_p: req.topP ?? 1,

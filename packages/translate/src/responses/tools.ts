@@ -12,7 +12,7 @@ import { ToolNames, decodeCustomTool, decodeNamespaceTool, decodeToolSearchTool,
 function decodeFunctionTool(tool: JsonObject, param: string, names: ToolNames): FunctionTool {
   const out: FunctionTool = {
     type: "function",
-    name: names.claim(f.string(tool["name"], `${param}.name`)),
+    name: names.keep(f.string(tool["name"], `${param}.name`)),
     parameters: f.optionalRecord(tool["parameters"], `${param}.parameters`) ?? { type: "object", properties: {} },
   };
   const description = f.optionalString(tool["description"], `${param}.description`);
@@ -56,7 +56,14 @@ function forcesHostedTool(what: string): TranslateError {
   });
 }
 
-export function decodeResponsesToolChoice(value: unknown, warnings: TranslationWarning[]): ToolChoice | undefined {
+/** A named tool in `tool_choice`, by its hub name (a namespace's function by its flattened one). */
+function chosenName(t: JsonObject, param: string, names: ToolNames): string {
+  const name = f.string(t["name"], `${param}.name`);
+  const namespace = f.optionalString(t["namespace"], `${param}.namespace`);
+  return namespace === undefined ? name : names.namespaced(namespace, name);
+}
+
+export function decodeResponsesToolChoice(value: unknown, names: ToolNames, warnings: TranslationWarning[]): ToolChoice | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value === "string") {
     if (value === "auto" || value === "none" || value === "required") return { type: value };
@@ -64,23 +71,23 @@ export function decodeResponsesToolChoice(value: unknown, warnings: TranslationW
   }
   const choice = f.record(value, "tool_choice");
   const type = f.string(choice["type"], "tool_choice.type");
-  if (type === "function" || type === "custom") return { type: "tool", name: f.string(choice["name"], "tool_choice.name") };
+  if (type === "function" || type === "custom") return { type: "tool", name: chosenName(choice, "tool_choice", names) };
   if (type === "allowed_tools") {
     const mode = f.string(choice["mode"], "tool_choice.mode");
     if (mode !== "auto" && mode !== "required") throw f.invalidValue("tool_choice.mode", mode, ["auto", "required"]);
-    const names: string[] = [];
+    const allowed: string[] = [];
     f.array(choice["tools"], "tool_choice.tools").forEach((raw, i) => {
       const param = `tool_choice.tools[${i}]`;
       const t = f.record(raw, param);
       const tType = f.string(t["type"], `${param}.type`);
-      if (tType === "function" || tType === "custom") names.push(f.string(t["name"], `${param}.name`));
+      if (tType === "function" || tType === "custom") allowed.push(chosenName(t, param, names));
       else warnings.push({ code: "value_adjusted", path: param, message: `hosted tool '${tType}' was removed from the allowed tools` });
     });
-    if (names.length === 0) {
+    if (allowed.length === 0) {
       if (mode === "required") throw forcesHostedTool("allowed_tools");
       return { type: "none" };
     }
-    return { type: "allowed", mode, names };
+    return { type: "allowed", mode, names: allowed };
   }
   const label = choice["name"] ?? choice["server_label"];
   throw forcesHostedTool(typeof label === "string" ? `${type}:${label}` : type);
@@ -101,16 +108,24 @@ export function encodeResponsesTools(tools: readonly FunctionTool[], opts: { ech
   });
 }
 
-export function encodeResponsesToolChoice(choice: ToolChoice): string | JsonObject {
+/** A named tool as `tool_choice` names it: custom tools as custom, a namespace's function with its namespace. */
+function namedChoice(name: string, tools: readonly FunctionTool[]): JsonObject {
+  const client = tools.find((t) => t.name === name)?.client;
+  if (client?.type === "custom") return { type: "custom", name };
+  if (client?.type === "namespaced") return { type: "function", name: client.name, namespace: client.namespace };
+  return { type: "function", name };
+}
+
+export function encodeResponsesToolChoice(choice: ToolChoice, tools: readonly FunctionTool[] = []): string | JsonObject {
   switch (choice.type) {
     case "auto":
     case "none":
     case "required":
       return choice.type;
     case "tool":
-      return { type: "function", name: choice.name };
+      return namedChoice(choice.name, tools);
     case "allowed":
-      return { type: "allowed_tools", mode: choice.mode, tools: choice.names.map((name) => ({ type: "function", name })) };
+      return { type: "allowed_tools", mode: choice.mode, tools: choice.names.map((name) => namedChoice(name, tools)) };
     default: {
       const never: never = choice;
       return never;
