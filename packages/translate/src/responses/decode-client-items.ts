@@ -45,7 +45,7 @@ export function decodeCustomToolCallItem(item: JsonObject, param: string): ToolC
   return withItemId(part, item, param);
 }
 
-export function decodeToolSearchCallItem(item: JsonObject, param: string, cx: ClientItemContext): ToolCallPart {
+export function decodeToolSearchCallItem(item: JsonObject, param: string): ToolCallPart {
   const args = item["arguments"];
   const part: ToolCallPart = {
     type: "tool_call",

@@ -102,7 +102,7 @@ export function decodeResponsesInput(input: unknown, cx: DecodeInputContext, war
           });
           return;
         }
-        if (type === "tool_search_call") assistantParts().push(decodeToolSearchCallItem(item, param, cx));
+        if (type === "tool_search_call") assistantParts().push(decodeToolSearchCallItem(item, param));
         else push(decodeToolSearchOutputItem(item, param, cx, warnings));
         return;
       case "function_call_output":
