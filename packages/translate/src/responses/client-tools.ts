@@ -10,7 +10,7 @@ import { isRecord } from "../shared/guards.js";
 import { requestFields as f } from "../shared/validate.js";
 
 /** The one parameter a custom tool's function takes. */
-export const CUSTOM_INPUT_KEY = "input";
+const CUSTOM_INPUT_KEY = "input";
 
 /** Chat and Anthropic both accept names of at most 64 characters from `[a-zA-Z0-9_-]`. */
 const MAX_NAME = 64;

@@ -43,25 +43,43 @@ export interface DecodeInputContext extends ClientItemContext {
   resolveItem: ResponsesItemResolver | undefined;
 }
 
+const ITEM_TYPES = [
+  "message",
+  "function_call",
+  "function_call_output",
+  "custom_tool_call",
+  "custom_tool_call_output",
+  "tool_search_call",
+  "tool_search_output",
+  "reasoning",
+  "item_reference",
+  ...HOSTED_TOOL_ITEMS,
+];
+
+/** The messages decoded so far; `assistant` is the open assistant turn that items join. */
+class Turns {
+  readonly messages: Message[] = [];
+  private assistant: AssistantPart[] | undefined;
+
+  assistantParts(): AssistantPart[] {
+    if (!this.assistant) {
+      this.assistant = [];
+      this.messages.push({ role: "assistant", content: this.assistant });
+    }
+    return this.assistant;
+  }
+
+  push(msg: Message): void {
+    this.assistant = undefined;
+    this.messages.push(msg);
+  }
+}
+
 export function decodeResponsesInput(input: unknown, cx: DecodeInputContext, warnings: TranslationWarning[]): Message[] {
   if (input === undefined || input === null) return [];
   if (typeof input === "string") return [{ role: "user", content: [{ type: "text", text: input }] }];
   if (!Array.isArray(input)) throw f.invalidType("input", "a string or an array of input items", input);
-
-  const messages: Message[] = [];
-  let assistant: AssistantPart[] | undefined;
-  const assistantParts = (): AssistantPart[] => {
-    if (!assistant) {
-      assistant = [];
-      messages.push({ role: "assistant", content: assistant });
-    }
-    return assistant;
-  };
-  const push = (msg: Message): void => {
-    assistant = undefined;
-    messages.push(msg);
-  };
-
+  const turns = new Turns();
   input.forEach((raw, i) => {
     const param = `input[${i}]`;
     let item = f.record(raw, param);
@@ -73,69 +91,59 @@ export function decodeResponsesInput(input: unknown, cx: DecodeInputContext, war
       }
       item = resolved;
     }
-    const type = item["type"] === undefined && item["role"] !== undefined ? "message" : f.string(item["type"], `${param}.type`);
-    switch (type) {
-      case "message": {
-        const role = f.string(item["role"], `${param}.role`);
-        const content = item["content"];
-        const phase = role === "assistant" ? f.optionalString(item["phase"], `${param}.phase`) : undefined;
-        if (role === "assistant") assistantParts().push(...decodeAssistantContent(content, `${param}.content`, phase));
-        else if (role === "user") push({ role, content: decodeUserContent(content, `${param}.content`) });
-        else if (role === "system" || role === "developer") push({ role, content: decodeTextOnly(content, `${param}.content`) });
-        else throw f.invalidValue(`${param}.role`, role, ["user", "assistant", "system", "developer"]);
-        return;
-      }
-      case "function_call":
-        assistantParts().push(decodeFunctionCallItem(item, param, cx));
-        return;
-      case "custom_tool_call":
-        assistantParts().push(decodeCustomToolCallItem(item, param));
-        return;
-      case "tool_search_call":
-      case "tool_search_output":
-        // A search OpenAI ran on its servers has nothing a backend of another format could take.
-        if (item["execution"] === "server") {
-          warnings.push({
-            code: "content_dropped",
-            path: param,
-            message: `a server-run tool search (${type}) has no equivalent on this backend and was dropped`,
-          });
-          return;
-        }
-        if (type === "tool_search_call") assistantParts().push(decodeToolSearchCallItem(item, param));
-        else push(decodeToolSearchOutputItem(item, param, cx, warnings));
-        return;
-      case "function_call_output":
-      case "custom_tool_call_output":
-        push({
-          role: "tool",
-          toolCallId: f.string(item["call_id"], `${param}.call_id`),
-          content: decodeToolOutput(item["output"], `${param}.output`),
-        });
-        return;
-      case "reasoning":
-        assistantParts().push(decodeReasoningItem(item, param));
-        return;
-      default:
-        // OpenAI's hosted-tool items (a client may replay them) have no equivalent: dropped. A type
-        // OpenAI does not define is the client's mistake.
-        if (!HOSTED_TOOL_ITEMS.has(type))
-          throw f.invalidValue(`${param}.type`, type, [
-            "message",
-            "function_call",
-            "function_call_output",
-            "custom_tool_call",
-            "custom_tool_call_output",
-            "tool_search_call",
-            "tool_search_output",
-            "reasoning",
-            "item_reference",
-            ...HOSTED_TOOL_ITEMS,
-          ]);
-        warnings.push({ code: "content_dropped", path: param, message: `input item of type '${type}' has no equivalent on this backend and was dropped` });
-    }
+    decodeInputItem(item, param, turns, cx, warnings);
   });
-  return messages;
+  return turns.messages;
+}
+
+function decodeInputItem(item: JsonObject, param: string, turns: Turns, cx: DecodeInputContext, warnings: TranslationWarning[]): void {
+  const type = item["type"] === undefined && item["role"] !== undefined ? "message" : f.string(item["type"], `${param}.type`);
+  switch (type) {
+    case "message":
+      decodeMessageItem(item, param, turns);
+      return;
+    case "function_call":
+      turns.assistantParts().push(decodeFunctionCallItem(item, param, cx));
+      return;
+    case "custom_tool_call":
+      turns.assistantParts().push(decodeCustomToolCallItem(item, param));
+      return;
+    case "tool_search_call":
+    case "tool_search_output":
+      // A search OpenAI ran on its servers has nothing a backend of another format could take.
+      if (item["execution"] === "server") {
+        warnings.push({
+          code: "content_dropped",
+          path: param,
+          message: `a server-run tool search (${type}) has no equivalent on this backend and was dropped`,
+        });
+      } else if (type === "tool_search_call") turns.assistantParts().push(decodeToolSearchCallItem(item, param));
+      else turns.push(decodeToolSearchOutputItem(item, param, cx, warnings));
+      return;
+    case "function_call_output":
+    case "custom_tool_call_output":
+      turns.push({ role: "tool", toolCallId: f.string(item["call_id"], `${param}.call_id`), content: decodeToolOutput(item["output"], `${param}.output`) });
+      return;
+    case "reasoning":
+      turns.assistantParts().push(decodeReasoningItem(item, param));
+      return;
+    default:
+      // OpenAI's hosted-tool items (a client may replay them) have no equivalent: dropped. A type
+      // OpenAI does not define is the client's mistake.
+      if (!HOSTED_TOOL_ITEMS.has(type)) throw f.invalidValue(`${param}.type`, type, ITEM_TYPES);
+      warnings.push({ code: "content_dropped", path: param, message: `input item of type '${type}' has no equivalent on this backend and was dropped` });
+  }
+}
+
+function decodeMessageItem(item: JsonObject, param: string, turns: Turns): void {
+  const role = f.string(item["role"], `${param}.role`);
+  const content = item["content"];
+  if (role === "assistant") {
+    const phase = f.optionalString(item["phase"], `${param}.phase`);
+    turns.assistantParts().push(...decodeAssistantContent(content, `${param}.content`, phase));
+  } else if (role === "user") turns.push({ role, content: decodeUserContent(content, `${param}.content`) });
+  else if (role === "system" || role === "developer") turns.push({ role, content: decodeTextOnly(content, `${param}.content`) });
+  else throw f.invalidValue(`${param}.role`, role, ["user", "assistant", "system", "developer"]);
 }
 
 function contentArray(value: unknown, param: string): unknown[] {

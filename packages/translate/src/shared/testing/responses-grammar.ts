@@ -32,7 +32,7 @@ export interface GrammarResult {
 }
 
 /** Every field the Open Responses spec requires of a Response object (nullable ones as null). */
-export const REQUIRED_RESPONSE_FIELDS = [
+const REQUIRED_RESPONSE_FIELDS = [
   "id",
   "object",
   "created_at",
@@ -68,7 +68,7 @@ export const REQUIRED_RESPONSE_FIELDS = [
 ] as const;
 
 /** The spec's required fields a Response object lacks, and tools without a `description` key. */
-export function missingResponseFields(response: Json): string[] {
+function missingResponseFields(response: Json): string[] {
   const missing: string[] = REQUIRED_RESPONSE_FIELDS.filter((k) => !(k in response) || response[k] === undefined);
   const tools = Array.isArray(response["tools"]) ? (response["tools"] as Json[]) : [];
   tools.forEach((t, i) => {
