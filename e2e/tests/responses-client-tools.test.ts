@@ -161,6 +161,20 @@ describe("custom tools (Codex's apply_patch) on a Chat backend", () => {
     expect(r.output).toMatchObject([{ type: "custom_tool_call", call_id: "call_j", input: PATCH }]);
     const got = await client(p).responses.retrieve(r.id);
     expect(got.output).toEqual(r.output);
+    expect(missing(got as unknown as Record<string, unknown>)).toEqual([]);
+  });
+
+  it("a background request's queued Response is complete too, tools' descriptions included", async () => {
+    const up = await upstream(chatAnswers([{ text: ["later"] }]));
+    const p = await proxyOn(up, "openai");
+    const fn = { type: "function" as const, name: "f", parameters: { type: "object" }, strict: false };
+    const queued = (await client(p).responses.create({ model: "coder", input: "x", background: true, tools: [fn] } as never)) as unknown as Record<
+      string,
+      unknown
+    >;
+    expect(queued["status"]).toBe("queued");
+    expect(missing(queued)).toEqual([]);
+    expect(queued["tools"]).toEqual([{ ...fn, description: null }]);
   });
 });
 

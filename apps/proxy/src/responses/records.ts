@@ -64,32 +64,48 @@ function previousOf(body: ResponsesBody): string | null {
   return typeof body.previous_response_id === "string" ? body.previous_response_id : null;
 }
 
-/** The Response a background request is answered with at once, before its run starts. */
+/** Echoed tools carry `description` (null when the client gave none), as the Response object requires. */
+function echoTools(tools: unknown): unknown[] {
+  if (!Array.isArray(tools)) return [];
+  return tools.map((t) => (isRecord(t) && (t.type === "function" || t.type === "custom") && t.description === undefined ? { ...t, description: null } : t));
+}
+
+const orNull = (v: unknown): unknown => v ?? null;
+
+/** The Response a background request is answered with at once, before its run starts: every field the spec requires. */
 function queuedResponse(id: string, body: ResponsesBody, createdAt: number): Record<string, unknown> {
   return {
     id,
     object: "response",
     created_at: createdAt,
+    completed_at: null,
     status: "queued",
     background: true,
     error: null,
     incomplete_details: null,
-    instructions: body.instructions ?? null,
-    max_output_tokens: body.max_output_tokens ?? null,
-    max_tool_calls: body.max_tool_calls ?? null,
+    instructions: orNull(body.instructions),
+    max_output_tokens: orNull(body.max_output_tokens),
+    max_tool_calls: orNull(body.max_tool_calls),
     model: body.model,
     output: [],
     parallel_tool_calls: body.parallel_tool_calls ?? true,
-    previous_response_id: body.previous_response_id ?? null,
-    reasoning: body.reasoning ?? null,
+    previous_response_id: orNull(body.previous_response_id),
+    prompt_cache_key: orNull(body.prompt_cache_key),
+    reasoning: body.reasoning ?? { effort: null, summary: null },
+    safety_identifier: orNull(body.safety_identifier),
+    service_tier: body.service_tier ?? "default",
     store: true,
-    temperature: body.temperature ?? null,
+    temperature: body.temperature ?? 1,
+    presence_penalty: body.presence_penalty ?? 0,
+    frequency_penalty: body.frequency_penalty ?? 0,
     text: body.text ?? { format: { type: "text" } },
     tool_choice: body.tool_choice ?? "auto",
-    tools: body.tools ?? [],
-    top_p: body.top_p ?? null,
+    tools: echoTools(body.tools),
+    top_logprobs: body.top_logprobs ?? 0,
+    top_p: body.top_p ?? 1,
     truncation: body.truncation ?? "disabled",
     usage: null,
+    user: orNull(body.user),
     metadata: body.metadata ?? {},
   };
 }

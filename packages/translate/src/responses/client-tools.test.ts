@@ -388,3 +388,23 @@ describe("items of a server-run tool search", () => {
     ]);
   });
 });
+
+describe("a namespace member that is not a function", () => {
+  it("is dropped with a warning; the namespace's functions stay", () => {
+    const { value, warnings } = decode({
+      input: "x",
+      tools: [
+        {
+          type: "namespace",
+          name: "ns",
+          tools: [
+            { type: "custom", name: "exec" },
+            { type: "function", name: "wait" },
+          ],
+        },
+      ],
+    });
+    expect(value.tools?.map((t) => t.name)).toEqual(["ns__wait"]);
+    expect(warnings.map((w) => [w.code, w.path])).toEqual([["tool_dropped", "tools[0].tools[0]"]]);
+  });
+});

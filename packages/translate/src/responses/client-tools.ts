@@ -4,7 +4,7 @@
 // the hub names mapped back to the client's own items.
 
 import { createHash } from "node:crypto";
-import type { ClientToolKind, FunctionTool, LlmRequest, ToolCallPart } from "../ir.js";
+import type { ClientToolKind, FunctionTool, LlmRequest, ToolCallPart, TranslationWarning } from "../ir.js";
 import type { JsonObject } from "../shared/guards.js";
 import { isRecord } from "../shared/guards.js";
 import { requestFields as f } from "../shared/validate.js";
@@ -100,12 +100,17 @@ export function decodeToolSearchTool(tool: JsonObject, param: string, names: Too
 }
 
 /** A `namespace` tool's functions, each under its hub name. */
-export function decodeNamespaceTool(tool: JsonObject, param: string, names: ToolNames): FunctionTool[] {
+export function decodeNamespaceTool(tool: JsonObject, param: string, names: ToolNames, warnings: TranslationWarning[]): FunctionTool[] {
   const namespace = f.string(tool["name"], `${param}.name`);
   const namespaceDescription = f.optionalString(tool["description"], `${param}.description`);
-  return f.array(tool["tools"], `${param}.tools`).map((raw, j) => {
+  return f.array(tool["tools"], `${param}.tools`).flatMap((raw, j): FunctionTool[] => {
     const p = `${param}.tools[${j}]`;
     const child = f.record(raw, p);
+    const type = f.optionalString(child["type"], `${p}.type`) ?? "function";
+    if (type !== "function") {
+      warnings.push({ code: "tool_dropped", path: p, message: `a namespace member of type '${type}' cannot be offered to this backend and was dropped` });
+      return [];
+    }
     const name = f.string(child["name"], `${p}.name`);
     const description = f.optionalString(child["description"], `${p}.description`);
     const client: ClientToolKind = { type: "namespaced", namespace, name };
@@ -121,7 +126,7 @@ export function decodeNamespaceTool(tool: JsonObject, param: string, names: Tool
     if (joined !== "") out.description = joined;
     const strict = f.optionalBoolean(child["strict"], `${p}.strict`);
     if (strict !== undefined) out.strict = strict;
-    return out;
+    return [out];
   });
 }
 

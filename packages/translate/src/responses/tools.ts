@@ -32,7 +32,7 @@ export function decodeResponsesTool(raw: unknown, param: string, names: ToolName
     case "custom":
       return [decodeCustomTool(tool, param, names)];
     case "namespace":
-      return decodeNamespaceTool(tool, param, names);
+      return decodeNamespaceTool(tool, param, names, warnings);
     case "tool_search":
       if (tool["execution"] === "client") return [decodeToolSearchTool(tool, param, names)];
       break;
