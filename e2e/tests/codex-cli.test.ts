@@ -618,3 +618,47 @@ describe("Codex creates and edits a file with apply_patch (a custom tool) on eve
     if (format !== "openai-responses") expectLoggedComplete(p, 3);
   });
 });
+
+describe("Codex's client-run tool_search on a chat backend", () => {
+  it("the search call reaches Codex as tool_search_call; the deferred tools it finds are offered to the backend next turn", { timeout: 150_000 }, async () => {
+    const up = await upstream(async (_req, res, i) => {
+      if (i === 0)
+        await writeSse(
+          res,
+          chatStreamFrames({ toolCalls: [{ id: "call_search", name: "tool_search", argumentFragments: ['{"query":"spawn', ' a sub-agent"}'] }] }),
+        );
+      else await writeSse(res, chatStreamFrames({ text: ["Found the agent tools."] }));
+    });
+    const p = await proxy(up, "openai", "gpt-5.5");
+    const hop = await recordingHop(p.url);
+    const run = await runCodex(`${hop.url}/v1`, "Find a tool to spawn a sub-agent, but do not use it.", undefined, "gpt-5.5");
+    expect(run.code, run.stderr.slice(-3000)).toBe(0);
+    expect(run.stdout).toContain("Found the agent tools.");
+
+    const posts = hop.seen.filter((r) => r.method === "POST" && r.url === "/v1/responses");
+    expect(posts).toHaveLength(2);
+    expect((posts[0]!.json.tools as Array<Record<string, any>>).find((t) => t.type === "tool_search")).toMatchObject({ execution: "client" });
+    const input = posts[1]!.json.input as Array<Record<string, any>>;
+    expect(input.find((x) => x.type === "tool_search_call")).toMatchObject({
+      call_id: "call_search",
+      execution: "client",
+      arguments: { query: "spawn a sub-agent" },
+    });
+    const output = input.find((x) => x.type === "tool_search_output");
+    expect(output).toMatchObject({ call_id: "call_search" });
+    // Codex 0.169 finds its deferred multi-agent namespace (`multi_agent_v1`: spawn_agent, …).
+    const found = (output!.tools as Array<Record<string, any>>).flatMap((t) =>
+      t.type === "namespace" ? (t.tools as Array<{ name: string }>).map((c) => ({ ns: String(t.name), name: c.name })) : [{ ns: "", name: String(t.name) }],
+    );
+    expect(found.map((f) => f.name)).toContain("spawn_agent");
+
+    // The backend: the search as a tool call and its result as a tool message, and every found
+    // tool callable under its hub name.
+    const second = up.requests[1]!.json!;
+    const offered = (second.tools as Fn[]).map((t) => t.function?.name ?? "");
+    for (const f of found) expect(offered.some((n) => n.endsWith(f.name) && n.startsWith(f.ns.replace(/_+$/, "")))).toBe(true);
+    expect(offered).toContain("multi_agent_v1__spawn_agent");
+    const messages = second.messages as Array<Record<string, any>>;
+    expect(messages.find((m) => m.role === "tool")).toMatchObject({ tool_call_id: "call_search" });
+  });
+});
