@@ -129,6 +129,21 @@ describe("a backend's call of a client tool comes back as the client's item", ()
     expect(output).toEqual([{ id: "ctc_test002", type: "custom_tool_call", status: "completed", call_id: "call_1", name: "apply_patch", input: PATCH }]);
   });
 
+  it("custom tool cut mid-stream: response.failed, the item incomplete with the input streamed so far", () => {
+    const args = JSON.stringify({ input: PATCH });
+    const full = chatToolCallStream("apply_patch", args, 10);
+    // The upstream stops after a few argument chunks: no finish, no [DONE].
+    const cut = full.split("\n\n").slice(0, 4).join("\n\n") + "\n\n";
+    const result = responsesStream(request, decodeAll(codecs.chat.createStreamDecoder(), parseSse(cut)));
+    expect(result.violations).toEqual([]);
+    expect(result.terminalType).toBe("response.failed");
+    const item = (result.terminal?.["output"] as Record<string, unknown>[])[0]!;
+    expect(item).toMatchObject({ type: "custom_tool_call", status: "incomplete" });
+    expect(item["input"]).toBe(result.items[0]?.args);
+    expect(PATCH.startsWith(String(item["input"]))).toBe(true);
+    expect(String(item["input"]).length).toBeGreaterThan(0);
+  });
+
   it("custom tool whose arguments are not the expected shape: the input goes out whole at the end", () => {
     const sse = chatToolCallStream("apply_patch", JSON.stringify({ patch: PATCH }), 5);
     const result = responsesStream(request, decodeAll(codecs.chat.createStreamDecoder(), parseSse(sse)));

@@ -226,6 +226,8 @@ class ResponsesStreamEncoder implements StreamEncoder {
   private fail(error: StreamError): string {
     let sse = this.ensureStarted();
     for (const item of this.items) if (item.type !== "reasoning" && item.status === "in_progress") item.status = "incomplete";
+    // A custom tool's input cut short is what was streamed of it, not the broken arguments.
+    for (const s of this.choices.values()) for (const call of s.calls.values()) if (call.open && call.customInput) call.item.input = call.customInput.result();
     const code = error.code ?? error.type;
     sse += this.emit("error", { code, message: error.message, param: null });
     const final = this.response("failed", { error: { code, message: error.message }, items: this.items, usage: this.usage });
