@@ -16,7 +16,7 @@ import { once } from "node:events";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { CODEX_BIN, INSTALL_TIMEOUT_MS, ensureClis } from "../lib/clis.js";
 import { type RunningProxy, type Upstream, startProxy, startUpstream } from "../lib/harness.js";
-import { chatStreamFrames, writeSse } from "../lib/scripted.js";
+import { anthropicFrame, chatStreamFrames, writeSse } from "../lib/scripted.js";
 
 const MARKER = "yallmproxy-codex-marker";
 
@@ -85,10 +85,10 @@ async function upstream(handler: Parameters<typeof startUpstream>[0]): Promise<U
   return u;
 }
 
-async function proxy(up: Upstream, apiType: "openai" | "openai-responses"): Promise<RunningProxy> {
+async function proxy(up: Upstream, apiType: "openai" | "openai-responses" | "anthropic", modelName = "codex-test"): Promise<RunningProxy> {
   const p = await startProxy(`
 model_list:
-  - model_name: codex-test
+  - model_name: ${modelName}
     model_params: { api_type: ${apiType}, api_base: ${up.url}, api_key: sk-up, model: up-model }
 router_settings: { num_retries: 0 }
 `);
@@ -97,7 +97,12 @@ router_settings: { num_retries: 0 }
 }
 
 /** Runs `codex exec` against `baseUrl` (…/v1) in a fresh CODEX_HOME and working directory. */
-async function runCodex(baseUrl: string, prompt: string, configToml?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+async function runCodex(
+  baseUrl: string,
+  prompt: string,
+  configToml?: string,
+  model = "codex-test",
+): Promise<{ code: number | null; stdout: string; stderr: string; cwd: string }> {
   const home = mkdtempSync(join(tmpdir(), "yallmp-codex-home-"));
   const cwd = mkdtempSync(join(tmpdir(), "yallmp-codex-cwd-"));
   cleanup.push(() => {
@@ -107,7 +112,7 @@ async function runCodex(baseUrl: string, prompt: string, configToml?: string): P
   writeFileSync(
     join(home, "config.toml"),
     configToml ??
-      `model = "codex-test"
+      `model = "${model}"
 model_provider = "proxy"
 
 [model_providers.proxy]
@@ -136,7 +141,7 @@ stream_max_retries = 0
   const timer = setTimeout(() => child.kill("SIGKILL"), 100_000);
   const [code] = (await once(child, "close")) as [number | null];
   clearTimeout(timer);
-  return { code, stdout, stderr };
+  return { code, stdout, stderr, cwd };
 }
 
 type Fn = { type: string; name?: string; function?: { name: string } };
@@ -250,7 +255,14 @@ describe("Codex CLI through the proxy", () => {
 
     const warnings = p.logs().flatMap((l) => (Array.isArray(l.warnings) ? (l.warnings as { code: string; message: string }[]) : []));
     expect(warnings.some((w) => w.code === "tool_dropped" && w.message.includes("'web_search'"))).toBe(true);
-    expect(warnings.some((w) => w.message.includes("'namespace'"))).toBe(true);
+    // Codex's namespace tools run in Codex: the chat backend gets each function, flattened.
+    expect(warnings.some((w) => w.message.includes("'namespace'"))).toBe(false);
+    const namespaces = (
+      hop.seen.find((r) => r.url === "/v1/responses")!.json.tools as Array<{ type: string; name: string; tools?: { name: string }[] }>
+    ).filter((t) => t.type === "namespace");
+    const offered = (first.tools as Fn[]).map((t) => t.function?.name ?? "");
+    for (const ns of namespaces)
+      for (const fn of ns.tools ?? []) expect(offered.some((n) => n.startsWith(ns.name.replace(/_+$/, "")) && n.endsWith(fn.name))).toBe(true);
   });
 
   it("on a native Responses backend: reasoning with encrypted_content goes back to the upstream untouched", { timeout: 120_000 }, async () => {
@@ -415,5 +427,238 @@ describe("Codex CLI on the shipped config with the README's provider (the README
     const output = input.find((i) => i.type === "function_call_output");
     expect(output!.call_id).toBe(call!.call_id);
     expect(JSON.stringify(output!.output)).toContain(MARKER);
+  });
+});
+
+const ADD_PATCH = "*** Begin Patch\n*** Add File: hello.txt\n+Hello from the proxy\n*** End Patch";
+const UPDATE_PATCH = "*** Begin Patch\n*** Update File: hello.txt\n@@\n-Hello from the proxy\n+Hello again, edited\n*** End Patch";
+
+/** apply_patch's arguments as a translated backend writes them: one `input` string, in pieces. */
+function patchFragments(patch: string): string[] {
+  return JSON.stringify({ input: patch }).match(/.{1,11}/gs)!;
+}
+
+function anthropicPatchCall(id: string, patch: string): string[] {
+  return [
+    anthropicFrame("message_start", {
+      message: {
+        id: `msg_${id}`,
+        type: "message",
+        role: "assistant",
+        model: "up-model",
+        content: [],
+        stop_reason: null,
+        usage: { input_tokens: 50, output_tokens: 1 },
+      },
+    }),
+    anthropicFrame("content_block_start", { index: 0, content_block: { type: "text", text: "" } }),
+    anthropicFrame("content_block_delta", { index: 0, delta: { type: "text_delta", text: "Patching." } }),
+    anthropicFrame("content_block_stop", { index: 0 }),
+    anthropicFrame("content_block_start", { index: 1, content_block: { type: "tool_use", id, name: "apply_patch", input: {} } }),
+    ...patchFragments(patch).map((f) => anthropicFrame("content_block_delta", { index: 1, delta: { type: "input_json_delta", partial_json: f } })),
+    anthropicFrame("content_block_stop", { index: 1 }),
+    anthropicFrame("message_delta", { delta: { stop_reason: "tool_use", stop_sequence: null }, usage: { output_tokens: 40 } }),
+    anthropicFrame("message_stop"),
+  ];
+}
+
+function anthropicText(text: string): string[] {
+  return [
+    anthropicFrame("message_start", {
+      message: {
+        id: "msg_done",
+        type: "message",
+        role: "assistant",
+        model: "up-model",
+        content: [],
+        stop_reason: null,
+        usage: { input_tokens: 80, output_tokens: 1 },
+      },
+    }),
+    anthropicFrame("content_block_start", { index: 0, content_block: { type: "text", text: "" } }),
+    anthropicFrame("content_block_delta", { index: 0, delta: { type: "text_delta", text } }),
+    anthropicFrame("content_block_stop", { index: 0 }),
+    anthropicFrame("message_delta", { delta: { stop_reason: "end_turn", stop_sequence: null }, usage: { output_tokens: 5 } }),
+    anthropicFrame("message_stop"),
+  ];
+}
+
+/** A native Responses stream of one output item (a custom tool call or a message), as OpenAI writes it. */
+function nativeStream(i: number, item: Record<string, unknown>, deltas: Array<Record<string, unknown>>): string[] {
+  const base = {
+    object: "response",
+    created_at: 1765552659,
+    model: "up-model",
+    error: null,
+    incomplete_details: null,
+    instructions: null,
+    tools: [],
+    metadata: {},
+  };
+  const id = `resp_patch${i}`;
+  const shell = item.type === "message" ? { ...item, status: "in_progress", content: [] } : { ...item, status: "in_progress", input: "" };
+  const events: Array<Record<string, unknown>> = [
+    { type: "response.created", response: { ...base, id, status: "in_progress", output: [], usage: null } },
+    { type: "response.in_progress", response: { ...base, id, status: "in_progress", output: [], usage: null } },
+    { type: "response.output_item.added", output_index: 0, item: shell },
+    ...deltas,
+    { type: "response.output_item.done", output_index: 0, item },
+    {
+      type: "response.completed",
+      response: {
+        ...base,
+        id,
+        status: "completed",
+        output: [item],
+        usage: {
+          input_tokens: 50,
+          input_tokens_details: { cached_tokens: 0 },
+          output_tokens: 9,
+          output_tokens_details: { reasoning_tokens: 0 },
+          total_tokens: 59,
+        },
+      },
+    },
+  ];
+  return events.map((e, n) => `event: ${String(e.type)}\ndata: ${JSON.stringify({ ...e, sequence_number: n })}\n\n`);
+}
+
+function nativePatchCall(i: number, patch: string): string[] {
+  const item = { id: `ctc_native${i}`, type: "custom_tool_call", status: "completed", call_id: `call_native_patch${i}`, name: "apply_patch", input: patch };
+  const at = { item_id: item.id, output_index: 0 };
+  const deltas = (patch.match(/.{1,13}/gs) ?? []).map((delta) => ({ type: "response.custom_tool_call_input.delta", ...at, delta }));
+  return nativeStream(i, item, [...deltas, { type: "response.custom_tool_call_input.done", ...at, input: patch }]);
+}
+
+function nativeText(i: number, text: string): string[] {
+  const part = { type: "output_text", text, annotations: [], logprobs: [] };
+  const item = { id: `msg_native_patch${i}`, type: "message", status: "completed", role: "assistant", content: [part] };
+  const at = { item_id: item.id, output_index: 0, content_index: 0 };
+  return nativeStream(i, item, [
+    { type: "response.content_part.added", ...at, part: { ...part, text: "" } },
+    { type: "response.output_text.delta", ...at, delta: text, logprobs: [] },
+    { type: "response.output_text.done", ...at, text, logprobs: [] },
+    { type: "response.content_part.done", ...at, part },
+  ]);
+}
+
+describe("Codex creates and edits a file with apply_patch (a custom tool) on every backend format", () => {
+  /** The tool the backend was offered for apply_patch: a function taking the patch as `input`. */
+  function offeredPatchTool(json: Record<string, unknown>, format: "openai" | "anthropic"): { description: string; schema: any } {
+    const tools = json.tools as Array<Record<string, any>>;
+    if (format === "openai") {
+      const t = tools.find((x) => x.function?.name === "apply_patch");
+      return { description: String(t?.function.description), schema: t?.function.parameters };
+    }
+    const t = tools.find((x) => x.name === "apply_patch");
+    return { description: String(t?.description), schema: t?.input_schema };
+  }
+
+  it.each(["openai", "anthropic", "openai-responses"] as const)("on a %s backend", { timeout: 150_000 }, async (format) => {
+    const up = await upstream(async (req, res, i) => {
+      if (format === "openai-responses")
+        await writeSse(res, i < 2 ? nativePatchCall(i, i === 0 ? ADD_PATCH : UPDATE_PATCH) : nativeText(i, "Created and edited hello.txt."));
+      else if (format === "openai") {
+        if (i < 2) {
+          const patch = i === 0 ? ADD_PATCH : UPDATE_PATCH;
+          await writeSse(
+            res,
+            chatStreamFrames({ text: ["Patching."], toolCalls: [{ id: `call_patch${i}`, name: "apply_patch", argumentFragments: patchFragments(patch) }] }),
+          );
+        } else await writeSse(res, chatStreamFrames({ text: ["Created and edited hello.txt."] }));
+      } else if (i < 2) await writeSse(res, anthropicPatchCall(`toolu_patch${i}`, i === 0 ? ADD_PATCH : UPDATE_PATCH));
+      else await writeSse(res, anthropicText("Created and edited hello.txt."));
+    });
+    const p = await proxy(up, format, "gpt-5.5");
+    const hop = await recordingHop(p.url);
+    const run = await runCodex(`${hop.url}/v1`, "Create hello.txt, then edit it.", undefined, "gpt-5.5");
+
+    expect(run.code, run.stderr.slice(-3000)).toBe(0);
+    expect(run.stdout).toContain("Created and edited hello.txt.");
+    expect(readFileSync(join(run.cwd, "hello.txt"), "utf8")).toBe("Hello again, edited\n");
+
+    // Codex offered apply_patch as a custom tool with a grammar; the backend got a function whose
+    // one string parameter carries the patch, with the grammar in its description.
+    const posts = hop.seen.filter((r) => r.method === "POST" && r.url === "/v1/responses");
+    expect(posts).toHaveLength(3);
+    for (const r of posts) expect(r.status).toBe(200);
+    const custom = (posts[0]!.json.tools as Array<Record<string, any>>).find((t) => t.name === "apply_patch");
+    expect(custom).toMatchObject({ type: "custom", format: { type: "grammar" } });
+    if (format === "openai-responses") {
+      // A native backend gets Codex's custom tool as it is.
+      expect((up.requests[0]!.json!.tools as Array<Record<string, any>>).find((t) => t.name === "apply_patch")).toEqual(custom);
+    } else {
+      const offered = offeredPatchTool(up.requests[0]!.json!, format);
+      expect(offered.schema).toMatchObject({ properties: { input: { type: "string" } }, required: ["input"] });
+      expect(offered.description).toContain(String(custom!.format.definition).slice(0, 40));
+    }
+
+    // Codex got custom_tool_call items (it would not apply a function_call) and answered with
+    // custom_tool_call_output items, which the backend received as tool results.
+    const second = posts[1]!.json.input as Array<Record<string, any>>;
+    const call = second.find((x) => x.type === "custom_tool_call");
+    expect(call).toMatchObject({ name: "apply_patch", input: ADD_PATCH });
+    const output = second.find((x) => x.type === "custom_tool_call_output");
+    expect(output?.call_id).toBe(call!.call_id);
+    const messages = (up.requests[1]!.json!.messages ?? []) as Array<Record<string, any>>;
+    if (format === "openai-responses") {
+      const input = up.requests[1]!.json!.input as Array<Record<string, any>>;
+      expect(input.find((x) => x.type === "custom_tool_call")).toMatchObject({ call_id: call!.call_id, input: ADD_PATCH });
+      expect(input.find((x) => x.type === "custom_tool_call_output")).toMatchObject({ call_id: call!.call_id });
+    } else if (format === "openai") {
+      const replayed = messages.flatMap((m) => (m.tool_calls ?? []) as Array<{ id: string; function: { arguments: string } }>);
+      expect(replayed.map((c) => [c.id, JSON.parse(c.function.arguments)])).toEqual([[call!.call_id, { input: ADD_PATCH }]]);
+      expect(messages.find((m) => m.role === "tool")).toMatchObject({ tool_call_id: call!.call_id });
+    } else {
+      const blocks = messages.flatMap((m) => (Array.isArray(m.content) ? (m.content as Array<Record<string, any>>) : []));
+      expect(blocks.find((b) => b.type === "tool_use")).toMatchObject({ id: call!.call_id, name: "apply_patch", input: { input: ADD_PATCH } });
+      expect(blocks.find((b) => b.type === "tool_result")).toMatchObject({ tool_use_id: call!.call_id });
+    }
+    // The byte relay of a native backend may log a turn Codex hung up on after its terminal event as 499.
+    if (format !== "openai-responses") expectLoggedComplete(p, 3);
+  });
+});
+
+describe("Codex's client-run tool_search on a chat backend", () => {
+  it("the search call reaches Codex as tool_search_call; the deferred tools it finds are offered to the backend next turn", { timeout: 150_000 }, async () => {
+    const up = await upstream(async (_req, res, i) => {
+      if (i === 0)
+        await writeSse(
+          res,
+          chatStreamFrames({ toolCalls: [{ id: "call_search", name: "tool_search", argumentFragments: ['{"query":"spawn', ' a sub-agent"}'] }] }),
+        );
+      else await writeSse(res, chatStreamFrames({ text: ["Found the agent tools."] }));
+    });
+    const p = await proxy(up, "openai", "gpt-5.5");
+    const hop = await recordingHop(p.url);
+    const run = await runCodex(`${hop.url}/v1`, "Find a tool to spawn a sub-agent, but do not use it.", undefined, "gpt-5.5");
+    expect(run.code, run.stderr.slice(-3000)).toBe(0);
+    expect(run.stdout).toContain("Found the agent tools.");
+
+    const posts = hop.seen.filter((r) => r.method === "POST" && r.url === "/v1/responses");
+    expect(posts).toHaveLength(2);
+    expect((posts[0]!.json.tools as Array<Record<string, any>>).find((t) => t.type === "tool_search")).toMatchObject({ execution: "client" });
+    const input = posts[1]!.json.input as Array<Record<string, any>>;
+    expect(input.find((x) => x.type === "tool_search_call")).toMatchObject({
+      call_id: "call_search",
+      execution: "client",
+      arguments: { query: "spawn a sub-agent" },
+    });
+    const output = input.find((x) => x.type === "tool_search_output");
+    expect(output).toMatchObject({ call_id: "call_search" });
+    // Codex 0.169 finds its deferred multi-agent namespace (`multi_agent_v1`: spawn_agent, …).
+    const found = (output!.tools as Array<Record<string, any>>).flatMap((t) =>
+      t.type === "namespace" ? (t.tools as Array<{ name: string }>).map((c) => ({ ns: String(t.name), name: c.name })) : [{ ns: "", name: String(t.name) }],
+    );
+    expect(found.map((f) => f.name)).toContain("spawn_agent");
+
+    // The backend: the search as a tool call and its result as a tool message, and every found
+    // tool callable under its hub name.
+    const second = up.requests[1]!.json!;
+    const offered = (second.tools as Fn[]).map((t) => t.function?.name ?? "");
+    for (const f of found) expect(offered.some((n) => n.endsWith(f.name) && n.startsWith(f.ns.replace(/_+$/, "")))).toBe(true);
+    expect(offered).toContain("multi_agent_v1__spawn_agent");
+    const messages = second.messages as Array<Record<string, any>>;
+    expect(messages.find((m) => m.role === "tool")).toMatchObject({ tool_call_id: "call_search" });
   });
 });

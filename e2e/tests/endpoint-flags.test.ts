@@ -20,10 +20,12 @@ const post = (path: string, body: unknown) =>
   fetch(`${p.url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 
 describe("endpoint flags", () => {
-  it("turns /v1/responses off with an OpenAI error", async () => {
-    const res = await post("/v1/responses", { model: "m", input: "x" });
-    expect(res.status).toBe(404);
-    expect(await res.json()).toMatchObject({ error: { code: "endpoint_disabled" } });
+  it("turns /v1/responses and /v1/responses/input_tokens off with OpenAI errors", async () => {
+    for (const path of ["/v1/responses", "/v1/responses/input_tokens"]) {
+      const res = await post(path, { model: "m", input: "x" });
+      expect(res.status).toBe(404);
+      expect(await res.json()).toMatchObject({ error: { code: "endpoint_disabled" } });
+    }
   });
 
   it("turns /v1/messages and count_tokens off with Anthropic errors", async () => {

@@ -34,6 +34,7 @@ import { dashboardRoutes } from "./routes/dashboard.js";
 import { messagesRoutes } from "./routes/messages.js";
 import { responsesRoutes } from "./routes/responses.js";
 import { usageRoutes } from "./routes/usage.js";
+import { responsesInputTokensRoute } from "./routes/responses-input-tokens.js";
 import { ProxyRuntime } from "./runtime.js";
 
 declare module "fastify" {
@@ -207,6 +208,7 @@ async function registerRoutes(app: FastifyInstance, runtime: ProxyRuntime, opts:
   await app.register(basicRoutes);
   await app.register(chatCompletionsRoutes);
   await app.register(responsesRoutes);
+  await app.register(responsesInputTokensRoute);
   await app.register(messagesRoutes);
   await app.register(usageRoutes);
 

@@ -55,6 +55,8 @@ export interface TextPart {
   annotations?: unknown[];
   /** Anthropic `cache_control`, carried for Anthropic backends. */
   cacheControl?: unknown;
+  /** Responses `phase` of the assistant message this text came from (`commentary`, `final_answer`). */
+  phase?: string;
 }
 
 export type MediaSource =
@@ -123,6 +125,8 @@ export interface ToolCallPart {
   itemId?: string;
   /** Anthropic `cache_control` on the `tool_use` block, carried for Anthropic backends. */
   cacheControl?: unknown;
+  /** What kind of client tool was called, when it is not a plain function (set from history or the request's tools). */
+  client?: ClientToolKind;
 }
 
 export type ToolResultContentPart = TextPart | ImagePart | FilePart;
@@ -154,6 +158,18 @@ export type Message =
       cacheControl?: unknown;
     };
 
+/**
+ * A tool the client runs itself that its own format does not call a plain function. Backends see
+ * a function tool under the hub name; the client's encoder maps calls of that name back.
+ */
+export type ClientToolKind =
+  /** Responses `custom` tool: freeform text, carried as the function's one string parameter `input`. */
+  | { type: "custom"; description?: string; format?: Record<string, unknown> }
+  /** Responses `tool_search` run by the client: calls come back as `tool_search_call` items. */
+  | { type: "tool_search"; execution: string; description?: string }
+  /** A function of a Responses `namespace` tool (an MCP server's), flattened under a unique hub name. */
+  | { type: "namespaced"; namespace: string; name: string; description?: string; namespaceDescription?: string };
+
 export interface FunctionTool {
   type: "function";
   name: string;
@@ -162,6 +178,10 @@ export interface FunctionTool {
   parameters: Record<string, unknown>;
   strict?: boolean;
   cacheControl?: unknown;
+  /** Set when the client's format does not call this tool a plain function. */
+  client?: ClientToolKind;
+  /** Loaded by a tool search earlier in the conversation: backends get it, the client's echo does not. */
+  loaded?: boolean;
 }
 
 export type ToolChoice =

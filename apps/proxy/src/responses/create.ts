@@ -91,7 +91,7 @@ export async function createResponse(c: ResponseCall): Promise<string | undefine
  * The body a backend gets: a known `previous_response_id` replaced by the chain's history, and the
  * items `input` refers to (`item_reference`) looked up in the store.
  */
-async function withHistory(
+export async function withHistory(
   runtime: ProxyRuntime,
   body: ResponsesBody,
   primary: ModelRoute,

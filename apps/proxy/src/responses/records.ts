@@ -20,6 +20,15 @@ export interface ResponsesBody extends Record<string, unknown> {
   previous_response_id?: string | null;
 }
 
+/** Id prefixes of stored input items that came without an id, by type (OpenAI's own prefixes). */
+const ID_PREFIX: Record<string, string> = {
+  function_call_output: "fco_",
+  custom_tool_call: "ctc_",
+  custom_tool_call_output: "ctco_",
+  tool_search_call: "tsc_",
+  tool_search_output: "tso_",
+};
+
 /**
  * `input` as a list of items (a string becomes one user message), each with an id. The ids share
  * one random stem and differ by a counter: one random draw per request, not one per item.
@@ -39,8 +48,7 @@ export function normalizeInput(input: unknown): Array<Record<string, unknown>> {
     if (item.type === "message" && typeof item.content === "string") {
       item.content = [{ type: item.role === "assistant" ? "output_text" : "input_text", text: item.content }];
     }
-    if (typeof item.id !== "string" && item.type !== "item_reference")
-      item.id = `${item.type === "function_call_output" ? "fco_" : "msg_"}${stem}${i.toString(16)}`;
+    if (typeof item.id !== "string" && item.type !== "item_reference") item.id = `${ID_PREFIX[String(item.type)] ?? "msg_"}${stem}${i.toString(16)}`;
     out[i] = item;
   }
   return out;
@@ -56,32 +64,48 @@ function previousOf(body: ResponsesBody): string | null {
   return typeof body.previous_response_id === "string" ? body.previous_response_id : null;
 }
 
-/** The Response a background request is answered with at once, before its run starts. */
+/** Echoed tools carry `description` (null when the client gave none), as the Response object requires. */
+function echoTools(tools: unknown): unknown[] {
+  if (!Array.isArray(tools)) return [];
+  return tools.map((t) => (isRecord(t) && (t.type === "function" || t.type === "custom") && t.description === undefined ? { ...t, description: null } : t));
+}
+
+const orNull = (v: unknown): unknown => v ?? null;
+
+/** The Response a background request is answered with at once, before its run starts: every field the spec requires. */
 function queuedResponse(id: string, body: ResponsesBody, createdAt: number): Record<string, unknown> {
   return {
     id,
     object: "response",
     created_at: createdAt,
+    completed_at: null,
     status: "queued",
     background: true,
     error: null,
     incomplete_details: null,
-    instructions: body.instructions ?? null,
-    max_output_tokens: body.max_output_tokens ?? null,
-    max_tool_calls: body.max_tool_calls ?? null,
+    instructions: orNull(body.instructions),
+    max_output_tokens: orNull(body.max_output_tokens),
+    max_tool_calls: orNull(body.max_tool_calls),
     model: body.model,
     output: [],
     parallel_tool_calls: body.parallel_tool_calls ?? true,
-    previous_response_id: body.previous_response_id ?? null,
-    reasoning: body.reasoning ?? null,
+    previous_response_id: orNull(body.previous_response_id),
+    prompt_cache_key: orNull(body.prompt_cache_key),
+    reasoning: body.reasoning ?? { effort: null, summary: null },
+    safety_identifier: orNull(body.safety_identifier),
+    service_tier: body.service_tier ?? "default",
     store: true,
-    temperature: body.temperature ?? null,
+    temperature: body.temperature ?? 1,
+    presence_penalty: body.presence_penalty ?? 0,
+    frequency_penalty: body.frequency_penalty ?? 0,
     text: body.text ?? { format: { type: "text" } },
     tool_choice: body.tool_choice ?? "auto",
-    tools: body.tools ?? [],
-    top_p: body.top_p ?? null,
+    tools: echoTools(body.tools),
+    top_logprobs: body.top_logprobs ?? 0,
+    top_p: body.top_p ?? 1,
     truncation: body.truncation ?? "disabled",
     usage: null,
+    user: orNull(body.user),
     metadata: body.metadata ?? {},
   };
 }

@@ -1,23 +1,19 @@
 // `/v1/messages`: Anthropic clients (Claude Code, the Anthropic SDK) on any backend, and
 // `/v1/messages/count_tokens`, forwarded to Anthropic backends and counted locally for the others.
 
-import { Cancel } from "../cancel.js";
 import { Type } from "@sinclair/typebox";
 import { AnyObject, StringEnum, Types } from "@yallmproxy/api";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { type TranslationWarning, codecs } from "@yallmproxy/translate";
 import { Errors, ProxyError } from "../errors.js";
-import { passthroughBody } from "../pipeline/apply-parameters.js";
 import { typed } from "../http/schema.js";
 import { proxyRequest } from "../pipeline/proxy-request.js";
 import { measuringRealText } from "../pipeline/skeleton-intake.js";
-import { readAll } from "../pipeline/relay.js";
 import { createCrossFormatHandler, lazyDecoder } from "../pipeline/translation.js";
-import { failedCallError, retryHeaders, routesForModel } from "../router.js";
-import { bodyFailure, checkJsonAnswer, contentTypeOf, wrongContentType } from "../pipeline/upstream-answer.js";
-import { UpstreamError } from "../upstream/types.js";
+import { routesForModel } from "../router.js";
 import { mayUseModel } from "../auth.js";
 import { countMessagesTokens } from "./count-tokens.js";
+import { forwardCount } from "./forward-count.js";
 
 const messageList = Type.Array(
   Type.Object({
@@ -130,33 +126,7 @@ function countTokensRoute(app: FastifyInstance, api: Api): void {
     if (!mayUseModel(cfg, caller, route)) throw Errors.modelNotAllowed(model);
     const backend = backends.get(route.name);
     if (backend?.format === routeConfig.clientFormat) {
-      const cancel = new Cancel();
-      reply.raw.once("close", () => cancel.abort());
-      let res;
-      try {
-        res = await backend.send({
-          path: "/messages/count_tokens",
-          body: { ...passthroughBody(body, route, codecs[backend.format].takesRouteThinking) },
-          stream: false,
-          headers: anthropicHeaders(request),
-          cancel,
-        });
-      } catch (err) {
-        throw err instanceof UpstreamError ? failedCallError(err, route.name) : err;
-      }
-      const wrong = res.status < 400 ? wrongContentType(contentTypeOf(res.headers), false) : undefined;
-      if (wrong) throw Errors.upstreamBadResponse(route.name, wrong);
-      let payload: Buffer;
-      try {
-        payload = await readAll(res.body);
-      } catch (err) {
-        throw bodyFailure(err, route.name);
-      }
-      if (res.status < 400) {
-        const bad = checkJsonAnswer(backend.format, route.name, payload);
-        if (bad) throw bad;
-      }
-      return reply.code(res.status).headers(retryHeaders(res.headers)).header("content-type", "application/json").send(payload);
+      return forwardCount({ reply, backend, route, path: "/messages/count_tokens", body, headers: anthropicHeaders(request) });
     }
     return { input_tokens: await countMessagesTokens(body) };
   });

@@ -84,7 +84,7 @@ describe("chat fixture -> Responses stream", () => {
       total_tokens: 60,
     });
     expect(final["tools"]).toEqual([
-      { type: "function", name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } } }, strict: false },
+      { type: "function", name: "get_weather", description: null, parameters: { type: "object", properties: { city: { type: "string" } } }, strict: false },
     ]);
   });
 

@@ -10,6 +10,7 @@ import { decodeResponsesResponse } from "./decode-response.js";
 import { encodeResponsesRequest } from "./encode-request.js";
 import { encodeResponsesResponse } from "./encode-response.js";
 import { responsesErrorBody, responsesReportedFailure, responsesStreamErrorFrame } from "./error-body.js";
+import { responsesOnlyFieldWarnings } from "./cross-format-warnings.js";
 import { createResponsesStreamDecoder } from "./stream-decoder.js";
 import { createResponsesStreamEncoder } from "./stream-encoder.js";
 
@@ -58,4 +59,5 @@ export const responsesCodec: Codec = {
     return mapResponsesStatus(status, lastStringField(tail, "reason"), tail.includes('"type":"function_call"')).reason;
   },
   rateLimitHeaders: openAIRateLimitHeaders,
+  crossFormatWarnings: responsesOnlyFieldWarnings,
 };

@@ -1,6 +1,6 @@
 // Responses `input` items -> hub messages. Assistant-side items that follow each other (reasoning,
-// output messages, function calls) become ONE assistant message, so a Chat or Anthropic backend
-// sees a normal turn; function_call_output items become tool messages.
+// output messages, function, custom and tool search calls) become ONE assistant message, so a Chat
+// or Anthropic backend sees a normal turn; their outputs become tool messages.
 
 import { TranslateError } from "../codec.js";
 import type { AssistantPart, FilePart, ImagePart, Message, ReasoningPart, TextPart, ToolResultContentPart, TranslationWarning, UserPart } from "../ir.js";
@@ -9,6 +9,13 @@ import { isRecord, type JsonObject } from "../shared/guards.js";
 import { unpackReasoningOpaque } from "../shared/reasoning.js";
 import { requestFields as f } from "../shared/validate.js";
 import type { ResponsesItemResolver } from "./responses-api.js";
+import {
+  type ClientItemContext,
+  decodeCustomToolCallItem,
+  decodeFunctionCallItem,
+  decodeToolSearchCallItem,
+  decodeToolSearchOutputItem,
+} from "./decode-client-items.js";
 
 const DETAILS = ["auto", "low", "high", "original"] as const;
 
@@ -29,92 +36,114 @@ const HOSTED_TOOL_ITEMS = new Set([
   "mcp_list_tools",
   "mcp_approval_request",
   "mcp_approval_response",
-  "custom_tool_call",
-  "custom_tool_call_output",
   "compaction",
-  "tool_search_call",
-  "tool_search_output",
 ]);
 
-export function decodeResponsesInput(input: unknown, resolveItem: ResponsesItemResolver | undefined, warnings: TranslationWarning[]): Message[] {
+export interface DecodeInputContext extends ClientItemContext {
+  resolveItem: ResponsesItemResolver | undefined;
+}
+
+const ITEM_TYPES = [
+  "message",
+  "function_call",
+  "function_call_output",
+  "custom_tool_call",
+  "custom_tool_call_output",
+  "tool_search_call",
+  "tool_search_output",
+  "reasoning",
+  "item_reference",
+  ...HOSTED_TOOL_ITEMS,
+];
+
+/** The messages decoded so far; `assistant` is the open assistant turn that items join. */
+class Turns {
+  readonly messages: Message[] = [];
+  private assistant: AssistantPart[] | undefined;
+
+  assistantParts(): AssistantPart[] {
+    if (!this.assistant) {
+      this.assistant = [];
+      this.messages.push({ role: "assistant", content: this.assistant });
+    }
+    return this.assistant;
+  }
+
+  push(msg: Message): void {
+    this.assistant = undefined;
+    this.messages.push(msg);
+  }
+}
+
+export function decodeResponsesInput(input: unknown, cx: DecodeInputContext, warnings: TranslationWarning[]): Message[] {
   if (input === undefined || input === null) return [];
   if (typeof input === "string") return [{ role: "user", content: [{ type: "text", text: input }] }];
   if (!Array.isArray(input)) throw f.invalidType("input", "a string or an array of input items", input);
-
-  const messages: Message[] = [];
-  let assistant: AssistantPart[] | undefined;
-  const assistantParts = (): AssistantPart[] => {
-    if (!assistant) {
-      assistant = [];
-      messages.push({ role: "assistant", content: assistant });
-    }
-    return assistant;
-  };
-  const push = (msg: Message): void => {
-    assistant = undefined;
-    messages.push(msg);
-  };
-
+  const turns = new Turns();
   input.forEach((raw, i) => {
     const param = `input[${i}]`;
     let item = f.record(raw, param);
     if (item["type"] === "item_reference") {
       const id = f.string(item["id"], `${param}.id`);
-      const resolved = resolveItem?.(id);
+      const resolved = cx.resolveItem?.(id);
       if (!resolved || !isRecord(resolved) || resolved["type"] === "item_reference") {
         throw new TranslateError(`Item with id '${id}' not found.`, { param, code: "item_not_found" });
       }
       item = resolved;
     }
-    const type = item["type"] === undefined && item["role"] !== undefined ? "message" : f.string(item["type"], `${param}.type`);
-    switch (type) {
-      case "message": {
-        const role = f.string(item["role"], `${param}.role`);
-        const content = item["content"];
-        if (role === "assistant") assistantParts().push(...decodeAssistantContent(content, `${param}.content`));
-        else if (role === "user") push({ role, content: decodeUserContent(content, `${param}.content`) });
-        else if (role === "system" || role === "developer") push({ role, content: decodeTextOnly(content, `${param}.content`) });
-        else throw f.invalidValue(`${param}.role`, role, ["user", "assistant", "system", "developer"]);
-        return;
-      }
-      case "function_call": {
-        const part: AssistantPart = {
-          type: "tool_call",
-          id: f.string(item["call_id"], `${param}.call_id`),
-          name: f.string(item["name"], `${param}.name`),
-          arguments: f.optionalString(item["arguments"], `${param}.arguments`) ?? "",
-        };
-        const itemId = f.optionalString(item["id"], `${param}.id`);
-        if (itemId !== undefined) part.itemId = itemId;
-        assistantParts().push(part);
-        return;
-      }
-      case "function_call_output":
-        push({
-          role: "tool",
-          toolCallId: f.string(item["call_id"], `${param}.call_id`),
-          content: decodeToolOutput(item["output"], `${param}.output`),
-        });
-        return;
-      case "reasoning":
-        assistantParts().push(decodeReasoningItem(item, param));
-        return;
-      default:
-        // OpenAI's hosted-tool items (a client may replay them) have no equivalent: dropped. A type
-        // OpenAI does not define is the client's mistake.
-        if (!HOSTED_TOOL_ITEMS.has(type))
-          throw f.invalidValue(`${param}.type`, type, [
-            "message",
-            "function_call",
-            "function_call_output",
-            "reasoning",
-            "item_reference",
-            ...HOSTED_TOOL_ITEMS,
-          ]);
-        warnings.push({ code: "content_dropped", path: param, message: `input item of type '${type}' has no equivalent on this backend and was dropped` });
-    }
+    decodeInputItem(item, param, turns, cx, warnings);
   });
-  return messages;
+  return turns.messages;
+}
+
+function decodeInputItem(item: JsonObject, param: string, turns: Turns, cx: DecodeInputContext, warnings: TranslationWarning[]): void {
+  const type = item["type"] === undefined && item["role"] !== undefined ? "message" : f.string(item["type"], `${param}.type`);
+  switch (type) {
+    case "message":
+      decodeMessageItem(item, param, turns);
+      return;
+    case "function_call":
+      turns.assistantParts().push(decodeFunctionCallItem(item, param, cx));
+      return;
+    case "custom_tool_call":
+      turns.assistantParts().push(decodeCustomToolCallItem(item, param));
+      return;
+    case "tool_search_call":
+    case "tool_search_output":
+      // A search OpenAI ran on its servers has nothing a backend of another format could take.
+      if (item["execution"] === "server") {
+        warnings.push({
+          code: "content_dropped",
+          path: param,
+          message: `a server-run tool search (${type}) has no equivalent on this backend and was dropped`,
+        });
+      } else if (type === "tool_search_call") turns.assistantParts().push(decodeToolSearchCallItem(item, param));
+      else turns.push(decodeToolSearchOutputItem(item, param, cx, warnings));
+      return;
+    case "function_call_output":
+    case "custom_tool_call_output":
+      turns.push({ role: "tool", toolCallId: f.string(item["call_id"], `${param}.call_id`), content: decodeToolOutput(item["output"], `${param}.output`) });
+      return;
+    case "reasoning":
+      turns.assistantParts().push(decodeReasoningItem(item, param));
+      return;
+    default:
+      // OpenAI's hosted-tool items (a client may replay them) have no equivalent: dropped. A type
+      // OpenAI does not define is the client's mistake.
+      if (!HOSTED_TOOL_ITEMS.has(type)) throw f.invalidValue(`${param}.type`, type, ITEM_TYPES);
+      warnings.push({ code: "content_dropped", path: param, message: `input item of type '${type}' has no equivalent on this backend and was dropped` });
+  }
+}
+
+function decodeMessageItem(item: JsonObject, param: string, turns: Turns): void {
+  const role = f.string(item["role"], `${param}.role`);
+  const content = item["content"];
+  if (role === "assistant") {
+    const phase = f.optionalString(item["phase"], `${param}.phase`);
+    turns.assistantParts().push(...decodeAssistantContent(content, `${param}.content`, phase));
+  } else if (role === "user") turns.push({ role, content: decodeUserContent(content, `${param}.content`) });
+  else if (role === "system" || role === "developer") turns.push({ role, content: decodeTextOnly(content, `${param}.content`) });
+  else throw f.invalidValue(`${param}.role`, role, ["user", "assistant", "system", "developer"]);
 }
 
 function contentArray(value: unknown, param: string): unknown[] {
@@ -175,8 +204,8 @@ function decodeInputPart(raw: unknown, p: string): TextPart | ImagePart | FilePa
   }
 }
 
-function decodeAssistantContent(value: unknown, param: string): AssistantPart[] {
-  if (typeof value === "string") return value === "" ? [] : [{ type: "text", text: value }];
+function decodeAssistantContent(value: unknown, param: string, phase: string | undefined): AssistantPart[] {
+  if (typeof value === "string") return value === "" ? [] : [phase === undefined ? { type: "text", text: value } : { type: "text", text: value, phase }];
   return contentArray(value, param).map((raw, j): AssistantPart => {
     const p = `${param}[${j}]`;
     const part = f.record(raw, p);
@@ -187,6 +216,7 @@ function decodeAssistantContent(value: unknown, param: string): AssistantPart[] 
         const text: TextPart = { type: "text", text: f.string(part["text"], `${p}.text`) };
         const annotations = f.optionalArray(part["annotations"], `${p}.annotations`);
         if (annotations && annotations.length > 0) text.annotations = annotations;
+        if (phase !== undefined) text.phase = phase;
         return text;
       }
       case "refusal":

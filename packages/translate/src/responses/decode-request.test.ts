@@ -213,10 +213,15 @@ describe("tools", () => {
     { type: "mcp", server_label: "gh" },
   ];
 
-  it("keeps function tools (flat) and drops hosted ones with a warning each", () => {
+  it("keeps function and client tools and drops hosted ones with a warning each", () => {
     const { value, warnings } = decode({ input: "x", tools });
-    expect(value.tools).toEqual([{ type: "function", name: "shell", description: "run", parameters: { type: "object" }, strict: false }]);
-    expect(warnings.map((w) => w.path)).toEqual(["tools[1]", "tools[2]", "tools[3]", "tools[4]", "tools[5]", "tools[6]"]);
+    expect(value.tools?.map((t) => [t.name, t.client?.type])).toEqual([
+      ["shell", undefined],
+      ["apply_patch", "custom"],
+    ]);
+    expect(value.tools?.[0]).toEqual({ type: "function", name: "shell", description: "run", parameters: { type: "object" }, strict: false });
+    expect(warnings.map((w) => w.path)).toEqual(["tools[1]", "tools[4]", "tools[5]", "tools[6]"]);
+    expect(warnings.every((w) => w.code === "tool_dropped")).toBe(true);
   });
 
   it.each([
@@ -231,6 +236,10 @@ describe("tools", () => {
       { type: "allowed_tools", mode: "auto", tools: [{ type: "function", name: "shell" }, { type: "web_search" }] },
       { type: "allowed", mode: "auto", names: ["shell"] },
     ],
+    [
+      { type: "custom", name: "apply_patch" },
+      { type: "tool", name: "apply_patch" },
+    ],
   ])("tool_choice %j", (input, expected) => {
     expect(decode({ input: "x", tools, tool_choice: input }).value.toolChoice).toEqual(expected);
   });
@@ -238,7 +247,6 @@ describe("tools", () => {
   it.each([
     { type: "web_search_preview" },
     { type: "file_search" },
-    { type: "custom", name: "apply_patch" },
     { type: "mcp", server_label: "gh" },
     { type: "allowed_tools", mode: "required", tools: [{ type: "web_search" }] },
   ])("forcing a hosted tool %j is a 400", (choice) => {

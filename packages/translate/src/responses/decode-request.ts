@@ -2,11 +2,12 @@
 // with no hub meaning (store, include, truncation, previous_response_id, …) go to
 // `passthrough.responses`, so the Response can echo them and a Responses backend gets them back.
 
-import type { LlmRequest, Translated, TranslationWarning } from "../ir.js";
+import type { FunctionTool, LlmRequest, Translated, TranslationWarning } from "../ir.js";
 import type { JsonObject } from "../shared/guards.js";
 import { REASONING_EFFORTS } from "../shared/reasoning.js";
 import { requestFields as f } from "../shared/validate.js";
 import { decodeResponsesInput } from "./decode-conversation.js";
+import { ToolNames } from "./client-tools.js";
 import type { ResponsesItemResolver } from "./responses-api.js";
 import { decodeResponsesTextFormat, decodeResponsesToolChoice, decodeResponsesTools } from "./tools.js";
 
@@ -29,6 +30,8 @@ const KNOWN_FIELDS = new Set([
   "temperature",
   "top_p",
   "top_logprobs",
+  "presence_penalty",
+  "frequency_penalty",
   "user",
   "safety_identifier",
   "prompt_cache_key",
@@ -42,7 +45,10 @@ export function decodeResponsesRequest(body: unknown, opts: DecodeResponsesReque
   const warnings: TranslationWarning[] = [];
   const b = f.record(body, "body");
   const instructions = f.optionalString(b["instructions"], "instructions");
-  const messages = decodeResponsesInput(b["input"], opts.resolveItem, warnings);
+  const names = new ToolNames();
+  const tools = decodeResponsesTools(b["tools"], names, warnings);
+  const loaded: FunctionTool[] = [];
+  const messages = decodeResponsesInput(b["input"], { resolveItem: opts.resolveItem, names, loaded }, warnings);
   if (instructions !== undefined && instructions !== "") messages.unshift({ role: "system", content: [{ type: "text", text: instructions }] });
 
   const req: LlmRequest = {
@@ -54,14 +60,19 @@ export function decodeResponsesRequest(body: unknown, opts: DecodeResponsesReque
     if (value !== undefined) req[key] = value;
   };
 
-  set("tools", decodeResponsesTools(b["tools"], warnings));
-  set("toolChoice", decodeResponsesToolChoice(b["tool_choice"], warnings));
+  if (tools !== undefined || loaded.length > 0) {
+    const given = tools ?? [];
+    req.tools = [...given, ...loaded.filter((t) => !given.some((g) => g.name === t.name))];
+  }
+  set("toolChoice", decodeResponsesToolChoice(b["tool_choice"], names, warnings));
   set("parallelToolCalls", f.optionalBoolean(b["parallel_tool_calls"], "parallel_tool_calls"));
   set("maxToolCalls", f.optionalInteger(b["max_tool_calls"], "max_tool_calls"));
   set("maxOutputTokens", f.optionalInteger(b["max_output_tokens"], "max_output_tokens"));
   set("temperature", f.optionalNumber(b["temperature"], "temperature"));
   set("topP", f.optionalNumber(b["top_p"], "top_p"));
   set("topLogprobs", f.optionalInteger(b["top_logprobs"], "top_logprobs"));
+  set("presencePenalty", f.optionalNumber(b["presence_penalty"], "presence_penalty"));
+  set("frequencyPenalty", f.optionalNumber(b["frequency_penalty"], "frequency_penalty"));
   set("user", f.optionalString(b["user"], "user"));
   set("safetyIdentifier", f.optionalString(b["safety_identifier"], "safety_identifier"));
   set("promptCacheKey", f.optionalString(b["prompt_cache_key"], "prompt_cache_key"));

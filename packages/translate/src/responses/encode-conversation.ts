@@ -1,6 +1,7 @@
 // Hub messages -> Responses `instructions` + `input` items for a native Responses backend.
 
-import type { AssistantPart, Message, ReasoningPart, ToolResultContentPart, TranslationWarning, UserPart } from "../ir.js";
+import type { AssistantPart, ClientToolKind, Message, ReasoningPart, ToolCallPart, ToolResultContentPart, TranslationWarning, UserPart } from "../ir.js";
+import { customInputOf, toolSearchArgumentsOf } from "./client-tools.js";
 import { toResponsesAnnotations } from "../shared/annotations.js";
 import { mediaSourceToUrl } from "../shared/data-url.js";
 import type { JsonObject } from "../shared/guards.js";
@@ -21,6 +22,8 @@ export function encodeResponsesInput(messages: readonly Message[], opts: { store
     lead = 1;
   }
   const input: JsonObject[] = [];
+  // Which client tool each call id belongs to, so its output item is of the matching type.
+  const callKinds = new Map<string, ClientToolKind>();
   messages.slice(lead).forEach((msg, k) => {
     const i = k + lead;
     const path = `messages[${i}]`;
@@ -33,6 +36,7 @@ export function encodeResponsesInput(messages: readonly Message[], opts: { store
         input.push({ type: "message", role: "user", content: encodeInputParts(msg.content, path, warnings) });
         return;
       case "assistant":
+        for (const part of msg.content) if (part.type === "tool_call" && part.client) callKinds.set(part.id, part.client);
         input.push(...encodeAssistant(msg.content, path, opts, warnings));
         return;
       case "tool": {
@@ -40,7 +44,7 @@ export function encodeResponsesInput(messages: readonly Message[], opts: { store
           warnings.push({ code: "value_adjusted", path: `${path}.isError`, message: "Responses has no tool-error flag; the output was sent as is" });
         const allText = msg.content.every((p) => p.type === "text");
         const output = allText ? msg.content.map((p) => (p.type === "text" ? p.text : "")).join("") : encodeInputParts(msg.content, path, warnings);
-        input.push({ type: "function_call_output", call_id: msg.toolCallId, output });
+        input.push(encodeToolOutput(msg.toolCallId, output, callKinds.get(msg.toolCallId)));
         return;
       }
       default: {
@@ -104,15 +108,20 @@ function encodeInputParts(parts: readonly (UserPart | ToolResultContentPart)[], 
 function encodeAssistant(parts: readonly AssistantPart[], path: string, opts: { store: boolean }, warnings: TranslationWarning[]): JsonObject[] {
   const items: JsonObject[] = [];
   let message: JsonObject[] | undefined;
+  let messagePhase: string | undefined;
   parts.forEach((part, j) => {
     const p = `${path}.content[${j}]`;
     if (part.type !== "text" && part.type !== "refusal") message = undefined;
     switch (part.type) {
       case "text":
       case "refusal": {
-        if (!message) {
+        const phase = part.type === "text" ? part.phase : undefined;
+        if (!message || phase !== messagePhase) {
           message = [];
-          items.push({ type: "message", role: "assistant", content: message });
+          messagePhase = phase;
+          const item: JsonObject = { type: "message", role: "assistant", content: message };
+          if (phase !== undefined) item["phase"] = phase;
+          items.push(item);
         }
         if (part.type === "refusal") message.push({ type: "refusal", refusal: part.text });
         else {
@@ -129,12 +138,9 @@ function encodeAssistant(parts: readonly AssistantPart[], path: string, opts: { 
         else warnings.push({ code: "reasoning_dropped", path: p, message: "reasoning without Responses encrypted content cannot be replayed and was dropped" });
         return;
       }
-      case "tool_call": {
-        const call: JsonObject = { type: "function_call", call_id: part.id, name: part.name, arguments: part.arguments };
-        if (part.itemId !== undefined) call["id"] = part.itemId;
-        items.push(call);
+      case "tool_call":
+        items.push(encodeCallItem(part));
         return;
-      }
       case "audio_output":
         warnings.push({ code: "content_dropped", path: p, message: "Responses has no audio output history; the audio reference was dropped" });
         return;
@@ -163,4 +169,33 @@ function encodeReasoningInput(part: ReasoningPart, store: boolean): JsonObject |
   }
   if (store && part.id !== undefined && part.id.startsWith("rs_")) return { type: "item_reference", id: part.id };
   return undefined;
+}
+
+/** A tool call as the item its tool's kind has: function, custom or tool search call. */
+function encodeCallItem(part: ToolCallPart): JsonObject {
+  const client = part.client;
+  let call: JsonObject;
+  if (client?.type === "custom") call = { type: "custom_tool_call", call_id: part.id, name: part.name, input: customInputOf(part.arguments) };
+  else if (client?.type === "tool_search")
+    call = { type: "tool_search_call", call_id: part.id, execution: client.execution, status: "completed", arguments: toolSearchArgumentsOf(part.arguments) };
+  else if (client?.type === "namespaced")
+    call = { type: "function_call", call_id: part.id, name: client.name, namespace: client.namespace, arguments: part.arguments };
+  else call = { type: "function_call", call_id: part.id, name: part.name, arguments: part.arguments };
+  if (part.itemId !== undefined) call["id"] = part.itemId;
+  return call;
+}
+
+/** A tool's output as the item matching its call; a tool search's output carries the tools it found. */
+function encodeToolOutput(callId: string, output: string | JsonObject[], kind: ClientToolKind | undefined): JsonObject {
+  if (kind?.type === "custom") return { type: "custom_tool_call_output", call_id: callId, output };
+  if (kind?.type === "tool_search" && typeof output === "string") {
+    let tools: unknown;
+    try {
+      tools = JSON.parse(output);
+    } catch {
+      tools = undefined;
+    }
+    if (Array.isArray(tools)) return { type: "tool_search_output", call_id: callId, execution: kind.execution, status: "completed", tools };
+  }
+  return { type: "function_call_output", call_id: callId, output };
 }

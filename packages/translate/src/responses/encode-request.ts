@@ -34,8 +34,8 @@ export function encodeResponsesRequest(req: LlmRequest, opts: EncodeResponsesReq
     if (value !== undefined) body[key] = value;
   };
 
-  if (req.tools !== undefined && req.tools.length > 0) body["tools"] = encodeResponsesTools(req.tools);
-  if (req.toolChoice !== undefined) body["tool_choice"] = encodeResponsesToolChoice(req.toolChoice);
+  if (req.tools !== undefined && req.tools.length > 0) body["tools"] = encodeResponsesTools(req.tools, { echo: false });
+  if (req.toolChoice !== undefined) body["tool_choice"] = encodeResponsesToolChoice(req.toolChoice, req.tools);
   put("parallel_tool_calls", req.parallelToolCalls);
   put("max_tool_calls", req.maxToolCalls);
   put("max_output_tokens", req.maxOutputTokens);

@@ -4,7 +4,8 @@
 import type { Choice, LlmRequest, LlmResponse, TranslateContext, Translated, TranslationWarning } from "../ir.js";
 import type { JsonObject } from "../shared/guards.js";
 import { messageStatusFor, toResponsesOutcome } from "./finish-reason.js";
-import { buildResponseObject, type OutputItem } from "./response-object.js";
+import { clientKindOf } from "./client-tools.js";
+import { buildResponseObject, callItemPrefix, type OutputItem } from "./response-object.js";
 
 export interface EncodeResponsesResponseArgs {
   response: LlmResponse;
@@ -22,11 +23,12 @@ export function encodeResponsesResponse(args: EncodeResponsesResponseArgs): Tran
   const id = args.id ?? ctx.newId("resp_");
   const createdAt = ctx.now();
   const items: OutputItem[] = [];
-  response.choices.forEach((choice, i) => items.push(...choiceToOutputItems(choice, ctx, `choices[${i}]`, warnings)));
+  response.choices.forEach((choice, i) => items.push(...choiceToOutputItems(choice, args.request, ctx, `choices[${i}]`, warnings)));
   const outcome = toResponsesOutcome(response.choices.map((c) => c.finishReason));
   const value = buildResponseObject({
     id,
     createdAt,
+    completedAt: createdAt,
     model: args.model ?? args.request.model,
     request: args.request,
     previousResponseId: args.previousResponseId,
@@ -43,9 +45,9 @@ export function encodeResponsesResponse(args: EncodeResponsesResponseArgs): Tran
 
 /**
  * A choice's parts as output items, in order: each reasoning part is a `rs_` item, consecutive
- * text/refusal parts share one `msg_` item, each tool call is a `fc_` item.
+ * text/refusal parts share one `msg_` item, each tool call is a `fc_` item (`ctc_`, `tsc_` for client tools).
  */
-function choiceToOutputItems(choice: Choice, ctx: TranslateContext, path: string, warnings: TranslationWarning[]): OutputItem[] {
+function choiceToOutputItems(choice: Choice, request: LlmRequest, ctx: TranslateContext, path: string, warnings: TranslationWarning[]): OutputItem[] {
   const items: OutputItem[] = [];
   let message: Extract<OutputItem, { type: "message" }> | undefined;
   const status = messageStatusFor(choice.finishReason);
@@ -63,10 +65,13 @@ function choiceToOutputItems(choice: Choice, ctx: TranslateContext, path: string
         message = undefined;
         items.push({ type: "reasoning", id: part.id?.startsWith("rs_") ? part.id : ctx.newId("rs_"), part });
         return;
-      case "tool_call":
+      case "tool_call": {
         message = undefined;
-        items.push({ type: "function_call", id: part.itemId ?? ctx.newId("fc_"), part, status: "completed" });
+        const client = clientKindOf(request, part);
+        const call = client ? { ...part, client } : part;
+        items.push({ type: "function_call", id: part.itemId ?? ctx.newId(callItemPrefix(call)), part: call, status: "completed" });
         return;
+      }
       case "audio_output":
         warnings.push({ code: "content_dropped", path: `${path}.content[${j}]`, message: "Responses has no audio output; the audio was dropped" });
         return;

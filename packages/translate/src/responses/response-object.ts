@@ -5,6 +5,7 @@ import type { LlmRequest, ReasoningPart, RefusalPart, TextPart, ToolCallPart, Tr
 import { toResponsesAnnotations } from "../shared/annotations.js";
 import type { JsonObject } from "../shared/guards.js";
 import { packReasoningOpaque } from "../shared/reasoning.js";
+import { customInputOf, toolSearchArgumentsOf } from "./client-tools.js";
 import { encodeResponsesUsage } from "./usage.js";
 import type { ResponsesOutcome } from "./finish-reason.js";
 import { encodeResponsesTextFormat, encodeResponsesToolChoice, encodeResponsesTools } from "./tools.js";
@@ -15,7 +16,8 @@ type ItemStatus = "in_progress" | "completed" | "incomplete";
 export type OutputItem =
   | { type: "reasoning"; id: string; part: ReasoningPart }
   | { type: "message"; id: string; parts: (TextPart | RefusalPart)[]; status: ItemStatus }
-  | { type: "function_call"; id: string; part: ToolCallPart; status: ItemStatus };
+  /** A tool call: a `function_call` item, or the client tool's own item when `part.client` says so. */
+  | { type: "function_call"; id: string; part: ToolCallPart; status: ItemStatus; input?: string };
 
 export function renderOutputTextPart(part: TextPart, warnings?: TranslationWarning[], path = "output"): JsonObject {
   const annotations = toResponsesAnnotations(part.annotations);
@@ -57,19 +59,58 @@ export function renderOutputItem(item: OutputItem, warnings?: TranslationWarning
         role: "assistant",
       };
     case "function_call":
-      return {
-        id: item.id,
-        type: "function_call",
-        status: item.status,
-        arguments: item.part.arguments,
-        call_id: item.part.id,
-        name: item.part.name,
-      };
+      return renderCallItem(item);
     default: {
       const never: never = item;
       return never;
     }
   }
+}
+
+function renderCallItem(item: Extract<OutputItem, { type: "function_call" }>): JsonObject {
+  const { part } = item;
+  const client = part.client;
+  switch (client?.type) {
+    case "custom":
+      return {
+        id: item.id,
+        type: "custom_tool_call",
+        status: item.status,
+        call_id: part.id,
+        name: part.name,
+        input: item.input ?? customInputOf(part.arguments),
+      };
+    case "tool_search":
+      return {
+        id: item.id,
+        type: "tool_search_call",
+        status: item.status,
+        call_id: part.id,
+        execution: client.execution,
+        arguments: toolSearchArgumentsOf(part.arguments),
+      };
+    case "namespaced":
+      return {
+        id: item.id,
+        type: "function_call",
+        status: item.status,
+        arguments: part.arguments,
+        call_id: part.id,
+        name: client.name,
+        namespace: client.namespace,
+      };
+    case undefined:
+      return { id: item.id, type: "function_call", status: item.status, arguments: part.arguments, call_id: part.id, name: part.name };
+    default: {
+      const never: never = client;
+      return never;
+    }
+  }
+}
+
+/** The id prefix of a tool call's output item. */
+export function callItemPrefix(part: ToolCallPart): string {
+  return part.client?.type === "custom" ? "ctc_" : part.client?.type === "tool_search" ? "tsc_" : "fc_";
 }
 
 /** The SDK's `output_text` convenience: every output_text part, concatenated. */
@@ -84,6 +125,8 @@ function outputText(items: readonly OutputItem[]): string {
 export interface ResponseObjectArgs {
   id: string;
   createdAt: number;
+  /** Unix seconds when the answer completed; null while in progress and when it did not complete. */
+  completedAt?: number | null;
   model: string;
   request: LlmRequest;
   previousResponseId?: string | null | undefined;
@@ -109,6 +152,7 @@ export function buildResponseObject(args: ResponseObjectArgs): JsonObject {
     id: args.id,
     object: "response",
     created_at: args.createdAt,
+    completed_at: args.status === "completed" ? (args.completedAt ?? null) : null,
     status: args.status,
     background: echo("background", false),
     error: args.error,
@@ -127,9 +171,11 @@ export function buildResponseObject(args: ResponseObjectArgs): JsonObject {
     service_tier: args.serviceTier ?? req.serviceTier ?? "default",
     store: echo("store", true),
     temperature: req.temperature ?? 1,
+    presence_penalty: req.presencePenalty ?? 0,
+    frequency_penalty: req.frequencyPenalty ?? 0,
     text,
-    tool_choice: encodeResponsesToolChoice(req.toolChoice ?? { type: "auto" }),
-    tools: encodeResponsesTools(req.tools ?? []),
+    tool_choice: encodeResponsesToolChoice(req.toolChoice ?? { type: "auto" }, req.tools),
+    tools: encodeResponsesTools(req.tools ?? [], { echo: true }),
     top_logprobs: req.topLogprobs ?? 0,
     top_p: req.topP ?? 1,
     truncation: echo("truncation", "disabled"),

@@ -13,7 +13,9 @@ import { toResponsesAnnotations } from "../shared/annotations.js";
 import type { JsonObject } from "../shared/guards.js";
 import { formatSseEvent } from "../shared/sse.js";
 import { messageStatusFor, toResponsesOutcome } from "./finish-reason.js";
-import { buildResponseObject, renderOutputItem, type OutputItem, type ResponseObjectArgs } from "./response-object.js";
+import { clientKindOf } from "./client-tools.js";
+import { CustomInputStream } from "./custom-input-stream.js";
+import { buildResponseObject, callItemPrefix, renderOutputItem, type OutputItem, type ResponseObjectArgs } from "./response-object.js";
 import {
   type CallItem,
   type CallSlot,
@@ -207,6 +209,7 @@ class ResponsesStreamEncoder implements StreamEncoder {
   private complete(): string {
     const outcome = toResponsesOutcome([...this.choices.values()].map((s) => s.finish ?? "other"));
     const final = this.response(outcome.status, {
+      completedAt: this.ctx.now(),
       incompleteDetails: outcome.incompleteDetails,
       error: outcome.error,
       items: this.items,
@@ -223,6 +226,8 @@ class ResponsesStreamEncoder implements StreamEncoder {
   private fail(error: StreamError): string {
     let sse = this.ensureStarted();
     for (const item of this.items) if (item.type !== "reasoning" && item.status === "in_progress") item.status = "incomplete";
+    // A custom tool's input cut short is what was streamed of it, not the broken arguments.
+    for (const s of this.choices.values()) for (const call of s.calls.values()) if (call.open && call.customInput) call.item.input = call.customInput.result();
     const code = error.code ?? error.type;
     sse += this.emit("error", { code, message: error.message, param: null });
     const final = this.response("failed", { error: { code, message: error.message }, items: this.items, usage: this.usage });
@@ -280,15 +285,15 @@ class ResponsesStreamEncoder implements StreamEncoder {
     let out = this.closeReasoning(s) + this.closeMessage(s);
     const previous = s.calls.get(event.index);
     if (previous) out += this.closeCall(previous);
-    const item: CallItem = {
-      type: "function_call",
-      id: event.itemId ?? this.ctx.newId("fc_"),
-      part: { type: "tool_call", id: event.id, name: event.name, arguments: "" },
-      status: "in_progress",
-    };
+    const part: CallItem["part"] = { type: "tool_call", id: event.id, name: event.name, arguments: "" };
+    const client = clientKindOf(this.args.request, part);
+    if (client) part.client = client;
+    const item: CallItem = { type: "function_call", id: event.itemId ?? this.ctx.newId(callItemPrefix(part)), part, status: "in_progress" };
     if (event.itemId !== undefined) item.part.itemId = event.itemId;
     const added = this.addItem(item, renderOutputItem(item));
-    s.calls.set(event.index, { ...added.slot, open: true });
+    const slot: CallSlot = { ...added.slot, open: true };
+    if (client?.type === "custom") slot.customInput = new CustomInputStream();
+    s.calls.set(event.index, slot);
     return out + added.sse;
   }
 
@@ -337,6 +342,12 @@ class ResponsesStreamEncoder implements StreamEncoder {
         const call = this.choices.get(event.choice)?.calls.get(event.index);
         if (!call || !call.open || event.argumentsDelta === "") return "";
         call.item.part.arguments += event.argumentsDelta;
+        if (call.customInput) {
+          const delta = call.customInput.push(event.argumentsDelta);
+          return delta === "" ? "" : this.emit("response.custom_tool_call_input.delta", { item_id: call.item.id, output_index: call.outputIndex, delta });
+        }
+        // A tool search's arguments are an object in its item, not streamed text.
+        if (call.item.part.client?.type === "tool_search") return "";
         return this.argumentsDelta(call.item.id, call.outputIndex, event.argumentsDelta);
       }
       case "tool_call_end": {

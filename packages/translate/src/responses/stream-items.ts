@@ -3,6 +3,7 @@
 
 import type { FinishReason } from "../ir.js";
 import type { JsonObject } from "../shared/guards.js";
+import type { CustomInputStream } from "./custom-input-stream.js";
 import { renderOutputItem, renderOutputTextPart, type OutputItem } from "./response-object.js";
 
 /** Writes one event with the next sequence number. */
@@ -25,7 +26,11 @@ export interface MessageSlot extends Slot<MessageItem> {
   partOpen: boolean;
 }
 
-export type CallSlot = Slot<CallItem> & { open: boolean };
+export type CallSlot = Slot<CallItem> & {
+  open: boolean;
+  /** A custom tool's input, read out of the arguments as they stream. */
+  customInput?: CustomInputStream;
+};
 
 export interface ChoiceState {
   message: MessageSlot | undefined;
@@ -82,13 +87,23 @@ export function reasoningDeltaEvent(emit: Emit, slot: ReasoningSlot, kind: "summ
     : emit("response.reasoning_text.delta", { item_id: slot.item.id, output_index: slot.outputIndex, content_index: 0, delta });
 }
 
+/** A tool call's closing events: arguments (or a custom tool's input) done, then the item done. */
 export function closeCallEvents(emit: Emit, call: CallSlot): string {
   if (!call.open) return "";
   call.open = false;
   call.item.status = "completed";
   const part = call.item.part;
-  return (
-    emit("response.function_call_arguments.done", { item_id: call.item.id, output_index: call.outputIndex, arguments: part.arguments, name: part.name }) +
-    emit("response.output_item.done", { output_index: call.outputIndex, item: renderOutputItem(call.item) })
-  );
+  const at = { item_id: call.item.id, output_index: call.outputIndex };
+  let sse = "";
+  if (call.customInput) {
+    const input = call.customInput.result();
+    call.item.input = input;
+    // Input not streamed as it came (arguments of an unexpected shape) goes out as one delta.
+    if (!call.customInput.streamed && input !== "") sse += emit("response.custom_tool_call_input.delta", { ...at, delta: input });
+    sse += emit("response.custom_tool_call_input.done", { ...at, input });
+  } else if (part.client?.type !== "tool_search") {
+    const name = part.client?.type === "namespaced" ? part.client.name : part.name;
+    sse += emit("response.function_call_arguments.done", { ...at, arguments: part.arguments, name });
+  }
+  return sse + emit("response.output_item.done", { output_index: call.outputIndex, item: renderOutputItem(call.item) });
 }

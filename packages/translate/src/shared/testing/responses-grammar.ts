@@ -31,6 +31,52 @@ export interface GrammarResult {
   items: ItemState[];
 }
 
+/** Every field the Open Responses spec requires of a Response object (nullable ones as null). */
+const REQUIRED_RESPONSE_FIELDS = [
+  "id",
+  "object",
+  "created_at",
+  "completed_at",
+  "status",
+  "incomplete_details",
+  "model",
+  "previous_response_id",
+  "instructions",
+  "output",
+  "error",
+  "tools",
+  "tool_choice",
+  "truncation",
+  "parallel_tool_calls",
+  "text",
+  "top_p",
+  "presence_penalty",
+  "frequency_penalty",
+  "top_logprobs",
+  "temperature",
+  "reasoning",
+  "user",
+  "usage",
+  "max_output_tokens",
+  "max_tool_calls",
+  "store",
+  "background",
+  "service_tier",
+  "metadata",
+  "safety_identifier",
+  "prompt_cache_key",
+] as const;
+
+/** The spec's required fields a Response object lacks, and tools without a `description` key. */
+function missingResponseFields(response: Json): string[] {
+  const missing: string[] = REQUIRED_RESPONSE_FIELDS.filter((k) => !(k in response) || response[k] === undefined);
+  const tools = Array.isArray(response["tools"]) ? (response["tools"] as Json[]) : [];
+  tools.forEach((t, i) => {
+    if ((t["type"] === "function" || t["type"] === "custom") && !("description" in t)) missing.push(`tools[${i}].description`);
+  });
+  return missing;
+}
+
 export function checkResponsesGrammar(sse: string): GrammarResult {
   const events = sseEvents(sse);
   const v: string[] = [];
@@ -75,6 +121,9 @@ export function checkResponsesGrammar(sse: string): GrammarResult {
     if (terminal) v.push(`${type} after the terminal event`);
     if (i === 0 && type !== "response.created") v.push(`first event is ${type}`);
     if (i === 1 && type !== "response.in_progress") v.push(`second event is ${type}`);
+    if (type.startsWith("response.") && typeof d["response"] === "object" && d["response"] !== null) {
+      for (const k of missingResponseFields(d["response"] as Json)) v.push(`${type}: response lacks ${k}`);
+    }
     switch (type) {
       case "response.created":
       case "response.in_progress":
@@ -131,6 +180,17 @@ export function checkResponsesGrammar(sse: string): GrammarResult {
       case "response.output_text.annotation.added": {
         const item = itemAt(d, type);
         if (item) partAt(item, d, type, ["output_text"]);
+        break;
+      }
+      case "response.custom_tool_call_input.delta": {
+        const item = itemAt(d, type);
+        if (item && item.type !== "custom_tool_call") v.push(`${type} on ${item.type}`);
+        if (item) item.args += String(d["delta"]);
+        break;
+      }
+      case "response.custom_tool_call_input.done": {
+        const item = itemAt(d, type);
+        if (item && d["input"] !== item.args) v.push(`${type}: input '${String(d["input"])}' != deltas '${item.args}'`);
         break;
       }
       case "response.function_call_arguments.delta": {
@@ -222,6 +282,10 @@ export function checkResponsesGrammar(sse: string): GrammarResult {
 function checkFinalItem(item: ItemState, final: Json, v: string[]): void {
   if (item.type === "function_call") {
     if (final["arguments"] !== item.args) v.push(`item ${item.id}: arguments '${String(final["arguments"])}' != '${item.args}'`);
+  } else if (item.type === "custom_tool_call") {
+    if (final["input"] !== item.args) v.push(`item ${item.id}: input '${String(final["input"])}' != '${item.args}'`);
+  } else if (item.type === "tool_search_call") {
+    if (typeof final["arguments"] !== "object" || final["arguments"] === null) v.push(`item ${item.id}: arguments are not an object`);
   } else if (item.type === "message") {
     const content = final["content"] as Json[];
     item.parts.forEach((p, k) => {
