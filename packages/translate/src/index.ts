@@ -10,3 +10,4 @@ export { type JsonPath, type JsonScan, scanJson } from "./shared/json-scan.js";
 export { type JsonShape, compileShape } from "./shared/json-shape.js";
 export { isOpaqueTextPath } from "./shared/opaque-text-paths.js";
 export { type RateLimitState, type RateLimitWindow } from "./shared/rate-limit-headers.js";
+export * from "./modules/index.js";

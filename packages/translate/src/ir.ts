@@ -21,6 +21,8 @@ export const WARNING_CODES = [
   "tool_call_limit",
   /** A Responses answer the proxy could not store. */
   "not_stored",
+  /** A tool-call block in a model's text that did not read as a call (or outgrew its limit), kept as text. */
+  "tool_call_unparsed",
 ] as const;
 
 export type WarningCode = (typeof WARNING_CODES)[number];

@@ -6,6 +6,7 @@ import type { AssistantPart, Choice, LlmResponse, Translated, TranslationWarning
 import { getArray, getNumber, getRecord, getString, isRecord, type JsonObject } from "../shared/guards.js";
 import { decodeChatUsage } from "./usage.js";
 import { mapChatFinishReason } from "./finish-reason.js";
+import { reasoningDetailsText } from "../modules/reasoning-details.js";
 
 export function decodeChatResponse(body: unknown): Translated<LlmResponse> {
   const warnings: TranslationWarning[] = [];
@@ -55,7 +56,7 @@ export function decodeChatResponse(body: unknown): Translated<LlmResponse> {
 /** A response message's fields as hub parts: reasoning, text, refusal, audio, tool calls. */
 function decodeChatAssistantMessage(message: JsonObject, path: string, warnings: TranslationWarning[]): AssistantPart[] {
   const parts: AssistantPart[] = [];
-  const reasoning = getString(message, "reasoning_content") || getString(message, "reasoning");
+  const reasoning = getString(message, "reasoning_content") || getString(message, "reasoning") || reasoningDetailsText(message.reasoning_details);
   if (reasoning) parts.push({ type: "reasoning", text: reasoning, kind: "raw" });
 
   const annotations = getArray(message, "annotations");

@@ -7,6 +7,7 @@ import type { StreamError, StreamEvent, Usage } from "../ir.js";
 import { getArray, getNumber, getRecord, getString, isRecord, parseJson, type JsonObject } from "../shared/guards.js";
 import { decodeChatUsage } from "./usage.js";
 import { mapChatFinishReason } from "./finish-reason.js";
+import { reasoningDetailsText } from "../modules/reasoning-details.js";
 
 interface ToolCallState {
   /** The call's position among this choice's calls (the hub index). */
@@ -99,7 +100,7 @@ class ChatStreamDecoder implements StreamDecoder {
     const state = this.choiceState(choice);
     if (state.finished) return;
     const delta = getRecord(raw, "delta") ?? {};
-    const reasoning = getString(delta, "reasoning_content") || getString(delta, "reasoning");
+    const reasoning = getString(delta, "reasoning_content") || getString(delta, "reasoning") || reasoningDetailsText(delta.reasoning_details);
     if (reasoning) {
       state.inReasoning = true;
       out.push({ type: "reasoning_delta", choice, delta: reasoning, kind: "raw" });
