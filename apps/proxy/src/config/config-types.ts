@@ -1,7 +1,7 @@
 // The typed, resolved config the proxy runs on, as the loader builds it.
-
 import type { z } from "zod";
 import type { KeyLimits, ModelPricing, RateLimit, RateLimitSettings, UsageSettings } from "./limits-config.js";
+import type { RouteModules } from "./response-modules.js";
 import type { MockOptions, apiTypeSchema } from "./schema.js";
 
 type ApiType = z.infer<typeof apiTypeSchema>;
@@ -37,6 +37,8 @@ export interface ModelRoute {
   limits: RateLimit | undefined;
   /** `model_params.pricing`, over the price database. */
   pricing: ModelPricing | undefined;
+  /** Response modules run on this backend's answers (parse_tags, swap_reasoning_content). */
+  responseModules?: RouteModules;
 }
 
 export interface TraceSettings {

@@ -30,7 +30,7 @@ describe("loadConfig", () => {
     expect(config.fallbacks.get("mock-flaky")).toEqual(["mock"]);
   });
 
-  it("loads a yaLLMproxy config with GigaChat, modules and forwarders, warning about what is not implemented", () => {
+  it("loads a yaLLMproxy config with GigaChat, modules and forwarders: modules run, what is not implemented is warned about", () => {
     const { config, warnings } = loadConfig({ path: fixture("yallmproxy-style.yaml"), env: {} });
     expect([...config.models.keys()]).toEqual(["GLM-remote", "GLM-remote:cursor", "local-vllm"]);
     expect(config.endpoints).toEqual({ responses: false, messages: true });
@@ -38,7 +38,11 @@ describe("loadConfig", () => {
     expect(text).toContain('api_type "gigachat" is not implemented');
     expect(text).toContain("forwarder_settings: not implemented");
     expect(text).toContain("http_forwarder_settings: not implemented");
-    expect(text).toContain("(GLM-remote): modules are not implemented");
+    expect(text).not.toContain("modules");
+    const moduleNames = (name: string) => config.models.get(name)!.responseModules?.modules.map((m) => m.name);
+    expect(moduleNames("GLM-remote")).toEqual(["swap_reasoning_content"]);
+    expect(moduleNames("GLM-remote:cursor")).toEqual(["swap_reasoning_content"]);
+    expect(moduleNames("local-vllm")).toEqual(["parse_tags"]);
     expect(text).toContain("environment variable GLM_KEY_NOT_SET is not set");
     const glm = config.models.get("GLM-remote")!;
     expect(glm.apiKey).toBeUndefined();

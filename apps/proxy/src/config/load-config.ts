@@ -20,6 +20,8 @@ import { readDotEnv, substituteEnv } from "./env.js";
 import { normalizeModel, resolveModelEntries } from "./model-entries.js";
 import { keyLimitsOf, rateLimitSettingsOf, usageSettingsOf } from "./limits-config.js";
 import { configSchema } from "./schema.js";
+import { globalModulesSection, modulesForRoute, readTemplateFile, templateDirs } from "./response-modules.js";
+import type { TemplateReader } from "@yallmproxy/translate";
 
 export * from "./config-types.js";
 
@@ -73,7 +75,9 @@ export function parseConfigText(text: string, path: string, vars: Record<string,
   checkSections(substituted, raw, notes);
 
   const problems: string[] = [];
-  const { models, modelIndex } = modelsOf(raw.model_list, problems, notes);
+  const dirs = templateDirs(path);
+  const modulesFrom = { global: globalModulesSection(raw.proxy_settings, notes.warnings), read: (p: string) => readTemplateFile(p, dirs) };
+  const { models, modelIndex } = modelsOf(raw.model_list, problems, notes, modulesFrom);
   const fallbacks = fallbacksOf(raw, models, notes);
   const keys = appKeysOf(raw, problems);
   checkAllowedKeys(models, new Set(keys.map((k) => k.keyId)), modelIndex, notes);
@@ -105,11 +109,6 @@ function checkSections(substituted: Record<string, unknown>, raw: RawConfig, { w
       mistakes.push({ path: key, message: `unknown section "${key}" (known: ${[...KNOWN_SECTIONS].join(", ")})` });
     } else if (NOT_IMPLEMENTED_SECTIONS.has(key)) warnings.push(`${key}: not implemented by this proxy, ignored`);
   }
-  const modules = (raw.proxy_settings as Record<string, unknown> | undefined)?.modules as
-    { upstream?: { enabled?: boolean }; downstream?: { enabled?: boolean } } | undefined;
-  if (modules?.upstream?.enabled || modules?.downstream?.enabled) {
-    warnings.push("proxy_settings.modules: response/request modules are not implemented, ignored");
-  }
 }
 
 /** The routes by model name, and where each name first appears in model_list. */
@@ -117,12 +116,16 @@ function modelsOf(
   list: RawConfig["model_list"],
   problems: string[],
   { warnings, mistakes }: Notes,
+  modulesFrom: { global: unknown; read: TemplateReader },
 ): { models: Map<string, ModelRoute>; modelIndex: Map<string, number> } {
   const models = new Map<string, ModelRoute>();
   const modelIndex = new Map<string, number>();
   resolveModelEntries(list, problems).forEach(({ entry, index }) => {
-    const route = normalizeModel(entry, `model_list[${index}]`, problems, warnings, mistakes);
+    const where = `model_list[${index}]`;
+    const route = normalizeModel(entry, where, problems, warnings, mistakes);
     if (!route) return;
+    const modules = modulesForRoute(entry, route, modulesFrom.global, modulesFrom.read, warnings, where);
+    if (modules) route.responseModules = modules;
     if (!modelIndex.has(route.name)) modelIndex.set(route.name, index);
     if (models.has(route.name)) {
       problems.push(`model_list[${index}].model_name: duplicate model name "${route.name}"`);

@@ -135,12 +135,6 @@ export function normalizeModel(
       return undefined;
     }
   }
-  if (entry.modules !== undefined) {
-    const upstream = (entry.modules as { upstream?: { enabled?: boolean } } | null)?.upstream;
-    if (upstream && upstream.enabled !== false) {
-      warnings.push(`${where} (${entry.model_name}): modules are not implemented, ignored`);
-    }
-  }
   for (const [name, value] of Object.entries(p.headers ?? {})) {
     const lower = name.toLowerCase();
     if (!HEADER_NAME.test(name)) problems.push(`${where}.model_params.headers.${name}: not a valid header name`);

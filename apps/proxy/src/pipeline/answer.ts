@@ -20,7 +20,8 @@ const TAIL_BYTES = 4096;
 export async function answer(flight: Flight, backend: Backend, response: UpstreamResponse): Promise<void> {
   const { call } = flight.opts;
   if (response.status >= 400) return answerUpstreamError(flight, backend, response);
-  if (backend.format !== call.format) return answerTranslated(flight, backend, response);
+  // Response modules work on the hub's events, so a same-format answer they change crosses the hub too.
+  if (backend.format !== call.format || backend.route.responseModules) return answerTranslated(flight, backend, response);
   if (call.stream) return relayStream(flight, backend, response);
   if (call.onFinal) return answerHeardJson(flight, backend, response, call.onFinal);
   return relayJsonAnswer(flight, backend, response);

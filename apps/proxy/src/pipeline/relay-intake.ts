@@ -75,7 +75,8 @@ function parseText(raw: Buffer): unknown {
 
 /** Whether a same-format route sends the client's bytes as they are, but for the model name. */
 export function relaysUnparsed(route: ModelRoute, format: "chat" | "messages" | "responses"): boolean {
-  return route.apiType !== "mock" && route.parameters.length === 0 && !(codecs[format].takesRouteThinking && route.thinking);
+  // A route with response modules answers through the hub, which needs the client's request decoded.
+  return route.apiType !== "mock" && route.parameters.length === 0 && !(codecs[format].takesRouteThinking && route.thinking) && !route.responseModules;
 }
 
 /** The top-level scalars of a body that fits its route's schema, when nothing needs the rest. */

@@ -10,10 +10,12 @@ import {
   type LlmResponse,
   TranslateError,
   type Translated,
+  applyResponseModules,
   type TranslationWarning,
   type WireFormat,
   codecs,
   parseUpstreamJson,
+  withResponseModules,
 } from "@yallmproxy/translate";
 import { Errors, ProxyError } from "../errors.js";
 import type { Backend } from "../upstream/types.js";
@@ -161,6 +163,8 @@ async function respondJson(
   let decoded: LlmResponse;
   try {
     decoded = collect(upstream.decodeResponse(json, translateContext), warnings);
+    const modules = backend.route.responseModules?.modules;
+    if (modules) decoded = applyResponseModules(decoded, modules, translateContext, warnings);
     if (toolCallLimit !== undefined) decoded = limitResponseToolCalls(decoded, toolCallLimit, warnings);
   } catch (err) {
     const e = err instanceof TranslateError ? err : new TranslateError(String(err));
@@ -197,7 +201,9 @@ async function respondStream(
       final = response;
     },
   });
-  const decoder = upstream.createStreamDecoder();
+  const modules = backend.route.responseModules?.modules;
+  const decoded = upstream.createStreamDecoder();
+  const decoder = modules ? withResponseModules(decoded, modules, translateContext, settings.warnings) : decoded;
   const keepAlive = settings.pingIntervalMs && client.keepAliveFrame ? { intervalMs: settings.pingIntervalMs, frame: client.keepAliveFrame } : undefined;
   const result = await relayTranslatedStream({
     ...(tap ? { tap } : {}),
