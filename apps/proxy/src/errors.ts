@@ -160,6 +160,7 @@ export const Errors = {
     new ProxyError(400, `previous_response_id chain is too deep (more than ${limit} responses).`, { param: "previous_response_id", code: "chain_too_deep" }),
   // The admin API's own (docs/admin-api.md).
   adminNotFound: (message: string) => new ProxyError(404, message, { code: "not_found" }),
+  adminInvalidValue: (message: string, param: string) => new ProxyError(400, message, { code: "invalid_value", param }),
   adminNoDatabase: () => new ProxyError(503, "No database is configured.", { code: "no_database" }),
   adminModelProtected: (name: string) =>
     new ProxyError(

@@ -11,3 +11,4 @@ export * from "./config.js";
 export * from "./manage.js";
 export * from "./public.js";
 export * from "./usage.js";
+export * from "./templates.js";

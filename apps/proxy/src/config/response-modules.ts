@@ -4,13 +4,11 @@
 
 import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
+import { MAX_TEMPLATE_BYTES } from "@yallmproxy/api";
 import { type ModulesSetup, type TemplateReader, codecs, responseModulesOf } from "@yallmproxy/translate";
 import { formatOfApiType } from "../upstream/types.js";
 import type { ModelRoute } from "./config-types.js";
 import type { RawModelEntry } from "./schema.js";
-
-/** A chat template larger than this is not read. */
-export const MAX_TEMPLATE_BYTES = 1024 * 1024;
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -66,7 +64,7 @@ function entrySection(entry: RawModelEntry): unknown {
 export interface RouteModules {
   modules: ModulesSetup["modules"];
   /** The settings each module runs with, for inspection. */
-  effective: Obj;
+  effective: ModulesSetup["effective"];
 }
 
 /** The modules that run on a route's answers, or undefined; every problem becomes a warning. */

@@ -17,7 +17,7 @@ export interface ModulesSetup {
   modules: ResponseModule[];
   paths: string[];
   /** The settings each module runs with, for inspection. */
-  effective: Record<string, unknown>;
+  effective: Record<string, Record<string, unknown>>;
   problems: string[];
 }
 
@@ -163,7 +163,7 @@ export function responseModulesOf(section: unknown, enabledDefault: boolean, rea
   const cfg = upstreamSection(section);
   if (!cfg || !coerceBool(cfg.enabled, enabledDefault)) return undefined;
   const problems: string[] = [];
-  const effective: Obj = {};
+  const effective: Record<string, Obj> = {};
   const built: ResponseModule[] = [];
   for (const name of list(cfg.response)) {
     const kind = MODULE_ALIASES[name];
@@ -178,7 +178,7 @@ export function responseModulesOf(section: unknown, enabledDefault: boolean, rea
       built.push(parseTagsModule(settings));
     } else {
       const settings = swapReasoningSettings(own, read, problems);
-      effective.swap_reasoning_content = settings;
+      effective.swap_reasoning_content = { ...settings };
       built.push(swapReasoningModule(settings));
     }
   }
