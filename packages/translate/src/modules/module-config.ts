@@ -44,7 +44,7 @@ const SWAP_MODES: Record<string, SwapMode> = {
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 
-export function coerceBool(v: unknown, fallback: boolean): boolean {
+function coerceBool(v: unknown, fallback: boolean): boolean {
   if (v === undefined || v === null) return fallback;
   if (typeof v === "string") return ["1", "true", "yes", "on"].includes(v.trim().toLowerCase());
   return Boolean(v);
@@ -92,7 +92,7 @@ function toolParser(name: string, format: "xml" | "json", separator: string, pro
   return parseXmlToolBlock;
 }
 
-export function parseTagsSettings(cfg: Obj, read: TemplateReader, problems: string[]): { settings: ParseTagsSettings; effective: Obj } {
+function parseTagsSettings(cfg: Obj, read: TemplateReader, problems: string[]): { settings: ParseTagsSettings; effective: Obj } {
   const t = loadTemplate(cfg.template_path, read, problems, "parse_tags");
   const derivedJson = t?.toolFormat === "k2";
   const pick = (key: string, derived: unknown, fallback: string): string => str(cfg[key]) ?? str(derived) ?? fallback;
@@ -139,7 +139,7 @@ function affix(v: unknown): { prefix: string; suffix: string } | undefined {
   return undefined;
 }
 
-export function swapReasoningSettings(cfg: Obj, read: TemplateReader, problems: string[]): SwapReasoningSettings {
+function swapReasoningSettings(cfg: Obj, read: TemplateReader, problems: string[]): SwapReasoningSettings {
   // As yaLLMproxy: the template is read for the wrapping around the configured tag (default think).
   const thinkTag = str(cfg.think_tag) ?? "think";
   const t = loadTemplate(cfg.template_path, read, problems, "swap_reasoning_content", thinkTag);

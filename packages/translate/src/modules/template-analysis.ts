@@ -53,7 +53,7 @@ function has(text: string, tag: string): boolean {
   return text.includes(`<${tag}>`) && text.includes(`</${tag}>`);
 }
 
-export function detectThinkTag(template: string): string | undefined {
+function detectThinkTag(template: string): string | undefined {
   const preferred = THINK_PREFERENCE.find((t) => has(template, t));
   if (preferred) return preferred;
   const rendered = [...template.matchAll(EXPRESSION)].map((m) => m[1] ?? "").filter((e) => e.includes("reasoning_content"));
@@ -61,7 +61,7 @@ export function detectThinkTag(template: string): string | undefined {
   return fromReasoning ?? mostPairedTag(template);
 }
 
-export function detectToolFormat(template: string): "xml" | "k2" | undefined {
+function detectToolFormat(template: string): "xml" | "k2" | undefined {
   if (template.includes(K2_MARKERS.callOpen) && template.includes(K2_MARKERS.callClose)) return "k2";
   if (has(template, "tool_call")) return "xml";
   return undefined;

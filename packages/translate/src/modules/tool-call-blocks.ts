@@ -19,7 +19,7 @@ const FUNCTION_OPEN_ANYWHERE = /<function\s*=\s*([A-Za-z_][\w.-]*)\s*>/;
 const FUNCTION_OPEN_AT_START = /^\s*<function\s*=\s*([A-Za-z_][\w.-]*)\s*>/;
 
 /** A value parsed as JSON when it is JSON (`5`, `true`, `{…}`), else the text itself. */
-export function jsonOrText(value: string): unknown {
+function jsonOrText(value: string): unknown {
   try {
     return JSON.parse(value) as unknown;
   } catch {

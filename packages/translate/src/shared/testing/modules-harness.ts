@@ -11,7 +11,7 @@ import { createTestContext } from "./test-context.js";
 
 type Json = Record<string, unknown>;
 
-export const noTemplates: TemplateReader = (path) => ({ error: `no such file ${path}` });
+const noTemplates: TemplateReader = (path) => ({ error: `no such file ${path}` });
 
 export function templates(files: Record<string, string>): TemplateReader {
   return (path) => (path in files ? { text: files[path]! } : { error: `no such file ${path}` });
