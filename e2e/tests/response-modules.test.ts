@@ -56,6 +56,7 @@ const QWEN_TEMPLATE =
 beforeAll(async () => {
   up = await startUpstream(async (req, res) => {
     const model = String(req.json?.model);
+    if (model === "broken") return sendJson(res, 200, completion("Look: <tool_call>not a call</tool_call> and more", model));
     const sse = model.includes("Qwen") ? QWEN_STREAM : GLM_STREAM;
     if (req.json?.stream === true) await writeInPieces(res, sse);
     else sendJson(res, 200, completion(contentOf(sse), model));
@@ -79,6 +80,9 @@ model_list:
       parsers:
         response: [parse_unparsed]
         parse_unparsed: { template_path: qwen3.jinja, start_in_think: "true", stream_tool_calls: true, tool_parser: qwen_xml }
+  - model_name: glm-broken
+    model_params: { api_type: openai, api_base: ${up.url}, model: broken }
+    modules: { upstream: { response: [parse_tags] } }
   - model_name: glm-raw
     model_params: { api_type: openai, api_base: ${up.url}, model: zai-org/GLM-4.5-Air }
 router_settings: { num_retries: 0 }
@@ -132,6 +136,14 @@ describe("openai SDK, Chat Completions", () => {
     expect(content).not.toContain("<");
     expect([name, JSON.parse(args)]).toEqual(["get_weather", GLM_ARGS]);
     expect(finish).toBe("tool_calls");
+  });
+
+  it("a tool block that does not parse reaches the client as text, with a warning in the request log", async () => {
+    const r = await openai().chat.completions.create({ model: "glm-broken", messages: [{ role: "user", content: "x" }] });
+    expect(r.choices[0]!.message.content).toBe("Look: <tool_call>not a call</tool_call> and more");
+    expect(r.choices[0]!.message.tool_calls ?? []).toEqual([]);
+    const line = proxy.logs().find((l) => l.msg === "request" && l.model === "glm-broken");
+    expect(line?.warnings).toEqual([expect.objectContaining({ code: "tool_call_unparsed", path: "choices[0]" })]);
   });
 
   it("a model without modules still gets the raw text (the modules are per model)", async () => {
