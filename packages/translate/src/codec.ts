@@ -17,6 +17,8 @@ export interface StreamDecoder {
   push(frame: SseFrame): StreamEvent[];
   /** The upstream body ended. Emits an `error` event if the stream ended without finishing. */
   end(): StreamEvent[];
+  /** The upstream body broke: what the decoder still holds (steps over its events), then `error`. */
+  broke?(error: Extract<StreamEvent, { type: "error" }>): StreamEvent[];
 }
 
 /** Hub events in, SSE text for the client out. Never throws. */

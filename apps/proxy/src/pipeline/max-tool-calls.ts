@@ -39,6 +39,7 @@ export function limitStreamToolCalls(decoder: StreamDecoder, max: number, warnin
   return {
     push: (frame) => filter(decoder.push(frame)),
     end: () => filter(decoder.end()),
+    broke: (error) => filter(decoder.broke ? decoder.broke(error) : [error]),
   };
 }
 

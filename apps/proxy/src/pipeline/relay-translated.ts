@@ -109,7 +109,8 @@ export async function relayTranslatedStream(args: TranslatedRelayArgs): Promise<
   } catch (err) {
     if (signal.aborted || raw.destroyed) return { usage, finish, toolCalls, clientGone: true };
     upstreamError = err instanceof UpstreamError ? err.message : `upstream stream broke: ${(err as Error).message}`;
-    onEvents([brokenStreamEvent(err, upstreamError)]);
+    const broken = brokenStreamEvent(err, upstreamError);
+    onEvents(decoder.broke ? decoder.broke(broken) : [broken]);
   } finally {
     if (pinger) clearInterval(pinger);
   }
@@ -125,7 +126,7 @@ function keepAlive(ping: { intervalMs: number }, check: () => void): NodeJS.Time
 }
 
 /** The hub error for an upstream body that broke (503 `shutting_down` when the proxy is stopping). */
-function brokenStreamEvent(err: unknown, message: string): StreamEvent {
+function brokenStreamEvent(err: unknown, message: string): Extract<StreamEvent, { type: "error" }> {
   const code = streamErrorCode(err);
   return { type: "error", error: code ? { type: "server_error", code, status: 503, message } : { type: "server_error", message } };
 }

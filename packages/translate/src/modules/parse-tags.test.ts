@@ -2,7 +2,10 @@
 // split across chunks, several calls, malformed blocks and the buffer limit.
 
 import { describe, expect, it } from "vitest";
+import { createChatStreamDecoder } from "../chat/stream-decoder.js";
 import { parseTags, responseThrough, streamThrough, templates } from "../shared/testing/modules-harness.js";
+import { createTestContext } from "../shared/testing/test-context.js";
+import { withResponseModules } from "./response-modules.js";
 
 const QWEN_TEMPLATE = [
   "{%- if tools %}{{- '<tool_call>\\n<function=example_function_name>\\n<parameter=example_parameter_1>\\nvalue_1\\n</parameter>\\n</function>\\n</tool_call>' }}{%- endif %}",
@@ -266,5 +269,41 @@ describe("parse_tags, streams (yaLLMproxy's cases)", () => {
     const seen = streamThrough(parseTags({}), ["<think>a", "b</think>", "c"]);
     const types = seen.events.map((e) => e.type).filter((t) => t.startsWith("reasoning") || t === "text_delta");
     expect(types).toEqual(["reasoning_delta", "reasoning_delta", "reasoning_end", "text_delta"]);
+  });
+
+  it("a streamed call whose block ends early is closed with valid JSON arguments and a warning", () => {
+    const early = streamThrough(qwen({ stream_tool_calls: true }), ["<tool_call>\n<function=f>\n<parameter=a>\nhel", "lo\n</tool_call>"]);
+    expect(early.calls.map((c) => [c.name, JSON.parse(c.args)])).toEqual([["f", { a: "hello" }]]);
+    expect(early.warnings.map((w) => w.code)).toEqual(["tool_call_unparsed"]);
+    const cut = streamThrough(qwen({ stream_tool_calls: true }), ['<tool_call>\n<function=f>\n<parameter=a>\n1\n</parameter>\n<parameter=b>\n{"x": 2']);
+    expect(cut.calls.map((c) => JSON.parse(c.args))).toEqual([{ a: "1", b: '{"x": 2' }]);
+    const garbage = streamThrough(qwen({ stream_tool_calls: true }), ["<tool_call>\n<function=f>\n<parameter=a>\nx\n</parameter>\nnot xml</tool_call>"]);
+    expect(garbage.calls.map((c) => JSON.parse(c.args))).toEqual([{ a: "x" }]);
+  });
+
+  it("bounded: a JSON value past the limit streams as a string; a tag that never closes is text", () => {
+    const big = `{"k": "${"v".repeat(300)}"}`;
+    const long = streamThrough(qwen({ stream_tool_calls: true, tool_buffer_limit: 100 }), [
+      "<tool_call>\n<function=f>\n<parameter=a>\n",
+      big,
+      "\n</parameter>\n</function>\n</tool_call>",
+    ]);
+    expect(JSON.parse(long.calls[0]!.args)).toEqual({ a: big });
+    const open = streamThrough(qwen({ stream_tool_calls: true, tool_buffer_limit: 1000 }), ["<tool_call><function", "x".repeat(2000)]);
+    expect(open.calls).toEqual([]);
+    expect(open.content).toBe(`<tool_call><function${"x".repeat(2000)}`);
+  });
+
+  it("a stream that breaks gives back what was held before its error", () => {
+    const decoder = withResponseModules(createChatStreamDecoder(), parseTags({}), createTestContext(), []);
+    const chunk = (content: string) =>
+      JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta: { content }, finish_reason: null }] });
+    const events = [
+      ...decoder.push({ data: chunk("Hi <tool_call>get_weather<arg") }),
+      ...decoder.broke!({ type: "error", error: { type: "server_error", message: "cut" } }),
+    ];
+    const text = events.flatMap((e) => (e.type === "text_delta" ? [e.delta] : [])).join("");
+    expect(text).toBe("Hi <tool_call>get_weather<arg");
+    expect(events[events.length - 1]).toMatchObject({ type: "error" });
   });
 });

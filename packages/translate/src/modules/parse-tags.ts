@@ -23,7 +23,7 @@ function noteWarning(note: ScanNote, choice: number): TranslationWarning {
       return {
         code: "tool_call_unparsed",
         path,
-        message: `parse_tags: the streamed arguments of '${note.name}' ended before </function>; the call was closed as it was`,
+        message: `parse_tags: the streamed arguments of '${note.name}' ended before </function>; the call was closed there, its arguments kept valid JSON`,
       };
     case "dropped":
       return { code: "content_dropped", path, message: `parse_tags: ${note.length} characters after a tool call were dropped: ${note.preview}` };

@@ -50,6 +50,8 @@ export function withResponseModules(
   return {
     push: (frame) => run(steps, decoder.push(frame)),
     end: () => run(steps, decoder.end()),
+    // Held text (a partial tag, an open tool block) goes out as what it was before the error.
+    broke: (error) => run(steps, decoder.broke ? decoder.broke(error) : [error]),
   };
 }
 

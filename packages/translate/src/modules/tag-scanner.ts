@@ -144,7 +144,7 @@ export class TagScanner {
     this.block = "";
     this.blockDropped = false;
     this.streamedName = "";
-    this.streamer = this.opts.streamToolCalls ? new XmlToolStreamer() : undefined;
+    this.streamer = this.opts.streamToolCalls ? new XmlToolStreamer(this.opts.toolBufferLimit) : undefined;
   }
 
   private stepTool(): boolean {
@@ -194,7 +194,7 @@ export class TagScanner {
   private closeStreamed(): boolean {
     if (!this.streamer?.emitted) return false;
     if (!this.streamer.finished) {
-      this.out.push({ kind: "call_chunk", chunk: { args: "", finished: true } });
+      this.out.push({ kind: "call_chunk", chunk: { args: this.streamer.close(), finished: true } });
       this.out.push({ kind: "note", note: { kind: "incomplete", name: this.streamedName } });
     }
     this.calledTool = true;

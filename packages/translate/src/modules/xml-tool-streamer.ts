@@ -23,6 +23,19 @@ function jsonFragment(text: string): string {
   return JSON.stringify(text).slice(1, -1);
 }
 
+/** A held value as JSON: itself when it parses, else as a string. */
+function jsonValue(text: string): string {
+  const t = text.trim();
+  try {
+    return JSON.stringify(JSON.parse(t));
+  } catch {
+    return JSON.stringify(t);
+  }
+}
+
+/** A tag still open after this many characters is not one of the tags the streamer reads. */
+const MAX_TAG = 256;
+
 export class XmlToolStreamer {
   private phase: Phase = "function";
   private buffer = "";
@@ -33,6 +46,9 @@ export class XmlToolStreamer {
   private held = "";
   private valueMode: "pending" | "string" | "json" = "pending";
   disabled = false;
+
+  /** `limit`: the most value text held back at once (a JSON value past it goes on as a string). */
+  constructor(private readonly limit: number) {}
 
   /** Whether any part of a call went out (the caller then must not parse the block again). */
   get emitted(): boolean {
@@ -70,7 +86,7 @@ export class XmlToolStreamer {
     const m = FUNCTION_OPEN.exec(this.buffer);
     if (!m) {
       const s = this.buffer.trimStart();
-      if (!(s.startsWith("<function") ? !s.includes(">") : "<function".startsWith(s))) this.disabled = true;
+      if (s.length > MAX_TAG || !(s.startsWith("<function") ? !s.includes(">") : "<function".startsWith(s))) this.disabled = true;
       return false;
     }
     this.name = m[1] ?? "";
@@ -117,7 +133,7 @@ export class XmlToolStreamer {
     }
     const m = PARAMETER_OPEN.exec(s);
     if (!m) {
-      if (s.includes(">")) this.disabled = true;
+      if (s.includes(">") || s.length > MAX_TAG) this.disabled = true;
       this.buffer = s;
       return false;
     }
@@ -141,15 +157,8 @@ export class XmlToolStreamer {
     }
     this.appendValue(this.buffer.slice(0, close), out);
     const rest = this.held.trimEnd();
-    if (this.valueMode === "json") {
-      let parsed: string;
-      try {
-        parsed = JSON.stringify(JSON.parse(rest.trim()));
-      } catch {
-        parsed = JSON.stringify(rest.trim());
-      }
-      out.push({ args: parsed });
-    } else out.push({ args: `${this.valueMode === "pending" ? '"' : ""}${jsonFragment(rest)}"` });
+    if (this.valueMode === "json") out.push({ args: jsonValue(rest) });
+    else out.push({ args: `${this.valueMode === "pending" ? '"' : ""}${jsonFragment(rest)}"` });
     this.held = "";
     this.buffer = this.buffer.slice(close + PARAMETER_CLOSE.length);
     this.phase = "between";
@@ -160,6 +169,12 @@ export class XmlToolStreamer {
     if (text === "") return;
     if (this.valueMode === "json") {
       this.held += text;
+      if (this.held.length <= this.limit) return;
+      // Too long to hold for a JSON check: it goes on as a string value.
+      const body = this.held.trimEnd();
+      out.push({ args: `"${jsonFragment(body)}` });
+      this.held = this.held.slice(body.length);
+      this.valueMode = "string";
       return;
     }
     if (this.valueMode === "pending") {
@@ -180,8 +195,21 @@ export class XmlToolStreamer {
     }
     // Trailing whitespace is held: the value is trimmed at its close, as the whole-block parser does.
     const all = this.held + text;
-    const body = all.trimEnd();
+    const body = all.length > this.limit ? all : all.trimEnd();
     this.held = all.slice(body.length);
     if (body !== "") out.push({ args: jsonFragment(body) });
+  }
+
+  /** The text that closes the arguments of a call whose block ended early, so they stay valid JSON. */
+  close(): string {
+    if (!this.emittedName || this.phase === "done") return "";
+    const phase = this.phase;
+    this.phase = "done";
+    if (phase === "value") {
+      const rest = this.held.trimEnd();
+      if (this.valueMode === "json") return `${jsonValue(rest)}}`;
+      return `${this.valueMode === "pending" ? '"' : ""}${jsonFragment(rest)}"}`;
+    }
+    return "}";
   }
 }
