@@ -6,6 +6,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
+import { createAnthropic } from "@ai-sdk/anthropic";
+import { createOpenAI } from "@ai-sdk/openai";
+import { jsonSchema, streamText, tool } from "ai";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningProxy, type Upstream, sendJson, sseHead, sleep, startProxy, startUpstream } from "../lib/harness.js";
@@ -201,5 +204,32 @@ describe("Anthropic SDK, Messages", () => {
     ]);
     expect(final.content[0]?.type).toBe("thinking");
     expect(final.stop_reason).toBe("tool_use");
+  });
+});
+
+describe("AI SDK (its stream parsers validate every event)", () => {
+  const tools = {
+    get_weather: tool({ description: "Weather", inputSchema: jsonSchema<{ city: string }>({ type: "object", properties: { city: { type: "string" } } }) }),
+    get_time: tool({ description: "Time", inputSchema: jsonSchema<{ zone: string }>({ type: "object", properties: { zone: { type: "string" } } }) }),
+  };
+
+  // The AI SDK reads only reasoning summaries of a Responses stream; raw reasoning (what a chat
+  // backend has) goes out as reasoning_text, which it skips, so only the call is checked here.
+  it("streamText on the Responses model: the tool call of GLM", async () => {
+    const model = createOpenAI({ baseURL: `${proxy.url}/v1`, apiKey: "k" }).responses("glm");
+    const result = streamText({ model, prompt: "Weather in Paris?", tools });
+    const calls = await result.toolCalls;
+    expect(calls.map((c) => [c.toolName, c.input])).toEqual([["get_weather", GLM_ARGS]]);
+    expect(await result.finishReason).toBe("tool-calls");
+  });
+
+  it("streamText on the Anthropic model: both Qwen3-Coder calls", async () => {
+    const model = createAnthropic({ baseURL: `${proxy.url}/v1`, apiKey: "k" })("qwen");
+    const result = streamText({ model, prompt: "Weather and time?", tools });
+    expect((await result.toolCalls).map((c) => [c.toolName, c.input])).toEqual([
+      ["get_weather", { city: "Paris" }],
+      ["get_time", { zone: "Europe/Paris", format: { hour: true } }],
+    ]);
+    expect(await result.reasoningText).toContain("Paris weather and the time there");
   });
 });
