@@ -306,4 +306,16 @@ describe("parse_tags, streams (yaLLMproxy's cases)", () => {
     expect(text).toBe("Hi <tool_call>get_weather<arg");
     expect(events[events.length - 1]).toMatchObject({ type: "error" });
   });
+
+  it("a <think> inside reasoning is text unless it repeats the opening; the same for every chunking", () => {
+    for (const pieces of [["<think><think>a <think> b</think>c"], ["<think><thi", "nk>a <thi", "nk> b</th", "ink>c"]]) {
+      expect(streamThrough(parseTags({}), pieces)).toMatchObject({ reasoning: "a <think> b", content: "c" });
+    }
+  });
+
+  it("a block whose name holds markup is not a call (yaLLMproxy made one of it)", () => {
+    const seen = responseThrough(parseTags({}), { content: '<tool_call><function=f>get_weather{"a":1}</tool_call>' });
+    expect(seen.calls).toEqual([]);
+    expect(seen.content).toBe('<tool_call><function=f>get_weather{"a":1}</tool_call>');
+  });
 });

@@ -57,6 +57,10 @@ export class TagScanner {
   private droppedPreview = "";
   private readonly textTags: string[];
   private readonly thinkTags: string[];
+  /** …once the block has reasoning: a `<think>` inside it is text. */
+  private readonly thinkTagsInside: string[];
+  /** Nothing of the current think block has gone out yet (a repeated `<think>` there is swallowed). */
+  private thinkFresh = true;
   private out: ScanOutput[] = [];
 
   constructor(private readonly opts: ScannerOptions) {
@@ -64,6 +68,7 @@ export class TagScanner {
     const tool = opts.parseToolCalls ? [opts.toolOpen] : [];
     this.textTags = [...(opts.parseThinking ? [opts.thinkOpen] : []), ...tool, ...opts.dropTags].filter((t) => t !== "");
     this.thinkTags = [opts.thinkOpen, opts.thinkClose, ...tool, ...opts.dropTags].filter((t) => t !== "");
+    this.thinkTagsInside = this.thinkTags.filter((t) => t !== opts.thinkOpen);
   }
 
   /** Whether the scanner is inside a reasoning block (an unclosed `<think>` at the end). */
@@ -104,6 +109,7 @@ export class TagScanner {
       }
       return;
     }
+    if (mode === "think") this.thinkFresh = false;
     const kind = mode === "think" ? "reasoning" : "text";
     const last = this.out[this.out.length - 1];
     if (last && last.kind === kind) last.text += text;
@@ -114,7 +120,7 @@ export class TagScanner {
   private step(): boolean {
     if (this.mode === "tool") return this.stepTool();
     const mode = this.mode;
-    const tags = mode === "text" ? this.textTags : this.thinkTags;
+    const tags = mode === "text" ? this.textTags : this.thinkFresh ? this.thinkTags : this.thinkTagsInside;
     let at = -1;
     let tag = "";
     for (const t of tags) {
@@ -130,11 +136,16 @@ export class TagScanner {
       this.buffer = this.buffer.slice(this.buffer.length - keep);
       return false;
     }
-    this.emit(this.buffer.slice(0, at), mode);
+    // A `<think>` inside reasoning is a repeated opening only at the block's very start.
+    const literal = mode === "think" && tag === this.opts.thinkOpen && at > 0;
+    this.emit(this.buffer.slice(0, literal ? at + tag.length : at), mode);
     this.buffer = this.buffer.slice(at + tag.length);
+    if (literal) return true;
     if (this.opts.parseToolCalls && tag === this.opts.toolOpen) this.enterTool(mode);
-    else if (tag === this.opts.thinkOpen && this.opts.parseThinking) this.mode = "think";
-    else if (tag === this.opts.thinkClose && mode === "think") this.mode = "text";
+    else if (tag === this.opts.thinkOpen && this.opts.parseThinking) {
+      if (mode === "text") this.thinkFresh = true;
+      this.mode = "think";
+    } else if (tag === this.opts.thinkClose && mode === "think") this.mode = "text";
     return true;
   }
 

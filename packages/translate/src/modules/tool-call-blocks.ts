@@ -27,8 +27,9 @@ function jsonOrText(value: string): unknown {
   }
 }
 
+/** A function name: no spaces and no markup or JSON (a half-parsed block must not become a call). */
 function validName(name: string): boolean {
-  return name !== "" && !/\s/.test(name);
+  return /^[^\s<>{}[\]"'`]+$/.test(name);
 }
 
 /** Key/value pairs of one tag pattern covering the whole text (only whitespace between), or undefined. */
