@@ -17,6 +17,8 @@ export const ModelInfo = Type.Object({
   protected: Type.Boolean(),
   allowedKeys: Types<string[] | "all" | "none">(["array", "string"], { items: { type: "string" } }),
   traceCapture: CaptureLevel,
+  /** Response modules run on this model's answers, in order (`parse_tags`, `swap_reasoning_content`). */
+  responseModules: Type.Array(Type.String()),
 });
 export type ModelInfo = Static<typeof ModelInfo>;
 

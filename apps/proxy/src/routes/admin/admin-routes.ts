@@ -173,6 +173,7 @@ async function catalogRoutes(scope: FastifyInstance): Promise<void> {
         protected: r.protected,
         allowedKeys: r.allowedKeys instanceof Set ? [...r.allowedKeys] : r.allowedKeys,
         traceCapture: r.traceCapture ?? config.traces.capture,
+        responseModules: r.responseModules?.modules.map((m) => m.name) ?? [],
       })),
     };
   });

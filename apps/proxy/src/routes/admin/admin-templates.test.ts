@@ -21,7 +21,8 @@ beforeAll(async () => {
   writeFileSync(join(configs, "jinja_templates", "glm.jinja"), GLM);
   writeFileSync(join(configs, "jinja_templates", "notes.txt"), "not a template");
   writeFileSync(join(dir, "secret.jinja"), "{{ secret }}");
-  const text = "model_list:\n  - model_name: m\n    model_params: { api_type: mock }\n";
+  const text =
+    "model_list:\n  - model_name: m\n    model_params: { api_type: mock }\n    modules: { upstream: { response: [parse_tags], parse_tags: { template_path: configs/jinja_templates/glm.jinja } } }\n";
   writeFileSync(join(configs, "config.yaml"), text);
   const env = { DATABASE_URL: `file:${join(dir, "state.db")}`, YALLMP_ADMIN_PASSWORD: "pw" };
   const { config } = parseConfigText(text, join(configs, "config.yaml"), env, env);
@@ -30,6 +31,11 @@ beforeAll(async () => {
 afterAll(async () => app.close());
 
 describe("/admin/templates", () => {
+  it("/admin/models says which modules each model runs", async () => {
+    const r = await app.inject({ method: "GET", url: "/admin/models", headers: auth });
+    expect(r.json().data[0]).toMatchObject({ name: "m", responseModules: ["parse_tags"] });
+  });
+
   it("lists the template files beside the config, with the path a config names them by", async () => {
     const r = await app.inject({ method: "GET", url: "/admin/templates", headers: auth });
     expect(r.statusCode).toBe(200);
