@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
-import { DEFAULT_MAX_JSON_DEPTH } from "@yallmproxy/translate";
+import { DEFAULT_MAX_JSON_DEPTH, type TemplateReader } from "@yallmproxy/translate";
 import {
   type AppKey,
   ConfigError,
@@ -19,9 +19,8 @@ import {
 import { readDotEnv, substituteEnv } from "./env.js";
 import { normalizeModel, resolveModelEntries } from "./model-entries.js";
 import { keyLimitsOf, rateLimitSettingsOf, usageSettingsOf } from "./limits-config.js";
-import { configSchema } from "./schema.js";
 import { globalModulesSection, modulesForRoute, readTemplateFile, templateDirs } from "./response-modules.js";
-import type { TemplateReader } from "@yallmproxy/translate";
+import { configSchema } from "./schema.js";
 
 export * from "./config-types.js";
 
