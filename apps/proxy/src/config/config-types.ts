@@ -1,4 +1,5 @@
 // The typed, resolved config the proxy runs on, as the loader builds it.
+
 import type { z } from "zod";
 import type { KeyLimits, ModelPricing, RateLimit, RateLimitSettings, UsageSettings } from "./limits-config.js";
 import type { RouteModules } from "./response-modules.js";
