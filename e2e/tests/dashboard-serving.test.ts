@@ -53,6 +53,27 @@ describe("serving the dashboard", () => {
     expect(missing.status).toBe(404);
   });
 
+  it("never serves a file outside the build, however the path climbs", async () => {
+    const { request } = await import("node:http");
+    const url = new URL(p.url);
+    // One to four levels up from the build reach apps/dashboard/package.json and the repository's own.
+    const climbs = [1, 2, 3, 4].flatMap((n) => ["../".repeat(n), "%2e%2e/".repeat(n), "..%2f".repeat(n), "assets/" + "%2e%2e%2f".repeat(n + 1)]);
+    for (const path of climbs.map((c) => `/dashboard/${c}package.json`)) {
+      // Sent as written: fetch would normalise the dots away.
+      const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = request({ host: url.hostname, port: url.port, path }, (res) => {
+          let text = "";
+          res.on("data", (c: Buffer) => (text += c.toString()));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
+        });
+        req.on("error", reject);
+        req.end();
+      });
+      expect(body, path).not.toContain('"private": true');
+      expect([200, 400, 403, 404], path).toContain(status);
+    }
+  });
+
   it("leaves the API's own 404 for paths outside /dashboard", async () => {
     const res = await fetch(`${p.url}/dashboardish`);
     expect(res.status).toBe(404);

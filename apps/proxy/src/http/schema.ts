@@ -37,7 +37,16 @@ function checkedSerializer(schema: unknown, where: string): (data: unknown) => s
   };
 }
 
-/** How answers with a schema are written: as they are, or (checking) after matching their schema. */
+/**
+ * How answers with a schema are written: as they are, or (checking) after matching their schema.
+ * Checking, a route that takes path parameters without declaring their schema is refused.
+ */
 export function useResponseSchemas(app: FastifyInstance, check: boolean): void {
   app.setSerializerCompiler(({ schema, method, url, httpStatus }) => (check ? checkedSerializer(schema, `${method} ${url} ${httpStatus}`) : stringify));
+  if (!check) return;
+  app.addHook("onRoute", (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const where = `${methods.join(",")} ${route.url}`;
+    if (/[:*]/.test(route.url) && route.schema?.params === undefined) throw new ResponseSchemaError(`${where} takes path parameters without a schema`);
+  });
 }

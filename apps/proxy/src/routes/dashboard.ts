@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import fastifyStatic from "@fastify/static";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { DashboardPathParams } from "@yallmproxy/api";
+import { typed } from "../http/schema.js";
 
 export interface DashboardOptions {
   /** The built dashboard; defaults to apps/dashboard/dist beside this package. */
@@ -38,17 +39,17 @@ export async function dashboardRoutes(app: FastifyInstance, opts: DashboardOptio
   app.get("/dashboard", async (_request, reply) => reply.redirect("/dashboard/", 302));
   await app.register(
     async (scope) => {
+      // The plugin only sends files; the route is the app's own, so its path is declared like any other.
       await scope.register(fastifyStatic, {
         root,
-        prefix: "/",
-        index: ["index.html"],
-        wildcard: true,
+        serve: false,
         cacheControl: false,
         setHeaders: (res, path) => {
           // Vite names assets by content hash; index.html must always be fetched fresh.
           res.setHeader("cache-control", path.includes(`${join("assets", "")}`) ? "public, max-age=31536000, immutable" : "no-cache");
         },
       });
+      typed(scope).get("/*", { schema: { params: DashboardPathParams } }, async (request, reply) => reply.sendFile(request.params["*"] || "index.html"));
       scope.setNotFoundHandler((request, reply) => {
         const path = request.url.split("?")[0] ?? "";
         // A missing asset is a real 404; a client route gets the app.
