@@ -2,6 +2,7 @@
 // background response, a replayed turn) whose answer reaches its caller through `onFinal` and the
 // reply's status and body, never through a socket.
 
+import type { EventEmitter } from "node:events";
 import { IncomingMessage, ServerResponse } from "node:http";
 import { Socket } from "node:net";
 import type { FastifyBaseLogger } from "fastify";
@@ -23,9 +24,24 @@ export interface ClientRequest {
   skeleton?: Skeleton | undefined;
 }
 
+/**
+ * Where a streamed answer's bytes go: an HTTP response (Node's ServerResponse is one), or one turn of
+ * a Responses WebSocket (responses/socket-turn.ts), which sends each SSE event as a frame.
+ */
+export interface ClientSink extends EventEmitter {
+  statusCode: number;
+  readonly headersSent: boolean;
+  readonly destroyed: boolean;
+  readonly writableFinished: boolean;
+  writeHead(status: number, headers?: Record<string, string | number>): unknown;
+  write(chunk: string | Buffer): boolean;
+  end(chunk?: string | Buffer): unknown;
+  destroy(): unknown;
+}
+
 /** What the pipeline writes its answer to (a Fastify reply is one). */
 export interface ClientReply {
-  readonly raw: ServerResponse;
+  readonly raw: ClientSink;
   readonly sent: boolean;
   code(status: number): ClientReply;
   header(name: string, value: string | number): ClientReply;

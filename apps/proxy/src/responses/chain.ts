@@ -54,7 +54,10 @@ export async function chainToContinue(store: ResponseStore, id: string, caller: 
 }
 
 /** History items of a chain under a model's history policy. */
-export function historyItems(chain: StoredResponse[], policy: ModelRoute["history"]): Array<Record<string, unknown>> {
+export function historyItems(
+  chain: ReadonlyArray<Pick<StoredResponse, "inputItems" | "outputItems">>,
+  policy: ModelRoute["history"],
+): Array<Record<string, unknown>> {
   const out: Array<Record<string, unknown>> = [];
   for (const r of chain) {
     for (const item of [...r.inputItems, ...r.outputItems]) {

@@ -1,0 +1,344 @@
+// Responses WebSocket mode (`GET /v1/responses` with an Upgrade) against loopback upstreams: a
+// three-turn tool chain with `store: false` on one socket, each turn sending only its new input and
+// `previous_response_id`, on a chat-completions backend (driven by `ws` speaking the documented
+// frames) and on an Anthropic backend (driven by the openai SDK's own `ResponsesWS` client); app keys
+// on the upgrade; bad frames answered with `error` events on a socket that stays usable; 426 when
+// the mode is turned off; a client leaving mid-turn cancels the upstream call.
+
+import OpenAI from "openai";
+import { ResponsesWS } from "openai/resources/responses/ws";
+import { afterEach, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { type RunningProxy, type Upstream, sendJson, sleep, sseHead, startProxy, startUpstream } from "../lib/harness.js";
+import { anthropicFrame, chatStreamFrames, writeSse } from "../lib/scripted.js";
+
+let cleanup: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanup.reverse()) await c();
+  cleanup = [];
+});
+
+type Frame = Record<string, any>;
+
+async function upstream(handler: Parameters<typeof startUpstream>[0]): Promise<Upstream> {
+  const u = await startUpstream(handler);
+  cleanup.push(u.close);
+  return u;
+}
+
+async function proxy(yaml: string, env: Record<string, string> = {}): Promise<RunningProxy> {
+  const p = await startProxy(yaml, env);
+  cleanup.push(p.close);
+  return p;
+}
+
+const weatherTool = {
+  type: "function",
+  name: "get_weather",
+  description: "Weather for a city",
+  parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+};
+
+/** A socket to the proxy, with every frame it receives kept in order. */
+async function connect(p: RunningProxy, headers: Record<string, string> = {}): Promise<{ ws: WebSocket; frames: Frame[] }> {
+  const ws = new WebSocket(`${p.url.replace("http", "ws")}/v1/responses`, { headers });
+  const frames: Frame[] = [];
+  ws.on("message", (data, isBinary) => {
+    expect(isBinary).toBe(false);
+    frames.push(JSON.parse(String(data)) as Frame);
+  });
+  cleanup.push(() => ws.terminate());
+  await new Promise<void>((resolve, reject) => {
+    ws.once("open", () => resolve());
+    ws.once("error", reject);
+  });
+  return { ws, frames };
+}
+
+/** Waits until a frame matching `done` has arrived after the first `from` frames; returns the frames of that turn. */
+async function turnFrames(frames: Frame[], from: number, done: (f: Frame) => boolean = isTerminal, ms = 5000): Promise<Frame[]> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    const i = frames.findIndex((f, k) => k >= from && done(f));
+    if (i >= 0) return frames.slice(from, i + 1);
+    await sleep(5);
+  }
+  throw new Error(`no terminal frame; got ${JSON.stringify(frames.slice(from).map((f) => f.type))}`);
+}
+
+function isTerminal(f: Frame): boolean {
+  return f.type === "response.completed" || f.type === "response.failed" || f.type === "response.incomplete" || f.type === "error";
+}
+
+/** The grammar every turn's frames keep: created first, one terminal event last, sequence numbers 0, 1, 2, … */
+function expectOneResponse(turn: Frame[]): Frame {
+  expect(turn[0]!.type).toBe("response.created");
+  expect(turn.at(-1)!.type).toBe("response.completed");
+  expect(turn.filter(isTerminal)).toHaveLength(1);
+  expect(turn.map((f) => f.sequence_number)).toEqual(turn.map((_, i) => i));
+  return turn.at(-1)!.response as Frame;
+}
+
+/** Upgrade refused: the HTTP status and the JSON body of the answer. */
+async function refusedUpgrade(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: Frame; headers: Record<string, unknown> }> {
+  const ws = new WebSocket(url, { headers });
+  return new Promise((resolve, reject) => {
+    ws.once("open", () => reject(new Error("the upgrade was accepted")));
+    ws.once("unexpected-response", (_req, res) => {
+      let text = "";
+      res.on("data", (c: Buffer) => (text += c.toString()));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Frame, headers: res.headers }));
+    });
+    ws.once("error", () => undefined);
+  });
+}
+
+const chatYaml = (up: Upstream, extra = "") => `
+model_list:
+  - model_name: ws-chat
+    model_params: { api_type: openai, api_base: ${up.url}, api_key: sk-up, model: up-model }
+router_settings: { num_retries: 0 }
+${extra}`;
+
+describe("Responses WebSocket mode", () => {
+  it("runs a three-turn tool chain with store:false on one socket over a chat backend, sending only new input each turn", async () => {
+    const up = await upstream(async (_req, res, i) => {
+      if (i === 0) await writeSse(res, chatStreamFrames({ toolCalls: [{ id: "call_1", name: "get_weather", argumentFragments: ['{"city":', '"Paris"}'] }] }));
+      else if (i === 1) await writeSse(res, chatStreamFrames({ text: ["It is ", "sunny in Paris."] }));
+      else await writeSse(res, chatStreamFrames({ text: ["You asked about Paris."] }));
+    });
+    const p = await proxy(chatYaml(up));
+    const { ws, frames } = await connect(p);
+
+    ws.send(JSON.stringify({ type: "response.create", model: "ws-chat", store: false, tools: [weatherTool], input: "Weather in Paris?" }));
+    const first = expectOneResponse(await turnFrames(frames, 0));
+    const call = (first.output as Frame[]).find((o) => o.type === "function_call")!;
+    expect(call).toMatchObject({ name: "get_weather", arguments: '{"city":"Paris"}' });
+    expect(first.store).toBe(false);
+
+    const n1 = frames.length;
+    ws.send(
+      JSON.stringify({
+        type: "response.create",
+        model: "ws-chat",
+        store: false,
+        tools: [weatherTool],
+        previous_response_id: first.id,
+        input: [{ type: "function_call_output", call_id: call.call_id, output: '{"sky":"sunny"}' }],
+      }),
+    );
+    const second = expectOneResponse(await turnFrames(frames, n1));
+    expect(second.previous_response_id).toBe(first.id);
+    expect(second.output[0].content[0].text).toBe("It is sunny in Paris.");
+
+    const n2 = frames.length;
+    ws.send(JSON.stringify({ type: "response.create", model: "ws-chat", store: false, previous_response_id: second.id, input: "What city did I ask about?" }));
+    const third = expectOneResponse(await turnFrames(frames, n2));
+    expect(third.output[0].content[0].text).toBe("You asked about Paris.");
+
+    // The upstream got the whole conversation each turn, rebuilt from the socket's own chain.
+    const last = up.requests[2]!.json!.messages as Frame[];
+    expect(last.map((m) => m.role)).toEqual(["user", "assistant", "tool", "assistant", "user"]);
+    expect(last[1]!.tool_calls[0]).toMatchObject({ id: "call_1", function: { name: "get_weather" } });
+    expect(last[2]).toMatchObject({ tool_call_id: "call_1", content: '{"sky":"sunny"}' });
+    expect(last[3]!.content).toBe("It is sunny in Paris.");
+    expect(last[4]!.content).toBe("What city did I ask about?");
+    // store:false: nothing was stored, so HTTP cannot continue the chain.
+    const http = await fetch(`${p.url}/v1/responses/${second.id}`);
+    expect(http.status).toBe(404);
+    // Each turn is a request of its own in the logs (and so in traces and metrics).
+    expect(p.logs().filter((l) => l.msg === "request" && l.model === "ws-chat")).toHaveLength(3);
+  });
+
+  it("runs the same chain on an Anthropic backend through the openai SDK's ResponsesWS client", async () => {
+    const answers = [
+      [
+        anthropicFrame("message_start", {
+          message: {
+            id: "msg_1",
+            type: "message",
+            role: "assistant",
+            model: "claude-up",
+            content: [],
+            stop_reason: null,
+            usage: { input_tokens: 9, output_tokens: 1 },
+          },
+        }),
+        anthropicFrame("content_block_start", { index: 0, content_block: { type: "tool_use", id: "toolu_1", name: "get_weather", input: {} } }),
+        anthropicFrame("content_block_delta", { index: 0, delta: { type: "input_json_delta", partial_json: '{"city":"Oslo"}' } }),
+        anthropicFrame("content_block_stop", { index: 0 }),
+        anthropicFrame("message_delta", { delta: { stop_reason: "tool_use" }, usage: { output_tokens: 5 } }),
+        anthropicFrame("message_stop"),
+      ],
+      ...["Snowing in Oslo.", "Oslo, again."].map((text, k) => [
+        anthropicFrame("message_start", {
+          message: {
+            id: `msg_${k + 2}`,
+            type: "message",
+            role: "assistant",
+            model: "claude-up",
+            content: [],
+            stop_reason: null,
+            usage: { input_tokens: 20, output_tokens: 1 },
+          },
+        }),
+        anthropicFrame("content_block_start", { index: 0, content_block: { type: "text", text: "" } }),
+        anthropicFrame("content_block_delta", { index: 0, delta: { type: "text_delta", text } }),
+        anthropicFrame("content_block_stop", { index: 0 }),
+        anthropicFrame("message_delta", { delta: { stop_reason: "end_turn" }, usage: { output_tokens: 4 } }),
+        anthropicFrame("message_stop"),
+      ]),
+    ];
+    const up = await upstream(async (req, res, i) => {
+      if (req.headers["x-api-key"] !== "sk-ant-up") return sendJson(res, 401, { type: "error", error: { type: "authentication_error", message: "bad key" } });
+      await writeSse(res, answers[i]!);
+    });
+    const p = await proxy(`
+model_list:
+  - model_name: ws-claude
+    model_params: { api_type: anthropic, api_base: ${up.url}, api_key: sk-ant-up, model: claude-up }
+router_settings: { num_retries: 0 }
+`);
+    const client = new OpenAI({ baseURL: `${p.url}/v1`, apiKey: "unused", maxRetries: 0 });
+    const rws = new ResponsesWS(client);
+    cleanup.push(() => rws.close());
+    const errors: unknown[] = [];
+    rws.on("error", (e) => errors.push(e));
+    const completed = () => new Promise<any>((resolve) => rws.once("response.completed", (e) => resolve(e.response)));
+
+    let done = completed();
+    rws.send({ type: "response.create", model: "ws-claude", store: false, tools: [weatherTool as never], input: "Weather in Oslo?" });
+    const first = await done;
+    const call = first.output.find((o: Frame) => o.type === "function_call");
+    expect(call).toMatchObject({ name: "get_weather", arguments: '{"city":"Oslo"}', call_id: "toolu_1" });
+
+    done = completed();
+    rws.send({
+      type: "response.create",
+      model: "ws-claude",
+      store: false,
+      tools: [weatherTool as never],
+      previous_response_id: first.id,
+      input: [{ type: "function_call_output", call_id: "toolu_1", output: "snow" }],
+    });
+    const second = await done;
+    expect(second.output_text ?? second.output[0].content[0].text).toBe("Snowing in Oslo.");
+
+    done = completed();
+    rws.send({ type: "response.create", model: "ws-claude", store: false, previous_response_id: second.id, input: "And again?" });
+    const third = await done;
+    expect(third.output[0].content[0].text).toBe("Oslo, again.");
+    expect(errors).toEqual([]);
+
+    const messages = up.requests[2]!.json!.messages as Frame[];
+    expect(messages.map((m) => m.role)).toEqual(["user", "assistant", "user", "assistant", "user"]);
+    expect(messages[1]!.content[0]).toMatchObject({ type: "tool_use", id: "toolu_1", name: "get_weather", input: { city: "Oslo" } });
+    expect(messages[2]!.content[0]).toMatchObject({ type: "tool_result", tool_use_id: "toolu_1" });
+    expect(JSON.stringify(messages[4])).toContain("And again?");
+  });
+
+  it("checks app keys on the upgrade: refused with 401 before any frame, served with the key in Authorization", async () => {
+    const up = await upstream(async (_req, res) => writeSse(res, chatStreamFrames({ text: ["ok"] })));
+    const p = await proxy(chatYaml(up, "app_keys:\n  enabled: true\n  keys:\n    - { key_id: dev, secret: sk-dev-secret }\n"));
+    const url = `${p.url.replace("http", "ws")}/v1/responses`;
+    const none = await refusedUpgrade(url);
+    expect(none.status).toBe(401);
+    expect(none.body.error).toMatchObject({ type: "authentication_error" });
+    const wrong = await refusedUpgrade(url, { authorization: "Bearer sk-wrong" });
+    expect(wrong.status).toBe(401);
+    expect(JSON.stringify(wrong.body)).not.toContain("sk-wrong");
+    expect(up.requests).toHaveLength(0);
+
+    const { ws, frames } = await connect(p, { authorization: "Bearer sk-dev-secret" });
+    ws.send(JSON.stringify({ type: "response.create", model: "ws-chat", input: "hi" }));
+    expectOneResponse(await turnFrames(frames, 0));
+    expect(p.logs().find((l) => l.msg === "request" && l.model === "ws-chat")?.key).toBe("dev");
+  });
+
+  it("answers bad frames with error events and keeps the socket usable", async () => {
+    const up = await upstream(async (_req, res) => writeSse(res, chatStreamFrames({ text: ["fine"] })));
+    const p = await proxy(chatYaml(up));
+    const { ws, frames } = await connect(p);
+    const bad: Array<[string | Buffer, number, string | null]> = [
+      ["not json", 400, "invalid_json"],
+      [Buffer.from([1, 2, 3]), 400, "invalid_frame"],
+      [JSON.stringify({ type: "session.update" }), 400, "unknown_event_type"],
+      [JSON.stringify({ type: "response.create", input: "no model" }), 400, "invalid_value"],
+      [JSON.stringify({ type: "response.create", model: "ws-chat", input: 5 }), 400, "invalid_value"],
+      [JSON.stringify({ type: "response.create", model: "ws-chat", input: "x", background: true }), 400, "unsupported_parameter"],
+      [JSON.stringify({ type: "response.create", model: "no-such-model", input: "x" }), 404, "model_not_found"],
+      [JSON.stringify({ type: "response.create", model: "ws-chat", input: "x", previous_response_id: "resp_gone" }), 400, "previous_response_not_found"],
+      ["[".repeat(5000), 400, "json_too_deep"],
+    ];
+    for (const [data, status, code] of bad) {
+      const from = frames.length;
+      ws.send(data, { binary: Buffer.isBuffer(data) });
+      const [err] = await turnFrames(frames, from);
+      expect(err, String(data).slice(0, 40)).toMatchObject({ type: "error", status, error: { code } });
+      expect(typeof err!.error.message).toBe("string");
+    }
+    expect(up.requests).toHaveLength(0);
+    const from = frames.length;
+    ws.send(JSON.stringify({ type: "response.create", model: "ws-chat", input: "still there?" }));
+    expectOneResponse(await turnFrames(frames, from));
+    // A frame over the size bound closes the socket with 1009, as the WebSocket protocol has it.
+  });
+
+  it("closes a socket whose frame is over the bound with 1009, and one left idle", async () => {
+    const up = await upstream(async (_req, res) => writeSse(res, chatStreamFrames({ text: ["x"] })));
+    const p = await proxy(chatYaml(up, "proxy_settings:\n  responses:\n    websocket: { max_frame_mb: 0.01, idle_timeout_seconds: 0.3 }\n"));
+    const big = await connect(p);
+    const closed = new Promise<number>((r) => big.ws.once("close", (code) => r(code)));
+    big.ws.send(JSON.stringify({ type: "response.create", model: "ws-chat", input: "x".repeat(20_000) }));
+    expect(await closed).toBe(1009);
+    const idle = await connect(p);
+    const idleClosed = new Promise<number>((r) => idle.ws.once("close", (code) => r(code)));
+    expect(await idleClosed).toBe(1000);
+  });
+
+  it("answers the upgrade 426 when WebSocket mode is off, while HTTP keeps working", async () => {
+    const up = await upstream(async (req, res) => (req.json?.stream ? writeSse(res, chatStreamFrames({ text: ["http"] })) : sendJson(res, 500, {})));
+    const p = await proxy(chatYaml(up, "proxy_settings:\n  enable_responses_websocket: false\n"));
+    const refused = await refusedUpgrade(`${p.url.replace("http", "ws")}/v1/responses`);
+    expect(refused.status).toBe(426);
+    expect(refused.body.error).toMatchObject({ code: "websocket_mode_disabled" });
+    const http = await fetch(`${p.url}/v1/responses`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "ws-chat", input: "hi", stream: true }),
+    });
+    expect(http.status).toBe(200);
+    expect(await http.text()).toContain("response.completed");
+  });
+
+  it("a plain GET /v1/responses (no upgrade) is told to upgrade", async () => {
+    const up = await upstream(async (_req, res) => sendJson(res, 500, {}));
+    const p = await proxy(chatYaml(up));
+    const res = await fetch(`${p.url}/v1/responses`);
+    expect(res.status).toBe(426);
+    expect(res.headers.get("upgrade")).toBe("websocket");
+  });
+
+  it("cancels the upstream call when the client disconnects mid-turn", async () => {
+    const up = await upstream(async (_req, res) => {
+      sseHead(res);
+      res.write(chatStreamFrames({ text: ["first "] })[1]!);
+      for (let i = 0; i < 200 && !res.destroyed; i++) {
+        res.write(chatStreamFrames({ text: ["more "] })[1]!);
+        await sleep(25);
+      }
+      res.end();
+    });
+    const p = await proxy(chatYaml(up));
+    const { ws, frames } = await connect(p);
+    ws.send(JSON.stringify({ type: "response.create", model: "ws-chat", input: "long story" }));
+    await turnFrames(frames, 0, (f) => f.type === "response.output_text.delta");
+    const leftAt = performance.now();
+    ws.terminate();
+    for (let i = 0; i < 100 && up.requests[0]!.closedAt === undefined; i++) await sleep(20);
+    expect(up.requests[0]!.closedAt).toBeDefined();
+    expect(up.requests[0]!.closedAt! - leftAt).toBeLessThan(1000);
+    for (let i = 0; i < 50 && !p.logs().some((l) => l.msg === "request" && l.model === "ws-chat"); i++) await sleep(20);
+    expect(p.logs().find((l) => l.msg === "request" && l.model === "ws-chat")?.status).toBe(499);
+  });
+});
