@@ -341,4 +341,157 @@ router_settings: { num_retries: 0 }
     for (let i = 0; i < 50 && !p.logs().some((l) => l.msg === "request" && l.model === "ws-chat"); i++) await sleep(20);
     expect(p.logs().find((l) => l.msg === "request" && l.model === "ws-chat")?.status).toBe(499);
   });
+
+  it("passes a native Responses backend's stream through over HTTP upstream, continuing store:false turns from the socket's chain", async () => {
+    const up = await upstream(async (req, res, i) => writeSse(res, responsesTextFrames(`resp_up${i + 1}`, [`answer ${i + 1}`])));
+    const p = await proxy(`
+model_list:
+  - model_name: ws-native
+    model_params: { api_type: openai-responses, api_base: ${up.url}, api_key: sk-up, model: gpt-up }
+router_settings: { num_retries: 0 }
+`);
+    const { ws, frames } = await connect(p);
+    ws.send(JSON.stringify({ type: "response.create", model: "ws-native", store: false, input: "one" }));
+    const turn1 = await turnFrames(frames, 0);
+    // Event for event what the upstream streamed (the upstream numbers them, the proxy relays them).
+    expect(turn1.map((f) => f.type)).toEqual(responsesTextEvents("resp_up1", ["answer 1"]).map((e) => e.type));
+    const first = expectOneResponse(turn1);
+    expect(first.id).toBe("resp_up1");
+    const n = frames.length;
+    ws.send(JSON.stringify({ type: "response.create", model: "ws-native", store: false, previous_response_id: "resp_up1", input: "two" }));
+    expect(expectOneResponse(await turnFrames(frames, n)).id).toBe("resp_up2");
+    const sent = up.requests[1]!.json!;
+    expect(up.requests[1]!.url).toBe("/v1/responses");
+    expect(sent.stream).toBe(true);
+    expect(sent.previous_response_id).toBeUndefined();
+    expect(sent.model).toBe("gpt-up");
+    const input = sent.input as Frame[];
+    expect(input.map((m) => [m.role, JSON.stringify(m.content)])).toEqual([
+      ["user", expect.stringContaining("one")],
+      ["assistant", expect.stringContaining("answer 1")],
+      ["user", expect.stringContaining("two")],
+    ]);
+  });
+
+  it("takes a generate:false warm-up without calling the model, and continues from it", async () => {
+    const up = await upstream(async (_req, res) => writeSse(res, chatStreamFrames({ text: ["warm answer"] })));
+    const p = await proxy(chatYaml(up));
+    const { ws, frames } = await connect(p);
+    ws.send(
+      JSON.stringify({
+        type: "response.create",
+        model: "ws-chat",
+        store: false,
+        stream: true,
+        generate: false,
+        instructions: "Be brief.",
+        input: "context first",
+      }),
+    );
+    const warm = await turnFrames(frames, 0);
+    const warmed = expectOneResponse(warm);
+    expect(warmed.output).toEqual([]);
+    expect(warmed.instructions).toBe("Be brief.");
+    expect(up.requests).toHaveLength(0);
+    // Codex acknowledges a response it handled; nothing is answered to that.
+    ws.send(JSON.stringify({ type: "response.processed", response_id: warmed.id }));
+    const n = frames.length;
+    ws.send(
+      JSON.stringify({
+        type: "response.create",
+        model: "ws-chat",
+        store: false,
+        instructions: "Be brief.",
+        previous_response_id: warmed.id,
+        input: "then the question",
+      }),
+    );
+    expectOneResponse(await turnFrames(frames, n));
+    expect(frames.slice(n)[0]!.type).toBe("response.created");
+    const messages = up.requests[0]!.json!.messages as Frame[];
+    expect(messages.map((m) => [m.role, m.content])).toEqual([
+      ["system", "Be brief."],
+      ["user", "context first"],
+      ["user", "then the question"],
+    ]);
+  });
+
+  it("holds a key's turns to its concurrency limit, as on HTTP", async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const up = await upstream(async (_req, res, i) => {
+      if (i === 0) await gate;
+      await writeSse(res, chatStreamFrames({ text: ["done"] }));
+    });
+    const p = await proxy(
+      chatYaml(up, "app_keys:\n  enabled: true\n  keys:\n    - { key_id: dev, secret: sk-dev-secret, concurrency_limit: 1, queue_timeout: 0.2 }\n"),
+    );
+    const auth = { authorization: "Bearer sk-dev-secret" };
+    const a = await connect(p, auth);
+    const b = await connect(p, auth);
+    a.ws.send(JSON.stringify({ type: "response.create", model: "ws-chat", input: "slow" }));
+    for (let i = 0; i < 100 && up.requests.length === 0; i++) await sleep(10);
+    b.ws.send(JSON.stringify({ type: "response.create", model: "ws-chat", input: "second" }));
+    const [refused] = await turnFrames(b.frames, 0);
+    expect(refused).toMatchObject({ type: "error", status: 429 });
+    release();
+    expectOneResponse(await turnFrames(a.frames, 0));
+  });
+
+  it("closes open sockets with 1001 when the proxy shuts down", async () => {
+    const up = await upstream(async (_req, res) => writeSse(res, chatStreamFrames({ text: ["x"] })));
+    const p = await startProxy(chatYaml(up));
+    const { ws, frames } = await connect(p);
+    ws.send(JSON.stringify({ type: "response.create", model: "ws-chat", input: "hi" }));
+    expectOneResponse(await turnFrames(frames, 0));
+    const closed = new Promise<number>((r) => ws.once("close", (code) => r(code)));
+    await p.close();
+    expect(await closed).toBe(1001);
+  });
 });
+
+/** A Responses text answer's events, as OpenAI streams them. */
+function responsesTextEvents(id: string, parts: string[]): Frame[] {
+  const base = {
+    id,
+    object: "response",
+    created_at: 1765552659,
+    model: "gpt-up",
+    error: null,
+    incomplete_details: null,
+    instructions: null,
+    tools: [],
+    metadata: {},
+  };
+  const text = parts.join("");
+  const item = {
+    id: `msg_${id}`,
+    type: "message",
+    status: "completed",
+    role: "assistant",
+    content: [{ type: "output_text", text, annotations: [], logprobs: [] }],
+  };
+  const usage = {
+    input_tokens: 5,
+    input_tokens_details: { cached_tokens: 0 },
+    output_tokens: 2,
+    output_tokens_details: { reasoning_tokens: 0 },
+    total_tokens: 7,
+  };
+  const events: Frame[] = [
+    { type: "response.created", response: { ...base, status: "in_progress", output: [], usage: null } },
+    { type: "response.in_progress", response: { ...base, status: "in_progress", output: [], usage: null } },
+    { type: "response.output_item.added", output_index: 0, item: { ...item, status: "in_progress", content: [] } },
+    { type: "response.content_part.added", item_id: item.id, output_index: 0, content_index: 0, part: { type: "output_text", text: "", annotations: [] } },
+    ...parts.map((delta) => ({ type: "response.output_text.delta", item_id: item.id, output_index: 0, content_index: 0, delta, logprobs: [] })),
+    { type: "response.output_text.done", item_id: item.id, output_index: 0, content_index: 0, text, logprobs: [] },
+    { type: "response.content_part.done", item_id: item.id, output_index: 0, content_index: 0, part: item.content[0] },
+    { type: "response.output_item.done", output_index: 0, item },
+    { type: "response.completed", response: { ...base, status: "completed", output: [item], usage } },
+  ];
+  return events.map((e, i) => ({ ...e, sequence_number: i }));
+}
+
+function responsesTextFrames(id: string, parts: string[]): string[] {
+  return responsesTextEvents(id, parts).map((e) => `event: ${String(e.type)}\ndata: ${JSON.stringify(e)}\n\n`);
+}

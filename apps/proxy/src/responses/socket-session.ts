@@ -19,6 +19,7 @@ import { responsesBodySchema } from "./body-schema.js";
 import { createResponse } from "./create.js";
 import { type ResponsesBody, normalizeInput } from "./records.js";
 import { type ChainTurn, SocketChain } from "./socket-chain.js";
+import { warmupAnswer } from "./socket-warmup.js";
 import { SocketTurnReply, type SocketTurnSink, errorFrame } from "./socket-turn.js";
 
 /** `response.create` events that may wait behind the running turn. */
@@ -92,6 +93,8 @@ export class ResponsesSocket {
     }
     const text = rawText(data);
     const event = parseEvent(text, this.runtime.config.server.maxJsonDepth);
+    // Codex acknowledges each response it has handled; there is nothing to answer.
+    if (!(event instanceof ProxyError) && event.type === "response.processed") return this.armIdleIfFree();
     this.enqueue(() => (event instanceof ProxyError ? this.send(errorFrame(event)) : this.runTurn(event, text.length)));
   }
 
@@ -122,8 +125,9 @@ export class ResponsesSocket {
       this.send(errorFrame(limit));
       return this.close(1000, "connection limit reached");
     }
-    const body = bodyOf(event);
-    if (body instanceof ProxyError) return this.send(errorFrame(body));
+    const parsed = bodyOf(event);
+    if (parsed instanceof ProxyError) return this.send(errorFrame(parsed));
+    const { body, generate } = parsed;
     const previousId = typeof body.previous_response_id === "string" ? body.previous_response_id : undefined;
     const socketTurns = previousId === undefined ? undefined : this.chain.turnsOf(previousId);
     const request: ClientRequest = {
@@ -136,7 +140,8 @@ export class ResponsesSocket {
     const reply = new SocketTurnReply(this.ws);
     this.current = reply.raw;
     try {
-      await createResponse({ runtime: this.runtime, request, reply, body, ...(socketTurns ? { socketTurns } : {}) });
+      if (generate === false) reply.raw.write(warmupAnswer(this.runtime, this.origin, body));
+      else await createResponse({ runtime: this.runtime, request, reply, body, ...(socketTurns ? { socketTurns } : {}) });
     } catch (err) {
       const refusal = err instanceof ProxyError ? err : Errors.internal();
       if (!(err instanceof ProxyError)) request.log.error({ reqId: request.id, err }, "unhandled error");
@@ -177,17 +182,19 @@ function parseEvent(text: string, maxDepth: number): Record<string, unknown> | P
     return Errors.invalidJson(err instanceof Error ? err.message : "not JSON");
   }
   if (!isRecord(event)) return Errors.invalidJson("a frame must hold one JSON object");
-  if (event.type !== "response.create") return Errors.socketEventUnknown(typeof event.type === "string" ? event.type : String(event.type));
+  if (event.type !== "response.create" && event.type !== "response.processed")
+    return Errors.socketEventUnknown(typeof event.type === "string" ? event.type : String(event.type));
   return event;
 }
 
 /** The Responses body of a `response.create` event: the event minus `type`, always streamed. */
-function bodyOf(event: Record<string, unknown>): ResponsesBody | ProxyError {
-  // `stream` is implied on a socket; `stream_id` (lanes) and `generate` are not served (docs/protocol.md).
-  const { type: _type, stream: _stream, background, ...rest } = event;
+function bodyOf(event: Record<string, unknown>): { body: ResponsesBody; generate: unknown } | ProxyError {
+  // `stream` is implied on a socket; lanes (`stream_id`) are not served: turns run in order (docs/protocol.md).
+  const { type: _type, stream: _stream, stream_id: _lane, generate, background, ...rest } = event;
   if (background === true) return Errors.socketBackground();
+  if (generate !== undefined && typeof generate !== "boolean") return Errors.invalidField("generate", "Invalid value for 'generate': must be boolean.");
   if (!validateBody(rest)) return toProxyError(Object.assign(new Error("invalid body"), { validation: validateBody.errors ?? [] }), 0);
-  return { ...rest, stream: true };
+  return { body: { ...rest, stream: true }, generate };
 }
 
 async function endOf(sink: SocketTurnSink): Promise<void> {
