@@ -22,6 +22,8 @@ export interface ClientRequest {
   relay?: RelayedBody | undefined;
   /** A client's body parsed with its long strings stood in (HTTP requests only). */
   skeleton?: Skeleton | undefined;
+  /** A turn of a Responses WebSocket (its log line says so). */
+  webSocket?: boolean;
 }
 
 /**

@@ -136,12 +136,16 @@ export class ResponsesSocket {
       log: this.origin.log,
       caller: this.origin.caller,
       requestLogged: false,
+      webSocket: true,
     };
     const reply = new SocketTurnReply(this.ws);
     this.current = reply.raw;
     try {
-      if (generate === false) reply.raw.write(warmupAnswer(this.runtime, this.origin, body));
-      else await createResponse({ runtime: this.runtime, request, reply, body, ...(socketTurns ? { socketTurns } : {}) });
+      if (generate === false) {
+        reply.raw.write(warmupAnswer(this.runtime, this.origin, body));
+        request.log.info({ reqId: request.id, model: body.model, websocket: true, warmup: true, key: this.origin.caller?.keyId, status: 200 }, "request");
+        request.requestLogged = true;
+      } else await createResponse({ runtime: this.runtime, request, reply, body, ...(socketTurns ? { socketTurns } : {}) });
     } catch (err) {
       const refusal = err instanceof ProxyError ? err : Errors.internal();
       if (!(err instanceof ProxyError)) request.log.error({ reqId: request.id, err }, "unhandled error");
