@@ -296,6 +296,18 @@ router_settings: { num_retries: 0 }
     expect(await idleClosed).toBe(1000);
   });
 
+  it("keeps a socket open past the HTTP request and header timeouts", async () => {
+    const up = await upstream(async (_req, res) => writeSse(res, chatStreamFrames({ text: ["later"] })));
+    const p = await proxy(chatYaml(up, "proxy_settings:\n  server: { header_timeout_seconds: 0.3, body_timeout_seconds: 0.5 }\n"));
+    const { ws, frames } = await connect(p);
+    let closed = false;
+    ws.once("close", () => (closed = true));
+    await sleep(1500);
+    expect(closed).toBe(false);
+    ws.send(JSON.stringify({ type: "response.create", model: "ws-chat", input: "still here" }));
+    expectOneResponse(await turnFrames(frames, 0));
+  });
+
   it("answers the upgrade 426 when WebSocket mode is off, while HTTP keeps working", async () => {
     const up = await upstream(async (req, res) => (req.json?.stream ? writeSse(res, chatStreamFrames({ text: ["http"] })) : sendJson(res, 500, {})));
     const p = await proxy(chatYaml(up, "proxy_settings:\n  enable_responses_websocket: false\n"));
