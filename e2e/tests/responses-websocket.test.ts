@@ -5,6 +5,9 @@
 // on the upgrade; bad frames answered with `error` events on a socket that stays usable; 426 when
 // the mode is turned off; a client leaving mid-turn cancels the upstream call.
 
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import OpenAI from "openai";
 import { ResponsesWS } from "openai/resources/responses/ws";
 import { afterEach, describe, expect, it } from "vitest";
@@ -306,6 +309,34 @@ router_settings: { num_retries: 0 }
     expect(closed).toBe(false);
     ws.send(JSON.stringify({ type: "response.create", model: "ws-chat", input: "still here" }));
     expectOneResponse(await turnFrames(frames, 0));
+  });
+
+  it("follows config changes: a key removed stops its open socket, and WebSocket mode turned off refuses new upgrades", async () => {
+    const up = await upstream(async (_req, res) => writeSse(res, chatStreamFrames({ text: ["ok"] })));
+    const keys = (id: string) => `app_keys:\n  enabled: true\n  keys:\n    - { key_id: ${id}, secret: sk-${id}-secret }\n`;
+    const dir = mkdtempSync(join(tmpdir(), "yallmp-ws-config-"));
+    const p = await startProxy(chatYaml(up, keys("dev")), { YALLMP_ADMIN_PASSWORD: "admin-pw-123" }, { configPath: join(dir, "config.yaml") });
+    cleanup.push(p.close);
+    const { ws, frames } = await connect(p, { authorization: "Bearer sk-dev-secret" });
+    ws.send(JSON.stringify({ type: "response.create", model: "ws-chat", input: "one" }));
+    expectOneResponse(await turnFrames(frames, 0));
+    const put = (yaml: string) =>
+      fetch(`${p.url}/admin/config`, {
+        method: "PUT",
+        headers: { authorization: "Bearer admin-pw-123", "content-type": "application/json" },
+        body: JSON.stringify({ yaml, author: "test" }),
+      });
+    expect((await put(chatYaml(up, keys("other")))).status).toBe(200);
+    const closed = new Promise<number>((r) => ws.once("close", (code) => r(code)));
+    const n = frames.length;
+    ws.send(JSON.stringify({ type: "response.create", model: "ws-chat", input: "two" }));
+    expect((await turnFrames(frames, n))[0]).toMatchObject({ type: "error", status: 401 });
+    expect(await closed).toBe(1008);
+    expect(up.requests).toHaveLength(1);
+
+    expect((await put(chatYaml(up, `${keys("other")}proxy_settings:\n  enable_responses_websocket: false\n`))).status).toBe(200);
+    const refused = await refusedUpgrade(`${p.url.replace("http", "ws")}/v1/responses`, { authorization: "Bearer sk-other-secret" });
+    expect(refused.status).toBe(426);
   });
 
   it("answers the upgrade 426 when WebSocket mode is off, while HTTP keeps working", async () => {

@@ -9,7 +9,7 @@ import { Ajv, type ValidateFunction } from "ajv";
 import type { RawData, WebSocket } from "ws";
 import { jsonDeeperThan } from "@yallmproxy/translate";
 import { timeOrderedId } from "../http/request-id.js";
-import type { Caller } from "../auth.js";
+import { authenticate } from "../auth.js";
 import type { WebSocketSettings } from "../config/load-config.js";
 import { Errors, ProxyError } from "../errors.js";
 import { toProxyError } from "../http/refusals.js";
@@ -26,11 +26,10 @@ import { SocketTurnReply, type SocketTurnSink, errorFrame } from "./socket-turn.
 const QUEUED_TURNS = 4;
 const OPEN = 1;
 
-/** The upgrade request a socket was opened with: who it serves, for every turn. */
+/** The upgrade request a socket was opened with: its headers (the key is checked again each turn) and logger. */
 export interface SocketOrigin {
   headers: Record<string, string | string[] | undefined>;
   log: FastifyBaseLogger;
-  caller: Caller | undefined;
 }
 
 // Same options as the HTTP route's validator (app.ts).
@@ -125,6 +124,12 @@ export class ResponsesSocket {
       this.send(errorFrame(limit));
       return this.close(1000, "connection limit reached");
     }
+    // A key revoked (or changed) by a config reload stops serving sockets it opened.
+    const caller = authenticate(this.runtime.config, this.origin.headers);
+    if (caller instanceof ProxyError) {
+      this.send(errorFrame(caller));
+      return this.close(1008, "key no longer valid");
+    }
     const parsed = bodyOf(event);
     if (parsed instanceof ProxyError) return this.send(errorFrame(parsed));
     const { body, generate } = parsed;
@@ -134,7 +139,7 @@ export class ResponsesSocket {
       id: timeOrderedId(),
       headers: this.origin.headers,
       log: this.origin.log,
-      caller: this.origin.caller,
+      caller,
       requestLogged: false,
       webSocket: true,
     };
@@ -142,8 +147,8 @@ export class ResponsesSocket {
     this.current = reply.raw;
     try {
       if (generate === false) {
-        reply.raw.write(warmupAnswer(this.runtime, this.origin, body));
-        request.log.info({ reqId: request.id, model: body.model, websocket: true, warmup: true, key: this.origin.caller?.keyId, status: 200 }, "request");
+        reply.raw.write(warmupAnswer(this.runtime, caller, body));
+        request.log.info({ reqId: request.id, model: body.model, websocket: true, warmup: true, key: caller.keyId, status: 200 }, "request");
         request.requestLogged = true;
       } else await createResponse({ runtime: this.runtime, request, reply, body, ...(socketTurns ? { socketTurns } : {}) });
     } catch (err) {

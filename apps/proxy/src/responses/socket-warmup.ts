@@ -3,18 +3,17 @@
 // Response that the next turn continues with `previous_response_id` (Codex opens with one).
 
 import { codecs } from "@yallmproxy/translate";
-import { mayUseModel } from "../auth.js";
+import { type Caller, mayUseModel } from "../auth.js";
 import { Errors, ProxyError } from "../errors.js";
 import { lazyDecoder, translateContext } from "../pipeline/translation.js";
 import type { ProxyRuntime } from "../runtime.js";
 import { checkResponsesRequest } from "./create.js";
 import type { ResponsesBody } from "./records.js";
-import type { SocketOrigin } from "./socket-session.js";
 
 /** The SSE text of a warm-up turn's answer (`response.created` … `response.completed`, no output). */
-export function warmupAnswer(runtime: ProxyRuntime, origin: SocketOrigin, body: ResponsesBody): string {
+export function warmupAnswer(runtime: ProxyRuntime, caller: Caller, body: ResponsesBody): string {
   const primary = checkResponsesRequest(runtime, body);
-  if (!mayUseModel(runtime.config, origin.caller ?? { keyId: undefined, key: undefined }, primary)) throw Errors.modelNotAllowed(body.model);
+  if (!mayUseModel(runtime.config, caller, primary)) throw Errors.modelNotAllowed(body.model);
   const request = lazyDecoder("responses", body, [])();
   if (request instanceof ProxyError) throw request;
   const id = translateContext.newId("resp_");

@@ -58,7 +58,7 @@ export async function responsesWebSocketRoutes(app: FastifyInstance): Promise<vo
     reply.hijack();
     request.log.info({ reqId: request.id, path: RESPONSES_PATH, websocket: true, key: request.caller?.keyId }, "websocket opened");
     wss.handleUpgrade(request.raw, upgrade.socket, upgrade.head, (ws) => {
-      const session = new ResponsesSocket(app.runtime, ws, { headers: request.headers, log: request.log, caller: request.caller });
+      const session = new ResponsesSocket(app.runtime, ws, { headers: request.headers, log: request.log });
       open.add(session);
       metrics.webSocketsOpen.inc();
       ws.on("error", () => ws.terminate());
