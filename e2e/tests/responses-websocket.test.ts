@@ -5,6 +5,7 @@
 // on the upgrade; bad frames answered with `error` events on a socket that stays usable; 426 when
 // the mode is turned off; a client leaving mid-turn cancels the upstream call.
 
+import { once } from "node:events";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,7 +13,7 @@ import OpenAI from "openai";
 import { ResponsesWS } from "openai/resources/responses/ws";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { type RunningProxy, type Upstream, sendJson, sleep, sseHead, startProxy, startUpstream } from "../lib/harness.js";
+import { type RunningProxy, type Upstream, sendJson, sleep, spawnProxy, sseHead, startProxy, startUpstream } from "../lib/harness.js";
 import { anthropicFrame, chatStreamFrames, writeSse } from "../lib/scripted.js";
 
 let cleanup: Array<() => Promise<void> | void> = [];
@@ -479,6 +480,36 @@ router_settings: { num_retries: 0 }
     expect(refused).toMatchObject({ type: "error", status: 429 });
     release();
     expectOneResponse(await turnFrames(a.frames, 0));
+  });
+
+  it("on SIGTERM: an idle socket closes at once, a turn in flight is answered before its socket closes, new upgrades get 503", async () => {
+    const up = await upstream(async (_req, res) => {
+      sseHead(res);
+      const frames = chatStreamFrames({ text: ["slow ", "but ", "whole"] });
+      for (const f of frames) {
+        res.write(f);
+        await sleep(150);
+      }
+      res.end();
+    });
+    const proc = await spawnProxy(chatYaml(up, "proxy_settings:\n  server: { shutdown_grace_seconds: 10 }\n"));
+    cleanup.push(() => proc.kill("SIGKILL"));
+    const running = { url: proc.url } as RunningProxy;
+    const idle = await connect(running);
+    const busy = await connect(running);
+    const closes = [idle, busy].map(({ ws }) => new Promise<number>((r) => ws.once("close", (code) => r(code))));
+    busy.ws.send(JSON.stringify({ type: "response.create", model: "ws-chat", input: "take your time" }));
+    await turnFrames(busy.frames, 0, (f) => f.type === "response.output_text.delta");
+    const exited = once(proc.child, "exit");
+    proc.child.kill("SIGTERM");
+    expect(await closes[0]).toBe(1001);
+    expect(busy.ws.readyState).toBe(WebSocket.OPEN);
+    const late = await refusedUpgrade(`${proc.url.replace("http", "ws")}/v1/responses`);
+    expect(late.status).toBe(503);
+    expect(late.body.error).toMatchObject({ code: "shutting_down" });
+    expect(await closes[1]).toBe(1001);
+    expect(expectOneResponse(busy.frames).output[0].content[0].text).toBe("slow but whole");
+    await exited;
   });
 
   it("closes open sockets with 1001 when the proxy shuts down", async () => {

@@ -114,6 +114,7 @@ const REASONS: Record<number, string> = {
   408: "Request Timeout",
   414: "URI Too Long",
   431: "Request Header Fields Too Large",
+  503: "Service Unavailable",
 };
 
 /**

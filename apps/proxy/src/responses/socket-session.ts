@@ -50,6 +50,7 @@ export class ResponsesSocket {
   private turns = 0;
   private current: SocketTurnSink | undefined;
   private idle: NodeJS.Timeout | undefined;
+  private draining = false;
 
   constructor(
     private readonly runtime: ProxyRuntime,
@@ -61,6 +62,12 @@ export class ResponsesSocket {
     ws.on("message", (data, isBinary) => this.onFrame(data, isBinary));
     ws.once("close", () => this.onClose());
     this.armIdle();
+  }
+
+  /** Shutdown: no new turns; the socket closes once the turns it has are answered. */
+  drain(): void {
+    this.draining = true;
+    this.armIdleIfFree();
   }
 
   /** Ends the socket cleanly (a turn still running is cancelled by the close). */
@@ -85,6 +92,7 @@ export class ResponsesSocket {
 
   private onFrame(data: RawData, isBinary: boolean): void {
     clearTimeout(this.idle);
+    if (this.draining) return this.send(errorFrame(Errors.shuttingDown()));
     if (isBinary) return this.enqueue(() => this.send(errorFrame(Errors.socketFrameNotText())));
     if (this.waiting >= QUEUED_TURNS) {
       this.send(errorFrame(Errors.socketQueueFull(QUEUED_TURNS)));
@@ -110,7 +118,9 @@ export class ResponsesSocket {
   }
 
   private armIdleIfFree(): void {
-    if (this.waiting === 0 && this.ws.readyState === OPEN) this.armIdle();
+    if (this.waiting !== 0 || this.ws.readyState !== OPEN) return;
+    if (this.draining) this.close(1001, "server shutting down");
+    else this.armIdle();
   }
 
   private send(frame: string): void {

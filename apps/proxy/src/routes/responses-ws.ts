@@ -44,7 +44,6 @@ export async function responsesWebSocketRoutes(app: FastifyInstance): Promise<vo
   const settings = app.runtime.config.webSocket;
   // The frame bound is read once: a config reload does not resize the server's parser.
   const wss = new WebSocketServer({ noServer: true, maxPayload: settings.maxFrameBytes, perMessageDeflate: false, clientTracking: false });
-  const open = new Set<ResponsesSocket>();
   const metrics = app.runtime.ops.metrics;
 
   app.get(RESPONSES_PATH, { config: { auth: true, clientFormat: "responses" } }, async (request, reply) => {
@@ -59,11 +58,11 @@ export async function responsesWebSocketRoutes(app: FastifyInstance): Promise<vo
     request.log.info({ reqId: request.id, path: RESPONSES_PATH, websocket: true, key: request.caller?.keyId }, "websocket opened");
     wss.handleUpgrade(request.raw, upgrade.socket, upgrade.head, (ws) => {
       const session = new ResponsesSocket(app.runtime, ws, { headers: request.headers, log: request.log });
-      open.add(session);
+      app.runtime.sockets.add(session);
       metrics.webSocketsOpen.inc();
       ws.on("error", () => ws.terminate());
       ws.once("close", (code: number) => {
-        open.delete(session);
+        app.runtime.sockets.delete(session);
         metrics.webSocketsOpen.dec();
         request.log.info({ reqId: request.id, websocket: true, code }, "websocket closed");
       });
@@ -71,9 +70,9 @@ export async function responsesWebSocketRoutes(app: FastifyInstance): Promise<vo
     return reply;
   });
 
-  // Shutdown: the turns in flight were drained (or ended) first; the sockets then close cleanly.
+  // Closing the app: the turns in flight were drained (or ended) first (shutdown.ts); what is left closes now.
   app.addHook("preClose", (done) => {
-    for (const session of open) session.close(1001, "server shutting down");
+    app.runtime.sockets.closeAll();
     done();
   });
 }
