@@ -111,8 +111,10 @@ describe("Responses WebSocket mode", () => {
       else if (i === 1) await writeSse(res, chatStreamFrames({ text: ["It is ", "sunny in Paris."] }));
       else await writeSse(res, chatStreamFrames({ text: ["You asked about Paris."] }));
     });
-    const p = await proxy(chatYaml(up));
-    const { ws, frames } = await connect(p);
+    const p = await proxy(chatYaml(up, "proxy_settings:\n  traces: { capture: full }\n"), { YALLMP_ADMIN_PASSWORD: "admin-pw-123" });
+    const { ws, frames } = await connect(p, { authorization: "Bearer client-secret" });
+    const metrics = await (await fetch(`${p.url}/metrics`, { headers: { authorization: "Bearer admin-pw-123" } })).text();
+    expect(metrics).toMatch(/^yallmp_responses_websockets_open 1$/m);
 
     ws.send(JSON.stringify({ type: "response.create", model: "ws-chat", store: false, tools: [weatherTool], input: "Weather in Paris?" }));
     const first = expectOneResponse(await turnFrames(frames, 0));
@@ -150,8 +152,23 @@ describe("Responses WebSocket mode", () => {
     // store:false: nothing was stored, so HTTP cannot continue the chain.
     const http = await fetch(`${p.url}/v1/responses/${second.id}`);
     expect(http.status).toBe(404);
-    // Each turn is a request of its own in the logs (and so in traces and metrics).
-    expect(p.logs().filter((l) => l.msg === "request" && l.model === "ws-chat")).toHaveLength(3);
+    // Each turn is a request of its own: its log line, its trace (as full as an HTTP one), its metrics.
+    expect(p.logs().filter((l) => l.msg === "request" && l.model === "ws-chat" && l.websocket === true)).toHaveLength(3);
+    const admin = { authorization: "Bearer admin-pw-123" };
+    let traces: Frame[] = [];
+    for (let i = 0; i < 50 && traces.length < 3; i++) {
+      traces = ((await (await fetch(`${p.url}/admin/traces?model=ws-chat`, { headers: admin })).json()) as { data: Frame[] }).data;
+      if (traces.length < 3) await sleep(100);
+    }
+    expect(traces).toHaveLength(3);
+    const trace = (await (await fetch(`${p.url}/admin/traces/${traces.at(-1)!.id}`, { headers: admin })).json()) as Frame;
+    expect(trace).toMatchObject({ status: 200, clientFormat: "responses", backendFormat: "chat" });
+    expect(trace.clientRequest.headers.authorization).toBe("[redacted]");
+    expect(trace.upstreamRequest.url).toBe(`${up.url}/chat/completions`);
+    expect(trace.clientEvents.map((e: Frame) => e.data).join("")).toContain("response.completed");
+    expect(JSON.stringify(trace)).not.toContain("client-secret");
+    const after = await (await fetch(`${p.url}/metrics`, { headers: admin })).text();
+    expect(after).toMatch(/^yallmp_requests_total\{[^}]*model="ws-chat"[^}]*\} 3$/m);
   });
 
   it("runs the same chain on an Anthropic backend through the openai SDK's ResponsesWS client", async () => {
@@ -285,7 +302,6 @@ router_settings: { num_retries: 0 }
     const from = frames.length;
     ws.send(JSON.stringify({ type: "response.create", model: "ws-chat", input: "still there?" }));
     expectOneResponse(await turnFrames(frames, from));
-    // A frame over the size bound closes the socket with 1009, as the WebSocket protocol has it.
   });
 
   it("closes a socket whose frame is over the bound with 1009, and one left idle", async () => {
