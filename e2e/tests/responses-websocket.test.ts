@@ -356,6 +356,30 @@ router_settings: { num_retries: 0 }
     expect(refused.status).toBe(426);
   });
 
+  it("ends a socket past max_connection_minutes after its running turn, refusing new turns with websocket_connection_limit_reached", async () => {
+    const up = await upstream(async (_req, res) => {
+      sseHead(res);
+      for (const f of chatStreamFrames({ text: ["aging ", "turn"] })) {
+        res.write(f);
+        await sleep(120);
+      }
+      res.end();
+    });
+    const p = await proxy(chatYaml(up, "proxy_settings:\n  responses:\n    websocket: { max_connection_minutes: 0.01 }\n"));
+    const { ws, frames } = await connect(p);
+    const closed = new Promise<number>((r) => ws.once("close", (code) => r(code)));
+    await sleep(300);
+    ws.send(JSON.stringify({ type: "response.create", model: "ws-chat", input: "slow" }));
+    // The socket turns 0.6 s old while this turn runs (it ends near 1 s).
+    await sleep(400);
+    ws.send(JSON.stringify({ type: "response.create", model: "ws-chat", input: "too late" }));
+    const refusal = await turnFrames(frames, 0, (f) => f.type === "error");
+    expect(refusal.at(-1)).toMatchObject({ status: 400, error: { code: "websocket_connection_limit_reached" } });
+    expect(await closed).toBe(1000);
+    expect(frames.filter((f) => f.type === "response.completed")).toHaveLength(1);
+    expect(up.requests).toHaveLength(1);
+  });
+
   it("answers the upgrade 426 when WebSocket mode is off, while HTTP keeps working", async () => {
     const up = await upstream(async (req, res) => (req.json?.stream ? writeSse(res, chatStreamFrames({ text: ["http"] })) : sendJson(res, 500, {})));
     const p = await proxy(chatYaml(up, "proxy_settings:\n  enable_responses_websocket: false\n"));

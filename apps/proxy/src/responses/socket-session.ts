@@ -50,7 +50,9 @@ export class ResponsesSocket {
   private turns = 0;
   private current: SocketTurnSink | undefined;
   private idle: NodeJS.Timeout | undefined;
-  private draining = false;
+  private readonly aged: NodeJS.Timeout;
+  /** Why the socket takes no new turns and closes once free: shutdown (1001) or its age (1000). */
+  private ending: { code: number; reason: string } | undefined;
 
   constructor(
     private readonly runtime: ProxyRuntime,
@@ -62,11 +64,17 @@ export class ResponsesSocket {
     ws.on("message", (data, isBinary) => this.onFrame(data, isBinary));
     ws.once("close", () => this.onClose());
     this.armIdle();
+    // Past its age a socket closes even if the client keeps it busy with frames; the client reconnects.
+    this.aged = setTimeout(() => this.endWhenFree(1000, "connection limit reached"), this.settings.maxAgeMs).unref();
   }
 
   /** Shutdown: no new turns; the socket closes once the turns it has are answered. */
   drain(): void {
-    this.draining = true;
+    this.endWhenFree(1001, "server shutting down");
+  }
+
+  private endWhenFree(code: number, reason: string): void {
+    this.ending ??= { code, reason };
     this.armIdleIfFree();
   }
 
@@ -80,6 +88,7 @@ export class ResponsesSocket {
 
   private onClose(): void {
     clearTimeout(this.idle);
+    clearTimeout(this.aged);
     // The turn's reply closing is what cancels its upstream call (pipeline/proxy-request.ts).
     this.current?.destroy();
     this.chain.clear();
@@ -92,7 +101,7 @@ export class ResponsesSocket {
 
   private onFrame(data: RawData, isBinary: boolean): void {
     clearTimeout(this.idle);
-    if (this.draining) return this.send(errorFrame(Errors.shuttingDown()));
+    if (this.ending) return this.send(errorFrame(this.ending.code === 1001 ? Errors.shuttingDown() : this.ageLimit()));
     if (isBinary) return this.enqueue(() => this.send(errorFrame(Errors.socketFrameNotText())));
     if (this.waiting >= QUEUED_TURNS) {
       this.send(errorFrame(Errors.socketQueueFull(QUEUED_TURNS)));
@@ -119,7 +128,7 @@ export class ResponsesSocket {
 
   private armIdleIfFree(): void {
     if (this.waiting !== 0 || this.ws.readyState !== OPEN) return;
-    if (this.draining) this.close(1001, "server shutting down");
+    if (this.ending) this.close(this.ending.code, this.ending.reason);
     else this.armIdle();
   }
 
@@ -127,7 +136,7 @@ export class ResponsesSocket {
     if (this.ws.readyState === OPEN) this.ws.send(frame);
   }
 
-  private async runTurn(event: Record<string, unknown>, frameBytes: number): Promise<void> {
+  private async runTurn(event: Record<string, unknown>, frameLength: number): Promise<void> {
     if (this.ws.readyState !== OPEN) return;
     const limit = this.limitReached();
     if (limit) {
@@ -172,21 +181,25 @@ export class ResponsesSocket {
       await endOf(reply.raw);
     }
     // A turn continued from the store (not from this socket) is continued from the store again.
-    if (previousId === undefined || socketTurns) this.remember(reply.raw.terminal, previousId, body, frameBytes);
+    if (previousId === undefined || socketTurns) this.remember(reply.raw.terminal, previousId, body, frameLength);
   }
 
   private limitReached(): ProxyError | undefined {
-    if (Date.now() - this.opened > this.settings.maxAgeMs) return Errors.socketAgeLimit(Math.round(this.settings.maxAgeMs / 60_000));
+    if (Date.now() - this.opened > this.settings.maxAgeMs) return this.ageLimit();
     if (++this.turns > this.settings.maxTurns) return Errors.socketTurnLimit(this.settings.maxTurns);
     return undefined;
   }
 
+  private ageLimit(): ProxyError {
+    return Errors.socketAgeLimit(Math.round(this.settings.maxAgeMs / 60_000));
+  }
+
   /** The turn's Response, kept in the socket's chain when it can be continued. */
-  private remember(final: Record<string, unknown> | undefined, previousId: string | undefined, body: ResponsesBody, frameBytes: number): void {
+  private remember(final: Record<string, unknown> | undefined, previousId: string | undefined, body: ResponsesBody, frameLength: number): void {
     if (!final || typeof final.id !== "string" || final.status === "failed") return;
     const outputItems = Array.isArray(final.output) ? final.output.filter(isRecord) : [];
     const turn: ChainTurn = { inputItems: normalizeInput(body.input), outputItems };
-    const refused = this.chain.add(final.id, previousId, turn, frameBytes + JSON.stringify(outputItems).length);
+    const refused = this.chain.add(final.id, previousId, turn, frameLength + JSON.stringify(outputItems).length);
     if (refused) this.origin.log.info({ response: final.id, reason: refused }, "websocket chain not kept");
   }
 }
