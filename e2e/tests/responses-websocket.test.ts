@@ -304,6 +304,30 @@ router_settings: { num_retries: 0 }
     expectOneResponse(await turnFrames(frames, from));
   });
 
+  it("a continuation that fails drops the response it continued from the socket, as OpenAI does", async () => {
+    const up = await upstream(async (_req, res) => writeSse(res, chatStreamFrames({ text: ["OK"] })));
+    const p = await proxy(chatYaml(up));
+    const { ws, frames } = await connect(p);
+    ws.send(JSON.stringify({ type: "response.create", model: "ws-chat", store: false, input: "Remember: ember." }));
+    const first = expectOneResponse(await turnFrames(frames, 0));
+    let n = frames.length;
+    // A tool output that answers no call of the conversation is refused before any upstream call.
+    ws.send(
+      JSON.stringify({
+        type: "response.create",
+        model: "ws-chat",
+        store: false,
+        previous_response_id: first.id,
+        input: [{ type: "function_call_output", call_id: "call_missing", output: "x" }],
+      }),
+    );
+    expect((await turnFrames(frames, n))[0]).toMatchObject({ type: "error", status: 400, error: { code: "tool_output_without_call", param: "input" } });
+    n = frames.length;
+    ws.send(JSON.stringify({ type: "response.create", model: "ws-chat", store: false, previous_response_id: first.id, input: "again" }));
+    expect((await turnFrames(frames, n))[0]).toMatchObject({ type: "error", status: 400, error: { code: "previous_response_not_found" } });
+    expect(up.requests).toHaveLength(1);
+  });
+
   it("closes a socket whose frame is over the bound with 1009, and one left idle", async () => {
     const up = await upstream(async (_req, res) => writeSse(res, chatStreamFrames({ text: ["x"] })));
     const p = await proxy(chatYaml(up, "proxy_settings:\n  responses:\n    websocket: { max_frame_mb: 0.01, idle_timeout_seconds: 0.3 }\n"));

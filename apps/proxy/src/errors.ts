@@ -155,6 +155,11 @@ export const Errors = {
   untranslatable: (status: number, message: string, param: string | null, code: string) => new ProxyError(status, message, { param, code }),
   previousResponseNotFound: (id: string) =>
     new ProxyError(400, `Previous response with id '${id}' not found.`, { param: "previous_response_id", code: "previous_response_not_found" }),
+  toolOutputWithoutCall: (callId: string) =>
+    new ProxyError(400, `No tool call found for function call output with call_id ${callId.slice(0, 200)}.`, {
+      param: "input",
+      code: "tool_output_without_call",
+    }),
   responseNotFound: (id: string) => new ProxyError(404, `Response with id '${id}' not found.`, { code: "not_found" }),
   chainTooDeep: (limit: number) =>
     new ProxyError(400, `previous_response_id chain is too deep (more than ${limit} responses).`, { param: "previous_response_id", code: "chain_too_deep" }),

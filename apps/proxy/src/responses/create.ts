@@ -12,7 +12,7 @@ import { createCrossFormatHandler, lazyDecoder, translateContext } from "../pipe
 import { routesForModel, stripProviderPrefix } from "../router.js";
 import type { ProxyRuntime } from "../runtime.js";
 import { type BackendFormat, formatOfApiType } from "../upstream/types.js";
-import { chainToContinue, historyItems } from "./chain.js";
+import { chainToContinue, historyItems, outputWithoutCall } from "./chain.js";
 import type { ChainTurn } from "./socket-chain.js";
 import { itemIdsFor, resolveItemReferences } from "./items.js";
 import { type ResponsesBody, normalizeInput, responseRecorder } from "./records.js";
@@ -110,6 +110,9 @@ export async function withHistory(
       history = historyItems(chain, primary.history);
       const { previous_response_id: _drop, ...rest } = upstreamBody;
       const own = typeof body.input === "string" ? [{ type: "message", role: "user", content: body.input }] : Array.isArray(body.input) ? body.input : [];
+      // The whole conversation is known here: a tool output must answer a call in it, as OpenAI checks.
+      const orphan = outputWithoutCall(history, own);
+      if (orphan !== undefined) throw Errors.toolOutputWithoutCall(orphan);
       upstreamBody = { ...rest, input: [...history, ...own] };
     } else if (formatOfApiType(primary.apiType) !== "responses" || runtime.config.responseState.capturePassthrough) {
       // Only a native Responses backend that stores responses itself can know an id the proxy does not.

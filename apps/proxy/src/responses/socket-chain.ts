@@ -63,6 +63,11 @@ export class SocketChain {
     return total;
   }
 
+  /** Forgets response `id` (a continuation of it failed: OpenAI then drops it from the socket too). */
+  evict(id: string): void {
+    this.entries.delete(id);
+  }
+
   clear(): void {
     this.entries.clear();
   }

@@ -164,6 +164,7 @@ export class ResponsesSocket {
     };
     const reply = new SocketTurnReply(this.ws);
     this.current = reply.raw;
+    let failed = false;
     try {
       if (generate === false) {
         reply.raw.write(warmupAnswer(this.runtime, caller, body));
@@ -172,6 +173,7 @@ export class ResponsesSocket {
       } else await createResponse({ runtime: this.runtime, request, reply, body, ...(socketTurns ? { socketTurns } : {}) });
     } catch (err) {
       const refusal = err instanceof ProxyError ? err : Errors.internal();
+      failed = refusal.status !== 499;
       if (!(err instanceof ProxyError)) request.log.error({ reqId: request.id, err }, "unhandled error");
       if (!request.requestLogged)
         request.log.info({ reqId: request.id, path: "/v1/responses", websocket: true, status: refusal.status, code: refusal.code }, "request");
@@ -180,8 +182,10 @@ export class ResponsesSocket {
       this.current = undefined;
       await endOf(reply.raw);
     }
+    // A continuation that failed drops the response it continued; one the client left does not.
+    if (previousId !== undefined && (failed || reply.refused || reply.raw.terminal?.status === "failed")) this.chain.evict(previousId);
     // A turn continued from the store (not from this socket) is continued from the store again.
-    if (previousId === undefined || socketTurns) this.remember(reply.raw.terminal, previousId, body, frameLength);
+    else if (previousId === undefined || socketTurns) this.remember(reply.raw.terminal, previousId, body, frameLength);
   }
 
   private limitReached(): ProxyError | undefined {

@@ -115,6 +115,8 @@ export class SocketTurnSink extends Writable implements ClientSink {
 export class SocketTurnReply implements ClientReply {
   readonly raw: SocketTurnSink;
   sent = false;
+  /** Whether the turn was answered with an error frame (a refusal sent whole). */
+  refused = false;
   private status = 200;
 
   constructor(private readonly socket: FrameSocket) {
@@ -136,7 +138,8 @@ export class SocketTurnReply implements ClientReply {
     // A client that left (499) hears nothing more.
     if (this.status === 499 || this.socket.readyState !== OPEN) return this;
     const body = payload === undefined ? "" : payload.toString();
-    this.socket.send(this.status >= 400 ? refusalFrame(this.status, body) : body);
+    this.refused = this.status >= 400;
+    this.socket.send(this.refused ? refusalFrame(this.status, body) : body);
     return this;
   }
 
