@@ -92,8 +92,10 @@ describe("Codex CLI with the built-in OpenAI provider (Responses WebSocket mode)
     const logs = p.logs();
     expect(logs.filter((l) => l.msg === "websocket opened")).toHaveLength(1);
     const turns = logs.filter((l) => l.msg === "request" && l.model === "codex-test");
-    expect(turns.length).toBeGreaterThanOrEqual(2);
-    // Every model call went over the socket, each answered in full.
+    // Codex opens with a `generate: false` warm-up (no model call), then its two model turns.
+    expect(turns[0]).toMatchObject({ warmup: true });
+    expect(turns.filter((t) => !t.warmup)).toHaveLength(2);
+    // Every turn went over the socket, each answered in full.
     for (const t of turns) expect(t).toMatchObject({ websocket: true, status: 200 });
     expect(up.requests).toHaveLength(2);
     const messages = up.requests[1]!.json!.messages as Array<Record<string, any>>;
