@@ -481,6 +481,33 @@ router_settings: { num_retries: 0 }
     ]);
   });
 
+  it("passes an upstream's refusal on as an error frame with its status, native and translated", async () => {
+    const native = await upstream(async (_req, res) =>
+      sendJson(res, 400, { error: { message: "Invalid 'input[0]': bad.", type: "invalid_request_error", param: "input", code: "invalid_value" } }),
+    );
+    const chat = await upstream(async (_req, res) =>
+      sendJson(res, 429, { error: { message: "Slow down.", type: "rate_limit_error", param: null, code: "rate_limited" } }),
+    );
+    const p = await proxy(`
+model_list:
+  - model_name: ws-native
+    model_params: { api_type: openai-responses, api_base: ${native.url}, api_key: sk-up, model: gpt-up }
+  - model_name: ws-chat
+    model_params: { api_type: openai, api_base: ${chat.url}, api_key: sk-up, model: up-model }
+router_settings: { num_retries: 0 }
+`);
+    const { ws, frames } = await connect(p);
+    ws.send(JSON.stringify({ type: "response.create", model: "ws-native", input: "x" }));
+    expect((await turnFrames(frames, 0))[0]).toEqual({
+      type: "error",
+      status: 400,
+      error: { message: "Invalid 'input[0]': bad.", type: "invalid_request_error", param: "input", code: "invalid_value" },
+    });
+    const n = frames.length;
+    ws.send(JSON.stringify({ type: "response.create", model: "ws-chat", input: "x" }));
+    expect((await turnFrames(frames, n))[0]).toMatchObject({ type: "error", status: 429, error: { message: "Slow down.", code: "rate_limited" } });
+  });
+
   it("takes a generate:false warm-up without calling the model, and continues from it", async () => {
     const up = await upstream(async (_req, res) => writeSse(res, chatStreamFrames({ text: ["warm answer"] })));
     const p = await proxy(chatYaml(up));

@@ -6,7 +6,7 @@
 import { Writable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
 import { createParser } from "eventsource-parser";
-import { Errors, type ProxyError, errorBodyFor } from "../errors.js";
+import { ProxyError, errorBodyFor } from "../errors.js";
 import type { ClientReply, ClientSink } from "../pipeline/client.js";
 
 /** What a turn writes to: the `ws` socket (only these members). */
@@ -23,8 +23,12 @@ const TERMINAL_TYPES = new Set(["response.completed", "response.incomplete", "re
 
 /** The frame of an error answer on a socket, from the proxy's own error. */
 export function errorFrame(err: ProxyError): string {
+  return JSON.stringify({ type: "error", status: err.status, error: errorObject(err) });
+}
+
+function errorObject(err: ProxyError): unknown {
   const body = errorBodyFor("responses", err);
-  return JSON.stringify({ type: "error", status: err.status, error: isRecord(body) ? body.error : body });
+  return isRecord(body) ? body.error : body;
 }
 
 /** The frame of an error answer on a socket, from a status and the JSON body an upstream refused with. */
@@ -35,7 +39,9 @@ function refusalFrame(status: number, body: string): string {
   } catch {
     error = undefined;
   }
-  if (typeof error !== "object" || error === null) return errorFrame(Errors.upstreamBadResponse("upstream", `status ${status}`));
+  // An upstream's refusal without an OpenAI error object keeps its status, with a message of ours.
+  if (typeof error !== "object" || error === null)
+    return JSON.stringify({ type: "error", status, error: errorObject(new ProxyError(status, `The upstream refused the request with status ${status}.`)) });
   return JSON.stringify({ type: "error", status, error });
 }
 
