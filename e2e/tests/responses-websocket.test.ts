@@ -7,6 +7,7 @@
 
 import { once } from "node:events";
 import { mkdtempSync } from "node:fs";
+import { connect as connectTcp } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import OpenAI from "openai";
@@ -417,6 +418,21 @@ router_settings: { num_retries: 0 }
     });
     expect(http.status).toBe(200);
     expect(await http.text()).toContain("response.completed");
+  });
+
+  it("refuses a broken WebSocket handshake with 400 in OpenAI's shape", async () => {
+    const up = await upstream(async (_req, res) => sendJson(res, 500, {}));
+    const p = await proxy(chatYaml(up));
+    const { port } = new URL(p.url);
+    const socket = connectTcp(Number(port), "127.0.0.1");
+    socket.write(
+      "GET /v1/responses HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: nope\r\n\r\n",
+    );
+    let text = "";
+    socket.on("data", (c: Buffer) => (text += c.toString()));
+    await once(socket, "close");
+    expect(text).toMatch(/^HTTP\/1\.1 400/);
+    expect(text).toContain('"code":"invalid_upgrade"');
   });
 
   it("a plain GET /v1/responses (no upgrade) is told to upgrade", async () => {
