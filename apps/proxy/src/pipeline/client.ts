@@ -35,6 +35,7 @@ export interface ClientSink extends EventEmitter {
   readonly headersSent: boolean;
   readonly destroyed: boolean;
   readonly writableFinished: boolean;
+  setHeader(name: string, value: string | number): unknown;
   writeHead(status: number, headers?: Record<string, string | number>): unknown;
   write(chunk: string | Buffer): boolean;
   end(chunk?: string | Buffer): unknown;

@@ -51,7 +51,7 @@ export async function createResponse(c: ResponseCall): Promise<string | undefine
   const caller = callerOf(request);
   const store = body.store !== false;
   const stream = body.stream === true;
-  const { upstreamBody, itemsById } = await withHistory(runtime, body, primary, caller, { isRun: run !== undefined, socketTurns });
+  const { upstreamBody, itemsById } = await withHistory(runtime, body, primary, caller, run !== undefined, socketTurns);
   const warnings: TranslationWarning[] = [];
   const id = run?.id ?? translateContext.newId("resp_");
   // Kept only to be stored: an agent resending its history with `store: false` pays nothing here.
@@ -99,13 +99,14 @@ export async function withHistory(
   body: ResponsesBody,
   primary: ModelRoute,
   caller: Caller,
-  from: { isRun: boolean; socketTurns: ChainTurn[] | undefined },
+  isRun: boolean,
+  socketTurns?: ChainTurn[],
 ): Promise<{ upstreamBody: Record<string, unknown>; itemsById: Map<string, ResponsesInputItem> }> {
-  let upstreamBody: Record<string, unknown> = from.isRun ? { ...body, background: false } : body;
+  let upstreamBody: Record<string, unknown> = isRun ? { ...body, background: false } : body;
   let history: Array<Record<string, unknown>> = [];
   const previousResponseId = typeof body.previous_response_id === "string" ? body.previous_response_id : null;
   if (previousResponseId) {
-    const chain = from.socketTurns ?? (await chainToContinue(runtime.responses, previousResponseId, caller));
+    const chain = socketTurns ?? (await chainToContinue(runtime.responses, previousResponseId, caller));
     if (chain) {
       history = historyItems(chain, primary.history);
       const { previous_response_id: _drop, ...rest } = upstreamBody;

@@ -61,6 +61,11 @@ export class SocketTurnSink extends Writable implements ClientSink {
     this.on("error", () => undefined);
   }
 
+  /** A socket's frames have no headers (rate-limit headers are an HTTP answer's). */
+  setHeader(): this {
+    return this;
+  }
+
   writeHead(status: number): this {
     this.statusCode = status;
     this.headersSent = true;
