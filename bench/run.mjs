@@ -2,10 +2,10 @@
 // Node http pass-through) and through the proxy — at trace capture `off`, at its default settings
 // (capture `metadata`) and with app keys on — non-streaming and streaming, at 1 and 64 connections;
 // then agent-sized bodies (100 KB and 1 MB) passed through and translated, translated streams, trace
-// capture `full`, the response store and a soak of 10,000 streams. Every response is timed with
+// capture `full`, Responses WebSocket turns against HTTP ones, the response store and a soak of 10,000 streams. Every response is timed with
 // hrtime (first byte and last byte), so percentiles are exact rather than whole milliseconds. Load
 // generator, proxy and upstream share this machine's cores.
-// BENCH_SECTIONS=core,bodies,translated,capture,store,soak picks sections (default: all).
+// BENCH_SECTIONS=core,bodies,translated,websocket,capture,store,soak picks sections (default: all).
 
 import { cpus, totalmem } from "node:os";
 import { Pool } from "undici";
@@ -13,11 +13,12 @@ import { authHeaders, requestCase, startForked, startProxy, stopAll } from "./li
 import { soak } from "./soak.mjs";
 import { measureStores } from "./store.mjs";
 import { measureTranslation } from "./translation.mjs";
+import { measureWebSocket } from "./websocket.mjs";
 
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 4000);
 const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 1000);
 const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? "1,64").split(",").map(Number);
-const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? "core,bodies,translated,capture,store,soak").split(","));
+const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? "core,bodies,translated,websocket,capture,store,soak").split(","));
 
 /** Closed-loop load: `conns` workers, each sending its next request when the previous one ends. */
 async function load(port, path, payload, conns, durationMs, headers) {
@@ -199,6 +200,13 @@ async function main() {
       "",
       `Per-chunk translation cost (decode chat chunk + encode, no I/O, 200-chunk stream): Responses ${f(perChunk.responses.perChunkUs, 2)} µs, Anthropic ${f(perChunk.messages.perChunkUs, 2)} µs; SSE parse + JSON.parse alone ${f(perChunk.parseOnly.perChunkUs, 2)} µs.`,
     );
+  }
+
+  if (SECTIONS.has("websocket")) {
+    // Responses WebSocket mode against the HTTP stream, per turn (bench/websocket.mjs).
+    const result = await measureWebSocket(await proxy("off", { capture: "off" }), { durationMs: DURATION_MS, warmupMs: WARMUP_MS });
+    lines.push("", "### Responses WebSocket mode vs HTTP stream (Responses → chat, 1 connection, capture off)", "", ...result.lines);
+    if (result.failed) failed = true;
   }
 
   if (SECTIONS.has("capture")) {

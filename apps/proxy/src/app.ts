@@ -1,7 +1,6 @@
 // Builds the Fastify app: JSON parsing and body limits, request ids, app-key auth, one error handler
 // that answers in the client's own wire format, and the routes.
 
-import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import websocket from "@fastify/websocket";
@@ -16,6 +15,7 @@ import Fastify, {
 } from "fastify";
 import type { Logger } from "pino";
 import { authenticate } from "./auth.js";
+import { timeOrderedId } from "./http/request-id.js";
 import { ConfigManager } from "./config/config-manager.js";
 import type { ProxyConfig } from "./config/load-config.js";
 import { type ClientFormat, Errors, ProxyError, sendProxyError } from "./errors.js";
@@ -36,6 +36,7 @@ import { messagesRoutes } from "./routes/messages.js";
 import { responsesRoutes } from "./routes/responses.js";
 import { usageRoutes } from "./routes/usage.js";
 import { responsesInputTokensRoute } from "./routes/responses-input-tokens.js";
+import { RESPONSES_PATH, responsesUpgrade, responsesWebSocketRoutes } from "./routes/responses-ws.js";
 import { ProxyRuntime } from "./runtime.js";
 
 declare module "fastify" {
@@ -67,16 +68,6 @@ export interface BuildOptions {
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 const MAX_PARAM_LENGTH = 1024;
-
-/**
- * A UUID version 7: the time in milliseconds, then random bits. Request ids key the trace table, and
- * ids that grow with time are appended to its index instead of landing on a random page each.
- */
-export function timeOrderedId(now = Date.now()): string {
-  const random = randomUUID();
-  const time = now.toString(16).padStart(12, "0");
-  return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${random.slice(15)}`;
-}
 
 export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   const runtime = await ProxyRuntime.create(opts.config, (task, err) => opts.logger && opts.logger.warn({ task, err }, "background task failed"));
@@ -231,7 +222,8 @@ async function registerRoutes(app: FastifyInstance, runtime: ProxyRuntime, opts:
     });
     await scope.register(adminWebSocketRoutes);
   });
-  answerOtherUpgradesAsHttp(app, LIVE_FEED_PATH);
+  await app.register(responsesWebSocketRoutes);
+  answerOtherUpgradesAsHttp(app, LIVE_FEED_PATH, { [RESPONSES_PATH]: responsesUpgrade(app) });
   app.server.on("connect", (_req: IncomingMessage, socket: Duplex) => answerOnSocket(socket, 405, Errors.noTunnels(), "chat"));
   await app.register(adminRoutes, { config: configManager });
   await app.register(adminManageRoutes, { config: configManager });

@@ -155,6 +155,11 @@ export const Errors = {
   untranslatable: (status: number, message: string, param: string | null, code: string) => new ProxyError(status, message, { param, code }),
   previousResponseNotFound: (id: string) =>
     new ProxyError(400, `Previous response with id '${id}' not found.`, { param: "previous_response_id", code: "previous_response_not_found" }),
+  toolOutputWithoutCall: (callId: string) =>
+    new ProxyError(400, `No tool call found for function call output with call_id ${callId.slice(0, 200)}.`, {
+      param: "input",
+      code: "tool_output_without_call",
+    }),
   responseNotFound: (id: string) => new ProxyError(404, `Response with id '${id}' not found.`, { code: "not_found" }),
   chainTooDeep: (limit: number) =>
     new ProxyError(400, `previous_response_id chain is too deep (more than ${limit} responses).`, { param: "previous_response_id", code: "chain_too_deep" }),
@@ -180,6 +185,32 @@ export const Errors = {
   adminUnauthorized: () => new ProxyError(401, "The admin credential is missing or wrong.", { type: "authentication_error", code: "admin_unauthorized" }),
   adminDisabled: () => new ProxyError(404, "The admin API is off: set YALLMP_ADMIN_PASSWORD to turn it on.", { code: "admin_disabled" }),
   adminInvalidUpgrade: (message: string, headers: Record<string, string> = {}) => new ProxyError(400, message, { code: "invalid_upgrade", headers }),
+  // Responses WebSocket mode (docs/protocol.md).
+  webSocketModeOff: () =>
+    new ProxyError(426, "WebSocket mode is turned off on this proxy: send POST /v1/responses over HTTP.", { code: "websocket_mode_disabled" }),
+  webSocketUpgradeRequired: () =>
+    new ProxyError(426, "GET /v1/responses is WebSocket mode: connect with a WebSocket client, or POST /v1/responses.", {
+      code: "upgrade_required",
+      headers: { upgrade: "websocket" },
+    }),
+  invalidUpgrade: (message: string) => new ProxyError(400, message, { code: "invalid_upgrade" }),
+  socketFrameNotText: () => new ProxyError(400, "WebSocket frames must be text frames holding one JSON event.", { code: "invalid_frame" }),
+  socketEventUnknown: (type: string) =>
+    new ProxyError(400, `Unsupported client event type ${JSON.stringify(type.slice(0, 100))}: expected 'response.create'.`, {
+      param: "type",
+      code: "unknown_event_type",
+    }),
+  socketBackground: () => new ProxyError(400, "background is not supported in WebSocket mode.", { param: "background", code: "unsupported_parameter" }),
+  socketQueueFull: (limit: number) =>
+    new ProxyError(429, `At most ${limit} response.create events may wait on one socket; wait for the turns before them to finish.`, {
+      code: "too_many_queued_turns",
+    }),
+  socketTurnLimit: (limit: number) =>
+    new ProxyError(400, `This WebSocket has run its ${limit} turns; open a new connection to continue.`, { code: "websocket_connection_limit_reached" }),
+  socketAgeLimit: (minutes: number) =>
+    new ProxyError(400, `Responses websocket connection limit reached (${minutes} minutes). Create a new websocket connection to continue.`, {
+      code: "websocket_connection_limit_reached",
+    }),
   adminUpgradeRequired: () =>
     new ProxyError(426, "/admin/ws is a WebSocket endpoint: connect with a WebSocket client.", { code: "upgrade_required", headers: { upgrade: "websocket" } }),
 };

@@ -9,7 +9,7 @@ import { ConcurrencyLimiter } from "./concurrency.js";
 import { RateLimits } from "./limits/rate-limits.js";
 import { openRedis } from "./limits/redis.js";
 import type { Redis } from "ioredis";
-import { InFlightRequests } from "./shutdown.js";
+import { InFlightRequests, OpenSockets } from "./shutdown.js";
 import { BackgroundRuns } from "./responses/runs.js";
 import { HttpBackend } from "./upstream/http-backend.js";
 import { MockBackend } from "./upstream/mock-backend.js";
@@ -30,6 +30,8 @@ export class ProxyRuntime {
   readonly background = new BackgroundRuns();
   /** Client requests in flight, for a graceful shutdown. */
   readonly inFlight = new InFlightRequests();
+  /** Responses WebSockets open now, drained on shutdown. */
+  readonly sockets = new OpenSockets();
   readonly dispatcher: Agent;
   readonly responses: ResponseStore;
   readonly database: Database | undefined;

@@ -4,9 +4,11 @@
 // closes.
 
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import type { Cancel } from "./cancel.js";
 import { Errors, errorBodyFor } from "./errors.js";
+import { answerOnSocket } from "./http/connections.js";
 import { type UpstreamResponse, UpstreamError } from "./upstream/types.js";
 
 /** One client request between routing and its last byte. */
@@ -64,8 +66,40 @@ export class InFlightRequests {
   }
 }
 
-/** From now on, every new request on this server is answered 503 and its connection closed. */
+/** A long-lived connection (a Responses WebSocket) that ends itself cleanly once its work is done. */
+interface Drainable {
+  /** Takes no new work; closes now if idle, else after the work it has. */
+  drain(): void;
+  /** Closes now. */
+  close(code: number, reason: string): void;
+}
+
+export class OpenSockets {
+  private readonly all = new Set<Drainable>();
+
+  add(socket: Drainable): void {
+    this.all.add(socket);
+  }
+
+  delete(socket: Drainable): void {
+    this.all.delete(socket);
+  }
+
+  drainAll(): void {
+    for (const socket of this.all) socket.drain();
+  }
+
+  closeAll(): void {
+    for (const socket of this.all) socket.close(1001, "server shutting down");
+  }
+}
+
+/** From now on, every new request (and upgrade) on this server is answered 503 and its connection closed. */
 function refuseNewRequests(server: Server): void {
+  server.removeAllListeners("upgrade");
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex) =>
+    answerOnSocket(socket, 503, Errors.shuttingDown(), (req.url ?? "").startsWith("/v1/messages") ? "messages" : "chat"),
+  );
   server.removeAllListeners("request");
   server.on("request", (req: IncomingMessage, res: ServerResponse) => {
     const err = Errors.shuttingDown();
@@ -85,6 +119,7 @@ export interface ShutdownLog {
 export async function shutdownGracefully(app: FastifyInstance, graceMs: number, log: ShutdownLog): Promise<void> {
   const inFlight = app.runtime.inFlight;
   refuseNewRequests(app.server);
+  app.runtime.sockets.drainAll();
   log.info({ inFlight: inFlight.size, graceSeconds: graceMs / 1000 }, "draining requests in flight");
   if (!(await inFlight.settled(graceMs))) {
     const ended = inFlight.stopAll();

@@ -122,11 +122,16 @@ export class ConfigManager {
     const loaded = opts.fromFile ? this.parse(text) : this.check(text, opts.env);
     if (opts.env && Object.keys(opts.env).length > 0) await writeDotEnv(this.envPath, opts.env);
     const before = this.runtime.config;
-    const next: ProxyConfig = { ...loaded.config, server: before.server, databaseUrl: before.databaseUrl, adminPassword: before.adminPassword };
+    // What the server was built with stays until a restart: the listen address, the WebSocket frame bound.
+    const webSocket = { ...loaded.config.webSocket, maxFrameBytes: before.webSocket.maxFrameBytes };
+    const next: ProxyConfig = { ...loaded.config, server: before.server, webSocket, databaseUrl: before.databaseUrl, adminPassword: before.adminPassword };
     this.runtime.apply(next);
     const warnings = [...loaded.warnings];
     if (loaded.config.server.port !== before.server.port || loaded.config.server.host !== before.server.host) {
       warnings.push("proxy_settings.server: the listen address changes at the next restart");
+    }
+    if (loaded.config.webSocket.maxFrameBytes !== before.webSocket.maxFrameBytes) {
+      warnings.push("proxy_settings.responses.websocket.max_frame_mb: the frame bound changes at the next restart");
     }
     if (opts.writeFile !== false) {
       try {

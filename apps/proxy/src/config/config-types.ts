@@ -79,6 +79,21 @@ export interface AppKey {
   limits: KeyLimits | undefined;
 }
 
+/** Bounds of one Responses WebSocket (responses/socket-session.ts). */
+export interface WebSocketSettings {
+  /** Largest client frame; the default is the HTTP body limit. */
+  maxFrameBytes: number;
+  /** A socket with no turn running and no frame for this long is closed. */
+  idleTimeoutMs: number;
+  /** A socket is closed (after its turn) once this old, as OpenAI does after 60 minutes. */
+  maxAgeMs: number;
+  /** Turns one socket may run. */
+  maxTurns: number;
+  /** The socket's own chain (what `previous_response_id` finds with `store: false`): its bytes and turns. */
+  chainMaxBytes: number;
+  chainMaxTurns: number;
+}
+
 export interface ProxyConfig {
   models: Map<string, ModelRoute>;
   fallbacks: Map<string, string[]>;
@@ -100,8 +115,10 @@ export interface ProxyConfig {
     /** Deepest nesting of objects and arrays a request body may have. */
     maxJsonDepth: number;
   };
-  endpoints: { responses: boolean; messages: boolean };
+  /** `responsesWebSocket`: WebSocket mode on `GET /v1/responses` (off: the upgrade is answered 426). */
+  endpoints: { responses: boolean; messages: boolean; responsesWebSocket: boolean };
   responseState: ResponseStateSettings;
+  webSocket: WebSocketSettings;
   traces: TraceSettings;
   usage: UsageSettings;
   rateLimits: RateLimitSettings;

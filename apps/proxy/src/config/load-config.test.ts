@@ -33,7 +33,7 @@ describe("loadConfig", () => {
   it("loads a yaLLMproxy config with GigaChat, modules and forwarders: modules run, what is not implemented is warned about", () => {
     const { config, warnings } = loadConfig({ path: fixture("yallmproxy-style.yaml"), env: {} });
     expect([...config.models.keys()]).toEqual(["GLM-remote", "GLM-remote:cursor", "local-vllm"]);
-    expect(config.endpoints).toEqual({ responses: false, messages: true });
+    expect(config.endpoints).toEqual({ responses: false, messages: true, responsesWebSocket: true });
     const text = warnings.join("\n");
     expect(text).toContain('api_type "gigachat" is not implemented');
     expect(text).toContain("forwarder_settings: not implemented");

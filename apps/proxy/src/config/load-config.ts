@@ -13,6 +13,7 @@ import {
   type ModelRoute,
   type ProxyConfig,
   type ResponseStateSettings,
+  type WebSocketSettings,
   type TraceSettings,
   formatPath,
 } from "./config-types.js";
@@ -259,6 +260,19 @@ function responseStateOf(raw: RawConfig): ResponseStateSettings {
   };
 }
 
+function webSocketOf(raw: RawConfig, bodyLimitBytes: number): WebSocketSettings {
+  const ws = raw.proxy_settings?.responses?.websocket ?? {};
+  const mb = (n: number | undefined) => (n === undefined ? undefined : Math.round(n * 1024 * 1024));
+  return {
+    maxFrameBytes: mb(ws.max_frame_mb) ?? bodyLimitBytes,
+    idleTimeoutMs: Math.round((ws.idle_timeout_seconds ?? 600) * 1000),
+    maxAgeMs: Math.round((ws.max_connection_minutes ?? 60) * 60_000),
+    maxTurns: ws.max_turns ?? 10_000,
+    chainMaxBytes: mb(ws.chain_max_mb) ?? 64 * 1024 * 1024,
+    chainMaxTurns: ws.chain_max_turns ?? 1000,
+  };
+}
+
 /** The running config: every setting with its default, from the checked sections. */
 function settingsOf(
   raw: RawConfig,
@@ -268,6 +282,7 @@ function settingsOf(
   const proxySettings = (raw.proxy_settings ?? {}) as Record<string, unknown>;
   const appKeysRaw = raw.app_keys ?? {};
   const unauth = appKeysRaw.unauthenticated ?? {};
+  const server = serverOf(proxySettings, env);
   return {
     models: parts.models,
     fallbacks: parts.fallbacks,
@@ -276,12 +291,14 @@ function settingsOf(
       retryBaseDelayMs: raw.router_settings?.retry_base_delay_ms ?? 250,
       retryMaxDelayMs: raw.router_settings?.retry_max_delay_ms ?? 8000,
     },
-    server: serverOf(proxySettings, env),
+    server,
     endpoints: {
       responses: (proxySettings.enable_responses_endpoint as boolean | undefined) ?? true,
       messages: (proxySettings.enable_messages_endpoint as boolean | undefined) ?? true,
+      responsesWebSocket: raw.proxy_settings?.enable_responses_websocket ?? true,
     },
     responseState: responseStateOf(raw),
+    webSocket: webSocketOf(raw, server.bodyLimitBytes),
     traces: tracesOf(raw, proxySettings),
     usage: usageSettingsOf(raw.proxy_settings?.usage),
     rateLimits: rateLimitSettingsOf(raw.proxy_settings?.rate_limits, env),

@@ -142,8 +142,21 @@ export const configSchema = z
           .optional(),
         enable_responses_endpoint: z.boolean().optional(),
         enable_messages_endpoint: z.boolean().optional(),
+        /** WebSocket mode on `GET /v1/responses`; off, the upgrade gets 426 and clients use HTTP. */
+        enable_responses_websocket: z.boolean().optional(),
         responses: z
           .object({
+            websocket: z
+              .object({
+                max_frame_mb: positiveNumber.optional(),
+                idle_timeout_seconds: positiveNumber.optional(),
+                max_connection_minutes: positiveNumber.optional(),
+                max_turns: z.number().int().min(1).optional(),
+                chain_max_mb: positiveNumber.optional(),
+                chain_max_turns: z.number().int().min(1).optional(),
+              })
+              .strict()
+              .optional(),
             /** Most items a `/v1/responses` `input` array may hold. */
             max_input_items: z.number().int().min(1).optional(),
             state: z

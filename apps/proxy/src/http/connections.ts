@@ -54,11 +54,16 @@ export function guardConnections(server: FastifyInstance["server"], max: number,
 
 /**
  * Node hands every request with an `Upgrade` header to the `upgrade` listeners once there is one, with
- * its body left unread on the socket. Only the live feed is a WebSocket; any other such request (`curl
+ * its body left unread on the socket. The live feed and the paths in `own` (Responses WebSocket mode)
+ * are WebSockets; any other such request (`curl
  * --http2` asks for h2c) is served as the plain HTTP/1.1 request it also is: its header block, without
  * the upgrade, is put back in front of the unread bytes and the socket handed back to the HTTP server.
  */
-export function answerOtherUpgradesAsHttp(app: FastifyInstance, webSocketPath: string): void {
+export function answerOtherUpgradesAsHttp(
+  app: FastifyInstance,
+  webSocketPath: string,
+  own: Record<string, (req: IncomingMessage, socket: Duplex, head: Buffer) => void> = {},
+): void {
   const server = app.server;
   const webSocket = server.listeners("upgrade") as Array<(req: IncomingMessage, socket: Duplex, head: Buffer) => void>;
   // The HTTP server's own connection handling, without the per-address guard added later: the socket
@@ -66,10 +71,13 @@ export function answerOtherUpgradesAsHttp(app: FastifyInstance, webSocketPath: s
   const accept = server.listeners("connection") as Array<(socket: Duplex) => void>;
   server.removeAllListeners("upgrade");
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    if (pathOf(req.url ?? "") === webSocketPath) {
+    const path = pathOf(req.url ?? "");
+    if (path === webSocketPath) {
       for (const listener of webSocket) listener.call(server, req, socket, head);
       return;
     }
+    const handler = Object.hasOwn(own, path) ? own[path] : undefined;
+    if (handler && req.method === "GET" && req.headers.upgrade?.toLowerCase() === "websocket") return handler(req, socket, head);
     if (head.length > 0) socket.unshift(head);
     socket.unshift(Buffer.from(headerBlockWithoutUpgrade(req), "latin1"));
     for (const listener of accept) listener.call(server, socket);
@@ -106,6 +114,7 @@ const REASONS: Record<number, string> = {
   408: "Request Timeout",
   414: "URI Too Long",
   431: "Request Header Fields Too Large",
+  503: "Service Unavailable",
 };
 
 /**

@@ -61,6 +61,7 @@ export class Metrics {
     registers: [this.registry],
   });
   readonly streamsInFlight = new Gauge({ name: "yallmp_streams_in_flight", help: "Streaming responses being relayed now", registers: [this.registry] });
+  readonly webSocketsOpen = new Gauge({ name: "yallmp_responses_websockets_open", help: "Responses WebSockets open now", registers: [this.registry] });
   /** Read at scrape time from the running traces: nothing to count per request. */
   private readonly requestsInFlight: Gauge;
   readonly tracesDropped = new Counter({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { timeOrderedId } from "../app.js";
+import { timeOrderedId } from "../http/request-id.js";
 import { Trace } from "./trace.js";
 
 function metadataTrace(): Trace {

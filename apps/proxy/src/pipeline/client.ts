@@ -2,6 +2,7 @@
 // background response, a replayed turn) whose answer reaches its caller through `onFinal` and the
 // reply's status and body, never through a socket.
 
+import type { EventEmitter } from "node:events";
 import { IncomingMessage, ServerResponse } from "node:http";
 import { Socket } from "node:net";
 import type { FastifyBaseLogger } from "fastify";
@@ -21,11 +22,29 @@ export interface ClientRequest {
   relay?: RelayedBody | undefined;
   /** A client's body parsed with its long strings stood in (HTTP requests only). */
   skeleton?: Skeleton | undefined;
+  /** A turn of a Responses WebSocket (its log line says so). */
+  webSocket?: boolean;
+}
+
+/**
+ * Where a streamed answer's bytes go: an HTTP response (Node's ServerResponse is one), or one turn of
+ * a Responses WebSocket (responses/socket-turn.ts), which sends each SSE event as a frame.
+ */
+export interface ClientSink extends EventEmitter {
+  statusCode: number;
+  readonly headersSent: boolean;
+  readonly destroyed: boolean;
+  readonly writableFinished: boolean;
+  setHeader(name: string, value: string | number): unknown;
+  writeHead(status: number, headers?: Record<string, string | number>): unknown;
+  write(chunk: string | Buffer): boolean;
+  end(chunk?: string | Buffer): unknown;
+  destroy(): unknown;
 }
 
 /** What the pipeline writes its answer to (a Fastify reply is one). */
 export interface ClientReply {
-  readonly raw: ServerResponse;
+  readonly raw: ClientSink;
   readonly sent: boolean;
   code(status: number): ClientReply;
   header(name: string, value: string | number): ClientReply;

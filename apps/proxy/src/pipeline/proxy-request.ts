@@ -29,6 +29,7 @@ export async function proxyRequest(opts: ProxyCallOptions): Promise<void> {
   const trace = ops.start(String(request.id), model, caller.keyId, call.format, call.stream);
   trace.setClientRequest(call.body, request.headers);
   const log: RequestLog = { reqId: request.id, model, client: call.format, stream: call.stream, key: caller.keyId };
+  if (request.webSocket) log.websocket = true;
   try {
     await runStages(opts, trace, log, caller, model, requested);
   } catch (err) {

@@ -2,11 +2,11 @@
 // only the terminal event is held back, until its Response is stored, so the id resolves as soon as
 // the client holds it.
 
-import type { ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import { createParser } from "eventsource-parser";
 import { codecs, parseUpstreamJson } from "@yallmproxy/translate";
 import { UpstreamError } from "../upstream/types.js";
+import type { ClientSink } from "./client.js";
 import { type RelayTap, type StreamRelayResult, streamErrorCode, streamErrorFrame, writeWithBackpressure } from "./relay.js";
 
 const TERMINAL_RESPONSE_EVENTS = new Set(["response.completed", "response.incomplete", "response.failed"]);
@@ -51,7 +51,7 @@ function captureParser(capture: Capture) {
 
 export async function relayResponsesCapturing(
   body: Readable,
-  raw: ServerResponse,
+  raw: ClientSink,
   signal: AbortSignal,
   onFinal: (response: Record<string, unknown>) => Promise<void>,
   tap?: RelayTap,

@@ -2,10 +2,10 @@
 // cross-format answer. Formats enter only as the decoder and encoder it is handed.
 
 import type { Readable } from "node:stream";
-import type { FastifyReply } from "fastify";
 import { createParser } from "eventsource-parser";
 import type { FinishReason, LlmResponse, StreamDecoder, StreamEncoder, StreamEvent } from "@yallmproxy/translate";
 import { UpstreamError } from "../upstream/types.js";
+import type { ClientSink } from "./client.js";
 import { type RelayTap, streamErrorCode, writeWithBackpressure } from "./relay.js";
 
 export interface TranslatedRelayResult {
@@ -21,7 +21,7 @@ export interface TranslatedRelayArgs {
   body: Readable;
   decoder: StreamDecoder;
   encoder: StreamEncoder;
-  raw: FastifyReply["raw"];
+  raw: ClientSink;
   signal: AbortSignal;
   ping?: { intervalMs: number; frame: string };
   beforeWrite?: () => Promise<void>;

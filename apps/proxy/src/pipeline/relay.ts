@@ -3,10 +3,10 @@
 // client's codec when a stream breaks or ends without its terminal event.
 
 import { once } from "node:events";
-import type { ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import { type Codec, type WireFormat, codecs } from "@yallmproxy/translate";
 import type { Cancel } from "../cancel.js";
+import type { ClientSink } from "./client.js";
 import { type DirectBody, UpstreamError } from "../upstream/types.js";
 import { translateContext } from "./translate-context.js";
 
@@ -18,7 +18,7 @@ export const SSE_HEADERS = {
 } as const;
 
 /** Writes and waits for `drain` when the socket is full; false when the client went away. */
-export async function writeWithBackpressure(raw: ServerResponse, data: string | Buffer, signal: AbortSignal): Promise<boolean> {
+export async function writeWithBackpressure(raw: ClientSink, data: string | Buffer, signal: AbortSignal): Promise<boolean> {
   if (raw.destroyed || signal.aborted) return false;
   if (raw.write(data)) return true;
   try {
@@ -54,7 +54,7 @@ function carriesTerminal(codec: Codec, buf: Buffer): boolean {
   return false;
 }
 
-function writeErrorFrame(raw: ServerResponse, tap: RelayTap | undefined, frame: string): void {
+function writeErrorFrame(raw: ClientSink, tap: RelayTap | undefined, frame: string): void {
   tap?.client(frame);
   raw.write(frame);
 }
@@ -84,7 +84,7 @@ export function streamErrorFrame(codec: Codec, message: string, code: string | u
  * terminal event (looked for in the chunks as they pass, and in the last bytes at the end), ends
  * with the format's error frame.
  */
-export function relayDirect(body: DirectBody, raw: ServerResponse, format: WireFormat, cancel: Cancel, tap: RelayTap | undefined): Promise<StreamRelayResult> {
+export function relayDirect(body: DirectBody, raw: ClientSink, format: WireFormat, cancel: Cancel, tap: RelayTap | undefined): Promise<StreamRelayResult> {
   const codec = codecs[format];
   return new Promise((resolve) => {
     let prev: Buffer = EMPTY;
@@ -183,7 +183,7 @@ export interface JsonRelayResult {
  */
 export function relayJson(
   body: DirectBody,
-  raw: ServerResponse,
+  raw: ClientSink,
   cancel: Cancel,
   tap: RelayTap | undefined,
   holdLimit: number,

@@ -54,7 +54,10 @@ export async function chainToContinue(store: ResponseStore, id: string, caller: 
 }
 
 /** History items of a chain under a model's history policy. */
-export function historyItems(chain: StoredResponse[], policy: ModelRoute["history"]): Array<Record<string, unknown>> {
+export function historyItems(
+  chain: ReadonlyArray<Pick<StoredResponse, "inputItems" | "outputItems">>,
+  policy: ModelRoute["history"],
+): Array<Record<string, unknown>> {
   const out: Array<Record<string, unknown>> = [];
   for (const r of chain) {
     for (const item of [...r.inputItems, ...r.outputItems]) {
@@ -73,4 +76,20 @@ export function historyItems(chain: StoredResponse[], policy: ModelRoute["histor
 
 function isRefusal(part: unknown): boolean {
   return typeof part === "object" && part !== null && "type" in part && part.type === "refusal";
+}
+
+const CALLS = new Set(["function_call", "custom_tool_call"]);
+const OUTPUTS = new Set(["function_call_output", "custom_tool_call_output"]);
+
+/** The `call_id` of the first tool output in `input` that answers no call of `history` or `input`. */
+export function outputWithoutCall(history: ReadonlyArray<Record<string, unknown>>, input: readonly unknown[]): string | undefined {
+  const calls = new Set<unknown>();
+  for (const item of [...history, ...input]) if (isItem(item) && CALLS.has(String(item.type))) calls.add(item.call_id);
+  for (const item of input)
+    if (isItem(item) && OUTPUTS.has(String(item.type)) && typeof item.call_id === "string" && !calls.has(item.call_id)) return item.call_id;
+  return undefined;
+}
+
+function isItem(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
 }

@@ -12,7 +12,8 @@ import { createCrossFormatHandler, lazyDecoder, translateContext } from "../pipe
 import { routesForModel, stripProviderPrefix } from "../router.js";
 import type { ProxyRuntime } from "../runtime.js";
 import { type BackendFormat, formatOfApiType } from "../upstream/types.js";
-import { chainToContinue, historyItems } from "./chain.js";
+import { chainToContinue, historyItems, outputWithoutCall } from "./chain.js";
+import type { ChainTurn } from "./socket-chain.js";
 import { itemIdsFor, resolveItemReferences } from "./items.js";
 import { type ResponsesBody, normalizeInput, responseRecorder } from "./records.js";
 
@@ -24,6 +25,8 @@ export interface ResponseCall {
   body: ResponsesBody;
   /** The background run this call carries out. */
   run?: { id: string; signal: AbortSignal };
+  /** The turns `previous_response_id` ends, from a WebSocket's own chain (not looked up in the store). */
+  socketTurns?: ChainTurn[];
 }
 
 export function callerOf(request: ClientRequest): Caller {
@@ -43,12 +46,12 @@ export function checkResponsesRequest(runtime: ProxyRuntime, body: ResponsesBody
 
 /** Runs one Response through the pipeline; returns the id it was stored under, once stored. */
 export async function createResponse(c: ResponseCall): Promise<string | undefined> {
-  const { runtime, request, reply, body, run } = c;
+  const { runtime, request, reply, body, run, socketTurns } = c;
   const primary = checkResponsesRequest(runtime, body);
   const caller = callerOf(request);
   const store = body.store !== false;
   const stream = body.stream === true;
-  const { upstreamBody, itemsById } = await withHistory(runtime, body, primary, caller, run !== undefined);
+  const { upstreamBody, itemsById } = await withHistory(runtime, body, primary, caller, run !== undefined, socketTurns);
   const warnings: TranslationWarning[] = [];
   const id = run?.id ?? translateContext.newId("resp_");
   // Kept only to be stored: an agent resending its history with `store: false` pays nothing here.
@@ -97,16 +100,20 @@ export async function withHistory(
   primary: ModelRoute,
   caller: Caller,
   isRun: boolean,
+  socketTurns?: ChainTurn[],
 ): Promise<{ upstreamBody: Record<string, unknown>; itemsById: Map<string, ResponsesInputItem> }> {
   let upstreamBody: Record<string, unknown> = isRun ? { ...body, background: false } : body;
   let history: Array<Record<string, unknown>> = [];
   const previousResponseId = typeof body.previous_response_id === "string" ? body.previous_response_id : null;
   if (previousResponseId) {
-    const chain = await chainToContinue(runtime.responses, previousResponseId, caller);
+    const chain = socketTurns ?? (await chainToContinue(runtime.responses, previousResponseId, caller));
     if (chain) {
       history = historyItems(chain, primary.history);
       const { previous_response_id: _drop, ...rest } = upstreamBody;
       const own = typeof body.input === "string" ? [{ type: "message", role: "user", content: body.input }] : Array.isArray(body.input) ? body.input : [];
+      // The whole conversation is known here: a tool output must answer a call in it, as OpenAI checks.
+      const orphan = outputWithoutCall(history, own);
+      if (orphan !== undefined) throw Errors.toolOutputWithoutCall(orphan);
       upstreamBody = { ...rest, input: [...history, ...own] };
     } else if (formatOfApiType(primary.apiType) !== "responses" || runtime.config.responseState.capturePassthrough) {
       // Only a native Responses backend that stores responses itself can know an id the proxy does not.

@@ -1,39 +1,14 @@
 // `/v1/responses`: OpenAI Responses clients on any backend (the work is in responses/), and the
 // stored-response API (get, delete, cancel, input items).
 
-import { Type } from "@sinclair/typebox";
-import { AnyObject, IdParams, InputItemList, InputItemsQuery, Nullable, ResponseAnswer, ResponseDeleted, StringEnum, Types } from "@yallmproxy/api";
+import { IdParams, InputItemList, InputItemsQuery, ResponseAnswer, ResponseDeleted } from "@yallmproxy/api";
 import type { FastifyInstance } from "fastify";
 import { Errors } from "../errors.js";
 import { typed } from "../http/schema.js";
 import { cancelBackground, checkBackground, startBackground } from "../responses/background.js";
 import { ownedResponse } from "../responses/chain.js";
+import { responsesBodySchema } from "../responses/body-schema.js";
 import { callerOf, checkResponsesRequest, createResponse } from "../responses/create.js";
-
-const responsesBodySchema = Type.Object({
-  model: Type.String({ minLength: 1 }),
-  input: Type.Optional(Types<string | unknown[]>(["string", "array"])),
-  instructions: Type.Optional(Nullable(Type.String())),
-  stream: Type.Optional(Nullable(Type.Boolean())),
-  store: Type.Optional(Nullable(Type.Boolean())),
-  background: Type.Optional(Nullable(Type.Boolean())),
-  previous_response_id: Type.Optional(Nullable(Type.String())),
-  tools: Type.Optional(Type.Array(AnyObject)),
-  tool_choice: Type.Optional(Types<string | Record<string, unknown>>(["string", "object"])),
-  parallel_tool_calls: Type.Optional(Nullable(Type.Boolean())),
-  max_output_tokens: Type.Optional(Nullable(Type.Integer({ minimum: 1 }))),
-  max_tool_calls: Type.Optional(Nullable(Type.Integer({ minimum: 1 }))),
-  temperature: Type.Optional(Nullable(Type.Number({ minimum: 0, maximum: 2 }))),
-  top_p: Type.Optional(Nullable(Type.Number({ minimum: 0, maximum: 1 }))),
-  top_logprobs: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 20 }))),
-  reasoning: Type.Optional(Nullable(AnyObject)),
-  text: Type.Optional(Nullable(AnyObject)),
-  metadata: Type.Optional(Nullable(AnyObject)),
-  include: Type.Optional(Nullable(Type.Array(Type.String()))),
-  truncation: Type.Optional(Nullable(StringEnum(["auto", "disabled"]))),
-  user: Type.Optional(Type.String()),
-  n: Type.Optional(Type.Integer({ minimum: 1, maximum: 16 })),
-});
 
 export async function responsesRoutes(app: FastifyInstance): Promise<void> {
   const config = { auth: true, clientFormat: "responses" as const };
