@@ -154,7 +154,10 @@ describe("Responses WebSocket mode", () => {
     const http = await fetch(`${p.url}/v1/responses/${second.id}`);
     expect(http.status).toBe(404);
     // Each turn is a request of its own: its log line, its trace (as full as an HTTP one), its metrics.
-    expect(p.logs().filter((l) => l.msg === "request" && l.model === "ws-chat" && l.websocket === true)).toHaveLength(3);
+    // The last turn's line is written once its frames are out, so it may trail them.
+    const turnLines = () => p.logs().filter((l) => l.msg === "request" && l.model === "ws-chat" && l.websocket === true);
+    for (let i = 0; i < 50 && turnLines().length < 3; i++) await sleep(100);
+    expect(turnLines()).toHaveLength(3);
     const admin = { authorization: "Bearer admin-pw-123" };
     let traces: Frame[] = [];
     for (let i = 0; i < 50 && traces.length < 3; i++) {
@@ -274,6 +277,7 @@ router_settings: { num_retries: 0 }
     const { ws, frames } = await connect(p, { authorization: "Bearer sk-dev-secret" });
     ws.send(JSON.stringify({ type: "response.create", model: "ws-chat", input: "hi" }));
     expectOneResponse(await turnFrames(frames, 0));
+    for (let i = 0; i < 50 && !p.logs().some((l) => l.msg === "request" && l.model === "ws-chat"); i++) await sleep(20);
     expect(p.logs().find((l) => l.msg === "request" && l.model === "ws-chat")?.key).toBe("dev");
   });
 
