@@ -34,90 +34,111 @@ export interface TranslatedRelayArgs {
  * Upstream SSE → hub events → client SSE, written with backpressure. An upstream that breaks or
  * ends early becomes the client format's own error/terminal events (the encoder's `end()`).
  */
-export async function relayTranslatedStream(args: TranslatedRelayArgs): Promise<TranslatedRelayResult> {
-  const { decoder, encoder, raw, signal } = args;
-  let usage: LlmResponse["usage"];
-  let finish: FinishReason | undefined;
-  let toolCalls = 0;
-  let pending = "";
-  let ended = false;
-  // Where the held terminal event starts in `pending`: what comes before it is written at once.
-  let heldFrom: number | undefined;
-  const append = (text: string, before: number, wasHolding: boolean) => {
-    pending += text;
-    if (!wasHolding && args.holdsFinal?.()) heldFrom ??= before;
-  };
-  const onEvents = (events: StreamEvent[]) => {
-    for (const ev of events) {
-      if (ev.type === "usage") usage = ev.usage;
-      else if (ev.type === "end") ended = true;
-      else if (ev.type === "tool_call_start") toolCalls++;
-      else if (ev.type === "finish" && finish === undefined) finish = ev.reason;
-      const before = pending.length;
-      const wasHolding = args.holdsFinal?.() ?? false;
-      append(encoder.push(ev), before, wasHolding);
+export function relayTranslatedStream(args: TranslatedRelayArgs): Promise<TranslatedRelayResult> {
+  return new TranslatedRelay(args).run();
+}
+
+/** One translated stream's state: what it has seen of the answer, and the client text not yet written. */
+class TranslatedRelay {
+  private usage: LlmResponse["usage"];
+  private finish: FinishReason | undefined;
+  private toolCalls = 0;
+  private pending = "";
+  private ended = false;
+  /** Where the held terminal event starts in `pending`: what comes before it is written at once. */
+  private heldFrom: number | undefined;
+  private lastWrite = Date.now();
+  private wroteAny = false;
+
+  constructor(private readonly args: TranslatedRelayArgs) {}
+
+  async run(): Promise<TranslatedRelayResult> {
+    const { decoder, encoder, signal } = this.args;
+    const parser = createParser({ onEvent: (e) => this.onEvents(decoder.push({ ...(e.event ? { event: e.event } : {}), data: e.data })) });
+    const utf8 = new TextDecoder();
+    const pinger = this.startPinger();
+    let upstreamError: string | undefined;
+    try {
+      for await (const chunk of this.args.body) {
+        this.args.tap?.upstream(chunk as Buffer);
+        parser.feed(utf8.decode(chunk as Buffer, { stream: true }));
+        if (!(await this.flush())) {
+          this.args.body.destroy();
+          return this.result(true);
+        }
+      }
+      parser.feed(utf8.decode());
+      if (!this.ended) this.onEvents(decoder.end());
+    } catch (err) {
+      if (signal.aborted || this.args.raw.destroyed) return this.result(true);
+      upstreamError = err instanceof UpstreamError ? err.message : `upstream stream broke: ${(err as Error).message}`;
+      const broken = brokenStreamEvent(err, upstreamError);
+      this.onEvents(decoder.broke ? decoder.broke(broken) : [broken]);
+    } finally {
+      if (pinger) clearInterval(pinger);
     }
-  };
-  const parser = createParser({ onEvent: (e) => onEvents(decoder.push({ ...(e.event ? { event: e.event } : {}), data: e.data })) });
-  const utf8 = new TextDecoder();
-  let lastWrite = Date.now();
-  let wroteAny = false;
-  const write = (out: string): Promise<boolean> => {
-    args.tap?.client(out);
-    lastWrite = Date.now();
-    wroteAny = true;
-    return writeWithBackpressure(raw, out, signal);
-  };
-  const flush = async (): Promise<boolean> => {
-    if (!pending) return true;
-    if (heldFrom !== undefined && heldFrom > 0) {
-      const head = pending.slice(0, heldFrom);
-      pending = pending.slice(heldFrom);
-      heldFrom = 0;
-      if (!(await write(head))) return false;
+    this.append(encoder.end(), this.pending.length, this.args.holdsFinal?.() ?? false);
+    const ok = await this.flush();
+    return { ...this.result(!ok), ...(upstreamError ? { upstreamError } : {}) };
+  }
+
+  private result(clientGone: boolean): TranslatedRelayResult {
+    return { usage: this.usage, finish: this.finish, toolCalls: this.toolCalls, clientGone };
+  }
+
+  private append(text: string, before: number, wasHolding: boolean): void {
+    this.pending += text;
+    if (!wasHolding && this.args.holdsFinal?.()) this.heldFrom ??= before;
+  }
+
+  private onEvents(events: StreamEvent[]): void {
+    for (const ev of events) {
+      if (ev.type === "usage") this.usage = ev.usage;
+      else if (ev.type === "end") this.ended = true;
+      else if (ev.type === "tool_call_start") this.toolCalls++;
+      else if (ev.type === "finish" && this.finish === undefined) this.finish = ev.reason;
+      const before = this.pending.length;
+      const wasHolding = this.args.holdsFinal?.() ?? false;
+      this.append(this.args.encoder.push(ev), before, wasHolding);
+    }
+  }
+
+  private write(out: string): Promise<boolean> {
+    this.args.tap?.client(out);
+    this.lastWrite = Date.now();
+    this.wroteAny = true;
+    return writeWithBackpressure(this.args.raw, out, this.args.signal);
+  }
+
+  private async flush(): Promise<boolean> {
+    if (!this.pending) return true;
+    if (this.heldFrom !== undefined && this.heldFrom > 0) {
+      const head = this.pending.slice(0, this.heldFrom);
+      this.pending = this.pending.slice(this.heldFrom);
+      this.heldFrom = 0;
+      if (!(await this.write(head))) return false;
       // Node sends a write on the next tick; let it go out before the store write runs.
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    if (args.beforeWrite) await args.beforeWrite();
-    heldFrom = undefined;
-    const out = pending;
-    pending = "";
-    return write(out);
-  };
-  const pinger = args.ping
-    ? keepAlive(args.ping, () => {
-        if (Date.now() - lastWrite < args.ping!.intervalMs || raw.destroyed) return;
-        // A stream opens with its start event (Anthropic: `message_start`), never with a ping.
-        const opening = wroteAny ? "" : encoder.push({ type: "start", id: "", model: "", created: 0 });
-        raw.write(opening + args.ping!.frame);
-        lastWrite = Date.now();
-        wroteAny = true;
-      })
-    : undefined;
-  let upstreamError: string | undefined;
-  try {
-    for await (const chunk of args.body) {
-      args.tap?.upstream(chunk as Buffer);
-      parser.feed(utf8.decode(chunk as Buffer, { stream: true }));
-      if (!(await flush())) {
-        args.body.destroy();
-        return { usage, finish, toolCalls, clientGone: true };
-      }
-    }
-    parser.feed(utf8.decode());
-    if (!ended) onEvents(decoder.end());
-  } catch (err) {
-    if (signal.aborted || raw.destroyed) return { usage, finish, toolCalls, clientGone: true };
-    upstreamError = err instanceof UpstreamError ? err.message : `upstream stream broke: ${(err as Error).message}`;
-    const broken = brokenStreamEvent(err, upstreamError);
-    onEvents(decoder.broke ? decoder.broke(broken) : [broken]);
-  } finally {
-    if (pinger) clearInterval(pinger);
+    if (this.args.beforeWrite) await this.args.beforeWrite();
+    this.heldFrom = undefined;
+    const out = this.pending;
+    this.pending = "";
+    return this.write(out);
   }
-  const beforeEnd = pending.length;
-  append(encoder.end(), beforeEnd, args.holdsFinal?.() ?? false);
-  const ok = await flush();
-  return { usage, finish, toolCalls, clientGone: !ok, ...(upstreamError ? { upstreamError } : {}) };
+
+  private startPinger(): NodeJS.Timeout | undefined {
+    const { ping, raw, encoder } = this.args;
+    if (!ping) return undefined;
+    return keepAlive(ping, () => {
+      if (Date.now() - this.lastWrite < ping.intervalMs || raw.destroyed) return;
+      // A stream opens with its start event (Anthropic: `message_start`), never with a ping.
+      const opening = this.wroteAny ? "" : encoder.push({ type: "start", id: "", model: "", created: 0 });
+      raw.write(opening + ping.frame);
+      this.lastWrite = Date.now();
+      this.wroteAny = true;
+    });
+  }
 }
 
 /** Checks for silence at half the interval, so a ping goes out at most `intervalMs` after the last write. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { type JsonPath, scanJson, stringEnd } from "./json-scan.js";
+import { stringEnd } from "./json-lex.js";
+import { type JsonPath, scanJson } from "./json-scan.js";
 
 const scan = (text: string, maxDepth = 128) => scanJson(Buffer.from(text), { maxDepth });
 const parses = (text: string): boolean => {
