@@ -97,7 +97,8 @@ export interface Codec {
   encodeRequest(request: LlmRequest, opts: EncodeRequestOptions): Translated<Record<string, unknown>>;
   decodeResponse(body: unknown, ctx: TranslateContext): Translated<LlmResponse>;
   encodeResponse(response: LlmResponse, opts: AnswerOptions): Translated<Record<string, unknown>>;
-  createStreamDecoder(): StreamDecoder;
+  /** `warnings` hears what the decoder drops (blocks with no hub equivalent). */
+  createStreamDecoder(warnings?: TranslationWarning[]): StreamDecoder;
   createStreamEncoder(opts: AnswerOptions): StreamEncoder;
   /** The JSON body of an error answer. */
   errorBody(error: ErrorInfo): object;

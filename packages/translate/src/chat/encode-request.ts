@@ -2,7 +2,7 @@
 
 import type { LlmRequest, ResponseFormat, Translated, TranslationWarning } from "../ir.js";
 import type { JsonObject } from "../shared/guards.js";
-import { effectiveEffort } from "../shared/reasoning.js";
+import { effectiveEffort, openAIEffort } from "../shared/reasoning.js";
 import { openAIUser } from "../shared/openai-user.js";
 import { encodeChatMessages } from "./encode-conversation.js";
 import { encodeChatToolChoice, encodeChatTools } from "./tools.js";
@@ -46,7 +46,7 @@ export function encodeChatRequest(req: LlmRequest, opts: EncodeChatRequestOption
   if (req.responseFormat !== undefined) body["response_format"] = encodeChatResponseFormat(req.responseFormat);
   put("verbosity", req.verbosity);
 
-  const effort = effectiveEffort(req.reasoning);
+  const effort = supportsReasoning ? openAIEffort(req.reasoning, "reasoning.effort", warnings) : effectiveEffort(req.reasoning);
   if (effort !== undefined) {
     if (supportsReasoning) body["reasoning_effort"] = effort;
     else

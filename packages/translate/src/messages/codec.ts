@@ -25,7 +25,7 @@ export const messagesCodec: Codec = {
   encodeRequest: (request, opts) => encodeMessagesRequest(request, { model: opts.model }),
   decodeResponse: decodeMessagesResponse,
   encodeResponse: (response, opts) => encodeMessagesResponse({ ...response, model: opts.model }, opts.ctx),
-  createStreamDecoder: () => createMessagesStreamDecoder(),
+  createStreamDecoder: (warnings) => createMessagesStreamDecoder(warnings ? { warnings } : {}),
   createStreamEncoder: (opts) =>
     createMessagesStreamEncoder({ ctx: opts.ctx, model: opts.model, inputTokens: estimateInputTokens(opts.request), ...(opts.id ? { id: opts.id } : {}) }),
   // Anthropic's error type follows from the status (its own table), not from OpenAI's type.

@@ -34,6 +34,38 @@ function dropUnsupported(type: string, path: string, warnings: Warnings): void {
   warnings.push({ code: "content_dropped", path, message: `\`${type}\` blocks have no equivalent in the hub and were dropped` });
 }
 
+/**
+ * Blocks the hub carries as text: a `compaction` summary (the history it replaces is gone, so the
+ * summary is what the model must see) and a `tool_reference` (a tool search's find, by name).
+ * Undefined for any other type, and for a compaction that failed (no summary): dropped with a warning.
+ */
+function blockAsText(block: JsonObject, type: string, path: string, warnings: Warnings): TextPart | null | undefined {
+  if (type === "compaction") {
+    const summary = f.optionalString(block.content ?? undefined, `${path}.content`);
+    if (summary === undefined || summary === "") {
+      dropUnsupported(type, path, warnings);
+      return null;
+    }
+    warnings.push({ code: "value_adjusted", path, message: "the `compaction` summary was sent as text; its `encrypted_content` was dropped" });
+    return { type: "text", text: summary };
+  }
+  if (type === "tool_reference") {
+    const name = f.string(block.tool_name, `${path}.tool_name`);
+    warnings.push({ code: "value_adjusted", path, message: "the `tool_reference` was sent as text naming the tool" });
+    return { type: "text", text: `Tool loaded: ${name}` };
+  }
+  return undefined;
+}
+
+/** The last resort for a block type: kept as text, dropped with a warning, or refused as unknown. */
+function otherBlock(block: JsonObject, type: string, path: string, warnings: Warnings, into: { push(part: TextPart): unknown }): void {
+  const text = blockAsText(block, type, path, warnings);
+  if (text) into.push(text);
+  else if (text === null) return;
+  else if (UNSUPPORTED_MESSAGES_BLOCK_TYPES.has(type)) dropUnsupported(type, path, warnings);
+  else unknownType(type, `${path}.type`);
+}
+
 function decodeTextBlock(block: JsonObject, path: string): TextPart {
   const part: TextPart = { type: "text", text: f.string(block.text, `${path}.text`) };
   if (Array.isArray(block.citations) && block.citations.length > 0) part.annotations = block.citations;
@@ -117,8 +149,7 @@ function decodeToolResult(block: JsonObject, path: string, warnings: Warnings): 
       if (type === "text") content.push(decodeTextBlock(inner, itemPath));
       else if (type === "image") content.push(decodeImageBlock(inner, itemPath));
       else if (type === "document") content.push(decodeDocumentBlock(inner, itemPath, warnings));
-      else if (UNSUPPORTED_MESSAGES_BLOCK_TYPES.has(type)) dropUnsupported(type, itemPath, warnings);
-      else unknownType(type, `${itemPath}.type`);
+      else otherBlock(inner, type, itemPath, warnings, content);
     });
   }
   const message: Message = { role: "tool", toolCallId, content };
@@ -158,8 +189,7 @@ export function decodeUserTurn(content: unknown, path: string, warnings: Warning
         notAllowed(type, "user", `${blockPath}.type`);
         break;
       default:
-        if (UNSUPPORTED_MESSAGES_BLOCK_TYPES.has(type)) dropUnsupported(type, blockPath, warnings);
-        else unknownType(type, `${blockPath}.type`);
+        otherBlock(block, type, blockPath, warnings, parts);
     }
   });
   // Tool results answer the previous assistant turn, so they come first (docs/protocol.md §4.3).
@@ -210,8 +240,7 @@ export function decodeAssistantTurn(content: unknown, path: string, warnings: Wa
         notAllowed(type, "assistant", `${blockPath}.type`);
         break;
       default:
-        if (UNSUPPORTED_MESSAGES_BLOCK_TYPES.has(type)) dropUnsupported(type, blockPath, warnings);
-        else unknownType(type, `${blockPath}.type`);
+        otherBlock(block, type, blockPath, warnings, parts);
     }
   });
   return { role: "assistant", content: parts };

@@ -11,4 +11,5 @@ export { messagesErrorBody, messagesErrorType, messagesStreamErrorType, type Mes
 export { mapFinishReasonToMessages, mapMessagesStopReason, type MessagesStop } from "./finish-reason.js";
 export { decodeMessagesUsage, encodeMessagesUsage, type MessagesUsage } from "./usage.js";
 export { effortForThinkingBudget, thinkingBudgetForEffort } from "./thinking-budget.js";
+export { editAnthropicBetas, type AnthropicBetaEdit } from "./betas.js";
 export type { MessagesErrorType, MessagesStopReason } from "./messages-api.js";

@@ -3,7 +3,17 @@
 
 import { isRecord } from "../shared/guards.js";
 
-const MESSAGES_STOP_REASONS = ["end_turn", "max_tokens", "stop_sequence", "tool_use", "pause_turn", "refusal", "model_context_window_exceeded"] as const;
+// `compaction` (beta): the answer stopped after compacting the context, for the client to go on.
+const MESSAGES_STOP_REASONS = [
+  "end_turn",
+  "max_tokens",
+  "stop_sequence",
+  "tool_use",
+  "pause_turn",
+  "compaction",
+  "refusal",
+  "model_context_window_exceeded",
+] as const;
 export type MessagesStopReason = (typeof MESSAGES_STOP_REASONS)[number];
 
 export function isMessagesStopReason(value: unknown): value is MessagesStopReason {
@@ -65,6 +75,9 @@ export const UNSUPPORTED_MESSAGES_BLOCK_TYPES = new Set([
   "mcp_tool_use",
   "mcp_tool_result",
   "container_upload",
+  "tool_search_tool_search_result",
+  "web_fetch_result",
+  "web_search_result",
 ]);
 
 /** Anthropic tool ids must match `^[a-zA-Z0-9_-]+$`; foreign ids are made to fit, the same way every time. */

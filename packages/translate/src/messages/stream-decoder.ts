@@ -3,7 +3,7 @@
 
 import { parseUpstreamJson } from "../shared/json-depth.js";
 import type { SseFrame, StreamDecoder } from "../codec.js";
-import type { StreamEvent, TranslateContext, Usage } from "../ir.js";
+import type { StreamEvent, TranslateContext, TranslationWarning, Usage } from "../ir.js";
 import { isRecord, type JsonObject } from "../shared/guards.js";
 import { decodeMessagesUsage } from "./usage.js";
 import { mapMessagesStopReason } from "./finish-reason.js";
@@ -31,6 +31,8 @@ function expectString(value: unknown, what: string): string {
 export interface MessagesStreamDecoderOptions {
   /** Source of `created` for the `start` event (Anthropic streams carry no timestamp); 0 without it. */
   ctx?: TranslateContext;
+  /** Hears each block dropped for having no hub equivalent (server-tool blocks, `compaction`, future types). */
+  warnings?: TranslationWarning[];
 }
 
 export function createMessagesStreamDecoder(opts: MessagesStreamDecoderOptions = {}): StreamDecoder {
@@ -96,6 +98,11 @@ class MessagesStreamDecoder implements StreamDecoder {
       }
       default:
         this.blocks.set(index, { kind: "ignored" });
+        this.opts.warnings?.push({
+          code: "content_dropped",
+          path: `content[${index}]`,
+          message: `\`${String(block.type)}\` blocks have no equivalent in the hub and were dropped`,
+        });
         return [];
     }
   }

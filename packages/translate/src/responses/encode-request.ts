@@ -3,7 +3,7 @@
 
 import type { LlmRequest, Translated, TranslationWarning } from "../ir.js";
 import type { JsonObject } from "../shared/guards.js";
-import { effectiveEffort } from "../shared/reasoning.js";
+import { openAIEffort } from "../shared/reasoning.js";
 import { openAIUser } from "../shared/openai-user.js";
 import { encodeResponsesInput } from "./encode-conversation.js";
 import { encodeResponsesTextFormat, encodeResponsesToolChoice, encodeResponsesTools } from "./tools.js";
@@ -49,7 +49,7 @@ export function encodeResponsesRequest(req: LlmRequest, opts: EncodeResponsesReq
   if (Object.keys(text).length > 0) body["text"] = text;
 
   const reasoning: JsonObject = {};
-  const effort = effectiveEffort(req.reasoning);
+  const effort = openAIEffort(req.reasoning, "reasoning.effort", warnings);
   if (effort !== undefined) reasoning["effort"] = effort;
   if (req.reasoning?.summary !== undefined) reasoning["summary"] = req.reasoning.summary;
   if (Object.keys(reasoning).length > 0) body["reasoning"] = reasoning;

@@ -1,6 +1,6 @@
 // Reasoning knobs and opaque reasoning data shared by both OpenAI codecs.
 
-import type { ReasoningConfig, ReasoningEffort, ReasoningPart } from "../ir.js";
+import type { ReasoningConfig, ReasoningEffort, ReasoningPart, TranslationWarning } from "../ir.js";
 import { isRecord } from "./guards.js";
 
 export const REASONING_EFFORTS: readonly ReasoningEffort[] = ["none", "minimal", "low", "medium", "high", "xhigh", "max"];
@@ -19,6 +19,17 @@ export function effectiveEffort(reasoning: ReasoningConfig | undefined): Reasoni
   if (budget >= 2048) return "medium";
   if (budget >= 1024) return "low";
   return "minimal";
+}
+
+/**
+ * The effort an OpenAI backend takes: its scale ends at `xhigh`, so Anthropic's `max` is sent as
+ * `xhigh`, with a warning.
+ */
+export function openAIEffort(reasoning: ReasoningConfig | undefined, path: string, warnings: TranslationWarning[]): ReasoningEffort | undefined {
+  const effort = effectiveEffort(reasoning);
+  if (effort !== "max") return effort;
+  warnings.push({ code: "value_adjusted", path, message: "OpenAI's efforts end at `xhigh`; `max` was sent as `xhigh`" });
+  return "xhigh";
 }
 
 /**
