@@ -1,5 +1,6 @@
 // The typed, resolved config the proxy runs on, as the loader builds it.
 
+import type { AnthropicBetaEdit } from "@yallmproxy/translate";
 import type { z } from "zod";
 import type { KeyLimits, ModelPricing, RateLimit, RateLimitSettings, UsageSettings } from "./limits-config.js";
 import type { RouteModules } from "./response-modules.js";
@@ -29,6 +30,8 @@ export interface ModelRoute {
   /** `thinking` block yaLLMproxy adds to requests for this model. */
   thinking: Record<string, unknown> | undefined;
   headers: Record<string, string>;
+  /** `model_params.anthropic_betas`: how the `anthropic-beta` header is edited for this backend. */
+  anthropicBetas: AnthropicBetaEdit | undefined;
   allowedKeys: "all" | "none" | Set<string>;
   mock: MockOptions | undefined;
   protected: boolean;

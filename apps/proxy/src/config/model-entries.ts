@@ -3,6 +3,7 @@
 import { type RawModelEntry, apiTypeSchema, modelEntrySchema } from "./schema.js";
 import { type LoadedConfig, type ModelRoute, type ParameterOverride, formatPath } from "./config-types.js";
 import { modelLimitsOf, pricingOf } from "./limits-config.js";
+import type { AnthropicBetaEdit } from "@yallmproxy/translate";
 
 const DEFAULT_TIMEOUT_S = 600;
 const MAX_EXTENDS_DEPTH = 10;
@@ -163,6 +164,7 @@ export function normalizeModel(
     parameters,
     thinking: p.thinking,
     headers: p.headers ?? {},
+    anthropicBetas: anthropicBetasOf(p.anthropic_betas, apiType.data, `${where}.model_params.anthropic_betas`, problems),
     allowedKeys: allowed === undefined || allowed === "all" ? "all" : allowed === "none" ? "none" : new Set(allowed),
     mock: p.mock,
     // Only an explicit `protected: true` locks a model against admin API changes.
@@ -175,4 +177,31 @@ export function normalizeModel(
       includeRefusals: p.history_policy?.include_refusals ?? true,
     },
   };
+}
+
+/** A beta name is one header token: no comma, space or control character. */
+const BETA_NAME = /^[\x21-\x2b\x2d-\x7e]+$/;
+
+function anthropicBetasOf(
+  raw: { drop?: string[] | undefined; add?: string[] | undefined } | undefined,
+  apiType: string,
+  where: string,
+  problems: string[],
+): AnthropicBetaEdit | undefined {
+  if (raw === undefined) return undefined;
+  if (apiType === "openai" || apiType === "openai-responses") {
+    problems.push(`${where}: only for api_type anthropic (an OpenAI backend is sent no anthropic-beta)`);
+    return undefined;
+  }
+  const drop = raw.drop ?? [];
+  const add = raw.add ?? [];
+  for (const [list, names] of [
+    ["drop", drop],
+    ["add", add],
+  ] as const) {
+    names.forEach((name, i) => {
+      if (!BETA_NAME.test(name) || (list === "add" && name.includes("*"))) problems.push(`${where}.${list}[${i}]: not a beta name: "${name}"`);
+    });
+  }
+  return { drop, add };
 }

@@ -57,6 +57,11 @@ const modelParamsSchema = z
     thinking: z.record(z.string(), z.unknown()).optional(),
     parameters: z.record(z.string(), parameterSchema).optional(),
     headers: z.record(z.string(), z.string()).optional(),
+    /** `anthropic-beta` edits for this backend (names to drop, a trailing `*` a prefix; names to add). */
+    anthropic_betas: z
+      .object({ drop: z.array(z.string().min(1)).optional(), add: z.array(z.string().min(1)).optional() })
+      .strict()
+      .optional(),
     mock: mockOptionsSchema.optional(),
     trace_capture: z.enum(["off", "metadata", "full"]).optional(),
     /** What a `previous_response_id` chain replays to this model. */

@@ -202,7 +202,7 @@ async function respondStream(
     },
   });
   const modules = backend.route.responseModules?.modules;
-  const decoded = upstream.createStreamDecoder();
+  const decoded = upstream.createStreamDecoder(settings.warnings);
   const decoder = modules ? withResponseModules(decoded, modules, translateContext, settings.warnings) : decoded;
   const keepAlive = settings.pingIntervalMs && client.keepAliveFrame ? { intervalMs: settings.pingIntervalMs, frame: client.keepAliveFrame } : undefined;
   const result = await relayTranslatedStream({

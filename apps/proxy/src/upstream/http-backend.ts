@@ -2,7 +2,7 @@
 // keep-alive dispatcher. The endpoint path minus its `/v1` is appended to `api_base`, as yaLLMproxy does.
 
 import type { Dispatcher } from "undici";
-import { codecs } from "@yallmproxy/translate";
+import { type AnthropicBetaEdit, codecs, editAnthropicBetas } from "@yallmproxy/translate";
 import type { ModelRoute } from "../config/load-config.js";
 import { type Backend, type UpstreamRequest, type UpstreamResponse, formatOfApiType } from "./types.js";
 import { UpstreamCall } from "./upstream-call.js";
@@ -37,6 +37,7 @@ export class HttpBackend implements Backend {
       ...req.headers,
       ...this.route.headers,
     };
+    if (this.route.anthropicBetas) editBetaHeader(headers, this.route.anthropicBetas);
     const timeoutMs = this.route.timeoutMs;
     // undici's own timers tick once a second: exact enough from a second up, and free. Shorter
     // timeouts until the headers get a timer of ours.
@@ -58,4 +59,16 @@ export class HttpBackend implements Backend {
   }
 
   async close(): Promise<void> {}
+}
+
+/** The route's `anthropic_betas` applied to the header, whatever the case of its name (client's or config's). */
+function editBetaHeader(headers: Record<string, string>, edit: AnthropicBetaEdit): void {
+  const values: string[] = [];
+  for (const name of Object.keys(headers)) {
+    if (name.toLowerCase() !== "anthropic-beta") continue;
+    values.push(headers[name]!);
+    delete headers[name];
+  }
+  const edited = editAnthropicBetas(values.join(","), edit);
+  if (edited !== undefined) headers["anthropic-beta"] = edited;
 }
