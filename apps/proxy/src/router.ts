@@ -21,7 +21,14 @@ export interface AttemptRecord {
 }
 
 export type RouteResult =
-  { ok: true; backend: Backend; response: UpstreamResponse; attempts: AttemptRecord[] } | { ok: false; error: ProxyError; attempts: AttemptRecord[] };
+  | { ok: true; backend: Backend; response: UpstreamResponse; attempts: AttemptRecord[] }
+  | {
+      ok: false;
+      error: ProxyError;
+      attempts: AttemptRecord[];
+      /** The backend whose HTTP answer `error` is, when it is one (its body is then the upstream's own). */
+      errorFrom?: Backend;
+    };
 
 const RETRYABLE_STATUS = new Set([408, 409, 429]);
 const MAX_RETRY_AFTER_MS = 60_000;
@@ -76,6 +83,7 @@ export interface CallOptions {
 export async function callWithFailover(opts: CallOptions): Promise<RouteResult> {
   const attempts: AttemptRecord[] = [];
   let lastError: ProxyError | undefined;
+  let errorFrom: Backend | undefined;
   const record = (r: AttemptRecord) => {
     attempts.push(r);
     opts.onAttempt?.(r);
@@ -86,6 +94,7 @@ export async function callWithFailover(opts: CallOptions): Promise<RouteResult> 
     const prepared = opts.prepare(backend);
     if (prepared instanceof ProxyError) {
       lastError = prepared;
+      errorFrom = undefined;
       record({ backend: backend.route.name, attempt: 0, error: prepared.message, outcome: "fallback", durationMs: 0 });
       continue;
     }
@@ -103,6 +112,7 @@ export async function callWithFailover(opts: CallOptions): Promise<RouteResult> 
         }
         const body = await readLimited(response.body, ERROR_BODY_LIMIT);
         lastError = upstreamHttpError(response, body);
+        errorFrom = backend;
         waitMs = retryAfterMs(response.headers);
         const canRetry = attempt < opts.numRetries && (waitMs === undefined || waitMs <= MAX_RETRY_AFTER_MS);
         record({
@@ -118,6 +128,7 @@ export async function callWithFailover(opts: CallOptions): Promise<RouteResult> 
         const e = err instanceof UpstreamError ? err : new UpstreamError("connect", String(err), err);
         if (e.kind === "aborted" || opts.cancel.aborted) return { ok: false, error: stopped(opts.cancel), attempts };
         lastError = failedCallError(e, backend.route.name);
+        errorFrom = undefined;
         // A request that cannot be sent is not retried; the next backend may still take it.
         const canRetry = attempt < opts.numRetries && e.kind !== "protocol";
         record({
@@ -138,6 +149,7 @@ export async function callWithFailover(opts: CallOptions): Promise<RouteResult> 
       }
     }
   }
+  if (lastError && errorFrom) return { ok: false, error: lastError, attempts, errorFrom };
   return { ok: false, error: lastError ?? Errors.internal(), attempts };
 }
 

@@ -65,6 +65,8 @@ export type TraceWarning = Static<typeof TraceWarning>;
 export const TraceDetail = Type.Object({
   ...summaryFields,
   attempts: Type.Array(TraceAttempt),
+  /** The client's own session id (`x-claude-code-session-id`); absent on traces written before it was kept. */
+  sessionId: Type.Optional(Nullable(Type.String())),
   timings: Nullable(
     Type.Object({
       receivedAt: Type.String(),

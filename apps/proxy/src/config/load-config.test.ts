@@ -187,6 +187,27 @@ model_list:
     ]);
   });
 
+  it("takes anthropic_betas on Anthropic routes only, and only names that fit in the header", () => {
+    const ok = parse(`
+model_list:
+  - model_name: a
+    model_params: { api_type: anthropic, api_base: http://127.0.0.1:1/v1, anthropic_betas: { drop: ["context-management-*"], add: [x-2026] } }
+`);
+    expect(ok.config.models.get("a")!.anthropicBetas).toEqual({ drop: ["context-management-*"], add: ["x-2026"] });
+    const problems = problemsOf(`
+model_list:
+  - model_name: a
+    model_params: { api_type: anthropic, api_base: http://127.0.0.1:1/v1, anthropic_betas: { drop: ["a,b"], add: ["x*", "ok"] } }
+  - model_name: b
+    model_params: { api_type: openai, api_base: http://127.0.0.1:1/v1, anthropic_betas: { add: [x] } }
+`);
+    expect(problems).toEqual([
+      'model_list[0].model_params.anthropic_betas.drop[0]: not a beta name: "a,b"',
+      'model_list[0].model_params.anthropic_betas.add[0]: not a beta name: "x*"',
+      "model_list[1].model_params.anthropic_betas: only for api_type anthropic (an OpenAI backend is sent no anthropic-beta)",
+    ]);
+  });
+
   it("refuses upstream headers the HTTP client manages, bad header names and values with line breaks", () => {
     const problems = problemsOf(`
 model_list:

@@ -24,6 +24,14 @@ describe("Trace.row", () => {
     expect(row.startedAt.getTime()).toBe(t.startedAtMs);
   });
 
+  it("records the client's session id in the detail, metadata and full alike", () => {
+    const t = metadataTrace();
+    expect(t.detail().sessionId).toBeNull();
+    t.sessionId = "e7f15a05-5fb4-4fd2-8ef3-8f00290bfabd";
+    expect(JSON.parse(t.row().detail)).toEqual(t.detail());
+    expect(t.detail().sessionId).toBe("e7f15a05-5fb4-4fd2-8ef3-8f00290bfabd");
+  });
+
   it("cuts known secrets out of a metadata row as detail() does", () => {
     const secret = "sk-upstream-0123456789abcdef";
     const redactor = { isSecretHeader: () => false, values: [secret] };

@@ -51,6 +51,8 @@ export class Trace {
   finishReason: string | null = null;
   toolCalls = 0;
   readonly attempts: TraceAttempt[] = [];
+  /** The client's session id (`x-claude-code-session-id`), when it sent one. */
+  sessionId: string | null = null;
   /** Structured (`{ code, path, message }`) so the dashboard can group them by code. */
   warningList: TranslationWarning[] = [];
   private firstByteMs: number | null = null;
@@ -213,7 +215,7 @@ export class Trace {
     // Attempts hold no credential fields, only text a known secret could appear in.
     const attempts = redactor.values.length > 0 ? redactValue(this.attempts, redactor.values).value : this.attempts;
     return (
-      `{"attempts":${JSON.stringify(attempts)},"timings":{"receivedAt":"${new Date(this.startedAtMs).toISOString()}",` +
+      `{"attempts":${JSON.stringify(attempts)},"sessionId":${JSON.stringify(this.sessionId)},"timings":{"receivedAt":"${new Date(this.startedAtMs).toISOString()}",` +
       `"upstreamConnectedMs":${round(this.connectedMs)},"firstByteMs":${round(this.firstByteMs)},"firstTokenMs":${round(this.firstTokenMs)},"doneMs":${round(this.doneMs)}},` +
       `"clientRequest":null,"upstreamRequest":null,"upstreamEvents":[],"clientEvents":[],"warningList":${JSON.stringify(this.warningList)},` +
       `"captureLevel":"${this.capture}","truncated":{"clientRequest":false,"upstreamRequest":false,"upstreamEvents":false,"clientEvents":false}}`
@@ -236,6 +238,7 @@ export class Trace {
     });
     return {
       attempts: redactValue(this.attempts, values).value,
+      sessionId: this.sessionId,
       timings: {
         receivedAt: new Date(this.startedAtMs).toISOString(),
         upstreamConnectedMs: round(this.connectedMs),

@@ -35,9 +35,17 @@ async function answerUpstreamError(flight: Flight, backend: Backend, response: U
   const err = upstreamHttpError(response, body);
   flight.log.status = err.status;
   if (backend.format !== call.format) throw Errors.upstreamRefused(err);
+  sendUpstreamRefusal(reply, err, body);
+}
+
+/**
+ * An upstream's refusal to a client of its format, its body as it came: clients match on its
+ * wording (Claude Code on "prompt is too long", on `overloaded_error`), so nothing is re-rendered.
+ */
+export function sendUpstreamRefusal(reply: ClientReply, err: ProxyError, body: Buffer): void {
   for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
   reply
-    .code(response.status)
+    .code(err.status)
     .header("content-type", err.upstreamContentType ?? "application/json")
     .send(body);
 }

@@ -42,6 +42,23 @@ export interface ClientSink extends EventEmitter {
   destroy(): unknown;
 }
 
+/** Headers a client names its session with: Claude Code's. */
+const SESSION_HEADERS = ["x-claude-code-session-id"];
+/** A session id is one short token of visible ASCII; anything else is not taken as one. */
+const SESSION_ID = /^[\x21-\x7e]{1,128}$/;
+
+/**
+ * The client's own session id, where it sends one: what a router may keep a conversation on one
+ * backend by, and what a trace is grouped by. Undefined when absent or not a plausible id.
+ */
+export function clientSessionId(request: Pick<ClientRequest, "headers">): string | undefined {
+  for (const name of SESSION_HEADERS) {
+    const value = request.headers[name];
+    if (typeof value === "string" && SESSION_ID.test(value)) return value;
+  }
+  return undefined;
+}
+
 /** What the pipeline writes its answer to (a Fastify reply is one). */
 export interface ClientReply {
   readonly raw: ClientSink;

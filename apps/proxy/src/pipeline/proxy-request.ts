@@ -10,7 +10,8 @@ import { Errors, ProxyError } from "../errors.js";
 import type { Trace } from "../ops/trace.js";
 import { callWithFailover, routesForModel, stripProviderPrefix } from "../router.js";
 import type { Backend, UpstreamResponse } from "../upstream/types.js";
-import { answer, closeGone } from "./answer.js";
+import { answer, closeGone, sendUpstreamRefusal } from "./answer.js";
+import { clientSessionId } from "./client.js";
 import type { LimitTicket } from "../limits/rate-limits.js";
 import { admitLimits, settleLimits } from "./limits-stage.js";
 import { passthroughBody, passthroughRaw } from "./apply-parameters.js";
@@ -30,6 +31,8 @@ export async function proxyRequest(opts: ProxyCallOptions): Promise<void> {
   trace.setClientRequest(call.body, request.headers);
   const log: RequestLog = { reqId: request.id, model, client: call.format, stream: call.stream, key: caller.keyId };
   if (request.webSocket) log.websocket = true;
+  const session = clientSessionId(request);
+  if (session !== undefined) log.session = trace.sessionId = session;
   try {
     await runStages(opts, trace, log, caller, model, requested);
   } catch (err) {
@@ -192,6 +195,14 @@ async function callUpstream(flight: Flight, routes: ModelRoute[]): Promise<{ bac
   log.attempts = result.attempts.length;
   if (result.attempts.length > 1) log.failover = result.attempts.map((a) => `${a.backend}#${a.attempt}:${a.status ?? a.error}:${a.outcome}`);
   if (!result.ok) {
+    const { error, errorFrom } = result;
+    // The retries ran out on an upstream of the client's own format: its refusal goes out as it came.
+    if (errorFrom?.format === call.format && error.upstreamBody && error.upstreamBody.length > 0) {
+      log.status = error.status;
+      trace.error = error.message;
+      sendUpstreamRefusal(reply, error, error.upstreamBody);
+      return undefined;
+    }
     if (result.error.status !== 499) throw result.error;
     log.status = 499;
     closeGone(reply, result.error, call.format);
