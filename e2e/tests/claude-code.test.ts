@@ -1,5 +1,6 @@
 // Claude Code (`claude -p`, the real CLI) through /v1/messages on a loopback OpenAI-compatible
-// chat-completions upstream: a plain answer, and a Bash tool-use round trip. Then the README's demo:
+// chat-completions upstream: a plain answer, and a Bash tool-use round trip; on a loopback Anthropic
+// upstream: its betas edited per backend, an upstream error in its own words. Then the README's demo:
 // Claude Code on the shipped config's mock, which greets "hello" and calls a tool only when asked.
 
 import { spawn } from "node:child_process";
@@ -176,6 +177,77 @@ describe("Claude Code through the proxy on a chat-completions backend", () => {
     // A reasoning backend gets Claude Code's effort, and the thinking it produced back as reasoning_content.
     expect(assistant.reasoning_content).toBe("I should run the command.");
     expect(main[0]!.json!.reasoning_effort).toBe("high");
+  }, 120_000);
+});
+
+describe("Claude Code through the proxy on an Anthropic backend", () => {
+  /** An Anthropic upstream streaming `text` (or answering every call with `error`), behind a route that edits the betas. */
+  async function anthropicSetup(text: string, error?: { status: number; body: string }): Promise<{ up: Upstream; p: RunningProxy }> {
+    const up = await startUpstream((req, res) => {
+      if (error) {
+        res.writeHead(error.status, { "content-type": "application/json" });
+        return void res.end(error.body);
+      }
+      const model = String(req.json?.model ?? "");
+      const ev = (type: string, data: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.end(
+        ev("message_start", {
+          message: {
+            id: "msg_1",
+            type: "message",
+            role: "assistant",
+            model,
+            content: [],
+            stop_reason: null,
+            stop_sequence: null,
+            usage: { input_tokens: 40, output_tokens: 1 },
+          },
+        }) +
+          ev("content_block_start", { index: 0, content_block: { type: "text", text: "" } }) +
+          ev("content_block_delta", { index: 0, delta: { type: "text_delta", text } }) +
+          ev("content_block_stop", { index: 0 }) +
+          ev("message_delta", { delta: { stop_reason: "end_turn", stop_sequence: null }, usage: { output_tokens: 5 } }) +
+          ev("message_stop", {}),
+      );
+    });
+    cleanup.push(up.close);
+    const betas = '{ drop: [interleaved-thinking-2025-05-14, "context-management-*"], add: [gateway-2026-01-01] }';
+    const p = await startProxy(`
+model_list:
+${ALIASES.map((m) => `  - model_name: ${m}\n    model_params: { api_type: anthropic, api_base: ${up.url}, api_key: sk-up, anthropic_betas: ${betas} }`).join("\n")}
+router_settings: { num_retries: 0 }
+`);
+    cleanup.push(p.close);
+    return { up, p };
+  }
+
+  it("the betas reach the upstream edited, the body untouched, the session id in the log", async () => {
+    const { up, p } = await anthropicSetup("Hello from the Anthropic upstream.");
+    const r = await runClaude(p.url, ["Say hello"]);
+    expect(r.json, `stdout: ${r.stdout}\nstderr: ${r.stderr}`).toMatchObject({ type: "result", is_error: false, result: "Hello from the Anthropic upstream." });
+    expectAllAnswered(p);
+    const main = up.requests.find((q) => q.json?.model === MAIN_MODEL);
+    expect(main).toBeDefined();
+    const betas = String(main!.headers["anthropic-beta"]).split(",");
+    expect(betas).toContain("claude-code-20250219");
+    expect(betas).not.toContain("interleaved-thinking-2025-05-14");
+    expect(betas.some((b) => b.startsWith("context-management-"))).toBe(false);
+    expect(betas.at(-1)).toBe("gateway-2026-01-01");
+    expect(main!.json).toMatchObject({ thinking: { type: "adaptive" }, output_config: { effort: expect.any(String) }, stream: true });
+    const session = r.json!.session_id as string;
+    expect(p.logs().find((l) => l.msg === "request")).toMatchObject({ session });
+  }, 120_000);
+
+  it("an upstream's 'prompt is too long' reaches Claude Code in its own words", async () => {
+    const body = JSON.stringify({
+      type: "error",
+      error: { type: "invalid_request_error", message: "prompt is too long: 212345 tokens > 200000 maximum" },
+      request_id: "req_1",
+    });
+    const { p } = await anthropicSetup("", { status: 400, body });
+    const r = await runClaude(p.url, ["Say hello"]);
+    expect(r.stdout + r.stderr).toMatch(/prompt is too long/i);
   }, 120_000);
 });
 
