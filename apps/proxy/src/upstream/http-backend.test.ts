@@ -228,3 +228,32 @@ describe("Cancel", () => {
     expect(late.signal.aborted).toBe(true);
   });
 });
+
+describe("anthropic_betas", () => {
+  it("edits the client's anthropic-beta and the config's own, whatever the case of their names", async () => {
+    const { config } = parseConfigText(
+      `model_list:
+  - model_name: m
+    model_params:
+      api_type: anthropic
+      api_base: "${base}/v1"
+      headers: { Anthropic-Beta: config-beta }
+      anthropic_betas: { drop: ["context-management-*"], add: [gateway-beta] }
+`,
+      "test.yaml",
+      {},
+    );
+    const agent = new Agent({ keepAliveTimeout: 1000 });
+    agents.push(agent);
+    const b = new HttpBackend(config.models.get("m")!, agent);
+    const seen: Array<string | string[] | undefined> = [];
+    handler = (req, res) => {
+      seen.push(req.headers["anthropic-beta"]);
+      res.writeHead(200, { "content-type": "application/json" }).end("{}");
+    };
+    const headers = { "anthropic-beta": "claude-code-20250219,context-management-2025-06-27" };
+    const res = await b.send({ path: "/messages", body: {}, stream: false, cancel: new Cancel(), headers });
+    await drainDirect(res);
+    expect(seen).toEqual(["claude-code-20250219,config-beta,gateway-beta"]);
+  });
+});
