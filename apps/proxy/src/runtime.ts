@@ -9,6 +9,7 @@ import { ConcurrencyLimiter } from "./concurrency.js";
 import { RateLimits } from "./limits/rate-limits.js";
 import { openRedis } from "./limits/redis.js";
 import type { Redis } from "ioredis";
+import { Balancer, type GroupPool } from "./balance/balancer.js";
 import { InFlightRequests, OpenSockets } from "./shutdown.js";
 import { BackgroundRuns } from "./responses/runs.js";
 import { HttpBackend } from "./upstream/http-backend.js";
@@ -21,12 +22,16 @@ const RESPONSES_CHANNEL = "yallmp_responses";
 
 export interface Generation {
   config: ProxyConfig;
+  /** By deployment id. */
   backends: Map<string, Backend>;
+  /** By model name: the group's deployments and how to pick one. */
+  pools: Map<string, GroupPool>;
 }
 
 export class ProxyRuntime {
   private current: Generation;
   readonly limiter = new ConcurrencyLimiter();
+  readonly balancer: Balancer;
   readonly background = new BackgroundRuns();
   /** Client requests in flight, for a graceful shutdown. */
   readonly inFlight = new InFlightRequests();
@@ -79,6 +84,7 @@ export class ProxyRuntime {
       connections: 512,
       connect: { timeout: 10_000 },
     });
+    this.balancer = new Balancer(config.router);
     this.current = this.build(config);
     const cleanupMs = config.responseState.cleanupIntervalSeconds * 1000;
     this.database = database;
@@ -148,8 +154,8 @@ export class ProxyRuntime {
 
   private build(config: ProxyConfig): Generation {
     const backends = new Map<string, Backend>();
-    for (const route of config.models.values()) backends.set(route.name, this.backendFor(route));
-    return { config, backends };
+    for (const group of config.groups.values()) for (const route of group.deployments) backends.set(route.id, this.backendFor(route));
+    return { config, backends, pools: this.balancer.sync(config, backends) };
   }
 
   private backendFor(route: ModelRoute): Backend {

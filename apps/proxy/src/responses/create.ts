@@ -86,6 +86,7 @@ export async function createResponse(c: ResponseCall): Promise<string | undefine
     },
     warnings,
     crossFormat: translatedFor({ upstreamBody, itemsById, warnings, id, body, stream, ...(recorder ? { onFinal: recorder.onFinal } : {}) }),
+    ...(recorder ? { answeredId: recorder.heardId } : {}),
   });
   return recorder?.heardId();
 }

@@ -124,7 +124,7 @@ function countTokensRoute(app: FastifyInstance, api: Api): void {
     if (!route) throw Errors.modelNotFound(model);
     const caller = request.caller ?? { keyId: undefined, key: undefined };
     if (!mayUseModel(cfg, caller, route)) throw Errors.modelNotAllowed(model);
-    const backend = backends.get(route.name);
+    const backend = backends.get(route.id);
     if (backend?.format === routeConfig.clientFormat) {
       return forwardCount({ reply, backend, route, path: "/messages/count_tokens", body, headers: anthropicHeaders(request) });
     }
