@@ -7,8 +7,14 @@ const CLAUDE_CODE_SESSION = "x-claude-code-session-id";
 type Headers = Record<string, string | string[] | undefined>;
 
 /** The key this request's conversation is known by in `group`, if it names one. */
-export function affinityKeyOf(group: string, body: Record<string, unknown>, headers: Headers, header: string | undefined): string | undefined {
-  const previous = usable(body.previous_response_id);
+export function affinityKeyOf(
+  group: string,
+  body: Record<string, unknown>,
+  headers: Headers,
+  header: string | undefined,
+  previousResponseId?: string,
+): string | undefined {
+  const previous = usable(previousResponseId ?? body.previous_response_id);
   if (previous) return responseKey(group, previous);
   const custom = header ? usable(first(headers[header])) : undefined;
   if (custom) return `${group}\0h:${custom}`;

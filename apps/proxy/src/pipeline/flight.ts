@@ -67,6 +67,8 @@ export interface ProxyCallOptions {
   crossFormat?: (backendFormat: Backend["format"]) => CrossFormatHandler | ProxyError;
   /** The id the answer is known by (a stored Response's), so the chain's next turn finds its deployment. */
   answeredId?: () => string | undefined;
+  /** The Responses chain this request continues (its body sent upstream may hold the history instead). */
+  previousResponseId?: string;
 }
 
 /** The fields of the request's log line; its token counts and status feed the trace too. */
