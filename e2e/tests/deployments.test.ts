@@ -48,7 +48,10 @@ async function proxy(yaml: string): Promise<RunningProxy> {
 /** A group `m` of one entry per upstream; `extra` goes into each entry's model_params. */
 function groupYaml(ups: Upstream[], router: string, extra: (i: number) => string = () => "", apiType: (i: number) => string = () => "openai"): string {
   const entries = ups
-    .map((u, i) => `  - model_name: m\n    model_info: { id: d${i} }\n    model_params: { api_type: ${apiType(i)}, api_base: "${u.url}", api_key: k${i}, model: up${i}${extra(i)} }\n`)
+    .map(
+      (u, i) =>
+        `  - model_name: m\n    model_info: { id: d${i} }\n    model_params: { api_type: ${apiType(i)}, api_base: "${u.url}", api_key: k${i}, model: up${i}${extra(i)} }\n`,
+    )
     .join("");
   return `model_list:\n${entries}router_settings:\n  retry_base_delay_ms: 1\n  retry_max_delay_ms: 1\n${router}`;
 }
@@ -216,7 +219,10 @@ describe("session affinity", () => {
 
   it("keeps a 10-turn Claude Code conversation on one deployment until it fails, then moves once", async () => {
     const failing = new Set<number>();
-    const answer = (i: number): Answer => (req, res) => (failing.has(i) ? sendJson(res, 500, { error: { message: "down" } }) : chat()(req, res));
+    const answer =
+      (i: number): Answer =>
+      (req, res) =>
+        failing.has(i) ? sendJson(res, 500, { error: { message: "down" } }) : chat()(req, res);
     const ups = await upstreams(answer(0), answer(1), answer(2));
     const p = await proxy(groupYaml(ups, "  allowed_fails: 0\n  cooldown_seconds: 30\n"));
     const turn = async () => {
@@ -283,7 +289,14 @@ describe("a group of a chat deployment and an Anthropic one", () => {
       } else sendJson(res, 200, a.json);
     };
     const ups = await upstreams(chat(), anthropic);
-    const p = await proxy(groupYaml(ups, "", () => "", (i) => (i === 0 ? "openai" : "anthropic")));
+    const p = await proxy(
+      groupYaml(
+        ups,
+        "",
+        () => "",
+        (i) => (i === 0 ? "openai" : "anthropic"),
+      ),
+    );
     const openai = new OpenAI({ baseURL: `${p.url}/v1`, apiKey: "k", maxRetries: 0 });
     for (let i = 0; i < 12; i++) {
       const res = await openai.chat.completions.create({ model: "m", messages: [{ role: "user", content: "hi" }] });
@@ -298,5 +311,42 @@ describe("a group of a chat deployment and an Anthropic one", () => {
     expect(toAnthropic).toBeGreaterThan(2);
     expect(ups[1]!.requests[0]!.url).toBe("/v1/messages");
     expect(ups[1]!.requests[0]!.json).toMatchObject({ model: "up1", max_tokens: expect.any(Number) });
+  });
+});
+
+describe("two replicas sharing Redis", () => {
+  const REDIS_URL = "redis://127.0.0.1:6379";
+
+  it("share cooldowns and affinity", async () => {
+    const run = Math.random().toString(36).slice(2, 8);
+    let limited = true;
+    const ups = await upstreams(chat(), chat(), (req, res) => {
+      if (!limited) return chat()(req, res);
+      limited = false;
+      sendJson(res, 429, { error: { message: "slow down" } }, { "retry-after": "30" });
+    });
+    const yaml = groupYaml(ups, "", (i) => `, weight: ${i === 2 ? 1000 : 1}`).replace(/id: d(\d)/g, `id: ${run}-d$1`);
+    const [a, b] = [await startProxy(yaml, { REDIS_URL }), await startProxy(yaml, { REDIS_URL })] as [RunningProxy, RunningProxy];
+    cleanup.push(a.close, b.close);
+    // Replica a hears the 429; replica b keeps the deployment out without ever calling it.
+    expect((await post(a)).status).toBe(200);
+    expect(ups[2]!.requests.length).toBe(1);
+    await sleep(100);
+    for (let i = 0; i < 10; i++) await (await post(b)).arrayBuffer();
+    expect(ups[2]!.requests.length).toBe(1);
+
+    // A conversation started on replica a continues on replica b's side on the same deployment.
+    const session = `${run}-session`;
+    const turn = async (p: RunningProxy) => {
+      const before = counts(ups);
+      const res = await post(p, {}, { "x-claude-code-session-id": session });
+      expect(res.status).toBe(200);
+      await res.arrayBuffer();
+      return countsSince(ups, before).findIndex((c) => c > 0);
+    };
+    const first = await turn(a);
+    const served: number[] = [];
+    for (const p of [b, b, a, b, a, b, b, a]) served.push(await turn(p));
+    expect(served).toEqual(Array(8).fill(first));
   });
 });

@@ -56,9 +56,16 @@ function configFor(models: Record<string, string>, fallbacks = ""): ProxyConfig 
 
 /** The pools of `names` in order, each deployment an HttpBackend on the shared agent. */
 function poolsFor(config: ProxyConfig, names: string[]): GroupPool[] {
-  const backends = new Map(routesForModel(config, names[0]!).concat(names.slice(1).flatMap((n) => config.groups.get(n)!.deployments)).map((r) => [r.id, new HttpBackend(r, agent)]));
+  const backends = new Map(
+    routesForModel(config, names[0]!)
+      .concat(names.slice(1).flatMap((n) => config.groups.get(n)!.deployments))
+      .map((r) => [r.id, new HttpBackend(r, agent)]),
+  );
   const pools = new Balancer(config.router).sync(config, backends);
-  return groupNamesFor(config, names[0]!).concat(names.slice(1)).filter((n, i, all) => all.indexOf(n) === i).map((n) => pools.get(n)!);
+  return groupNamesFor(config, names[0]!)
+    .concat(names.slice(1))
+    .filter((n, i, all) => all.indexOf(n) === i)
+    .map((n) => pools.get(n)!);
 }
 
 /** Calls `names` in order, each backend's api_base pointing at its own path on the server. */

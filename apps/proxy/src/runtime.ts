@@ -10,6 +10,7 @@ import { RateLimits } from "./limits/rate-limits.js";
 import { openRedis } from "./limits/redis.js";
 import type { Redis } from "ioredis";
 import { Balancer, type GroupPool } from "./balance/balancer.js";
+import { RedisRouterState } from "./balance/redis-router-state.js";
 import { InFlightRequests, OpenSockets } from "./shutdown.js";
 import { BackgroundRuns } from "./responses/runs.js";
 import { HttpBackend } from "./upstream/http-backend.js";
@@ -63,6 +64,14 @@ export class ProxyRuntime {
     const url = config.rateLimits.redisUrl;
     const redis = url ? await openRedis(url, config.rateLimits.redisTimeoutMs, (err) => runtime?.rateLimitStoreFailed(err, undefined)) : undefined;
     runtime = new ProxyRuntime(config, { database, bus, onError, ...(redis ? { redis } : {}) });
+    if (url) {
+      try {
+        await runtime.shareRouterState(url);
+      } catch (err) {
+        await runtime.close();
+        throw err;
+      }
+    }
     return runtime;
   }
 
@@ -138,6 +147,21 @@ export class ProxyRuntime {
     this.ops.backgroundError("rate_limit_store", new Error(`Redis for rate limits is unreachable (${detail}); requests are ${rule}`));
   }
 
+  /** Cooldowns and affinity shared with the other replicas through Redis. */
+  private async shareRouterState(url: string): Promise<void> {
+    const shared = new RedisRouterState(
+      url,
+      (id, until, trips) => this.balancer.state(id)?.cooledElsewhere(until, trips),
+      (err) => this.ops.backgroundError("router_redis", err),
+    );
+    this.balancer.shared = shared;
+    await shared.start(this.deploymentIds());
+  }
+
+  private deploymentIds(): string[] {
+    return [...this.balancer.allStates()].map((s) => s.id);
+  }
+
   get generation(): Generation {
     return this.current;
   }
@@ -149,6 +173,7 @@ export class ProxyRuntime {
   /** Applies a new config atomically; requests in flight finish on the old one. */
   apply(config: ProxyConfig): void {
     this.current = this.build(config);
+    this.balancer.shared?.load(this.deploymentIds()).catch((err: unknown) => this.ops.backgroundError("router_redis", err));
     this.ops.setConfig(config);
   }
 
@@ -166,6 +191,7 @@ export class ProxyRuntime {
     if (this.sweeper) clearInterval(this.sweeper);
     await this.background.close();
     await this.ops.close();
+    await this.balancer.shared?.close();
     await this.bus?.close();
     await this.responses.close();
     await this.database?.close();

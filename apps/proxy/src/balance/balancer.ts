@@ -18,6 +18,8 @@ export interface SharedRouterState {
   cooled(id: string, until: number, trips: number): void;
   affinityGet(key: string): Promise<string | undefined>;
   affinitySet(key: string, id: string, ttlMs: number): void;
+  /** Reads the cooldowns in force for these deployments. */
+  load(ids: string[]): Promise<void>;
   close(): Promise<void>;
 }
 

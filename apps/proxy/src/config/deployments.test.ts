@@ -62,7 +62,10 @@ model_list:
 
   it.each([
     ["model_list:\n  - { model_name: a, model_params: { api_type: mock, weight: -1 } }", /^model_list\[0\]\.model_params\.weight: Too small/],
-    ["model_list:\n  - { model_name: a, model_params: { api_type: mock }, deployments: [{ model_params: { rpm_limit: 0 } }] }", /^model_list\[0\]\.deployments\[0\]\.model_params\.rpm_limit: Too small/],
+    [
+      "model_list:\n  - { model_name: a, model_params: { api_type: mock }, deployments: [{ model_params: { rpm_limit: 0 } }] }",
+      /^model_list\[0\]\.deployments\[0\]\.model_params\.rpm_limit: Too small/,
+    ],
     ["model_list:\n  - { model_name: a, model_params: { api_type: mock }, deployments: [] }", /^model_list\[0\]\.deployments: Too small/],
     ["router_settings: { routing_strategy: fastest }", /^router_settings\.routing_strategy: Invalid option/],
     [

@@ -345,6 +345,7 @@ function settingsOf(
     },
     adminPassword: env.YALLMP_ADMIN_PASSWORD || undefined,
     databaseUrl: env.DATABASE_URL || databaseUrlFrom(raw.database, []) || "file:data/yallmproxy.db",
+    redisUrl: env.REDIS_URL || undefined,
     logLevel: (proxySettings.logging as { level?: string } | undefined)?.level ?? env.LOG_LEVEL ?? "info",
     source: parts.source,
   };

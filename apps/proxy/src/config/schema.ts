@@ -95,7 +95,10 @@ export const modelEntrySchema = z
       .optional(),
     modules: z.unknown().optional(),
     /** LiteLLM's `model_info.id` names a deployment. */
-    model_info: z.object({ id: z.string().min(1).optional() }).loose().optional(),
+    model_info: z
+      .object({ id: z.string().min(1).optional() })
+      .loose()
+      .optional(),
     /** The deployment's name (as `model_info.id`). */
     id: z.string().min(1).optional(),
     /** Overrides `router_settings.routing_strategy` for this model's group. */

@@ -194,7 +194,8 @@ async function callUpstream(flight: Flight, allowed: AllowedPools): Promise<Pick
   const { config } = runtime.generation;
   const prepared = new Map<Backend, PreparedRequest>();
   const primary = allowed.pools[0] as GroupPool;
-  if (config.router.affinity.enabled) allowed.affinityKey = affinityKeyOf(primary.name, call.body, request.headers, config.router.affinity.header, flight.opts.previousResponseId);
+  if (config.router.affinity.enabled)
+    allowed.affinityKey = affinityKeyOf(primary.name, call.body, request.headers, config.router.affinity.header, flight.opts.previousResponseId);
   const affinity = allowed.affinityKey === undefined ? undefined : await runtime.balancer.affinityOf(allowed.affinityKey, Date.now());
   const result = await callWithFailover({
     pools: allowed.pools,
