@@ -146,24 +146,33 @@ describe("health", () => {
     let broken = true;
     const ups = await upstreams(chat(), chat(), (req, res) => (broken ? sendJson(res, 500, { error: { message: "boom" } }) : chat()(req, res)));
     // d2 takes nearly all the traffic while it is in the rotation.
-    const p = await proxy(groupYaml(ups, "  allowed_fails: 1\n  cooldown_seconds: 0.4\n", (i) => `, weight: ${i === 2 ? 1000 : 1}`));
+    const p = await proxy(groupYaml(ups, "  allowed_fails: 1\n  cooldown_seconds: 1\n", (i) => `, weight: ${i === 2 ? 1000 : 1}`));
     // Two failures (one allowed): each request moves to another deployment and still succeeds.
     await load(p, 2, 1);
+    const tripped = Date.now();
     expect(ups[2]!.requests.length).toBe(2);
     let before = counts(ups);
     await load(p, 10, 1);
+    expect(Date.now() - tripped).toBeLessThan(1000);
     expect(countsSince(ups, before)[2], "cooling: no requests").toBe(0);
-    // After the cooldown one probe goes out; it fails, and the next cooldown is twice as long.
-    await sleep(450);
+    const metrics = await (await fetch(`${p.url}/metrics`)).text();
+    expect(metrics).toContain('yallmp_deployment_cooling{model="m",deployment="d2"} 1');
+    expect(metrics).toContain('yallmp_deployment_cooling{model="m",deployment="d0"} 0');
+    expect(metrics).toContain('yallmp_deployment_cooldowns{model="m",deployment="d2"} 1');
+    expect(metrics).toMatch(/yallmp_deployment_in_flight\{model="m",deployment="d1"\} 0/);
+    // After the cooldown one probe goes out; it fails, and the next cooldown is twice as long (2 s).
+    await sleep(1050 - (Date.now() - tripped));
     before = counts(ups);
     await load(p, 10, 1);
+    const probeFailed = Date.now();
     expect(countsSince(ups, before)[2], "one probe").toBe(1);
-    await sleep(450);
+    await sleep(1100 - (Date.now() - probeFailed));
     before = counts(ups);
     await load(p, 5, 1);
-    expect(countsSince(ups, before)[2], "still cooling (0.8 s)").toBe(0);
+    expect(Date.now() - probeFailed, "checked within the second cooldown").toBeLessThan(2000);
+    expect(countsSince(ups, before)[2], "still cooling").toBe(0);
     broken = false;
-    await sleep(400);
+    await sleep(2050 - (Date.now() - probeFailed));
     before = counts(ups);
     await load(p, 10, 1);
     expect(countsSince(ups, before)[2], "back in the rotation").toBeGreaterThan(7);

@@ -11,6 +11,7 @@ import { openRedis } from "./limits/redis.js";
 import type { Redis } from "ioredis";
 import { Balancer, type GroupPool } from "./balance/balancer.js";
 import { RedisRouterState } from "./balance/redis-router-state.js";
+import { registerDeploymentMetrics } from "./balance/deployment-metrics.js";
 import { InFlightRequests, OpenSockets } from "./shutdown.js";
 import { BackgroundRuns } from "./responses/runs.js";
 import { HttpBackend } from "./upstream/http-backend.js";
@@ -94,6 +95,7 @@ export class ProxyRuntime {
       connect: { timeout: 10_000 },
     });
     this.balancer = new Balancer(config.router);
+    registerDeploymentMetrics(this.ops.metrics.registry, () => this.balancer.allStates());
     this.current = this.build(config);
     const cleanupMs = config.responseState.cleanupIntervalSeconds * 1000;
     this.database = database;
