@@ -222,6 +222,37 @@ describe("health", () => {
   });
 });
 
+describe("the trace", () => {
+  it("names the deployment, why it was picked, what was skipped and the cooldown a failure started", async () => {
+    const ups = await upstreams(chat(), (_req, res) => sendJson(res, 429, { error: { message: "slow down" } }, { "retry-after": "30" }));
+    const p = await startProxy(
+      groupYaml(ups, "", (i) => `, weight: ${i === 1 ? 1000 : 1}`),
+      { YALLMP_ADMIN_PASSWORD: "adm" },
+    );
+    cleanup.push(p.close);
+    await (await post(p)).arrayBuffer();
+    await (await post(p)).arrayBuffer();
+    const admin = { authorization: "Bearer adm" };
+    let ids: string[] = [];
+    for (let i = 0; i < 50 && ids.length < 2; i++) {
+      await sleep(100);
+      ids = ((await (await fetch(`${p.url}/admin/traces?model=m`, { headers: admin })).json()) as { data: Array<{ id: string }> }).data.map((t) => t.id);
+    }
+    const details = await Promise.all(
+      ids.map(async (id) => (await (await fetch(`${p.url}/admin/traces/${id}`, { headers: admin })).json()) as Record<string, unknown>),
+    );
+    const attempts = details.map((d) => d.attempts).reverse();
+    expect(attempts).toEqual([
+      [
+        expect.objectContaining({ backend: "d1", status: 429, outcome: "retry", reason: "weighted", cooled: "retry_after" }),
+        expect.objectContaining({ backend: "d0", status: 200, outcome: "answered", reason: "weighted", skipped: [{ deployment: "d1", why: "cooling" }] }),
+      ],
+      [expect.objectContaining({ backend: "d0", outcome: "answered", reason: "weighted", skipped: [{ deployment: "d1", why: "cooling" }] })],
+    ]);
+    expect(details[0]).toMatchObject({ backend: "d0" });
+  });
+});
+
 describe("session affinity", () => {
   /** The index of the upstream that got request number `n` (in arrival order over all of them). */
   const servedBy = (ups: Upstream[], before: number[]) => countsSince(ups, before).findIndex((c) => c > 0);

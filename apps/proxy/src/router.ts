@@ -7,7 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Cancel } from "./cancel.js";
 import type { ModelRoute, ProxyConfig } from "./config/load-config.js";
 import { Errors, ProxyError } from "./errors.js";
-import type { Closed, GroupPool, PickReason } from "./balance/balancer.js";
+import type { Closed, GroupPool, PickReason, Skipped } from "./balance/balancer.js";
 import type { CoolReason, DeploymentState } from "./balance/deployment-state.js";
 import type { Backend, UpstreamRequest, UpstreamResponse } from "./upstream/types.js";
 import { UpstreamError } from "./upstream/types.js";
@@ -25,6 +25,8 @@ export interface AttemptRecord {
   reason?: PickReason;
   /** The cooldown this failure started. */
   cooled?: CoolReason;
+  /** Deployments of the group passed over for this attempt, and why (only when some were). */
+  skipped?: Skipped[];
 }
 
 export type RouteResult =
@@ -150,10 +152,12 @@ class FailoverRun {
     const { opts } = this;
     const backend = state.backend;
     const reason = pool.reason;
+    const skipped = pool.skipped(this.now(), this.opts.permit);
+    const why = skipped ? { reason, skipped } : { reason };
     const prepared = opts.prepare(backend);
     if (prepared instanceof ProxyError) {
       this.lastError = prepared;
-      this.pending = { backend: state.id, attempt: 0, error: prepared.message, outcome: "fallback", durationMs: 0, reason };
+      this.pending = { backend: state.id, attempt: 0, error: prepared.message, outcome: "fallback", durationMs: 0, ...why };
       return { again: false };
     }
     const started = performance.now();
@@ -163,14 +167,14 @@ class FailoverRun {
       const durationMs = performance.now() - started;
       if (response.status < 400 || !isRetryableStatus(response.status)) {
         state.answered(this.now(), durationMs);
-        this.record({ backend: state.id, attempt, status: response.status, outcome: "answered", durationMs, reason });
+        this.record({ backend: state.id, attempt, status: response.status, outcome: "answered", durationMs, ...why });
         return { result: { ok: true, backend, state, response, attempts: this.attempts } };
       }
       const body = await readLimited(response.body, ERROR_BODY_LIMIT);
       this.lastError = upstreamHttpError(response, body);
       const waitMs = retryAfterMs(response.headers);
       const cooled = pool.failed(state, this.now(), waitMs);
-      this.pending = { backend: state.id, attempt, status: response.status, outcome: "retry", durationMs, reason, ...(cooled ? { cooled } : {}) };
+      this.pending = { backend: state.id, attempt, status: response.status, outcome: "retry", durationMs, ...why, ...(cooled ? { cooled } : {}) };
       return { waitMs, again: true };
     } catch (err) {
       const durationMs = performance.now() - started;
@@ -179,7 +183,7 @@ class FailoverRun {
       if (e.kind === "aborted" || opts.cancel.aborted) return { result: this.stop() };
       const cooled = e.kind === "protocol" ? undefined : pool.failed(state, this.now(), undefined);
       this.lastError = failedCallError(e, state.id);
-      this.pending = { backend: state.id, attempt, error: e.message, outcome: "retry", durationMs, reason, ...(cooled ? { cooled } : {}) };
+      this.pending = { backend: state.id, attempt, error: e.message, outcome: "retry", durationMs, ...why, ...(cooled ? { cooled } : {}) };
       // A request that cannot be sent is not retried; another deployment may still take it.
       return { again: e.kind !== "protocol" };
     }

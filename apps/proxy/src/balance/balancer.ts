@@ -23,6 +23,12 @@ export interface SharedRouterState {
   close(): Promise<void>;
 }
 
+/** A deployment a pick passed over, and why. */
+export interface Skipped {
+  deployment: string;
+  why: "cooling" | "over_caps" | "not_allowed";
+}
+
 /** When the soonest deployment of a group opens again, and whether rate limits (not failures) closed them. */
 export interface Closed {
   at: number;
@@ -74,6 +80,16 @@ export class GroupPool {
     const s = permit ? this.pickPermitted(-1, now, permit) : pickDeployment(this.group.strategy, this.states, -1, now, this.balancer.random);
     this.reason = "retry";
     return s;
+  }
+
+  /** The deployments a pick now passes over (those this request tried aside), or undefined when none. */
+  skipped(now: number, permit: Permit): Skipped[] | undefined {
+    let out: Skipped[] | undefined;
+    for (const s of this.states) {
+      const why = permit && !permit(s.route) ? "not_allowed" : s.cooling(now) ? "cooling" : s.overCaps(now) ? "over_caps" : undefined;
+      if (why) (out ??= []).push({ deployment: s.id, why });
+    }
+    return out;
   }
 
   /** When the group opens again for a caller, once no deployment could be picked. */

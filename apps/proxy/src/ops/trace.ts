@@ -19,6 +19,7 @@ export interface TraceAttempt {
   reason?: string;
   /** The cooldown this failure started. */
   cooled?: string;
+  skipped?: Array<{ deployment: string; why: string }>;
 }
 
 /** What lists and the live feed show: the stored row's fields, with the start as ISO text and the state. */
