@@ -76,7 +76,7 @@ const STRATEGY_ALIASES: Record<string, string> = {
   "usage-based-routing": "usage",
   "usage-based-routing-v2": "usage",
 };
-export const routingStrategySchema = z.preprocess(
+const routingStrategySchema = z.preprocess(
   (v) => (typeof v === "string" ? (STRATEGY_ALIASES[v] ?? v) : v),
   z.enum(["weighted", "least-busy", "latency", "usage"]),
 );
