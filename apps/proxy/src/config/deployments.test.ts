@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseConfigText } from "./load-config.js";
+import { maskSecrets, unmaskSecrets } from "./secret-mask.js";
 
 const parse = (yaml: string) => parseConfigText(yaml, "/t/config.yaml", {}, {});
 
@@ -86,5 +87,22 @@ model_list:
     const { config } = parse("model_list: []\nrouter_settings: { allowed_fails: 1, cooldown_seconds: 2, session_affinity: { header: X-Conversation } }");
     expect(config.router).toMatchObject({ strategy: "weighted", allowedFails: 1, cooldownMs: 2000, maxCooldownMs: 300_000 });
     expect(config.router.affinity).toEqual({ enabled: true, header: "x-conversation", ttlMs: 3_600_000, maxEntries: 100_000 });
+  });
+});
+
+describe("secrets of deployments in the admin API's config text", () => {
+  it("puts each deployment's own key back, by id or by place among its name's entries", () => {
+    const current = `model_list:
+  - { model_name: gpt, model_params: { api_base: "http://a/v1", api_key: key-a } }
+  - { model_name: gpt, model_params: { api_base: "http://b/v1", api_key: key-b } }
+  - { model_name: gpt, model_info: { id: c }, model_params: { api_base: "http://c/v1", api_key: key-c } }
+`;
+    const masked = maskSecrets(current);
+    expect(masked).not.toMatch(/key-[abc]/);
+    // The operator moves the deployment with an id to the top and edits nothing else.
+    const lines = masked.split("\n");
+    const edited = [lines[0], lines[3], lines[1], lines[2], ""].join("\n");
+    const back = unmaskSecrets(edited, current);
+    expect(back.split("\n").map((l) => /key-[abc]/.exec(l)?.[0])).toEqual([undefined, "key-c", "key-a", "key-b", undefined]);
   });
 });
