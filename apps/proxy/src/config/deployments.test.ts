@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseConfigText } from "./load-config.js";
 import { maskSecrets, unmaskSecrets } from "./secret-mask.js";
+import { redactorFor } from "../ops/redact.js";
 
 const parse = (yaml: string) => parseConfigText(yaml, "/t/config.yaml", {}, {});
 
@@ -104,5 +105,15 @@ describe("secrets of deployments in the admin API's config text", () => {
     const edited = [lines[0], lines[3], lines[1], lines[2], ""].join("\n");
     const back = unmaskSecrets(edited, current);
     expect(back.split("\n").map((l) => /key-[abc]/.exec(l)?.[0])).toEqual([undefined, "key-c", "key-a", "key-b", undefined]);
+  });
+});
+
+describe("redaction", () => {
+  it("knows every deployment's key, not only each model's first", () => {
+    const { config } = parse(`model_list:
+  - { model_name: gpt, model_params: { api_base: "http://a/v1", api_key: key-first } }
+  - { model_name: gpt, model_params: { api_base: "http://b/v1", api_key: key-second, headers: { authorization: "Bearer tok-second" } } }
+`);
+    expect(redactorFor(config).values).toEqual(expect.arrayContaining(["key-first", "key-second", "tok-second"]));
   });
 });
