@@ -23,8 +23,10 @@ function poolFor(strategy, extra = "") {
 function run(label, pool, preferred) {
   let now = Date.now();
   let sink = 0;
+  // A request's first pick: nothing tried yet, no per-deployment access lists.
+  const x = { tried: undefined, permit: undefined };
   const once = (k) => {
-    const s = pool.pick(pool.nextToken(), now, undefined, preferred);
+    const s = pool.pick(x, now, preferred);
     s.started(now);
     s.answered(now, 5 + (k & 7));
     s.finished(now, 7);

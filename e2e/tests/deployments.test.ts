@@ -5,6 +5,7 @@
 import type { ServerResponse } from "node:http";
 import OpenAI from "openai";
 import { afterEach, describe, expect, it } from "vitest";
+import { createTestDatabase } from "../../packages/db/src/testing/postgres.js";
 import { answerOf } from "../lib/faults.js";
 import { type RecordedRequest, type RunningProxy, type Upstream, sendJson, sleep, sseHead, startProxy, startUpstream } from "../lib/harness.js";
 
@@ -176,6 +177,15 @@ describe("health", () => {
     before = counts(ups);
     await load(p, 10, 1);
     expect(countsSince(ups, before)[2], "back in the rotation").toBeGreaterThan(7);
+  });
+
+  it("concurrent requests each try every deployment once, then num_retries more, then give up", async () => {
+    const failing: Answer = (_req, res) => sendJson(res, 500, { error: { message: "down" } });
+    const ups = await upstreams(failing, failing);
+    const p = await proxy(groupYaml(ups, "  allowed_fails: 100\n  num_retries: 1\n"));
+    const answers = await Promise.all(Array.from({ length: 10 }, () => post(p)));
+    expect(answers.map((r) => r.status)).toEqual(Array(10).fill(500));
+    expect(counts(ups).reduce((a, b) => a + b)).toBe(30);
   });
 
   it("a 429 with Retry-After: 2 keeps a deployment out for 2 s", async () => {
@@ -388,5 +398,28 @@ describe("two replicas sharing Redis", () => {
     const served: number[] = [];
     for (const p of [b, b, a, b, a, b, b, a]) served.push(await turn(p));
     expect(served).toEqual(Array(8).fill(first));
+  });
+});
+
+describe("two replicas on PostgreSQL without Redis", () => {
+  it("hear each other's cooldowns over the bus", async () => {
+    const db = await createTestDatabase();
+    cleanup.push(db.drop);
+    let limited = true;
+    const ups = await upstreams(chat(), (req, res) => {
+      if (!limited) return chat()(req, res);
+      limited = false;
+      sendJson(res, 429, { error: { message: "slow down" } }, { "retry-after": "30" });
+    });
+    const yaml = groupYaml(ups, "", (i) => `, weight: ${i === 1 ? 1000 : 1}`);
+    const a = await startProxy(yaml, { DATABASE_URL: db.url });
+    cleanup.push(a.close);
+    const b = await startProxy(yaml, { DATABASE_URL: db.url });
+    cleanup.push(b.close);
+    expect((await post(a)).status).toBe(200);
+    expect(ups[1]!.requests.length).toBe(1);
+    await sleep(200);
+    for (let i = 0; i < 10; i++) await (await post(b)).arrayBuffer();
+    expect(ups[1]!.requests.length).toBe(1);
   });
 });

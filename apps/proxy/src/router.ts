@@ -7,7 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Cancel } from "./cancel.js";
 import type { ModelRoute, ProxyConfig } from "./config/load-config.js";
 import { Errors, ProxyError } from "./errors.js";
-import type { Closed, GroupPool, PickReason, Skipped } from "./balance/balancer.js";
+import type { Closed, Exclude, GroupPool, PickReason, Skipped } from "./balance/balancer.js";
 import type { CoolReason, DeploymentState } from "./balance/deployment-state.js";
 import type { Backend, UpstreamRequest, UpstreamResponse } from "./upstream/types.js";
 import { UpstreamError } from "./upstream/types.js";
@@ -117,14 +117,18 @@ class FailoverRun {
   /** The answer, a stop (the client left), or undefined to go on to the next group. */
   async group(pool: GroupPool, isLastGroup: boolean): Promise<RouteResult | undefined> {
     const { opts } = this;
-    const token = pool.nextToken();
+    // The deployments this request tried in this group: made on the first failure only.
+    let tried: DeploymentState[] | undefined;
+    const x: Exclude = { tried, permit: opts.permit };
     let retries = 0;
     let last: { state: DeploymentState; waitMs: number | undefined; again: boolean } | undefined;
     for (;;) {
       if (opts.cancel.aborted) return this.stop();
-      let state = pool.pick(token, this.now(), opts.permit, retries === 0 && !last ? opts.affinity : undefined);
+      let state = pool.pick(x, this.now(), last ? undefined : opts.affinity);
+      let reason: PickReason = pool.reason;
       if (!state && last?.again && retries < opts.numRetries) {
-        state = pool.pickAgain(this.now(), opts.permit);
+        state = pool.pick({ tried: undefined, permit: opts.permit }, this.now());
+        reason = "retry";
         if (state) {
           const waitMs = state === last.state ? last.waitMs : undefined;
           if (waitMs !== undefined && waitMs > MAX_RETRY_AFTER_MS) state = undefined;
@@ -137,10 +141,12 @@ class FailoverRun {
         return undefined;
       }
       this.settle("retry");
-      state.mark = token;
-      const tried = await this.attempt(pool, state, retries);
-      if (tried.result) return tried.result;
-      last = { state, waitMs: tried.waitMs, again: tried.again === true };
+      const skipped = pool.skipped(this.now(), opts.permit, x.tried);
+      if (!tried) x.tried = tried = [];
+      tried.push(state);
+      const out = await this.attempt(pool, state, retries, skipped ? { reason, skipped } : { reason });
+      if (out.result) return out.result;
+      last = { state, waitMs: out.waitMs, again: out.again === true };
     }
   }
 
@@ -148,12 +154,10 @@ class FailoverRun {
     pool: GroupPool,
     state: DeploymentState,
     attempt: number,
+    why: Pick<AttemptRecord, "reason" | "skipped">,
   ): Promise<{ result?: RouteResult; waitMs?: number | undefined; again?: boolean }> {
     const { opts } = this;
     const backend = state.backend;
-    const reason = pool.reason;
-    const skipped = pool.skipped(this.now(), this.opts.permit);
-    const why = skipped ? { reason, skipped } : { reason };
     const prepared = opts.prepare(backend);
     if (prepared instanceof ProxyError) {
       this.lastError = prepared;

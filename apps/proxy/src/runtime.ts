@@ -11,6 +11,7 @@ import { openRedis } from "./limits/redis.js";
 import type { Redis } from "ioredis";
 import { Balancer, type GroupPool } from "./balance/balancer.js";
 import { RedisRouterState } from "./balance/redis-router-state.js";
+import { BusRouterState, ROUTER_CHANNEL } from "./balance/bus-router-state.js";
 import { registerDeploymentMetrics } from "./balance/deployment-metrics.js";
 import { InFlightRequests, OpenSockets } from "./shutdown.js";
 import { BackgroundRuns } from "./responses/runs.js";
@@ -60,7 +61,7 @@ export class ProxyRuntime {
       // An idle pooled connection that breaks (a database restart) is reported, not thrown.
       database.pgPool.on("error", (err) => report("pg_pool", err));
       bus = new PgBus(config.databaseUrl, database.pgPool, (err) => report("pg_bus", err));
-      await bus.start(["yallmp_live", "yallmp_config", RESPONSES_CHANNEL]);
+      await bus.start(["yallmp_live", "yallmp_config", RESPONSES_CHANNEL, ROUTER_CHANNEL]);
     }
     const url = config.rateLimits.redisUrl;
     const redis = url ? await openRedis(url, config.rateLimits.redisTimeoutMs, (err) => runtime?.rateLimitStoreFailed(err, undefined)) : undefined;
@@ -96,6 +97,8 @@ export class ProxyRuntime {
     });
     this.balancer = new Balancer(config.router);
     registerDeploymentMetrics(this.ops.metrics.registry, () => this.balancer.allStates());
+    // Redis, when configured, replaces this in create().
+    if (bus) this.balancer.shared = new BusRouterState(bus, this.cooledElsewhere);
     this.current = this.build(config);
     const cleanupMs = config.responseState.cleanupIntervalSeconds * 1000;
     this.database = database;
@@ -151,14 +154,12 @@ export class ProxyRuntime {
 
   /** Cooldowns and affinity shared with the other replicas through Redis. */
   private async shareRouterState(url: string): Promise<void> {
-    const shared = new RedisRouterState(
-      url,
-      (id, until, trips) => this.balancer.state(id)?.cooledElsewhere(until, trips),
-      (err) => this.ops.backgroundError("router_redis", err),
-    );
+    const shared = new RedisRouterState(url, this.cooledElsewhere, (err) => this.ops.backgroundError("router_redis", err));
     this.balancer.shared = shared;
     await shared.start(this.deploymentIds());
   }
+
+  private readonly cooledElsewhere = (id: string, until: number, trips: number): void => this.balancer.state(id)?.cooledElsewhere(until, trips);
 
   private deploymentIds(): string[] {
     return [...this.balancer.allStates()].map((s) => s.id);

@@ -19,7 +19,8 @@ function poolOf(n: number, opts: { strategy?: string; extra?: (i: number) => str
 }
 
 const T = 1_800_000_000_000;
-const pickId = (pool: GroupPool, now = T) => pool.pick(pool.nextToken(), now, undefined)?.id;
+const open = { tried: undefined, permit: undefined };
+const pickId = (pool: GroupPool, now = T) => pool.pick(open, now)?.id;
 
 describe("strategies", () => {
   it("weighted: a random number walks the weights in config order", () => {
@@ -32,9 +33,7 @@ describe("strategies", () => {
   it("weighted: weight 0 only when nothing else is eligible", () => {
     const pool = poolOf(2, { extra: (i) => `, weight: ${i}` });
     for (let k = 0; k < 20; k++) expect(pickId(pool)).toBe("d1");
-    const token = pool.nextToken();
-    pool.states[1]!.mark = token;
-    expect(pool.pick(token, T, undefined)?.id).toBe("d0");
+    expect(pool.pick({ tried: [pool.states[1]!], permit: undefined }, T)?.id).toBe("d0");
   });
 
   it("least-busy: the fewest in flight", () => {
@@ -77,26 +76,30 @@ describe("strategies", () => {
     pool.states[2]!.started(T);
     expect(pickId(pool)).toBeUndefined();
     expect(pool.closed(T, undefined)).toEqual({ at: T + 1000, rateLimited: true });
-    expect(pool.skipped(T, undefined)?.map((s) => s.why)).toEqual(["over_caps", "over_caps", "over_caps"]);
+    expect(pool.skipped(T, undefined, undefined)?.map((s) => s.why)).toEqual(["over_caps", "over_caps", "over_caps"]);
     // A new minute opens the rpm and tpm caps.
-    expect(pool.pick(pool.nextToken(), T + 60_000, undefined)).toBeDefined();
+    expect(pool.pick(open, T + 60_000)).toBeDefined();
   });
 
   it("prefers the conversation's deployment while it is eligible", () => {
     const pool = poolOf(3);
-    for (let k = 0; k < 10; k++) expect(pool.pick(pool.nextToken(), T, undefined, "d2")?.id).toBe("d2");
+    for (let k = 0; k < 10; k++) expect(pool.pick(open, T, "d2")?.id).toBe("d2");
     expect(pool.reason).toBe("affinity");
     pool.states[2]!.started(T);
     pool.failed(pool.states[2]!, T, 5000);
-    expect(pool.pick(pool.nextToken(), T, undefined, "d2")?.id).not.toBe("d2");
+    expect(pool.pick(open, T, "d2")?.id).not.toBe("d2");
     expect(pool.reason).toBe("affinity_moved");
   });
 
   it("only the deployments the caller may use", () => {
     const pool = poolOf(3);
     const permit = (r: { id: string }) => r.id === "d1";
-    for (let k = 0; k < 10; k++) expect(pool.pick(pool.nextToken(), T, permit)?.id).toBe("d1");
-    expect(pool.states.map((s) => s.mark >= 0)).toEqual([true, true, true]);
+    for (let k = 0; k < 10; k++) expect(pool.pick({ tried: undefined, permit }, T)?.id).toBe("d1");
+    expect(pool.pick({ tried: [pool.states[1]!], permit }, T)).toBeUndefined();
+    expect(pool.skipped(T, permit, undefined)).toEqual([
+      { deployment: "d0", why: "not_allowed" },
+      { deployment: "d2", why: "not_allowed" },
+    ]);
   });
 });
 

@@ -6,7 +6,9 @@ import type { ModelGroup, ModelRoute, ProxyConfig, RouterSettings, RoutingStrate
 import type { Backend } from "../upstream/types.js";
 import { AffinityMap } from "./affinity.js";
 import { type CoolReason, DeploymentState, type HealthSettings } from "./deployment-state.js";
-import { type Random, eligible, pickDeployment } from "./pick.js";
+import { type Exclude, type Random, eligible, pickDeployment } from "./pick.js";
+
+export type { Exclude } from "./pick.js";
 
 /** Why a deployment was picked, for the trace. */
 export type PickReason = "affinity" | "affinity_moved" | "retry" | RoutingStrategy;
@@ -53,39 +55,29 @@ export class GroupPool {
     return this.group.name;
   }
 
-  nextToken(): number {
-    return this.balancer.nextToken();
-  }
-
-  /** A deployment this request (`token`) has not tried, preferring `preferred`; undefined when none is eligible. */
-  pick(token: number, now: number, permit: Permit, preferred?: string): DeploymentState | undefined {
+  /** A deployment `x` leaves in, preferring `preferred`; undefined when none is eligible. */
+  pick(x: Exclude, now: number, preferred?: string): DeploymentState | undefined {
     if (preferred !== undefined) {
       for (let i = 0; i < this.states.length; i++) {
         const s = this.states[i] as DeploymentState;
         if (s.id !== preferred) continue;
-        if (eligible(s, token, now) && (!permit || permit(s.route))) {
+        if (eligible(s, x, now)) {
           this.reason = "affinity";
           return s;
         }
-        break;
+        this.reason = "affinity_moved";
+        return pickDeployment(this.group.strategy, this.states, x, now, this.balancer.random);
       }
     }
-    const s = permit ? this.pickPermitted(token, now, permit) : pickDeployment(this.group.strategy, this.states, token, now, this.balancer.random);
-    this.reason = preferred !== undefined && this.states.some((d) => d.id === preferred) ? "affinity_moved" : this.group.strategy;
-    return s;
-  }
-
-  /** Any eligible deployment, tried already or not (a retry after back-off). */
-  pickAgain(now: number, permit: Permit): DeploymentState | undefined {
-    const s = permit ? this.pickPermitted(-1, now, permit) : pickDeployment(this.group.strategy, this.states, -1, now, this.balancer.random);
-    this.reason = "retry";
-    return s;
+    this.reason = this.group.strategy;
+    return pickDeployment(this.group.strategy, this.states, x, now, this.balancer.random);
   }
 
   /** The deployments a pick now passes over (those this request tried aside), or undefined when none. */
-  skipped(now: number, permit: Permit): Skipped[] | undefined {
+  skipped(now: number, permit: Permit, tried: readonly DeploymentState[] | undefined): Skipped[] | undefined {
     let out: Skipped[] | undefined;
     for (const s of this.states) {
+      if (tried?.includes(s)) continue;
       const why = permit && !permit(s.route) ? "not_allowed" : s.cooling(now) ? "cooling" : s.overCaps(now) ? "over_caps" : undefined;
       if (why) (out ??= []).push({ deployment: s.id, why });
     }
@@ -119,25 +111,10 @@ export class GroupPool {
     this.balancer.shared?.cooled(s.id, s.coolUntil, s.trips);
     return s.coolReason;
   }
-
-  /** Strategies run over the permitted deployments only (a per-deployment access list is configured). */
-  private pickPermitted(token: number, now: number, permit: (route: ModelRoute) => boolean): DeploymentState | undefined {
-    const marks: number[] = [];
-    for (const s of this.states) {
-      marks.push(s.mark);
-      if (!permit(s.route)) s.mark = token;
-    }
-    try {
-      return pickDeployment(this.group.strategy, this.states, token, now, this.balancer.random);
-    } finally {
-      this.states.forEach((s, i) => (s.mark = marks[i] as number));
-    }
-  }
 }
 
 export class Balancer {
   private states = new Map<string, DeploymentState>();
-  private token = 0;
   health: HealthSettings;
   affinity: AffinityMap;
   private affinitySettings: RouterSettings["affinity"];
@@ -150,11 +127,6 @@ export class Balancer {
     this.health = settings;
     this.affinitySettings = settings.affinity;
     this.affinity = new AffinityMap(settings.affinity.maxEntries, settings.affinity.ttlMs);
-  }
-
-  nextToken(): number {
-    this.token = this.token >= 0x3fffffff ? 1 : this.token + 1;
-    return this.token;
   }
 
   /** The pools of a new config: a deployment keeps what is known about it while its id stays. */

@@ -35,8 +35,6 @@ export class DeploymentState {
   coolReason: CoolReason | undefined;
   /** A cooled deployment's one trial request is on its way. */
   probing = false;
-  /** Set to a request's token once that request has tried this deployment. */
-  mark = 0;
   /** Counted for /metrics. */
   cooldowns = 0;
   /** Whether failures can take this deployment out (not when it is its group's only one). */

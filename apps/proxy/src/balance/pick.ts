@@ -1,8 +1,8 @@
 // The routing strategies: each picks one deployment of a group in one or two passes over its states,
-// allocating nothing. A deployment is eligible when this request has not tried it yet, it is not
-// cooling down and it is under its caps.
+// allocating nothing. A deployment is eligible when this request has not tried it yet, the caller
+// may use it, it is not cooling down and it is under its caps.
 
-import type { RoutingStrategy } from "../config/load-config.js";
+import type { ModelRoute, RoutingStrategy } from "../config/load-config.js";
 import type { DeploymentState } from "./deployment-state.js";
 
 /** The cost of a deployment with no latency sample yet that already has requests in flight (ms). */
@@ -10,20 +10,26 @@ const UNSAMPLED_PENALTY_MS = 10_000;
 
 export type Random = () => number;
 
-export function eligible(s: DeploymentState, token: number, now: number): boolean {
-  return s.mark !== token && !s.cooling(now) && !s.overCaps(now);
+/** What a pick leaves out: the deployments this request tried (none on its first pick), those the caller may not use. */
+export interface Exclude {
+  tried: readonly DeploymentState[] | undefined;
+  permit: ((route: ModelRoute) => boolean) | undefined;
 }
 
-export function pickDeployment(strategy: RoutingStrategy, states: DeploymentState[], token: number, now: number, random: Random): DeploymentState | undefined {
+export function eligible(s: DeploymentState, x: Exclude, now: number): boolean {
+  return (x.tried === undefined || !x.tried.includes(s)) && (x.permit === undefined || x.permit(s.route)) && !s.cooling(now) && !s.overCaps(now);
+}
+
+export function pickDeployment(strategy: RoutingStrategy, states: DeploymentState[], x: Exclude, now: number, random: Random): DeploymentState | undefined {
   switch (strategy) {
     case "weighted":
-      return pickWeighted(states, token, now, random);
+      return pickWeighted(states, x, now, random);
     case "least-busy":
-      return pickLowest(states, token, now, random, inFlightOf);
+      return pickLowest(states, x, now, random, inFlightOf);
     case "latency":
-      return pickTwoChoices(states, token, now, random);
+      return pickTwoChoices(states, x, now, random);
     case "usage":
-      return pickLowest(states, token, now, random, tokensOf);
+      return pickLowest(states, x, now, random, tokensOf);
     default: {
       const never: never = strategy;
       return never;
@@ -35,12 +41,12 @@ const inFlightOf = (s: DeploymentState): number => s.inFlight;
 const tokensOf = (s: DeploymentState, now: number): number => s.tokens(now);
 
 /** At random, in proportion to `weight`; weight-0 deployments only when nothing else is eligible. */
-function pickWeighted(states: DeploymentState[], token: number, now: number, random: Random): DeploymentState | undefined {
+function pickWeighted(states: DeploymentState[], x: Exclude, now: number, random: Random): DeploymentState | undefined {
   let total = 0;
   let spare: DeploymentState | undefined;
   for (let i = 0; i < states.length; i++) {
     const s = states[i] as DeploymentState;
-    if (!eligible(s, token, now)) continue;
+    if (!eligible(s, x, now)) continue;
     total += s.route.weight;
     spare ??= s;
   }
@@ -49,7 +55,7 @@ function pickWeighted(states: DeploymentState[], token: number, now: number, ran
   let last: DeploymentState | undefined;
   for (let i = 0; i < states.length; i++) {
     const s = states[i] as DeploymentState;
-    if (s.route.weight <= 0 || !eligible(s, token, now)) continue;
+    if (s.route.weight <= 0 || !eligible(s, x, now)) continue;
     last = s;
     r -= s.route.weight;
     if (r < 0) return s;
@@ -60,7 +66,7 @@ function pickWeighted(states: DeploymentState[], token: number, now: number, ran
 /** The eligible deployment with the lowest `measure`, ties broken at random (reservoir of one). */
 function pickLowest(
   states: DeploymentState[],
-  token: number,
+  x: Exclude,
   now: number,
   random: Random,
   measure: (s: DeploymentState, now: number) => number,
@@ -70,7 +76,7 @@ function pickLowest(
   let ties = 0;
   for (let i = 0; i < states.length; i++) {
     const s = states[i] as DeploymentState;
-    if (!eligible(s, token, now)) continue;
+    if (!eligible(s, x, now)) continue;
     const v = measure(s, now);
     if (v < bestValue) {
       best = s;
@@ -82,9 +88,9 @@ function pickLowest(
 }
 
 /** Power of two choices: two eligible deployments at random, the one with the lower peak-EWMA cost. */
-function pickTwoChoices(states: DeploymentState[], token: number, now: number, random: Random): DeploymentState | undefined {
+function pickTwoChoices(states: DeploymentState[], x: Exclude, now: number, random: Random): DeploymentState | undefined {
   let n = 0;
-  for (let i = 0; i < states.length; i++) if (eligible(states[i] as DeploymentState, token, now)) n++;
+  for (let i = 0; i < states.length; i++) if (eligible(states[i] as DeploymentState, x, now)) n++;
   if (n === 0) return undefined;
   const a = Math.floor(random() * n);
   let b = n > 1 ? Math.floor(random() * (n - 1)) : a;
@@ -93,7 +99,7 @@ function pickTwoChoices(states: DeploymentState[], token: number, now: number, r
   let second: DeploymentState | undefined;
   for (let i = 0, k = 0; i < states.length && (!first || !second); i++) {
     const s = states[i] as DeploymentState;
-    if (!eligible(s, token, now)) continue;
+    if (!eligible(s, x, now)) continue;
     if (k === a) first = s;
     if (k === b) second = s;
     k++;
