@@ -177,7 +177,7 @@ class FailoverRun {
       const body = await readLimited(response.body, ERROR_BODY_LIMIT);
       this.lastError = upstreamHttpError(response, body);
       const waitMs = retryAfterMs(response.headers);
-      const cooled = pool.failed(state, this.now(), waitMs);
+      const cooled = countsAgainstHealth(response.status) ? pool.failed(state, this.now(), waitMs) : settled(state, this.now(), durationMs);
       this.pending = { backend: state.id, attempt, status: response.status, outcome: "retry", durationMs, ...why, ...(cooled ? { cooled } : {}) };
       return { waitMs, again: true };
     } catch (err) {
@@ -232,6 +232,18 @@ class FailoverRun {
     this.pending = undefined;
     return { ok: false, error: stopped(this.opts.cancel), attempts: this.attempts };
   }
+}
+
+/** A 409 is retried but says nothing about the deployment's health; 408, 429 and 5xx do. */
+function countsAgainstHealth(status: number): boolean {
+  return status !== 409;
+}
+
+/** An attempt that ended without being the deployment's failure: it answered, and is done. */
+function settled(state: DeploymentState, now: number, durationMs: number): undefined {
+  state.answered(now, durationMs);
+  state.finished(now, 0);
+  return undefined;
 }
 
 /** The client's error for an upstream call that got no response. */
