@@ -248,11 +248,12 @@ function finishDeployment(flight: Flight, picked: Picked, affinityKey: string | 
   const { log, opts } = flight;
   picked.state.finished(now, (log.promptTokens ?? 0) + (log.completionTokens ?? 0));
   const ok = log.status !== undefined && log.status < 400;
-  if (!ok || !opts.runtime.config.router.affinity.enabled) return;
+  // A conversation is kept on a deployment of the model it asked for, not on a fallback's.
+  if (!ok || !opts.runtime.config.router.affinity.enabled || picked.state.route.name !== flight.model) return;
   const balancer = opts.runtime.balancer;
   if (affinityKey !== undefined) balancer.remember(affinityKey, picked.state.id, now);
   const answeredId = opts.answeredId?.();
-  if (answeredId !== undefined) balancer.remember(responseKey(picked.state.route.name, answeredId), picked.state.id, now);
+  if (answeredId !== undefined) balancer.remember(responseKey(flight.model, answeredId), picked.state.id, now);
 }
 
 /** The upstream request for one backend: the client's own body (model swapped) or its translation. */
