@@ -404,6 +404,15 @@ describe("two replicas sharing Redis", () => {
   });
 });
 
+describe("Redis unreachable at start", () => {
+  it("stops start-up with the reason", async () => {
+    const ups = await upstreams(chat(), chat());
+    await expect(startProxy(groupYaml(ups, ""), { REDIS_URL: "redis://127.0.0.1:1" })).rejects.toThrow(
+      /^REDIS_URL: cannot connect to Redis at 127\.0\.0\.1:1 /,
+    );
+  });
+});
+
 describe("two replicas on PostgreSQL without Redis", () => {
   it("hear each other's cooldowns over the bus", async () => {
     const db = await createTestDatabase();

@@ -11,6 +11,7 @@ const PREFIX = "yallmp:router:";
 const COOL_CHANNEL = `${PREFIX}cooled`;
 /** How long a request waits for a shared affinity before it is routed without one. */
 const LOOKUP_TIMEOUT_MS = 50;
+const ERROR_EVERY_MS = 10_000;
 
 export interface CooledElsewhere {
   (id: string, until: number, trips: number): void;
@@ -22,22 +23,40 @@ export class RedisRouterState implements SharedRouterState {
   /** This replica, so it does not fold in its own announcements. */
   private readonly self = randomUUID();
 
+  private readonly onError: (err: unknown) => void;
+  private lastErrorAt = 0;
+
   constructor(
     url: string,
     private readonly onCooled: CooledElsewhere,
-    private readonly onError: (err: unknown) => void,
+    report: (err: unknown) => void,
   ) {
+    // While Redis is away every request's lookup fails at once: one report in ERROR_EVERY_MS is enough.
+    this.onError = (err) => {
+      const now = Date.now();
+      if (now - this.lastErrorAt < ERROR_EVERY_MS) return;
+      this.lastErrorAt = now;
+      report(err);
+    };
     const options = { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000 };
     this.client = new Redis(url, options);
     this.sub = new Redis(url, { ...options, enableOfflineQueue: true });
-    this.client.on("error", onError);
-    this.sub.on("error", onError);
+    this.client.on("error", this.onError);
+    this.sub.on("error", this.onError);
     this.sub.on("message", (_channel: string, text: string) => this.heard(text));
   }
 
   /** Connects and reads the cooldowns already in force for `ids`. */
   async start(ids: string[]): Promise<void> {
-    await Promise.all([this.client.connect(), this.sub.connect()]);
+    try {
+      await Promise.all([this.client.connect(), this.sub.connect()]);
+    } catch (err) {
+      // The address only: a password in the URL stays out of the message.
+      const { host, port } = this.client.options;
+      throw new Error(`REDIS_URL: cannot connect to Redis at ${host ?? "?"}:${port ?? "?"} (${err instanceof Error ? err.message : String(err)})`, {
+        cause: err,
+      });
+    }
     await this.sub.subscribe(COOL_CHANNEL);
     await this.load(ids);
   }
