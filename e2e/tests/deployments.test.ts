@@ -233,6 +233,34 @@ describe("health", () => {
   });
 });
 
+describe("access control per deployment", () => {
+  it("a key reaches only the deployments it is allowed on, and sees the model when any is its own", async () => {
+    const ups = await upstreams(chat(), chat(), chat());
+    const entries = ups
+      .map(
+        (u, i) =>
+          `  - model_name: m\n    model_info: { id: d${i} }\n    model_params: { api_base: "${u.url}", api_key: k }\n    access_control: { allowed_keys: [${i === 0 ? "us" : "eu"}] }\n`,
+      )
+      .join("");
+    const p = await proxy(`model_list:\n${entries}  - { model_name: other, model_params: { api_type: mock }, access_control: { allowed_keys: [us] } }
+app_keys:
+  enabled: true
+  keys: [{ key_id: us, secret: s-us }, { key_id: eu, secret: s-eu }, { key_id: none, secret: s-none }]
+`);
+    const as = (secret: string) => ({ authorization: `Bearer ${secret}` });
+    for (let i = 0; i < 10; i++) await (await post(p, {}, as("s-us"))).arrayBuffer();
+    expect(counts(ups)).toEqual([10, 0, 0]);
+    for (let i = 0; i < 20; i++) await (await post(p, {}, as("s-eu"))).arrayBuffer();
+    expect(counts(ups)[0]).toBe(10);
+    expect(counts(ups)[1]! + counts(ups)[2]!).toBe(20);
+    expect((await post(p, {}, as("s-none"))).status).toBe(403);
+    const models = async (secret: string) =>
+      ((await (await fetch(`${p.url}/v1/models`, { headers: as(secret) })).json()) as { data: Array<{ id: string }> }).data.map((m) => m.id);
+    expect(await models("s-eu")).toEqual(["m"]);
+    expect(await models("s-us")).toEqual(["m", "other"]);
+  });
+});
+
 describe("the trace", () => {
   it("names the deployment, why it was picked, what was skipped and the cooldown a failure started", async () => {
     const ups = await upstreams(chat(), (_req, res) => sendJson(res, 429, { error: { message: "slow down" } }, { "retry-after": "30" }));
