@@ -91,6 +91,16 @@ describe("strategies", () => {
     expect(pool.reason).toBe("affinity_moved");
   });
 
+  it("moves a conversation off its deployment while that one is over its caps, and back after", () => {
+    const pool = poolOf(2, { extra: () => ", max_parallel_requests: 1" });
+    const home = pool.states[0]!;
+    home.started(T);
+    expect(pool.pick(open, T, "d0")?.id).toBe("d1");
+    expect(pool.reason).toBe("affinity_moved");
+    home.finished(T, 0);
+    expect(pool.pick(open, T, "d0")?.id).toBe("d0");
+  });
+
   it("only the deployments the caller may use", () => {
     const pool = poolOf(3);
     const permit = (r: { id: string }) => r.id === "d1";
