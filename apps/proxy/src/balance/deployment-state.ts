@@ -58,7 +58,8 @@ export class DeploymentState {
   overCaps(now: number): boolean {
     const r = this.route;
     if (r.maxParallelRequests !== undefined && this.inFlight >= r.maxParallelRequests) return true;
-    if (r.rpmLimit === undefined && r.tpmLimit === undefined) return false;
+    // A model of one deployment has its rpm and tpm limits enforced for the model (rate limits).
+    if (!this.guarded || (r.rpmLimit === undefined && r.tpmLimit === undefined)) return false;
     this.roll(now);
     return (r.rpmLimit !== undefined && this.requestsThisMinute >= r.rpmLimit) || (r.tpmLimit !== undefined && this.tokensThisMinute >= r.tpmLimit);
   }

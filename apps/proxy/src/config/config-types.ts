@@ -164,8 +164,6 @@ export interface ProxyConfig {
   adminPassword: string | undefined;
   /** `file:<path>` (SQLite) or `postgresql://…`. */
   databaseUrl: string;
-  /** `REDIS_URL`: where replicas share what must be exact across them (deployment cooldowns, affinity). */
-  redisUrl: string | undefined;
   logLevel: string;
   /** The config file's own text and path, and the variables it was read with, for reloads. */
   source: { path: string; text: string; vars: Record<string, string> };

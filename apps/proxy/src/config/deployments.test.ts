@@ -42,6 +42,8 @@ router_settings: { routing_strategy: least-busy }
     expect(group.deployments[0]!.allowedKeys).toBe("all");
     expect(config.models.get("gpt")!.id).toBe("gpt#1");
     expect(config.groups.get("solo")!.deployments[0]!.id).toBe("solo");
+    // rpm_limit caps each deployment of a group; the model-wide rate limit is a lone deployment's.
+    expect(group.deployments[0]!.limits).toBeUndefined();
   });
 
   it("expands a deployments list, each item merged over its entry, and reads LiteLLM's strategy names", () => {

@@ -161,6 +161,9 @@ function nameDeployments(groups: Map<string, ModelGroup>, problems: string[]): v
     const alone = group.deployments.length === 1;
     group.deployments.forEach((d, k) => {
       if (!d.id) d.id = alone ? d.name : `${d.name}#${k + 1}`;
+      // In a group of several, rpm_limit / tpm_limit cap each deployment (the router steps around
+      // it), not the model as a whole.
+      if (!alone) d.limits = undefined;
       if (seen.has(d.id)) problems.push(`model_list: deployment id "${d.id}" is used twice`);
       seen.add(d.id);
     });
@@ -345,7 +348,6 @@ function settingsOf(
     },
     adminPassword: env.YALLMP_ADMIN_PASSWORD || undefined,
     databaseUrl: env.DATABASE_URL || databaseUrlFrom(raw.database, []) || "file:data/yallmproxy.db",
-    redisUrl: env.REDIS_URL || undefined,
     logLevel: (proxySettings.logging as { level?: string } | undefined)?.level ?? env.LOG_LEVEL ?? "info",
     source: parts.source,
   };
