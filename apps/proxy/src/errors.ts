@@ -95,6 +95,15 @@ export const Errors = {
     }),
   upstreamUnreachable: (backend: string) =>
     new ProxyError(502, `The upstream for \`${backend}\` could not be reached.`, { type: "server_error", code: "upstream_unreachable" }),
+  /** Every deployment of a model is cooling down (failures: 503) or over its caps or rate limited (429). */
+  noDeploymentOpen: (model: string, retryAfterSeconds: number, rateLimited: boolean) =>
+    new ProxyError(
+      rateLimited ? 429 : 503,
+      rateLimited
+        ? `Every deployment of \`${model}\` is at its rate limit; try again in ${retryAfterSeconds} s.`
+        : `Every deployment of \`${model}\` is cooling down after failures; try again in ${retryAfterSeconds} s.`,
+      { type: rateLimited ? "rate_limit_error" : "server_error", code: "no_deployment_available", headers: { "retry-after": String(retryAfterSeconds) } },
+    ),
   upstreamTimeout: (backend: string) =>
     new ProxyError(504, `The upstream for \`${backend}\` did not answer in time.`, { type: "server_error", code: "upstream_timeout" }),
   /** The upstream answered something that is not the answer it was asked for; `what` says what it was. */

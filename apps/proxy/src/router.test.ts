@@ -9,7 +9,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Cancel } from "./cancel.js";
 import { type ProxyConfig, parseConfigText } from "./config/load-config.js";
 import { ProxyError } from "./errors.js";
-import { type AttemptRecord, type CallOptions, callWithFailover, isRetryableStatus, retryAfterMs, routesForModel } from "./router.js";
+import { type AttemptRecord, type CallOptions, callWithFailover, groupNamesFor, isRetryableStatus, retryAfterMs, routesForModel } from "./router.js";
+import { Balancer, type GroupPool } from "./balance/balancer.js";
 import { HttpBackend } from "./upstream/http-backend.js";
 
 type Reply = { status: number; headers?: Record<string, string>; body?: string };
@@ -53,8 +54,18 @@ function configFor(models: Record<string, string>, fallbacks = ""): ProxyConfig 
   return parseConfigText(`model_list:\n${list}${fallbacks}`, "test.yaml", {}).config;
 }
 
-function backendsFor(config: ProxyConfig, model: string): HttpBackend[] {
-  return routesForModel(config, model).map((route) => new HttpBackend(route, agent));
+/** The pools of `names` in order, each deployment an HttpBackend on the shared agent. */
+function poolsFor(config: ProxyConfig, names: string[]): GroupPool[] {
+  const backends = new Map(
+    routesForModel(config, names[0]!)
+      .concat(names.slice(1).flatMap((n) => config.groups.get(n)!.deployments))
+      .map((r) => [r.id, new HttpBackend(r, agent)]),
+  );
+  const pools = new Balancer(config.router).sync(config, backends);
+  return groupNamesFor(config, names[0]!)
+    .concat(names.slice(1))
+    .filter((n, i, all) => all.indexOf(n) === i)
+    .map((n) => pools.get(n)!);
 }
 
 /** Calls `names` in order, each backend's api_base pointing at its own path on the server. */
@@ -62,7 +73,7 @@ function call(names: string[], opts: Partial<CallOptions> = {}) {
   const config = configFor(Object.fromEntries(names.map((n) => [n, `${base}/${n}`])));
   const attempts: AttemptRecord[] = [];
   const options: CallOptions = {
-    backends: names.map((n) => new HttpBackend(config.models.get(n)!, agent)),
+    pools: poolsFor(config, names),
     prepare: () => ({ path: "/chat/completions", body: { model: "up", messages: [] }, stream: false }),
     cancel: new Cancel(),
     numRetries: 1,
@@ -203,7 +214,7 @@ describe("callWithFailover", () => {
     const config = configFor({ dead: `http://127.0.0.1:${deadPort}/dead`, b: `${base}/b` }, "router_settings:\n  fallbacks:\n    - { dead: [b] }\n");
     const attempts: AttemptRecord[] = [];
     const r = await callWithFailover({
-      backends: backendsFor(config, "dead"),
+      pools: poolsFor(config, ["dead"]),
       prepare: () => ({ path: "/chat/completions", body: {}, stream: false }),
       cancel: new Cancel(),
       numRetries: 1,

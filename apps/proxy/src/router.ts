@@ -1,16 +1,19 @@
-// Picks the backends for a model (the route, then its fallbacks in order) and calls them with retries:
-// capped exponential backoff that honours Retry-After, on connect errors, timeouts, 408, 409, 429 and
-// 5xx. Everything here happens before the first byte goes to the client; mid-stream failures are the
+// Calls a model's deployments, then its fallbacks', with retries on connect errors, timeouts, 408,
+// 409, 429 and 5xx: first on another deployment of the group, then with capped exponential backoff
+// that honours Retry-After. Everything here happens before the first byte goes to the client; mid-stream failures are the
 // stream relay's business and are never retried.
 
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Cancel } from "./cancel.js";
 import type { ModelRoute, ProxyConfig } from "./config/load-config.js";
 import { Errors, ProxyError } from "./errors.js";
+import type { Closed, Exclude, GroupPool, PickReason, Skipped } from "./balance/balancer.js";
+import type { CoolReason, DeploymentState } from "./balance/deployment-state.js";
 import type { Backend, UpstreamRequest, UpstreamResponse } from "./upstream/types.js";
 import { UpstreamError } from "./upstream/types.js";
 
 export interface AttemptRecord {
+  /** The deployment tried. */
   backend: string;
   attempt: number;
   status?: number;
@@ -18,10 +21,16 @@ export interface AttemptRecord {
   /** Why the proxy moved on: `retry`, `fallback`, or empty for the attempt that answered. */
   outcome: "answered" | "retry" | "fallback" | "gave_up";
   durationMs: number;
+  /** Why this deployment was picked: its conversation's, the group's strategy, or a retry. */
+  reason?: PickReason;
+  /** The cooldown this failure started. */
+  cooled?: CoolReason;
+  /** Deployments of the group passed over for this attempt, and why (only when some were). */
+  skipped?: Skipped[];
 }
 
 export type RouteResult =
-  | { ok: true; backend: Backend; response: UpstreamResponse; attempts: AttemptRecord[] }
+  | { ok: true; backend: Backend; state: DeploymentState; response: UpstreamResponse; attempts: AttemptRecord[] }
   | {
       ok: false;
       error: ProxyError;
@@ -38,15 +47,16 @@ export function stripProviderPrefix(model: string): string {
   return model.startsWith("openai/") ? model.slice("openai/".length) : model;
 }
 
-/** The route for a model, then its fallbacks in order (unknown or repeated names skipped). */
+/** The deployments of a model, then of its fallbacks in order (unknown or repeated names skipped). */
 export function routesForModel(config: ProxyConfig, model: string): ModelRoute[] {
-  const primary = config.models.get(model);
-  if (!primary) return [];
-  const out = [primary];
-  for (const name of config.fallbacks.get(model) ?? []) {
-    const route = config.models.get(name);
-    if (route && !out.includes(route)) out.push(route);
-  }
+  return groupNamesFor(config, model).flatMap((name) => config.groups.get(name)?.deployments ?? []);
+}
+
+/** A model's group name, then its fallbacks' (configured ones only, each once). */
+export function groupNamesFor(config: ProxyConfig, model: string): string[] {
+  if (!config.groups.has(model)) return [];
+  const out = [model];
+  for (const name of config.fallbacks.get(model) ?? []) if (config.groups.has(name) && !out.includes(name)) out.push(name);
   return out;
 }
 
@@ -70,7 +80,12 @@ function first(v: string | string[] | undefined): string | undefined {
 }
 
 export interface CallOptions {
-  backends: Backend[];
+  /** The model's group, then its fallbacks'. */
+  pools: GroupPool[];
+  /** Which deployments the caller may use, when some have their own access list. */
+  permit?: (route: ModelRoute) => boolean;
+  /** The deployment this conversation's last turn went to. */
+  affinity?: string | undefined;
   /** Encodes the client's request for one backend; a ProxyError means this backend cannot serve it. */
   prepare(backend: Backend): Omit<UpstreamRequest, "cancel"> | ProxyError;
   cancel: Cancel;
@@ -78,79 +93,169 @@ export interface CallOptions {
   retryBaseDelayMs: number;
   retryMaxDelayMs: number;
   onAttempt?(record: AttemptRecord): void;
+  now?: () => number;
 }
 
+/**
+ * Each group in turn: a deployment not tried yet while one is eligible (no wait), then up to
+ * `numRetries` retries after a back-off on any eligible one, then the next group (the fallbacks).
+ */
 export async function callWithFailover(opts: CallOptions): Promise<RouteResult> {
-  const attempts: AttemptRecord[] = [];
-  let lastError: ProxyError | undefined;
-  let errorFrom: Backend | undefined;
-  const record = (r: AttemptRecord) => {
-    attempts.push(r);
-    opts.onAttempt?.(r);
-  };
+  const run = new FailoverRun(opts);
+  for (let p = 0; p < opts.pools.length; p++) {
+    const out = await run.group(opts.pools[p] as GroupPool, p === opts.pools.length - 1);
+    if (out) return out;
+  }
+  if (run.lastError && run.errorFrom) return { ok: false, error: run.lastError, attempts: run.attempts, errorFrom: run.errorFrom };
+  return { ok: false, error: run.lastError ?? run.closedError() ?? Errors.internal(), attempts: run.attempts };
+}
 
-  for (let b = 0; b < opts.backends.length; b++) {
-    const backend = opts.backends[b] as Backend;
-    const prepared = opts.prepare(backend);
-    if (prepared instanceof ProxyError) {
-      lastError = prepared;
-      errorFrom = undefined;
-      record({ backend: backend.route.name, attempt: 0, error: prepared.message, outcome: "fallback", durationMs: 0 });
-      continue;
-    }
-    const isLastBackend = b === opts.backends.length - 1;
-    for (let attempt = 0; attempt <= opts.numRetries; attempt++) {
-      if (opts.cancel.aborted) return { ok: false, error: stopped(opts.cancel), attempts };
-      const started = performance.now();
-      let waitMs: number | undefined;
-      try {
-        const response = await backend.send({ ...prepared, cancel: opts.cancel });
-        const durationMs = performance.now() - started;
-        if (response.status < 400 || !isRetryableStatus(response.status)) {
-          record({ backend: backend.route.name, attempt, status: response.status, outcome: "answered", durationMs });
-          return { ok: true, backend, response, attempts };
+class FailoverRun {
+  readonly attempts: AttemptRecord[] = [];
+  lastError: ProxyError | undefined;
+  /** The backend whose HTTP answer `lastError` is, when it is one. */
+  errorFrom: Backend | undefined;
+  private closed: (Closed & { model: string }) | undefined;
+  private pending: AttemptRecord | undefined;
+  private readonly now: () => number;
+
+  constructor(private readonly opts: CallOptions) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** The answer, a stop (the client left), or undefined to go on to the next group. */
+  async group(pool: GroupPool, isLastGroup: boolean): Promise<RouteResult | undefined> {
+    const { opts } = this;
+    // The deployments this request tried in this group: made on the first failure only.
+    let tried: DeploymentState[] | undefined;
+    const x: Exclude = { tried, permit: opts.permit };
+    let retries = 0;
+    let last: { state: DeploymentState; waitMs: number | undefined; again: boolean } | undefined;
+    for (;;) {
+      if (opts.cancel.aborted) return this.stop();
+      let state = pool.pick(x, this.now(), last ? undefined : opts.affinity);
+      let reason: PickReason = pool.reason;
+      if (!state && last?.again && retries < opts.numRetries) {
+        state = pool.pick({ tried: undefined, permit: opts.permit }, this.now());
+        reason = "retry";
+        if (state) {
+          const waitMs = state === last.state ? last.waitMs : undefined;
+          if (waitMs !== undefined && waitMs > MAX_RETRY_AFTER_MS) state = undefined;
+          else if (!(await this.backOff(waitMs, retries++))) return this.stop();
         }
-        const body = await readLimited(response.body, ERROR_BODY_LIMIT);
-        lastError = upstreamHttpError(response, body);
-        errorFrom = backend;
-        waitMs = retryAfterMs(response.headers);
-        const canRetry = attempt < opts.numRetries && (waitMs === undefined || waitMs <= MAX_RETRY_AFTER_MS);
-        record({
-          backend: backend.route.name,
-          attempt,
-          status: response.status,
-          outcome: canRetry ? "retry" : isLastBackend ? "gave_up" : "fallback",
-          durationMs,
-        });
-        if (!canRetry) break;
-      } catch (err) {
-        const durationMs = performance.now() - started;
-        const e = err instanceof UpstreamError ? err : new UpstreamError("connect", String(err), err);
-        if (e.kind === "aborted" || opts.cancel.aborted) return { ok: false, error: stopped(opts.cancel), attempts };
-        lastError = failedCallError(e, backend.route.name);
-        errorFrom = undefined;
-        // A request that cannot be sent is not retried; the next backend may still take it.
-        const canRetry = attempt < opts.numRetries && e.kind !== "protocol";
-        record({
-          backend: backend.route.name,
-          attempt,
-          error: e.message,
-          outcome: canRetry ? "retry" : isLastBackend ? "gave_up" : "fallback",
-          durationMs,
-        });
-        if (!canRetry) break;
       }
-      const backoff = Math.min(opts.retryMaxDelayMs, opts.retryBaseDelayMs * 2 ** attempt);
-      const delay = waitMs ?? backoff * (0.8 + Math.random() * 0.4);
-      try {
-        await sleep(delay, undefined, { signal: opts.cancel.signal });
-      } catch {
-        return { ok: false, error: stopped(opts.cancel), attempts };
+      if (!state) {
+        if (!last) this.noteClosed(pool);
+        this.settle(isLastGroup ? "gave_up" : "fallback");
+        return undefined;
       }
+      this.settle("retry");
+      const skipped = pool.skipped(this.now(), opts.permit, x.tried);
+      if (!tried) x.tried = tried = [];
+      tried.push(state);
+      const out = await this.attempt(pool, state, retries, skipped ? { reason, skipped } : { reason });
+      if (out.result) return out.result;
+      last = { state, waitMs: out.waitMs, again: out.again === true };
     }
   }
-  if (lastError && errorFrom) return { ok: false, error: lastError, attempts, errorFrom };
-  return { ok: false, error: lastError ?? Errors.internal(), attempts };
+
+  private async attempt(
+    pool: GroupPool,
+    state: DeploymentState,
+    attempt: number,
+    why: Pick<AttemptRecord, "reason" | "skipped">,
+  ): Promise<{ result?: RouteResult; waitMs?: number | undefined; again?: boolean }> {
+    const { opts } = this;
+    const backend = state.backend;
+    const prepared = opts.prepare(backend);
+    if (prepared instanceof ProxyError) {
+      this.lastError = prepared;
+      this.errorFrom = undefined;
+      this.pending = { backend: state.id, attempt: 0, error: prepared.message, outcome: "fallback", durationMs: 0, ...why };
+      return { again: false };
+    }
+    const started = performance.now();
+    state.started(this.now());
+    try {
+      const response = await backend.send({ ...prepared, cancel: opts.cancel });
+      const durationMs = performance.now() - started;
+      if (response.status < 400 || !isRetryableStatus(response.status)) {
+        state.answered(this.now(), durationMs);
+        this.record({ backend: state.id, attempt, status: response.status, outcome: "answered", durationMs, ...why });
+        return { result: { ok: true, backend, state, response, attempts: this.attempts } };
+      }
+      const body = await readLimited(response.body, ERROR_BODY_LIMIT);
+      this.lastError = upstreamHttpError(response, body);
+      this.errorFrom = backend;
+      const waitMs = retryAfterMs(response.headers);
+      const cooled = countsAgainstHealth(response.status) ? pool.failed(state, this.now(), waitMs) : settled(state, this.now(), durationMs);
+      this.pending = { backend: state.id, attempt, status: response.status, outcome: "retry", durationMs, ...why, ...(cooled ? { cooled } : {}) };
+      return { waitMs, again: true };
+    } catch (err) {
+      const durationMs = performance.now() - started;
+      const e = err instanceof UpstreamError ? err : new UpstreamError("connect", String(err), err);
+      if (e.kind === "aborted" || e.kind === "protocol" || opts.cancel.aborted) state.abandoned();
+      if (e.kind === "aborted" || opts.cancel.aborted) return { result: this.stop() };
+      const cooled = e.kind === "protocol" ? undefined : pool.failed(state, this.now(), undefined);
+      this.lastError = failedCallError(e, state.id);
+      this.errorFrom = undefined;
+      this.pending = { backend: state.id, attempt, error: e.message, outcome: "retry", durationMs, ...why, ...(cooled ? { cooled } : {}) };
+      // A request that cannot be sent is not retried; another deployment may still take it.
+      return { again: e.kind !== "protocol" };
+    }
+  }
+
+  private async backOff(waitMs: number | undefined, retry: number): Promise<boolean> {
+    const backoff = Math.min(this.opts.retryMaxDelayMs, this.opts.retryBaseDelayMs * 2 ** retry);
+    const delay = waitMs ?? backoff * (0.8 + Math.random() * 0.4);
+    try {
+      await sleep(delay, undefined, { signal: this.opts.cancel.signal });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private noteClosed(pool: GroupPool): void {
+    const closed = pool.closed(this.now(), this.opts.permit);
+    if (closed && (!this.closed || closed.at < this.closed.at)) this.closed = { ...closed, model: pool.name };
+  }
+
+  /** Every deployment cooling down or over its caps: when to come back. */
+  closedError(): ProxyError | undefined {
+    if (!this.closed) return undefined;
+    const seconds = Math.max(1, Math.ceil((this.closed.at - this.now()) / 1000));
+    return Errors.noDeploymentOpen(this.closed.model, seconds, this.closed.rateLimited);
+  }
+
+  /** The failed attempt before this point gets its outcome. */
+  private settle(outcome: AttemptRecord["outcome"]): void {
+    if (!this.pending) return;
+    this.record({ ...this.pending, outcome: this.pending.outcome === "fallback" && outcome === "retry" ? "fallback" : outcome });
+    this.pending = undefined;
+  }
+
+  private record(r: AttemptRecord): void {
+    this.attempts.push(r);
+    this.opts.onAttempt?.(r);
+  }
+
+  private stop(): RouteResult {
+    this.pending = undefined;
+    return { ok: false, error: stopped(this.opts.cancel), attempts: this.attempts };
+  }
+}
+
+/** A 409 is retried but says nothing about the deployment's health; 408, 429 and 5xx do. */
+function countsAgainstHealth(status: number): boolean {
+  return status !== 409;
+}
+
+/** An attempt that ended without being the deployment's failure: it answered, and is done. */
+function settled(state: DeploymentState, now: number, durationMs: number): undefined {
+  state.answered(now, durationMs);
+  state.finished(now, 0);
+  return undefined;
 }
 
 /** The client's error for an upstream call that got no response. */

@@ -9,6 +9,10 @@ import { ConcurrencyLimiter } from "./concurrency.js";
 import { RateLimits } from "./limits/rate-limits.js";
 import { openRedis } from "./limits/redis.js";
 import type { Redis } from "ioredis";
+import { Balancer, type GroupPool } from "./balance/balancer.js";
+import { RedisRouterState } from "./balance/redis-router-state.js";
+import { BusRouterState, ROUTER_CHANNEL } from "./balance/bus-router-state.js";
+import { registerDeploymentMetrics } from "./balance/deployment-metrics.js";
 import { InFlightRequests, OpenSockets } from "./shutdown.js";
 import { BackgroundRuns } from "./responses/runs.js";
 import { HttpBackend } from "./upstream/http-backend.js";
@@ -21,12 +25,16 @@ const RESPONSES_CHANNEL = "yallmp_responses";
 
 export interface Generation {
   config: ProxyConfig;
+  /** By deployment id. */
   backends: Map<string, Backend>;
+  /** By model name: the group's deployments and how to pick one. */
+  pools: Map<string, GroupPool>;
 }
 
 export class ProxyRuntime {
   private current: Generation;
   readonly limiter = new ConcurrencyLimiter();
+  readonly balancer: Balancer;
   readonly background = new BackgroundRuns();
   /** Client requests in flight, for a graceful shutdown. */
   readonly inFlight = new InFlightRequests();
@@ -53,11 +61,19 @@ export class ProxyRuntime {
       // An idle pooled connection that breaks (a database restart) is reported, not thrown.
       database.pgPool.on("error", (err) => report("pg_pool", err));
       bus = new PgBus(config.databaseUrl, database.pgPool, (err) => report("pg_bus", err));
-      await bus.start(["yallmp_live", "yallmp_config", RESPONSES_CHANNEL]);
+      await bus.start(["yallmp_live", "yallmp_config", RESPONSES_CHANNEL, ROUTER_CHANNEL]);
     }
     const url = config.rateLimits.redisUrl;
     const redis = url ? await openRedis(url, config.rateLimits.redisTimeoutMs, (err) => runtime?.rateLimitStoreFailed(err, undefined)) : undefined;
     runtime = new ProxyRuntime(config, { database, bus, onError, ...(redis ? { redis } : {}) });
+    if (url) {
+      try {
+        await runtime.shareRouterState(url);
+      } catch (err) {
+        await runtime.close();
+        throw err;
+      }
+    }
     return runtime;
   }
 
@@ -79,6 +95,10 @@ export class ProxyRuntime {
       connections: 512,
       connect: { timeout: 10_000 },
     });
+    this.balancer = new Balancer(config.router);
+    registerDeploymentMetrics(this.ops.metrics.registry, () => this.balancer.allStates());
+    // Redis, when configured, replaces this in create().
+    if (bus) this.balancer.shared = new BusRouterState(bus, this.cooledElsewhere);
     this.current = this.build(config);
     const cleanupMs = config.responseState.cleanupIntervalSeconds * 1000;
     this.database = database;
@@ -132,6 +152,19 @@ export class ProxyRuntime {
     this.ops.backgroundError("rate_limit_store", new Error(`Redis for rate limits is unreachable (${detail}); requests are ${rule}`));
   }
 
+  /** Cooldowns and affinity shared with the other replicas through Redis. */
+  private async shareRouterState(url: string): Promise<void> {
+    const shared = new RedisRouterState(url, this.cooledElsewhere, (err) => this.ops.backgroundError("router_redis", err));
+    this.balancer.shared = shared;
+    await shared.start(this.deploymentIds());
+  }
+
+  private readonly cooledElsewhere = (id: string, until: number, trips: number): void => this.balancer.state(id)?.cooledElsewhere(until, trips);
+
+  private deploymentIds(): string[] {
+    return [...this.balancer.allStates()].map((s) => s.id);
+  }
+
   get generation(): Generation {
     return this.current;
   }
@@ -143,13 +176,14 @@ export class ProxyRuntime {
   /** Applies a new config atomically; requests in flight finish on the old one. */
   apply(config: ProxyConfig): void {
     this.current = this.build(config);
+    this.balancer.shared?.load(this.deploymentIds()).catch((err: unknown) => this.ops.backgroundError("router_redis", err));
     this.ops.setConfig(config);
   }
 
   private build(config: ProxyConfig): Generation {
     const backends = new Map<string, Backend>();
-    for (const route of config.models.values()) backends.set(route.name, this.backendFor(route));
-    return { config, backends };
+    for (const group of config.groups.values()) for (const route of group.deployments) backends.set(route.id, this.backendFor(route));
+    return { config, backends, pools: this.balancer.sync(config, backends) };
   }
 
   private backendFor(route: ModelRoute): Backend {
@@ -160,6 +194,7 @@ export class ProxyRuntime {
     if (this.sweeper) clearInterval(this.sweeper);
     await this.background.close();
     await this.ops.close();
+    await this.balancer.shared?.close();
     await this.bus?.close();
     await this.responses.close();
     await this.database?.close();

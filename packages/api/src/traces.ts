@@ -47,6 +47,12 @@ export const TraceAttempt = Type.Object({
   /** An AttemptOutcome; a string, so that a new outcome still shows. */
   outcome: Type.String(),
   durationMs: Type.Number(),
+  /** Why the router picked this deployment: `affinity`, `affinity_moved`, `retry`, or the group's strategy. */
+  reason: Type.Optional(Type.String()),
+  /** The cooldown this failure started: `failures`, `retry_after`, `probe_failed`. */
+  cooled: Type.Optional(Type.String()),
+  /** Deployments of the group passed over for this attempt, and why (`cooling`, `over_caps`, `not_allowed`). */
+  skipped: Type.Optional(Type.Array(Type.Object({ deployment: Type.String(), why: Type.String() }))),
 });
 export type TraceAttempt = Static<typeof TraceAttempt>;
 

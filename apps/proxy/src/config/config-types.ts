@@ -16,7 +16,16 @@ export interface ParameterOverride {
 }
 
 export interface ModelRoute {
+  /** The model name clients ask for: the group this deployment belongs to. */
   name: string;
+  /** The deployment's own name, unique in the config: the model name when it is its group's only one. */
+  id: string;
+  /** Share of the group's traffic under the `weighted` strategy. */
+  weight: number;
+  /** Caps past which the router steps around this deployment (undefined: none). */
+  rpmLimit: number | undefined;
+  tpmLimit: number | undefined;
+  maxParallelRequests: number | undefined;
   apiType: ApiType;
   /** Base URL including the version path, without a trailing slash. */
   apiBase: string;
@@ -43,6 +52,26 @@ export interface ModelRoute {
   pricing: ModelPricing | undefined;
   /** Response modules run on this backend's answers (parse_tags, swap_reasoning_content). */
   responseModules?: RouteModules;
+}
+
+export type RoutingStrategy = "weighted" | "least-busy" | "latency" | "usage";
+
+/** The deployments clients reach under one model name, in config order. */
+export interface ModelGroup {
+  name: string;
+  deployments: ModelRoute[];
+  strategy: RoutingStrategy;
+}
+
+export interface RouterSettings {
+  numRetries: number;
+  retryBaseDelayMs: number;
+  retryMaxDelayMs: number;
+  strategy: RoutingStrategy;
+  allowedFails: number;
+  cooldownMs: number;
+  maxCooldownMs: number;
+  affinity: { enabled: boolean; header: string | undefined; ttlMs: number; maxEntries: number };
 }
 
 export interface TraceSettings {
@@ -98,9 +127,11 @@ export interface WebSocketSettings {
 }
 
 export interface ProxyConfig {
+  /** Each model's first deployment: what listings, access checks and single-backend endpoints use. */
   models: Map<string, ModelRoute>;
+  groups: Map<string, ModelGroup>;
   fallbacks: Map<string, string[]>;
-  router: { numRetries: number; retryBaseDelayMs: number; retryMaxDelayMs: number };
+  router: RouterSettings;
   server: {
     host: string;
     port: number;

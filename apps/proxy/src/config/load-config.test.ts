@@ -157,8 +157,8 @@ describe("invalid configs are rejected with one line per bad field", () => {
     ],
     ["model_list:\n  - model_name: a\n    extends: ghost\n    model_params: {}", /^model_list\[0\]\.extends: parent model "ghost" does not exist/],
     [
-      "model_list:\n  - { model_name: a, model_params: { api_type: mock } }\n  - { model_name: a, model_params: { api_type: mock } }",
-      /^model_list\[1\]\.model_name: duplicate model name "a"/,
+      "model_list:\n  - { model_name: a, id: x, model_params: { api_type: mock } }\n  - { model_name: a, id: x, model_params: { api_type: mock } }",
+      /^model_list: deployment id "x" is used twice/,
     ],
     ["router_settings: { num_retries: many }", /^router_settings\.num_retries: Invalid input: expected number/],
     ["router_settings: { fallbacks: { a: b } }", /^router_settings\.fallbacks: Invalid input: expected array/],

@@ -10,7 +10,9 @@ import {
   type AppKey,
   ConfigError,
   type LoadedConfig,
+  type ModelGroup,
   type ModelRoute,
+  type RouterSettings,
   type ProxyConfig,
   type ResponseStateSettings,
   type WebSocketSettings,
@@ -77,14 +79,14 @@ export function parseConfigText(text: string, path: string, vars: Record<string,
   const problems: string[] = [];
   const dirs = templateDirs(path);
   const modulesFrom = { global: globalModulesSection(raw.proxy_settings, notes.warnings), read: (p: string) => readTemplateFile(p, dirs) };
-  const { models, modelIndex } = modelsOf(raw.model_list, problems, notes, modulesFrom);
+  const { models, groups, modelIndex } = modelsOf(raw, problems, notes, modulesFrom);
   const fallbacks = fallbacksOf(raw, models, notes);
   const keys = appKeysOf(raw, problems);
-  checkAllowedKeys(models, new Set(keys.map((k) => k.keyId)), modelIndex, notes);
+  checkAllowedKeys(groups, new Set(keys.map((k) => k.keyId)), modelIndex, notes);
   databaseUrlFrom(raw.database, problems);
   if (problems.length) throw new ConfigError(problems);
   for (const name of [...missingVars].sort()) notes.warnings.push(`environment variable ${name} is not set; used an empty value`);
-  const config = settingsOf(raw, env, { models, fallbacks, keys, source: { path, text, vars } });
+  const config = settingsOf(raw, env, { models, groups, fallbacks, keys, source: { path, text, vars } });
   return { config, ...notes };
 }
 
@@ -111,29 +113,62 @@ function checkSections(substituted: Record<string, unknown>, raw: RawConfig, { w
   }
 }
 
-/** The routes by model name, and where each name first appears in model_list. */
+/**
+ * The groups by model name (entries sharing a `model_name` are deployments of one model), each
+ * model's first deployment, and where each name first appears in model_list.
+ */
 function modelsOf(
-  list: RawConfig["model_list"],
+  raw: RawConfig,
   problems: string[],
   { warnings, mistakes }: Notes,
   modulesFrom: { global: unknown; read: TemplateReader },
-): { models: Map<string, ModelRoute>; modelIndex: Map<string, number> } {
-  const models = new Map<string, ModelRoute>();
+): { models: Map<string, ModelRoute>; groups: Map<string, ModelGroup>; modelIndex: Map<string, number> } {
+  const groups = new Map<string, ModelGroup>();
   const modelIndex = new Map<string, number>();
-  resolveModelEntries(list, problems).forEach(({ entry, index }) => {
-    const where = `model_list[${index}]`;
+  const fallbackStrategy = raw.router_settings?.routing_strategy ?? "weighted";
+  const strategyFrom = new Map<string, string>();
+  for (const { entry, index, where } of resolveModelEntries(raw.model_list, problems)) {
     const route = normalizeModel(entry, where, problems, warnings, mistakes);
-    if (!route) return;
+    if (!route) continue;
     const modules = modulesForRoute(entry, route, modulesFrom.global, modulesFrom.read, warnings, where);
     if (modules) route.responseModules = modules;
     if (!modelIndex.has(route.name)) modelIndex.set(route.name, index);
-    if (models.has(route.name)) {
-      problems.push(`model_list[${index}].model_name: duplicate model name "${route.name}"`);
-      return;
+    let group = groups.get(route.name);
+    if (!group) {
+      group = { name: route.name, deployments: [], strategy: entry.routing_strategy ?? fallbackStrategy };
+      groups.set(route.name, group);
+      if (entry.routing_strategy) strategyFrom.set(route.name, where);
+    } else if (entry.routing_strategy && entry.routing_strategy !== group.strategy) {
+      const first = strategyFrom.get(route.name);
+      if (first) problems.push(`${where}.routing_strategy: "${entry.routing_strategy}" differs from the one ${first} sets for "${route.name}"`);
+      else {
+        group.strategy = entry.routing_strategy;
+        strategyFrom.set(route.name, where);
+      }
     }
-    models.set(route.name, route);
-  });
-  return { models, modelIndex };
+    group.deployments.push(route);
+  }
+  nameDeployments(groups, problems);
+  const models = new Map<string, ModelRoute>();
+  for (const [name, group] of groups) models.set(name, group.deployments[0] as ModelRoute);
+  return { models, groups, modelIndex };
+}
+
+/** Gives every deployment without an `id` one (`<model>#<n>`, or the model name when it is alone) and rejects repeats. */
+function nameDeployments(groups: Map<string, ModelGroup>, problems: string[]): void {
+  const seen = new Set<string>();
+  for (const group of groups.values()) {
+    const alone = group.deployments.length === 1;
+    group.deployments.forEach((d, k) => {
+      if (!d.id) d.id = alone ? d.name : `${d.name}#${k + 1}`;
+      // In a group of several, rpm_limit / tpm_limit cap each deployment (the router steps around
+      // it), not the model as a whole.
+      if (!alone) d.limits = undefined;
+      if (seen.has(d.id)) problems.push(`model_list: deployment id "${d.id}" is used twice`);
+      seen.add(d.id);
+    });
+    if (group.deployments.every((d) => d.weight === 0)) problems.push(`model_list: every deployment of "${group.name}" has weight 0`);
+  }
 }
 
 function fallbacksOf(raw: RawConfig, models: Map<string, ModelRoute>, { warnings, mistakes }: Notes): Map<string, string[]> {
@@ -184,8 +219,8 @@ function appKeysOf(raw: RawConfig, problems: string[]): AppKey[] {
   });
 }
 
-function checkAllowedKeys(models: Map<string, ModelRoute>, keyIds: Set<string>, modelIndex: Map<string, number>, { warnings, mistakes }: Notes): void {
-  for (const route of models.values()) {
+function checkAllowedKeys(groups: Map<string, ModelGroup>, keyIds: Set<string>, modelIndex: Map<string, number>, { warnings, mistakes }: Notes): void {
+  for (const route of [...groups.values()].flatMap((g) => g.deployments)) {
     if (!(route.allowedKeys instanceof Set)) continue;
     for (const id of route.allowedKeys) {
       if (keyIds.has(id)) continue;
@@ -277,7 +312,7 @@ function webSocketOf(raw: RawConfig, bodyLimitBytes: number): WebSocketSettings 
 function settingsOf(
   raw: RawConfig,
   env: Record<string, string | undefined>,
-  parts: Pick<ProxyConfig, "models" | "fallbacks" | "source"> & { keys: AppKey[] },
+  parts: Pick<ProxyConfig, "models" | "groups" | "fallbacks" | "source"> & { keys: AppKey[] },
 ): ProxyConfig {
   const proxySettings = (raw.proxy_settings ?? {}) as Record<string, unknown>;
   const appKeysRaw = raw.app_keys ?? {};
@@ -285,12 +320,9 @@ function settingsOf(
   const server = serverOf(proxySettings, env);
   return {
     models: parts.models,
+    groups: parts.groups,
     fallbacks: parts.fallbacks,
-    router: {
-      numRetries: raw.router_settings?.num_retries ?? 1,
-      retryBaseDelayMs: raw.router_settings?.retry_base_delay_ms ?? 250,
-      retryMaxDelayMs: raw.router_settings?.retry_max_delay_ms ?? 8000,
-    },
+    router: routerOf(raw),
     server,
     endpoints: {
       responses: (proxySettings.enable_responses_endpoint as boolean | undefined) ?? true,
@@ -318,6 +350,27 @@ function settingsOf(
     databaseUrl: env.DATABASE_URL || databaseUrlFrom(raw.database, []) || "file:data/yallmproxy.db",
     logLevel: (proxySettings.logging as { level?: string } | undefined)?.level ?? env.LOG_LEVEL ?? "info",
     source: parts.source,
+  };
+}
+
+function routerOf(raw: RawConfig): RouterSettings {
+  const r = raw.router_settings ?? {};
+  const affinity = r.session_affinity ?? {};
+  const cooldownMs = Math.round((r.cooldown_seconds ?? 5) * 1000);
+  return {
+    numRetries: r.num_retries ?? 1,
+    retryBaseDelayMs: r.retry_base_delay_ms ?? 250,
+    retryMaxDelayMs: r.retry_max_delay_ms ?? 8000,
+    strategy: r.routing_strategy ?? "weighted",
+    allowedFails: r.allowed_fails ?? 3,
+    cooldownMs,
+    maxCooldownMs: Math.max(cooldownMs, Math.round((r.max_cooldown_seconds ?? 300) * 1000)),
+    affinity: {
+      enabled: affinity.enabled ?? true,
+      header: affinity.header?.toLowerCase(),
+      ttlMs: Math.round((affinity.ttl_seconds ?? 3600) * 1000),
+      maxEntries: affinity.max_entries ?? 100_000,
+    },
   };
 }
 

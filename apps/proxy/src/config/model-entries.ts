@@ -10,75 +10,80 @@ const MAX_EXTENDS_DEPTH = 10;
 /** yaLLMproxy's backend types this proxy does not implement: a warning, never a mistake. */
 const YALLMPROXY_ONLY_API_TYPES = new Set(["gigachat", "passthrough"]);
 
-/** Applies `extends` (deep merge, lists replaced), rejecting cycles and missing parents. */
-export function resolveModelEntries(list: unknown[], problems: string[]): Array<{ entry: RawModelEntry; index: number }> {
-  const byName = new Map<string, { raw: Record<string, unknown>; index: number }>();
+/**
+ * Applies `extends` (deep merge, lists replaced), rejecting cycles and missing parents, and expands a
+ * `deployments` list into one entry per deployment. An entry extends the first entry of the model it
+ * names, so the second deployment of a group may extend its own group.
+ */
+export function resolveModelEntries(list: unknown[], problems: string[]): Array<{ entry: RawModelEntry; index: number; where: string }> {
+  const raws: Array<Record<string, unknown> | undefined> = [];
+  const firstIndex = new Map<string, number>();
   list.forEach((item, index) => {
-    if (typeof item !== "object" || item === null || Array.isArray(item)) {
+    if (!isPlainObject(item)) {
       problems.push(`model_list[${index}]: expected a mapping with model_name and model_params`);
+      raws.push(undefined);
       return;
     }
-    const name = (item as Record<string, unknown>).model_name;
-    if (typeof name === "string" && !byName.has(name)) byName.set(name, { raw: item as Record<string, unknown>, index });
+    raws.push(item);
+    const name = item.model_name;
+    if (typeof name === "string" && !firstIndex.has(name)) firstIndex.set(name, index);
   });
+  const nameOf = (i: number) => String(raws[i]?.model_name);
 
-  const resolved = new Map<string, Record<string, unknown> | null>();
-  const resolveOne = (name: string, chain: string[]): Record<string, unknown> | null => {
-    const cached = resolved.get(name);
+  const resolved = new Map<number, Record<string, unknown> | null>();
+  const fail = (index: number, message: string): null => {
+    problems.push(`model_list[${index}].extends: ${message}`);
+    resolved.set(index, null);
+    return null;
+  };
+  const resolveOne = (index: number, chain: number[]): Record<string, unknown> | null => {
+    const cached = resolved.get(index);
     if (cached !== undefined) return cached;
-    const found = byName.get(name);
-    if (!found) return null;
-    const parentName = found.raw.extends;
+    const raw = raws[index] as Record<string, unknown>;
+    const parentName = raw.extends;
     if (parentName === undefined) {
-      resolved.set(name, found.raw);
-      return found.raw;
+      resolved.set(index, raw);
+      return raw;
     }
-    const where = `model_list[${found.index}].extends`;
-    if (typeof parentName !== "string") {
-      problems.push(`${where}: expected a model name`);
-      resolved.set(name, null);
-      return null;
+    if (typeof parentName !== "string") return fail(index, "expected a model name");
+    const parentIndex = firstIndex.get(parentName);
+    if (parentIndex === undefined) return fail(index, `parent model "${parentName}" does not exist`);
+    if (parentIndex === index || chain.includes(parentIndex)) {
+      return fail(index, `circular extends (${[...chain, index].map(nameOf).concat(parentName).join(" -> ")})`);
     }
-    if (chain.includes(parentName) || parentName === name) {
-      problems.push(`${where}: circular extends (${[...chain, name, parentName].join(" -> ")})`);
-      resolved.set(name, null);
-      return null;
-    }
-    if (chain.length >= MAX_EXTENDS_DEPTH) {
-      problems.push(`${where}: extends chain deeper than ${MAX_EXTENDS_DEPTH}`);
-      resolved.set(name, null);
-      return null;
-    }
-    if (!byName.has(parentName)) {
-      problems.push(`${where}: parent model "${parentName}" does not exist`);
-      resolved.set(name, null);
-      return null;
-    }
-    const parent = resolveOne(parentName, [...chain, name]);
+    if (chain.length >= MAX_EXTENDS_DEPTH) return fail(index, `extends chain deeper than ${MAX_EXTENDS_DEPTH}`);
+    const parent = resolveOne(parentIndex, [...chain, index]);
     if (!parent) {
-      resolved.set(name, null);
+      resolved.set(index, null);
       return null;
     }
-    const { model_name: _n, extends: _e, protected: _p, ...inheritable } = parent;
-    const { extends: _own, ...own } = found.raw;
+    const { model_name: _n, extends: _e, protected: _p, model_info: _i, id: _d, ...inheritable } = parent;
+    const { extends: _own, ...own } = raw;
     const merged = deepMerge(inheritable, own);
-    resolved.set(name, merged);
+    resolved.set(index, merged);
     return merged;
   };
 
-  const out: Array<{ entry: RawModelEntry; index: number }> = [];
-  list.forEach((item, index) => {
-    if (typeof item !== "object" || item === null || Array.isArray(item)) return;
-    const name = (item as Record<string, unknown>).model_name;
-    const isFirst = typeof name === "string" && byName.get(name)?.index === index;
-    const merged = isFirst ? resolveOne(name, []) : (item as Record<string, unknown>);
-    if (!merged) return;
+  const out: Array<{ entry: RawModelEntry; index: number; where: string }> = [];
+  const check = (merged: Record<string, unknown>, index: number, path: Array<string | number>) => {
     const parsed = modelEntrySchema.safeParse(merged);
     if (!parsed.success) {
-      for (const issue of parsed.error.issues) problems.push(`${formatPath(["model_list", index, ...issue.path])}: ${issue.message}`);
-      return;
+      for (const issue of parsed.error.issues) problems.push(`${formatPath(["model_list", index, ...path, ...issue.path])}: ${issue.message}`);
+      return undefined;
     }
-    out.push({ entry: parsed.data, index });
+    return parsed.data;
+  };
+  raws.forEach((raw, index) => {
+    if (!raw) return;
+    const merged = resolveOne(index, []);
+    const entry = merged && check(merged, index, []);
+    if (!entry) return;
+    if (!entry.deployments) return void out.push({ entry, index, where: `model_list[${index}]` });
+    const { deployments, ...shared } = entry;
+    deployments.forEach((item, k) => {
+      const one = check(deepMerge(shared, { ...item, model_name: entry.model_name }), index, ["deployments", k]);
+      if (one) out.push({ entry: one, index, where: `model_list[${index}].deployments[${k}]` });
+    });
   });
   return out;
 }
@@ -154,6 +159,12 @@ export function normalizeModel(
   const allowed = entry.access_control?.allowed_keys;
   return {
     name: entry.model_name,
+    // Named by the loader once the whole group is known.
+    id: entry.id ?? entry.model_info?.id ?? "",
+    weight: p.weight ?? 1,
+    rpmLimit: p.rpm_limit,
+    tpmLimit: p.tpm_limit,
+    maxParallelRequests: p.max_parallel_requests,
     apiType: apiType.data,
     apiBase,
     apiKey: p.api_key || undefined,

@@ -66,9 +66,25 @@ const modelParamsSchema = z
     trace_capture: z.enum(["off", "metadata", "full"]).optional(),
     /** What a `previous_response_id` chain replays to this model. */
     history_policy: z.object({ include_reasoning: z.boolean().optional(), include_refusals: z.boolean().optional() }).strict().optional(),
+    /** `rpm_limit` / `tpm_limit` (each deployment's own), `pricing`. */
     ...modelLimitFields,
+    /** A deployment's share of its group's traffic under the `weighted` strategy. */
+    weight: z.number().min(0).optional(),
+    max_parallel_requests: z.number().int().min(1).optional(),
   })
   .loose();
+
+/** LiteLLM's strategy names are read as the ones they mean. */
+const STRATEGY_ALIASES: Record<string, string> = {
+  "simple-shuffle": "weighted",
+  "latency-based-routing": "latency",
+  "usage-based-routing": "usage",
+  "usage-based-routing-v2": "usage",
+};
+const routingStrategySchema = z.preprocess(
+  (v) => (typeof v === "string" ? (STRATEGY_ALIASES[v] ?? v) : v),
+  z.enum(["weighted", "least-busy", "latency", "usage"]),
+);
 
 export const modelEntrySchema = z
   .object({
@@ -83,6 +99,17 @@ export const modelEntrySchema = z
       .loose()
       .optional(),
     modules: z.unknown().optional(),
+    /** LiteLLM's `model_info.id` names a deployment. */
+    model_info: z
+      .object({ id: z.string().min(1).optional() })
+      .loose()
+      .optional(),
+    /** The deployment's name (as `model_info.id`). */
+    id: z.string().min(1).optional(),
+    /** Overrides `router_settings.routing_strategy` for this model's group. */
+    routing_strategy: routingStrategySchema.optional(),
+    /** Several deployments in one entry: each a partial entry merged over this one. */
+    deployments: z.array(z.record(z.string(), z.unknown())).min(1).optional(),
   })
   .loose();
 
@@ -120,6 +147,22 @@ export const configSchema = z
         /** First retry delay; doubles per retry up to retry_max_delay_ms. */
         retry_base_delay_ms: z.number().int().min(0).optional(),
         retry_max_delay_ms: z.number().int().min(0).optional(),
+        routing_strategy: routingStrategySchema.optional(),
+        /** Failures a deployment may have in a minute before it is cooled down. */
+        allowed_fails: z.number().int().min(0).optional(),
+        /** First cooldown; doubles each time a deployment fails again right after one, up to max_cooldown_seconds. */
+        cooldown_seconds: z.number().positive().optional(),
+        max_cooldown_seconds: z.number().positive().optional(),
+        session_affinity: z
+          .object({
+            enabled: z.boolean().optional(),
+            /** A request header naming the conversation, besides the ones read by default. */
+            header: z.string().min(1).optional(),
+            ttl_seconds: z.number().positive().optional(),
+            max_entries: z.number().int().min(1).optional(),
+          })
+          .strict()
+          .optional(),
       })
       .loose()
       .optional(),

@@ -9,11 +9,20 @@ export const MASK = "***";
 /** A value that only names variables (`${OPENAI_API_KEY}`, `Bearer ${TOKEN}`) shows no secret. */
 export const ONLY_REFERENCES = /^\s*(?:\w+\s+)?(?:\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$[A-Za-z_][A-Za-z0-9_]*)\s*$/;
 
-/** Identity of a list item across edits: models by name, keys by key_id. */
-function itemKey(node: unknown): string | undefined {
+/**
+ * Identity of a list item across edits: models by name (deployments of one name by their id, or
+ * else by their place among that name's entries), keys by key_id.
+ */
+function itemKey(node: unknown, seen: Map<string, number>): string | undefined {
   if (!isMap(node)) return undefined;
   const name = node.get("model_name") ?? node.get("key_id");
-  return typeof name === "string" ? name : undefined;
+  if (typeof name !== "string") return undefined;
+  const info = node.get("model_info");
+  const id = node.get("id") ?? (isMap(info) ? info.get("id") : undefined);
+  if (typeof id === "string") return `${name}@${id}`;
+  const n = (seen.get(name) ?? 0) + 1;
+  seen.set(name, n);
+  return n === 1 ? name : `${name}#${n}`;
 }
 
 /**
@@ -28,7 +37,8 @@ function eachSecret(node: unknown, path: string[], visit: (path: string, scalar:
       else eachSecret(pair.value, [...path, key], visit, key === "headers" && path[path.length - 1] === "model_params");
     }
   } else if (isSeq(node)) {
-    node.items.forEach((item, i) => eachSecret(item, [...path, itemKey(item) ?? String(i)], visit));
+    const seen = new Map<string, number>();
+    node.items.forEach((item, i) => eachSecret(item, [...path, itemKey(item, seen) ?? String(i)], visit));
   }
 }
 

@@ -31,6 +31,7 @@ export type BackgroundTask =
   | "config_sync"
   | "pg_bus"
   | "pg_pool"
+  | "router_redis"
   | "unhandled_rejection";
 
 export type BackgroundErrorLog = (task: BackgroundTask, err: unknown) => void;

@@ -43,7 +43,8 @@ export function redactorFor(config: ProxyConfig): Redactor {
   const keyHeader = config.appKeys.headerName.toLowerCase();
   const values = new Set<string>();
   for (const k of config.appKeys.keys) values.add(k.secret);
-  for (const m of config.models.values()) {
+  // Every deployment's, not only each model's first.
+  for (const m of [...config.groups.values()].flatMap((g) => g.deployments)) {
     if (m.apiKey) values.add(m.apiKey);
     for (const v of Object.values(m.headers)) {
       values.add(v);

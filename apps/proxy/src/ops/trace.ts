@@ -15,6 +15,11 @@ export interface TraceAttempt {
   error?: string;
   outcome: string;
   durationMs: number;
+  /** Why the router picked this deployment (its conversation's, the strategy's, a retry). */
+  reason?: string;
+  /** The cooldown this failure started. */
+  cooled?: string;
+  skipped?: Array<{ deployment: string; why: string }>;
 }
 
 /** What lists and the live feed show: the stored row's fields, with the start as ISO text and the state. */

@@ -65,6 +65,10 @@ export interface ProxyCallOptions {
   warnings?: TranslationWarning[];
   /** Builds the cross-format handler for this call; absent when only same-format backends can serve it. */
   crossFormat?: (backendFormat: Backend["format"]) => CrossFormatHandler | ProxyError;
+  /** The id the answer is known by (a stored Response's), so the chain's next turn finds its deployment. */
+  answeredId?: () => string | undefined;
+  /** The Responses chain this request continues (its body sent upstream may hold the history instead). */
+  previousResponseId?: string;
 }
 
 /** The fields of the request's log line; its token counts and status feed the trace too. */

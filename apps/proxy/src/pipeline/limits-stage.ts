@@ -39,7 +39,8 @@ export function settleLimits(flight: Flight, ticket: LimitTicket): void {
   const output = log.completionTokens ?? 0;
   let cost: number | undefined;
   if (ticket.budget && (input > 0 || output > 0)) {
-    const route = typeof log.backend === "string" ? flight.opts.runtime.config.models.get(log.backend) : undefined;
+    // `backend` names the deployment that answered: its own model and prices.
+    const route = typeof log.backend === "string" ? flight.opts.runtime.balancer.state(log.backend)?.route : undefined;
     if (route) {
       const usage = { inputTokens: input, outputTokens: output, cachedTokens: log.cachedTokens ?? 0, cacheWriteTokens: log.cacheWriteTokens ?? 0 };
       cost = costOf(usage, route.upstreamModel, route.apiBase, route.pricing);

@@ -8,7 +8,10 @@ import { Cancel } from "../cancel.js";
 import type { ModelRoute, ProxyConfig } from "../config/load-config.js";
 import { Errors, ProxyError } from "../errors.js";
 import type { Trace } from "../ops/trace.js";
-import { callWithFailover, routesForModel, stripProviderPrefix } from "../router.js";
+import { affinityKeyOf, responseKey } from "../balance/affinity-key.js";
+import type { GroupPool } from "../balance/balancer.js";
+import type { DeploymentState } from "../balance/deployment-state.js";
+import { callWithFailover, groupNamesFor, stripProviderPrefix } from "../router.js";
 import type { Backend, UpstreamResponse } from "../upstream/types.js";
 import { answer, closeGone, sendUpstreamRefusal } from "./answer.js";
 import { clientSessionId } from "./client.js";
@@ -61,8 +64,8 @@ function noteUsage(trace: Trace, log: RequestLog): void {
 
 async function runStages(opts: ProxyCallOptions, trace: Trace, log: RequestLog, caller: Caller, model: string, requested: string): Promise<void> {
   const { runtime, request } = opts;
-  const config = runtime.generation.config;
-  const allowed = allowedRoutes(config, caller, routesForModel(config, model), model, requested);
+  const { config, pools } = runtime.generation;
+  const allowed = allowedPools(config, caller, groupNamesFor(config, model), pools, requested);
   const cancel = new Cancel();
   const flight: Flight = {
     opts,
@@ -82,20 +85,23 @@ async function runStages(opts: ProxyCallOptions, trace: Trace, log: RequestLog, 
     inFlight: { cancel, answered: undefined },
     handlerFor: crossFormatCache(opts),
   };
-  const limited = admitLimits(flight, allowed[0]!);
+  // Key and model limits are the group's: they name the model, whichever deployment serves it.
+  const limited = admitLimits(flight, (allowed.pools[0] as GroupPool).group.deployments[0] as ModelRoute);
   const ticket = limited && (await limited);
   const release = ticket ? await admitOrGiveBack(flight, ticket) : await admit(flight);
   if (!release) {
     if (ticket) settleLimits(flight, ticket);
     return;
   }
+  let picked: Picked | undefined;
   try {
-    const picked = await callUpstream(flight, allowed);
+    picked = await callUpstream(flight, allowed);
     if (picked) await answer(flight, picked.backend, picked.response);
   } catch (err) {
     if (err instanceof ProxyError) log.status = err.status;
     throw err;
   } finally {
+    if (picked) finishDeployment(flight, picked, allowed.affinityKey);
     release();
     if (ticket) settleLimits(flight, ticket);
     log.latencyMs = round(performance.now() - flight.started);
@@ -115,12 +121,27 @@ async function admitOrGiveBack(flight: Flight, ticket: LimitTicket): Promise<(()
   }
 }
 
-/** The routes of `model` the caller may use, refusing a model that is unknown or not the caller's. */
-function allowedRoutes(config: ProxyConfig, caller: Caller, routes: ModelRoute[], model: string, requested: string): ModelRoute[] {
-  const primary = routes[0];
+interface AllowedPools {
+  pools: GroupPool[];
+  permit: ((route: ModelRoute) => boolean) | undefined;
+  affinityKey: string | undefined;
+}
+
+/** The groups of `model` and its fallbacks the caller may use, refusing a model that is unknown or not the caller's. */
+function allowedPools(config: ProxyConfig, caller: Caller, names: string[], pools: Map<string, GroupPool>, requested: string): AllowedPools {
+  const primary = names[0] ? pools.get(names[0]) : undefined;
   if (!primary) throw Errors.modelNotFound(requested);
-  if (!mayUseModel(config, caller, primary)) throw Errors.modelNotAllowed(model);
-  return routes.filter((r) => mayUseModel(config, caller, r));
+  const may = (route: ModelRoute) => mayUseModel(config, caller, route);
+  if (!primary.group.deployments.some(may)) throw Errors.modelNotAllowed(primary.name);
+  const out: GroupPool[] = [];
+  let restricted = false;
+  for (const name of names) {
+    const pool = pools.get(name);
+    if (!pool || !pool.group.deployments.some(may)) continue;
+    out.push(pool);
+    restricted ||= pool.restricted;
+  }
+  return { pools: out, permit: restricted && config.appKeys.enabled ? may : undefined, affinityKey: undefined };
 }
 
 /**
@@ -163,14 +184,26 @@ async function admit(flight: Flight): Promise<(() => void) | undefined> {
   };
 }
 
-/** Call with failover: each allowed backend in turn gets the request in its own format. */
-async function callUpstream(flight: Flight, routes: ModelRoute[]): Promise<{ backend: Backend; response: UpstreamResponse } | undefined> {
-  const { runtime, reply, call } = flight.opts;
+interface Picked {
+  backend: Backend;
+  state: DeploymentState;
+  response: UpstreamResponse;
+}
+
+/** Call with failover: a deployment of each allowed group in turn gets the request in its own format. */
+async function callUpstream(flight: Flight, allowed: AllowedPools): Promise<Picked | undefined> {
+  const { runtime, reply, call, request } = flight.opts;
   const { trace, log } = flight;
-  const { config, backends } = runtime.generation;
+  const { config } = runtime.generation;
   const prepared = new Map<Backend, PreparedRequest>();
+  const primary = allowed.pools[0] as GroupPool;
+  if (config.router.affinity.enabled)
+    allowed.affinityKey = affinityKeyOf(primary.name, call.body, request.headers, config.router.affinity.header, flight.opts.previousResponseId);
+  const affinity = allowed.affinityKey === undefined ? undefined : await runtime.balancer.affinityOf(allowed.affinityKey, Date.now());
   const result = await callWithFailover({
-    backends: backendsOf(backends, routes),
+    pools: allowed.pools,
+    permit: allowed.permit,
+    affinity,
     prepare: (backend) => {
       const out = prepareFor(flight, backend);
       if (out instanceof ProxyError) return out;
@@ -208,26 +241,30 @@ async function callUpstream(flight: Flight, routes: ModelRoute[]): Promise<{ bac
     closeGone(reply, result.error, call.format);
     return undefined;
   }
-  const { backend, response } = result;
+  const { backend, response, state } = result;
   flight.inFlight.answered = response;
-  log.backend = backend.route.name;
-  trace.backend = backend.route.name;
+  log.backend = state.id;
+  trace.backend = state.id;
   trace.backendFormat = backend.format;
   const sent = prepared.get(backend);
   if (sent) trace.setUpstreamRequest(backend.route.apiBase + sent.path, sent.body);
   const firstBackend = result.attempts[0]?.backend;
-  if (firstBackend && firstBackend !== backend.route.name) runtime.ops.metrics.fallbacks.inc({ from: firstBackend, to: backend.route.name });
-  return { backend, response };
+  if (firstBackend && firstBackend !== state.id) runtime.ops.metrics.fallbacks.inc({ from: firstBackend, to: state.id });
+  return { backend, response, state };
 }
 
-/** The backends of `routes`, in order (every route of a generation has one). */
-function backendsOf(backends: Map<string, Backend>, routes: ModelRoute[]): Backend[] {
-  const out: Backend[] = [];
-  for (const r of routes) {
-    const b = backends.get(r.name);
-    if (b) out.push(b);
-  }
-  return out;
+/** The answer is over: the deployment's in-flight count and tokens, and the conversation's deployment. */
+function finishDeployment(flight: Flight, picked: Picked, affinityKey: string | undefined): void {
+  const now = Date.now();
+  const { log, opts } = flight;
+  picked.state.finished(now, (log.promptTokens ?? 0) + (log.completionTokens ?? 0));
+  const ok = log.status !== undefined && log.status < 400;
+  // A conversation is kept on a deployment of the model it asked for, not on a fallback's.
+  if (!ok || !opts.runtime.config.router.affinity.enabled || picked.state.route.name !== flight.model) return;
+  const balancer = opts.runtime.balancer;
+  if (affinityKey !== undefined) balancer.remember(affinityKey, picked.state.id, now);
+  const answeredId = opts.answeredId?.();
+  if (answeredId !== undefined) balancer.remember(responseKey(flight.model, answeredId), picked.state.id, now);
 }
 
 /** The upstream request for one backend: the client's own body (model swapped) or its translation. */

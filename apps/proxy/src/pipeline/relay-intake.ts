@@ -110,7 +110,7 @@ function relayStub(
   const routes = routesForModel(config, name);
   if (routes.length === 0) return undefined;
   for (const route of routes) {
-    if (backends.get(route.name)?.format !== format || !relaysUnparsed(route, format)) return undefined;
+    if (backends.get(route.id)?.format !== format || !relaysUnparsed(route, format)) return undefined;
   }
   req.relay = { raw, modelSpan };
   stubs.add(stub);

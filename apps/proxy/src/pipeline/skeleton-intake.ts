@@ -73,7 +73,7 @@ export function skeletonBody(
   const { config, backends } = runtime.generation;
   const routes = routesForModel(config, name);
   if (routes.length === 0) return undefined;
-  for (const route of routes) if (route.apiType === "mock" || backends.get(route.name)?.format !== "chat") return undefined;
+  for (const route of routes) if (route.apiType === "mock" || backends.get(route.id)?.format !== "chat") return undefined;
 
   const built = parseSkeleton(raw, scan.longStrings);
   if (!built) return undefined;

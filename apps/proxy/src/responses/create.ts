@@ -86,6 +86,8 @@ export async function createResponse(c: ResponseCall): Promise<string | undefine
     },
     warnings,
     crossFormat: translatedFor({ upstreamBody, itemsById, warnings, id, body, stream, ...(recorder ? { onFinal: recorder.onFinal } : {}) }),
+    ...(recorder ? { answeredId: recorder.heardId } : {}),
+    ...(typeof body.previous_response_id === "string" ? { previousResponseId: body.previous_response_id } : {}),
   });
   return recorder?.heardId();
 }

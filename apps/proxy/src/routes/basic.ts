@@ -25,9 +25,10 @@ export async function basicRoutes(scope: FastifyInstance): Promise<void> {
   app.get("/v1/models", { config: { auth: true, clientFormat: "chat" }, schema: { response: { 200: OpenAIModelList } } }, async (request) => {
     const config = scope.runtime.config;
     const caller = request.caller ?? { keyId: undefined, key: undefined };
-    const data = [...config.models.values()]
-      .filter((route) => mayUseModel(config, caller, route))
-      .map((route) => ({ id: route.name, object: "model" as const, created: STARTED, owned_by: "yallmproxy" }));
+    // A model is the caller's when any of its deployments is.
+    const data = [...config.groups.values()]
+      .filter((group) => group.deployments.some((route) => mayUseModel(config, caller, route)))
+      .map((group) => ({ id: group.name, object: "model" as const, created: STARTED, owned_by: "yallmproxy" }));
     return { object: "list" as const, data };
   });
 }

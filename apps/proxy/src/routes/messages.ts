@@ -10,7 +10,6 @@ import { typed } from "../http/schema.js";
 import { proxyRequest } from "../pipeline/proxy-request.js";
 import { measuringRealText } from "../pipeline/skeleton-intake.js";
 import { createCrossFormatHandler, lazyDecoder } from "../pipeline/translation.js";
-import { routesForModel } from "../router.js";
 import { mayUseModel } from "../auth.js";
 import { countMessagesTokens } from "./count-tokens.js";
 import { forwardCount } from "./forward-count.js";
@@ -120,11 +119,13 @@ function countTokensRoute(app: FastifyInstance, api: Api): void {
     const body: Record<string, unknown> = request.body;
     const model = request.body.model;
     const { config: cfg, backends } = runtime.generation;
-    const route = routesForModel(cfg, model)[0];
-    if (!route) throw Errors.modelNotFound(model);
+    const group = cfg.groups.get(model);
+    if (!group) throw Errors.modelNotFound(model);
     const caller = request.caller ?? { keyId: undefined, key: undefined };
-    if (!mayUseModel(cfg, caller, route)) throw Errors.modelNotAllowed(model);
-    const backend = backends.get(route.name);
+    // Counted by the model's first deployment the caller may use.
+    const route = group.deployments.find((d) => mayUseModel(cfg, caller, d));
+    if (!route) throw Errors.modelNotAllowed(model);
+    const backend = backends.get(route.id);
     if (backend?.format === routeConfig.clientFormat) {
       return forwardCount({ reply, backend, route, path: "/messages/count_tokens", body, headers: anthropicHeaders(request) });
     }
