@@ -38,14 +38,17 @@ export function stripProviderPrefix(model: string): string {
   return model.startsWith("openai/") ? model.slice("openai/".length) : model;
 }
 
-/** The route for a model, then its fallbacks in order (unknown or repeated names skipped). */
+/**
+ * The route for a model, then its fallbacks in order (unknown or repeated names skipped). Raw
+ * pass-through models are served on `/p1` only: the format endpoints do not know them.
+ */
 export function routesForModel(config: ProxyConfig, model: string): ModelRoute[] {
   const primary = config.models.get(model);
-  if (!primary) return [];
+  if (!primary || primary.apiType === "passthrough") return [];
   const out = [primary];
   for (const name of config.fallbacks.get(model) ?? []) {
     const route = config.models.get(name);
-    if (route && !out.includes(route)) out.push(route);
+    if (route && route.apiType !== "passthrough" && !out.includes(route)) out.push(route);
   }
   return out;
 }

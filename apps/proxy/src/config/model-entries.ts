@@ -8,7 +8,7 @@ import type { AnthropicBetaEdit } from "@yallmproxy/translate";
 const DEFAULT_TIMEOUT_S = 600;
 const MAX_EXTENDS_DEPTH = 10;
 /** yaLLMproxy's backend types this proxy does not implement: a warning, never a mistake. */
-const YALLMPROXY_ONLY_API_TYPES = new Set(["gigachat", "passthrough"]);
+const YALLMPROXY_ONLY_API_TYPES = new Set(["gigachat"]);
 
 /** Applies `extends` (deep merge, lists replaced), rejecting cycles and missing parents. */
 export function resolveModelEntries(list: unknown[], problems: string[]): Array<{ entry: RawModelEntry; index: number }> {
