@@ -209,8 +209,9 @@ describe("usage", () => {
     }
     const emb = rows.find((r) => r.key === "alice" && r.model === "emb")!;
     const rr = rows.find((r) => r.key === "alice" && r.model === "rr")!;
-    // Every embeddings call above through `emb` (fallbacks included): 3 + 1 + 1 + 3 input tokens.
-    expect(emb.input_tokens).toBe(8);
+    // The calls above that asked for `emb`: 3 + 1 + 3 input tokens; the one served by emb-broken's fallback counts there.
+    expect(emb.input_tokens).toBe(3 + 1 + 3);
+    expect(rows.find((r) => r.key === "alice" && r.model === "emb-broken")!.input_tokens).toBe(1);
     expect(rr.input_tokens).toBe(17 * rr.requests);
   });
 });

@@ -151,6 +151,9 @@ export function normalizeModel(
       allowOverride: isSpec ? ((spec as { allow_override?: boolean }).allow_override ?? true) : true,
     });
   }
+  if (apiType.data === "passthrough" && (parameters.length > 0 || p.thinking)) {
+    warnings.push(`${where} (${entry.model_name}): a passthrough model relays bodies untouched; its parameters and thinking are ignored`);
+  }
   const allowed = entry.access_control?.allowed_keys;
   return {
     name: entry.model_name,

@@ -45,11 +45,12 @@ export function upstreamHeaders(
 
 /** The upstream's headers for the client, hop-by-hop ones dropped (Node frames the answer itself). */
 export function clientHeaders(incoming: Record<string, HeaderValue>): Record<string, string | string[]> {
-  const named = connectionNamed(incoming.connection);
+  const lower = Object.entries(incoming).map(([name, value]) => [name.toLowerCase(), value] as const);
+  const named = connectionNamed(lower.find(([name]) => name === "connection")?.[1]);
   const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(incoming)) {
-    if (value === undefined || isHopByHop(name.toLowerCase(), named)) continue;
-    out[name.toLowerCase()] = value;
+  for (const [name, value] of lower) {
+    if (value === undefined || isHopByHop(name, named)) continue;
+    out[name] = value;
   }
   return out;
 }

@@ -139,4 +139,3 @@ function failure(err: unknown, backend: string, cancel: Cancel): ProxyError {
   if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) return Errors.upstreamTimeout(backend);
   return Errors.upstreamUnreachable(backend);
 }
-

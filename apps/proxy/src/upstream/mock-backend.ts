@@ -40,7 +40,12 @@ export class MockBackend implements Backend {
 
     if (!MOCK_PATHS.has(req.path)) {
       return jsonResponse(404, {
-        error: { message: `mock backend serves ${[...MOCK_PATHS].join(", ")}, not ${req.path}`, type: "invalid_request_error", param: null, code: "unknown_url" },
+        error: {
+          message: `mock backend serves ${[...MOCK_PATHS].join(", ")}, not ${req.path}`,
+          type: "invalid_request_error",
+          param: null,
+          code: "unknown_url",
+        },
       });
     }
     if (opts.fail_status && (opts.fail_times === undefined || this.calls <= opts.fail_times)) {
