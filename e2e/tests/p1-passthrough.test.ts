@@ -73,7 +73,8 @@ beforeAll(async () => {
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
   upstreamUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`;
-  p = await startProxy(`
+  p = await startProxy(
+    `
 model_list:
   - model_name: raw
     model_params: { api_type: passthrough, api_base: ${upstreamUrl}, api_key: sk-raw-up }
@@ -82,12 +83,15 @@ model_list:
     model_params: { api_type: mock }
 proxy_settings:
   server: { body_limit_mb: 2 }
+  usage: { flush_interval_ms: 50 }
 app_keys:
   enabled: true
   keys:
     - { key_id: alice, secret: sk-alice }
     - { key_id: bob, secret: sk-bob }
-`);
+`,
+    { YALLMP_ADMIN_PASSWORD: "p1-admin" },
+  );
 });
 
 afterAll(async () => {
@@ -192,6 +196,27 @@ describe("/p1 headers", () => {
     expect(res.headers["x-up-hop"]).toBeUndefined();
     expect(res.headers["proxy-authenticate"]).toBeUndefined();
     expect(res.headers["x-up-keep"]).toBe("1");
+  });
+});
+
+describe("/p1 accounting", () => {
+  it("counts each request in the metrics and the usage ledger, without tokens", async () => {
+    const admin = { authorization: "Bearer p1-admin" };
+    const res = await fetch(`${p.url}/p1/raw/missing?acct=1`, { headers: { ...alice, "x-request-id": "p1-acct-1" } });
+    expect(res.headers.get("x-request-id")).toBe("p1-acct-1");
+    await res.arrayBuffer();
+    let rows: Array<{ key: string; model: string; requests: number; input_tokens: number }> = [];
+    for (let i = 0; i < 50 && !rows.some((r) => r.model === "raw"); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      rows = ((await (await fetch(`${p.url}/admin/usage?group_by=key,model`, { headers: admin })).json()) as { data: typeof rows }).data;
+    }
+    const raw = rows.find((r) => r.key === "alice" && r.model === "raw")!;
+    expect(raw.requests).toBeGreaterThan(0);
+    expect(raw.input_tokens).toBe(0);
+    const metrics = await (await fetch(`${p.url}/metrics`)).text();
+    expect(metrics).toMatch(/client_format="passthrough"/);
+    // No trace is stored: the bodies are never read, and the trace store knows wire formats only.
+    expect((await fetch(`${p.url}/admin/traces/p1-acct-1`, { headers: admin })).status).toBe(404);
   });
 });
 

@@ -56,7 +56,8 @@ async function passThrough(runtime: ProxyRuntime, request: FastifyRequest, reply
     reply.raw.removeListener("close", onClose);
     throw slot;
   }
-  const trace = runtime.ops.start(String(request.id), route.name, caller.keyId, "passthrough", false);
+  // Not a wire format the trace store and dashboard know, and no bodies to show: metrics and usage only.
+  const trace = runtime.ops.start(String(request.id), route.name, caller.keyId, "passthrough", false, "off");
   trace.backend = route.name;
   let status: number | undefined;
   try {
