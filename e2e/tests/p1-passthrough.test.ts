@@ -237,6 +237,8 @@ describe("/p1 refusals", () => {
       body: JSON.stringify({ model: "raw", messages: [{ role: "user", content: "hi" }] }),
     });
     expect(chat.status).toBe(404);
+    const listed = (await (await fetch(`${p.url}/v1/models`, { headers: alice })).json()) as { data: Array<{ id: string }> };
+    expect(listed.data.map((m) => m.id)).toEqual(["chatty"]);
   });
 
   it("refuses dot segments and encoded slashes before calling the upstream", async () => {

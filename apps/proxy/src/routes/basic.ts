@@ -26,7 +26,8 @@ export async function basicRoutes(scope: FastifyInstance): Promise<void> {
     const config = scope.runtime.config;
     const caller = request.caller ?? { keyId: undefined, key: undefined };
     const data = [...config.models.values()]
-      .filter((route) => mayUseModel(config, caller, route))
+      // Pass-through models are reached on /p1 only, as in yaLLMproxy's list.
+      .filter((route) => route.apiType !== "passthrough" && mayUseModel(config, caller, route))
       .map((route) => ({ id: route.name, object: "model" as const, created: STARTED, owned_by: "yallmproxy" }));
     return { object: "list" as const, data };
   });
