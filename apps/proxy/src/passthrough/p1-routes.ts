@@ -5,6 +5,7 @@
 
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { Type } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { errors as undiciErrors } from "undici";
 import { mayUseModel } from "../auth.js";
@@ -22,7 +23,9 @@ export async function p1Routes(app: FastifyInstance): Promise<void> {
   app.removeAllContentTypeParsers();
   // Not read here: the handler streams the request itself to the upstream.
   app.addContentTypeParser("*", (_request, _payload, done) => done(null, undefined));
-  const options = { config: { auth: true, clientFormat: "chat" as const }, exposeHeadRoute: false };
+  // The handler reads the raw URL itself (passthroughPath); the schema only names the parameters.
+  const params = Type.Object({ model: Type.String(), "*": Type.Optional(Type.String()) });
+  const options = { config: { auth: true, clientFormat: "chat" as const }, exposeHeadRoute: false, schema: { params } };
   const handler = (request: FastifyRequest, reply: FastifyReply) => passThrough(app.runtime, request, reply);
   app.route({ method: METHODS, url: "/p1/:model", ...options, handler });
   app.route({ method: METHODS, url: "/p1/:model/*", ...options, handler });

@@ -14,7 +14,7 @@ const MAX_INPUTS = 2048;
 const tokenArray = Type.Array(Type.Integer({ minimum: 0 }), { minItems: 1 });
 
 /** Top-level fields are type-checked here; unknown fields pass through to the upstream. */
-export const embeddingsBodySchema = Type.Object({
+const embeddingsBodySchema = Type.Object({
   model: Type.String({ minLength: 1 }),
   input: Type.Union([
     Type.String({ minLength: 1 }),
@@ -27,7 +27,7 @@ export const embeddingsBodySchema = Type.Object({
   user: Type.Optional(Type.String()),
 });
 
-export const rerankBodySchema = Type.Object({
+const rerankBodySchema = Type.Object({
   model: Type.String({ minLength: 1 }),
   query: Type.String({ minLength: 1 }),
   documents: Type.Array(Type.Union([Type.String(), Type.Object({ text: Type.String() })]), { minItems: 1 }),
