@@ -2,6 +2,7 @@
 // batch input), rerank by fetch, fallback after a 500, the mock backend, access control, bad input
 // in OpenAI's error shape, and usage counted in the ledger.
 
+import { readFileSync } from "node:fs";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningProxy, type Upstream, sendJson, startProxy, startUpstream } from "../lib/harness.js";
@@ -149,6 +150,26 @@ describe("rerank", () => {
     expect(first.results.map((r) => r.index)).toEqual([1, 2]);
     expect(first.results[0]!.document).toEqual({ text: "red apple pie" });
     expect(first.results.map((r) => r.relevance_score)).toEqual(second.results.map((r) => r.relevance_score));
+  });
+});
+
+describe("the shipped config", () => {
+  it("serves mock-embed and mock-rerank with no API keys", async () => {
+    const shipped = readFileSync(new URL("../../configs/config.yaml", import.meta.url), "utf8");
+    const proxy = await startProxy(shipped);
+    try {
+      const sdk = new OpenAI({ baseURL: `${proxy.url}/v1`, apiKey: "none", maxRetries: 0 });
+      const out = await sdk.embeddings.create({ model: "mock-embed", input: ["a", "b"] });
+      expect(out.data.map((d) => d.embedding.length)).toEqual([8, 8]);
+      const res = await fetch(`${proxy.url}/v1/rerank`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: "mock-rerank", query: "red apple", documents: ["a blue car", "red apple pie"], top_n: 1 }),
+      });
+      expect(((await res.json()) as { results: Array<{ index: number }> }).results.map((r) => r.index)).toEqual([1]);
+    } finally {
+      await proxy.close();
+    }
   });
 });
 

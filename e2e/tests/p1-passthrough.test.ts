@@ -20,6 +20,8 @@ const seen: Seen[] = [];
 /** Set when the upload's first chunk reached the upstream. */
 let firstChunk: (() => void) | undefined;
 let sseGate: (() => void) | undefined;
+/** Called when the proxy closed an SSE answer the upstream had not finished. */
+let upstreamHungUp: (() => void) | undefined;
 let upstreamUrl = "";
 let server: ReturnType<typeof createServer>;
 let p: RunningProxy;
@@ -47,6 +49,9 @@ function upstream(req: IncomingMessage, res: ServerResponse): void {
   }
   if (req.url?.startsWith("/api/events")) {
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+    res.on("close", () => {
+      if (!res.writableFinished) upstreamHungUp?.();
+    });
     res.write("data: one\n\n");
     new Promise<void>((r) => (sseGate = r)).then(() => res.end("data: two\n\n"));
     return;
@@ -154,6 +159,23 @@ describe("/p1 streams both ways", () => {
       rest += Buffer.from(value).toString();
     }
     expect(rest).toBe("data: two\n\n");
+  });
+
+  it("hangs up on the upstream when the client leaves mid-stream", async () => {
+    const hungUp = new Promise<void>((r) => (upstreamHungUp = r));
+    const ac = new AbortController();
+    const res = await fetch(`${p.url}/p1/raw/events`, { headers: alice, signal: ac.signal });
+    const reader = res.body!.getReader();
+    expect(Buffer.from((await reader.read()).value!).toString()).toBe("data: one\n\n");
+    ac.abort();
+    await hungUp;
+  });
+
+  it("answers HEAD with the upstream's headers and no body", async () => {
+    const res = await fetch(`${p.url}/p1/raw/missing`, { method: "HEAD", headers: alice });
+    expect(res.status).toBe(404);
+    expect(seen.at(-1)!.method).toBe("HEAD");
+    expect(await res.text()).toBe("");
   });
 
   it("returns a binary body byte for byte", async () => {
