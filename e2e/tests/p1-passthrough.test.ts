@@ -68,6 +68,8 @@ function upstream(req: IncomingMessage, res: ServerResponse): void {
     res.end("hops");
     return;
   }
+  // Never answers: for the timeout.
+  if (req.url === "/api/hang") return void req.resume();
   req.resume();
   res.writeHead(404, { "content-type": "application/json" });
   res.end(JSON.stringify({ detail: `no ${req.method} ${req.url}` }));
@@ -84,6 +86,8 @@ model_list:
   - model_name: raw
     model_params: { api_type: passthrough, api_base: ${upstreamUrl}, api_key: sk-raw-up }
     access_control: { allowed_keys: [alice] }
+  - model_name: raw-slow
+    model_params: { api_type: passthrough, api_base: ${upstreamUrl}, request_timeout: 0.5 }
   - model_name: chatty
     model_params: { api_type: mock }
 proxy_settings:
@@ -271,6 +275,14 @@ describe("/p1 refusals", () => {
       expect((JSON.parse(res.body) as { error: { code: string } }).error.code).toBe("invalid_url");
     }
     expect(seen.length).toBe(before);
+  });
+
+  it("gives up on an upstream that does not answer within request_timeout (504)", async () => {
+    const started = performance.now();
+    const res = await fetch(`${p.url}/p1/raw-slow/hang`, { headers: alice });
+    expect(res.status).toBe(504);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("upstream_timeout");
+    expect(performance.now() - started).toBeLessThan(5000);
   });
 
   it("refuses a body over the limit, declared or streamed", async () => {
