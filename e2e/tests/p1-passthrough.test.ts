@@ -86,6 +86,8 @@ model_list:
   - model_name: raw
     model_params: { api_type: passthrough, api_base: ${upstreamUrl}, api_key: sk-raw-up }
     access_control: { allowed_keys: [alice] }
+  - model_name: raw-open
+    model_params: { api_type: passthrough, api_base: ${upstreamUrl} }
   - model_name: raw-slow
     model_params: { api_type: passthrough, api_base: ${upstreamUrl}, request_timeout: 0.5 }
   - model_name: chatty
@@ -98,6 +100,7 @@ app_keys:
   keys:
     - { key_id: alice, secret: sk-alice }
     - { key_id: bob, secret: sk-bob }
+    - { key_id: carol, secret: sk-carol, rpm_limit: 2 }
 `,
     { YALLMP_ADMIN_PASSWORD: "p1-admin" },
   );
@@ -275,6 +278,17 @@ describe("/p1 refusals", () => {
       expect((JSON.parse(res.body) as { error: { code: string } }).error.code).toBe("invalid_url");
     }
     expect(seen.length).toBe(before);
+  });
+
+  it("counts requests against the key's rpm_limit", async () => {
+    const carol = { authorization: "Bearer sk-carol" };
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await fetch(`${p.url}/p1/raw-open/missing`, { headers: carol });
+      await res.arrayBuffer();
+      statuses.push(res.status);
+    }
+    expect(statuses).toEqual([404, 404, 429]);
   });
 
   it("gives up on an upstream that does not answer within request_timeout (504)", async () => {

@@ -8,9 +8,11 @@ import { pipeline } from "node:stream/promises";
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { errors as undiciErrors } from "undici";
+import { codecs } from "@yallmproxy/translate";
 import { mayUseModel } from "../auth.js";
+import type { LimitTicket } from "../limits/rate-limits.js";
 import { Cancel } from "../cancel.js";
-import type { ModelRoute } from "../config/load-config.js";
+import type { AppKey, ModelRoute } from "../config/load-config.js";
 import { Errors, ProxyError } from "../errors.js";
 import type { Trace } from "../ops/trace.js";
 import type { ProxyRuntime } from "../runtime.js";
@@ -48,6 +50,7 @@ async function passThrough(runtime: ProxyRuntime, request: FastifyRequest, reply
   if (Number.isFinite(length) && length > limit) throw Errors.bodyTooLarge(limit);
 
   const caller = request.caller ?? { keyId: undefined, key: undefined };
+  const ticket = await admitLimits(runtime, caller.key, route, reply);
   const cancel = new Cancel();
   const onClose = () => {
     if (!reply.raw.writableFinished) cancel.abort();
@@ -57,6 +60,7 @@ async function passThrough(runtime: ProxyRuntime, request: FastifyRequest, reply
   const slot = typeof acquired === "function" ? acquired : await acquired;
   if (slot instanceof ProxyError) {
     reply.raw.removeListener("close", onClose);
+    if (ticket) runtime.limits.settle(ticket, 0, undefined);
     throw slot;
   }
   // Not a wire format the trace store and dashboard know, and no bodies to show: metrics and usage only.
@@ -74,7 +78,23 @@ async function passThrough(runtime: ProxyRuntime, request: FastifyRequest, reply
     runtime.ops.finish(trace);
     reply.raw.removeListener("close", onClose);
     slot();
+    // A body is not read for tokens: only the request counts (rpm); its token share is given back.
+    if (ticket) runtime.limits.settle(ticket, 0, undefined);
   }
+}
+
+/** The key's and the model's rate limits (`rpm_limit` counts; nothing here is tokens). */
+async function admitLimits(runtime: ProxyRuntime, key: AppKey | undefined, route: ModelRoute, reply: FastifyReply): Promise<LimitTicket | undefined> {
+  const buckets = runtime.limits.plan(key, route);
+  if (!buckets) return undefined;
+  const out = await runtime.limits.admit(buckets, 1);
+  const headers = codecs.chat.rateLimitHeaders(out.state);
+  if ("refusal" in out) {
+    Object.assign(out.refusal.headers, headers);
+    throw out.refusal;
+  }
+  for (const name in headers) reply.raw.setHeader(name, headers[name]!);
+  return out.ticket;
 }
 
 interface RelayArgs {
