@@ -32,6 +32,8 @@ import { LIVE_FEED_PATH, adminWebSocketRoutes } from "./routes/admin/ws.js";
 import { basicRoutes } from "./routes/basic.js";
 import { chatCompletionsRoutes } from "./routes/chat-completions.js";
 import { dashboardRoutes } from "./routes/dashboard.js";
+import { embeddingsRoutes } from "./routes/embeddings.js";
+import { p1Routes } from "./passthrough/p1-routes.js";
 import { messagesRoutes } from "./routes/messages.js";
 import { responsesRoutes } from "./routes/responses.js";
 import { usageRoutes } from "./routes/usage.js";
@@ -202,6 +204,8 @@ async function registerRoutes(app: FastifyInstance, runtime: ProxyRuntime, opts:
   await app.register(responsesRoutes);
   await app.register(responsesInputTokensRoute);
   await app.register(messagesRoutes);
+  await app.register(embeddingsRoutes);
+  await app.register(p1Routes);
   await app.register(usageRoutes);
 
   const log = opts.logger || { info: () => {}, warn: () => {} };

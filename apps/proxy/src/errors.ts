@@ -135,6 +135,15 @@ export const Errors = {
     new ProxyError(400, `The backend of \`${backend}\` speaks ${backendFormat}, which ${clientFormat} requests cannot be translated to.`, {
       code: "unsupported_backend_format",
     }),
+  passthroughModelNotFound: (model: string) =>
+    new ProxyError(404, `The model \`${model}\` is not a pass-through model (api_type: passthrough) of this proxy.`, {
+      code: "model_not_found",
+      param: "model",
+    }),
+  endpointNotServed: (backend: string, apiType: string, path: string) =>
+    new ProxyError(400, `The backend of \`${backend}\` (api_type ${apiType}) does not serve ${path}; OpenAI-compatible backends do.`, {
+      code: "unsupported_endpoint",
+    }),
   /** An upstream's refusal, re-rendered for a client of another wire format. */
   upstreamRefused: (err: ProxyError) => new ProxyError(err.status, err.message, { type: err.type, code: err.code, param: err.param, headers: err.headers }),
   /** A status and message an upstream or a decoder chose (the codes and fields are theirs). */

@@ -47,14 +47,18 @@ export function stripProviderPrefix(model: string): string {
   return model.startsWith("openai/") ? model.slice("openai/".length) : model;
 }
 
-/** The deployments of a model, then of its fallbacks in order (unknown or repeated names skipped). */
+/**
+ * The deployments of a model, then of its fallbacks in order (unknown or repeated names skipped).
+ * Raw pass-through deployments are served on `/p1` only: the format endpoints do not know them.
+ */
 export function routesForModel(config: ProxyConfig, model: string): ModelRoute[] {
-  return groupNamesFor(config, model).flatMap((name) => config.groups.get(name)?.deployments ?? []);
+  return groupNamesFor(config, model).flatMap((name) => config.groups.get(name)?.deployments.filter((route) => route.apiType !== "passthrough") ?? []);
 }
 
-/** A model's group name, then its fallbacks' (configured ones only, each once). */
+/** A model's group name, then its fallbacks' (configured ones only, each once); none for a pass-through model. */
 export function groupNamesFor(config: ProxyConfig, model: string): string[] {
-  if (!config.groups.has(model)) return [];
+  const own = config.groups.get(model);
+  if (!own || own.deployments.every((route) => route.apiType === "passthrough")) return [];
   const out = [model];
   for (const name of config.fallbacks.get(model) ?? []) if (config.groups.has(name) && !out.includes(name)) out.push(name);
   return out;

@@ -54,6 +54,22 @@ describe("loadConfig", () => {
     ]);
   });
 
+  it("loads api_type passthrough (served on /p1 only) and warns that it ignores body edits", () => {
+    const { config, warnings } = parse(`
+model_list:
+  - model_name: raw
+    model_params: { api_type: passthrough, api_base: "http://127.0.0.1:9/api/", api_key: k, parameters: { temperature: 1 } }
+  - model_name: emb
+    model_params: { api_type: openai, api_base: "http://127.0.0.1:9/v1" }
+`);
+    expect(config.models.get("raw")).toMatchObject({ apiType: "passthrough", apiBase: "http://127.0.0.1:9/api", apiKey: "k" });
+    expect(config.models.get("emb")!.apiType).toBe("openai");
+    expect(warnings).toEqual([expect.stringContaining("a passthrough model relays bodies untouched")]);
+    expect(problemsOf("model_list:\n  - model_name: raw\n    model_params: { api_type: passthrough }\n")).toEqual([
+      "model_list[0].model_params.api_base: required for api_type passthrough",
+    ]);
+  });
+
   it("resolves extends by deep merge with lists replaced, through a chain", () => {
     const { config } = parse(`
 model_list:

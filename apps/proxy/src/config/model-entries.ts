@@ -8,7 +8,7 @@ import type { AnthropicBetaEdit } from "@yallmproxy/translate";
 const DEFAULT_TIMEOUT_S = 600;
 const MAX_EXTENDS_DEPTH = 10;
 /** yaLLMproxy's backend types this proxy does not implement: a warning, never a mistake. */
-const YALLMPROXY_ONLY_API_TYPES = new Set(["gigachat", "passthrough"]);
+const YALLMPROXY_ONLY_API_TYPES = new Set(["gigachat"]);
 
 /**
  * Applies `extends` (deep merge, lists replaced), rejecting cycles and missing parents, and expands a
@@ -155,6 +155,9 @@ export function normalizeModel(
       value: isSpec ? (spec as { default: unknown }).default : spec,
       allowOverride: isSpec ? ((spec as { allow_override?: boolean }).allow_override ?? true) : true,
     });
+  }
+  if (apiType.data === "passthrough" && (parameters.length > 0 || p.thinking)) {
+    warnings.push(`${where} (${entry.model_name}): a passthrough model relays bodies untouched; its parameters and thinking are ignored`);
   }
   const allowed = entry.access_control?.allowed_keys;
   return {

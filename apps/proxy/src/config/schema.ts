@@ -6,7 +6,7 @@ import { keyLimitFields, modelLimitFields, rateLimitSettingsSchema, usageSetting
 
 const positiveNumber = z.number().positive();
 
-export const apiTypeSchema = z.enum(["openai", "openai-responses", "anthropic", "mock"]);
+export const apiTypeSchema = z.enum(["openai", "openai-responses", "anthropic", "mock", "passthrough"]);
 
 const mockOptionsSchema = z
   .object({

@@ -95,9 +95,10 @@ export class Ops {
     return this.config.models.get(model)?.traceCapture ?? this.config.traces.capture;
   }
 
-  start(id: string, model: string, keyId: string | undefined, clientFormat: string, stream: boolean): Trace {
+  /** `capture` overrides the model's level (`/p1` requests count in metrics and usage but store no trace). */
+  start(id: string, model: string, keyId: string | undefined, clientFormat: string, stream: boolean, capture = this.captureFor(model)): Trace {
     const t = this.config.traces;
-    const trace = new Trace(id, model, keyId ?? null, clientFormat, stream, this.captureFor(model), { maxBodyBytes: t.maxBodyBytes, maxEvents: t.maxEvents });
+    const trace = new Trace(id, model, keyId ?? null, clientFormat, stream, capture, { maxBodyBytes: t.maxBodyBytes, maxEvents: t.maxEvents });
     this.running.set(id, trace);
     if (stream) this.metrics.streamsInFlight.inc();
     if (this.live.wanted) this.live.publish({ type: "request.started", trace: trace.summary() });

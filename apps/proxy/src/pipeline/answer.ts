@@ -20,6 +20,7 @@ const TAIL_BYTES = 4096;
 export async function answer(flight: Flight, backend: Backend, response: UpstreamResponse): Promise<void> {
   const { call } = flight.opts;
   if (response.status >= 400) return answerUpstreamError(flight, backend, response);
+  if (call.plainEndpoint) return relayJsonAnswer(flight, backend, response);
   // Response modules work on the hub's events, so a same-format answer they change crosses the hub too.
   if (backend.format !== call.format || backend.route.responseModules) return answerTranslated(flight, backend, response);
   if (call.stream) return relayStream(flight, backend, response);
@@ -82,6 +83,12 @@ async function relayStream(flight: Flight, backend: Backend, response: UpstreamR
   noteRelayedEnding(flight, usageOfRelayedStream(relayed.head, relayed.tail), relayed.tail);
 }
 
+/** Rerank answers count only `total_tokens`: all of them are input. */
+function inputOnlyUsage(flight: Flight, usage: TokenUsage | undefined): TokenUsage | undefined {
+  if (!flight.opts.call.plainEndpoint || !usage || usage.promptTokens !== undefined || usage.totalTokens === undefined) return usage;
+  return { ...usage, promptTokens: usage.totalTokens };
+}
+
 /** Usage and finish reason of an answer relayed unchanged, from its last bytes (and first, for streams). */
 function noteRelayedEnding(flight: Flight, usage: TokenUsage | undefined, tail: Buffer): void {
   if (usage) Object.assign(flight.log, usage);
@@ -127,7 +134,7 @@ async function relayJsonAnswer(flight: Flight, backend: Backend, response: Upstr
   } else if (!reply.raw.destroyed) reply.raw.end();
   if (relayed.upstreamError) log.upstreamError = relayed.upstreamError;
   const body = relayed.held ?? relayed.tail ?? Buffer.alloc(0);
-  noteRelayedEnding(flight, usageFromJsonTail(body), body);
+  noteRelayedEnding(flight, inputOnlyUsage(flight, usageFromJsonTail(body)), body);
 }
 
 /** A same-format JSON body read whole and parsed, so `onFinal` hears it before the client gets it. */

@@ -32,7 +32,14 @@ interface ClientCall {
    * answers reach the same hook through the cross-format handler the route builds.
    */
   onFinal?: FinalHook;
+  /**
+   * Embeddings and rerank: OpenAI-compatible backends only, the body relayed with its model renamed
+   * (no parameters, no translation), the JSON answer relayed as it came.
+   */
+  plainEndpoint?: PlainEndpoint;
 }
+
+export type PlainEndpoint = "embeddings" | "rerank";
 
 /** How a request crosses from the client's wire format to a backend's and back. */
 export interface CrossFormatHandler {

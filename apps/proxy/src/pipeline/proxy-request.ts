@@ -2,6 +2,7 @@
 // slot), call with failover, then answer (pipeline/answer.ts: relayed as-is in the same wire format,
 // or translated through the hub).
 
+import { isUtf8 } from "node:buffer";
 import { codecs } from "@yallmproxy/translate";
 import { type Caller, mayUseModel } from "../auth.js";
 import { Cancel } from "../cancel.js";
@@ -18,6 +19,7 @@ import { clientSessionId } from "./client.js";
 import type { LimitTicket } from "../limits/rate-limits.js";
 import { admitLimits, settleLimits } from "./limits-stage.js";
 import { passthroughBody, passthroughRaw } from "./apply-parameters.js";
+import { spliceTopLevelString } from "./json-splice.js";
 import { materializeRelayed, relayedBytes, relaysUnparsed } from "./relay-intake.js";
 import { materializeSkeleton, restoreSkeleton } from "./skeleton-intake.js";
 import { type CrossFormatHandler, type Flight, type PreparedRequest, type ProxyCallOptions, type RequestLog, round } from "./flight.js";
@@ -270,6 +272,7 @@ function finishDeployment(flight: Flight, picked: Picked, affinityKey: string | 
 /** The upstream request for one backend: the client's own body (model swapped) or its translation. */
 function prepareFor(flight: Flight, backend: Backend): PreparedRequest | ProxyError {
   const { call, request } = flight.opts;
+  if (call.plainEndpoint) return preparePlain(call, backend);
   // A body relayed unparsed is parsed after all for a backend that needs it (after a config reload).
   if (request.relay && !(backend.format === call.format && relaysUnparsed(backend.route, backend.format))) {
     const failed = materializeRelayed(request, call.body);
@@ -298,6 +301,14 @@ function prepareFor(flight: Flight, backend: Backend): PreparedRequest | ProxyEr
   // With the bytes relayed, the parsed body only names what was sent (traces, the mock backend).
   const body = raw ? { ...call.body, model: backend.route.upstreamModel } : passthroughBody(call.body, backend.route, takesThinking);
   return { path: call.path, body, ...(raw ? { rawBody: raw } : {}), ...(call.forwardHeaders ? { headers: call.forwardHeaders } : {}) };
+}
+
+/** Embeddings and rerank: the client's bytes with the model renamed, for OpenAI-compatible backends only. */
+function preparePlain(call: ProxyCallOptions["call"], backend: Backend): PreparedRequest | ProxyError {
+  if (backend.format !== "chat") return Errors.endpointNotServed(backend.route.name, backend.route.apiType, `/v1${call.path}`);
+  const model = backend.route.upstreamModel;
+  const rawBody = call.rawBody && isUtf8(call.rawBody) ? spliceTopLevelString(call.rawBody, "model", model, call.body.model) : undefined;
+  return { path: call.path, body: { ...call.body, model }, ...(rawBody ? { rawBody } : {}) };
 }
 
 /** One cross-format handler per backend format, built on first use. */

@@ -25,9 +25,10 @@ export async function basicRoutes(scope: FastifyInstance): Promise<void> {
   app.get("/v1/models", { config: { auth: true, clientFormat: "chat" }, schema: { response: { 200: OpenAIModelList } } }, async (request) => {
     const config = scope.runtime.config;
     const caller = request.caller ?? { keyId: undefined, key: undefined };
-    // A model is the caller's when any of its deployments is.
+    // A model is the caller's when any of its deployments is; pass-through models are reached on /p1
+    // only, as in yaLLMproxy's list.
     const data = [...config.groups.values()]
-      .filter((group) => group.deployments.some((route) => mayUseModel(config, caller, route)))
+      .filter((group) => group.deployments.some((route) => route.apiType !== "passthrough" && mayUseModel(config, caller, route)))
       .map((group) => ({ id: group.name, object: "model" as const, created: STARTED, owned_by: "yallmproxy" }));
     return { object: "list" as const, data };
   });

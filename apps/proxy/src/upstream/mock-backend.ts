@@ -1,13 +1,17 @@
-// The built-in `mock` backend: an OpenAI-compatible chat server inside the process, deterministic and
-// offline, so the shipped config answers with no API keys. It echoes the last user message, calls a
-// tool when tools are offered, and can be told to add latency, fail, or cut its stream. In `agent`
-// mode (mock-agent.ts) it greets instead and calls a tool only when asked.
+// The built-in `mock` backend: an OpenAI-compatible chat server inside the process (embeddings and
+// rerank too: mock-embeddings.ts), deterministic and offline, so the shipped config answers with no
+// API keys. It echoes the last user message, calls a tool when tools are offered, and can be told to
+// add latency, fail, or cut its stream. In `agent` mode (mock-agent.ts) it greets instead and calls a
+// tool only when asked.
 
 import { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ModelRoute } from "../config/load-config.js";
 import { afterTool, agentArguments, agentTurn, contentText, greeting, requestedTool } from "./mock-agent.js";
+import { mockEmbeddings, mockRerank } from "./mock-embeddings.js";
 import type { Backend, UpstreamRequest, UpstreamResponse } from "./types.js";
+
+const MOCK_PATHS = new Set(["/chat/completions", "/embeddings", "/rerank"]);
 
 interface ChatMessageLike {
   role?: unknown;
@@ -34,9 +38,14 @@ export class MockBackend implements Backend {
     if (opts.latency_ms) await sleep(opts.latency_ms, undefined, { signal: req.cancel.signal }).catch(() => undefined);
     if (req.cancel.aborted) throw Object.assign(new Error("aborted"), { name: "AbortError" });
 
-    if (req.path !== "/chat/completions") {
+    if (!MOCK_PATHS.has(req.path)) {
       return jsonResponse(404, {
-        error: { message: `mock backend serves /chat/completions, not ${req.path}`, type: "invalid_request_error", param: null, code: "unknown_url" },
+        error: {
+          message: `mock backend serves ${[...MOCK_PATHS].join(", ")}, not ${req.path}`,
+          type: "invalid_request_error",
+          param: null,
+          code: "unknown_url",
+        },
       });
     }
     if (opts.fail_status && (opts.fail_times === undefined || this.calls <= opts.fail_times)) {
@@ -57,9 +66,11 @@ export class MockBackend implements Backend {
     }
 
     const body = req.body;
+    const model = typeof body.model === "string" ? body.model : this.route.upstreamModel;
+    if (req.path === "/embeddings") return jsonResponse(200, mockEmbeddings(body, model));
+    if (req.path === "/rerank") return jsonResponse(200, mockRerank(body, model, `rerank-mock${++this.idCounter}`));
     const id = `chatcmpl-mock${++this.idCounter}`;
     const created = Math.floor(Date.now() / 1000);
-    const model = typeof body.model === "string" ? body.model : this.route.upstreamModel;
     const messages = Array.isArray(body.messages) ? (body.messages as ChatMessageLike[]) : [];
     const n = typeof body.n === "number" && body.n > 1 ? Math.min(Math.floor(body.n), 16) : 1;
     const choices = Array.from({ length: n }, (_, i) => this.plan(body, messages, `${id}_${i}`));

@@ -70,9 +70,13 @@ export interface Backend {
   close(): Promise<void>;
 }
 
-/** The wire format each `api_type` speaks: the registry's key for its codec (the mock backend speaks Chat). */
+/**
+ * The wire format each `api_type` speaks: the registry's key for its codec (the mock backend speaks
+ * Chat). `passthrough` models are reached only through `/p1` (routes/raw-passthrough.ts), never routed.
+ */
 const FORMAT_OF_API_TYPE: Readonly<Record<ModelRoute["apiType"], BackendFormat>> = {
   openai: "chat",
+  passthrough: "chat",
   mock: "chat",
   "openai-responses": "responses",
   anthropic: "messages",
