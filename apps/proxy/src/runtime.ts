@@ -5,6 +5,7 @@ import { Agent } from "undici";
 import type { ModelRoute, ProxyConfig } from "./config/load-config.js";
 import { type BackgroundErrorLog, Ops } from "./ops/ops.js";
 import { PgBus } from "./ops/pg-bus.js";
+import { loadTelemetry } from "./ops/telemetry.js";
 import { ConcurrencyLimiter } from "./concurrency.js";
 import { RateLimits } from "./limits/rate-limits.js";
 import { openRedis } from "./limits/redis.js";
@@ -74,6 +75,7 @@ export class ProxyRuntime {
         throw err;
       }
     }
+    if (config.telemetry) runtime.ops.telemetry = await loadTelemetry(config.telemetry, (err) => report("otel_export", err));
     return runtime;
   }
 
