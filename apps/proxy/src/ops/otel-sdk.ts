@@ -17,14 +17,14 @@ import {
 } from "@opentelemetry/sdk-trace-base";
 import type { TelemetrySettings } from "../config/telemetry-config.js";
 import { GenAiTelemetry } from "./otel-spans.js";
-import type { Telemetry, TelemetryErrorLog } from "./telemetry.js";
+import type { Telemetry, TelemetryFailures } from "./telemetry.js";
 
 const ERROR_LOG_INTERVAL_MS = 60_000;
 const CLOSE_TIMEOUT_MS = 5000;
 const SCOPE = "yallmproxy";
 
-export function startTelemetry(settings: TelemetrySettings, onError: TelemetryErrorLog): Telemetry {
-  const failures = new ThrottledFailures(onError);
+export function startTelemetry(settings: TelemetrySettings, report: TelemetryFailures): Telemetry {
+  const failures = new ThrottledFailures(report);
   const resource = resourceFromAttributes({ ...settings.resourceAttributes, "service.name": settings.serviceName });
   const t = settings.traces;
   const tracerProvider = t
@@ -73,11 +73,16 @@ class ThrottledFailures {
   private count = 0;
   private lastLogAt = -Infinity;
 
-  constructor(private readonly log: TelemetryErrorLog) {}
+  constructor(private readonly report: TelemetryFailures) {}
 
   note(signal: string, result: ExportResult): void {
     if (result.code === ExportResultCode.SUCCESS) return;
     this.count += 1;
+    try {
+      this.report.count();
+    } catch {
+      // Counting must not break exporting.
+    }
     const now = performance.now();
     if (now - this.lastLogAt < ERROR_LOG_INTERVAL_MS) return;
     this.lastLogAt = now;
@@ -85,7 +90,7 @@ class ThrottledFailures {
     const err = new Error(`OTLP ${signal} export failed (${this.count} failed export(s) since the last report): ${reason}`);
     this.count = 0;
     try {
-      this.log(err);
+      this.report.log(err);
     } catch {
       // Reporting must not break exporting.
     }

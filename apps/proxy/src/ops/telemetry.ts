@@ -27,11 +27,14 @@ export interface Telemetry {
   close(): Promise<void>;
 }
 
-/** Reports an export failure (the caller keeps it to one log line a minute). */
-export type TelemetryErrorLog = (err: unknown) => void;
+/** Where export failures go: each one counted, one log line a minute. */
+export interface TelemetryFailures {
+  count(): void;
+  log(err: Error): void;
+}
 
 /** Starts the exporters for `settings`, loading the SDK on first use. */
-export async function loadTelemetry(settings: TelemetrySettings, onError: TelemetryErrorLog): Promise<Telemetry> {
+export async function loadTelemetry(settings: TelemetrySettings, failures: TelemetryFailures): Promise<Telemetry> {
   const { startTelemetry } = await import("./otel-sdk.js");
-  return startTelemetry(settings, onError);
+  return startTelemetry(settings, failures);
 }
