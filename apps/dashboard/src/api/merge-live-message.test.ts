@@ -28,6 +28,8 @@ function row(id: string, secondsAfter: number, over: Partial<TraceSummary> = {})
     completionTokens: 7,
     error: null,
     warnings: 0,
+    finishReason: null,
+    toolCalls: 0,
     ...over,
   };
 }

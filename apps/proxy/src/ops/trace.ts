@@ -189,6 +189,8 @@ export class Trace {
       completionTokens: this.completionTokens,
       error: this.error,
       warnings: this.warningList.length,
+      finishReason: this.finishReason,
+      toolCalls: this.toolCalls,
     };
   }
 
@@ -214,6 +216,8 @@ export class Trace {
       completionTokens: this.completionTokens,
       error: this.error && redactor.values.length > 0 ? scrubText(this.error, redactor.values) : this.error,
       warnings: this.warningList.length,
+      finishReason: this.finishReason,
+      toolCalls: this.toolCalls,
       captureLevel: this.capture,
       detail: this.full ? JSON.stringify(this.detail(redactor)) : this.metadataDetailJson(redactor),
     };
