@@ -39,26 +39,9 @@ export function LiveFilters({ filters, onChange, models, keys, paused, newWhileP
   const modelOptions = filters.model && !models.includes(filters.model) ? [filters.model, ...models] : models;
   const keyOptions = filters.key && !keys.includes(filters.key) ? [filters.key, ...keys] : keys;
   const backendOptions = filters.backend && !models.includes(filters.backend) ? [filters.backend, ...models] : models;
-  const [text, setText] = useState(filters.q ?? "");
-  useEffect(() => setText(filters.q ?? ""), [filters.q]);
-  // Emptying the box (or its clear button) ends the search at once; words wait for Enter.
-  const typed = (value: string) => {
-    setText(value);
-    if (value === "" && filters.q) onChange({ ...filters, q: undefined });
-  };
-  const search = (e: FormEvent) => {
-    e.preventDefault();
-    onChange({ ...filters, q: text.trim() || undefined });
-  };
-  const set = (name: keyof TraceFilters) => (e: { target: { value: string } }) => onChange({ ...filters, [name]: e.target.value || undefined });
   return (
     <div className="toolbar" role="group" aria-label="Filters">
-      <form role="search" onSubmit={search} className="field-inline">
-        <label className="field-inline">
-          <span>Search</span>
-          <input type="search" value={text} placeholder="Words in bodies" onChange={(e) => typed(e.target.value)} maxLength={500} />
-        </label>
-      </form>
+      <SearchBox filters={filters} onChange={onChange} />
       <label className="field-inline">
         <span>Model</span>
         <select value={filters.model ?? ""} onChange={(e) => onChange({ ...filters, model: e.target.value || undefined })}>
@@ -92,6 +75,47 @@ export function LiveFilters({ filters, onChange, models, keys, paused, newWhileP
           <option value="error">Failed</option>
         </select>
       </label>
+      <DetailFilters filters={filters} onChange={onChange} backends={backendOptions} />
+      <span className="toolbar-spacer" />
+      <button type="button" className={`btn${paused ? " btn-primary" : ""}`} onClick={onTogglePause} aria-pressed={paused}>
+        {paused ? `Resume${newWhilePaused > 0 ? ` (${newWhilePaused} new)` : ""}` : "Pause"}
+      </button>
+    </div>
+  );
+}
+
+interface FilterGroupProps {
+  filters: TraceFilters;
+  onChange: (filters: TraceFilters) => void;
+}
+
+/** Words in the captured bodies: applied on Enter, and at once when the box is emptied. */
+function SearchBox({ filters, onChange }: FilterGroupProps) {
+  const [text, setText] = useState(filters.q ?? "");
+  useEffect(() => setText(filters.q ?? ""), [filters.q]);
+  const typed = (value: string) => {
+    setText(value);
+    if (value === "" && filters.q) onChange({ ...filters, q: undefined });
+  };
+  const search = (e: FormEvent) => {
+    e.preventDefault();
+    onChange({ ...filters, q: text.trim() || undefined });
+  };
+  return (
+    <form role="search" onSubmit={search} className="field-inline">
+      <label className="field-inline">
+        <span>Search</span>
+        <input type="search" value={text} placeholder="Words in bodies" onChange={(e) => typed(e.target.value)} maxLength={500} />
+      </label>
+    </form>
+  );
+}
+
+/** Client format, backend, stop reason, tool calls and date range. */
+function DetailFilters({ filters, onChange, backends }: FilterGroupProps & { backends: string[] }) {
+  const set = (name: keyof TraceFilters) => (e: { target: { value: string } }) => onChange({ ...filters, [name]: e.target.value || undefined });
+  return (
+    <>
       <label className="field-inline">
         <span>Client</span>
         <select value={filters.client ?? ""} onChange={set("client")}>
@@ -107,7 +131,7 @@ export function LiveFilters({ filters, onChange, models, keys, paused, newWhileP
         <span>Backend</span>
         <select value={filters.backend ?? ""} onChange={set("backend")}>
           <option value="">Any backend</option>
-          {backendOptions.map((b) => (
+          {backends.map((b) => (
             <option key={b} value={b}>
               {b}
             </option>
@@ -141,10 +165,6 @@ export function LiveFilters({ filters, onChange, models, keys, paused, newWhileP
         <span>To</span>
         <input type="datetime-local" value={toLocalInput(filters.to)} onChange={(e) => onChange({ ...filters, to: fromLocalInput(e.target.value) })} />
       </label>
-      <span className="toolbar-spacer" />
-      <button type="button" className={`btn${paused ? " btn-primary" : ""}`} onClick={onTogglePause} aria-pressed={paused}>
-        {paused ? `Resume${newWhilePaused > 0 ? ` (${newWhilePaused} new)` : ""}` : "Pause"}
-      </button>
-    </div>
+    </>
   );
 }
