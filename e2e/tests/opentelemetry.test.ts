@@ -317,4 +317,34 @@ describe("OpenTelemetry export over OTLP/HTTP", () => {
     await p.close();
     expect(performance.now() - closing).toBeLessThan(7000);
   });
+
+  it("keeps serving with a receiver that accepts and never answers, and closes within its bound", async () => {
+    const held: Array<import("node:http").ServerResponse> = [];
+    const stuck = createServer((_req, res) => held.push(res));
+    stuck.listen(0, "127.0.0.1");
+    await once(stuck, "listening");
+    cleanup.push(async () => {
+      stuck.closeAllConnections();
+      await new Promise<void>((r) => stuck.close(() => r()));
+    });
+    const up = await startUpstream((_req, res) => sendJson(res, 200, chatCompletion("hello")));
+    cleanup.push(up.close);
+    const url = `http://127.0.0.1:${(stuck.address() as AddressInfo).port}`;
+    const p = await startProxy(`model_list:\n  - model_name: gpt-t\n    model_params: { api_type: openai, api_base: ${up.url} }\n`, {
+      ...FAST_EXPORT,
+      OTEL_EXPORTER_OTLP_TIMEOUT: "3000",
+      OTEL_EXPORTER_OTLP_ENDPOINT: url,
+    });
+    for (let i = 0; i < 10; i++) {
+      const started = performance.now();
+      const res = await post(p, "/v1/chat/completions", { model: "gpt-t", messages: [{ role: "user", content: "hi" }] });
+      expect(res.status).toBe(200);
+      await res.json();
+      expect(performance.now() - started).toBeLessThan(1000);
+    }
+    await until(() => (held.length > 0 ? true : undefined));
+    const closing = performance.now();
+    await p.close();
+    expect(performance.now() - closing).toBeLessThan(7000);
+  });
 });
