@@ -9,6 +9,7 @@ import type { ModelRoute, ProxyConfig } from "./config/load-config.js";
 import { Errors, ProxyError } from "./errors.js";
 import type { Closed, Exclude, GroupPool, PickReason, Skipped } from "./balance/balancer.js";
 import type { CoolReason, DeploymentState } from "./balance/deployment-state.js";
+import type { AttemptSpan } from "./ops/telemetry.js";
 import type { Backend, UpstreamRequest, UpstreamResponse } from "./upstream/types.js";
 import { UpstreamError } from "./upstream/types.js";
 
@@ -97,6 +98,8 @@ export interface CallOptions {
   retryBaseDelayMs: number;
   retryMaxDelayMs: number;
   onAttempt?(record: AttemptRecord): void;
+  /** Opens an attempt's span (when telemetry is on); its headers go upstream with the attempt. */
+  startAttempt?(backend: Backend, attempt: number): AttemptSpan;
   now?: () => number;
 }
 
@@ -121,6 +124,8 @@ class FailoverRun {
   errorFrom: Backend | undefined;
   private closed: (Closed & { model: string }) | undefined;
   private pending: AttemptRecord | undefined;
+  /** The span of the pending attempt, ended when its outcome is known. */
+  private pendingSpan: AttemptSpan | undefined;
   private readonly now: () => number;
 
   constructor(private readonly opts: CallOptions) {
@@ -180,12 +185,19 @@ class FailoverRun {
     }
     const started = performance.now();
     state.started(this.now());
+    const span = opts.startAttempt?.(backend, attempt);
+    this.pendingSpan = span;
     try {
-      const response = await backend.send({ ...prepared, cancel: opts.cancel });
+      const response = await backend.send(
+        span ? { ...prepared, headers: { ...prepared.headers, ...span.headers }, cancel: opts.cancel } : { ...prepared, cancel: opts.cancel },
+      );
       const durationMs = performance.now() - started;
       if (response.status < 400 || !isRetryableStatus(response.status)) {
         state.answered(this.now(), durationMs);
-        this.record({ backend: state.id, attempt, status: response.status, outcome: "answered", durationMs, ...why });
+        this.pendingSpan = undefined;
+        const answered: AttemptRecord = { backend: state.id, attempt, status: response.status, outcome: "answered", durationMs, ...why };
+        span?.end(answered);
+        this.record(answered);
         return { result: { ok: true, backend, state, response, attempts: this.attempts } };
       }
       const body = await readLimited(response.body, ERROR_BODY_LIMIT);
@@ -235,7 +247,10 @@ class FailoverRun {
   /** The failed attempt before this point gets its outcome. */
   private settle(outcome: AttemptRecord["outcome"]): void {
     if (!this.pending) return;
-    this.record({ ...this.pending, outcome: this.pending.outcome === "fallback" && outcome === "retry" ? "fallback" : outcome });
+    const settled: AttemptRecord = { ...this.pending, outcome: this.pending.outcome === "fallback" && outcome === "retry" ? "fallback" : outcome };
+    this.pendingSpan?.end(settled);
+    this.pendingSpan = undefined;
+    this.record(settled);
     this.pending = undefined;
   }
 
@@ -245,6 +260,8 @@ class FailoverRun {
   }
 
   private stop(): RouteResult {
+    this.pendingSpan?.end({ ...(this.pending ?? { backend: "", attempt: 0, durationMs: 0 }), outcome: "gave_up", error: "client left" });
+    this.pendingSpan = undefined;
     this.pending = undefined;
     return { ok: false, error: stopped(this.opts.cancel), attempts: this.attempts };
   }

@@ -5,6 +5,7 @@ import { Agent } from "undici";
 import type { ModelRoute, ProxyConfig } from "./config/load-config.js";
 import { type BackgroundErrorLog, Ops } from "./ops/ops.js";
 import { PgBus } from "./ops/pg-bus.js";
+import { type Telemetry, loadTelemetry } from "./ops/telemetry.js";
 import { ConcurrencyLimiter } from "./concurrency.js";
 import { RateLimits } from "./limits/rate-limits.js";
 import { openRedis } from "./limits/redis.js";
@@ -74,6 +75,7 @@ export class ProxyRuntime {
         throw err;
       }
     }
+    runtime.ops.telemetry = await startTelemetryFor(runtime, config, onError);
     return runtime;
   }
 
@@ -201,4 +203,14 @@ export class ProxyRuntime {
     this.redis?.disconnect();
     await this.dispatcher.close();
   }
+}
+
+/** OpenTelemetry export: every failure counted, logged (by the loader's throttle) at most once a minute. */
+function startTelemetryFor(runtime: ProxyRuntime, config: ProxyConfig, onError: BackgroundErrorLog): Promise<Telemetry> | undefined {
+  const settings = config.telemetry;
+  if (!settings) return undefined;
+  return loadTelemetry(settings, {
+    count: () => runtime.ops.metrics.backgroundErrors.inc({ task: "otel_export" }),
+    log: (err) => onError("otel_export", err),
+  });
 }

@@ -26,6 +26,10 @@ const summaryFields = {
   promptTokens: Nullable(Type.Integer()),
   completionTokens: Nullable(Type.Integer()),
   warnings: Type.Integer(),
+  /** How the answer ended (`stop`, `length`, `tool_calls`, …) where the proxy saw it; null otherwise. */
+  finishReason: Nullable(Type.String()),
+  /** Tool calls the answer made (a relayed answer that asks for tools counts once). */
+  toolCalls: Type.Integer(),
 };
 
 export const TraceSummary = Type.Object({
@@ -94,12 +98,22 @@ export const TraceDetail = Type.Object({
 });
 export type TraceDetail = Static<typeof TraceDetail>;
 
-/** `GET /admin/traces`: `status` is `ok` (<400), `error` (≥400) or a status; `client` a wire format. */
+/**
+ * `GET /admin/traces`: `status` is `ok` (<400), `error` (≥400) or a status; `client` a wire format;
+ * `from` / `to` ISO date-times (from inclusive, to exclusive); `finish` a finish reason; `tools`
+ * `true` (answers that called tools) or `false`; `q` words all found in the captured detail.
+ */
 export const TraceListQuery = Type.Object({
   model: QueryText,
   key: QueryText,
   status: QueryText,
   client: QueryText,
+  backend: QueryText,
+  finish: QueryText,
+  tools: QueryText,
+  from: QueryText,
+  to: QueryText,
+  q: QueryText,
   limit: QueryText,
   cursor: QueryText,
 });

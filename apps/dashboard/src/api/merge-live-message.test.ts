@@ -28,6 +28,8 @@ function row(id: string, secondsAfter: number, over: Partial<TraceSummary> = {})
     completionTokens: 7,
     error: null,
     warnings: 0,
+    finishReason: null,
+    toolCalls: 0,
     ...over,
   };
 }
@@ -50,6 +52,23 @@ describe("matchesFilters", () => {
     expect(matchesFilters(row("c", 0, { status: 399 }), { status: "ok" })).toBe(true);
     expect(matchesFilters(row("d", 0, { status: 400 }), { status: "error" })).toBe(true);
     expect(matchesFilters(running("r", 0), { status: "ok" })).toBe(false);
+  });
+
+  it("filters by client format, backend, stop reason, tool calls and date range; a text search takes no feed rows", () => {
+    const tool = row("t", 10, { finishReason: "tool_calls", toolCalls: 2, clientFormat: "messages", backend: "b2" });
+    const plain = row("p", 20, { finishReason: "stop" });
+    expect(matchesFilters(tool, { client: "messages", backend: "b2", finish: "tool_calls", tools: "true" })).toBe(true);
+    expect(matchesFilters(plain, { client: "messages" })).toBe(false);
+    expect(matchesFilters(plain, { backend: "b2" })).toBe(false);
+    expect(matchesFilters(plain, { finish: "tool_calls" })).toBe(false);
+    expect(matchesFilters(plain, { tools: "true" })).toBe(false);
+    expect(matchesFilters(plain, { tools: "false" })).toBe(true);
+    expect(matchesFilters(running("r", 0), { tools: "false" })).toBe(false);
+    const at = (s: number) => new Date(T0 + s * 1000).toISOString();
+    expect(matchesFilters(tool, { from: at(10), to: at(20) })).toBe(true);
+    expect(matchesFilters(plain, { from: at(10), to: at(20) })).toBe(false);
+    expect(matchesFilters(plain, { from: "not a date" })).toBe(true);
+    expect(matchesFilters(plain, { q: "anything" })).toBe(false);
   });
 });
 

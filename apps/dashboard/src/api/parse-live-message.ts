@@ -40,6 +40,8 @@ export function parseTraceSummary(v: unknown): TraceSummary | null {
     completionTokens: numOrNull(v.completionTokens),
     error: strOrNull(v.error),
     warnings: numOrNull(v.warnings) ?? 0,
+    finishReason: strOrNull(v.finishReason),
+    toolCalls: numOrNull(v.toolCalls) ?? 0,
   };
 }
 

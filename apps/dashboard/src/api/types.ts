@@ -48,7 +48,11 @@ export type TraceDetail = Omit<WireTraceDetail, "attempts" | "clientRequest" | "
   warningList: TraceWarning[];
 };
 
-export type TraceFilters = Pick<TraceListQuery, "model" | "key"> & { status?: "ok" | "error" };
+/** The Live page's filters: the trace list's query (`from` / `to` ISO date-times, `q` words in the captured detail). */
+export type TraceFilters = Pick<TraceListQuery, "model" | "key" | "client" | "backend" | "finish" | "from" | "to" | "q"> & {
+  status?: "ok" | "error";
+  tools?: "true" | "false";
+};
 
 export type ResponseFilters = Pick<ResponseListQuery, "q" | "model" | "key">;
 

@@ -4,6 +4,7 @@ import type { AnthropicBetaEdit } from "@yallmproxy/translate";
 import type { z } from "zod";
 import type { KeyLimits, ModelPricing, RateLimit, RateLimitSettings, UsageSettings } from "./limits-config.js";
 import type { RouteModules } from "./response-modules.js";
+import type { TelemetrySettings } from "./telemetry-config.js";
 import type { MockOptions, apiTypeSchema } from "./schema.js";
 
 type ApiType = z.infer<typeof apiTypeSchema>;
@@ -156,6 +157,8 @@ export interface ProxyConfig {
   traces: TraceSettings;
   usage: UsageSettings;
   rateLimits: RateLimitSettings;
+  /** OTLP export from the `OTEL_*` environment variables; undefined when off (read at start-up only). */
+  telemetry: TelemetrySettings | undefined;
   messagesPingIntervalMs: number;
   appKeys: {
     enabled: boolean;

@@ -22,6 +22,7 @@ import {
 import { readDotEnv, substituteEnv } from "./env.js";
 import { normalizeModel, resolveModelEntries } from "./model-entries.js";
 import { keyLimitsOf, rateLimitSettingsOf, usageSettingsOf } from "./limits-config.js";
+import { telemetrySettingsOf } from "./telemetry-config.js";
 import { globalModulesSection, modulesForRoute, readTemplateFile, templateDirs } from "./response-modules.js";
 import { configSchema } from "./schema.js";
 
@@ -334,6 +335,7 @@ function settingsOf(
     traces: tracesOf(raw, proxySettings),
     usage: usageSettingsOf(raw.proxy_settings?.usage),
     rateLimits: rateLimitSettingsOf(raw.proxy_settings?.rate_limits, env),
+    telemetry: telemetrySettingsOf(env),
     messagesPingIntervalMs: Math.round((raw.proxy_settings?.messages_ping_interval_seconds ?? 10) * 1000),
     appKeys: {
       enabled: appKeysRaw.enabled ?? false,

@@ -84,6 +84,8 @@ describe("background errors", () => {
       completionTokens: null,
       error: null,
       warnings: 0,
+      finishReason: null,
+      toolCalls: 0,
       captureLevel: "full",
       detail: "{}",
     });

@@ -10,6 +10,7 @@ import type { PgBus } from "./pg-bus.js";
 import { type CaptureLevel, Trace } from "./trace.js";
 import { TraceSink } from "./trace-sink.js";
 import { UsageLedger } from "../usage/usage-ledger.js";
+import type { Telemetry } from "./telemetry.js";
 
 const PROGRESS_INTERVAL_MS = 250;
 
@@ -32,6 +33,7 @@ export type BackgroundTask =
   | "pg_bus"
   | "pg_pool"
   | "router_redis"
+  | "otel_export"
   | "unhandled_rejection";
 
 export type BackgroundErrorLog = (task: BackgroundTask, err: unknown) => void;
@@ -45,6 +47,8 @@ export class Ops {
   /** Hourly usage roll-ups (docs: README, "Usage and limits"); absent without a database. */
   readonly ledger: UsageLedger | undefined;
   private readonly lastProgress = new WeakMap<Trace, number>();
+  /** OpenTelemetry export (docs: README, "OpenTelemetry"); absent unless an OTLP endpoint is set. */
+  telemetry: Telemetry | undefined;
 
   constructor(
     private config: ProxyConfig,
@@ -128,9 +132,11 @@ export class Ops {
     if (this.live.wanted) this.live.publish({ type: "request.finished", trace: trace.summary() });
     if (trace.capture !== "off") this.sink?.push(trace);
     this.ledger?.push(trace);
+    trace.otel?.end(trace);
   }
 
   async close(): Promise<void> {
+    await this.telemetry?.close();
     await this.ledger?.close();
     await this.sink?.close();
   }

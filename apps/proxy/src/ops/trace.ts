@@ -4,6 +4,7 @@
 
 import type { TraceRow } from "@yallmproxy/db";
 import type { TranslationWarning } from "@yallmproxy/translate";
+import type { RequestSpan } from "./telemetry.js";
 import { type Redactor, nameRedactor, redactHeaders, redactUrl, redactValue, scrubText, secretValues } from "./redact.js";
 
 export type CaptureLevel = "off" | "metadata" | "full";
@@ -75,6 +76,10 @@ export class Trace {
   private truncatedClient = false;
   /** Chunks relayed so far (for throttled progress events). */
   chunks = 0;
+  /** The first upstream chunk, where OpenTelemetry reads the response's id and model. */
+  firstUpstreamChunk: Buffer | string | undefined;
+  /** This request's OpenTelemetry span, when telemetry is on. */
+  otel: RequestSpan | undefined;
 
   constructor(
     id: string,
@@ -113,7 +118,10 @@ export class Trace {
 
   upstreamChunk(data: Buffer | string): void {
     this.chunks += 1;
-    if (this.firstByteMs === null) this.firstByteMs = this.elapsed();
+    if (this.firstByteMs === null) {
+      this.firstByteMs = this.elapsed();
+      this.firstUpstreamChunk = data;
+    }
     if (!this.full) return;
     if (this.upstreamEvents.length >= this.limits.maxEvents || this.upstreamBytes > this.limits.maxBodyBytes * 16) {
       this.truncatedUpstream = true;
@@ -181,6 +189,8 @@ export class Trace {
       completionTokens: this.completionTokens,
       error: this.error,
       warnings: this.warningList.length,
+      finishReason: this.finishReason,
+      toolCalls: this.toolCalls,
     };
   }
 
@@ -206,6 +216,8 @@ export class Trace {
       completionTokens: this.completionTokens,
       error: this.error && redactor.values.length > 0 ? scrubText(this.error, redactor.values) : this.error,
       warnings: this.warningList.length,
+      finishReason: this.finishReason,
+      toolCalls: this.toolCalls,
       captureLevel: this.capture,
       detail: this.full ? JSON.stringify(this.detail(redactor)) : this.metadataDetailJson(redactor),
     };

@@ -34,6 +34,7 @@ export async function proxyRequest(opts: ProxyCallOptions): Promise<void> {
   const ops = runtime.ops;
   const trace = ops.start(String(request.id), model, caller.keyId, call.format, call.stream);
   trace.setClientRequest(call.body, request.headers);
+  if (ops.telemetry) trace.otel = ops.telemetry.request(trace, request.headers);
   const log: RequestLog = { reqId: request.id, model, client: call.format, stream: call.stream, key: caller.keyId };
   if (request.webSocket) log.websocket = true;
   const session = clientSessionId(request);
@@ -222,6 +223,7 @@ async function callUpstream(flight: Flight, allowed: AllowedPools): Promise<Pick
       trace.addAttempt(a);
       if (a.outcome === "retry") runtime.ops.metrics.retries.inc({ backend: a.backend });
     },
+    ...(trace.otel ? { startAttempt: trace.otel.attempt.bind(trace.otel) } : {}),
     cancel: flight.cancel,
     numRetries: config.router.numRetries,
     retryBaseDelayMs: config.router.retryBaseDelayMs,

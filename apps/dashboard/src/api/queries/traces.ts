@@ -7,6 +7,8 @@ import type { TraceFilters, TraceSummary } from "../types";
 
 /** How many rows a live list keeps; older ones fall off the end. */
 export const LIVE_LIST_CAP = 500;
+/** Rows per fetch of the trace list (the API's most). */
+export const TRACE_PAGE_SIZE = 200;
 
 export const traceKeys = {
   all: ["traces"] as const,
@@ -16,19 +18,22 @@ export const traceKeys = {
   detail: (id: string) => [...traceKeys.details(), id] as const,
 };
 
+export const FILTER_NAMES = ["model", "key", "status", "client", "backend", "finish", "tools", "from", "to", "q"] as const;
+
 export function normalizeFilters(filters: TraceFilters): TraceFilters {
-  const out: TraceFilters = {};
-  if (filters.model) out.model = filters.model;
-  if (filters.key) out.key = filters.key;
-  if (filters.status) out.status = filters.status;
-  return out;
+  const out: Record<string, string> = {};
+  for (const name of FILTER_NAMES) {
+    const v = filters[name];
+    if (v) out[name] = v;
+  }
+  return out as TraceFilters;
 }
 
 export const tracesQuery = (filters: TraceFilters) =>
   queryOptions({
     queryKey: traceKeys.list(filters),
     queryFn: async ({ client, queryKey }) => {
-      const fresh = (await getTraces(normalizeFilters(filters), 200)).data;
+      const fresh = (await getTraces(normalizeFilters(filters), TRACE_PAGE_SIZE)).data;
       // What the live feed merged while this fetch was in flight must survive it.
       return keepLiveRows(client.getQueryData<TraceSummary[]>(queryKey), fresh);
     },
@@ -62,15 +67,34 @@ export const traceQuery = (id: string) =>
     refetchInterval: (q) => (q.state.data?.state === "running" ? 1000 : false),
   });
 
-/** Whether a trace belongs in the list for these filters (running rows have no status yet). */
+/**
+ * Whether a trace belongs in the list for these filters (running rows have no status, stop reason
+ * or tool calls yet). Text in the captured detail is not in a summary: a text search's list takes
+ * no rows from the feed.
+ */
 export function matchesFilters(trace: TraceSummary, filters: TraceFilters): boolean {
+  if (filters.q) return false;
   if (filters.model && trace.model !== filters.model) return false;
   if (filters.key && trace.keyId !== filters.key) return false;
+  if (filters.client && trace.clientFormat !== filters.client) return false;
+  if (filters.backend && trace.backend !== filters.backend) return false;
   if (filters.status) {
     if (trace.status === null) return false;
     if (filters.status === "ok" ? trace.status >= 400 : trace.status < 400) return false;
   }
+  if (filters.finish && trace.finishReason !== filters.finish) return false;
+  if (filters.tools && (trace.state !== "finished" || trace.toolCalls > 0 !== (filters.tools === "true"))) return false;
+  const from = isoOf(filters.from);
+  const to = isoOf(filters.to);
+  if (from && trace.startedAt < from) return false;
+  if (to && trace.startedAt >= to) return false;
   return true;
+}
+
+function isoOf(text: string | undefined): string | undefined {
+  if (!text) return undefined;
+  const d = new Date(text);
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
 }
 
 /** Inserts or replaces a trace, newest first; returns `list` itself when nothing changed. */

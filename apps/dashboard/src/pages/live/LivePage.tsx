@@ -6,7 +6,8 @@ import { useMemo, useState } from "react";
 import { useSearchParams } from "react-router-dom";
 import { keysQuery } from "../../api/queries/keys";
 import { modelsQuery } from "../../api/queries/models";
-import { tracesQuery } from "../../api/queries/traces";
+import { getTraces } from "../../api/client";
+import { FILTER_NAMES, TRACE_PAGE_SIZE, normalizeFilters, tracesQuery } from "../../api/queries/traces";
 import type { TraceFilters, TraceSummary } from "../../api/types";
 import { useLiveFeed } from "../../hooks/useLiveFeed";
 import { useNow } from "../../hooks/useNow";
@@ -14,12 +15,26 @@ import { computeLiveStats } from "./live-stats";
 import { LivePageView } from "./LivePageView";
 
 function filtersFrom(params: URLSearchParams): TraceFilters {
-  const status = params.get("status");
-  return {
-    model: params.get("model") || undefined,
-    key: params.get("key") || undefined,
-    status: status === "ok" || status === "error" ? status : undefined,
-  };
+  const out: Record<string, string> = {};
+  for (const name of FILTER_NAMES) {
+    const v = params.get(name);
+    if (v) out[name] = v;
+  }
+  const filters = out as TraceFilters;
+  if (filters.status && filters.status !== "ok" && filters.status !== "error") delete filters.status;
+  if (filters.tools && filters.tools !== "true" && filters.tools !== "false") delete filters.tools;
+  return filters;
+}
+
+/**
+ * Rows older than the live list, fetched on request: the filters with `to` just past the oldest row
+ * shown (rows of its millisecond come again and are dropped as seen), then that query's cursor.
+ */
+interface OlderRows {
+  filters: string;
+  query: TraceFilters;
+  rows: TraceSummary[];
+  cursor: string | null;
 }
 
 export function LivePage() {
@@ -41,18 +56,42 @@ export function LivePage() {
   }, [frozen, live]);
   const stats = useMemo(() => computeLiveStats(shown ?? [], frozen?.at ?? now), [shown, frozen, now]);
 
+  const filterKey = JSON.stringify(normalizeFilters(filters));
+  const [olderState, setOlder] = useState<OlderRows | null>(null);
+  const [loadingOlder, setLoadingOlder] = useState(false);
+  const older = olderState?.filters === filterKey ? olderState : null;
+  const oldest = shown?.[shown.length - 1];
+  const hasOlder = older ? older.cursor !== null : (shown?.length ?? 0) >= TRACE_PAGE_SIZE;
+  const loadOlder = async () => {
+    if (!oldest) return;
+    const q = older?.query ?? { ...normalizeFilters(filters), to: new Date(Date.parse(oldest.startedAt) + 1).toISOString() };
+    setLoadingOlder(true);
+    try {
+      const page = await getTraces(q, TRACE_PAGE_SIZE, older?.cursor ?? undefined);
+      setOlder({ filters: filterKey, query: q, rows: [...(older?.rows ?? []), ...page.data], cursor: page.next_cursor });
+    } finally {
+      setLoadingOlder(false);
+    }
+  };
+  const rows = useMemo(() => {
+    if (!shown || !older) return shown;
+    const seen = new Set(shown.map((r) => r.id));
+    return [...shown, ...older.rows.filter((r) => !seen.has(r.id))];
+  }, [shown, older]);
+
   const setFilters = (next: TraceFilters) => {
     const p = new URLSearchParams();
-    if (next.model) p.set("model", next.model);
-    if (next.key) p.set("key", next.key);
-    if (next.status) p.set("status", next.status);
+    for (const [name, value] of Object.entries(normalizeFilters(next))) p.set(name, value);
     setFrozen(null);
     setParams(p, { replace: true });
   };
 
   return (
     <LivePageView
-      rows={shown}
+      rows={rows}
+      hasOlder={hasOlder}
+      loadingOlder={loadingOlder}
+      onLoadOlder={() => void loadOlder()}
       error={traces.error}
       onRetry={() => void traces.refetch()}
       stats={stats}

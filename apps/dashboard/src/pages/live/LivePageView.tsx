@@ -12,6 +12,10 @@ import { TraceTable } from "./TraceTable";
 
 export interface LivePageViewProps {
   rows: TraceSummary[] | undefined;
+  /** Whether the server has rows older than those shown (past the first 200). */
+  hasOlder: boolean;
+  loadingOlder: boolean;
+  onLoadOlder: () => void;
   error: unknown;
   onRetry: () => void;
   stats: LiveStats;
@@ -32,7 +36,7 @@ const CONNECTION_LABEL: Record<SocketStatus, string> = { open: "Live", connectin
 
 export function LivePageView(props: LivePageViewProps) {
   const { rows, error, connection, paused, filters } = props;
-  const filtered = Boolean(filters.model || filters.key || filters.status);
+  const filtered = Object.values(filters).some(Boolean);
   return (
     <div className="page">
       <div className="page-head">
@@ -66,7 +70,16 @@ export function LivePageView(props: LivePageViewProps) {
             <pre className="code-inline">{`curl ${props.proxyOrigin}/v1/chat/completions -H 'content-type: application/json' \\\n  -d '{"model":"mock","messages":[{"role":"user","content":"Hello"}]}'`}</pre>
           </EmptyState>
         ) : (
-          <TraceTable rows={rows} />
+          <>
+            <TraceTable rows={rows} />
+            {props.hasOlder ? (
+              <div className="toolbar">
+                <button type="button" className="btn" onClick={props.onLoadOlder} disabled={props.loadingOlder}>
+                  {props.loadingOlder ? "Loading…" : "Load older requests"}
+                </button>
+              </div>
+            ) : null}
+          </>
         )}
       </section>
     </div>

@@ -23,6 +23,8 @@ function trace(secondsAgo: number, status: number | null, state: TraceSummary["s
     completionTokens: null,
     error: null,
     warnings: 0,
+    finishReason: null,
+    toolCalls: 0,
   };
 }
 

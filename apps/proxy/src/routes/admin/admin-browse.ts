@@ -51,6 +51,8 @@ function summaryOf(row: TraceSummaryRecord): TraceSummary {
     completionTokens: row.completionTokens,
     error: row.error,
     warnings: row.warnings,
+    finishReason: row.finishReason,
+    toolCalls: row.toolCalls,
   };
 }
 
@@ -89,6 +91,17 @@ function statusFilter(raw: string | undefined): TraceFilter["status"] {
   return n;
 }
 
+function toolsFilter(raw: string | undefined): boolean | undefined {
+  if (raw === undefined || raw === "") return undefined;
+  if (raw === "true" || raw === "false") return raw === "true";
+  throw Errors.invalidField("tools", "tools must be true or false.");
+}
+
+function textFilter(raw: string | undefined): string | undefined {
+  if (raw !== undefined && raw.length > 500) throw Errors.invalidField("q", "q must be at most 500 characters.");
+  return raw || undefined;
+}
+
 function dateFilter(name: "from" | "to", raw: string | undefined): Date | undefined {
   if (!raw) return undefined;
   const d = new Date(raw);
@@ -112,7 +125,19 @@ export async function adminBrowseRoutes(scope: FastifyInstance): Promise<void> {
   app.get("/admin/traces", { onRequest, schema: { querystring: TraceListQuery, response: { 200: Page(TraceSummary) } } }, async (request) => {
     const q = request.query;
     const limit = limitOf(q.limit);
-    const filter: TraceFilter = { after: decodeCursor(q.cursor), model: q.model, keyId: q.key, clientFormat: q.client, status: statusFilter(q.status) };
+    const filter: TraceFilter = {
+      after: decodeCursor(q.cursor),
+      model: q.model,
+      keyId: q.key,
+      clientFormat: q.client,
+      backend: q.backend,
+      status: statusFilter(q.status),
+      finishReason: q.finish,
+      toolCalls: toolsFilter(q.tools),
+      from: dateFilter("from", q.from),
+      to: dateFilter("to", q.to),
+      text: textFilter(q.q),
+    };
     const { traces } = stores();
     // Traces finished a moment ago may still wait in the writer's queue.
     await runtime.ops.sink?.flush();
