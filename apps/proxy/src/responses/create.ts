@@ -14,6 +14,7 @@ import type { ProxyRuntime } from "../runtime.js";
 import { type BackendFormat, formatOfApiType } from "../upstream/types.js";
 import { chainToContinue, historyItems, outputWithoutCall } from "./chain.js";
 import type { ChainTurn } from "./socket-chain.js";
+import { expandCompactions } from "./compaction-items.js";
 import { itemIdsFor, resolveItemReferences } from "./items.js";
 import { type ResponsesBody, normalizeInput, responseRecorder } from "./records.js";
 
@@ -93,8 +94,9 @@ export async function createResponse(c: ResponseCall): Promise<string | undefine
 }
 
 /**
- * The body a backend gets: a known `previous_response_id` replaced by the chain's history, and the
- * items `input` refers to (`item_reference`) looked up in the store.
+ * The body a backend gets: a known `previous_response_id` replaced by the chain's history, the
+ * proxy's compaction items by their summaries, and the items `input` refers to (`item_reference`)
+ * looked up in the store.
  */
 export async function withHistory(
   runtime: ProxyRuntime,
@@ -122,6 +124,9 @@ export async function withHistory(
       throw Errors.previousResponseNotFound(previousResponseId);
     }
   }
+  // The proxy's own compaction items become their summaries, for every backend.
+  const input = await expandCompactions(runtime, upstreamBody.input, caller, formatOfApiType(primary.apiType) === "responses");
+  if (input !== upstreamBody.input) upstreamBody = { ...upstreamBody, input };
   const itemsById = new Map<string, ResponsesInputItem>();
   // Stored items were decoded from a Responses request or answer: they are Responses items.
   for (const item of history) if (typeof item.id === "string") itemsById.set(item.id, item as ResponsesInputItem);
