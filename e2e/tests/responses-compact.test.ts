@@ -5,7 +5,7 @@
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningProxy, type Upstream, sendJson, startProxy, startUpstream } from "../lib/harness.js";
-import { chatCompletionOf } from "../lib/scripted.js";
+import { anthropicFrame, chatCompletionOf, chatStreamFrames, writeSse } from "../lib/scripted.js";
 
 const keys = { A: "secret-key-a", B: "secret-key-b" };
 let chatUp: Upstream;
@@ -26,9 +26,36 @@ const nativeCompaction = {
   usage: { input_tokens: 30, output_tokens: 8, total_tokens: 38, input_tokens_details: { cached_tokens: 0 }, output_tokens_details: { reasoning_tokens: 0 } },
 };
 
+/** An Anthropic Messages stream of one text block. */
+function claudeFrames(text: string): string[] {
+  return [
+    anthropicFrame("message_start", {
+      message: {
+        id: "msg_up_2",
+        type: "message",
+        role: "assistant",
+        model: "claude-up",
+        content: [],
+        stop_reason: null,
+        usage: { input_tokens: 40, output_tokens: 0 },
+      },
+    }),
+    anthropicFrame("content_block_start", { index: 0, content_block: { type: "text", text: "" } }),
+    anthropicFrame("content_block_delta", { index: 0, delta: { type: "text_delta", text } }),
+    anthropicFrame("content_block_stop", { index: 0 }),
+    anthropicFrame("message_delta", { delta: { stop_reason: "end_turn", stop_sequence: null }, usage: { output_tokens: 9 } }),
+    anthropicFrame("message_stop"),
+  ];
+}
+
 beforeAll(async () => {
-  chatUp = await startUpstream((_req, res) => sendJson(res, 200, chatCompletionOf({ text: [script.shift() ?? "(no script)"] })));
-  claudeUp = await startUpstream((_req, res) =>
+  chatUp = await startUpstream(async (req, res) => {
+    const answer = { text: [script.shift() ?? "(no script)"] };
+    if (req.json?.stream === true) await writeSse(res, chatStreamFrames(answer));
+    else sendJson(res, 200, chatCompletionOf(answer));
+  });
+  claudeUp = await startUpstream(async (req, res) => {
+    if (req.json?.stream === true) return writeSse(res, claudeFrames(script.shift() ?? "(no script)"));
     sendJson(res, 200, {
       id: "msg_up_1",
       type: "message",
@@ -38,8 +65,8 @@ beforeAll(async () => {
       stop_reason: "end_turn",
       stop_sequence: null,
       usage: { input_tokens: 40, output_tokens: 9 },
-    }),
-  );
+    });
+  });
   nativeUp = await startUpstream((req, res) => {
     if (req.url.endsWith("/responses/compact")) return sendJson(res, 200, nativeCompaction);
     return sendJson(res, 200, {
@@ -171,6 +198,90 @@ for (const [model, up] of [
         .responses.compact({ model, input: [item as OpenAI.Responses.ResponseInputItem] })
         .catch((e: unknown) => e);
       expect(viaCompact).toBeInstanceOf(OpenAI.BadRequestError);
+    });
+  });
+}
+
+const LONG = "x".repeat(2000);
+const cm = [{ type: "compaction", compact_threshold: 400 }];
+
+for (const [model, up] of [
+  ["on-chat", () => chatUp],
+  ["on-claude", () => claudeUp],
+] as const) {
+  describe(`context_management compaction on ${model}`, () => {
+    it("stateless: past the threshold the history is compacted first, and the answer starts with the item", async () => {
+      const c = client();
+      const history: OpenAI.Responses.ResponseInputItem[] = [
+        { role: "user", content: "Write a long text." },
+        { role: "assistant", content: `First: ${LONG}` },
+        { role: "user", content: "Another one." },
+        { role: "assistant", content: `Second: ${LONG}` },
+      ];
+      script.push("WINDOW-SUMMARY: two long texts were written.", "Here is a third.");
+      const before = up().requests.length;
+      const r = await c.responses.create({ model, input: [...history, { role: "user", content: "A third?" }], context_management: cm, store: false });
+      expect(up().requests.length - before).toBe(2);
+      expect(r.output.map((i) => i.type)).toEqual(["compaction", "message"]);
+      expect(r.output_text).toBe("Here is a third.");
+      const sent = textsOf(up());
+      expect(sent).toEqual([
+        "user: Write a long text.",
+        "user: Another one.",
+        `user: ${SUMMARY_PREFIX}WINDOW-SUMMARY: two long texts were written.`,
+        "user: A third?",
+      ]);
+
+      // The client appends the output and goes on; what came before the item is not sent again.
+      script.push("Done.");
+      const next = await c.responses.create({
+        model,
+        input: [...history, { role: "user", content: "A third?" }, ...(r.output as OpenAI.Responses.ResponseInputItem[]), { role: "user", content: "Thanks." }],
+        context_management: cm,
+        store: false,
+      });
+      expect(next.output.map((i) => i.type)).toEqual(["message"]);
+      expect(textsOf(up())).toEqual([
+        "user: Write a long text.",
+        "user: Another one.",
+        `user: ${SUMMARY_PREFIX}WINDOW-SUMMARY: two long texts were written.`,
+        "assistant: Here is a third.",
+        "user: Thanks.",
+      ]);
+    });
+
+    it("previous_response_id, streamed: the item is streamed first, and later turns continue from it", async () => {
+      const c = client();
+      script.push(`First: ${LONG}`);
+      const t1 = await c.responses.create({ model, input: "Write a long text." });
+      script.push(`Second: ${LONG}`);
+      const t2 = await c.responses.create({ model, previous_response_id: t1.id, input: "Another one." });
+      script.push("WINDOW-SUMMARY: two texts.", "Third.");
+      const stream = c.responses.stream({ model, previous_response_id: t2.id, input: "A third?", context_management: cm });
+      const added: string[] = [];
+      stream.on("response.output_item.added", (e) => added.push(`${e.output_index}:${e.item.type}`));
+      const t3 = await stream.finalResponse();
+      expect(added).toEqual(["0:compaction", "1:message"]);
+      expect(t3.output.map((i) => i.type)).toEqual(["compaction", "message"]);
+      expect((await c.responses.retrieve(t3.id)).output.map((i) => i.type)).toEqual(["compaction", "message"]);
+
+      script.push("Fourth.");
+      await c.responses.create({ model, previous_response_id: t3.id, input: "A fourth?" });
+      expect(textsOf(up())).toEqual([
+        "user: Write a long text.",
+        "user: Another one.",
+        `user: ${SUMMARY_PREFIX}WINDOW-SUMMARY: two texts.`,
+        "assistant: Third.",
+        "user: A fourth?",
+      ]);
+    });
+
+    it("under the threshold nothing is compacted", async () => {
+      script.push("Short.");
+      const before = up().requests.length;
+      const r = await client().responses.create({ model, input: "Hi", context_management: cm, store: false });
+      expect(up().requests.length - before).toBe(1);
+      expect(r.output.map((i) => i.type)).toEqual(["message"]);
     });
   });
 }

@@ -1,6 +1,7 @@
 // Compaction items the proxy made, read back: `encrypted_content` names a stored record (see
 // compaction.ts), and the upstream gets that record's summary as a user message in the item's place.
 
+import type { StoredResponse } from "@yallmproxy/db";
 import type { Caller } from "../auth.js";
 import { ProxyError } from "../errors.js";
 import type { ProxyRuntime } from "../runtime.js";
@@ -44,12 +45,15 @@ export async function expandCompactions(runtime: ProxyRuntime, input: unknown, c
       else throw badCompaction("The compaction item's encrypted_content was not made by this proxy, and this model's backend cannot read it.");
       continue;
     }
-    out.push(summaryMessage(await summaryOf(runtime, recordId, caller)));
+    const found = await compactionOf(runtime, recordId, caller);
+    // A compaction run on create stands for everything before it.
+    if (found.request.compaction === "window") out.splice(0, out.length, ...found.inputItems);
+    out.push(summaryMessage(found.summary));
   }
   return out;
 }
 
-async function summaryOf(runtime: ProxyRuntime, recordId: string, caller: Caller): Promise<string> {
+async function compactionOf(runtime: ProxyRuntime, recordId: string, caller: Caller): Promise<StoredResponse & { summary: string }> {
   // Another key's compaction, an expired one and a made-up one all answer the same.
   const unknown = badCompaction("The compaction item's encrypted_content is not valid: it is unknown, expired, or made for another API key.");
   if (!RECORD_ID.test(recordId)) throw unknown;
@@ -57,10 +61,10 @@ async function summaryOf(runtime: ProxyRuntime, recordId: string, caller: Caller
   if (typeof found === "string" || found.response.object !== "response.compaction") throw unknown;
   const summary = textOf(found.outputItems);
   if (summary === undefined) throw unknown;
-  return summary;
+  return { ...found, summary };
 }
 
-function summaryMessage(summary: string): Record<string, unknown> {
+export function summaryMessage(summary: string): Record<string, unknown> {
   return { type: "message", role: "user", content: [{ type: "input_text", text: SUMMARY_PREFIX + summary }] };
 }
 

@@ -11,8 +11,7 @@ import { ProxyError } from "../errors.js";
 import { type ClientRequest, DetachedReply, detachedRequest } from "../pipeline/client.js";
 import { translateContext } from "../pipeline/translation.js";
 import type { ProxyRuntime } from "../runtime.js";
-import { CONTENT_PREFIX, SUMMARY_PREFIX, isRecord, textOf } from "./compaction-items.js";
-import { createResponse } from "./create.js";
+import { CONTENT_PREFIX, SUMMARY_PREFIX, isRecord, summaryMessage, textOf } from "./compaction-items.js";
 import type { ResponsesBody } from "./records.js";
 
 /** The system prompt of the summarization call. */
@@ -29,7 +28,7 @@ export const SUMMARY_REQUEST = [
 
 /** The user messages of `input`, as items, in order: the part of a history compaction keeps. */
 function userMessages(input: unknown[]): unknown[] {
-  return input.filter((i) => isRecord(i) && (i.type === "message" || i.type === undefined) && i.role === "user" && !isSummary(i));
+  return input.filter((i) => isUserMessage(i) && isRecord(i) && !isSummary(i));
 }
 
 /** A summary put in place of an earlier compaction: compacted again, not kept as a user message. */
@@ -44,7 +43,20 @@ export interface Compacted {
   response: Record<string, unknown>;
   /** The user messages kept and the compaction item, as `output` holds them. */
   output: unknown[];
+  item: Record<string, unknown>;
+  kept: unknown[];
+  summary: string;
 }
+
+/** Runs one Responses body through the pipeline as the caller; the reply's status and body. */
+export type Summarize = (request: ClientRequest, reply: DetachedReply, body: ResponsesBody) => Promise<unknown>;
+
+/**
+ * How a compaction item reads back: `endpoint` (from `/responses/compact`, whose output keeps the
+ * user messages before the item) becomes the summary; `window` (run on create) becomes the user
+ * messages it kept and the summary, and what came before it in the input is dropped.
+ */
+export type CompactionKind = "endpoint" | "window";
 
 /**
  * Compacts `input` (already expanded: no compaction item or `previous_response_id` left) with the
@@ -55,6 +67,7 @@ export async function compactHistory(
   request: ClientRequest,
   body: { model: string; tools?: unknown },
   input: unknown[],
+  o: { kind: CompactionKind; summarize: Summarize },
 ): Promise<Compacted> {
   const caller = request.caller ?? { keyId: undefined, key: undefined };
   const reply = new DetachedReply();
@@ -68,7 +81,7 @@ export async function compactHistory(
     store: false,
     stream: false,
   };
-  await createResponse({ runtime, request: detachedRequest(request.id, caller, request), reply, body: summarize });
+  await o.summarize(detachedRequest(request.id, caller, request), reply, summarize);
   const answer = parsed(reply.body);
   if (reply.status >= 400) throw relayedError(reply.status, answer);
   const summary = isRecord(answer) ? textOf(answer.output) : undefined;
@@ -77,7 +90,8 @@ export async function compactHistory(
 
   const id = translateContext.newId("cmp_");
   const item = { id, type: "compaction", encrypted_content: CONTENT_PREFIX + id };
-  const output = [...userMessages(input), item];
+  const kept = userMessages(input);
+  const output = [...kept, item];
   const now = Date.now();
   const response = { id, object: "response.compaction", created_at: Math.floor(now / 1000), output, usage: isRecord(answer) ? (answer.usage ?? null) : null };
   const record: StoredResponse = {
@@ -86,8 +100,8 @@ export async function compactHistory(
     model: body.model,
     backend: isRecord(answer) && typeof answer.model === "string" ? answer.model : "",
     status: "completed",
-    request: { model: body.model },
-    inputItems: [],
+    request: { model: body.model, compaction: o.kind },
+    inputItems: o.kind === "window" ? kept.filter(isRecord) : [],
     outputItems: [{ type: "message", role: "assistant", content: [{ type: "output_text", text: summary }] }],
     response,
     usage: isRecord(response.usage) ? response.usage : null,
@@ -97,7 +111,40 @@ export async function compactHistory(
   };
   if (!(await runtime.responses.put(record)))
     throw new ProxyError(500, "The compaction could not be stored.", { type: "server_error", code: "compaction_failed" });
-  return { response, output };
+  return { response, output, item, kept, summary };
+}
+
+/** The threshold of a `context_management` compaction entry; undefined when there is none. */
+export function compactThreshold(contextManagement: unknown): number | undefined {
+  if (!Array.isArray(contextManagement)) return undefined;
+  for (const entry of contextManagement) {
+    if (isRecord(entry) && entry.type === "compaction" && typeof entry.compact_threshold === "number") return entry.compact_threshold;
+  }
+  return undefined;
+}
+
+/**
+ * `context_management` compaction on create: when `input` is estimated (4 characters a token) past
+ * `threshold`, all before its last user message is compacted; the model gets the kept user
+ * messages, the summary and that last turn, and the answer starts with the compaction item.
+ */
+export async function compactWindow(
+  runtime: ProxyRuntime,
+  request: ClientRequest,
+  body: { model: string; tools?: unknown },
+  input: unknown[],
+  o: { threshold: number; summarize: Summarize },
+): Promise<{ input: unknown[]; item: Record<string, unknown> } | undefined> {
+  if (Math.ceil(JSON.stringify(input).length / 4) <= o.threshold) return undefined;
+  let lastUser = input.length - 1;
+  while (lastUser >= 0 && !isUserMessage(input[lastUser])) lastUser--;
+  if (lastUser <= 0) return undefined;
+  const compacted = await compactHistory(runtime, request, body, input.slice(0, lastUser), { kind: "window", summarize: o.summarize });
+  return { input: [...compacted.kept, summaryMessage(compacted.summary), ...input.slice(lastUser)], item: compacted.item };
+}
+
+function isUserMessage(i: unknown): boolean {
+  return isRecord(i) && (i.type === "message" || i.type === undefined) && i.role === "user";
 }
 
 function parsed(body: string | Buffer | undefined): unknown {

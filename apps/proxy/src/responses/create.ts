@@ -15,6 +15,7 @@ import { type BackendFormat, formatOfApiType } from "../upstream/types.js";
 import { chainToContinue, historyItems, outputWithoutCall } from "./chain.js";
 import type { ChainTurn } from "./socket-chain.js";
 import { expandCompactions } from "./compaction-items.js";
+import { type Summarize, compactThreshold, compactWindow } from "./compaction.js";
 import { itemIdsFor, resolveItemReferences } from "./items.js";
 import { type ResponsesBody, normalizeInput, responseRecorder } from "./records.js";
 
@@ -52,7 +53,10 @@ export async function createResponse(c: ResponseCall): Promise<string | undefine
   const caller = callerOf(request);
   const store = body.store !== false;
   const stream = body.stream === true;
-  const { upstreamBody, itemsById } = await withHistory(runtime, body, primary, caller, run !== undefined, socketTurns);
+  const history = await withHistory(runtime, body, primary, caller, run !== undefined, socketTurns);
+  const { itemsById } = history;
+  const compacted = await windowCompaction(c, primary, history.upstreamBody);
+  const upstreamBody = compacted ? { ...history.upstreamBody, input: compacted.input } : history.upstreamBody;
   const warnings: TranslationWarning[] = [];
   const id = run?.id ?? translateContext.newId("resp_");
   // Kept only to be stored: an agent resending its history with `store: false` pays nothing here.
@@ -86,11 +90,33 @@ export async function createResponse(c: ResponseCall): Promise<string | undefine
       ...(run ? { signal: run.signal } : {}),
     },
     warnings,
-    crossFormat: translatedFor({ upstreamBody, itemsById, warnings, id, body, stream, ...(recorder ? { onFinal: recorder.onFinal } : {}) }),
+    crossFormat: translatedFor({
+      upstreamBody,
+      itemsById,
+      warnings,
+      id,
+      body,
+      stream,
+      ...(recorder ? { onFinal: recorder.onFinal } : {}),
+      ...(compacted ? { leadingItems: [compacted.item] } : {}),
+    }),
     ...(recorder ? { answeredId: recorder.heardId } : {}),
     ...(typeof body.previous_response_id === "string" ? { previousResponseId: body.previous_response_id } : {}),
   });
   return recorder?.heardId();
+}
+
+/** The summarization call of a compaction: one more Response through the pipeline. */
+export function summarizer(runtime: ProxyRuntime): Summarize {
+  return async (request, reply, body) => createResponse({ runtime, request, reply, body });
+}
+
+/** `context_management` compaction, run by the proxy for a backend that cannot compact itself. */
+async function windowCompaction(c: ResponseCall, primary: ModelRoute, upstreamBody: Record<string, unknown>) {
+  if (formatOfApiType(primary.apiType) === "responses" || !Array.isArray(upstreamBody.input)) return undefined;
+  const threshold = compactThreshold(c.body.context_management);
+  if (threshold === undefined) return undefined;
+  return compactWindow(c.runtime, c.request, c.body, upstreamBody.input, { threshold, summarize: summarizer(c.runtime) });
 }
 
 /**
@@ -146,11 +172,18 @@ function translatedFor(o: {
   body: ResponsesBody;
   stream: boolean;
   onFinal?: FinalHook;
+  leadingItems?: Array<Record<string, unknown>>;
 }): (backendFormat: BackendFormat) => CrossFormatHandler | ProxyError {
   const decode = lazyDecoder("responses", o.upstreamBody, o.warnings, { resolveItem: (itemId) => o.itemsById.get(itemId) });
   const newItemId = itemIdsFor(o.id);
   const previousResponseId = typeof o.body.previous_response_id === "string" ? o.body.previous_response_id : null;
-  const answer = { id: o.id, previousResponseId, ...(newItemId ? { newItemId } : {}), ...(o.onFinal ? { onFinal: o.onFinal } : {}) };
+  const answer = {
+    id: o.id,
+    previousResponseId,
+    ...(newItemId ? { newItemId } : {}),
+    ...(o.onFinal ? { onFinal: o.onFinal } : {}),
+    ...(o.leadingItems ? { leadingItems: o.leadingItems } : {}),
+  };
   return (backendFormat) => {
     const decoded = decode();
     if (decoded instanceof ProxyError) return decoded;

@@ -8,7 +8,7 @@ import { mayUseModel } from "../auth.js";
 import { Errors } from "../errors.js";
 import { typed } from "../http/schema.js";
 import { compactHistory } from "../responses/compaction.js";
-import { callerOf, checkResponsesRequest, withHistory } from "../responses/create.js";
+import { callerOf, checkResponsesRequest, summarizer, withHistory } from "../responses/create.js";
 import { normalizeInput } from "../responses/records.js";
 import { forwardCount } from "./forward-count.js";
 
@@ -41,7 +41,7 @@ export async function responsesCompactRoute(app: FastifyInstance): Promise<void>
 
     const items = typeof upstreamBody.input === "string" ? normalizeInput(upstreamBody.input) : Array.isArray(upstreamBody.input) ? upstreamBody.input : [];
     if (items.length === 0) throw Errors.invalidField("input", "There is nothing to compact: give input or previous_response_id.");
-    const { response } = await compactHistory(runtime, request, body, items);
+    const { response } = await compactHistory(runtime, request, body, items, { kind: "endpoint", summarize: summarizer(runtime) });
     return response;
   });
 }
