@@ -14,7 +14,7 @@ const RECORD_ID = /^cmp_[0-9a-f]{24}$/;
 /** What the upstream gets in place of a compaction item: a user message starting with this. */
 export const SUMMARY_PREFIX = "Summary of the earlier part of this conversation, which was compacted:\n\n";
 
-export function isCompaction(item: unknown): item is Record<string, unknown> {
+function isCompaction(item: unknown): item is Record<string, unknown> {
   return typeof item === "object" && item !== null && !Array.isArray(item) && "type" in item && item.type === "compaction";
 }
 

@@ -15,11 +15,11 @@ import { CONTENT_PREFIX, SUMMARY_PREFIX, isRecord, summaryMessage, textOf } from
 import type { ResponsesBody } from "./records.js";
 
 /** The system prompt of the summarization call. */
-export const SUMMARY_INSTRUCTIONS =
+const SUMMARY_INSTRUCTIONS =
   "You compact conversations. Another model will continue this conversation from your summary alone, without the messages it replaces.";
 
 /** The user message the summarization call ends with. */
-export const SUMMARY_REQUEST = [
+const SUMMARY_REQUEST = [
   "Summarize the conversation so far so that it can be continued from the summary alone.",
   "Keep: the user's goals, instructions and constraints; what has been done, including tool calls and their results;",
   "the files, commands, names and values involved; decisions made and why; the current state; what remains to do.",
