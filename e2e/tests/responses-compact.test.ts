@@ -286,6 +286,38 @@ for (const [model, up] of [
   });
 }
 
+for (const [model, up, stream] of [
+  ["on-chat", () => chatUp, false],
+  ["on-claude", () => claudeUp, true],
+] as const) {
+  describe(`a compaction_trigger item on ${model} (${stream ? "stream" : "JSON"})`, () => {
+    it("answers one compaction item, made by the route's model, and the next turn sends its summary", async () => {
+      const c = client();
+      const history: OpenAI.Responses.ResponseInputItem[] = [
+        { role: "user", content: "List the files." },
+        { role: "assistant", content: "main.go and go.mod." },
+      ];
+      const trigger = { type: "compaction_trigger" } as unknown as OpenAI.Responses.ResponseInputItem;
+      script.push("TRIGGER-SUMMARY: two files, main.go and go.mod.");
+      const before = up().requests.length;
+      const body = { model, input: [...history, trigger], store: false };
+      const r = stream ? await c.responses.stream(body).finalResponse() : await c.responses.create(body);
+      expect(up().requests.length - before).toBe(1);
+      expect(textsOf(up()).at(-1)).toMatch(/^user: Summarize the conversation so far/);
+      expect(r.status).toBe("completed");
+      expect(r.output.map((i) => i.type)).toEqual(["compaction"]);
+
+      script.push("Go on.");
+      await c.responses.create({
+        model,
+        input: [history[0]!, ...(r.output as OpenAI.Responses.ResponseInputItem[]), { role: "user", content: "Next?" }],
+        store: false,
+      });
+      expect(textsOf(up())).toEqual(["user: List the files.", `user: ${SUMMARY_PREFIX}TRIGGER-SUMMARY: two files, main.go and go.mod.`, "user: Next?"]);
+    });
+  });
+}
+
 describe("compaction on a native Responses backend", () => {
   it("the endpoint is forwarded; its compaction item passes through on the next turn", async () => {
     const c = client();

@@ -16,6 +16,7 @@ import { chainToContinue, historyItems, outputWithoutCall } from "./chain.js";
 import type { ChainTurn } from "./socket-chain.js";
 import { expandCompactions } from "./compaction-items.js";
 import { type Summarize, compactThreshold, compactWindow } from "./compaction.js";
+import { answerCompactionTurn, endsWithTrigger } from "./compaction-turn.js";
 import { itemIdsFor, resolveItemReferences } from "./items.js";
 import { type ResponsesBody, normalizeInput, responseRecorder } from "./records.js";
 
@@ -55,8 +56,6 @@ export async function createResponse(c: ResponseCall): Promise<string | undefine
   const stream = body.stream === true;
   const history = await withHistory(runtime, body, primary, caller, run !== undefined, socketTurns);
   const { itemsById } = history;
-  const compacted = await windowCompaction(c, primary, history.upstreamBody);
-  const upstreamBody = compacted ? { ...history.upstreamBody, input: compacted.input } : history.upstreamBody;
   const warnings: TranslationWarning[] = [];
   const id = run?.id ?? translateContext.newId("resp_");
   // Kept only to be stored: an agent resending its history with `store: false` pays nothing here.
@@ -75,6 +74,25 @@ export async function createResponse(c: ResponseCall): Promise<string | undefine
         warnings,
       })
     : undefined;
+  const onFinal = recorder ? { onFinal: recorder.onFinal } : {};
+  if (formatOfApiType(primary.apiType) !== "responses" && endsWithTrigger(history.upstreamBody.input)) {
+    const input = history.upstreamBody.input;
+    await answerCompactionTurn({
+      runtime,
+      request,
+      reply,
+      body,
+      primary,
+      upstreamBody: history.upstreamBody,
+      input,
+      id,
+      summarize: summarizer(runtime),
+      ...onFinal,
+    });
+    return recorder?.heardId();
+  }
+  const compacted = await windowCompaction(c, primary, history.upstreamBody);
+  const upstreamBody = compacted ? { ...history.upstreamBody, input: compacted.input } : history.upstreamBody;
   // A run inside the proxy has no client to relay to: its native answer is heard (and stored) too.
   const hearsNative = recorder && (runtime.config.responseState.capturePassthrough || reply instanceof DetachedReply);
   await proxyRequest({
