@@ -315,6 +315,20 @@ for (const [model, up, stream] of [
       });
       expect(textsOf(up())).toEqual(["user: List the files.", `user: ${SUMMARY_PREFIX}TRIGGER-SUMMARY: two files, main.go and go.mod.`, "user: Next?"]);
     });
+
+    it("stored, continued by previous_response_id: the chain resumes from the compaction item", async () => {
+      const c = client();
+      script.push("main.go and go.mod.");
+      const t1 = await c.responses.create({ model, input: "List the files." });
+      script.push("TRIGGER-SUMMARY: main.go, go.mod.");
+      const trigger = { type: "compaction_trigger" } as unknown as OpenAI.Responses.ResponseInputItem;
+      const body = { model, previous_response_id: t1.id, input: [trigger] };
+      const t2 = stream ? await c.responses.stream(body).finalResponse() : await c.responses.create(body);
+      expect(t2.output.map((i) => i.type)).toEqual(["compaction"]);
+      script.push("Next.");
+      await c.responses.create({ model, previous_response_id: t2.id, input: "And now?" });
+      expect(textsOf(up())).toEqual(["user: List the files.", `user: ${SUMMARY_PREFIX}TRIGGER-SUMMARY: main.go, go.mod.`, "user: And now?"]);
+    });
   });
 }
 

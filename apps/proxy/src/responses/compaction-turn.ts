@@ -40,7 +40,7 @@ export async function answerCompactionTurn(t: CompactionTurn): Promise<void> {
   if (history.some((i) => isRecord(i) && i.type === "compaction_trigger")) {
     throw new ProxyError(400, "A compaction_trigger item must be the last input item.", { param: "input", code: "invalid_value" });
   }
-  const compacted = await compactHistory(t.runtime, t.request, t.body, history, { kind: "endpoint", summarize: t.summarize });
+  const compacted = await compactHistory(t.runtime, t.request, t.body, history, { kind: "window", summarize: t.summarize });
   // The client's settings are echoed as for any Response; its input is not needed for that.
   const decoded = lazyDecoder("responses", { ...t.upstreamBody, input: [] }, [])();
   if (decoded instanceof ProxyError) throw decoded;
