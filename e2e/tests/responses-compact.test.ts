@@ -149,7 +149,16 @@ for (const [model, up] of [
       const item = compacted.output[2]!;
       if (item.type !== "compaction") throw new Error("expected a compaction item");
       expect(item.encrypted_content).not.toContain("Paris");
+      expect(compacted.usage).toMatchObject({ input_tokens_details: { cached_tokens: 0 }, output_tokens_details: { reasoning_tokens: 0 } });
       expect(compacted.usage.input_tokens).toBeGreaterThan(0);
+      // Each kept user message is a whole output item, as the spec's Message has it.
+      expect(compacted.output[0]).toMatchObject({
+        id: expect.stringMatching(/^msg_/),
+        type: "message",
+        role: "user",
+        status: "completed",
+        content: [{ type: "input_text", text: "What is the weather in Paris?" }],
+      });
 
       // The next turn: the compacted window plus a new message; the summary replaces the answers.
       script.push("Take an umbrella to Lyon.");

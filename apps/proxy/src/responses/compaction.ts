@@ -12,7 +12,7 @@ import { type ClientRequest, DetachedReply, detachedRequest } from "../pipeline/
 import { translateContext } from "../pipeline/translation.js";
 import type { ProxyRuntime } from "../runtime.js";
 import { CONTENT_PREFIX, SUMMARY_PREFIX, isRecord, summaryMessage, textOf } from "./compaction-items.js";
-import type { ResponsesBody } from "./records.js";
+import { type ResponsesBody, normalizeInput } from "./records.js";
 
 /** The system prompt of the summarization call. */
 const SUMMARY_INSTRUCTIONS =
@@ -90,7 +90,8 @@ export async function compactHistory(
 
   const id = translateContext.newId("cmp_");
   const item = { id, type: "compaction", encrypted_content: CONTENT_PREFIX + id };
-  const kept = userMessages(input);
+  // As output items: each with an id, a status and its content as parts (the spec's Message).
+  const kept = normalizeInput(userMessages(input)).map((m) => ({ ...m, status: "completed" }));
   const output = [...kept, item];
   const now = Date.now();
   const response = { id, object: "response.compaction", created_at: Math.floor(now / 1000), output, usage: isRecord(answer) ? (answer.usage ?? null) : null };
@@ -101,7 +102,7 @@ export async function compactHistory(
     backend: isRecord(answer) && typeof answer.model === "string" ? answer.model : "",
     status: "completed",
     request: { model: body.model, compaction: o.kind },
-    inputItems: o.kind === "window" ? kept.filter(isRecord) : [],
+    inputItems: o.kind === "window" ? kept : [],
     outputItems: [{ type: "message", role: "assistant", content: [{ type: "output_text", text: summary }] }],
     response,
     usage: isRecord(response.usage) ? response.usage : null,
