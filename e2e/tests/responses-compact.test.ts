@@ -180,6 +180,12 @@ for (const [model, up] of [
       const again = textsOf(up());
       expect(again).toContain(`user: ${SUMMARY_PREFIX}SUMMARY: user asked about Paris (sunny) and Lyon (rainy).`);
       expect(again.join("\n")).not.toContain("Paris is sunny.");
+
+      // The summary is a stored record of the key: GET shows the compacted object, DELETE forgets it.
+      expect((await c.responses.retrieve(compacted.id)).object as string).toBe("response.compaction");
+      await c.responses.delete(compacted.id);
+      const gone = await c.responses.create({ model, input: compacted.output as OpenAI.Responses.ResponseInputItem[] }).catch((e: unknown) => e);
+      expect(gone).toBeInstanceOf(OpenAI.BadRequestError);
     });
 
     it("another key cannot expand the compaction; foreign or made-up content is a 400", async () => {
