@@ -37,6 +37,7 @@ import { p1Routes } from "./passthrough/p1-routes.js";
 import { messagesRoutes } from "./routes/messages.js";
 import { responsesRoutes } from "./routes/responses.js";
 import { usageRoutes } from "./routes/usage.js";
+import { responsesCompactRoute } from "./routes/responses-compact.js";
 import { responsesInputTokensRoute } from "./routes/responses-input-tokens.js";
 import { RESPONSES_PATH, responsesUpgrade, responsesWebSocketRoutes } from "./routes/responses-ws.js";
 import { ProxyRuntime } from "./runtime.js";
@@ -203,6 +204,7 @@ async function registerRoutes(app: FastifyInstance, runtime: ProxyRuntime, opts:
   await app.register(chatCompletionsRoutes);
   await app.register(responsesRoutes);
   await app.register(responsesInputTokensRoute);
+  await app.register(responsesCompactRoute);
   await app.register(messagesRoutes);
   await app.register(embeddingsRoutes);
   await app.register(p1Routes);

@@ -65,6 +65,8 @@ export interface AnswerOptions {
   id?: string;
   /** Responses: the response this one continues. */
   previousResponseId?: string | null;
+  /** Responses: items the output starts with, as given, before the model's own. */
+  leadingItems?: Array<Record<string, unknown>>;
   /** Responses streams: gets the final Response right before its terminal event is written. */
   onComplete?: (finalResponse: Record<string, unknown>) => void;
 }

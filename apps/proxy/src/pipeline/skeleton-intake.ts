@@ -64,6 +64,8 @@ export function skeletonBody(
     // Responses: only `store: false` keeps nothing, and chains and background runs need the text.
     if (format === "responses" && e.key === "store" && value !== false) return undefined;
     if (format === "responses" && (e.key === "previous_response_id" || e.key === "background") && value !== null && value !== false) return undefined;
+    // A compaction on create summarizes the text itself.
+    if (format === "responses" && e.key === "context_management" && value !== null) return undefined;
   }
   if (format === "responses" && !seen.has("store")) return undefined;
   if (typeof model !== "string") return undefined;

@@ -39,6 +39,8 @@ interface ResponsesAnswer {
   onFinal?(response: Record<string, unknown>, backend: Backend): Promise<void>;
   /** Ids for the output items (`msg_`, `fc_`, `rs_`), e.g. tied to the response id. */
   newItemId?(prefix: string): string;
+  /** Items the output starts with (the compaction the proxy ran before the model). */
+  leadingItems?: Array<Record<string, unknown>>;
 }
 
 export interface TranslationSettings {
@@ -94,6 +96,7 @@ function answerOptions(settings: TranslationSettings): AnswerOptions {
     request: settings.request,
     model: settings.requestedModel,
     ...(answer ? { id: answer.id, previousResponseId: answer.previousResponseId } : {}),
+    ...(answer?.leadingItems ? { leadingItems: answer.leadingItems } : {}),
   };
 }
 

@@ -27,4 +27,7 @@ export const responsesBodySchema = Type.Object({
   truncation: Type.Optional(Nullable(StringEnum(["auto", "disabled"]))),
   user: Type.Optional(Type.String()),
   n: Type.Optional(Type.Integer({ minimum: 1, maximum: 16 })),
+  context_management: Type.Optional(
+    Nullable(Type.Array(Type.Object({ type: Type.String(), compact_threshold: Type.Optional(Nullable(Type.Integer({ minimum: 1 }))) }))),
+  ),
 });

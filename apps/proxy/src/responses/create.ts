@@ -14,6 +14,9 @@ import type { ProxyRuntime } from "../runtime.js";
 import { type BackendFormat, formatOfApiType } from "../upstream/types.js";
 import { chainToContinue, historyItems, outputWithoutCall } from "./chain.js";
 import type { ChainTurn } from "./socket-chain.js";
+import { expandCompactions } from "./compaction-items.js";
+import { type Summarize, compactThreshold, compactWindow } from "./compaction.js";
+import { answerCompactionTurn, endsWithTrigger } from "./compaction-turn.js";
 import { itemIdsFor, resolveItemReferences } from "./items.js";
 import { type ResponsesBody, normalizeInput, responseRecorder } from "./records.js";
 
@@ -51,7 +54,8 @@ export async function createResponse(c: ResponseCall): Promise<string | undefine
   const caller = callerOf(request);
   const store = body.store !== false;
   const stream = body.stream === true;
-  const { upstreamBody, itemsById } = await withHistory(runtime, body, primary, caller, run !== undefined, socketTurns);
+  const history = await withHistory(runtime, body, primary, caller, run !== undefined, socketTurns);
+  const { itemsById } = history;
   const warnings: TranslationWarning[] = [];
   const id = run?.id ?? translateContext.newId("resp_");
   // Kept only to be stored: an agent resending its history with `store: false` pays nothing here.
@@ -70,6 +74,25 @@ export async function createResponse(c: ResponseCall): Promise<string | undefine
         warnings,
       })
     : undefined;
+  const onFinal = recorder ? { onFinal: recorder.onFinal } : {};
+  if (formatOfApiType(primary.apiType) !== "responses" && endsWithTrigger(history.upstreamBody.input)) {
+    const input = history.upstreamBody.input;
+    await answerCompactionTurn({
+      runtime,
+      request,
+      reply,
+      body,
+      primary,
+      upstreamBody: history.upstreamBody,
+      input,
+      id,
+      summarize: summarizer(runtime),
+      ...onFinal,
+    });
+    return recorder?.heardId();
+  }
+  const compacted = await windowCompaction(c, primary, history.upstreamBody);
+  const upstreamBody = compacted ? { ...history.upstreamBody, input: compacted.input } : history.upstreamBody;
   // A run inside the proxy has no client to relay to: its native answer is heard (and stored) too.
   const hearsNative = recorder && (runtime.config.responseState.capturePassthrough || reply instanceof DetachedReply);
   await proxyRequest({
@@ -85,16 +108,39 @@ export async function createResponse(c: ResponseCall): Promise<string | undefine
       ...(run ? { signal: run.signal } : {}),
     },
     warnings,
-    crossFormat: translatedFor({ upstreamBody, itemsById, warnings, id, body, stream, ...(recorder ? { onFinal: recorder.onFinal } : {}) }),
+    crossFormat: translatedFor({
+      upstreamBody,
+      itemsById,
+      warnings,
+      id,
+      body,
+      stream,
+      ...(recorder ? { onFinal: recorder.onFinal } : {}),
+      ...(compacted ? { leadingItems: [compacted.item] } : {}),
+    }),
     ...(recorder ? { answeredId: recorder.heardId } : {}),
     ...(typeof body.previous_response_id === "string" ? { previousResponseId: body.previous_response_id } : {}),
   });
   return recorder?.heardId();
 }
 
+/** The summarization call of a compaction: one more Response through the pipeline. */
+export function summarizer(runtime: ProxyRuntime): Summarize {
+  return async (request, reply, body) => createResponse({ runtime, request, reply, body });
+}
+
+/** `context_management` compaction, run by the proxy for a backend that cannot compact itself. */
+async function windowCompaction(c: ResponseCall, primary: ModelRoute, upstreamBody: Record<string, unknown>) {
+  if (formatOfApiType(primary.apiType) === "responses" || !Array.isArray(upstreamBody.input)) return undefined;
+  const threshold = compactThreshold(c.body.context_management);
+  if (threshold === undefined) return undefined;
+  return compactWindow(c.runtime, c.request, c.body, upstreamBody.input, { threshold, summarize: summarizer(c.runtime) });
+}
+
 /**
- * The body a backend gets: a known `previous_response_id` replaced by the chain's history, and the
- * items `input` refers to (`item_reference`) looked up in the store.
+ * The body a backend gets: a known `previous_response_id` replaced by the chain's history, the
+ * proxy's compaction items by their summaries, and the items `input` refers to (`item_reference`)
+ * looked up in the store.
  */
 export async function withHistory(
   runtime: ProxyRuntime,
@@ -122,6 +168,9 @@ export async function withHistory(
       throw Errors.previousResponseNotFound(previousResponseId);
     }
   }
+  // The proxy's own compaction items become their summaries, for every backend.
+  const input = await expandCompactions(runtime, upstreamBody.input, caller, formatOfApiType(primary.apiType) === "responses");
+  if (input !== upstreamBody.input) upstreamBody = { ...upstreamBody, input };
   const itemsById = new Map<string, ResponsesInputItem>();
   // Stored items were decoded from a Responses request or answer: they are Responses items.
   for (const item of history) if (typeof item.id === "string") itemsById.set(item.id, item as ResponsesInputItem);
@@ -141,11 +190,18 @@ function translatedFor(o: {
   body: ResponsesBody;
   stream: boolean;
   onFinal?: FinalHook;
+  leadingItems?: Array<Record<string, unknown>>;
 }): (backendFormat: BackendFormat) => CrossFormatHandler | ProxyError {
   const decode = lazyDecoder("responses", o.upstreamBody, o.warnings, { resolveItem: (itemId) => o.itemsById.get(itemId) });
   const newItemId = itemIdsFor(o.id);
   const previousResponseId = typeof o.body.previous_response_id === "string" ? o.body.previous_response_id : null;
-  const answer = { id: o.id, previousResponseId, ...(newItemId ? { newItemId } : {}), ...(o.onFinal ? { onFinal: o.onFinal } : {}) };
+  const answer = {
+    id: o.id,
+    previousResponseId,
+    ...(newItemId ? { newItemId } : {}),
+    ...(o.onFinal ? { onFinal: o.onFinal } : {}),
+    ...(o.leadingItems ? { leadingItems: o.leadingItems } : {}),
+  };
   return (backendFormat) => {
     const decoded = decode();
     if (decoded instanceof ProxyError) return decoded;

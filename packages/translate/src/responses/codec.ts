@@ -28,6 +28,7 @@ export const responsesCodec: Codec = {
       model: opts.model,
       ...(opts.id !== undefined ? { id: opts.id } : {}),
       ...(opts.previousResponseId !== undefined ? { previousResponseId: opts.previousResponseId } : {}),
+      ...(opts.leadingItems ? { leadingItems: opts.leadingItems } : {}),
     }),
   createStreamDecoder: createResponsesStreamDecoder,
   createStreamEncoder: (opts) =>
@@ -37,6 +38,7 @@ export const responsesCodec: Codec = {
       model: opts.model,
       ...(opts.id !== undefined ? { id: opts.id } : {}),
       ...(opts.previousResponseId !== undefined ? { previousResponseId: opts.previousResponseId } : {}),
+      ...(opts.leadingItems ? { leadingItems: opts.leadingItems } : {}),
       ...(opts.onComplete ? { onComplete: opts.onComplete } : {}),
     }),
   errorBody: responsesErrorBody,

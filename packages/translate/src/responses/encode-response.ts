@@ -5,7 +5,7 @@ import type { Choice, LlmRequest, LlmResponse, TranslateContext, Translated, Tra
 import type { JsonObject } from "../shared/guards.js";
 import { messageStatusFor, toResponsesOutcome } from "./finish-reason.js";
 import { clientKindOf } from "./client-tools.js";
-import { buildResponseObject, callItemPrefix, type OutputItem } from "./response-object.js";
+import { buildResponseObject, callItemPrefix, givenItems, type OutputItem } from "./response-object.js";
 
 export interface EncodeResponsesResponseArgs {
   response: LlmResponse;
@@ -15,6 +15,8 @@ export interface EncodeResponsesResponseArgs {
   /** The model name the client asked for (default: the request's). */
   model?: string;
   previousResponseId?: string | null;
+  /** Items the output starts with, as given. */
+  leadingItems?: JsonObject[];
 }
 
 export function encodeResponsesResponse(args: EncodeResponsesResponseArgs): Translated<JsonObject> {
@@ -22,7 +24,7 @@ export function encodeResponsesResponse(args: EncodeResponsesResponseArgs): Tran
   const { response, ctx } = args;
   const id = args.id ?? ctx.newId("resp_");
   const createdAt = ctx.now();
-  const items: OutputItem[] = [];
+  const items: OutputItem[] = givenItems(args.leadingItems);
   response.choices.forEach((choice, i) => items.push(...choiceToOutputItems(choice, args.request, ctx, `choices[${i}]`, warnings)));
   const outcome = toResponsesOutcome(response.choices.map((c) => c.finishReason));
   const value = buildResponseObject({

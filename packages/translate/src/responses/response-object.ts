@@ -17,7 +17,14 @@ export type OutputItem =
   | { type: "reasoning"; id: string; part: ReasoningPart }
   | { type: "message"; id: string; parts: (TextPart | RefusalPart)[]; status: ItemStatus }
   /** A tool call: a `function_call` item, or the client tool's own item when `part.client` says so. */
-  | { type: "function_call"; id: string; part: ToolCallPart; status: ItemStatus; input?: string };
+  | { type: "function_call"; id: string; part: ToolCallPart; status: ItemStatus; input?: string }
+  /** An item the caller made, rendered as given (a compaction the proxy ran before the model). */
+  | { type: "given"; id: string; json: JsonObject; status: "completed" };
+
+/** Items given to lead the output, each as it is. */
+export function givenItems(items: JsonObject[] | undefined): Array<Extract<OutputItem, { type: "given" }>> {
+  return (items ?? []).map((json, i) => ({ type: "given", id: typeof json.id === "string" ? json.id : `given_${i}`, json, status: "completed" }));
+}
 
 export function renderOutputTextPart(part: TextPart, warnings?: TranslationWarning[], path = "output"): JsonObject {
   const annotations = toResponsesAnnotations(part.annotations);
@@ -60,6 +67,8 @@ export function renderOutputItem(item: OutputItem, warnings?: TranslationWarning
       };
     case "function_call":
       return renderCallItem(item);
+    case "given":
+      return item.json;
     default: {
       const never: never = item;
       return never;

@@ -15,7 +15,7 @@ import { formatSseEvent } from "../shared/sse.js";
 import { messageStatusFor, toResponsesOutcome } from "./finish-reason.js";
 import { clientKindOf } from "./client-tools.js";
 import { CustomInputStream } from "./custom-input-stream.js";
-import { buildResponseObject, callItemPrefix, renderOutputItem, type OutputItem, type ResponseObjectArgs } from "./response-object.js";
+import { buildResponseObject, callItemPrefix, givenItems, renderOutputItem, type OutputItem, type ResponseObjectArgs } from "./response-object.js";
 import {
   type CallItem,
   type CallSlot,
@@ -38,6 +38,8 @@ export interface ResponsesStreamEncoderArgs {
   /** The model name the client asked for. */
   model: string;
   previousResponseId?: string | null;
+  /** Items the output starts with, as given, sent right after `response.in_progress`. */
+  leadingItems?: JsonObject[];
   /** Gets the final Response of the terminal event (completed, incomplete or failed). */
   onComplete?: (finalResponse: JsonObject) => void;
 }
@@ -95,7 +97,12 @@ class ResponsesStreamEncoder implements StreamEncoder {
     if (this.started) return "";
     this.started = true;
     const initial = this.response("in_progress");
-    return this.emit("response.created", { response: initial }) + this.emit("response.in_progress", { response: initial });
+    let sse = this.emit("response.created", { response: initial }) + this.emit("response.in_progress", { response: initial });
+    for (const item of givenItems(this.args.leadingItems)) {
+      const at = { output_index: this.items.push(item) - 1, item: item.json };
+      sse += this.emit("response.output_item.added", at) + this.emit("response.output_item.done", at);
+    }
+    return sse;
   }
 
   private state(choice: number): ChoiceState {
