@@ -32,6 +32,7 @@ const PROVIDER_OF_API_TYPE: Readonly<Record<ModelRoute["apiType"], string>> = {
   "openai-responses": "openai",
   anthropic: "anthropic",
   mock: "yallmproxy.mock",
+  passthrough: "yallmproxy.passthrough",
 };
 
 // The bucket boundaries the GenAI metric conventions recommend.
