@@ -101,6 +101,8 @@ export interface CallOptions {
   /** Opens an attempt's span (when telemetry is on); its headers go upstream with the attempt. */
   startAttempt?(backend: Backend, attempt: number): AttemptSpan;
   now?: () => number;
+  /** Looks into a 2xx answer before it is taken; an error makes it a failed attempt (retried, failed over). */
+  checkAnswer?(response: UpstreamResponse): Promise<{ response: UpstreamResponse } | { error: string }>;
 }
 
 /**
@@ -188,9 +190,10 @@ class FailoverRun {
     const span = opts.startAttempt?.(backend, attempt);
     this.pendingSpan = span;
     try {
-      const response = await backend.send(
+      let response = await backend.send(
         span ? { ...prepared, headers: { ...prepared.headers, ...span.headers }, cancel: opts.cancel } : { ...prepared, cancel: opts.cancel },
       );
+      if (opts.checkAnswer && response.status < 300) response = await checked(opts.checkAnswer, response);
       const durationMs = performance.now() - started;
       if (response.status < 400 || !isRetryableStatus(response.status)) {
         state.answered(this.now(), durationMs);
@@ -279,6 +282,13 @@ function settled(state: DeploymentState, now: number, durationMs: number): undef
   return undefined;
 }
 
+/** The answer `check` lets through; an UpstreamError (`reported`) when it reports a failure. */
+async function checked(check: NonNullable<CallOptions["checkAnswer"]>, response: UpstreamResponse): Promise<UpstreamResponse> {
+  const out = await check(response);
+  if ("error" in out) throw new UpstreamError("reported", out.error);
+  return out.response;
+}
+
 /** The client's error for an upstream call that got no response. */
 export function failedCallError(e: UpstreamError, backend: string): ProxyError {
   switch (e.kind) {
@@ -290,6 +300,8 @@ export function failedCallError(e: UpstreamError, backend: string): ProxyError {
       return Errors.upstreamClosedUnanswered(backend);
     case "shutdown":
       return Errors.shuttingDown();
+    case "reported":
+      return Errors.upstreamReportedError(backend, e.message);
     default:
       return Errors.upstreamUnreachable(backend);
   }

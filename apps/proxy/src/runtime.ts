@@ -23,6 +23,7 @@ import { type Database, DatabaseResponseStore, MemoryResponseStore, type Respons
 
 /** Bus channel of stored responses changed or deleted on one replica, for the others' caches. */
 const RESPONSES_CHANNEL = "yallmp_responses";
+const DISPATCHER_OPTIONS = { keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connections: 512, connect: { timeout: 10_000 } };
 
 export interface Generation {
   config: ProxyConfig;
@@ -91,12 +92,7 @@ export class ProxyRuntime {
       onRefused: (kind) => this.ops.metrics.rateLimitRefusals.inc({ limit: kind }),
     });
     this.background.onError = (err) => this.ops.backgroundError("background_response", err);
-    this.dispatcher = new Agent({
-      keepAliveTimeout: 30_000,
-      keepAliveMaxTimeout: 600_000,
-      connections: 512,
-      connect: { timeout: 10_000 },
-    });
+    this.dispatcher = new Agent(DISPATCHER_OPTIONS);
     this.balancer = new Balancer(config.router);
     registerDeploymentMetrics(this.ops.metrics.registry, () => this.balancer.allStates());
     // Redis, when configured, replaces this in create().
@@ -189,7 +185,15 @@ export class ProxyRuntime {
   }
 
   private backendFor(route: ModelRoute): Backend {
-    return route.apiType === "mock" ? new MockBackend(route) : new HttpBackend(route, this.dispatcher);
+    if (route.apiType === "mock") return new MockBackend(route);
+    return new HttpBackend(route, route.http2 ? this.http2Dispatcher() : this.dispatcher);
+  }
+
+  private h2?: Agent;
+  /** A pool that offers HTTP/2 by ALPN, made when a model first asks for it (`http2: true`). */
+  private http2Dispatcher(): Agent {
+    this.h2 ??= new Agent({ ...DISPATCHER_OPTIONS, allowH2: true });
+    return this.h2;
   }
 
   async close(): Promise<void> {
@@ -202,6 +206,7 @@ export class ProxyRuntime {
     await this.database?.close();
     this.redis?.disconnect();
     await this.dispatcher.close();
+    await this.h2?.close();
   }
 }
 

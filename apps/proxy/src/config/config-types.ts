@@ -36,6 +36,10 @@ export interface ModelRoute {
   timeoutMs: number;
   supportsReasoning: boolean;
   supportsResponsesApi: boolean;
+  /** Offer HTTP/2 to the upstream (negotiated over TLS; plain http stays HTTP/1.1). */
+  http2: boolean;
+  /** `anthropic-version` for an Anthropic backend when the client sends none. */
+  anthropicVersion?: string;
   parameters: ParameterOverride[];
   /** `thinking` block yaLLMproxy adds to requests for this model. */
   thinking: Record<string, unknown> | undefined;

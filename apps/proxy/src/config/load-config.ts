@@ -2,7 +2,7 @@
 // with one line per bad field, naming its path; what is merely not implemented becomes a warning.
 
 import { readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, extname, join, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import { DEFAULT_MAX_JSON_DEPTH, type TemplateReader } from "@yallmproxy/translate";
@@ -21,6 +21,7 @@ import {
 } from "./config-types.js";
 import { readDotEnv, substituteEnv } from "./env.js";
 import { normalizeModel, resolveModelEntries } from "./model-entries.js";
+import { legacyKeyWarnings } from "./legacy-keys.js";
 import { keyLimitsOf, rateLimitSettingsOf, usageSettingsOf } from "./limits-config.js";
 import { telemetrySettingsOf } from "./telemetry-config.js";
 import { globalModulesSection, modulesForRoute, readTemplateFile, templateDirs } from "./response-modules.js";
@@ -29,6 +30,7 @@ import { configSchema } from "./schema.js";
 export * from "./config-types.js";
 
 const KNOWN_SECTIONS = new Set(["model_list", "router_settings", "proxy_settings", "app_keys", "database", "forwarder_settings", "http_forwarder_settings"]);
+const UNAUTHENTICATED_CONCURRENCY = 5;
 const NOT_IMPLEMENTED_SECTIONS = new Set(["forwarder_settings", "http_forwarder_settings"]);
 
 export interface LoadOptions {
@@ -55,8 +57,15 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
     }
   }
   // configs/.env is looked up first, the environment second, as yaLLMproxy does.
-  const vars = { ...definedOnly(env), ...readDotEnv(join(dirname(path), ".env")) };
+  const vars = { ...definedOnly(env), ...readDotEnv(dotEnvPathOf(path)) };
   return parseConfigText(text, path, vars, env);
+}
+
+/** `.env` beside the config; `.env_<suffix>` for `config_<suffix>.yaml`, as yaLLMproxy pairs them. */
+export function dotEnvPathOf(configPath: string): string {
+  const stem = basename(configPath, extname(configPath));
+  const suffix = stem.startsWith("config_") ? stem.slice("config_".length) : "";
+  return join(dirname(configPath), suffix ? `.env_${suffix}` : ".env");
 }
 
 function definedOnly(env: Record<string, string | undefined>): Record<string, string> {
@@ -75,7 +84,7 @@ export function parseConfigText(text: string, path: string, vars: Record<string,
   const top = configSchema.safeParse(substituted);
   if (!top.success) throw new ConfigError(top.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`));
   const raw = top.data;
-  checkSections(substituted, raw, notes);
+  checkSections(substituted, notes);
 
   const problems: string[] = [];
   const dirs = templateDirs(path);
@@ -105,13 +114,14 @@ function parseSections(text: string, path: string): Record<string, unknown> {
   return doc as Record<string, unknown>;
 }
 
-function checkSections(substituted: Record<string, unknown>, raw: RawConfig, { warnings, mistakes }: Notes): void {
+function checkSections(substituted: Record<string, unknown>, { warnings, mistakes }: Notes): void {
   for (const key of Object.keys(substituted)) {
     if (!KNOWN_SECTIONS.has(key)) {
       warnings.push(`${key}: unknown section, ignored`);
       mistakes.push({ path: key, message: `unknown section "${key}" (known: ${[...KNOWN_SECTIONS].join(", ")})` });
     } else if (NOT_IMPLEMENTED_SECTIONS.has(key)) warnings.push(`${key}: not implemented by this proxy, ignored`);
   }
+  warnings.push(...legacyKeyWarnings(substituted));
 }
 
 /**
@@ -267,16 +277,16 @@ function serverOf(proxySettings: Record<string, unknown>, env: Record<string, st
   };
 }
 
-function tracesOf(raw: RawConfig, proxySettings: Record<string, unknown>): TraceSettings {
+function tracesOf(raw: RawConfig): TraceSettings {
   const traces = raw.proxy_settings?.traces ?? {};
-  // yaLLMproxy kept request captures for logging.full_request_storage.retention_hours.
-  const legacyRetention = (proxySettings.logging as { full_request_storage?: { retention_hours?: unknown } } | undefined)?.full_request_storage
-    ?.retention_hours;
+  // yaLLMproxy's full request storage: on, it keeps whole bodies, for retention_hours.
+  const storage = raw.proxy_settings?.logging?.full_request_storage;
+  const legacyRetention = storage?.retention_hours;
   return {
-    capture: traces.capture ?? "metadata",
+    capture: traces.capture ?? (storage?.enabled === true ? "full" : "metadata"),
     maxBodyBytes: traces.max_body_bytes ?? 256 * 1024,
     maxEvents: traces.max_events ?? 5000,
-    retentionHours: traces.retention_hours ?? (typeof legacyRetention === "number" ? legacyRetention : 48),
+    retentionHours: traces.retention_hours ?? legacyRetention ?? 48,
     queueSize: traces.queue_size ?? 10_000,
     batchSize: traces.batch_size ?? 200,
     flushIntervalMs: traces.flush_interval_ms ?? 500,
@@ -326,13 +336,13 @@ function settingsOf(
     router: routerOf(raw),
     server,
     endpoints: {
-      responses: (proxySettings.enable_responses_endpoint as boolean | undefined) ?? true,
-      messages: (proxySettings.enable_messages_endpoint as boolean | undefined) ?? true,
+      responses: raw.proxy_settings?.enable_responses_endpoint ?? true,
+      messages: raw.proxy_settings?.enable_messages_endpoint ?? true,
       responsesWebSocket: raw.proxy_settings?.enable_responses_websocket ?? true,
     },
     responseState: responseStateOf(raw),
     webSocket: webSocketOf(raw, server.bodyLimitBytes),
-    traces: tracesOf(raw, proxySettings),
+    traces: tracesOf(raw),
     usage: usageSettingsOf(raw.proxy_settings?.usage),
     rateLimits: rateLimitSettingsOf(raw.proxy_settings?.rate_limits, env),
     telemetry: telemetrySettingsOf(env),
@@ -343,14 +353,15 @@ function settingsOf(
       allowUnauthenticated: appKeysRaw.allow_unauthenticated ?? false,
       keys: parts.keys,
       unauthenticated: {
-        concurrencyLimit: unauth.concurrency_limit ?? 0,
+        // yaLLMproxy's default of 5 at once, for callers without a key of a proxy that has keys.
+        concurrencyLimit: unauth.concurrency_limit ?? (appKeysRaw.enabled && appKeysRaw.allow_unauthenticated ? UNAUTHENTICATED_CONCURRENCY : 0),
         priority: unauth.priority ?? 1000,
         queueTimeoutMs: secondsToMs(unauth.queue_timeout),
       },
     },
     adminPassword: env.YALLMP_ADMIN_PASSWORD || undefined,
     databaseUrl: env.DATABASE_URL || databaseUrlFrom(raw.database, []) || "file:data/yallmproxy.db",
-    logLevel: (proxySettings.logging as { level?: string } | undefined)?.level ?? env.LOG_LEVEL ?? "info",
+    logLevel: raw.proxy_settings?.logging?.level ?? env.LOG_LEVEL ?? (raw.proxy_settings?.debug ? "debug" : "info"),
     source: parts.source,
   };
 }

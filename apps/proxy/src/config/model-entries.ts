@@ -148,7 +148,7 @@ export function normalizeModel(
     else if (/[\r\n\0]/.test(value)) problems.push(`${where}.model_params.headers.${name}: the value contains a line break or NUL`);
   }
   const parameters: ParameterOverride[] = [];
-  for (const [name, spec] of Object.entries(p.parameters ?? {})) {
+  for (const [name, spec] of Object.entries(entry.parameters ?? p.parameters ?? {})) {
     const isSpec = typeof spec === "object" && spec !== null && !Array.isArray(spec) && "default" in spec;
     parameters.push({
       path: name.split("."),
@@ -171,12 +171,15 @@ export function normalizeModel(
     apiType: apiType.data,
     apiBase,
     apiKey: p.api_key || undefined,
-    upstreamModel: p.target_model ?? p.model ?? entry.model_name,
+    upstreamModel: upstreamModelOf(p, apiType.data) ?? entry.model_name,
     timeoutMs: Math.round((p.request_timeout ?? DEFAULT_TIMEOUT_S) * 1000),
     supportsReasoning: p.supports_reasoning ?? false,
+    http2: p.http2 ?? false,
+    ...(p.anthropic_version !== undefined && String(p.anthropic_version).trim() ? { anthropicVersion: String(p.anthropic_version).trim() } : {}),
     supportsResponsesApi: p.supports_responses_api ?? apiType.data === "openai-responses",
     parameters,
-    thinking: p.thinking,
+    // yaLLMproxy's `supports_reasoning` asks for thinking on every request that does not set its own.
+    thinking: p.thinking ?? (p.supports_reasoning ? { type: "enabled" } : undefined),
     headers: p.headers ?? {},
     anthropicBetas: anthropicBetasOf(p.anthropic_betas, apiType.data, `${where}.model_params.anthropic_betas`, problems),
     allowedKeys: allowed === undefined || allowed === "all" ? "all" : allowed === "none" ? "none" : new Set(allowed),
@@ -218,4 +221,19 @@ function anthropicBetasOf(
     });
   }
   return { drop, add };
+}
+
+/**
+ * The model name sent upstream: `target_model` or `forward_model` as written, else `model` without
+ * a LiteLLM-style `openai/` (or `<api_type>/`) prefix, as yaLLMproxy sent it.
+ */
+function upstreamModelOf(p: RawModelEntry["model_params"], apiType: string): string | undefined {
+  const override = (p.target_model ?? p.forward_model)?.trim();
+  if (override) return override;
+  const model = p.model?.trim();
+  if (!model) return undefined;
+  for (const prefix of [`${apiType}/`, "openai/"]) {
+    if (model.toLowerCase().startsWith(prefix) && model.length > prefix.length) return model.slice(prefix.length);
+  }
+  return model;
 }

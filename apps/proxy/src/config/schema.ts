@@ -4,7 +4,22 @@
 import { z } from "zod";
 import { keyLimitFields, modelLimitFields, rateLimitSettingsSchema, usageSettingsSchema } from "./limits-config.js";
 
-const positiveNumber = z.number().positive();
+const TRUE_WORDS = new Set(["1", "true", "yes", "on"]);
+const FALSE_WORDS = new Set(["0", "false", "no", "off"]);
+
+/** A boolean, or a string yaLLMproxy read as one (`"true"`, `"yes"`, `"on"`, `"1"` and their opposites). */
+export const boolish = z.preprocess((v) => {
+  if (typeof v !== "string") return v;
+  const word = v.trim().toLowerCase();
+  return TRUE_WORDS.has(word) ? true : FALSE_WORDS.has(word) ? false : v;
+}, z.boolean());
+
+/** A number, or a string holding one (`"540"`), as yaLLMproxy's `float()` / `int()` read it. */
+export function numberish<T extends z.ZodType>(schema: T) {
+  return z.preprocess((v) => (typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v)) ? Number(v) : v), schema);
+}
+
+const positiveNumber = numberish(z.number().positive());
 
 export const apiTypeSchema = z.enum(["openai", "openai-responses", "anthropic", "mock", "passthrough"]);
 
@@ -37,7 +52,7 @@ const parameterSchema = z.union([
   z
     .object({
       default: z.unknown(),
-      allow_override: z.boolean().optional(),
+      allow_override: boolish.optional(),
     })
     .loose(),
   z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.unknown())]),
@@ -50,10 +65,14 @@ const modelParamsSchema = z
     api_key: z.string().optional(),
     model: z.string().optional(),
     target_model: z.string().optional(),
+    /** yaLLMproxy's other name for `target_model`. */
+    forward_model: z.string().optional(),
     request_timeout: positiveNumber.optional(),
-    supports_reasoning: z.boolean().optional(),
-    supports_responses_api: z.boolean().optional(),
-    http2: z.boolean().optional(),
+    supports_reasoning: boolish.optional(),
+    supports_responses_api: boolish.optional(),
+    http2: boolish.optional(),
+    /** `anthropic-version` sent to an Anthropic backend when the client sends none. */
+    anthropic_version: z.union([z.string(), z.number()]).optional(),
     thinking: z.record(z.string(), z.unknown()).optional(),
     parameters: z.record(z.string(), parameterSchema).optional(),
     headers: z.record(z.string(), z.string()).optional(),
@@ -90,8 +109,10 @@ export const modelEntrySchema = z
   .object({
     model_name: z.string().min(1),
     extends: z.string().optional(),
-    protected: z.boolean().optional(),
+    protected: boolish.optional(),
     model_params: modelParamsSchema,
+    /** yaLLMproxy read `parameters` beside `model_params` too; there it wins over `model_params.parameters`. */
+    parameters: z.record(z.string(), parameterSchema).optional(),
     access_control: z
       .object({
         allowed_keys: z.union([z.literal("all"), z.literal("none"), z.array(z.string())]).optional(),
@@ -119,19 +140,19 @@ const keySchema = z
     secret: z.string(),
     name: z.string().optional(),
     description: z.string().optional(),
-    enabled: z.boolean().optional(),
-    concurrency_limit: z.number().int().min(0).optional(),
-    priority: z.number().int().optional(),
-    queue_timeout: z.number().min(0).nullable().optional(),
+    enabled: boolish.optional(),
+    concurrency_limit: numberish(z.number().int().min(0)).optional(),
+    priority: numberish(z.number().int()).optional(),
+    queue_timeout: numberish(z.number().min(0).nullable()).optional(),
     ...keyLimitFields,
   })
   .loose();
 
 const concurrencySchema = z
   .object({
-    concurrency_limit: z.number().int().min(0).optional(),
-    priority: z.number().int().optional(),
-    queue_timeout: z.number().min(0).nullable().optional(),
+    concurrency_limit: numberish(z.number().int().min(0)).optional(),
+    priority: numberish(z.number().int()).optional(),
+    queue_timeout: numberish(z.number().min(0).nullable()).optional(),
   })
   .loose();
 
@@ -142,8 +163,9 @@ export const configSchema = z
     model_list: z.array(z.unknown()).default([]),
     router_settings: z
       .object({
-        num_retries: z.number().int().min(0).max(10).optional(),
-        fallbacks: z.array(z.record(z.string(), z.array(z.string()))).optional(),
+        num_retries: numberish(z.number().int().min(0).max(10)).optional(),
+        // `- a: b` names one fallback, as yaLLMproxy read it.
+        fallbacks: z.array(z.record(z.string(), z.union([z.array(z.string()), z.string().transform((s) => [s])]))).optional(),
         /** First retry delay; doubles per retry up to retry_max_delay_ms. */
         retry_base_delay_ms: z.number().int().min(0).optional(),
         retry_max_delay_ms: z.number().int().min(0).optional(),
@@ -171,7 +193,7 @@ export const configSchema = z
         server: z
           .object({
             host: z.string().optional(),
-            port: z.number().int().min(0).max(65535).optional(),
+            port: numberish(z.number().int().min(0).max(65535)).optional(),
             body_limit_mb: positiveNumber.optional(),
             /** Time a client has to send its request headers. */
             header_timeout_seconds: positiveNumber.optional(),
@@ -188,10 +210,12 @@ export const configSchema = z
           })
           .loose()
           .optional(),
-        enable_responses_endpoint: z.boolean().optional(),
-        enable_messages_endpoint: z.boolean().optional(),
+        enable_responses_endpoint: boolish.optional(),
+        enable_messages_endpoint: boolish.optional(),
         /** WebSocket mode on `GET /v1/responses`; off, the upgrade gets 426 and clients use HTTP. */
-        enable_responses_websocket: z.boolean().optional(),
+        enable_responses_websocket: boolish.optional(),
+        /** yaLLMproxy's debug switch: the log level `debug` unless `logging.level` says otherwise. */
+        debug: boolish.optional(),
         responses: z
           .object({
             websocket: z
@@ -239,15 +263,21 @@ export const configSchema = z
         rate_limits: rateLimitSettingsSchema.optional(),
         /** Seconds between `event: ping` frames while an upstream is silent (Anthropic clients). */
         messages_ping_interval_seconds: z.number().positive().optional(),
-        logging: z.object({ level: z.string().optional() }).loose().optional(),
+        logging: z
+          .object({
+            level: z.string().optional(),
+            full_request_storage: z.object({ enabled: boolish.optional(), retention_hours: positiveNumber.optional() }).loose().optional(),
+          })
+          .loose()
+          .optional(),
       })
       .loose()
       .optional(),
     app_keys: z
       .object({
-        enabled: z.boolean().optional(),
+        enabled: boolish.optional(),
         header_name: z.string().optional(),
-        allow_unauthenticated: z.boolean().optional(),
+        allow_unauthenticated: boolish.optional(),
         keys: z.array(keySchema).optional(),
         defaults: keyDefaultsSchema.optional(),
         unauthenticated: concurrencySchema.optional(),

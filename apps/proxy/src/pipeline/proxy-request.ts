@@ -13,6 +13,7 @@ import { affinityKeyOf, responseKey } from "../balance/affinity-key.js";
 import type { GroupPool } from "../balance/balancer.js";
 import type { DeploymentState } from "../balance/deployment-state.js";
 import { callWithFailover, groupNamesFor, stripProviderPrefix } from "../router.js";
+import { checkStreamStart } from "./stream-start.js";
 import type { Backend, UpstreamResponse } from "../upstream/types.js";
 import { answer, closeGone, sendUpstreamRefusal } from "./answer.js";
 import { clientSessionId } from "./client.js";
@@ -224,6 +225,7 @@ async function callUpstream(flight: Flight, allowed: AllowedPools): Promise<Pick
       if (a.outcome === "retry") runtime.ops.metrics.retries.inc({ backend: a.backend });
     },
     ...(trace.otel ? { startAttempt: trace.otel.attempt.bind(trace.otel) } : {}),
+    ...(call.stream ? { checkAnswer: checkStreamStart } : {}),
     cancel: flight.cancel,
     numRetries: config.router.numRetries,
     retryBaseDelayMs: config.router.retryBaseDelayMs,

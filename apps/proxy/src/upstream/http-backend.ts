@@ -27,6 +27,8 @@ export class HttpBackend implements Backend {
     this.basePath = base.pathname.replace(/\/+$/, "");
     this.query = base.search;
     this.authHeaders = codecs[this.format].backendHeaders(route.apiKey || undefined);
+    // A configured `anthropic_version` replaces the codec's default; a client's own header still wins.
+    if (route.anthropicVersion && "anthropic-version" in this.authHeaders) this.authHeaders["anthropic-version"] = route.anthropicVersion;
   }
 
   send(req: UpstreamRequest): Promise<UpstreamResponse> {

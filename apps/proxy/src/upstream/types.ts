@@ -48,9 +48,9 @@ export interface DirectBody {
 
 /**
  * `closed`: the upstream answered, then closed the connection before its body ended; `shutdown`: the
- * proxy ended the call because it is shutting down.
+ * proxy ended the call because it is shutting down; `reported`: a 200 stream whose first events are an error.
  */
-export type UpstreamFailureKind = "connect" | "timeout" | "aborted" | "protocol" | "closed" | "shutdown";
+export type UpstreamFailureKind = "connect" | "timeout" | "aborted" | "protocol" | "closed" | "shutdown" | "reported";
 
 /** A call that failed: no HTTP response (connection refused, timeout, abort), or a body cut short. */
 export class UpstreamError extends Error {
