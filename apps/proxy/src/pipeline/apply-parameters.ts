@@ -27,8 +27,9 @@ export function applyParameters(body: Record<string, unknown>, overrides: Parame
 /** The body for a same-format upstream: the client's fields, with the route's edits applied. */
 export function passthroughBody(body: Record<string, unknown>, route: ModelRoute, takesThinking: boolean): Record<string, unknown> {
   const out: Record<string, unknown> = { ...body, model: route.upstreamModel };
-  applyParameters(out, route.parameters);
+  // The thinking switch first: a parameter such as `thinking.clear_thinking` adds to it.
   if (takesThinking && route.thinking && out.thinking === undefined && !hasStructuredOutput(out)) out.thinking = route.thinking;
+  applyParameters(out, route.parameters);
   return out;
 }
 
