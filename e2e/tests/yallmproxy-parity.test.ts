@@ -37,7 +37,18 @@ describe("yaLLMproxy's configs/config_example.yaml", () => {
     const p = await proxy(yaml, { Z_AI_API_KEY: "zk", MINIMAX_API_KEY: "mk" });
     const models = (await (await fetch(`${p.url}/v1/models`)).json()) as { data: Array<{ id: string }> };
     const served = models.data.map((m) => m.id);
-    const expected = ["GLM-5.1-cursor", "GLM-5.1", "GLM-5-turbo", "MiniMax-M2.7-cursor", "MiniMax-M2.7", "glm_local", "glm_local_AWQ", "glm_flash", "Qwen3.5", "Qwen3.5-122b"];
+    const expected = [
+      "GLM-5.1-cursor",
+      "GLM-5.1",
+      "GLM-5-turbo",
+      "MiniMax-M2.7-cursor",
+      "MiniMax-M2.7",
+      "glm_local",
+      "glm_local_AWQ",
+      "glm_flash",
+      "Qwen3.5",
+      "Qwen3.5-122b",
+    ];
     expect(served.sort()).toEqual([...expected].sort());
     const upstreamModels: Record<string, string> = {};
     for (const name of expected) {
@@ -47,7 +58,12 @@ describe("yaLLMproxy's configs/config_example.yaml", () => {
       expect(body.choices[0]!.message.content, name).toContain("hello");
       upstreamModels[name] = String(up.requests.at(-1)!.json!.model);
     }
-    expect(upstreamModels).toMatchObject({ "GLM-5.1": "glm-5.1", "MiniMax-M2.7": "MiniMax-M2.7", glm_local: "GLM_air_fp8", "Qwen3.5": "Qwen3.5-122B-A10B-AWQ-4bit" });
+    expect(upstreamModels).toMatchObject({
+      "GLM-5.1": "glm-5.1",
+      "MiniMax-M2.7": "MiniMax-M2.7",
+      glm_local: "GLM_air_fp8",
+      "Qwen3.5": "Qwen3.5-122B-A10B-AWQ-4bit",
+    });
     const sent = (i: number) => up.requests[i]!;
     // GLM-5.1: forced temperature and top_p, the nested thinking.clear_thinking, the key, the thinking block.
     expect(sent(1).json).toMatchObject({ temperature: 1.0, top_p: 0.95, thinking: { type: "enabled", clear_thinking: false } });
@@ -59,7 +75,15 @@ describe("yaLLMproxy's configs/config_example.yaml", () => {
     // Qwen3.5: temperature may be overridden, tool_choice may not.
     expect(sent(8).json).toMatchObject({ temperature: 0.2, tool_choice: "none" });
     // The Responses endpoint is off, as the example says.
-    expect((await fetch(`${p.url}/v1/responses`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "glm_local", input: "hi" }) })).status).toBe(404);
+    expect(
+      (
+        await fetch(`${p.url}/v1/responses`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ model: "glm_local", input: "hi" }),
+        })
+      ).status,
+    ).toBe(404);
   });
 });
 

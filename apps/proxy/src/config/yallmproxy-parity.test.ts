@@ -165,7 +165,9 @@ model_list:
   });
 
   it("reads anthropic_version as text", () => {
-    const { config } = parse(`model_list: [{ model_name: c, model_params: { api_type: anthropic, api_base: http://x/v1, anthropic_version: " 2023-01-01 " } }]`);
+    const { config } = parse(
+      `model_list: [{ model_name: c, model_params: { api_type: anthropic, api_base: http://x/v1, anthropic_version: " 2023-01-01 " } }]`,
+    );
     expect(config.models.get("c")!.anthropicVersion).toBe("2023-01-01");
   });
 
