@@ -210,3 +210,28 @@ model_list:
     expect(loadConfig({ path: join(dir, "other.yaml"), env: {} }).config.models.get("a")!.apiKey).toBe("from-plain");
   });
 });
+
+describe("the config snippets of yaLLMproxy's README and docs", () => {
+  const SECTIONS = new Set(["model_list", "router_settings", "proxy_settings", "app_keys", "database", "forwarder_settings", "http_forwarder_settings"]);
+  const docs = readFileSync(fixture("yallmproxy-doc-snippets.yaml"), "utf8").split(/^---$/m).slice(1);
+
+  it("load, each whole one with its models served and every key honoured or warned", () => {
+    let loaded = 0;
+    for (const text of docs) {
+      let doc: unknown;
+      try {
+        doc = parseYaml(text);
+      } catch {
+        continue; // a fragment showing two alternatives of one key
+      }
+      if (typeof doc !== "object" || doc === null || !Object.keys(doc).every((k) => SECTIONS.has(k))) continue;
+      const { config, warnings } = parse(text, { GLM_API_KEY: "g", APP_KEY_DEV: "d", DB_USER: "u", DB_PASSWORD: "p", BASE_KEY: "b", MIDDLE_KEY: "m" });
+      const entries = ((doc as { model_list?: Array<{ model_name: string }> }).model_list ?? []).map((m) => m.model_name);
+      expect([...config.models.keys()], text.split("\n")[1]).toEqual(entries);
+      const silent = [...new Set(leafPaths(doc))].filter((p) => !honoured(p) && !warned(p, warnings));
+      expect(silent, text.split("\n")[1]).toEqual([]);
+      loaded++;
+    }
+    expect(loaded).toBe(16);
+  });
+});
