@@ -62,7 +62,7 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
 }
 
 /** `.env` beside the config; `.env_<suffix>` for `config_<suffix>.yaml`, as yaLLMproxy pairs them. */
-export function dotEnvPathOf(configPath: string): string {
+function dotEnvPathOf(configPath: string): string {
   const stem = basename(configPath, extname(configPath));
   const suffix = stem.startsWith("config_") ? stem.slice("config_".length) : "";
   return join(dirname(configPath), suffix ? `.env_${suffix}` : ".env");
