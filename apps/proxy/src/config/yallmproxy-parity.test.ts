@@ -120,7 +120,7 @@ app_keys: { enabled: "true", allow_unauthenticated: "1", unauthenticated: { conc
     expect(config.fallbacks.get("a")).toEqual(["b"]);
     expect(config.router.numRetries).toBe(2);
     expect(config.server.port).toBe(8080);
-    expect(config.endpoints).toEqual({ responses: false, messages: true });
+    expect(config.endpoints).toMatchObject({ responses: false, messages: true });
     expect(config.appKeys).toMatchObject({ enabled: true, allowUnauthenticated: true, unauthenticated: { concurrencyLimit: 3 } });
   });
 
