@@ -1,6 +1,8 @@
 // yaLLMproxy's keys that this proxy does not honour, or reads differently on purpose: each one a
 // config holds is named in a start-up warning, so no key of an old config is dropped silently.
 
+import { apiTypeSchema } from "./schema.js";
+
 type Obj = Record<string, unknown>;
 
 const TRACES_INSTEAD = "request bodies are kept in the database's traces (proxy_settings.traces), not in files";
@@ -31,7 +33,7 @@ const NOT_HONOURED: ReadonlyArray<readonly [string, string]> = [
 ];
 
 /** api_types whose model entries are served; keys of other entries are covered by the model's own warning. */
-const SERVED_API_TYPES = new Set(["openai", "openai-responses", "anthropic", "mock"]);
+const SERVED_API_TYPES: ReadonlySet<string> = new Set(apiTypeSchema.options);
 
 /** The concrete paths of `pattern` present in `doc`, e.g. `model_list[3].editable`. */
 function present(doc: unknown, segments: string[], at: string): string[] {
