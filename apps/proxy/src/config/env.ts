@@ -2,7 +2,21 @@
 
 import { existsSync, readFileSync } from "node:fs";
 import { readFile, rename, writeFile } from "node:fs/promises";
+import { basename, dirname, extname, join } from "node:path";
 import { parseEnv } from "node:util";
+
+/** `.env` beside the config; `.env_<suffix>` for `config_<suffix>.yaml`, as yaLLMproxy pairs them. */
+export function dotEnvPathOf(configPath: string): string {
+  const stem = basename(configPath, extname(configPath));
+  const suffix = stem.startsWith("config_") ? stem.slice("config_".length) : "";
+  return join(dirname(configPath), suffix ? `.env_${suffix}` : ".env");
+}
+
+export function definedOnly(env: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
+  return out;
+}
 
 export function readDotEnv(path: string): Record<string, string> {
   if (!existsSync(path)) return {};

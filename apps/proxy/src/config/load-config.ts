@@ -2,7 +2,7 @@
 // with one line per bad field, naming its path; what is merely not implemented becomes a warning.
 
 import { readFileSync } from "node:fs";
-import { basename, dirname, extname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import { DEFAULT_MAX_JSON_DEPTH, type TemplateReader } from "@yallmproxy/translate";
@@ -19,7 +19,7 @@ import {
   type TraceSettings,
   formatPath,
 } from "./config-types.js";
-import { readDotEnv, substituteEnv } from "./env.js";
+import { definedOnly, dotEnvPathOf, readDotEnv, substituteEnv } from "./env.js";
 import { normalizeModel, resolveModelEntries } from "./model-entries.js";
 import { legacyKeyWarnings } from "./legacy-keys.js";
 import { keyLimitsOf, rateLimitSettingsOf, usageSettingsOf } from "./limits-config.js";
@@ -59,19 +59,6 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   // configs/.env is looked up first, the environment second, as yaLLMproxy does.
   const vars = { ...definedOnly(env), ...readDotEnv(dotEnvPathOf(path)) };
   return parseConfigText(text, path, vars, env);
-}
-
-/** `.env` beside the config; `.env_<suffix>` for `config_<suffix>.yaml`, as yaLLMproxy pairs them. */
-function dotEnvPathOf(configPath: string): string {
-  const stem = basename(configPath, extname(configPath));
-  const suffix = stem.startsWith("config_") ? stem.slice("config_".length) : "";
-  return join(dirname(configPath), suffix ? `.env_${suffix}` : ".env");
-}
-
-function definedOnly(env: Record<string, string | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
-  return out;
 }
 
 type RawConfig = z.infer<typeof configSchema>;
@@ -281,12 +268,11 @@ function tracesOf(raw: RawConfig): TraceSettings {
   const traces = raw.proxy_settings?.traces ?? {};
   // yaLLMproxy's full request storage: on, it keeps whole bodies, for retention_hours.
   const storage = raw.proxy_settings?.logging?.full_request_storage;
-  const legacyRetention = storage?.retention_hours;
   return {
     capture: traces.capture ?? (storage?.enabled === true ? "full" : "metadata"),
     maxBodyBytes: traces.max_body_bytes ?? 256 * 1024,
     maxEvents: traces.max_events ?? 5000,
-    retentionHours: traces.retention_hours ?? legacyRetention ?? 48,
+    retentionHours: traces.retention_hours ?? storage?.retention_hours ?? 48,
     queueSize: traces.queue_size ?? 10_000,
     batchSize: traces.batch_size ?? 200,
     flushIntervalMs: traces.flush_interval_ms ?? 500,
