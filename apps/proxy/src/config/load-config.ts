@@ -30,7 +30,6 @@ import { configSchema } from "./schema.js";
 export * from "./config-types.js";
 
 const KNOWN_SECTIONS = new Set(["model_list", "router_settings", "proxy_settings", "app_keys", "database", "forwarder_settings", "http_forwarder_settings"]);
-const UNAUTHENTICATED_CONCURRENCY = 5;
 const NOT_IMPLEMENTED_SECTIONS = new Set(["forwarder_settings", "http_forwarder_settings"]);
 
 export interface LoadOptions {
@@ -266,10 +265,9 @@ function serverOf(proxySettings: Record<string, unknown>, env: Record<string, st
 
 function tracesOf(raw: RawConfig): TraceSettings {
   const traces = raw.proxy_settings?.traces ?? {};
-  // yaLLMproxy's full request storage: on, it keeps whole bodies, for retention_hours.
   const storage = raw.proxy_settings?.logging?.full_request_storage;
   return {
-    capture: traces.capture ?? (storage?.enabled === true ? "full" : "metadata"),
+    capture: traces.capture ?? (storage?.enabled === true ? "full" : "metadata"), // yaLLMproxy's full request storage
     maxBodyBytes: traces.max_body_bytes ?? 256 * 1024,
     maxEvents: traces.max_events ?? 5000,
     retentionHours: traces.retention_hours ?? storage?.retention_hours ?? 48,
@@ -340,7 +338,7 @@ function settingsOf(
       keys: parts.keys,
       unauthenticated: {
         // yaLLMproxy's default of 5 at once, for callers without a key of a proxy that has keys.
-        concurrencyLimit: unauth.concurrency_limit ?? (appKeysRaw.enabled && appKeysRaw.allow_unauthenticated ? UNAUTHENTICATED_CONCURRENCY : 0),
+        concurrencyLimit: unauth.concurrency_limit ?? (appKeysRaw.enabled && appKeysRaw.allow_unauthenticated ? 5 : 0),
         priority: unauth.priority ?? 1000,
         queueTimeoutMs: secondsToMs(unauth.queue_timeout),
       },
