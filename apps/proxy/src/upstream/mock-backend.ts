@@ -38,10 +38,30 @@ export class MockBackend implements Backend {
     if (opts.latency_ms) await sleep(opts.latency_ms, undefined, { signal: req.cancel.signal }).catch(() => undefined);
     if (req.cancel.aborted) throw Object.assign(new Error("aborted"), { name: "AbortError" });
 
-    if (!MOCK_PATHS.has(req.path)) {
+    const refused = this.refusal(req.path);
+    if (refused) return refused;
+    const body = req.body;
+    const model = typeof body.model === "string" ? body.model : this.route.upstreamModel;
+    if (req.path === "/embeddings") return jsonResponse(200, mockEmbeddings(body, model));
+    if (req.path === "/rerank") return jsonResponse(200, mockRerank(body, model, `rerank-mock${++this.idCounter}`));
+    const id = `chatcmpl-mock${++this.idCounter}`;
+    const created = Math.floor(Date.now() / 1000);
+    const messages = Array.isArray(body.messages) ? (body.messages as ChatMessageLike[]) : [];
+    const n = typeof body.n === "number" && body.n > 1 ? Math.min(Math.floor(body.n), 16) : 1;
+    const choices = Array.from({ length: n }, (_, i) => this.plan(body, messages, `${id}_${i}`));
+    const usage = usageOf(messages, choices);
+    if (!req.stream) return jsonResponse(200, completionOf(id, created, model, choices, usage));
+    const includeUsage = (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
+    return this.streamed(streamFrames(id, created, model, choices, includeUsage ? usage : null), req.cancel);
+  }
+
+  /** The configured failure, or a 404 for a path the mock does not serve. */
+  private refusal(path: string): UpstreamResponse | undefined {
+    const opts = this.route.mock ?? {};
+    if (!MOCK_PATHS.has(path)) {
       return jsonResponse(404, {
         error: {
-          message: `mock backend serves ${[...MOCK_PATHS].join(", ")}, not ${req.path}`,
+          message: `mock backend serves ${[...MOCK_PATHS].join(", ")}, not ${path}`,
           type: "invalid_request_error",
           param: null,
           code: "unknown_url",
@@ -65,57 +85,14 @@ export class MockBackend implements Backend {
       );
     }
 
-    const body = req.body;
-    const model = typeof body.model === "string" ? body.model : this.route.upstreamModel;
-    if (req.path === "/embeddings") return jsonResponse(200, mockEmbeddings(body, model));
-    if (req.path === "/rerank") return jsonResponse(200, mockRerank(body, model, `rerank-mock${++this.idCounter}`));
-    const id = `chatcmpl-mock${++this.idCounter}`;
-    const created = Math.floor(Date.now() / 1000);
-    const messages = Array.isArray(body.messages) ? (body.messages as ChatMessageLike[]) : [];
-    const n = typeof body.n === "number" && body.n > 1 ? Math.min(Math.floor(body.n), 16) : 1;
-    const choices = Array.from({ length: n }, (_, i) => this.plan(body, messages, `${id}_${i}`));
-    const promptTokens = countWords(messages.map((m) => contentText(m.content)).join(" "));
-    const completionTokens = choices.reduce(
-      (sum, c) => sum + countWords(c.text ?? "") + countWords(c.reasoning ?? "") + (c.toolCall ? Math.ceil(c.toolCall.arguments.length / 4) : 0),
-      0,
-    );
-    const usage = {
-      prompt_tokens: promptTokens,
-      completion_tokens: completionTokens,
-      total_tokens: promptTokens + completionTokens,
-      prompt_tokens_details: { cached_tokens: 0 },
-      completion_tokens_details: { reasoning_tokens: choices.reduce((s, c) => s + countWords(c.reasoning ?? ""), 0) },
-    };
+    return undefined;
+  }
 
-    if (!req.stream) {
-      return jsonResponse(200, {
-        id,
-        object: "chat.completion",
-        created,
-        model,
-        choices: choices.map((c, index) => ({
-          index,
-          message: {
-            role: "assistant",
-            content: c.text,
-            refusal: null,
-            ...(c.reasoning !== null ? { reasoning_content: c.reasoning } : {}),
-            ...(c.toolCall
-              ? { tool_calls: [{ id: c.toolCall.id, type: "function", function: { name: c.toolCall.name, arguments: c.toolCall.arguments } }] }
-              : {}),
-          },
-          logprobs: null,
-          finish_reason: c.finishReason,
-        })),
-        usage,
-      });
-    }
-
-    const includeUsage = (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
-    const frames = streamFrames(id, created, model, choices, includeUsage ? usage : null);
+  /** The frames as a stream, paced and cut as configured. */
+  private streamed(frames: string[], cancel: UpstreamRequest["cancel"]): UpstreamResponse {
+    const opts = this.route.mock ?? {};
     const delay = opts.chunk_delay_ms ?? 0;
     const cutAfter = opts.cut_after_chunks;
-    const cancel = req.cancel;
     async function* generate(): AsyncGenerator<Buffer> {
       let sent = 0;
       for (const frame of frames) {
@@ -252,4 +229,41 @@ function argumentsFor(schema: unknown, echo: string): Record<string, unknown> {
     else out[name] = echo;
   }
   return out;
+}
+
+function usageOf(messages: ChatMessageLike[], choices: PlannedChoice[]) {
+  const promptTokens = countWords(messages.map((m) => contentText(m.content)).join(" "));
+  const completionTokens = choices.reduce(
+    (sum, c) => sum + countWords(c.text ?? "") + countWords(c.reasoning ?? "") + (c.toolCall ? Math.ceil(c.toolCall.arguments.length / 4) : 0),
+    0,
+  );
+  return {
+    prompt_tokens: promptTokens,
+    completion_tokens: completionTokens,
+    total_tokens: promptTokens + completionTokens,
+    prompt_tokens_details: { cached_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: choices.reduce((s, c) => s + countWords(c.reasoning ?? ""), 0) },
+  };
+}
+
+function completionOf(id: string, created: number, model: string, choices: PlannedChoice[], usage: ReturnType<typeof usageOf>) {
+  return {
+    id,
+    object: "chat.completion",
+    created,
+    model,
+    choices: choices.map((c, index) => ({
+      index,
+      message: {
+        role: "assistant",
+        content: c.text,
+        refusal: null,
+        ...(c.reasoning !== null ? { reasoning_content: c.reasoning } : {}),
+        ...(c.toolCall ? { tool_calls: [{ id: c.toolCall.id, type: "function", function: { name: c.toolCall.name, arguments: c.toolCall.arguments } }] } : {}),
+      },
+      logprobs: null,
+      finish_reason: c.finishReason,
+    })),
+    usage,
+  };
 }

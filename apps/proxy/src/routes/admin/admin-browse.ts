@@ -114,13 +114,23 @@ function noDatabase(): ProxyError {
 }
 
 export async function adminBrowseRoutes(scope: FastifyInstance): Promise<void> {
-  const app = typed(scope);
+  traceRoutes(scope);
+  responseRoutes(scope);
+}
+
+function storesOf(scope: FastifyInstance) {
   const runtime = scope.runtime;
-  const onRequest = requireAdmin(() => runtime.config.adminPassword);
-  const stores = () => {
+  return () => {
     if (!runtime.database) throw noDatabase();
     return { traces: new TraceStore(runtime.database), responses: new StoredResponseList(runtime.database) };
   };
+}
+
+function traceRoutes(scope: FastifyInstance): void {
+  const app = typed(scope);
+  const runtime = scope.runtime;
+  const onRequest = requireAdmin(() => runtime.config.adminPassword);
+  const stores = storesOf(scope);
 
   app.get("/admin/traces", { onRequest, schema: { querystring: TraceListQuery, response: { 200: Page(TraceSummary) } } }, async (request) => {
     const q = request.query;
@@ -156,6 +166,13 @@ export async function adminBrowseRoutes(scope: FastifyInstance): Promise<void> {
     if (!row) throw Errors.adminNotFound(`No trace with id '${request.params.id}'.`);
     return withDetail(summaryOf(row), JSON.parse(row.detail));
   });
+}
+
+function responseRoutes(scope: FastifyInstance): void {
+  const app = typed(scope);
+  const runtime = scope.runtime;
+  const onRequest = requireAdmin(() => runtime.config.adminPassword);
+  const stores = storesOf(scope);
 
   app.get("/admin/responses", { onRequest, schema: { querystring: ResponseListQuery, response: { 200: Page(StoredResponseSummary) } } }, async (request) => {
     const q = request.query;

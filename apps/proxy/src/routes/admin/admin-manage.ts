@@ -71,6 +71,14 @@ function editing(scope: FastifyInstance, manager: ConfigManager) {
   return { text, edit, onRequest: requireAdmin(() => scope.runtime.config.adminPassword) };
 }
 
+/** An edit that replaces the whole document with `next` (built on a copy first), answering `answer`. */
+function setText<T>(next: string, answer?: T): (editor: YamlEditor) => T | undefined {
+  return (editor) => {
+    editor.text = next;
+    return answer;
+  };
+}
+
 async function modelRoutes(scope: FastifyInstance, opts: { config: ConfigManager }): Promise<void> {
   const app = typed(scope);
   const manager = opts.config;
@@ -111,14 +119,7 @@ async function modelRoutes(scope: FastifyInstance, opts: { config: ConfigManager
     editor.replace(["model_list"], at, stored);
     // A secret sent back as "***" keeps the running value, and so its variable.
     dropUnusedModelVariables(text(), unmaskSecrets(editor.text, text()), env);
-    return edit(
-      reply,
-      "admin (update model)",
-      (e) => {
-        e.text = editor.text;
-      },
-      env,
-    );
+    return edit(reply, "admin (update model)", setText(editor.text), env);
   });
 
   app.delete("/admin/models/:name", { onRequest, schema: { params: ModelParams, response: answers } }, async (request, reply) => {
@@ -128,15 +129,7 @@ async function modelRoutes(scope: FastifyInstance, opts: { config: ConfigManager
     editor.remove(["model_list"], at);
     const env: Record<string, string | undefined> = {};
     dropUnusedModelVariables(text(), editor.text, env);
-    return edit(
-      reply,
-      "admin (delete model)",
-      (e) => {
-        e.text = editor.text;
-        return { deleted: request.params.name };
-      },
-      Object.keys(env).length ? env : undefined,
-    );
+    return edit(reply, "admin (delete model)", setText(editor.text, { deleted: request.params.name }), Object.keys(env).length ? env : undefined);
   });
 
   app.post("/admin/models/copy", { onRequest, schema: { querystring: ModelCopyQuery, response: answers } }, async (request, reply) => {
