@@ -14,9 +14,6 @@ import {
   type ModelRoute,
   type RouterSettings,
   type ProxyConfig,
-  type ResponseStateSettings,
-  type WebSocketSettings,
-  type TraceSettings,
   formatPath,
 } from "./config-types.js";
 import { definedOnly, dotEnvPathOf, readDotEnv, substituteEnv } from "./env.js";
@@ -26,6 +23,7 @@ import { keyLimitsOf, rateLimitSettingsOf, usageSettingsOf } from "./limits-conf
 import { telemetrySettingsOf } from "./telemetry-config.js";
 import { globalModulesSection, modulesForRoute, readTemplateFile, templateDirs } from "./response-modules.js";
 import { configSchema } from "./schema.js";
+import { responseStateOf, tracesOf, webSocketOf } from "./store-settings.js";
 
 export * from "./config-types.js";
 
@@ -260,46 +258,6 @@ function serverOf(proxySettings: Record<string, unknown>, env: Record<string, st
     adminOrigins: (server.admin_origins ?? []).map((o) => new URL(o).origin.toLowerCase()),
     shutdownGraceMs: Math.round((server.shutdown_grace_seconds ?? 20) * 1000),
     maxJsonDepth: server.max_json_depth ?? DEFAULT_MAX_JSON_DEPTH,
-  };
-}
-
-function tracesOf(raw: RawConfig): TraceSettings {
-  const traces = raw.proxy_settings?.traces ?? {};
-  const storage = raw.proxy_settings?.logging?.full_request_storage;
-  return {
-    capture: traces.capture ?? (storage?.enabled === true ? "full" : "metadata"), // yaLLMproxy's full request storage
-    maxBodyBytes: traces.max_body_bytes ?? 256 * 1024,
-    maxEvents: traces.max_events ?? 5000,
-    retentionHours: traces.retention_hours ?? storage?.retention_hours ?? 48,
-    queueSize: traces.queue_size ?? 10_000,
-    batchSize: traces.batch_size ?? 200,
-    flushIntervalMs: traces.flush_interval_ms ?? 500,
-  };
-}
-
-function responseStateOf(raw: RawConfig): ResponseStateSettings {
-  const state = raw.proxy_settings?.responses?.state ?? {};
-  return {
-    persistence: state.persistence ?? "database",
-    maxMemoryEntries: state.max_memory_entries ?? 10_000,
-    maxMemoryBytes: state.max_memory_bytes ?? 64 * 1024 * 1024,
-    ttlSeconds: state.ttl_seconds ?? 30 * 24 * 3600,
-    cleanupIntervalSeconds: state.cleanup_interval_seconds ?? 300,
-    capturePassthrough: state.capture_passthrough ?? true,
-    maxInputItems: raw.proxy_settings?.responses?.max_input_items ?? 100_000,
-  };
-}
-
-function webSocketOf(raw: RawConfig, bodyLimitBytes: number): WebSocketSettings {
-  const ws = raw.proxy_settings?.responses?.websocket ?? {};
-  const mb = (n: number | undefined) => (n === undefined ? undefined : Math.round(n * 1024 * 1024));
-  return {
-    maxFrameBytes: mb(ws.max_frame_mb) ?? bodyLimitBytes,
-    idleTimeoutMs: Math.round((ws.idle_timeout_seconds ?? 600) * 1000),
-    maxAgeMs: Math.round((ws.max_connection_minutes ?? 60) * 60_000),
-    maxTurns: ws.max_turns ?? 10_000,
-    chainMaxBytes: mb(ws.chain_max_mb) ?? 64 * 1024 * 1024,
-    chainMaxTurns: ws.chain_max_turns ?? 1000,
   };
 }
 

@@ -106,6 +106,45 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** Connection-level headers the HTTP client manages; undici refuses requests that set them. */
 const MANAGED_HEADERS = new Set(["host", "content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "expect"]);
 
+/** The model's API base without a trailing slash; undefined (a problem noted) when it is missing or not http(s). */
+function apiBaseOf(raw: string | undefined, apiType: string, where: string, problems: string[]): string | undefined {
+  const apiBase = (raw ?? "").replace(/\/+$/, "");
+  if (apiType === "mock") return apiBase || "mock://local";
+  if (!apiBase) {
+    problems.push(`${where}.model_params.api_base: required for api_type ${apiType}`);
+    return undefined;
+  }
+  try {
+    const u = new URL(apiBase);
+    if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error("scheme");
+  } catch {
+    problems.push(`${where}.model_params.api_base: not an http(s) URL: "${apiBase}"`);
+    return undefined;
+  }
+  return apiBase;
+}
+
+function checkHeaders(headers: Record<string, string>, where: string, problems: string[]): void {
+  for (const [name, value] of Object.entries(headers)) {
+    const lower = name.toLowerCase();
+    if (!HEADER_NAME.test(name)) problems.push(`${where}.model_params.headers.${name}: not a valid header name`);
+    else if (MANAGED_HEADERS.has(lower)) problems.push(`${where}.model_params.headers.${name}: set by the proxy itself, cannot be configured`);
+    else if (/[\r\n\0]/.test(value)) problems.push(`${where}.model_params.headers.${name}: the value contains a line break or NUL`);
+  }
+}
+
+/** `name: value` or `name: {default, allow_override}`, a dotted name reaching into the body. */
+function parametersOf(raw: Record<string, unknown>): ParameterOverride[] {
+  return Object.entries(raw).map(([name, spec]) => {
+    const isSpec = typeof spec === "object" && spec !== null && !Array.isArray(spec) && "default" in spec;
+    return {
+      path: name.split("."),
+      value: isSpec ? (spec as { default: unknown }).default : spec,
+      allowOverride: isSpec ? ((spec as { allow_override?: boolean }).allow_override ?? true) : true,
+    };
+  });
+}
+
 export function normalizeModel(
   entry: RawModelEntry,
   where: string,
@@ -126,36 +165,10 @@ export function normalizeModel(
     }
     return undefined;
   }
-  let apiBase = (p.api_base ?? "").replace(/\/+$/, "");
-  if (apiType.data === "mock") {
-    apiBase = apiBase || "mock://local";
-  } else if (!apiBase) {
-    problems.push(`${where}.model_params.api_base: required for api_type ${apiType.data}`);
-    return undefined;
-  } else {
-    try {
-      const u = new URL(apiBase);
-      if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error("scheme");
-    } catch {
-      problems.push(`${where}.model_params.api_base: not an http(s) URL: "${apiBase}"`);
-      return undefined;
-    }
-  }
-  for (const [name, value] of Object.entries(p.headers ?? {})) {
-    const lower = name.toLowerCase();
-    if (!HEADER_NAME.test(name)) problems.push(`${where}.model_params.headers.${name}: not a valid header name`);
-    else if (MANAGED_HEADERS.has(lower)) problems.push(`${where}.model_params.headers.${name}: set by the proxy itself, cannot be configured`);
-    else if (/[\r\n\0]/.test(value)) problems.push(`${where}.model_params.headers.${name}: the value contains a line break or NUL`);
-  }
-  const parameters: ParameterOverride[] = [];
-  for (const [name, spec] of Object.entries(entry.parameters ?? p.parameters ?? {})) {
-    const isSpec = typeof spec === "object" && spec !== null && !Array.isArray(spec) && "default" in spec;
-    parameters.push({
-      path: name.split("."),
-      value: isSpec ? (spec as { default: unknown }).default : spec,
-      allowOverride: isSpec ? ((spec as { allow_override?: boolean }).allow_override ?? true) : true,
-    });
-  }
+  const apiBase = apiBaseOf(p.api_base, apiType.data, where, problems);
+  if (apiBase === undefined) return undefined;
+  checkHeaders(p.headers ?? {}, where, problems);
+  const parameters = parametersOf(entry.parameters ?? p.parameters ?? {});
   if (apiType.data === "passthrough" && (parameters.length > 0 || p.thinking)) {
     warnings.push(`${where} (${entry.model_name}): a passthrough model relays bodies untouched; its parameters and thinking are ignored`);
   }
