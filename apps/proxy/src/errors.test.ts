@@ -60,4 +60,10 @@ describe("the README's error table", () => {
       }
     }
   });
+
+  it("every error is made by the catalogue: no ProxyError is built outside errors.ts", () => {
+    const own = join(src, "errors.ts");
+    const outside = sourceFiles(src).filter((f) => f !== own && /new ProxyError\(/.test(readFileSync(f, "utf8")));
+    expect(outside).toEqual([]);
+  });
 });

@@ -109,6 +109,11 @@ export const Errors = {
   /** The upstream answered something that is not the answer it was asked for; `what` says what it was. */
   upstreamBadResponse: (backend: string, what: string) =>
     new ProxyError(502, `The upstream for \`${backend}\` answered with ${what}.`, { type: "server_error", code: "upstream_bad_response" }),
+  /** A compaction the proxy was asked to expand that it did not make, or not for this key, or no longer has. */
+  invalidCompaction: (message: string) => new ProxyError(400, message, { param: "input", code: "invalid_encrypted_content" }),
+  compactionTriggerNotLast: () => new ProxyError(400, "A compaction_trigger item must be the last input item.", { param: "input", code: "invalid_value" }),
+  /** The summary call gave no summary (502), or its record could not be stored (500). */
+  compactionFailed: (status: 500 | 502, message: string) => new ProxyError(status, message, { type: "server_error", code: "compaction_failed" }),
   /** The upstream answered 200 but its body says it failed. */
   upstreamReportedError: (backend: string, message: string) =>
     new ProxyError(502, `The upstream for \`${backend}\` reported an error: ${message}`, { type: "server_error", code: "upstream_error" }),

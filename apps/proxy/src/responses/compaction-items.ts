@@ -3,7 +3,7 @@
 
 import type { StoredResponse } from "@yallmproxy/db";
 import type { Caller } from "../auth.js";
-import { ProxyError } from "../errors.js";
+import { Errors } from "../errors.js";
 import type { ProxyRuntime } from "../runtime.js";
 import { ownedResponse } from "./chain.js";
 
@@ -18,7 +18,7 @@ function isCompaction(item: unknown): item is Record<string, unknown> {
   return typeof item === "object" && item !== null && !Array.isArray(item) && "type" in item && item.type === "compaction";
 }
 
-const badCompaction = (message: string) => new ProxyError(400, message, { param: "input", code: "invalid_encrypted_content" });
+const badCompaction = (message: string) => Errors.invalidCompaction(message);
 
 /** The record id a proxy-made `encrypted_content` names; undefined for content made elsewhere. */
 function recordIdOf(content: unknown): string | undefined {

@@ -4,7 +4,7 @@
 
 import { type Usage, codecs } from "@yallmproxy/translate";
 import type { ModelRoute } from "../config/load-config.js";
-import { ProxyError } from "../errors.js";
+import { Errors, ProxyError } from "../errors.js";
 import type { ClientReply, ClientRequest } from "../pipeline/client.js";
 import type { FinalHook } from "../pipeline/proxy-request.js";
 import { lazyDecoder, translateContext } from "../pipeline/translation.js";
@@ -38,7 +38,7 @@ export interface CompactionTurn {
 export async function answerCompactionTurn(t: CompactionTurn): Promise<void> {
   const history = t.input.slice(0, -1);
   if (history.some((i) => isRecord(i) && i.type === "compaction_trigger")) {
-    throw new ProxyError(400, "A compaction_trigger item must be the last input item.", { param: "input", code: "invalid_value" });
+    throw Errors.compactionTriggerNotLast();
   }
   const compacted = await compactHistory(t.runtime, t.request, t.body, history, { kind: "window", summarize: t.summarize });
   // The client's settings are echoed as for any Response; its input is not needed for that.

@@ -7,7 +7,7 @@
 // with the response store, is found only by the key that made it, and needs no key management.
 
 import type { StoredResponse } from "@yallmproxy/db";
-import { ProxyError } from "../errors.js";
+import { Errors, ProxyError } from "../errors.js";
 import { type ClientRequest, DetachedReply, detachedRequest } from "../pipeline/client.js";
 import { translateContext } from "../pipeline/translation.js";
 import type { ProxyRuntime } from "../runtime.js";
@@ -85,8 +85,7 @@ export async function compactHistory(
   const answer = parsed(reply.body);
   if (reply.status >= 400) throw relayedError(reply.status, answer);
   const summary = isRecord(answer) ? textOf(answer.output) : undefined;
-  if (summary === undefined)
-    throw new ProxyError(502, "The model answered the compaction request without a summary.", { type: "server_error", code: "compaction_failed" });
+  if (summary === undefined) throw Errors.compactionFailed(502, "The model answered the compaction request without a summary.");
 
   const id = translateContext.newId("cmp_");
   const item = { id, type: "compaction", encrypted_content: CONTENT_PREFIX + id };
@@ -110,8 +109,7 @@ export async function compactHistory(
     createdAt: now,
     expiresAt: now + runtime.config.responseState.ttlSeconds * 1000,
   };
-  if (!(await runtime.responses.put(record)))
-    throw new ProxyError(500, "The compaction could not be stored.", { type: "server_error", code: "compaction_failed" });
+  if (!(await runtime.responses.put(record))) throw Errors.compactionFailed(500, "The compaction could not be stored.");
   return { response, output, item, kept, summary };
 }
 
@@ -161,7 +159,7 @@ function parsed(body: string | Buffer | undefined): unknown {
 function relayedError(status: number, answer: unknown): ProxyError {
   const e = isRecord(answer) && isRecord(answer.error) ? answer.error : {};
   const message = typeof e.message === "string" ? e.message : `The compaction request failed with status ${status}.`;
-  return new ProxyError(status, message, {
+  return Errors.upstreamSaid(status, message, {
     ...(typeof e.type === "string" ? { type: e.type } : {}),
     ...(typeof e.code === "string" ? { code: e.code } : {}),
   });

@@ -6,7 +6,7 @@
 import { Writable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
 import { createParser } from "eventsource-parser";
-import { ProxyError, errorBodyFor } from "../errors.js";
+import { Errors, ProxyError, errorBodyFor } from "../errors.js";
 import type { ClientReply, ClientSink } from "../pipeline/client.js";
 
 /** What a turn writes to: the `ws` socket (only these members). */
@@ -41,7 +41,11 @@ function refusalFrame(status: number, body: string): string {
   }
   // An upstream's refusal without an OpenAI error object keeps its status, with a message of ours.
   if (typeof error !== "object" || error === null)
-    return JSON.stringify({ type: "error", status, error: errorObject(new ProxyError(status, `The upstream refused the request with status ${status}.`)) });
+    return JSON.stringify({
+      type: "error",
+      status,
+      error: errorObject(Errors.upstreamSaid(status, `The upstream refused the request with status ${status}.`)),
+    });
   return JSON.stringify({ type: "error", status, error });
 }
 
