@@ -132,7 +132,7 @@ interface AllowedPools {
 }
 
 /** The groups of `model` and its fallbacks the caller may use, refusing a model that is unknown or not the caller's. */
-function allowedPools(config: ProxyConfig, caller: Caller, names: string[], pools: Map<string, GroupPool>, requested: string): AllowedPools {
+function allowedPools(config: ProxyConfig, caller: Caller, names: readonly string[], pools: Map<string, GroupPool>, requested: string): AllowedPools {
   const primary = names[0] ? pools.get(names[0]) : undefined;
   if (!primary) throw Errors.modelNotFound(requested);
   const may = (route: ModelRoute) => mayUseModel(config, caller, route);
