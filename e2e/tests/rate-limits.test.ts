@@ -140,6 +140,9 @@ describe.skipIf(pgMissing !== undefined)("rate limits across two processes shari
       `    - { key_id: rpm-${run}, secret: sk-rpm-${run}, rpm_limit: 10 }
     - { key_id: tpm-${run}, secret: sk-tpm-${run}, tpm_limit: 1000 }
     - { key_id: budget-${run}, secret: sk-budget-${run}, max_budget: 0.35, budget_duration: 1d }`,
+      // Redis is healthy here: a deadline long enough that a busy test machine's event loop never
+      // trips it (fail_open would then admit uncounted requests; its own test is below).
+      "  rate_limits: { redis_timeout_ms: 5000 }",
     );
     const env = { DATABASE_URL: db.url, REDIS_URL: "redis://127.0.0.1:6379", YALLMP_ADMIN_PASSWORD: ADMIN };
     procs = await Promise.all([spawnProxy(yaml, env), spawnProxy(yaml, env)]);
