@@ -107,10 +107,12 @@ describe("routing strategies over 3 loopback deployments", () => {
   });
 
   it("latency: the fast deployment gets the most, the slow one the least", async () => {
+    // Gaps wide enough that a loaded test machine's own delays (which a peak-EWMA takes at once)
+    // cannot make the fast one look like the medium one.
     const ups = await upstreams(
-      chat(() => 60),
+      chat(() => 150),
       chat(() => 1),
-      chat(() => 20),
+      chat(() => 50),
     );
     const p = await proxy(groupYaml(ups, "  routing_strategy: latency\n"));
     await load(p, 90, 1);

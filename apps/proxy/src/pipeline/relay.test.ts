@@ -32,6 +32,16 @@ describe("usage read from the last bytes of an answer", () => {
     expect(usageOfRelayedStream(undefined, tail)).toEqual({ promptTokens: 12, completionTokens: 20, totalTokens: 32 });
     expect(usageOfRelayedStream(undefined, Buffer.from('data: {"choices":[]}\n\ndata: [DONE]\n\n'))).toBeUndefined();
   });
+
+  it("takes Anthropic's input counts from message_start even when the whole stream came in one chunk", () => {
+    const stream = Buffer.from(
+      `event: message_start\ndata: {"type":"message_start","message":{"usage":{"input_tokens":30,"cache_read_input_tokens":5,"output_tokens":1}}}\n\n` +
+        `event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":9}}\n\n` +
+        `event: message_stop\ndata: {"type":"message_stop"}\n\n`,
+    );
+    // The head is the tail: one chunk held it all.
+    expect(usageOfRelayedStream(stream, stream)).toMatchObject({ promptTokens: 35, cachedTokens: 5, completionTokens: 9, totalTokens: 44 });
+  });
 });
 
 describe("relayDirect", () => {

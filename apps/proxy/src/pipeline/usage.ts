@@ -68,6 +68,12 @@ function lastUsageObject(buf: Buffer): TokenUsage | undefined {
   return at < 0 ? undefined : usageObjectAt(buf.toString("utf8", at), USAGE_CHUNK.length - 1);
 }
 
+/** The first `"usage":{…}` object of `buf`. */
+function firstUsageObject(buf: Buffer): TokenUsage | undefined {
+  const at = buf.indexOf(USAGE_CHUNK);
+  return at < 0 ? undefined : usageObjectAt(buf.toString("utf8", at), USAGE_CHUNK.length - 1);
+}
+
 /** The usage of the balanced JSON object opening at `open` in `text`. */
 function usageObjectAt(text: string, open: number): TokenUsage | undefined {
   let depth = 0;
@@ -98,7 +104,8 @@ function usageObjectAt(text: string, open: number): TokenUsage | undefined {
 export function usageOfRelayedStream(head: Buffer | undefined, tail: Buffer): TokenUsage | undefined {
   const last = lastUsageObject(tail);
   if (last?.promptTokens !== undefined || !head) return last;
-  const first = lastUsageObject(head);
+  // The first: a stream that came in one chunk has its closing usage in the head as well.
+  const first = firstUsageObject(head);
   if (!first) return last;
   const merged: TokenUsage = { ...first, ...last };
   if (merged.promptTokens !== undefined && merged.completionTokens !== undefined) merged.totalTokens = merged.promptTokens + merged.completionTokens;
