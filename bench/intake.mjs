@@ -38,10 +38,13 @@ async function validatorOf(schema) {
   return found;
 }
 
-const route = { name: "r", apiType: "openai", parameters: [], thinking: undefined, upstreamModel: "bench-model" };
+const route = { id: "r", name: "r", apiType: "openai", parameters: [], thinking: undefined, upstreamModel: "bench-model" };
 const runtime = {
   ops: { captureFor: () => "metadata" },
-  generation: { config: { models: new Map([["bench", route]]), fallbacks: new Map() }, backends: new Map([["r", { format: "chat" }]]) },
+  generation: {
+    config: { models: new Map([["bench", route]]), groups: new Map([["bench", { deployments: [route] }]]), fallbacks: new Map() },
+    backends: new Map([["r", { format: "chat" }]]),
+  },
 };
 const sizes = [
   [100 * 1024, "100 KB"],

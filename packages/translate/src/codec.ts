@@ -67,6 +67,8 @@ export interface AnswerOptions {
   previousResponseId?: string | null;
   /** Responses: items the output starts with, as given, before the model's own. */
   leadingItems?: Array<Record<string, unknown>>;
+  /** Messages streams: the prompt-size estimate `message_start` opens with, when the caller knows it better than `request` does. */
+  inputTokens?: () => number;
   /** Responses streams: gets the final Response right before its terminal event is written. */
   onComplete?: (finalResponse: Record<string, unknown>) => void;
 }

@@ -1,7 +1,7 @@
-import { decodeMessagesRequest, decodeResponsesRequest, encodeChatRequest, scanJson } from "@yallmproxy/translate";
+import { decodeMessagesRequest, decodeResponsesRequest, encodeChatRequest, estimateInputTokens, scanJson } from "@yallmproxy/translate";
 import { describe, expect, it } from "vitest";
 import { agentBody } from "../../../../bench/agent-body.mjs";
-import { SKELETON_MIN_STRING, opaqueTextAt, parseSkeleton, restoredBytes, restoredValue } from "./skeleton-intake.js";
+import { SKELETON_MIN_STRING, opaqueTextAt, parseSkeleton, realTextLength, restoredBytes, restoredValue } from "./skeleton-intake.js";
 
 type Format = "messages" | "responses";
 
@@ -209,6 +209,28 @@ describe("translation on a skeleton", () => {
       ],
     });
     expect(skeletonPath("responses", r).stoodIn).toBe(0);
+  });
+
+  it("estimates a Messages prompt's size on the skeleton as the full parse does, a few percent high at most", () => {
+    const next = rng(11);
+    const bodies = [
+      JSON.stringify(agentBody("messages", 60_000)),
+      `{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"${"a\\/b \\u00e9 \\ud83d\\ude00 \\n ".repeat(30)}"}]}`,
+    ];
+    for (let i = 0; i < 120; i++) bodies.push(JSON.stringify(messagesBody(next)));
+    for (const text of bodies) {
+      const raw = Buffer.from(text);
+      const scan = scanJson(raw, { maxDepth: 128, longStringBytes: SKELETON_MIN_STRING, longStringAt: opaqueTextAt("messages") });
+      if (!scan.ok) throw new Error("not JSON");
+      const built = parseSkeleton(raw, scan.longStrings)!;
+      expect(scan.longStrings.length).toBeGreaterThan(0);
+      const onSkeleton = estimateInputTokens(decode("messages", built.parsed), realTextLength(built.skeleton));
+      const full = estimateInputTokens(decode("messages", JSON.parse(text)));
+      // Escapes count as written (`\\n` as two characters): high by their share of the text, which
+      // in an agent's history (source files, with a `\\n` a line) is a few percent.
+      expect(onSkeleton).toBeGreaterThanOrEqual(full);
+      if (text === bodies[0]) expect(onSkeleton).toBeLessThanOrEqual(Math.ceil(full * 1.06));
+    }
   });
 
   it("keeps the client's own escapes, which mean the same text", () => {

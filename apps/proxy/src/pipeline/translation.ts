@@ -55,6 +55,8 @@ export interface TranslationSettings {
   responses?: ResponsesAnswer;
   /** Interval of keep-alive frames while an upstream is silent (formats that have one). */
   pingIntervalMs?: number;
+  /** A Messages stream's opening prompt-size estimate, when `request` holds stand-ins for its text. */
+  inputTokens?: () => number;
 }
 
 function translateError(err: unknown): ProxyError {
@@ -97,6 +99,7 @@ function answerOptions(settings: TranslationSettings): AnswerOptions {
     model: settings.requestedModel,
     ...(answer ? { id: answer.id, previousResponseId: answer.previousResponseId } : {}),
     ...(answer?.leadingItems ? { leadingItems: answer.leadingItems } : {}),
+    ...(settings.inputTokens ? { inputTokens: settings.inputTokens } : {}),
   };
 }
 

@@ -4,11 +4,11 @@
 import { Type } from "@sinclair/typebox";
 import { AnyObject, StringEnum, Types } from "@yallmproxy/api";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { type TranslationWarning, codecs } from "@yallmproxy/translate";
+import { type TranslationWarning, codecs, estimateInputTokens } from "@yallmproxy/translate";
 import { Errors, ProxyError } from "../errors.js";
 import { typed } from "../http/schema.js";
 import { proxyRequest } from "../pipeline/proxy-request.js";
-import { measuringRealText } from "../pipeline/skeleton-intake.js";
+import { realTextLength } from "../pipeline/skeleton-intake.js";
 import { createCrossFormatHandler, lazyDecoder } from "../pipeline/translation.js";
 import { mayUseModel } from "../auth.js";
 import { countMessagesTokens } from "./count-tokens.js";
@@ -93,7 +93,8 @@ function messagesRoute(app: FastifyInstance, api: Api): void {
       crossFormat: (backendFormat) => {
         const decoded = decode();
         if (decoded instanceof ProxyError) return decoded;
-        const handler = createCrossFormatHandler(
+        const skeleton = request.skeleton;
+        return createCrossFormatHandler(
           {
             clientFormat: format,
             request: decoded,
@@ -101,10 +102,10 @@ function messagesRoute(app: FastifyInstance, api: Api): void {
             stream,
             warnings,
             pingIntervalMs: runtime.config.messagesPingIntervalMs,
+            ...(skeleton ? { inputTokens: () => estimateInputTokens(decoded, realTextLength(skeleton)) } : {}),
           },
           backendFormat,
         );
-        return request.skeleton ? measuringRealText(handler, request.skeleton, decoded) : handler;
       },
     });
     return reply;

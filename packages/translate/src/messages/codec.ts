@@ -27,7 +27,12 @@ export const messagesCodec: Codec = {
   encodeResponse: (response, opts) => encodeMessagesResponse({ ...response, model: opts.model }, opts.ctx),
   createStreamDecoder: (warnings) => createMessagesStreamDecoder(warnings ? { warnings } : {}),
   createStreamEncoder: (opts) =>
-    createMessagesStreamEncoder({ ctx: opts.ctx, model: opts.model, inputTokens: estimateInputTokens(opts.request), ...(opts.id ? { id: opts.id } : {}) }),
+    createMessagesStreamEncoder({
+      ctx: opts.ctx,
+      model: opts.model,
+      inputTokens: opts.inputTokens?.() ?? estimateInputTokens(opts.request),
+      ...(opts.id ? { id: opts.id } : {}),
+    }),
   // Anthropic's error type follows from the status (its own table), not from OpenAI's type.
   errorBody: (err) => messagesErrorBody(err.status, err.message),
   streamErrorFrame: ({ message, code }) => messagesStreamErrorFrame(message, code),

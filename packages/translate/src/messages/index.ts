@@ -7,6 +7,7 @@ export { encodeMessagesResponse } from "./encode-response.js";
 export { createMessagesStreamDecoder, type MessagesStreamDecoderOptions } from "./stream-decoder.js";
 export { createMessagesStreamEncoder, type MessagesStreamEncoderArgs } from "./stream-encoder.js";
 export { encodeMessagesPing } from "./ping.js";
+export { estimateInputTokens } from "./estimate-input-tokens.js";
 export { messagesErrorBody, messagesErrorType, messagesStreamErrorType, type MessagesErrorBody } from "./error-body.js";
 export { mapFinishReasonToMessages, mapMessagesStopReason, type MessagesStop } from "./finish-reason.js";
 export { decodeMessagesUsage, encodeMessagesUsage, type MessagesUsage } from "./usage.js";
