@@ -35,15 +35,23 @@ export async function freePort() {
   return port;
 }
 
-/** The proxy's config for a case: `capture` off|metadata|full, `appKeys` on or off. */
-export function proxyConfig(upstreamPort, { capture = "metadata", appKeys = false, extraYaml = "" } = {}) {
+/**
+ * The proxy's config for a case: `capture` off|metadata|full, `appKeys` on or off; `deployments`
+ * entries of the one model (each its own upstream key) and their `strategy`; `usage` and `keyFields` as YAML flow text.
+ */
+export function proxyConfig(upstreamPort, { capture = "metadata", appKeys = false, extraYaml = "", deployments = 1, strategy, usage, keyFields } = {}) {
+  const entries = Array.from(
+    { length: deployments },
+    (_, i) => `  - model_name: bench
+    model_params: { api_type: openai, api_base: "http://127.0.0.1:${upstreamPort}/v1", api_key: bench-key${i ? `-${i}` : ""}, model: bench-model }`,
+  );
+  const key = `{ key_id: bench, secret: ${BENCH_KEY}${keyFields ? `, ${keyFields}` : ""} }`;
   return `model_list:
-  - model_name: bench
-    model_params: { api_type: openai, api_base: "http://127.0.0.1:${upstreamPort}/v1", api_key: bench-key, model: bench-model }
-router_settings: { num_retries: 0 }
+${entries.join("\n")}
+router_settings: { num_retries: 0${strategy ? `, routing_strategy: ${strategy}` : ""} }
 proxy_settings:
   traces: { capture: ${capture} }
-${appKeys ? `app_keys:\n  enabled: true\n  keys:\n    - { key_id: bench, secret: ${BENCH_KEY} }\n` : ""}${extraYaml}`;
+${usage ? `  usage: ${usage}\n` : ""}${appKeys ? `app_keys:\n  enabled: true\n  keys:\n    - ${key}\n` : ""}${extraYaml}`;
 }
 
 /**
@@ -52,7 +60,7 @@ ${appKeys ? `app_keys:\n  enabled: true\n  keys:\n    - { key_id: bench, secret:
  * layout (configs/, data/); `BENCH_SHARED_DIR=1` puts both in one folder.
  */
 export async function startProxy(upstreamPort, options = {}) {
-  const { command, nodeArgs = [], waitMs = 60_000, quiet = false, proxyRoot = root, ipc = false } = options;
+  const { command, nodeArgs = [], waitMs = 60_000, quiet = false, proxyRoot = root, ipc = false, env = {} } = options;
   const dir = mkdtempSync(join(tmpdir(), "yallmp-bench-"));
   const dataDir = process.env.BENCH_SHARED_DIR === "1" ? dir : join(dir, "data");
   mkdirSync(dataDir, { recursive: true });
@@ -62,7 +70,14 @@ export async function startProxy(upstreamPort, options = {}) {
   const argv = [...nodeArgs, join(proxyRoot, "apps/proxy/dist/main.js")];
   const [cmd, args] = command ? [command[0], [...command.slice(1), process.execPath, ...argv]] : [process.execPath, argv];
   const child = spawn(cmd, args, {
-    env: { ...process.env, YALLMP_CONFIG: config, YALLMP_PORT: String(port), YALLMP_HOST: "127.0.0.1", DATABASE_URL: `file:${join(dataDir, "state.db")}` },
+    env: {
+      ...process.env,
+      ...env,
+      YALLMP_CONFIG: config,
+      YALLMP_PORT: String(port),
+      YALLMP_HOST: "127.0.0.1",
+      DATABASE_URL: `file:${join(dataDir, "state.db")}`,
+    },
     stdio: ["ignore", "ignore", quiet ? "ignore" : "inherit", ...(ipc ? ["ipc"] : [])],
   });
   children.push(child);

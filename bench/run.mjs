@@ -5,20 +5,21 @@
 // capture `full`, Responses WebSocket turns against HTTP ones, the response store and a soak of 10,000 streams. Every response is timed with
 // hrtime (first byte and last byte), so percentiles are exact rather than whole milliseconds. Load
 // generator, proxy and upstream share this machine's cores.
-// BENCH_SECTIONS=core,bodies,translated,websocket,capture,store,soak picks sections (default: all).
+// BENCH_SECTIONS=core,bodies,translated,websocket,capture,teams,group,store,soak picks sections (default: all).
 
 import { cpus, totalmem } from "node:os";
 import { Pool } from "undici";
 import { authHeaders, requestCase, startForked, startProxy, stopAll } from "./lib.mjs";
 import { soak } from "./soak.mjs";
 import { measureStores } from "./store.mjs";
+import { measureGroup, measureTeams } from "./teams.mjs";
 import { measureTranslation } from "./translation.mjs";
 import { measureWebSocket } from "./websocket.mjs";
 
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 4000);
 const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 1000);
 const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? "1,64").split(",").map(Number);
-const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? "core,bodies,translated,websocket,capture,store,soak").split(","));
+const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? "core,bodies,translated,websocket,capture,teams,group,store,soak").split(","));
 
 /** Closed-loop load: `conns` workers, each sending its next request when the previous one ends. */
 async function load(port, path, payload, conns, durationMs, headers) {
@@ -230,6 +231,20 @@ async function main() {
         }
       }
     }
+  }
+
+  if (SECTIONS.has("teams")) {
+    // The usage ledger and rate limits against neither (bench/teams.mjs).
+    const result = await measureTeams(upstream.port, measure, CONNECTIONS);
+    lines.push("", "### Usage ledger and rate limits (chat JSON, app keys on, capture metadata)", "", ...result.lines);
+    if (result.failed) failed = true;
+  }
+
+  if (SECTIONS.has("group")) {
+    // A group of 8 deployments against one backend (bench/teams.mjs).
+    const result = await measureGroup(upstream.port, measure, CONNECTIONS);
+    lines.push("", "### A model served by a group of 8 deployments (chat JSON, capture metadata)", "", ...result.lines);
+    if (result.failed) failed = true;
   }
 
   if (SECTIONS.has("store")) {

@@ -33,6 +33,8 @@ export const modelLimitFields = { ...rateFields, pricing: pricingSchema.optional
 
 export const usageSettingsSchema = z
   .object({
+    /** false: no roll-ups are written (the limits still count; `/admin/usage` answers from what is there). */
+    enabled: z.boolean().optional(),
     retention_days: z.number().positive().optional(),
     flush_interval_ms: z.number().int().min(10).optional(),
     queue_size: z.number().int().min(1).optional(),
@@ -67,6 +69,7 @@ export interface ModelPricing {
 }
 
 export interface UsageSettings {
+  enabled: boolean;
   retentionDays: number;
   flushIntervalMs: number;
   queueSize: number;
@@ -118,7 +121,12 @@ export function pricingOf(p: z.infer<typeof pricingSchema> | undefined): ModelPr
 }
 
 export function usageSettingsOf(raw: z.infer<typeof usageSettingsSchema> | undefined): UsageSettings {
-  return { retentionDays: raw?.retention_days ?? 400, flushIntervalMs: raw?.flush_interval_ms ?? 1000, queueSize: raw?.queue_size ?? 50_000 };
+  return {
+    enabled: raw?.enabled ?? true,
+    retentionDays: raw?.retention_days ?? 400,
+    flushIntervalMs: raw?.flush_interval_ms ?? 1000,
+    queueSize: raw?.queue_size ?? 50_000,
+  };
 }
 
 export function rateLimitSettingsOf(raw: z.infer<typeof rateLimitSettingsSchema> | undefined, env: Record<string, string | undefined>): RateLimitSettings {

@@ -131,7 +131,7 @@ export class Ops {
     this.metrics.observe(trace, this.config.models.has(trace.model) ? trace.model : UNKNOWN_MODEL);
     if (this.live.wanted) this.live.publish({ type: "request.finished", trace: trace.summary() });
     if (trace.capture !== "off") this.sink?.push(trace);
-    this.ledger?.push(trace);
+    if (this.config.usage.enabled) this.ledger?.push(trace);
     trace.otel?.end(trace);
   }
 
