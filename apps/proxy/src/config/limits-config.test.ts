@@ -25,7 +25,7 @@ app_keys:
     expect(config.models.get("m")!.pricing).toEqual({ input: 1, output: 2, cachedInput: undefined, cacheWrite: undefined });
     const plain = load(`${MODEL}\napp_keys: { enabled: true, keys: [{ key_id: c, secret: sc }] }\n`);
     expect(plain.appKeys.keys[0]!.limits).toBeUndefined();
-    expect(plain.usage).toEqual({ retentionDays: 400, flushIntervalMs: 1000, queueSize: 50_000 });
+    expect(plain.usage).toEqual({ enabled: true, retentionDays: 400, flushIntervalMs: 1000, queueSize: 50_000 });
     expect(plain.rateLimits).toEqual({ failOpen: true, redisTimeoutMs: 250, redisUrl: undefined });
   });
 
