@@ -71,7 +71,8 @@ export function createFinishWatch(format: WireFormat): FinishWatch {
 
 /** The last `n` bytes of `carry` then `chunk` (chunks may be smaller than `n`). */
 function lastBytes(carry: Buffer, chunk: Buffer, n: number): Buffer {
-  if (chunk.length >= n) return Buffer.from(chunk.subarray(chunk.length - n));
+  // A view, not a copy: the relay keeps its chunks unchanged (it holds its last two as they are).
+  if (chunk.length >= n) return chunk.subarray(chunk.length - n);
   const both = Buffer.concat([carry, chunk]);
   return both.subarray(Math.max(0, both.length - n));
 }

@@ -71,13 +71,13 @@ function KeyRow({ row }: { row: KeyLimitsRow }) {
   );
 }
 
-export function KeyLimitsTable({ rows }: { rows: KeyLimitsRow[] }) {
+export function KeyLimitsTable({ rows, leftOut }: { rows: KeyLimitsRow[]; leftOut: number }) {
   if (rows.length === 0) return null;
   return (
     <section className="card card-flush" aria-label="Key limits">
       <div className="section-head">
         <h2>Budgets and limits left</h2>
-        <span className="muted small">rate limits are per minute, now</span>
+        <span className="muted small">rate limits are per minute, now{leftOut > 0 ? `; the first ${rows.length} keys (${leftOut} more configured)` : ""}</span>
       </div>
       <table className="table table-compact" aria-label="Budgets and limits">
         <thead>

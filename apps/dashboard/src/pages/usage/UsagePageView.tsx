@@ -25,6 +25,8 @@ export interface UsagePageViewProps {
   onRetry: () => void;
   csvUrl: string | undefined;
   keyLimits: KeyLimitsRow[];
+  /** Keys past the ones whose limits were asked for. */
+  keysLeftOut: number;
 }
 
 const RANGES: Array<{ value: UsageRange; label: string }> = [
@@ -138,7 +140,7 @@ export function UsagePageView(props: UsagePageViewProps) {
           </div>
         </>
       )}
-      <KeyLimitsTable rows={props.keyLimits} />
+      <KeyLimitsTable rows={props.keyLimits} leftOut={props.keysLeftOut} />
     </div>
   );
 }
