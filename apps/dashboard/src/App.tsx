@@ -15,6 +15,7 @@ import { LoginPage } from "./pages/login/LoginPage";
 import { ResponseChainPage } from "./pages/responses/ResponseChainPage";
 import { ResponsesPage } from "./pages/responses/ResponsesPage";
 import { TracePage } from "./pages/trace/TracePage";
+import { UsagePage } from "./pages/usage/UsagePage";
 
 // CodeMirror is most of the bundle; only the config editor needs it.
 const ConfigEditorPage = lazy(async () => ({ default: (await import("./pages/config/ConfigEditorPage")).ConfigEditorPage }));
@@ -43,6 +44,7 @@ export function App() {
           </Route>
           <Route path="/responses" element={<ResponsesPage />} />
           <Route path="/responses/:id" element={<ResponseChainPage />} />
+          <Route path="/usage" element={<UsagePage />} />
           <Route path="*" element={<EmptyState title="Nothing here">This page does not exist.</EmptyState>} />
         </Route>
       </Route>

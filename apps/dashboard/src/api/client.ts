@@ -9,6 +9,7 @@ import type {
   ConfigVersion,
   ConfigVersionSummary,
   KeyList,
+  KeyUsage,
   ModelInfo,
   Page,
   ResponseFilters,
@@ -18,6 +19,7 @@ import type {
   TraceDetail,
   TraceFilters,
   TraceSummary,
+  UsageList,
   ValidationResult,
 } from "./types";
 
@@ -98,3 +100,15 @@ export const getConfigVersion = (version: number) => request<ConfigVersion>(`/co
 export const rollbackConfig = (version: number) => request<{ version: number | null; warnings?: string[] }>("/config/rollback", post({ version }));
 export const getModels = () => request<{ data: ModelInfo[] }>("/models");
 export const getKeys = () => request<KeyList>("/keys");
+
+// Usage
+export interface UsageParams {
+  from: string;
+  to: string;
+  granularity: "hour" | "day";
+  group_by: string;
+}
+export const getUsage = (p: UsageParams) => request<UsageList>(`/usage${query({ ...p })}`);
+/** The same report as a CSV download (the session cookie rides along on a plain link). */
+export const usageCsvUrl = (p: UsageParams) => `${ADMIN}/usage${query({ ...p, format: "csv" })}`;
+export const getKeyUsage = (id: string, p: { from: string; to: string }) => request<KeyUsage>(`/keys/${encodeURIComponent(id)}/usage${query(p)}`);

@@ -20,7 +20,9 @@ export type {
   ConfigVersion,
   ConfigVersionSummary,
   KeyInfo,
+  KeyLimitStatus,
   KeyList,
+  KeyUsage,
   ModelInfo,
   Page,
   ResponseItem,
@@ -31,6 +33,8 @@ export type {
   TraceEvent,
   TraceSummary,
   TraceWarning,
+  UsageList,
+  UsageRow,
   WireFormat,
 } from "@yallmproxy/api";
 

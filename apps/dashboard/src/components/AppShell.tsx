@@ -8,6 +8,7 @@ const SECTIONS = [
   { to: "/live", label: "Live" },
   { to: "/config", label: "Config" },
   { to: "/responses", label: "Responses" },
+  { to: "/usage", label: "Usage" },
 ] as const;
 
 export function AppShell() {

@@ -1,7 +1,7 @@
 // The answer stage: the chosen backend's response reaches the client, relayed as it came when the
 // wire formats match, translated through the hub when they do not, or as the client's error.
 
-import { codecs, parseUpstreamJson } from "@yallmproxy/translate";
+import { type FinishReason, codecs, parseUpstreamJson } from "@yallmproxy/translate";
 import { type ClientFormat, Errors, ProxyError, errorBodyFor } from "../errors.js";
 import { readLimited, upstreamHttpError } from "../router.js";
 import type { Backend, UpstreamResponse } from "../upstream/types.js";
@@ -80,7 +80,7 @@ async function relayStream(flight: Flight, backend: Backend, response: UpstreamR
   if (relayed.upstreamError) log.upstreamError = relayed.upstreamError;
   log.status = relayed.clientGone ? 499 : 200;
   if (!relayed.clientGone) reply.raw.end();
-  noteRelayedEnding(flight, usageOfRelayedStream(relayed.head, relayed.tail), relayed.tail);
+  noteRelayedEnding(flight, usageOfRelayedStream(relayed.head, relayed.lastUsage ?? relayed.tail), relayed.tail, relayed.finish);
 }
 
 /** Rerank answers count only `total_tokens`: all of them are input. */
@@ -89,11 +89,13 @@ function inputOnlyUsage(flight: Flight, usage: TokenUsage | undefined): TokenUsa
   return { ...usage, promptTokens: usage.totalTokens };
 }
 
-/** Usage and finish reason of an answer relayed unchanged, from its last bytes (and first, for streams). */
-function noteRelayedEnding(flight: Flight, usage: TokenUsage | undefined, tail: Buffer): void {
+/**
+ * Usage and finish reason of an answer relayed unchanged: the usage from its last bytes (and first,
+ * for streams); the finish as a stream's relay heard it, else from the last bytes.
+ */
+function noteRelayedEnding(flight: Flight, usage: TokenUsage | undefined, tail: Buffer, heard?: FinishReason): void {
   if (usage) Object.assign(flight.log, usage);
-  // Where every format puts its finish field: the last few kilobytes.
-  const finish = codecs[flight.opts.call.format].finishFromTail(tail.toString("latin1", Math.max(0, tail.length - TAIL_BYTES)));
+  const finish = heard ?? codecs[flight.opts.call.format].finishFromTail(tail.toString("latin1", Math.max(0, tail.length - TAIL_BYTES)));
   if (finish) {
     flight.log.finishReason = finish;
     // A relayed body is not parsed, so its calls are not counted one by one: an answer that asks for tools counts once.

@@ -4,10 +4,11 @@
 
 import { once } from "node:events";
 import type { Readable } from "node:stream";
-import { type Codec, type WireFormat, codecs } from "@yallmproxy/translate";
+import { type Codec, type FinishReason, type WireFormat, codecs } from "@yallmproxy/translate";
 import type { Cancel } from "../cancel.js";
 import type { ClientSink } from "./client.js";
 import { type DirectBody, UpstreamError } from "../upstream/types.js";
+import { createFinishWatch, createUsageWatch } from "./finish-watch.js";
 import { translateContext } from "./translate-context.js";
 
 export const SSE_HEADERS = {
@@ -45,6 +46,10 @@ export interface StreamRelayResult {
   bytes: number;
   /** The first chunk (Anthropic's `message_start` carries the input token counts). */
   head?: Buffer;
+  /** How the stream said it ended, heard as it passed (wherever in the stream that was). */
+  finish?: FinishReason;
+  /** The bytes from the stream's last `"usage":{` on, wherever in the stream it was. */
+  lastUsage?: Buffer;
 }
 
 /** Whether a chunk carries the format's last event: a client leaving after it was answered. */
@@ -96,6 +101,8 @@ export function relayDirect(body: DirectBody, raw: ClientSink, format: WireForma
     let pendingTerminal = false;
     let waiting = false;
     let finished = false;
+    const watch = createFinishWatch(format);
+    const usage = createUsageWatch();
     const onDrain = () => {
       waiting = false;
       if (pendingTerminal) delivered = true;
@@ -112,7 +119,18 @@ export function relayDirect(body: DirectBody, raw: ClientSink, format: WireForma
       finished = true;
       raw.removeListener("drain", onDrain);
       cancel.offAbort(onCancel);
-      resolve({ tail, clientGone: false, bytes, head: first, ...(firstChunkAt ? { firstChunkAt } : {}), ...extra });
+      const heard = watch.finish();
+      const lastUsage = usage.last();
+      resolve({
+        tail,
+        clientGone: false,
+        bytes,
+        head: first,
+        ...(firstChunkAt ? { firstChunkAt } : {}),
+        ...(heard ? { finish: heard } : {}),
+        ...(lastUsage ? { lastUsage } : {}),
+        ...extra,
+      });
     };
     const fail = (message: string, tail: Buffer, code?: string) => {
       writeErrorFrame(raw, tap, boundaryAfter(last) + streamErrorFrame(codec, message, code, firstEventData(first), tail.toString("latin1")));
@@ -129,6 +147,8 @@ export function relayDirect(body: DirectBody, raw: ClientSink, format: WireForma
         bytes += chunk.length;
         prev = last;
         last = chunk;
+        watch.feed(chunk);
+        usage.feed(chunk);
         tap?.upstream(chunk);
         tap?.client(chunk);
         if (raw.destroyed || cancel.aborted) {
