@@ -34,45 +34,59 @@ export interface FinishWatch {
   finish(): FinishReason | undefined;
 }
 
+const needlesOf = (names: readonly string[]): readonly Needle[] => names.map((name) => ({ name, bytes: Buffer.from(`"${name}"`) }));
+const NEEDLES: Record<WireFormat, readonly Needle[]> = {
+  chat: needlesOf(FINISH_FIELDS.chat),
+  messages: needlesOf(FINISH_FIELDS.messages),
+  responses: needlesOf(FINISH_FIELDS.responses),
+};
+const bytesOf = (flags: readonly string[]): readonly Buffer[] => flags.map((f) => Buffer.from(f));
+const FLAG_BYTES: Record<WireFormat, readonly Buffer[]> = { chat: bytesOf(FLAGS.chat), messages: bytesOf(FLAGS.messages), responses: bytesOf(FLAGS.responses) };
+const NEWLINE = 0x0a;
+
 export function createFinishWatch(format: WireFormat): FinishWatch {
-  const fields: Needle[] = FINISH_FIELDS[format].map((name) => ({ name, bytes: Buffer.from(`"${name}"`) }));
-  const flags = FLAGS[format].map((f) => Buffer.from(f));
+  const fields = NEEDLES[format];
+  const flags = FLAG_BYTES[format];
   const values = new Map<string, string>();
-  const seenFlags = new Set<number>();
-  let carry: Buffer = Buffer.alloc(0);
+  let seenFlags = 0;
+  // The previous chunk's end, when it did not end a line: SSE carries JSON on single lines, so only
+  // then can a field (or its value) be split between two chunks.
+  let carry: Buffer | undefined;
 
   const scan = (buf: Buffer) => {
+    // From the end: the chunk's last value of a field is the one that counts.
     for (const f of fields) {
-      for (let at = buf.indexOf(f.bytes); at >= 0; at = buf.indexOf(f.bytes, at + f.bytes.length)) {
+      for (let at = buf.lastIndexOf(f.bytes); at >= 0; at = at > 0 ? buf.lastIndexOf(f.bytes, at - 1) : -1) {
         const value = stringValueAt(buf, at + f.bytes.length);
-        if (value !== undefined) values.set(f.name, value);
+        if (value !== undefined) {
+          values.set(f.name, value);
+          break;
+        }
       }
     }
-    flags.forEach((flag, i) => {
-      if (!seenFlags.has(i) && buf.includes(flag)) seenFlags.add(i);
-    });
+    for (let i = 0; i < flags.length; i++) if (!(seenFlags & (1 << i)) && buf.includes(flags[i]!)) seenFlags |= 1 << i;
   };
 
   return {
     feed(chunk) {
       // The seam first: it comes before the rest of this chunk, so a later value in the chunk wins.
-      if (carry.length) scan(Buffer.concat([carry, chunk.subarray(0, CARRY)]));
+      if (carry) scan(Buffer.concat([carry, chunk.subarray(0, CARRY)]));
       scan(chunk);
-      carry = lastBytes(carry, chunk, CARRY);
+      carry = chunk.length === 0 || chunk[chunk.length - 1] === NEWLINE ? undefined : lastBytes(carry, chunk, CARRY);
     },
     finish() {
       if (values.size === 0) return undefined;
       // The fields as the small text the codec's own mapping reads.
-      const text = [...values].map(([k, v]) => `{"${k}":"${v}"}`).join("") + FLAGS[format].filter((_, i) => seenFlags.has(i)).join("");
+      const text = [...values].map(([k, v]) => `{"${k}":"${v}"}`).join("") + FLAGS[format].filter((_, i) => seenFlags & (1 << i)).join("");
       return codecs[format].finishFromTail(text);
     },
   };
 }
 
 /** The last `n` bytes of `carry` then `chunk` (chunks may be smaller than `n`). */
-function lastBytes(carry: Buffer, chunk: Buffer, n: number): Buffer {
+function lastBytes(carry: Buffer | undefined, chunk: Buffer, n: number): Buffer {
   // A view, not a copy: the relay keeps its chunks unchanged (it holds its last two as they are).
-  if (chunk.length >= n) return chunk.subarray(chunk.length - n);
+  if (chunk.length >= n || !carry) return chunk.subarray(Math.max(0, chunk.length - n));
   const both = Buffer.concat([carry, chunk]);
   return both.subarray(Math.max(0, both.length - n));
 }
@@ -106,20 +120,21 @@ const USAGE_WINDOW = 4096;
 export function createUsageWatch(): { feed(chunk: Buffer): void; last(): Buffer | undefined } {
   let window: Buffer | undefined;
   let open = false;
-  let carry: Buffer = Buffer.alloc(0);
+  // As in the finish watch: only a chunk that did not end a line can split `"usage":{`.
+  let carry: Buffer | undefined;
   const seamBytes = USAGE_OPEN.length - 1;
   return {
     feed(chunk) {
       const at = chunk.lastIndexOf(USAGE_OPEN);
       if (at >= 0) window = Buffer.from(chunk.subarray(at, at + USAGE_WINDOW));
       else {
-        const seam = carry.length ? Buffer.concat([carry, chunk.subarray(0, seamBytes)]) : undefined;
+        const seam = carry ? Buffer.concat([carry, chunk.subarray(0, seamBytes)]) : undefined;
         const s = seam ? seam.indexOf(USAGE_OPEN) : -1;
-        if (seam && s >= 0) window = Buffer.concat([seam.subarray(s, carry.length), chunk.subarray(0, USAGE_WINDOW)]);
+        if (seam && carry && s >= 0) window = Buffer.concat([seam.subarray(s, carry.length), chunk.subarray(0, USAGE_WINDOW)]);
         else if (open && window) window = Buffer.concat([window, chunk.subarray(0, USAGE_WINDOW - window.length)]);
       }
       open = window !== undefined && window.length < USAGE_WINDOW;
-      carry = lastBytes(carry, chunk, seamBytes);
+      carry = chunk.length === 0 || chunk[chunk.length - 1] === NEWLINE ? undefined : lastBytes(carry, chunk, seamBytes);
     },
     last: () => window,
   };
