@@ -9,4 +9,4 @@ export { ConfigVersionStore, type ConfigVersionRecord } from "./config-version-s
 export { StoredResponseList, type StoredResponseFilter, type StoredResponseListRow } from "./stored-response-list.js";
 /** A stored trace row as Prisma reads it (both providers' clients share the shape). */
 export type { Trace as TraceRecord } from "./generated/sqlite/client.js";
-export { UsageStore, type UsageDelta, type UsageDimension, type UsageQuery, type UsageTotals } from "./usage-store.js";
+export { UsageStore, type StatementWriter, type UsageDelta, type UsageDimension, type UsageQuery, type UsageTotals } from "./usage-store.js";

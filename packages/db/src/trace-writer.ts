@@ -72,16 +72,24 @@ export class TraceWriter {
 
   async write(rows: TraceRow[]): Promise<void> {
     if (rows.length === 0) return;
+    // Each row as an array of primitives, in the worker's column order: cloned without any key
+    // names, and bound to the insert as it comes.
+    return this.send((batch) => ({ type: "write", batch, rows: rows.map((r) => TRACE_COLUMNS.map((c) => r[c])) }));
+  }
+
+  /** Runs one statement on the worker's connection (`?` marks on SQLite, `$n` on PostgreSQL). */
+  async execute(sql: string, values: unknown[]): Promise<void> {
+    return this.send((batch) => ({ type: "exec", batch, sql, values }));
+  }
+
+  private async send(message: (batch: number) => Record<string, unknown>): Promise<void> {
     if (this.failed && !this.closing) this.start();
     await this.ready;
     if (this.failed) throw new Error("trace writer failed");
     const batch = ++this.batch;
     return new Promise((resolve, reject) => {
       this.pending.set(batch, { resolve, reject });
-      // Each row as an array of primitives, in the worker's column order: cloned without any key
-      // names, and bound to the insert as it comes.
-      const values = rows.map((r) => TRACE_COLUMNS.map((c) => r[c]));
-      this.worker.postMessage({ type: "write", batch, rows: values });
+      this.worker.postMessage(message(batch));
     });
   }
 

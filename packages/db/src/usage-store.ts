@@ -80,8 +80,16 @@ function emptyCounters(): Counters {
   return out;
 }
 
+/** Runs a statement off this thread (the trace writer's worker). */
+export interface StatementWriter {
+  execute(sql: string, values: unknown[]): Promise<void>;
+}
+
 export class UsageStore {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly writer?: StatementWriter,
+  ) {}
 
   /** Adds each delta to its row (made if missing), atomically per row whatever other replicas write. */
   async add(deltas: readonly UsageDelta[]): Promise<void> {
@@ -100,7 +108,9 @@ export class UsageStore {
       const sql =
         `INSERT INTO "UsageRollup" (${COLUMNS.map((c) => `"${c}"`).join(", ")}) VALUES ${tuples.join(", ")} ` +
         `ON CONFLICT (${KEY_COLUMNS.map((c) => `"${c}"`).join(", ")}) DO UPDATE SET ${sets}`;
-      await this.db.prisma.$executeRawUnsafe(sql, ...values);
+      // On the writer's thread when there is one: a SQLite commit would block this one.
+      if (this.writer) await this.writer.execute(sql, values);
+      else await this.db.prisma.$executeRawUnsafe(sql, ...values);
     }
   }
 

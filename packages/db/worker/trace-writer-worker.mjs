@@ -1,4 +1,5 @@
-// Writes traces to the database on a thread of its own, so the request path never pays for it.
+// Writes traces (and the usage ledger's statements) to the database on a thread of its own, so the
+// request path never pays for it.
 // Plain JavaScript: it runs unchanged from src/ (tests) and dist/ (server).
 import { parentPort, workerData } from "node:worker_threads";
 
@@ -19,7 +20,21 @@ async function open({ provider, url }) {
     const insert = db.transaction((rows) => {
       for (const r of rows) stmt.run(r.map(sqliteValue));
     });
-    return { write: async (rows) => insert(rows), close: async () => db.close() };
+    // The ledger's statements differ only by their row count: a few are kept prepared.
+    const prepared = new Map();
+    const statement = (sql) => {
+      let s = prepared.get(sql);
+      if (!s) {
+        if (prepared.size >= 16) prepared.delete(prepared.keys().next().value);
+        prepared.set(sql, (s = db.prepare(sql)));
+      }
+      return s;
+    };
+    return {
+      write: async (rows) => insert(rows),
+      exec: async (sql, values) => void statement(sql).run(values.map(sqliteValue)),
+      close: async () => db.close(),
+    };
   }
   const { default: pg } = await import("pg");
   const pool = new pg.Pool({ connectionString: url, max: 2 });
@@ -34,6 +49,7 @@ async function open({ provider, url }) {
       });
       await pool.query(`INSERT INTO "Trace" (${columnList}) VALUES ${tuples.join(", ")} ON CONFLICT ("id") DO NOTHING`, values);
     },
+    exec: async (sql, values) => void (await pool.query(sql, values)),
     close: () => pool.end(),
   };
 }
@@ -49,6 +65,13 @@ parentPort.on("message", async (msg) => {
       parentPort.postMessage({ type: "written", batch: msg.batch, count });
     } catch (err) {
       parentPort.postMessage({ type: "failed", batch: msg.batch, count, message: String(err?.message ?? err) });
+    }
+  } else if (msg.type === "exec") {
+    try {
+      await target.exec(msg.sql, msg.values);
+      parentPort.postMessage({ type: "written", batch: msg.batch, count: 1 });
+    } catch (err) {
+      parentPort.postMessage({ type: "failed", batch: msg.batch, count: 1, message: String(err?.message ?? err) });
     }
   } else if (msg.type === "close") {
     await target.close();

@@ -73,6 +73,7 @@ export class Ops {
         config: () => this.config,
         onDropped: (n) => this.metrics.usageDropped.inc(n),
         onError: (task, err) => this.backgroundError(task, err),
+        writer: this.sink.writer,
       });
     }
     if (bus) {

@@ -24,7 +24,7 @@ export class TraceSink {
   private readonly cleanupTimer: NodeJS.Timeout;
   dropped = 0;
   written = 0;
-  private readonly writer: TraceWriter;
+  readonly writer: TraceWriter;
   private readonly traces: TraceStore;
 
   constructor(

@@ -3,7 +3,7 @@
 // them and adds them to the database in one statement. The queue is bounded: when the database
 // cannot keep up, requests are dropped and counted, never waited for.
 
-import { type Database, type UsageDelta, UsageStore } from "@yallmproxy/db";
+import { type Database, type StatementWriter, type UsageDelta, UsageStore } from "@yallmproxy/db";
 import type { ProxyConfig } from "../config/load-config.js";
 import type { BackgroundTask } from "../ops/ops.js";
 import type { Trace } from "../ops/trace.js";
@@ -16,6 +16,8 @@ export interface UsageLedgerOptions {
   config(): ProxyConfig;
   onDropped(count: number): void;
   onError(task: BackgroundTask, err: unknown): void;
+  /** Where the roll-up statements run (the trace writer's thread); default: Prisma on this thread. */
+  writer?: StatementWriter;
 }
 
 /** The cost of a finished request under the running config, or undefined when its model is unpriced. */
@@ -46,7 +48,7 @@ export class UsageLedger {
     db: Database,
     private readonly opts: UsageLedgerOptions,
   ) {
-    this.store = new UsageStore(db);
+    this.store = new UsageStore(db, opts.writer);
     this.timer = setInterval(() => void this.flush(), opts.config().usage.flushIntervalMs).unref();
     this.cleanupTimer = setInterval(() => void this.cleanup().catch((err: unknown) => opts.onError("usage_cleanup", err)), CLEANUP_INTERVAL_MS).unref();
   }
