@@ -63,7 +63,7 @@ describe("GET /admin/deployments", () => {
     model_params: { api_base: "${good.url}", api_key: k, model: up-good }
   - model_name: m
     model_info: { id: bad }
-    model_params: { api_base: "${bad.url}", api_key: k, model: up-bad }
+    model_params: { api_base: "${bad.url}", api_key: k, model: up-bad, weight: 1000 }
   - model_name: solo
     model_params: { api_type: mock }
 router_settings: { allowed_fails: 0, cooldown_seconds: 60, num_retries: 0 }
@@ -95,11 +95,11 @@ router_settings: { allowed_fails: 0, cooldown_seconds: 60, num_retries: 0 }
     const { p } = await proxyOn(`model_list:
   - { model_name: m, model_info: { id: a }, model_params: { api_base: "${good.url}", api_key: k } }
   - { model_name: m, model_info: { id: b }, model_params: { api_base: "${bad.url}", api_key: k, weight: 1000 } }
-router_settings: { allowed_fails: 0, cooldown_seconds: 0.2, num_retries: 0 }
+router_settings: { allowed_fails: 0, cooldown_seconds: 1, num_retries: 0 }
 `);
     expect((await chat(p)).status).toBe(200);
     expect((await deployments(p)).data[0]!.deployments[1]).toMatchObject({ id: "b", state: "cooling" });
-    await new Promise((r) => setTimeout(r, 300));
+    await new Promise((r) => setTimeout(r, 1100));
     expect((await deployments(p)).data[0]!.deployments[1]).toMatchObject({ id: "b", state: "half_open", cooldownUntil: null });
   });
 });

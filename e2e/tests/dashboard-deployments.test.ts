@@ -27,7 +27,7 @@ beforeAll(async () => {
     model_params: { api_base: "${good.url}", api_key: k, model: llama-3 }
   - model_name: llama
     model_info: { id: gpu-b }
-    model_params: { api_base: "${bad.url}", api_key: k, model: llama-3 }
+    model_params: { api_base: "${bad.url}", api_key: k, model: llama-3, weight: 1000 }
   - model_name: solo
     model_params: { api_type: mock }
 router_settings: { allowed_fails: 0, cooldown_seconds: 120, num_retries: 0 }
@@ -65,7 +65,7 @@ describe("deployments panel", () => {
     // A model of one deployment has no panel of its own.
     expect(await page.getByRole("table", { name: "Deployments of solo" }).count()).toBe(0);
 
-    // Traffic while the page is open: the 503s cool gpu-b down, every request ends on gpu-a.
+    // Traffic while the page is open: gpu-b (weighted to be picked first) answers 503 and cools down; every request ends on gpu-a.
     for (let i = 0; i < 9; i++) expect(await chat()).toBe(200);
     expect(bad.requests.length).toBe(1);
     await expect.poll(() => row("gpu-b").innerText(), { timeout: 8_000 }).toMatch(/cooling down\s+until \d\d:\d\d:\d\d\.\d{3} \(in 1m \d+s\)/);

@@ -5,9 +5,9 @@ import { queryOptions } from "@tanstack/react-query";
 import { getDeployments } from "../client";
 
 /** How often the deployments view asks again. */
-export const DEPLOYMENTS_REFRESH_MS = 2000;
+const DEPLOYMENTS_REFRESH_MS = 2000;
 
-export const deploymentKeys = {
+const deploymentKeys = {
   all: ["deployments"] as const,
 };
 

@@ -94,7 +94,7 @@ function GroupTable({ group, serverTime }: { group: DeploymentGroup; serverTime:
   );
 }
 
-export function DeploymentsPanelView({ list, error, onRetry }: { list: DeploymentList | undefined; error: unknown; onRetry: () => void }) {
+function DeploymentsPanelView({ list, error, onRetry }: { list: DeploymentList | undefined; error: unknown; onRetry: () => void }) {
   const body = () => {
     if (!list)
       return error ? <ErrorState title="Could not load the deployments" error={error} onRetry={onRetry} /> : <LoadingState label="Loading deployments…" />;
