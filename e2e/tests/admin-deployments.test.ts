@@ -172,6 +172,17 @@ router_settings: { num_retries: 0 }
       "deployment_exists",
     ]);
     expect(await code(await send(p, "POST", "/admin/models/m/deployments", { model_params: { api_type: "openai" } }))).toEqual([400, "invalid_config"]);
+    // Bodies that are not an entry: 400 in the admin API's shape, nothing applied.
+    const versions = async () => ((await (await send(p, "GET", "/admin/config/versions")).json()) as { data: unknown[] }).data.length;
+    const before = await versions();
+    for (const raw of ["[]", '"x"', "{", '{"model_params":"x"}', '{"model_name":1}']) {
+      const res = await fetch(`${p.url}/admin/models/m/deployments`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: raw });
+      expect(res.status, raw).toBe(400);
+      expect(((await res.json()) as { error: { code: string } }).error.code, raw).toMatch(/^(invalid_json|invalid_value|invalid_config)$/);
+    }
+    expect(
+      (await fetch(`${p.url}/admin/models/m/deployments`, { method: "POST", headers: { ...auth, "content-type": "text/plain" }, body: "{}" })).status,
+    ).toBe(415);
     expect(await code(await send(p, "DELETE", "/admin/models/m/deployments/nope"))).toEqual([404, "not_found"]);
     expect(await code(await send(p, "DELETE", "/admin/models/other/deployments/other"))).toEqual([409, "last_deployment"]);
     // An item of a deployments list is removed from that list.
