@@ -183,6 +183,7 @@ router_settings: { num_retries: 0 }
     expect(
       (await fetch(`${p.url}/admin/models/m/deployments`, { method: "POST", headers: { ...auth, "content-type": "text/plain" }, body: "{}" })).status,
     ).toBe(415);
+    expect(await versions()).toBe(before);
     expect(await code(await send(p, "DELETE", "/admin/models/m/deployments/nope"))).toEqual([404, "not_found"]);
     expect(await code(await send(p, "DELETE", "/admin/models/other/deployments/other"))).toEqual([409, "last_deployment"]);
     // An item of a deployments list is removed from that list.
