@@ -23,7 +23,7 @@ export const DeploymentStatus = Type.Object({
   inFlight: Type.Integer(),
   /** Peak-EWMA of the time to response headers; null before the first answer. */
   latencyMs: Nullable(Type.Number()),
-  /** Since the proxy started. */
+  /** Since the proxy started; failures are what counts against its health (connect errors, timeouts, 408, 429, 5xx). */
   requests: Type.Integer(),
   failures: Type.Integer(),
   cooldowns: Type.Integer(),
