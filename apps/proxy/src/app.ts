@@ -25,6 +25,7 @@ import { useResponseSchemas } from "./http/schema.js";
 import { intakeJson, relayAwareValidators } from "./pipeline/relay-intake.js";
 import { requireJsonWrite } from "./routes/admin/admin-auth.js";
 import { adminManageRoutes } from "./routes/admin/admin-manage.js";
+import { adminDeploymentRoutes } from "./routes/admin/admin-deployments.js";
 import { adminTemplateRoutes } from "./routes/admin/admin-templates.js";
 import { adminRoutes } from "./routes/admin/admin-routes.js";
 import { adminReplayRoutes } from "./routes/admin/replay.js";
@@ -233,6 +234,7 @@ async function registerRoutes(app: FastifyInstance, runtime: ProxyRuntime, opts:
   app.server.on("connect", (_req: IncomingMessage, socket: Duplex) => answerOnSocket(socket, 405, Errors.noTunnels(), "chat"));
   await app.register(adminRoutes, { config: configManager });
   await app.register(adminManageRoutes, { config: configManager });
+  await app.register(adminDeploymentRoutes, { config: configManager });
   await app.register(adminTemplateRoutes);
   await app.register(adminReplayRoutes);
   await app.register(dashboardRoutes);

@@ -200,6 +200,10 @@ export const Errors = {
       },
     ),
   adminModelExists: (name: string, param: string) => new ProxyError(409, `A model named '${name}' already exists.`, { code: "model_exists", param }),
+  adminDeploymentExists: (id: string) =>
+    new ProxyError(409, `A deployment with id '${id}' already exists.`, { code: "deployment_exists", param: "model_info.id" }),
+  adminLastDeployment: (name: string) =>
+    new ProxyError(409, `'${name}' has no other deployment: delete the model (DELETE /admin/models/${name}) instead.`, { code: "last_deployment" }),
   adminKeyExists: (keyId: string) => new ProxyError(409, `A key '${keyId}' already exists.`, { code: "key_exists", param: "key_id" }),
   adminOriginRefused: () =>
     new ProxyError(403, "The admin session cookie is not accepted from this origin.", { type: "permission_error", code: "admin_origin_refused" }),

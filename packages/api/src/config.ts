@@ -40,6 +40,8 @@ export const ConfigApplied = Type.Object({
   warnings: Type.Array(Type.String()),
   deleted: Type.Optional(Type.String()),
   model: Type.Optional(Type.String()),
+  /** The deployment a deployments call added or removed. */
+  deployment: Type.Optional(Type.String()),
   key_id: Type.Optional(Type.String()),
   /** A generated key secret: shown in this answer only. */
   secret: Type.Optional(Type.String()),

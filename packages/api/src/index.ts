@@ -12,3 +12,4 @@ export * from "./manage.js";
 export * from "./public.js";
 export * from "./usage.js";
 export * from "./templates.js";
+export * from "./deployments.js";

@@ -8,6 +8,7 @@ import type {
   ConfigProblem,
   ConfigVersion,
   ConfigVersionSummary,
+  DeploymentList,
   KeyList,
   KeyUsage,
   ModelInfo,
@@ -112,3 +113,5 @@ export const getUsage = (p: UsageParams) => request<UsageList>(`/usage${query({ 
 /** The same report as a CSV download (the session cookie rides along on a plain link). */
 export const usageCsvUrl = (p: UsageParams) => `${ADMIN}/usage${query({ ...p, format: "csv" })}`;
 export const getKeyUsage = (id: string, p: { from: string; to: string }) => request<KeyUsage>(`/keys/${encodeURIComponent(id)}/usage${query(p)}`);
+
+export const getDeployments = () => request<DeploymentList>("/deployments");

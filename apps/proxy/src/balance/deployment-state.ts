@@ -25,7 +25,12 @@ export class DeploymentState {
   private sampledAt = 0;
   private minute = 0;
   requestsThisMinute = 0;
+  /** The minute before's requests, for the share of traffic over about the last minute. */
+  private requestsMinuteBefore = 0;
   tokensThisMinute = 0;
+  /** Since the proxy started, for the admin API's deployments view. */
+  requests = 0;
+  failures = 0;
   private fails = 0;
   private failWindowStart = 0;
   /** Epoch ms until which the deployment is out of the rotation. */
@@ -75,6 +80,7 @@ export class DeploymentState {
     this.roll(now);
     this.inFlight++;
     this.requestsThisMinute++;
+    this.requests++;
     if (this.trips > 0 && this.coolUntil <= now) this.probing = true;
   }
 
@@ -108,6 +114,7 @@ export class DeploymentState {
    */
   failed(now: number, health: HealthSettings, retryAfterMs: number | undefined): number | undefined {
     if (this.inFlight > 0) this.inFlight--;
+    this.failures++;
     if (!this.guarded) return undefined;
     const wasProbe = this.probing;
     this.probing = false;
@@ -141,6 +148,12 @@ export class DeploymentState {
     return ms;
   }
 
+  /** Requests over about the last minute: this minute's, and the part of the minute before still in a sliding 60 s window. */
+  recentRequests(now: number): number {
+    this.roll(now);
+    return this.requestsThisMinute + this.requestsMinuteBefore * (1 - (now % MINUTE_MS) / MINUTE_MS);
+  }
+
   private sample(now: number, ms: number): void {
     if (this.latencyMs === 0 || ms > this.latencyMs) this.latencyMs = ms;
     else {
@@ -153,6 +166,7 @@ export class DeploymentState {
   private roll(now: number): void {
     const minute = Math.floor(now / MINUTE_MS);
     if (minute === this.minute) return;
+    this.requestsMinuteBefore = minute === this.minute + 1 ? this.requestsThisMinute : 0;
     this.minute = minute;
     this.requestsThisMinute = 0;
     this.tokensThisMinute = 0;

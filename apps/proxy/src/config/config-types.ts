@@ -57,6 +57,8 @@ export interface ModelRoute {
   pricing: ModelPricing | undefined;
   /** Response modules run on this backend's answers (parse_tags, swap_reasoning_content). */
   responseModules?: RouteModules;
+  /** Where the config file defines it: `model_list[index]`, or item `item` of that entry's `deployments`. */
+  origin?: { index: number; item: number | undefined };
 }
 
 export type RoutingStrategy = "weighted" | "least-busy" | "latency" | "usage";

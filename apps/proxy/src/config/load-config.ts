@@ -122,9 +122,10 @@ function modelsOf(
   const modelIndex = new Map<string, number>();
   const fallbackStrategy = raw.router_settings?.routing_strategy ?? "weighted";
   const strategyFrom = new Map<string, string>();
-  for (const { entry, index, where } of resolveModelEntries(raw.model_list, problems)) {
+  for (const { entry, index, item, where } of resolveModelEntries(raw.model_list, problems)) {
     const route = normalizeModel(entry, where, problems, warnings, mistakes);
     if (!route) continue;
+    route.origin = { index, item };
     const modules = modulesForRoute(entry, route, modulesFrom.global, modulesFrom.read, warnings, where);
     if (modules) route.responseModules = modules;
     if (!modelIndex.has(route.name)) modelIndex.set(route.name, index);

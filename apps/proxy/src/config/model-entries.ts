@@ -15,7 +15,7 @@ const YALLMPROXY_ONLY_API_TYPES = new Set(["gigachat"]);
  * `deployments` list into one entry per deployment. An entry extends the first entry of the model it
  * names, so the second deployment of a group may extend its own group.
  */
-export function resolveModelEntries(list: unknown[], problems: string[]): Array<{ entry: RawModelEntry; index: number; where: string }> {
+export function resolveModelEntries(list: unknown[], problems: string[]): Array<{ entry: RawModelEntry; index: number; item?: number; where: string }> {
   const raws: Array<Record<string, unknown> | undefined> = [];
   const firstIndex = new Map<string, number>();
   list.forEach((item, index) => {
@@ -64,7 +64,7 @@ export function resolveModelEntries(list: unknown[], problems: string[]): Array<
     return merged;
   };
 
-  const out: Array<{ entry: RawModelEntry; index: number; where: string }> = [];
+  const out: Array<{ entry: RawModelEntry; index: number; item?: number; where: string }> = [];
   const check = (merged: Record<string, unknown>, index: number, path: Array<string | number>) => {
     const parsed = modelEntrySchema.safeParse(merged);
     if (!parsed.success) {
@@ -82,13 +82,13 @@ export function resolveModelEntries(list: unknown[], problems: string[]): Array<
     const { deployments, ...shared } = entry;
     deployments.forEach((item, k) => {
       const one = check(deepMerge(shared, { ...item, model_name: entry.model_name }), index, ["deployments", k]);
-      if (one) out.push({ entry: one, index, where: `model_list[${index}].deployments[${k}]` });
+      if (one) out.push({ entry: one, index, item: k, where: `model_list[${index}].deployments[${k}]` });
     });
   });
   return out;
 }
 
-function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+export function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(over)) {
     const prev = out[k];

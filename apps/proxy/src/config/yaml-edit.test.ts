@@ -33,6 +33,15 @@ app_keys:
 `;
 
 describe("YamlEditor", () => {
+  it("inserts a deployment right after its group's entry, the rest as it was", () => {
+    const e = new YamlEditor(CONFIG);
+    e.insertAfter(["model_list"], 0, { model_name: "fast", extends: "fast", model_info: { id: "b" } });
+    const entry = "  - model_name: fast\n    extends: fast\n    model_info:\n      id: b\n";
+    expect(e.text).toBe(CONFIG.replace("aligned comment\n", `aligned comment\n${entry}`));
+    e.insertAfter(["router_settings", "fallbacks"], 0, { careful: ["fast"] });
+    expect(parse(e.text).router_settings.fallbacks).toEqual([{ fast: ["careful"] }, { careful: ["fast"] }]);
+  });
+
   it("adds and removes a model and a key, leaving every other byte as it was", () => {
     const e = new YamlEditor(CONFIG);
     e.append(["model_list"], { model_name: "added", extends: "fast" });

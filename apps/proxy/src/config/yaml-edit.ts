@@ -198,6 +198,23 @@ export class YamlEditor {
     );
   }
 
+  /** Adds an item right after the item at `index` of the list at `path` (beside its kin, not at the end). */
+  insertAfter(path: Path, index: number, value: unknown): void {
+    this.edit(
+      (text, doc) => {
+        const node = doc.getIn(path, true);
+        if (isSeq(node) && (node as YAMLSeq).flow)
+          return this.rewriteFlow(text, node as YAMLSeq, (seq) => seq.items.splice(index + 1, 0, doc.createNode(value)));
+        const { spans } = blockItems(text, doc, path);
+        const span = spans[index];
+        if (!span) throw new Unsupported("no such item");
+        const before = span.to === text.length && !text.endsWith("\n") ? "\n" : "";
+        return splice(text, [{ from: span.to, to: span.to, text: before + indentBlock(renderBlock([value]), span.indent) }]);
+      },
+      (doc) => (doc.getIn(path, true) as YAMLSeq).items.splice(index + 1, 0, doc.createNode(value)),
+    );
+  }
+
   /** Replaces the item at `index` of the list at `path`. */
   replace(path: Path, index: number, value: unknown): void {
     this.edit(

@@ -25,7 +25,7 @@ const MODEL_VAR_PREFIX = "YALLMP_MODEL_";
 const REFERENCE = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
 
 /** The entries of the list at `path` of the config text (absent list = none). */
-function entriesOf(text: string, path: string[]): YAMLMap[] {
+export function entriesOf(text: string, path: string[]): YAMLMap[] {
   const seq = parseDocument(text).getIn(path, true);
   return isSeq(seq) ? (seq.items.filter((i) => isMap(i)) as YAMLMap[]) : [];
 }
@@ -48,7 +48,7 @@ export async function adminManageRoutes(scope: FastifyInstance, opts: { config: 
 }
 
 /** What the models and keys calls share: the running text, and applying an edit of it. */
-function editing(scope: FastifyInstance, manager: ConfigManager) {
+export function editing(scope: FastifyInstance, manager: ConfigManager) {
   const text = () => scope.runtime.config.source.text;
 
   /** Applies an edit of the running config text; answers 400 with every problem if it does not validate. */
@@ -72,7 +72,7 @@ function editing(scope: FastifyInstance, manager: ConfigManager) {
 }
 
 /** An edit that replaces the whole document with `next` (built on a copy first), answering `answer`. */
-function setText<T>(next: string, answer?: T): (editor: YamlEditor) => T | undefined {
+export function setText<T>(next: string, answer?: T): (editor: YamlEditor) => T | undefined {
   return (editor) => {
     editor.text = next;
     return answer;
@@ -123,10 +123,12 @@ async function modelRoutes(scope: FastifyInstance, opts: { config: ConfigManager
   });
 
   app.delete("/admin/models/:name", { onRequest, schema: { params: ModelParams, response: answers } }, async (request, reply) => {
-    const at = modelAt(request.params.name);
+    modelAt(request.params.name);
     if (isProtected(request.params.name)) throw protectedModel(request.params.name);
     const editor = new YamlEditor(text());
-    editor.remove(["model_list"], at);
+    // Every entry of the group goes (its other deployments too), the last first so indexes hold.
+    const entries = entriesOf(text(), ["model_list"]);
+    for (let i = entries.length - 1; i >= 0; i--) if (entries[i]?.get("model_name") === request.params.name) editor.remove(["model_list"], i);
     const env: Record<string, string | undefined> = {};
     dropUnusedModelVariables(text(), editor.text, env);
     return edit(reply, "admin (delete model)", setText(editor.text, { deleted: request.params.name }), Object.keys(env).length ? env : undefined);
@@ -205,7 +207,7 @@ const inClear = (v: unknown): v is string => typeof v === "string" && v !== "" &
  * The model entry as the config file gets it: its upstream `api_key` and `headers` values given in
  * clear are moved to `env` (for configs/.env) and replaced by `${YALLMP_MODEL_<NAME>_…}`.
  */
-function modelSecretsToEnv(
+export function modelSecretsToEnv(
   entry: Record<string, unknown>,
   name: string,
   env: Record<string, string | undefined>,
@@ -233,7 +235,7 @@ function modelSecretsToEnv(
 }
 
 /** Variables this API made for model secrets that the new text no longer refers to leave configs/.env. */
-function dropUnusedModelVariables(before: string, after: string, env: Record<string, string | undefined>): void {
+export function dropUnusedModelVariables(before: string, after: string, env: Record<string, string | undefined>): void {
   for (const m of before.matchAll(/\$\{(YALLMP_MODEL_[A-Z0-9_]+)\}/g)) {
     if (!after.includes(m[0])) env[m[1]!] = undefined;
   }
