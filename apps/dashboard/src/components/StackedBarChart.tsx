@@ -1,7 +1,7 @@
 // A small hand-rolled SVG stacked bar chart: one bar per time bucket, a segment per series, with a
 // y grid and a legend that shows each series' figure for the whole window.
 
-export interface StackedSeries {
+interface StackedSeries {
   name: string;
   color: string;
   /** One value per bucket (0 where there is nothing). */

@@ -7,16 +7,16 @@ import { getKeyUsage, getUsage } from "../client";
 export type UsageRange = "24h" | "7d" | "30d";
 export type UsageGranularity = "hour" | "day";
 
-export const RANGE_MS: Record<UsageRange, number> = { "24h": 24 * 3600_000, "7d": 7 * 24 * 3600_000, "30d": 30 * 24 * 3600_000 };
+const RANGE_MS: Record<UsageRange, number> = { "24h": 24 * 3600_000, "7d": 7 * 24 * 3600_000, "30d": 30 * 24 * 3600_000 };
 
-export const usageKeys = {
+const usageKeys = {
   all: ["usage"] as const,
   report: (range: UsageRange, granularity: UsageGranularity, anchor: number) => [...usageKeys.all, "report", range, granularity, anchor] as const,
   key: (id: string, range: UsageRange, anchor: number) => [...usageKeys.all, "key", id, range, anchor] as const,
 };
 
 /** The window ending at `anchor` (ms): fixed per query key, so a refetch asks for the same period. */
-export function windowOf(range: UsageRange, anchor: number): { from: string; to: string } {
+function windowOf(range: UsageRange, anchor: number): { from: string; to: string } {
   return { from: new Date(anchor - RANGE_MS[range]).toISOString(), to: new Date(anchor).toISOString() };
 }
 

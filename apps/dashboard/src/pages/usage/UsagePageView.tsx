@@ -35,7 +35,7 @@ const RANGES: Array<{ value: UsageRange; label: string }> = [
   { value: "30d", label: "30 d" },
 ];
 const GRANULARITIES: UsageGranularity[] = ["hour", "day"];
-export const SERIES_COLORS = ["#2563eb", "#7c3aed", "#0d9488", "#d97706", "#db2777", "#65a30d", "#64748b"];
+const SERIES_COLORS = ["#2563eb", "#7c3aed", "#0d9488", "#d97706", "#db2777", "#65a30d", "#64748b"];
 
 function Segmented<T extends string>({
   label,

@@ -26,7 +26,7 @@ export interface GroupTotals extends Totals {
   name: string;
 }
 
-export interface StackSeries {
+interface StackSeries {
   name: string;
   /** Per bucket: USD of priced requests, and tokens (input + output). */
   cost: number[];
@@ -45,7 +45,7 @@ export interface UsageStats {
 
 const HOUR = 3600_000;
 /** Series drawn one by one in a stacked chart; the rest are summed as "other". */
-export const MAX_SERIES = 6;
+const MAX_SERIES = 6;
 
 export function emptyTotals(): Totals {
   return {
@@ -92,7 +92,7 @@ function addTotals(t: Totals, o: Totals): void {
 }
 
 /** How a row's dimension is shown: requests without a key or a backend that answered have none. */
-export function groupName(r: UsageRow, d: Dimension): string {
+function groupName(r: UsageRow, d: Dimension): string {
   const v = r[d];
   if (v === null || v === undefined || v === "") return d === "key" ? "(no key)" : d === "backend" ? "(no backend)" : "(unknown)";
   return v;
