@@ -147,3 +147,150 @@ describe("GigaChat TLS", () => {
     expect((await ask(unchecked)).choices[0]!.message.content).toBe("echo: hello");
   });
 });
+
+/** What GigaChat was sent on the turn after the tool ran. */
+function expectToolResultTurn(): void {
+  const sent = giga.chats[giga.chats.length - 1]!.json;
+  const messages = sent.messages as Array<Record<string, unknown>>;
+  expect(messages.find((m) => m.role === "assistant")).toMatchObject({
+    function_call: { name: "get_weather", arguments: { city: "Paris" } },
+    functions_state_id: STATE_ID,
+  });
+  expect(messages[messages.length - 1]).toEqual({ role: "function", name: "get_weather", content: JSON.stringify({ result: "sunny" }) });
+}
+
+const FINAL_TEXT = `Weather from get_weather: ${JSON.stringify({ result: "sunny" })}`;
+
+describe("a tool round trip through GigaChat", () => {
+  for (const stream of [false, true]) {
+    it(`Chat Completions (openai SDK), ${stream ? "streamed" : "whole"}`, async () => {
+      const c = openai(await proxy());
+      const user = { role: "user" as const, content: "Weather in Paris?" };
+      const run = async (messages: OpenAI.ChatCompletionMessageParam[]) => {
+        if (!stream) return (await c.chat.completions.create({ model: "giga", messages, tools: [weather] })).choices[0]!;
+        const s = c.chat.completions.stream({ model: "giga", messages, tools: [weather] });
+        return (await s.finalChatCompletion()).choices[0]!;
+      };
+      const first = await run([user]);
+      expect(first.finish_reason).toBe("tool_calls");
+      const call = first.message.tool_calls![0]! as OpenAI.ChatCompletionMessageFunctionToolCall;
+      expect(call).toMatchObject({ id: `call_gc_${STATE_ID}`, type: "function", function: { name: "get_weather" } });
+      expect(JSON.parse(call.function.arguments)).toEqual({ city: "Paris" });
+      expect(giga.chats[0]!.json).toMatchObject({
+        model: "GigaChat-2-Max",
+        function_call: "auto",
+        functions: [weather.function],
+        ...(stream ? { stream: true } : {}),
+      });
+
+      const second = await run([user, { role: "assistant", content: null, tool_calls: [call] }, { role: "tool", tool_call_id: call.id, content: "sunny" }]);
+      expect(second.finish_reason).toBe("stop");
+      expect(second.message.content).toBe(FINAL_TEXT);
+      expectToolResultTurn();
+    });
+
+    it(`Responses (openai SDK responses.create), ${stream ? "streamed" : "whole"}`, async () => {
+      const c = openai(await proxy());
+      const tools: OpenAI.Responses.Tool[] = [
+        { type: "function", name: "get_weather", description: "Weather for a city", parameters: weather.function.parameters, strict: false },
+      ];
+      const run = async (input: OpenAI.Responses.ResponseInput) => {
+        if (!stream) return c.responses.create({ model: "giga", input, tools });
+        return c.responses.stream({ model: "giga", input, tools }).finalResponse();
+      };
+      const user: OpenAI.Responses.ResponseInputItem = { role: "user", content: "Weather in Paris?" };
+      const first = await run([user]);
+      const call = first.output.find((o) => o.type === "function_call") as OpenAI.Responses.ResponseFunctionToolCall | undefined;
+      expect(call).toMatchObject({ name: "get_weather", call_id: `call_gc_${STATE_ID}` });
+      expect(JSON.parse(call!.arguments)).toEqual({ city: "Paris" });
+      expect(giga.chats[0]!.json.functions).toEqual([weather.function]);
+
+      const second = await run([
+        user,
+        call as OpenAI.Responses.ResponseFunctionToolCall,
+        { type: "function_call_output", call_id: call!.call_id, output: "sunny" },
+      ]);
+      expect(second.status).toBe("completed");
+      expect(second.output_text).toBe(FINAL_TEXT);
+      expect(second.usage).toMatchObject({ input_tokens: 11, output_tokens: 7 });
+      expectToolResultTurn();
+    });
+
+    it(`Messages (@anthropic-ai/sdk), ${stream ? "streamed" : "whole"}`, async () => {
+      const c = anthropic(await proxy());
+      const tools: Anthropic.Tool[] = [
+        {
+          name: "get_weather",
+          description: "Weather for a city",
+          input_schema: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+        },
+      ];
+      const run = async (messages: Anthropic.MessageParam[]) => {
+        const params = { model: "giga", max_tokens: 256, messages, tools };
+        return stream ? c.messages.stream(params).finalMessage() : c.messages.create(params);
+      };
+      const user: Anthropic.MessageParam = { role: "user", content: "Weather in Paris?" };
+      const first = await run([user]);
+      expect(first.stop_reason).toBe("tool_use");
+      const use = first.content.find((b) => b.type === "tool_use");
+      expect(use).toMatchObject({ id: `call_gc_${STATE_ID}`, name: "get_weather", input: { city: "Paris" } });
+
+      const second = await run([
+        user,
+        { role: "assistant", content: first.content },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: use!.id, content: "sunny" }] },
+      ]);
+      expect(second.stop_reason).toBe("end_turn");
+      expect(second.content.map((b) => (b.type === "text" ? b.text : b.type))).toEqual([FINAL_TEXT]);
+      expectToolResultTurn();
+    });
+  }
+});
+
+describe("GigaChat's errors and emulated tools", () => {
+  it("a 4xx from GigaChat reaches each client in its own format, with GigaChat's message", async () => {
+    const p = await proxy();
+    giga.chatAnswer = (_json, res) => {
+      res.writeHead(422, { "content-type": "application/json" }).end(JSON.stringify({ status: 422, message: "Invalid params: temperature" }));
+      return true;
+    };
+    await expect(ask(p)).rejects.toMatchObject({ status: 422, message: expect.stringContaining("GigaChat: Invalid params: temperature") });
+    await expect(openai(p).responses.create({ model: "giga", input: "hi" })).rejects.toMatchObject({
+      status: 422,
+      message: expect.stringContaining("Invalid params"),
+    });
+    const messages = anthropic(p).messages.create({ model: "giga", max_tokens: 10, messages: [{ role: "user", content: "hi" }] });
+    await expect(messages).rejects.toMatchObject({ status: 422, error: { type: "error", error: { message: expect.stringContaining("Invalid params") } } });
+  });
+
+  it("emulate_tool_calls: the tools go in the prompt and the JSON answer becomes a tool call", async () => {
+    const p = await proxy({ emulate_tool_calls: true });
+    let turn = 0;
+    giga.chatAnswer = (json, res) => {
+      turn += 1;
+      // The first answer is not JSON of the asked shape: the proxy asks again with the reason.
+      const content = turn === 1 ? '{"action":"dance"}' : '```json\n{"action":"call_tool","tool":"get_weather","arguments":{"city":"Paris",}}\n```';
+      res.writeHead(200, { "content-type": "application/json" }).end(
+        JSON.stringify({
+          choices: [{ message: { role: "assistant", content }, index: 0, finish_reason: "stop" }],
+          usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 },
+        }),
+      );
+      return json.functions === undefined;
+    };
+    const answer = await openai(p).chat.completions.create({
+      model: "giga",
+      messages: [{ role: "user", content: "Weather?" }],
+      tools: [weather],
+      stream: true,
+    });
+    const calls: string[] = [];
+    for await (const chunk of answer) for (const c of chunk.choices[0]?.delta.tool_calls ?? []) calls.push(`${c.function?.name}:${c.function?.arguments}`);
+    expect(calls).toEqual([`get_weather:${JSON.stringify({ city: "Paris" })}`]);
+    expect(giga.chats).toHaveLength(2);
+    const system = (giga.chats[1]!.json.messages as Array<{ content: string }>)[0]!.content;
+    expect(system).toContain('"name": "get_weather"');
+    expect(system).toContain("Техническая причина: Tool emulation response field 'action' must be either 'call_tool' or 'final_answer'");
+    expect(giga.chats[1]!.json.stream).toBeUndefined();
+  });
+});

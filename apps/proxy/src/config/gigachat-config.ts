@@ -27,12 +27,19 @@ function text(v: string | undefined): string | undefined {
   return t ? t : undefined;
 }
 
+/** The authorization key: `api_key` as given, else base64 of `client_id:client_secret`. */
+export function gigachatAuthKeyOf(p: Params): string | undefined {
+  const id = text(p.client_id);
+  const secret = text(p.client_secret);
+  return text(p.api_key) ?? (id && secret ? Buffer.from(`${id}:${secret}`).toString("base64") : undefined);
+}
+
 /**
  * The model's GigaChat settings; undefined when they do not make a usable backend. Missing credentials
  * (an unset `${GIGACHAT_API_KEY}`) leave the model unserved with a warning, as yaLLMproxy skips it.
  */
 export function gigachatSettingsOf(p: Params, where: string, problems: string[], warnings: string[]): GigaChatSettings | undefined {
-  const apiKey = text(p.api_key);
+  const apiKey = gigachatAuthKeyOf(p);
   const scope = text(p.scope) ?? DEFAULT_SCOPE;
   const clientCert = text(p.client_cert);
   const clientKey = text(p.client_key);

@@ -7,6 +7,8 @@ type Obj = Record<string, unknown>;
 
 const TRACES_INSTEAD = "request bodies are kept in the database's traces (proxy_settings.traces), not in files";
 
+const GIGACHAT_KEYS = ["scope", "auth_url", "emulate_tool_calls", "mode", "client_id", "client_secret", "client_cert", "client_key", "ca_cert", "verify_ssl"];
+
 /** `path` (`[]` walks a list) → why it is not honoured. Model entries of a kind not served are skipped. */
 const NOT_HONOURED: ReadonlyArray<readonly [string, string]> = [
   [
@@ -24,18 +26,11 @@ const NOT_HONOURED: ReadonlyArray<readonly [string, string]> = [
   ["database.pool_size", "the PostgreSQL pool size is fixed at 4 connections per replica"],
   ["database.max_overflow", "the PostgreSQL pool size is fixed at 4 connections per replica"],
   ["model_list[].editable", "use protected: false to allow changes through the admin API"],
-  ...["scope", "auth_url", "emulate_tool_calls", "mode", "client_cert", "client_key", "ca_cert", "verify_ssl"].map(
-    (key) => [`model_list[].model_params.${key}`, "a GigaChat setting; this backend kind does not use it"] as const,
-  ),
+  ...GIGACHAT_KEYS.map((key) => [`model_list[].model_params.${key}`, "a GigaChat setting; this backend kind does not use it"] as const),
 ];
 
 /** Keys only one backend kind reads: warned about on the entries of every other kind. */
-const KIND_OF_KEY: ReadonlyMap<string, string> = new Map(
-  ["scope", "auth_url", "emulate_tool_calls", "mode", "client_cert", "client_key", "ca_cert", "verify_ssl"].map((key) => [
-    `model_list[].model_params.${key}`,
-    "gigachat",
-  ]),
-);
+const KIND_OF_KEY: ReadonlyMap<string, string> = new Map(GIGACHAT_KEYS.map((key) => [`model_list[].model_params.${key}`, "gigachat"]));
 
 /** api_types whose model entries are served; keys of other entries are covered by the model's own warning. */
 const SERVED_API_TYPES: ReadonlySet<string> = new Set(apiTypeSchema.options);

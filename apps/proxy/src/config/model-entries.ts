@@ -4,7 +4,7 @@ import { type RawModelEntry, apiTypeSchema, modelEntrySchema } from "./schema.js
 import { type LoadedConfig, type ModelRoute, type ParameterOverride, formatPath } from "./config-types.js";
 import { modelLimitsOf, pricingOf } from "./limits-config.js";
 import type { AnthropicBetaEdit } from "@yallmproxy/translate";
-import { GIGACHAT_DEFAULT_BASE, gigachatSettingsOf } from "./gigachat-config.js";
+import { GIGACHAT_DEFAULT_BASE, gigachatAuthKeyOf, gigachatSettingsOf } from "./gigachat-config.js";
 
 const DEFAULT_TIMEOUT_S = 600;
 const MAX_EXTENDS_DEPTH = 10;
@@ -183,7 +183,7 @@ export function normalizeModel(
     maxParallelRequests: p.max_parallel_requests,
     apiType: apiType.data,
     apiBase,
-    apiKey: p.api_key || undefined,
+    apiKey: (gigachat ? gigachatAuthKeyOf(p) : p.api_key) || undefined,
     upstreamModel: upstreamModelOf(p, apiType.data) ?? entry.model_name,
     timeoutMs: Math.round((p.request_timeout ?? DEFAULT_TIMEOUT_S) * 1000),
     supportsReasoning: p.supports_reasoning ?? false,

@@ -85,6 +85,9 @@ const modelParamsSchema = z
     /** GigaChat: `cloud` (OAuth token from `auth_url`) or `local` (client certificate only). */
     mode: z.string().optional(),
     scope: z.string().optional(),
+    /** GigaChat: `api_key` made from these when it is not given, as yaLLMproxy's admin API made it. */
+    client_id: z.string().optional(),
+    client_secret: z.string().optional(),
     auth_url: z.string().optional(),
     client_cert: z.string().optional(),
     client_key: z.string().optional(),

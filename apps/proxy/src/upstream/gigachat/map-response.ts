@@ -126,5 +126,5 @@ export function gigachatErrorToChat(status: number, body: string): JsonObject {
     // Not JSON: the text is the message.
   }
   const type = ERROR_TYPES[status] ?? (status >= 500 ? "server_error" : "invalid_request_error");
-  return { error: { message: `GigaChat: ${message || `HTTP ${status}`}`, type, param: null, code: status } };
+  return { error: { message: `GigaChat: ${message || `HTTP ${status}`}`, type, param: null, code: String(status) } };
 }

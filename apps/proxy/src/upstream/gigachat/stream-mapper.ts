@@ -37,13 +37,13 @@ export function gigachatStreamToChat(ids: AnswerIds): Transform {
     }
     return frame(JSON.stringify(gigachatChunkToChat(parsed, ids)));
   };
-  const lines = (final: boolean): string => {
-    let out = "";
+  /** Each event's frame goes out as soon as it is read, so a bad event later in a chunk loses none. */
+  const lines = (final: boolean, emit: (frame: string) => void): void => {
     let nl: number;
     while ((nl = pending.indexOf("\n")) !== -1) {
       const line = pending.slice(0, nl).replace(/\r$/, "");
       pending = pending.slice(nl + 1);
-      if (line === "") out += dispatch();
+      if (line === "") emit(dispatch());
       else if (line.startsWith("data:")) {
         data.push(line.slice(5).replace(/^ /, ""));
         dataBytes += line.length;
@@ -53,18 +53,18 @@ export function gigachatStreamToChat(ids: AnswerIds): Transform {
     if (final) {
       if (pending.startsWith("data:")) data.push(pending.slice(5).replace(/^ /, ""));
       pending = "";
-      out += dispatch();
+      emit(dispatch());
     }
-    return out;
   };
   const run = (stream: Transform, final: boolean, chunk: string, callback: TransformCallback): void => {
     pending += chunk;
     try {
-      const out = lines(final);
+      lines(final, (frame) => {
+        if (frame) stream.push(frame);
+      });
       if (pending.length + dataBytes > MAX_EVENT_BYTES) {
         return callback(new UpstreamError("protocol", `GigaChat sent an event longer than ${MAX_EVENT_BYTES} bytes`));
       }
-      if (out) stream.push(out);
       callback();
     } catch (err) {
       callback(new UpstreamError("protocol", `GigaChat sent an event that is not JSON: ${(err as Error).message}`));
