@@ -38,13 +38,14 @@ export function gigachatAuthKeyOf(p: Params): string | undefined {
  * The model's GigaChat settings; undefined when they do not make a usable backend. Missing credentials
  * (an unset `${GIGACHAT_API_KEY}`) leave the model unserved with a warning, as yaLLMproxy skips it.
  */
-export function gigachatSettingsOf(p: Params, where: string, problems: string[], warnings: string[]): GigaChatSettings | undefined {
+export function gigachatSettingsOf(p: Params, where: string, name: string, problems: string[], warnings: string[]): GigaChatSettings | undefined {
   const apiKey = gigachatAuthKeyOf(p);
   const scope = text(p.scope) ?? DEFAULT_SCOPE;
   const clientCert = text(p.client_cert);
   const clientKey = text(p.client_key);
   const at = `${where}.model_params`;
-  const mode = modeOf(text(p.mode), Boolean(apiKey), Boolean(clientCert && clientKey), at, warnings);
+  const label = `${where} (${name})`;
+  const mode = modeOf(text(p.mode), Boolean(apiKey), Boolean(clientCert && clientKey), label, warnings);
   if (!mode) return undefined;
   const authUrl = text(p.auth_url) ?? GIGACHAT_DEFAULT_AUTH_URL;
   const missing: string[] = [];
@@ -52,10 +53,13 @@ export function gigachatSettingsOf(p: Params, where: string, problems: string[],
   if (mode === "local" && !clientCert) missing.push("client_cert");
   if (mode === "local" && !clientKey) missing.push("client_key");
   if (missing.length) {
-    warnings.push(`${at}: GigaChat ${mode} mode is missing ${missing.join(", ")}; model not served`);
+    warnings.push(`${label}: GigaChat ${mode} mode is missing ${missing.join(", ")}; model not served`);
     return undefined;
   }
-  if (clientCert && !clientKey) problems.push(`${at}.client_key: required with client_cert`);
+  if (clientCert && !clientKey) {
+    warnings.push(`${label}: GigaChat client_cert is set without client_key; model not served`);
+    return undefined;
+  }
   if (mode === "cloud" && !/^https?:\/\//i.test(authUrl)) problems.push(`${at}.auth_url: not an http(s) URL: "${authUrl}"`);
   return {
     mode,
@@ -69,21 +73,21 @@ export function gigachatSettingsOf(p: Params, where: string, problems: string[],
   };
 }
 
-function modeOf(raw: string | undefined, hasCloud: boolean, hasLocal: boolean, at: string, warnings: string[]): GigaChatSettings["mode"] | undefined {
+function modeOf(raw: string | undefined, hasCloud: boolean, hasLocal: boolean, label: string, warnings: string[]): GigaChatSettings["mode"] | undefined {
   if (raw) {
     const mode = raw.toLowerCase();
     if (mode === "cloud" || mode === "local") return mode;
-    warnings.push(`${at}.mode: GigaChat mode must be "cloud" or "local", not "${raw}"; model not served`);
+    warnings.push(`${label}: GigaChat mode must be "cloud" or "local", not "${raw}"; model not served`);
     return undefined;
   }
   if (hasCloud && hasLocal) {
     warnings.push(
-      `${at}: both GigaChat cloud (api_key) and local (client_cert, client_key) credentials are set; set mode to "cloud" or "local"; model not served`,
+      `${label}: both GigaChat cloud (api_key) and local (client_cert, client_key) credentials are set; set mode to "cloud" or "local"; model not served`,
     );
     return undefined;
   }
   if (hasLocal) return "local";
   if (hasCloud) return "cloud";
-  warnings.push(`${at}: GigaChat credentials are not set: api_key (and scope) for cloud mode, client_cert and client_key for local mode; model not served`);
+  warnings.push(`${label}: GigaChat credentials are not set: api_key (and scope) for cloud mode, client_cert and client_key for local mode; model not served`);
   return undefined;
 }

@@ -35,7 +35,7 @@ describe("loadConfig", () => {
     expect([...config.models.keys()]).toEqual(["GLM-remote", "GLM-remote:cursor", "local-vllm"]);
     expect(config.endpoints).toEqual({ responses: false, messages: true, responsesWebSocket: true });
     const text = warnings.join("\n");
-    expect(text).toContain("model_list[3].model_params: GigaChat credentials are not set: api_key (and scope) for cloud mode");
+    expect(text).toContain("model_list[3] (GigaChat-Max): GigaChat credentials are not set: api_key (and scope) for cloud mode");
     const giga = loadConfig({ path: fixture("yallmproxy-style.yaml"), env: { GIGACHAT_API_KEY: "a2V5", GIGACHAT_SCOPE: "GIGACHAT_API_PERS" } }).config;
     expect(giga.models.get("GigaChat-Max")).toMatchObject({
       apiType: "gigachat",

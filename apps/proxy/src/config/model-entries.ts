@@ -165,7 +165,7 @@ export function normalizeModel(
   }
   const apiBase = apiBaseOf(p.api_base, apiType.data, where, problems);
   if (apiBase === undefined) return undefined;
-  const gigachat = apiType.data === "gigachat" ? gigachatSettingsOf(p, where, problems, warnings) : undefined;
+  const gigachat = apiType.data === "gigachat" ? gigachatSettingsOf(p, where, entry.model_name, problems, warnings) : undefined;
   if (apiType.data === "gigachat" && !gigachat) return undefined;
   checkHeaders(p.headers ?? {}, where, problems);
   const parameters = parametersOf(entry.parameters ?? p.parameters ?? {});

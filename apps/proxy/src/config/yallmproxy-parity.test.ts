@@ -96,7 +96,7 @@ describe("every yaLLMproxy key is honoured or named in a warning", () => {
     expect(warnings).toContain("model_list[0].editable: not honoured by this proxy, ignored (use protected: false to allow changes through the admin API)");
     expect(warnings.filter((w) => w.startsWith("model_list[2].model_params."))).toHaveLength(6);
     expect(warnings.filter((w) => w.startsWith("model_list[3]"))).toEqual([
-      'model_list[3].model_params: both GigaChat cloud (api_key) and local (client_cert, client_key) credentials are set; set mode to "cloud" or "local"; model not served',
+      'model_list[3] (giga): both GigaChat cloud (api_key) and local (client_cert, client_key) credentials are set; set mode to "cloud" or "local"; model not served',
     ]);
     expect(warnings.some((w) => w.startsWith("router_settings.num_retries: counts retries after the first attempt"))).toBe(true);
   });
