@@ -94,6 +94,8 @@ export interface FakeGigaChat {
   valid: Set<string>;
   /** How long a new token lives (ms). */
   lifetimeMs: number;
+  /** False: chat is open to any client with a trusted certificate (GigaChat's local mode). */
+  requireToken: boolean;
   /** Replaces the OAuth endpoint's answer. */
   oauthAnswer?: (res: ServerResponse) => void;
   /** Replaces the chat endpoint's answer. */
@@ -153,7 +155,7 @@ function answerChat(body: Record<string, unknown>, res: ServerResponse): void {
 
 export async function startFakeGigaChat(pki: Pki): Promise<FakeGigaChat> {
   let issued = 0;
-  const fake: FakeGigaChat = { origin: "", oauth: [], chats: [], valid: new Set(), lifetimeMs: 30 * 60_000, close: async () => undefined };
+  const fake: FakeGigaChat = { origin: "", oauth: [], chats: [], valid: new Set(), lifetimeMs: 30 * 60_000, requireToken: true, close: async () => undefined };
   const server = createServer(
     { key: readFileSync(pki.serverKey), cert: readFileSync(pki.serverCert), ca: readFileSync(pki.caCert), requestCert: true, rejectUnauthorized: true },
     (req, res) => {
@@ -172,7 +174,7 @@ export async function startFakeGigaChat(pki: Pki): Promise<FakeGigaChat> {
           const parsed = JSON.parse(body) as Record<string, unknown>;
           fake.chats.push({ authorization: req.headers.authorization, json: parsed });
           const token = req.headers.authorization?.replace(/^Bearer /, "");
-          if (!token || !fake.valid.has(token)) return json(res, 401, { status: 401, message: "Token has expired" });
+          if (fake.requireToken && (!token || !fake.valid.has(token))) return json(res, 401, { status: 401, message: "Token has expired" });
           if (fake.chatAnswer?.(parsed, res)) return;
           return answerChat(parsed, res);
         }

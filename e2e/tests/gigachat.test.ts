@@ -28,6 +28,7 @@ afterEach(async () => {
   giga.oauth.length = 0;
   giga.chats.length = 0;
   giga.lifetimeMs = 30 * 60_000;
+  giga.requireToken = true;
   giga.oauthAnswer = undefined;
   giga.chatAnswer = undefined;
 });
@@ -111,6 +112,25 @@ describe("GigaChat OAuth tokens", () => {
     expect(again.choices[0]!.message.content).toBe("echo: after revoke");
     expect(giga.oauth).toHaveLength(2);
     expect(giga.chats.map((c) => c.authorization)).toEqual([`Bearer ${first}`, `Bearer ${first}`, expect.not.stringContaining(first)]);
+  });
+
+  it("a chat that refuses every token: one new token, one retry, then GigaChat's 401 reaches the client", async () => {
+    const p = await proxy();
+    giga.chatAnswer = (_json, res) => {
+      res.writeHead(401, { "content-type": "application/json" }).end(JSON.stringify({ status: 401, message: "Token has expired" }));
+      return true;
+    };
+    await expect(ask(p)).rejects.toMatchObject({ status: 401, message: expect.stringContaining("GigaChat: Token has expired") });
+    expect(giga.oauth).toHaveLength(2);
+    expect(giga.chats).toHaveLength(2);
+  });
+
+  it("local mode sends no token: the client certificate admits the proxy", async () => {
+    giga.requireToken = false;
+    const p = await proxy({ mode: "local", api_key: null });
+    expect((await ask(p)).choices[0]!.message.content).toBe("echo: hello");
+    expect(giga.oauth).toHaveLength(0);
+    expect(giga.chats[0]!.authorization).toBeUndefined();
   });
 
   it("a refused key, a bad token answer and an oversized one are a clear 502", async () => {
