@@ -5,7 +5,7 @@
 import type { RawModelEntry } from "./schema.js";
 
 export const GIGACHAT_DEFAULT_BASE = "https://gigachat.devices.sberbank.ru/api/v1";
-export const GIGACHAT_DEFAULT_AUTH_URL = "https://ngw.devices.sberbank.ru:9443/api/v2/oauth";
+const GIGACHAT_DEFAULT_AUTH_URL = "https://ngw.devices.sberbank.ru:9443/api/v2/oauth";
 const DEFAULT_SCOPE = "GIGACHAT_API_CORP";
 
 export interface GigaChatSettings {

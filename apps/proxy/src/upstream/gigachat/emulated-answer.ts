@@ -4,7 +4,7 @@
 
 import { type JsonObject, isObject } from "./gigachat-api.js";
 
-export type EmulatedAnswer = { action: "final_answer"; content: string } | { action: "call_tool"; tool: string; arguments: JsonObject };
+type EmulatedAnswer = { action: "final_answer"; content: string } | { action: "call_tool"; tool: string; arguments: JsonObject };
 
 /** The answer, or why it does not parse (said to GigaChat when it is asked again). */
 export function parseEmulatedAnswer(content: unknown, tools: ReadonlySet<string>): EmulatedAnswer | string {
@@ -36,7 +36,7 @@ export function parseEmulatedAnswer(content: unknown, tools: ReadonlySet<string>
 }
 
 /** The first `{` to the last `}` of the text, parsed as JSON (trailing commas forgiven), or undefined. */
-export function looseJson(text: string): unknown {
+function looseJson(text: string): unknown {
   let t = text.trim();
   if (t.startsWith("```"))
     t = t

@@ -9,12 +9,6 @@ export function isObject(v: unknown): v is JsonObject {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** `POST /api/v2/oauth`'s answer: `expires_at` in milliseconds since the epoch. */
-export interface GigaChatToken {
-  access_token: string;
-  expires_at: number;
-}
-
 const STATE_PREFIX = "call_gc_";
 const STATE_ID = /^[0-9A-Za-z-]{1,64}$/;
 

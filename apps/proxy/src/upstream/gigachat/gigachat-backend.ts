@@ -149,7 +149,7 @@ function bodyOf(req: UpstreamRequest): JsonObject | undefined {
   }
 }
 
-export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): UpstreamResponse {
+function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): UpstreamResponse {
   return { status, headers: { "content-type": "application/json", ...headers }, body: Readable.from([Buffer.from(JSON.stringify(body))]) };
 }
 

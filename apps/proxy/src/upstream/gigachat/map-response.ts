@@ -21,7 +21,7 @@ export function finishReasonOf(raw: unknown): string | null {
 }
 
 /** A call's arguments as a JSON string: GigaChat sends an object. */
-export function argumentsJson(raw: unknown): string {
+function argumentsJson(raw: unknown): string {
   if (raw === undefined || raw === null) return "{}";
   if (typeof raw !== "string") return JSON.stringify(raw);
   if (!raw.trim()) return "{}";

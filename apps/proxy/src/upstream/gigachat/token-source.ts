@@ -22,7 +22,7 @@ interface Entry {
   fetching?: Promise<string>;
 }
 
-export interface TokenRequest {
+interface TokenRequest {
   key: string;
   authUrl: string;
   apiKey: string;
@@ -32,8 +32,6 @@ export interface TokenRequest {
 
 export class GigaChatTokens {
   private readonly entries = new Map<string, Entry>();
-  /** Token fetches made, for tests and metrics. */
-  fetches = 0;
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -69,7 +67,6 @@ export class GigaChatTokens {
   }
 
   private async fetch(req: TokenRequest): Promise<{ token: string; expiresAtMs: number }> {
-    this.fetches += 1;
     let res: Dispatcher.ResponseData;
     try {
       res = await request(req.authUrl, {
