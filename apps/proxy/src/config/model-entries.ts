@@ -220,8 +220,8 @@ function anthropicBetasOf(
   problems: string[],
 ): AnthropicBetaEdit | undefined {
   if (raw === undefined) return undefined;
-  if (apiType === "openai" || apiType === "openai-responses") {
-    problems.push(`${where}: only for api_type anthropic (an OpenAI backend is sent no anthropic-beta)`);
+  if (apiType === "openai" || apiType === "openai-responses" || apiType === "gigachat") {
+    problems.push(`${where}: only for api_type anthropic (${apiType === "gigachat" ? "a GigaChat" : "an OpenAI"} backend is sent no anthropic-beta)`);
     return undefined;
   }
   const drop = raw.drop ?? [];

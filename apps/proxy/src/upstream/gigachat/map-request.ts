@@ -5,12 +5,23 @@
 import { gigachatFunctionSchema } from "./function-schema.js";
 import { type JsonObject, isObject, stateIdOfCallId } from "./gigachat-api.js";
 
-/** Sampling fields GigaChat reads under the same names. */
-const COPIED_FIELDS = ["temperature", "top_p", "max_tokens", "presence_penalty", "frequency_penalty", "stop", "repetition_penalty"] as const;
+/** Fields GigaChat reads under the same names (its own ones too, set by a route's `parameters`). */
+const COPIED_FIELDS = [
+  "temperature",
+  "top_p",
+  "max_tokens",
+  "presence_penalty",
+  "frequency_penalty",
+  "stop",
+  "repetition_penalty",
+  "update_interval",
+  "profanity_check",
+] as const;
 
 export class GigaChatRequestError extends Error {}
 
 export function chatToGigaChat(body: JsonObject, model: string): JsonObject {
+  // yaLLMproxy turned GigaChat's profanity check off unless asked.
   const out: JsonObject = { model, messages: messagesOf(body.messages), profanity_check: false };
   for (const key of COPIED_FIELDS) if (body[key] !== undefined && body[key] !== null) out[key] = body[key];
   if (out.max_tokens === undefined && typeof body.max_completion_tokens === "number") out.max_tokens = body.max_completion_tokens;
