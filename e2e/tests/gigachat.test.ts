@@ -268,6 +268,15 @@ describe("a tool round trip through GigaChat", () => {
 });
 
 describe("GigaChat's errors and emulated tools", () => {
+  it("long messages reach GigaChat whole from every client format", async () => {
+    const p = await proxy();
+    const long = "слово ".repeat(60_000);
+    await ask(p, long);
+    await openai(p).responses.create({ model: "giga", input: long, store: false });
+    await anthropic(p).messages.create({ model: "giga", max_tokens: 10, messages: [{ role: "user", content: long }] });
+    expect(giga.chats.map((c) => (c.json.messages as Array<{ content: string }>).at(-1)!.content === long)).toEqual([true, true, true]);
+  });
+
   it("a 4xx from GigaChat reaches each client in its own format, with GigaChat's message", async () => {
     const p = await proxy();
     giga.chatAnswer = (_json, res) => {
