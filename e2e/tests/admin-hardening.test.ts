@@ -518,7 +518,7 @@ describe("admin changes: mistakes and protected models are refused", () => {
     ]);
     const validate = await adminSend(p, "POST", "/admin/config/validate", { yaml: `${yaml}router_settings:\n  fallbacks:\n    - open: [opne]\n` });
     expect(await validate.json()).toMatchObject({ valid: false, errors: [{ path: "router_settings.fallbacks[0].open[0]" }] });
-    // The running config's own yaLLMproxy-only backend (gigachat) is no reason to refuse an unrelated change.
+    // The running config's GigaChat model without credentials (a warning, not served) is no reason to refuse an unrelated change.
     expect((await adminSend(p, "POST", "/admin/models", { model_name: "fine", model_params: { api_type: "mock" } })).status).toBe(200);
     expect((await adminSend(p, "DELETE", "/admin/models/fine")).status).toBe(200);
   });

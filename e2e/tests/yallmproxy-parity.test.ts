@@ -31,10 +31,11 @@ const userMsg = [{ role: "user", content: "hi" }];
 const EXAMPLE = new URL("../../apps/proxy/test/fixtures/yallmproxy-config-example.yaml", import.meta.url).pathname;
 
 describe("yaLLMproxy's configs/config_example.yaml", () => {
-  it("serves each of its models but the two GigaChat ones, with their settings applied", async () => {
+  it("serves each of its models, GigaChat's two once their credentials are set, with their settings applied", async () => {
     const up = await upstream((req, res) => sendJson(res, 200, chatCompletion("hello", { model: String(req.json?.model) })));
     const yaml = readFileSync(EXAMPLE, "utf8").replace(/api_base: \S+/g, `api_base: ${up.url}`);
-    const p = await proxy(yaml, { Z_AI_API_KEY: "zk", MINIMAX_API_KEY: "mk" });
+    const gigachatEnv = { GIGACHAT_API_KEY: "a2V5", GIGACHAT_SCOPE: "GIGACHAT_API_PERS", GIGACHAT_CLIENT_CERT: "/c.pem", GIGACHAT_CLIENT_KEY: "/k.pem" };
+    const p = await proxy(yaml, { Z_AI_API_KEY: "zk", MINIMAX_API_KEY: "mk", ...gigachatEnv });
     const models = (await (await fetch(`${p.url}/v1/models`)).json()) as { data: Array<{ id: string }> };
     const served = models.data.map((m) => m.id);
     const expected = [
@@ -49,7 +50,7 @@ describe("yaLLMproxy's configs/config_example.yaml", () => {
       "Qwen3.5",
       "Qwen3.5-122b",
     ];
-    expect(served.sort()).toEqual([...expected].sort());
+    expect(served.sort()).toEqual([...expected, "GigaChat-Max", "GigaChat-Local"].sort());
     const upstreamModels: Record<string, string> = {};
     for (const name of expected) {
       const res = await chat(p, { model: name, messages: userMsg, temperature: 0.2 });

@@ -18,6 +18,8 @@ import { InFlightRequests, OpenSockets } from "./shutdown.js";
 import { BackgroundRuns } from "./responses/runs.js";
 import { HttpBackend } from "./upstream/http-backend.js";
 import { MockBackend } from "./upstream/mock-backend.js";
+import { GigaChatBackend } from "./upstream/gigachat/gigachat-backend.js";
+import { GigaChatClients } from "./upstream/gigachat/gigachat-clients.js";
 import type { Backend } from "./upstream/types.js";
 import { type Database, DatabaseResponseStore, MemoryResponseStore, type ResponseStore, openDatabase } from "@yallmproxy/db";
 
@@ -186,9 +188,12 @@ export class ProxyRuntime {
 
   private backendFor(route: ModelRoute): Backend {
     if (route.apiType === "mock") return new MockBackend(route);
+    if (route.apiType === "gigachat") return new GigaChatBackend(route, this.gigachat);
     return new HttpBackend(route, route.http2 ? this.http2Dispatcher() : this.dispatcher);
   }
 
+  /** GigaChat's TLS pools and tokens, kept across config reloads. */
+  readonly gigachat = new GigaChatClients();
   private h2?: Agent;
   /** A pool that offers HTTP/2 by ALPN, made when a model first asks for it (`http2: true`). */
   private http2Dispatcher(): Agent {
@@ -207,6 +212,7 @@ export class ProxyRuntime {
     this.redis?.disconnect();
     await this.dispatcher.close();
     await this.h2?.close();
+    await this.gigachat.close();
   }
 }
 

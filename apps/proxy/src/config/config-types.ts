@@ -6,6 +6,7 @@ import type { KeyLimits, ModelPricing, RateLimit, RateLimitSettings, UsageSettin
 import type { RouteModules } from "./response-modules.js";
 import type { TelemetrySettings } from "./telemetry-config.js";
 import type { MockOptions, apiTypeSchema } from "./schema.js";
+import type { GigaChatSettings } from "./gigachat-config.js";
 
 type ApiType = z.infer<typeof apiTypeSchema>;
 
@@ -48,6 +49,8 @@ export interface ModelRoute {
   anthropicBetas: AnthropicBetaEdit | undefined;
   allowedKeys: "all" | "none" | Set<string>;
   mock: MockOptions | undefined;
+  /** `api_type: gigachat`: how its token and TLS connection are made. */
+  gigachat?: GigaChatSettings;
   protected: boolean;
   history: { includeReasoning: boolean; includeRefusals: boolean };
   traceCapture: "off" | "metadata" | "full" | undefined;

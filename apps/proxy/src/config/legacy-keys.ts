@@ -7,6 +7,8 @@ type Obj = Record<string, unknown>;
 
 const TRACES_INSTEAD = "request bodies are kept in the database's traces (proxy_settings.traces), not in files";
 
+const GIGACHAT_KEYS = ["scope", "auth_url", "emulate_tool_calls", "mode", "client_id", "client_secret", "client_cert", "client_key", "ca_cert", "verify_ssl"];
+
 /** `path` (`[]` walks a list) → why it is not honoured. Model entries of a kind not served are skipped. */
 const NOT_HONOURED: ReadonlyArray<readonly [string, string]> = [
   [
@@ -24,42 +26,41 @@ const NOT_HONOURED: ReadonlyArray<readonly [string, string]> = [
   ["database.pool_size", "the PostgreSQL pool size is fixed at 4 connections per replica"],
   ["database.max_overflow", "the PostgreSQL pool size is fixed at 4 connections per replica"],
   ["model_list[].editable", "use protected: false to allow changes through the admin API"],
-  ["model_list[].model_params.scope", "a GigaChat setting; this backend kind does not use it"],
-  ["model_list[].model_params.auth_url", "a GigaChat setting; this backend kind does not use it"],
-  ["model_list[].model_params.emulate_tool_calls", "a GigaChat setting; this backend kind does not use it"],
-  ["model_list[].model_params.client_cert", "client certificates are not implemented"],
-  ["model_list[].model_params.client_key", "client certificates are not implemented"],
-  ["model_list[].model_params.verify_ssl", "TLS certificates are always verified"],
+  ...GIGACHAT_KEYS.map((key) => [`model_list[].model_params.${key}`, "a GigaChat setting; this backend kind does not use it"] as const),
 ];
+
+/** Keys only one backend kind reads: warned about on the entries of every other kind. */
+const KIND_OF_KEY: ReadonlyMap<string, string> = new Map(GIGACHAT_KEYS.map((key) => [`model_list[].model_params.${key}`, "gigachat"]));
 
 /** api_types whose model entries are served; keys of other entries are covered by the model's own warning. */
 const SERVED_API_TYPES: ReadonlySet<string> = new Set(apiTypeSchema.options);
 
 /** The concrete paths of `pattern` present in `doc`, e.g. `model_list[3].editable`. */
-function present(doc: unknown, segments: string[], at: string): string[] {
+function present(doc: unknown, segments: string[], at: string, ownKind?: string): string[] {
   if (segments.length === 0) return [at];
   const [head, ...rest] = segments as [string, ...string[]];
   if (head.endsWith("[]")) {
     const list = (doc as Obj | undefined)?.[head.slice(0, -2)];
     if (!Array.isArray(list)) return [];
-    return list.flatMap((item, i) => (isServedEntry(item) ? present(item, rest, `${at}${head.slice(0, -2)}[${i}].`) : []));
+    return list.flatMap((item, i) => (isServedEntry(item, ownKind) ? present(item, rest, `${at}${head.slice(0, -2)}[${i}].`) : []));
   }
   if (typeof doc !== "object" || doc === null || !(head in doc)) return [];
   const next = (doc as Obj)[head];
   return present(next, rest, rest.length ? `${at}${head}.` : `${at}${head}`);
 }
 
-function isServedEntry(item: unknown): boolean {
+/** A served entry, but not one of `ownKind`, which reads the key itself. */
+function isServedEntry(item: unknown, ownKind: string | undefined): boolean {
   const params = (item as { model_params?: { api_type?: unknown } } | null)?.model_params;
   const type = params?.api_type ?? "openai";
-  return typeof type === "string" && SERVED_API_TYPES.has(type);
+  return typeof type === "string" && SERVED_API_TYPES.has(type) && type !== ownKind;
 }
 
 /** One warning per yaLLMproxy key present that this proxy does not honour, and per deliberate difference. */
 export function legacyKeyWarnings(doc: Obj): string[] {
   const out: string[] = [];
   for (const [pattern, why] of NOT_HONOURED) {
-    for (const path of present(doc, pattern.split("."), "")) out.push(`${path}: not honoured by this proxy, ignored (${why})`);
+    for (const path of present(doc, pattern.split("."), "", KIND_OF_KEY.get(pattern))) out.push(`${path}: not honoured by this proxy, ignored (${why})`);
   }
   const router = doc.router_settings as Obj | undefined;
   if (router && "num_retries" in router) {

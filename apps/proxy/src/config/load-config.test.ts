@@ -30,12 +30,24 @@ describe("loadConfig", () => {
     expect(config.fallbacks.get("mock-flaky")).toEqual(["mock"]);
   });
 
-  it("loads a yaLLMproxy config with GigaChat, modules and forwarders: modules run, what is not implemented is warned about", () => {
+  it("loads a yaLLMproxy config with GigaChat, modules and forwarders: modules run, GigaChat with its key set, what is not implemented is warned about", () => {
     const { config, warnings } = loadConfig({ path: fixture("yallmproxy-style.yaml"), env: {} });
     expect([...config.models.keys()]).toEqual(["GLM-remote", "GLM-remote:cursor", "local-vllm"]);
     expect(config.endpoints).toEqual({ responses: false, messages: true, responsesWebSocket: true });
     const text = warnings.join("\n");
-    expect(text).toContain('api_type "gigachat" is not implemented');
+    expect(text).toContain("model_list[3] (GigaChat-Max): GigaChat credentials are not set: api_key (and scope) for cloud mode");
+    const giga = loadConfig({ path: fixture("yallmproxy-style.yaml"), env: { GIGACHAT_API_KEY: "a2V5", GIGACHAT_SCOPE: "GIGACHAT_API_PERS" } }).config;
+    expect(giga.models.get("GigaChat-Max")).toMatchObject({
+      apiType: "gigachat",
+      apiKey: "a2V5",
+      gigachat: {
+        mode: "cloud",
+        scope: "GIGACHAT_API_PERS",
+        authUrl: "https://ngw.devices.sberbank.ru:9443/api/v2/oauth",
+        verifySsl: true,
+        emulateToolCalls: false,
+      },
+    });
     expect(text).toContain("forwarder_settings: not implemented");
     expect(text).toContain("http_forwarder_settings: not implemented");
     expect(text).not.toContain("modules");

@@ -4,11 +4,10 @@ import { type RawModelEntry, apiTypeSchema, modelEntrySchema } from "./schema.js
 import { type LoadedConfig, type ModelRoute, type ParameterOverride, formatPath } from "./config-types.js";
 import { modelLimitsOf, pricingOf } from "./limits-config.js";
 import type { AnthropicBetaEdit } from "@yallmproxy/translate";
+import { GIGACHAT_DEFAULT_BASE, gigachatAuthKeyOf, gigachatSettingsOf } from "./gigachat-config.js";
 
 const DEFAULT_TIMEOUT_S = 600;
 const MAX_EXTENDS_DEPTH = 10;
-/** yaLLMproxy's backend types this proxy does not implement: a warning, never a mistake. */
-const YALLMPROXY_ONLY_API_TYPES = new Set(["gigachat"]);
 
 /**
  * Applies `extends` (deep merge, lists replaced), rejecting cycles and missing parents, and expands a
@@ -110,6 +109,7 @@ const MANAGED_HEADERS = new Set(["host", "content-length", "transfer-encoding", 
 function apiBaseOf(raw: string | undefined, apiType: string, where: string, problems: string[]): string | undefined {
   const apiBase = (raw ?? "").replace(/\/+$/, "");
   if (apiType === "mock") return apiBase || "mock://local";
+  if (apiType === "gigachat" && !apiBase) return GIGACHAT_DEFAULT_BASE;
   if (!apiBase) {
     problems.push(`${where}.model_params.api_base: required for api_type ${apiType}`);
     return undefined;
@@ -157,16 +157,16 @@ export function normalizeModel(
   const apiType = apiTypeSchema.safeParse(rawType);
   if (!apiType.success) {
     warnings.push(`${where} (${entry.model_name}): api_type "${rawType}" is not implemented; model not served`);
-    if (!YALLMPROXY_ONLY_API_TYPES.has(rawType)) {
-      mistakes.push({
-        path: `${where}.model_params.api_type`,
-        message: `model "${entry.model_name}": api_type "${rawType}" is not one of ${apiTypeSchema.options.join(", ")}`,
-      });
-    }
+    mistakes.push({
+      path: `${where}.model_params.api_type`,
+      message: `model "${entry.model_name}": api_type "${rawType}" is not one of ${apiTypeSchema.options.join(", ")}`,
+    });
     return undefined;
   }
   const apiBase = apiBaseOf(p.api_base, apiType.data, where, problems);
   if (apiBase === undefined) return undefined;
+  const gigachat = apiType.data === "gigachat" ? gigachatSettingsOf(p, where, entry.model_name, problems, warnings) : undefined;
+  if (apiType.data === "gigachat" && !gigachat) return undefined;
   checkHeaders(p.headers ?? {}, where, problems);
   const parameters = parametersOf(entry.parameters ?? p.parameters ?? {});
   if (apiType.data === "passthrough" && (parameters.length > 0 || p.thinking)) {
@@ -183,7 +183,7 @@ export function normalizeModel(
     maxParallelRequests: p.max_parallel_requests,
     apiType: apiType.data,
     apiBase,
-    apiKey: p.api_key || undefined,
+    apiKey: (gigachat ? gigachatAuthKeyOf(p) : p.api_key) || undefined,
     upstreamModel: upstreamModelOf(p, apiType.data) ?? entry.model_name,
     timeoutMs: Math.round((p.request_timeout ?? DEFAULT_TIMEOUT_S) * 1000),
     supportsReasoning: p.supports_reasoning ?? false,
@@ -197,6 +197,7 @@ export function normalizeModel(
     anthropicBetas: anthropicBetasOf(p.anthropic_betas, apiType.data, `${where}.model_params.anthropic_betas`, problems),
     allowedKeys: allowed === undefined || allowed === "all" ? "all" : allowed === "none" ? "none" : new Set(allowed),
     mock: p.mock,
+    ...(gigachat ? { gigachat } : {}),
     // Only an explicit `protected: true` locks a model against admin API changes.
     protected: entry.protected === true,
     traceCapture: p.trace_capture,
@@ -219,8 +220,8 @@ function anthropicBetasOf(
   problems: string[],
 ): AnthropicBetaEdit | undefined {
   if (raw === undefined) return undefined;
-  if (apiType === "openai" || apiType === "openai-responses") {
-    problems.push(`${where}: only for api_type anthropic (an OpenAI backend is sent no anthropic-beta)`);
+  if (apiType === "openai" || apiType === "openai-responses" || apiType === "gigachat") {
+    problems.push(`${where}: only for api_type anthropic (${apiType === "gigachat" ? "a GigaChat" : "an OpenAI"} backend is sent no anthropic-beta)`);
     return undefined;
   }
   const drop = raw.drop ?? [];

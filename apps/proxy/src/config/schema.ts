@@ -21,7 +21,7 @@ function numberish<T extends z.ZodType>(schema: T) {
 
 const positiveNumber = numberish(z.number().positive());
 
-export const apiTypeSchema = z.enum(["openai", "openai-responses", "anthropic", "mock", "passthrough"]);
+export const apiTypeSchema = z.enum(["openai", "openai-responses", "anthropic", "mock", "passthrough", "gigachat"]);
 
 const mockOptionsSchema = z
   .object({
@@ -82,6 +82,19 @@ const modelParamsSchema = z
       .strict()
       .optional(),
     mock: mockOptionsSchema.optional(),
+    /** GigaChat: `cloud` (OAuth token from `auth_url`) or `local` (client certificate only). */
+    mode: z.string().optional(),
+    scope: z.string().optional(),
+    /** GigaChat: `api_key` made from these when it is not given, as yaLLMproxy's admin API made it. */
+    client_id: z.string().optional(),
+    client_secret: z.string().optional(),
+    auth_url: z.string().optional(),
+    client_cert: z.string().optional(),
+    client_key: z.string().optional(),
+    /** PEM file of the CA that signed the GigaChat server's certificate (Russian Trusted Root CA). */
+    ca_cert: z.string().optional(),
+    verify_ssl: boolish.optional(),
+    emulate_tool_calls: boolish.optional(),
     trace_capture: z.enum(["off", "metadata", "full"]).optional(),
     /** What a `previous_response_id` chain replays to this model. */
     history_policy: z.object({ include_reasoning: z.boolean().optional(), include_refusals: z.boolean().optional() }).strict().optional(),

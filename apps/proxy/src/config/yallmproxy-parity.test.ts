@@ -91,11 +91,13 @@ describe("every yaLLMproxy key is honoured or named in a warning", () => {
     });
   }
 
-  it("names the keys of served models it does not honour, and leaves a GigaChat entry to its own warning", () => {
+  it("names the keys of other models' GigaChat settings, and reads a GigaChat entry's own (mode unset with both credentials: not served)", () => {
     const { warnings } = loadConfig({ path: fixture("yallmproxy-every-key.yaml"), env: {} });
     expect(warnings).toContain("model_list[0].editable: not honoured by this proxy, ignored (use protected: false to allow changes through the admin API)");
     expect(warnings.filter((w) => w.startsWith("model_list[2].model_params."))).toHaveLength(6);
-    expect(warnings.filter((w) => w.startsWith("model_list[3]"))).toEqual(['model_list[3] (giga): api_type "gigachat" is not implemented; model not served']);
+    expect(warnings.filter((w) => w.startsWith("model_list[3]"))).toEqual([
+      'model_list[3] (giga): both GigaChat cloud (api_key) and local (client_cert, client_key) credentials are set; set mode to "cloud" or "local"; model not served',
+    ]);
     expect(warnings.some((w) => w.startsWith("router_settings.num_retries: counts retries after the first attempt"))).toBe(true);
   });
 });

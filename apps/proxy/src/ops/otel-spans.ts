@@ -33,6 +33,7 @@ const PROVIDER_OF_API_TYPE: Readonly<Record<ModelRoute["apiType"], string>> = {
   anthropic: "anthropic",
   mock: "yallmproxy.mock",
   passthrough: "yallmproxy.passthrough",
+  gigachat: "gigachat",
 };
 
 // The bucket boundaries the GenAI metric conventions recommend.

@@ -309,7 +309,8 @@ function prepareFor(flight: Flight, backend: Backend): PreparedRequest | ProxyEr
 
 /** Embeddings and rerank: the client's bytes with the model renamed, for OpenAI-compatible backends only. */
 function preparePlain(call: ProxyCallOptions["call"], backend: Backend): PreparedRequest | ProxyError {
-  if (backend.format !== "chat") return Errors.endpointNotServed(backend.route.name, backend.route.apiType, `/v1${call.path}`);
+  if (backend.format !== "chat" || backend.route.apiType === "gigachat")
+    return Errors.endpointNotServed(backend.route.name, backend.route.apiType, `/v1${call.path}`);
   const model = backend.route.upstreamModel;
   const rawBody = call.rawBody && isUtf8(call.rawBody) ? spliceTopLevelString(call.rawBody, "model", model, call.body.model) : undefined;
   return { path: call.path, body: { ...call.body, model }, ...(rawBody ? { rawBody } : {}) };

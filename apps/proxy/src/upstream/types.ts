@@ -80,6 +80,8 @@ const FORMAT_OF_API_TYPE: Readonly<Record<ModelRoute["apiType"], BackendFormat>>
   mock: "chat",
   "openai-responses": "responses",
   anthropic: "messages",
+  // Translated to and from GigaChat's own API inside its backend (upstream/gigachat/).
+  gigachat: "chat",
 };
 
 export function formatOfApiType(apiType: ModelRoute["apiType"]): BackendFormat {
