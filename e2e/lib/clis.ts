@@ -13,6 +13,22 @@ const DIR = fileURLToPath(new URL("../clis/", import.meta.url));
 const MODULES = join(DIR, "node_modules");
 export const CLAUDE_BIN = join(MODULES, ".bin", "claude");
 export const CODEX_BIN = join(MODULES, ".bin", "codex");
+
+/** Claude Code's environment for a test run: its own home, the proxy as its API, nothing else called. */
+export function claudeEnv(home: string, baseUrl: string): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    HOME: home,
+    CLAUDE_CONFIG_DIR: join(home, ".claude"),
+    ANTHROPIC_BASE_URL: baseUrl,
+    ANTHROPIC_API_KEY: "test-key",
+    CLAUDE_CODE_MAX_RETRIES: "0",
+    DISABLE_TELEMETRY: "1",
+    DISABLE_AUTOUPDATER: "1",
+    DISABLE_ERROR_REPORTING: "1",
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+  };
+}
 /** Written after a complete install; holds the hash of the pinned files it was made from. */
 const STAMP = join(MODULES, ".yallmproxy-installed");
 /** A directory (mkdir is atomic) held by the one process installing; test files run in parallel. */

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { CLAUDE_BIN, INSTALL_TIMEOUT_MS, ensureClis } from "../lib/clis.js";
+import { CLAUDE_BIN, claudeEnv, INSTALL_TIMEOUT_MS, ensureClis } from "../lib/clis.js";
 import { type RecordedRequest, type RunningProxy, type Upstream, sendJson, startProxy, startUpstream } from "../lib/harness.js";
 import { chatStreamFrames, chatCompletionOf, writeSse, type ScriptedAnswer } from "../lib/scripted.js";
 
@@ -69,18 +69,7 @@ function runClaude(proxyUrl: string, args: string[], model: string | null = MAIN
   return new Promise((resolve, reject) => {
     const child = spawn(CLAUDE_BIN, ["-p", ...args, "--output-format", "json", ...(model === null ? [] : ["--model", model])], {
       cwd: home,
-      env: {
-        PATH: process.env.PATH ?? "/usr/bin:/bin",
-        HOME: home,
-        CLAUDE_CONFIG_DIR: join(home, ".claude"),
-        ANTHROPIC_BASE_URL: proxyUrl,
-        ANTHROPIC_API_KEY: "test-key",
-        CLAUDE_CODE_MAX_RETRIES: "0",
-        DISABLE_TELEMETRY: "1",
-        DISABLE_AUTOUPDATER: "1",
-        DISABLE_ERROR_REPORTING: "1",
-        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-      },
+      env: claudeEnv(home, proxyUrl),
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";

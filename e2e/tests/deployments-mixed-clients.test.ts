@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { CLAUDE_BIN, INSTALL_TIMEOUT_MS, ensureClis } from "../lib/clis.js";
+import { CLAUDE_BIN, claudeEnv, INSTALL_TIMEOUT_MS, ensureClis } from "../lib/clis.js";
 import { type RecordedRequest, type RunningProxy, type Upstream, sendJson, sleep, startProxy, startUpstream } from "../lib/harness.js";
 import { type ScriptedAnswer, anthropicFrame, chatCompletionOf, chatStreamFrames, writeSse } from "../lib/scripted.js";
 
@@ -305,18 +305,7 @@ function runClaude(args: string[]): Promise<ClaudeResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(CLAUDE_BIN, ["-p", ...args, "--output-format", "json", "--model", MAIN], {
       cwd: home,
-      env: {
-        PATH: process.env.PATH ?? "/usr/bin:/bin",
-        HOME: home,
-        CLAUDE_CONFIG_DIR: join(home, ".claude"),
-        ANTHROPIC_BASE_URL: p.url,
-        ANTHROPIC_API_KEY: "test-key",
-        CLAUDE_CODE_MAX_RETRIES: "0",
-        DISABLE_TELEMETRY: "1",
-        DISABLE_AUTOUPDATER: "1",
-        DISABLE_ERROR_REPORTING: "1",
-        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-      },
+      env: claudeEnv(home, p.url),
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";

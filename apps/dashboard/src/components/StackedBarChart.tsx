@@ -1,6 +1,8 @@
 // A small hand-rolled SVG stacked bar chart: one bar per time bucket, a segment per series, with a
 // y grid and a legend that shows each series' figure for the whole window.
 
+import { niceCeil } from "../lib/chart-scale";
+
 interface StackedSeries {
   name: string;
   color: string;
@@ -21,13 +23,6 @@ interface Props {
 const W = 640;
 const H = 170;
 const PAD = { left: 58, right: 8, top: 10, bottom: 20 };
-
-function niceCeil(v: number): number {
-  if (v <= 0) return 1;
-  const exp = 10 ** Math.floor(Math.log10(v));
-  const f = v / exp;
-  return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * exp;
-}
 
 export function StackedBarChart({ title, series, bucketLabels, format }: Props) {
   const n = Math.max(1, bucketLabels.length);

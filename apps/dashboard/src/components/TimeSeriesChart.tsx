@@ -1,6 +1,8 @@
 // A small hand-rolled SVG line chart: a few series over equal time buckets, with a y grid and a
 // legend that shows each series' latest value.
 
+import { niceCeil } from "../lib/chart-scale";
+
 export interface ChartSeries {
   name: string;
   color: string;
@@ -23,13 +25,6 @@ interface Props {
 const W = 420;
 const H = 150;
 const PAD = { left: 52, right: 8, top: 10, bottom: 20 };
-
-function niceCeil(v: number): number {
-  if (v <= 0) return 1;
-  const exp = 10 ** Math.floor(Math.log10(v));
-  const f = v / exp;
-  return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * exp;
-}
 
 function segments(values: Array<number | null>, x: (i: number) => number, y: (v: number) => number): string[] {
   const out: string[] = [];
