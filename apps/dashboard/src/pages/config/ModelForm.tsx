@@ -176,7 +176,7 @@ export function ModelForm(props: ModelFormProps) {
       ) : null}
       <div className="toolbar">
         <button type="submit" className="btn btn-primary" disabled={props.saving}>
-          {props.saving ? "Saving…" : mode === "add" ? "Add model" : "Save changes"}
+          {props.saving ? "Saving…" : mode === "add" ? "Create model" : "Save changes"}
         </button>
         <button type="button" className="btn" onClick={props.onCancel}>
           Cancel
