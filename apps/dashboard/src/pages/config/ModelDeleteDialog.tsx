@@ -1,5 +1,5 @@
-// Confirms a model's delete, saying first what depends on it: the models that extend it, those
-// that fall back to it, and its own fallbacks. The proxy refuses a delete that would leave any of
+// Confirms a model's delete, saying first what depends on it: the models that extend it and those
+// that fall back to it (its own fallbacks go with it). The proxy refuses a delete that would leave any of
 // them pointing at nothing; its answer is shown here.
 
 import { ApiError } from "../../api/api-error";
@@ -58,7 +58,7 @@ export function ModelDeleteDialog({ model, models, deleting, error, onDelete, on
           ))}
         </ul>
       ) : null}
-      {model.fallbacks.length > 0 ? <p className="muted small">Its own fallbacks ({model.fallbacks.join(" → ")}) are in router_settings.fallbacks.</p> : null}
+      {model.fallbacks.length > 0 ? <p className="muted small">Its own fallbacks (→ {model.fallbacks.join(" → ")}) are removed with it.</p> : null}
       {error ? (
         <div className="notice notice-error" role="alert">
           <p className="model-form-message">Not deleted: {errorMessage(error)}</p>

@@ -146,6 +146,8 @@ async function modelRoutes(scope: FastifyInstance, opts: { config: ConfigManager
     // Every entry of the group goes (its other deployments too), the last first so indexes hold.
     const entries = entriesOf(text(), ["model_list"]);
     for (let i = entries.length - 1; i >= 0; i--) if (entries[i]?.get("model_name") === request.params.name) editor.remove(["model_list"], i);
+    // Its own fallbacks go with it.
+    dropOwnFallbacks(editor, request.params.name);
     const env: Record<string, string | undefined> = {};
     dropUnusedModelVariables(text(), editor.text, env);
     return edit(reply, "admin (delete model)", setText(editor.text, { deleted: request.params.name }), Object.keys(env).length ? env : undefined);
@@ -213,6 +215,20 @@ async function keyRoutes(scope: FastifyInstance, opts: { config: ConfigManager }
       env,
     );
   });
+}
+
+/** The model's own `router_settings.fallbacks` entry goes with it (as yaLLMproxy's delete did); others naming it stay, and refuse the delete. */
+function dropOwnFallbacks(editor: YamlEditor, name: string): void {
+  const path = ["router_settings", "fallbacks"];
+  const seq = parseDocument(editor.text).getIn(path, true);
+  if (!isSeq(seq)) return;
+  for (let i = seq.items.length - 1; i >= 0; i--) {
+    const item = seq.items[i];
+    if (!isMap(item) || !item.has(name)) continue;
+    const rest = Object.fromEntries(Object.entries(item.toJSON() as Record<string, unknown>).filter(([k]) => k !== name));
+    if (Object.keys(rest).length === 0) editor.remove(path, i);
+    else editor.replace(path, i, rest);
+  }
 }
 
 const envName = (s: string) => s.toUpperCase().replace(/[^A-Z0-9]/g, "_");

@@ -133,3 +133,35 @@ describe("problems of POST and PUT /admin/models", () => {
     expect(problems.find((p) => p.path.startsWith("model_list[3]"))!.field).toBeUndefined();
   });
 });
+
+describe("DELETE /admin/models/:name", () => {
+  it("takes the model's own fallbacks with it, and is refused while another model falls back to it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "yallmp-admin-models-delete-"));
+    const text = `model_list:
+  - { model_name: a, model_params: { api_type: mock } }
+  - { model_name: b, model_params: { api_type: mock } }
+  - { model_name: c, model_params: { api_type: mock } }
+router_settings:
+  fallbacks:
+    # a falls back to b
+    - a: [b]
+    - c: [b]
+`;
+    writeFileSync(join(dir, "config.yaml"), text);
+    const env = { DATABASE_URL: `file:${join(dir, "state.db")}`, YALLMP_ADMIN_PASSWORD: "pw" };
+    const { config } = parseConfigText(text, join(dir, "config.yaml"), env, env);
+    const own = await buildApp({ config, logger: false });
+    try {
+      const refused = await own.inject({ method: "DELETE", url: "/admin/models/b", headers: { authorization: "Bearer pw" } });
+      expect(refused.statusCode).toBe(400);
+      expect(refused.json().errors).toEqual(expect.arrayContaining([expect.objectContaining({ path: "router_settings.fallbacks[0].a[0]" })]));
+      const deleted = await own.inject({ method: "DELETE", url: "/admin/models/a", headers: { authorization: "Bearer pw" } });
+      expect(deleted.statusCode).toBe(200);
+      const yaml = (await own.inject({ method: "GET", url: "/admin/config", headers: { authorization: "Bearer pw" } })).json().yaml as string;
+      expect(yaml).toContain("  fallbacks:\n    - c: [b]\n");
+      expect(yaml).not.toMatch(/\ba: \[b\]/);
+    } finally {
+      await own.close();
+    }
+  });
+});
