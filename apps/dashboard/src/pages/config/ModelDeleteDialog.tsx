@@ -14,7 +14,7 @@ export interface ModelDependents {
   fallbackOf: string[];
 }
 
-export function dependentsOf(name: string, models: ModelInfo[]): ModelDependents {
+function dependentsOf(name: string, models: ModelInfo[]): ModelDependents {
   return {
     children: models.filter((m) => m.extends === name && m.name !== name).map((m) => m.name),
     fallbackOf: models.filter((m) => m.name !== name && m.fallbacks.includes(name)).map((m) => m.name),

@@ -102,7 +102,7 @@ function parametersOf(raw: string): { parameters?: Record<string, unknown>; pars
 }
 
 /** Where a problem's `field` (its path inside the entry sent) is shown in the form, if anywhere. */
-export function formFieldOf(field: string | undefined): FormField | undefined {
+function formFieldOf(field: string | undefined): FormField | undefined {
   if (field === undefined) return undefined;
   if (field === "model_name" || field === "extends") return field;
   if (field === "parameters" || field.startsWith("parameters.")) return "parameters";
