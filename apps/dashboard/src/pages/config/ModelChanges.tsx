@@ -2,7 +2,7 @@
 // form or confirm, each row's actions, and what the last change did (the config version it made).
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { type ModelChange, modelChangeMutation } from "../../api/queries/model-changes";
 import { modelEntryQuery } from "../../api/queries/models";
 import type { ModelChangeAnswer, ModelEntry, ModelInfo } from "../../api/types";
@@ -54,6 +54,9 @@ export function ModelChanges({ models, panel, onPanel }: ModelChangesProps) {
   const queryClient = useQueryClient();
   const change = useMutation(modelChangeMutation(queryClient));
   const [done, setDone] = useState<string | null>(null);
+  const top = useRef<HTMLDivElement>(null);
+  // A row's form opens above the table, maybe out of sight: bring it (or the result) into view.
+  useEffect(() => top.current?.scrollIntoView?.({ block: "nearest" }), [panel, done]);
 
   const open = (next: ModelPanel | null) => {
     change.reset();
@@ -71,7 +74,7 @@ export function ModelChanges({ models, panel, onPanel }: ModelChangesProps) {
   const target = panel && panel.kind !== "add" ? models.find((m) => m.name === panel.name) : undefined;
 
   return (
-    <div className="model-changes">
+    <div className="model-changes" ref={top}>
       <div className="toolbar">
         <button type="button" className="btn btn-primary" onClick={() => open({ kind: "add" })} disabled={panel?.kind === "add"}>
           Add model
