@@ -5,6 +5,7 @@
 import { ApiError } from "../../api/api-error";
 import type { ModelInfo } from "../../api/types";
 import { errorMessage } from "../../lib/format";
+import { ProblemsNotice } from "./ModelForm";
 import "./model-forms.css";
 
 export interface ModelDependents {
@@ -59,20 +60,7 @@ export function ModelDeleteDialog({ model, models, deleting, error, onDelete, on
         </ul>
       ) : null}
       {model.fallbacks.length > 0 ? <p className="muted small">Its own fallbacks (→ {model.fallbacks.join(" → ")}) are removed with it.</p> : null}
-      {error ? (
-        <div className="notice notice-error" role="alert">
-          <p className="model-form-message">Not deleted: {errorMessage(error)}</p>
-          {problems.length > 0 ? (
-            <ul className="warning-list">
-              {problems.map((p, i) => (
-                <li key={i}>
-                  <span className="mono">{p.path}</span>: {p.message}
-                </li>
-              ))}
-            </ul>
-          ) : null}
-        </div>
-      ) : null}
+      {error ? <ProblemsNotice message={`Not deleted: ${errorMessage(error)}`} problems={problems} label="Problems" /> : null}
       <div className="toolbar">
         <button type="button" className="btn btn-danger" disabled={deleting} onClick={onDelete}>
           {deleting ? "Deleting…" : `Yes, delete ${model.name}`}

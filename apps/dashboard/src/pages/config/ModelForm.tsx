@@ -3,7 +3,7 @@
 
 import { type FormEvent, type ReactNode, useState } from "react";
 import { ApiError } from "../../api/api-error";
-import type { ModelEntry, ModelInfo } from "../../api/types";
+import type { ConfigProblem, ModelEntry, ModelInfo } from "../../api/types";
 import { errorMessage } from "../../lib/format";
 import { API_TYPES, type FormField, MAX_PARAMETERS_CHARS, type ModelFormValues, entryFromForm, problemsByField } from "./model-form";
 import "./model-forms.css";
@@ -60,6 +60,107 @@ function serverProblems(error: unknown) {
   return { ...sorted, message };
 }
 
+/** A server problem list: the message, and the problems no field shows. */
+export function ProblemsNotice({ message, problems, label = "Other problems" }: { message: string | null; problems: ConfigProblem[]; label?: string }) {
+  if (!message && problems.length === 0) return null;
+  return (
+    <div className="notice notice-error" role="alert">
+      {message ? <p className="model-form-message">{message}</p> : null}
+      {problems.length > 0 ? (
+        <ul className="warning-list" aria-label={label}>
+          {problems.map((p, i) => (
+            <li key={i}>
+              <span className="mono">{p.path}</span>: {p.message}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
+  );
+}
+
+interface ModelFieldsProps {
+  mode: "add" | "edit";
+  values: ModelFormValues;
+  initial: ModelFormValues;
+  parents: string[];
+  set: (f: FormField) => (e: { target: { value: string } }) => void;
+  errorsOf: (f: FormField) => string[] | undefined;
+}
+
+function ModelFields({ mode, values, initial, parents, set, errorsOf }: ModelFieldsProps) {
+  return (
+    <div className="model-form-grid">
+      <Field
+        name="model_name"
+        label="Model name"
+        errors={errorsOf("model_name")}
+        hint={mode === "edit" ? "The name cannot be changed; copy the model instead." : undefined}
+      >
+        {(a) => <input {...a} value={values.model_name} onChange={set("model_name")} readOnly={mode === "edit"} maxLength={200} autoFocus={mode === "add"} />}
+      </Field>
+      <Field name="extends" label="Extends" errors={errorsOf("extends")} hint="Fields not set here are inherited from it.">
+        {(a) => (
+          <select {...a} value={values.extends} onChange={set("extends")}>
+            <option value="">(none)</option>
+            {parents.map((n) => (
+              <option key={n} value={n}>
+                {n}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <Field name="api_type" label="API type" errors={errorsOf("api_type")}>
+        {(a) => (
+          <select {...a} value={values.api_type} onChange={set("api_type")}>
+            <option value="">{values.extends ? "(inherited)" : "(default: openai)"}</option>
+            {API_TYPES.map((t) => (
+              <option key={t} value={t}>
+                {t}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <Field name="api_base" label="API base" errors={errorsOf("api_base")} hint="e.g. https://api.openai.com/v1">
+        {(a) => <input {...a} value={values.api_base} onChange={set("api_base")} maxLength={2000} spellCheck={false} />}
+      </Field>
+      <Field name="model" label="Upstream model" errors={errorsOf("model")} hint="The name the backend knows it by.">
+        {(a) => <input {...a} value={values.model} onChange={set("model")} maxLength={500} spellCheck={false} />}
+      </Field>
+      <Field
+        name="api_key"
+        label="API key"
+        errors={errorsOf("api_key")}
+        hint={
+          mode === "edit" && values.api_key === initial.api_key && values.api_key
+            ? "Left as it is, the current key is kept."
+            : "Stored in configs/.env, not in the config file."
+        }
+      >
+        {(a) => <input {...a} type="password" value={values.api_key} onChange={set("api_key")} maxLength={4000} autoComplete="off" />}
+      </Field>
+      <Field name="request_timeout" label="Request timeout (s)" errors={errorsOf("request_timeout")}>
+        {(a) => <input {...a} inputMode="decimal" value={values.request_timeout} onChange={set("request_timeout")} maxLength={20} placeholder="600" />}
+      </Field>
+      <Field name="parameters" label="Parameters (JSON)" errors={errorsOf("parameters")} hint='e.g. {"temperature": {"default": 0.2, "allow_override": false}}'>
+        {(a) => (
+          <textarea
+            {...a}
+            className="mono"
+            rows={4}
+            value={values.parameters}
+            onChange={set("parameters")}
+            maxLength={MAX_PARAMETERS_CHARS}
+            spellCheck={false}
+          />
+        )}
+      </Field>
+    </div>
+  );
+}
+
 export function ModelForm(props: ModelFormProps) {
   const { mode, models, base } = props;
   const [values, setValues] = useState(props.initial);
@@ -87,93 +188,8 @@ export function ModelForm(props: ModelFormProps) {
           This model is protected (protected: true): the proxy refuses changes to it made here. Edit the config file instead.
         </p>
       ) : null}
-      <div className="model-form-grid">
-        <Field
-          name="model_name"
-          label="Model name"
-          errors={errorsOf("model_name")}
-          hint={mode === "edit" ? "The name cannot be changed; copy the model instead." : undefined}
-        >
-          {(a) => <input {...a} value={values.model_name} onChange={set("model_name")} readOnly={mode === "edit"} maxLength={200} autoFocus={mode === "add"} />}
-        </Field>
-        <Field name="extends" label="Extends" errors={errorsOf("extends")} hint="Fields not set here are inherited from it.">
-          {(a) => (
-            <select {...a} value={values.extends} onChange={set("extends")}>
-              <option value="">(none)</option>
-              {parents.map((n) => (
-                <option key={n} value={n}>
-                  {n}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Field name="api_type" label="API type" errors={errorsOf("api_type")}>
-          {(a) => (
-            <select {...a} value={values.api_type} onChange={set("api_type")}>
-              <option value="">{values.extends ? "(inherited)" : "(default: openai)"}</option>
-              {API_TYPES.map((t) => (
-                <option key={t} value={t}>
-                  {t}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Field name="api_base" label="API base" errors={errorsOf("api_base")} hint="e.g. https://api.openai.com/v1">
-          {(a) => <input {...a} value={values.api_base} onChange={set("api_base")} maxLength={2000} spellCheck={false} />}
-        </Field>
-        <Field name="model" label="Upstream model" errors={errorsOf("model")} hint="The name the backend knows it by.">
-          {(a) => <input {...a} value={values.model} onChange={set("model")} maxLength={500} spellCheck={false} />}
-        </Field>
-        <Field
-          name="api_key"
-          label="API key"
-          errors={errorsOf("api_key")}
-          hint={
-            mode === "edit" && values.api_key === props.initial.api_key && values.api_key
-              ? "Left as it is, the current key is kept."
-              : "Stored in configs/.env, not in the config file."
-          }
-        >
-          {(a) => <input {...a} type="password" value={values.api_key} onChange={set("api_key")} maxLength={4000} autoComplete="off" />}
-        </Field>
-        <Field name="request_timeout" label="Request timeout (s)" errors={errorsOf("request_timeout")}>
-          {(a) => <input {...a} inputMode="decimal" value={values.request_timeout} onChange={set("request_timeout")} maxLength={20} placeholder="600" />}
-        </Field>
-        <Field
-          name="parameters"
-          label="Parameters (JSON)"
-          errors={errorsOf("parameters")}
-          hint='e.g. {"temperature": {"default": 0.2, "allow_override": false}}'
-        >
-          {(a) => (
-            <textarea
-              {...a}
-              className="mono"
-              rows={4}
-              value={values.parameters}
-              onChange={set("parameters")}
-              maxLength={MAX_PARAMETERS_CHARS}
-              spellCheck={false}
-            />
-          )}
-        </Field>
-      </div>
-      {server.message || server.other.length > 0 ? (
-        <div className="notice notice-error" role="alert">
-          {server.message ? <p className="model-form-message">{server.message}</p> : null}
-          {server.other.length > 0 ? (
-            <ul className="warning-list" aria-label="Other problems">
-              {server.other.map((p, i) => (
-                <li key={i}>
-                  <span className="mono">{p.path}</span>: {p.message}
-                </li>
-              ))}
-            </ul>
-          ) : null}
-        </div>
-      ) : null}
+      <ModelFields mode={mode} values={values} initial={props.initial} parents={parents} set={set} errorsOf={errorsOf} />
+      <ProblemsNotice message={server.message} problems={server.other} />
       <div className="toolbar">
         <button type="submit" className="btn btn-primary" disabled={props.saving}>
           {props.saving ? "Saving…" : mode === "add" ? "Create model" : "Save changes"}
