@@ -56,7 +56,9 @@ export function ModelChanges({ models, panel, onPanel }: ModelChangesProps) {
   const [done, setDone] = useState<string | null>(null);
   const top = useRef<HTMLDivElement>(null);
   // A row's form opens above the table, maybe out of sight: bring it (or the result) into view.
-  useEffect(() => top.current?.scrollIntoView?.({ block: "nearest" }), [panel, done]);
+  useEffect(() => {
+    if (panel || done) top.current?.scrollIntoView({ block: "nearest" });
+  }, [panel, done]);
 
   const open = (next: ModelPanel | null) => {
     change.reset();
