@@ -5,7 +5,7 @@
 import type { ConfigProblem, ModelEntry } from "../../api/types";
 
 /** The backend types the admin API accepts (others are refused as a likely typo). */
-export const API_TYPES = ["openai", "openai-responses", "anthropic", "mock"] as const;
+export const API_TYPES = ["openai", "openai-responses", "anthropic", "gigachat", "mock", "passthrough"] as const;
 
 export interface ModelFormValues {
   model_name: string;
