@@ -13,7 +13,13 @@ export const RunningConfig = Type.Object({
 });
 export type RunningConfig = Static<typeof RunningConfig>;
 
-export const ConfigProblem = Type.Object({ path: Type.String(), message: Type.String(), line: Type.Optional(Type.Integer()) });
+export const ConfigProblem = Type.Object({
+  path: Type.String(),
+  message: Type.String(),
+  line: Type.Optional(Type.Integer()),
+  /** From `POST` / `PUT /admin/models`: the problem's path inside the entry sent, when it lies there (`model_params.api_base`). */
+  field: Type.Optional(Type.String()),
+});
 export type ConfigProblem = Static<typeof ConfigProblem>;
 
 /** A change that does not validate: the error, and every problem with the line it points at. */

@@ -51,6 +51,15 @@ export const ModelUpdate = OpenObject({ model_params: Type.Optional(Type.Unknown
 
 export const ModelParams = Type.Object({ name: Type.String() });
 
+/** `GET /admin/models/:name`: the model's (first) `model_list` entry as the file has it, secrets masked. */
+export const ModelDetail = Type.Object({
+  name: Type.String(),
+  protected: Type.Boolean(),
+  /** Literal secrets read `***` (send them back as they are to keep them); `${VAR}` references stay visible. */
+  entry: ModelEntry,
+});
+export type ModelDetail = Static<typeof ModelDetail>;
+
 export const ModelCopyQuery = Type.Object({ source: Type.Optional(Type.String()), target: Type.Optional(Type.String()) });
 
 /** An `app_keys.keys` entry; a missing `secret` is generated and shown once. */

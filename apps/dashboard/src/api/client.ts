@@ -11,6 +11,9 @@ import type {
   DeploymentList,
   KeyList,
   KeyUsage,
+  ModelChangeAnswer,
+  ModelDetail,
+  ModelEntry,
   ModelInfo,
   Page,
   ResponseFilters,
@@ -74,6 +77,15 @@ export async function startReplay(body: { responseId: string; model: string; mod
   if (!res.ok) throw await apiErrorFrom(res);
   return res;
 }
+
+// Models: each change is validated, applied and saved as a config version
+const model = (name: string) => `/models/${encodeURIComponent(name)}`;
+export const getModel = (name: string) => request<ModelDetail>(model(name));
+export const addModel = (entry: ModelEntry) => request<ModelChangeAnswer>("/models", post(entry));
+export const updateModel = (name: string, entry: Omit<ModelEntry, "model_name">) =>
+  request<ModelChangeAnswer>(model(name), { method: "PUT", body: JSON.stringify(entry) });
+export const deleteModel = (name: string) => request<ModelChangeAnswer>(model(name), { method: "DELETE" });
+export const copyModel = (source: string, target: string) => request<ModelChangeAnswer>(`/models/copy${query({ source, target })}`, { method: "POST" });
 
 // Config
 export const getConfig = () => request<RunningConfig>("/config");

@@ -26,6 +26,8 @@ export type {
   KeyLimitStatus,
   KeyList,
   KeyUsage,
+  ModelDetail,
+  ModelEntry,
   ModelInfo,
   Page,
   ResponseItem,
@@ -62,6 +64,9 @@ export type TraceFilters = Pick<TraceListQuery, "model" | "key" | "client" | "ba
 };
 
 export type ResponseFilters = Pick<ResponseListQuery, "q" | "model" | "key">;
+
+/** What a model's add, change, copy or delete answers. */
+export type { ConfigApplied as ModelChangeAnswer } from "@yallmproxy/api";
 
 /** A draft's check: a 400 with problems is an answer too, with its message. */
 export type ValidationResult = Extract<ValidationAnswer, { valid: true }> | { valid: false; message: string; errors: ConfigProblem[] };

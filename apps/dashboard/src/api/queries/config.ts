@@ -6,7 +6,7 @@ import { applyConfig, getConfig, getConfigVersion, getConfigVersions, rollbackCo
 import { keyKeys } from "./keys";
 import { modelKeys } from "./models";
 
-const configKeys = {
+export const configKeys = {
   all: ["config"] as const,
   running: () => [...configKeys.all, "running"] as const,
   versions: () => [...configKeys.all, "versions"] as const,

@@ -1,5 +1,6 @@
 // The configured models as their `extends` tree, rendered from props.
 
+import type { ReactNode } from "react";
 import type { ModelInfo } from "../../api/types";
 import { EmptyState } from "../../components/EmptyState";
 import { ErrorState } from "../../components/ErrorState";
@@ -12,9 +13,17 @@ function access(allowed: ModelInfo["allowedKeys"]): string {
   return allowed.length === 0 ? "no keys" : allowed.join(", ");
 }
 
-export function ModelsPageView({ models, error, onRetry }: { models: ModelInfo[] | undefined; error: unknown; onRetry: () => void }) {
+export interface ModelsPageViewProps {
+  models: ModelInfo[] | undefined;
+  error: unknown;
+  onRetry: () => void;
+  /** Each row's buttons (edit, copy, delete). */
+  actions?: (model: ModelInfo) => ReactNode;
+}
+
+export function ModelsPageView({ models, error, onRetry, actions }: ModelsPageViewProps) {
   if (!models) return error ? <ErrorState title="Could not load the models" error={error} onRetry={onRetry} /> : <LoadingState label="Loading models…" />;
-  if (models.length === 0) return <EmptyState title="No models configured">Add one under model_list in the config.</EmptyState>;
+  if (models.length === 0) return <EmptyState title="No models configured">Add one with Add model, or under model_list in the config.</EmptyState>;
   const rows = modelTree(models);
   return (
     <div className="card card-flush">
@@ -27,6 +36,7 @@ export function ModelsPageView({ models, error, onRetry }: { models: ModelInfo[]
             <th scope="col">API base</th>
             <th scope="col">Fallbacks</th>
             <th scope="col">Access</th>
+            {actions ? <th scope="col">Actions</th> : null}
           </tr>
         </thead>
         <tbody>
@@ -49,6 +59,7 @@ export function ModelsPageView({ models, error, onRetry }: { models: ModelInfo[]
               <td className="mono small break">{m.apiBase ?? "–"}</td>
               <td className="small">{m.fallbacks && m.fallbacks.length > 0 ? `→ ${m.fallbacks.join(" → ")}` : "–"}</td>
               <td className="small">{access(m.allowedKeys)}</td>
+              {actions ? <td>{actions(m)}</td> : null}
             </tr>
           ))}
         </tbody>

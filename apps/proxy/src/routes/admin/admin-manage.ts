@@ -6,11 +6,11 @@
 // refers to them as `${VAR}`.
 
 import { randomBytes } from "node:crypto";
-import { ConfigApplied, ConfigInvalid, IdParams, KeyEntry, ModelCopyQuery, ModelEntry, ModelParams, ModelUpdate } from "@yallmproxy/api";
+import { ConfigApplied, ConfigInvalid, IdParams, KeyEntry, ModelCopyQuery, ModelDetail, ModelEntry, ModelParams, ModelUpdate } from "@yallmproxy/api";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { isMap, isSeq, parseDocument, type YAMLMap } from "yaml";
 import type { ConfigManager } from "../../config/config-manager.js";
-import { MASK, ONLY_REFERENCES, unmaskSecrets } from "../../config/secret-mask.js";
+import { MASK, ONLY_REFERENCES, maskSecrets, unmaskSecrets } from "../../config/secret-mask.js";
 import { readDotEnv } from "../../config/env.js";
 import { YamlEditor } from "../../config/yaml-edit.js";
 import { Errors, type ProxyError } from "../../errors.js";
@@ -39,6 +39,13 @@ function protectedModel(name: string): ProxyError {
   return Errors.adminModelProtected(name);
 }
 
+/** Problems inside `model_list[at]` also give their path within that entry, so a form can show each at its field. */
+function withEntryFields(answer: ConfigInvalid, at: number | undefined): ConfigInvalid {
+  if (at === undefined) return answer;
+  const prefix = `model_list[${at}].`;
+  return { ...answer, errors: answer.errors.map((p) => (p.path.startsWith(prefix) ? { ...p, field: p.path.slice(prefix.length) } : p)) };
+}
+
 /** Every change answers what applying it did, or 400 with every problem it would cause. */
 const answers = { 200: ConfigApplied, 400: ConfigInvalid };
 
@@ -57,6 +64,7 @@ export function editing(scope: FastifyInstance, manager: ConfigManager) {
     author: string,
     change: (editor: YamlEditor) => Partial<ConfigApplied> | void,
     env?: Record<string, string | undefined>,
+    entryAt?: number,
   ) => {
     const editor = new YamlEditor(text());
     const result = change(editor);
@@ -64,7 +72,7 @@ export function editing(scope: FastifyInstance, manager: ConfigManager) {
       const applied = await manager.apply(editor.text, author, env ? { env } : {});
       return { ...applied, ...result };
     } catch (err) {
-      return reply.code(400).send(invalidConfig(err, "The change makes the config invalid"));
+      return reply.code(400).send(withEntryFields(invalidConfig(err, "The change makes the config invalid"), entryAt));
     }
   };
 
@@ -101,7 +109,16 @@ async function modelRoutes(scope: FastifyInstance, opts: { config: ConfigManager
     }
     const env: Record<string, string | undefined> = {};
     const stored = modelSecretsToEnv(entry, name, env, { ...readDotEnv(manager.envPath), ...process.env }, text());
-    return edit(reply, "admin (add model)", (editor) => editor.append(["model_list"], stored), env);
+    const list = parseDocument(text()).get("model_list");
+    const at = isSeq(list) ? list.items.length : 0;
+    return edit(reply, "admin (add model)", (editor) => editor.append(["model_list"], stored), env, at);
+  });
+
+  app.get("/admin/models/:name", { onRequest, schema: { params: ModelParams, response: { 200: ModelDetail } } }, async (request) => {
+    const name = request.params.name;
+    const node = parseDocument(maskSecrets(text())).getIn(["model_list", modelAt(name)], true);
+    const entry = (isMap(node) ? node.toJSON() : { model_name: name }) as ModelEntry;
+    return { name, protected: scope.runtime.config.models.get(name)?.protected ?? entry.protected === true, entry };
   });
 
   app.put("/admin/models/:name", { onRequest, schema: { params: ModelParams, body: ModelUpdate, response: answers } }, async (request, reply) => {
@@ -119,7 +136,7 @@ async function modelRoutes(scope: FastifyInstance, opts: { config: ConfigManager
     editor.replace(["model_list"], at, stored);
     // A secret sent back as "***" keeps the running value, and so its variable.
     dropUnusedModelVariables(text(), unmaskSecrets(editor.text, text()), env);
-    return edit(reply, "admin (update model)", setText(editor.text), env);
+    return edit(reply, "admin (update model)", setText(editor.text), env, at);
   });
 
   app.delete("/admin/models/:name", { onRequest, schema: { params: ModelParams, response: answers } }, async (request, reply) => {
@@ -129,6 +146,8 @@ async function modelRoutes(scope: FastifyInstance, opts: { config: ConfigManager
     // Every entry of the group goes (its other deployments too), the last first so indexes hold.
     const entries = entriesOf(text(), ["model_list"]);
     for (let i = entries.length - 1; i >= 0; i--) if (entries[i]?.get("model_name") === request.params.name) editor.remove(["model_list"], i);
+    // Its own fallbacks go with it.
+    dropOwnFallbacks(editor, request.params.name);
     const env: Record<string, string | undefined> = {};
     dropUnusedModelVariables(text(), editor.text, env);
     return edit(reply, "admin (delete model)", setText(editor.text, { deleted: request.params.name }), Object.keys(env).length ? env : undefined);
@@ -196,6 +215,20 @@ async function keyRoutes(scope: FastifyInstance, opts: { config: ConfigManager }
       env,
     );
   });
+}
+
+/** The model's own `router_settings.fallbacks` entry goes with it (as yaLLMproxy's delete did); others naming it stay, and refuse the delete. */
+function dropOwnFallbacks(editor: YamlEditor, name: string): void {
+  const path = ["router_settings", "fallbacks"];
+  const seq = parseDocument(editor.text).getIn(path, true);
+  if (!isSeq(seq)) return;
+  for (let i = seq.items.length - 1; i >= 0; i--) {
+    const item = seq.items[i];
+    if (!isMap(item) || !item.has(name)) continue;
+    const rest = Object.fromEntries(Object.entries(item.toJSON() as Record<string, unknown>).filter(([k]) => k !== name));
+    if (Object.keys(rest).length === 0) editor.remove(path, i);
+    else editor.replace(path, i, rest);
+  }
 }
 
 const envName = (s: string) => s.toUpperCase().replace(/[^A-Z0-9]/g, "_");
