@@ -74,13 +74,13 @@ export function makePki(): Pki {
   };
 }
 
-export interface OAuthCall {
+interface OAuthCall {
   authorization: string | undefined;
   rqUid: string | undefined;
   body: string;
 }
 
-export interface ChatCall {
+interface ChatCall {
   authorization: string | undefined;
   json: Record<string, unknown>;
 }
