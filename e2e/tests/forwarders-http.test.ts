@@ -47,7 +47,13 @@ function upstreamHandler(gate: { release: () => void; wait: Promise<void> }) {
     });
     req.on("end", () => {
       const seen: Seen = { method: req.method ?? "", url: req.url ?? "", host: req.headers.host, headers: req.headers, length, sha256: hash.digest("hex") };
-      res.writeHead(201, { "content-type": "application/json", "x-upstream": "yes", "keep-alive": "timeout=9", connection: "keep-alive, x-drop-me", "x-drop-me": "1" });
+      res.writeHead(201, {
+        "content-type": "application/json",
+        "x-upstream": "yes",
+        "keep-alive": "timeout=9",
+        connection: "keep-alive, x-drop-me",
+        "x-drop-me": "1",
+      });
       res.end(JSON.stringify(seen));
     });
   };
@@ -109,7 +115,13 @@ describe("HTTP forwarder", () => {
     const posted = await send({ port, method: "POST", path: "/v1/some/path?x=1&y=%2F", headers, body });
     expect(posted.status).toBe(201);
     const seen = JSON.parse(posted.body.toString()) as Seen;
-    expect(seen).toMatchObject({ method: "POST", url: "/v1/some/path?x=1&y=%2F", host: "public.test", length: body.length, sha256: createHash("sha256").update(body).digest("hex") });
+    expect(seen).toMatchObject({
+      method: "POST",
+      url: "/v1/some/path?x=1&y=%2F",
+      host: "public.test",
+      length: body.length,
+      sha256: createHash("sha256").update(body).digest("hex"),
+    });
     expect(seen.headers["x-keep"]).toBe("k");
     expect(seen.headers["x-secret"]).toBeUndefined();
     expect(posted.headers["x-upstream"]).toBe("yes");
@@ -119,7 +131,9 @@ describe("HTTP forwarder", () => {
     const patched = await send({ port, method: "PATCH", path: "/anything" });
     expect(JSON.parse(patched.body.toString())).toMatchObject({ method: "PATCH", url: "/anything", length: 0 });
 
-    const res = await new Promise<IncomingMessage>((resolve, reject) => httpRequest({ host: "127.0.0.1", port, path: "/v1/sse" }, resolve).on("error", reject).end());
+    const res = await new Promise<IncomingMessage>((resolve, reject) =>
+      httpRequest({ host: "127.0.0.1", port, path: "/v1/sse" }, resolve).on("error", reject).end(),
+    );
     expect(res.headers["content-type"]).toBe("text/event-stream");
     expect(res.headers.connection).toBe("close");
     const [first] = (await once(res, "data")) as [Buffer];
@@ -166,7 +180,15 @@ describe("HTTP forwarder", () => {
       `http_forwarder_settings:\n  enabled: true\n  preserve_host: false\n  listen: { host: 127.0.0.1, port: ${port} }\n  target: { scheme: https, host: localhost, port: ${target}, ca_file: ${cert} }\n  ssl: { enabled: true, cert_file: ${cert}, key_file: ${key} }\n`,
     );
     const body = Buffer.from(JSON.stringify({ model: "m", messages: [] }));
-    const res = await send({ tls: true, ca: certPem, port, method: "POST", path: "/v1/chat/completions", body, headers: { "content-type": "application/json" } });
+    const res = await send({
+      tls: true,
+      ca: certPem,
+      port,
+      method: "POST",
+      path: "/v1/chat/completions",
+      body,
+      headers: { "content-type": "application/json" },
+    });
     expect(res.status).toBe(201);
     expect(JSON.parse(res.body.toString())).toMatchObject({ url: "/v1/chat/completions", host: `localhost:${target}`, length: body.length });
     // Plain HTTP to the TLS port is not answered as HTTP.
@@ -206,7 +228,9 @@ describe("HTTP forwarder", () => {
     const target = await listen(createServer(upstreamHandler(newGate())));
     const port = await freePort();
     const p = await proxy(`proxy_settings: { server: { shutdown_grace_seconds: 1 } }\n${section(port, target)}`);
-    const res = await new Promise<IncomingMessage>((resolve, reject) => httpRequest({ host: "127.0.0.1", port, path: "/v1/hang" }, resolve).on("error", reject).end());
+    const res = await new Promise<IncomingMessage>((resolve, reject) =>
+      httpRequest({ host: "127.0.0.1", port, path: "/v1/hang" }, resolve).on("error", reject).end(),
+    );
     await once(res, "data");
     const ended = new Promise<void>((resolve) => res.on("close", () => resolve()));
     res.on("error", () => {});

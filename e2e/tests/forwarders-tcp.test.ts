@@ -41,7 +41,9 @@ describe("TCP forwarder", () => {
   it("joins each connection to the target byte for byte, and a half-close reaches the target", async () => {
     const e = await echo();
     const port = await freePort();
-    const p = await proxy(`forwarder_settings:\n  enabled: true\n  listen: { host: 127.0.0.1, port: ${port} }\n  target: { host: 127.0.0.1, port: ${e.port} }\n`);
+    const p = await proxy(
+      `forwarder_settings:\n  enabled: true\n  listen: { host: 127.0.0.1, port: ${port} }\n  target: { host: 127.0.0.1, port: ${e.port} }\n`,
+    );
     const bytes = randomBytes(300_000);
     const [a, b] = await Promise.all([roundTrip(await connectTo(port), bytes), roundTrip(await connectTo(port), Buffer.from("second"))]);
     expect(a.equals(bytes)).toBe(true);
@@ -52,7 +54,9 @@ describe("TCP forwarder", () => {
   it("holds a sender back while its reader stalls: 96 MB through, the forwarder's memory flat", async () => {
     const e = await echo();
     const port = await freePort();
-    const p = await proxy(`forwarder_settings:\n  enabled: true\n  listen: { host: 127.0.0.1, port: ${port} }\n  target: { host: 127.0.0.1, port: ${e.port} }\n`);
+    const p = await proxy(
+      `forwarder_settings:\n  enabled: true\n  listen: { host: 127.0.0.1, port: ${port} }\n  target: { host: 127.0.0.1, port: ${e.port} }\n`,
+    );
     const pid = p.child.pid as number;
     const payload = randomBytes(96 * 1024 * 1024);
     const s = await connectTo(port);
@@ -117,7 +121,9 @@ describe("TCP forwarder", () => {
   it("on SIGTERM stops accepting at once, lets an open connection work through the grace period, then ends it", async () => {
     const e = await echo();
     const port = await freePort();
-    const p = await proxy(`proxy_settings: { server: { shutdown_grace_seconds: 1.5 } }\nforwarder_settings:\n  enabled: true\n  listen: { host: 127.0.0.1, port: ${port} }\n  target: { host: 127.0.0.1, port: ${e.port} }\n`);
+    const p = await proxy(
+      `proxy_settings: { server: { shutdown_grace_seconds: 1.5 } }\nforwarder_settings:\n  enabled: true\n  listen: { host: 127.0.0.1, port: ${port} }\n  target: { host: 127.0.0.1, port: ${e.port} }\n`,
+    );
     const s = await connectTo(port);
     const seen: string[] = [];
     s.on("data", (c: Buffer) => seen.push(c.toString()));

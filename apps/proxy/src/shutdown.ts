@@ -119,7 +119,12 @@ export interface ShutdownLog {
  * Drains the requests in flight for up to `graceMs`, ends the rest, then closes the app. The
  * forwarders stop accepting at once and their connections get the same grace period.
  */
-export async function shutdownGracefully(app: FastifyInstance, graceMs: number, log: ShutdownLog, forwarders?: { close(graceMs: number): Promise<void> }): Promise<void> {
+export async function shutdownGracefully(
+  app: FastifyInstance,
+  graceMs: number,
+  log: ShutdownLog,
+  forwarders?: { close(graceMs: number): Promise<void> },
+): Promise<void> {
   const inFlight = app.runtime.inFlight;
   const forwardersClosed = forwarders?.close(graceMs);
   refuseNewRequests(app.server);

@@ -61,7 +61,10 @@ const httpSchema = z
     ...common,
     preserve_host: boolish.optional(),
     timeout_seconds: positive.optional(),
-    target: endpoint.extend({ scheme: z.enum(["http", "https"]).optional(), ca_file: z.string().min(1).optional() }).loose().optional(),
+    target: endpoint
+      .extend({ scheme: z.enum(["http", "https"]).optional(), ca_file: z.string().min(1).optional() })
+      .loose()
+      .optional(),
     ssl: z.object({ enabled: boolish.optional(), cert_file: z.string().optional(), key_file: z.string().optional() }).loose().optional(),
   })
   .loose();
@@ -162,7 +165,13 @@ const ANY_ADDRESS = new Set(["0.0.0.0", "::", ""]);
 const overlaps = (a: string, b: string) => a === b || ANY_ADDRESS.has(a) || ANY_ADDRESS.has(b);
 
 /** The enabled forwarders; a bad value or two listeners on one port is a problem, a section left off a warning. */
-export function forwardersOf(doc: Record<string, unknown>, env: Env, server: { host: string; port: number }, problems: string[], warnings: string[]): ForwarderSettings {
+export function forwardersOf(
+  doc: Record<string, unknown>,
+  env: Env,
+  server: { host: string; port: number },
+  problems: string[],
+  warnings: string[],
+): ForwarderSettings {
   const ctx: Ctx = { env, server, problems, warnings };
   const tcp = tcpOf(doc, ctx);
   const http = httpOf(doc, ctx);

@@ -42,7 +42,9 @@ export async function startHttpForwarder(settings: HttpForwarderSettings, log: F
   server.timeout = settings.timeoutMs;
   const upgraded = new Set<Socket>();
   server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => tunnelUpgrade(req, socket, head, settings, upgraded, log));
-  server.on("connect", (_req: IncomingMessage, socket: Socket) => socket.end("HTTP/1.1 405 Method Not Allowed\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"));
+  server.on("connect", (_req: IncomingMessage, socket: Socket) =>
+    socket.end("HTTP/1.1 405 Method Not Allowed\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"),
+  );
   server.on("clientError", (err: Error, socket: Socket) => {
     log.debug({ err: err.message }, "http forwarder: bad request from client");
     if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
@@ -95,7 +97,12 @@ async function forward(req: IncomingMessage, res: ServerResponse, pool: Pool, se
   }
   const headers = endToEndResponseHeaders(upstream.headers);
   // As yaLLMproxy: a stream's connection is not reused, so a client cannot race the stream's end.
-  if (String(headers["content-type"] ?? "").toLowerCase().includes("text/event-stream")) headers.connection = "close";
+  if (
+    String(headers["content-type"] ?? "")
+      .toLowerCase()
+      .includes("text/event-stream")
+  )
+    headers.connection = "close";
   res.writeHead(upstream.statusCode, headers);
   res.flushHeaders();
   pipeline(upstream.body, res, (err) => {
