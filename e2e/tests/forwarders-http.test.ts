@@ -1,6 +1,7 @@
 // The HTTP forwarder (yaLLMproxy's `http_forwarder_settings`), in the proxy's own process, against
 // loopback upstreams: any method and path, a POST body byte for byte, hop-by-hop headers stopped and
-// Host kept (or not), an SSE answer passed on event by event, a WebSocket tunnelled, HTTPS on both
+// Host kept (or not), an SSE answer passed on event by event, a large answer to a stalled client
+// with the forwarder's memory flat, a WebSocket tunnelled, HTTPS on both
 // sides with a certificate made by openssl, HTTP_FORWARD_* overrides, and a SIGTERM mid-stream.
 
 import { createHash, randomBytes } from "node:crypto";
@@ -12,7 +13,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket, { WebSocketServer } from "ws";
-import { freePort, makeCertificate, refused } from "../lib/forwarding.js";
+import { freePort, makeCertificate, refused, rssOf } from "../lib/forwarding.js";
 import { type ProxyProcess, sleep, spawnProxy } from "../lib/harness.js";
 
 let cleanups: Array<() => Promise<void>> = [];
@@ -145,6 +146,45 @@ describe("HTTP forwarder", () => {
     await once(res, "end");
     expect(Buffer.concat(rest).toString()).toBe("data: two\n\n");
   });
+
+  it("holds the target back while the client stalls: 96 MB answer through, the forwarder's memory flat", async () => {
+    const size = 96 * 1024 * 1024;
+    let written = 0;
+    const target = await listen(
+      createServer((_req, res) => {
+        res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(size) });
+        const chunk = Buffer.alloc(65536, 7);
+        const more = () => {
+          while (written < size) {
+            written += chunk.length;
+            if (!res.write(chunk)) return void res.once("drain", more);
+          }
+          res.end();
+        };
+        more();
+      }),
+    );
+    const port = await freePort();
+    const p = await proxy(section(port, target));
+    const pid = p.child.pid as number;
+    const rssBefore = rssOf(pid);
+    const res = await new Promise<IncomingMessage>((resolve, reject) =>
+      httpRequest({ host: "127.0.0.1", port, path: "/v1/big" }, resolve).on("error", reject).end(),
+    );
+    res.pause();
+    let peak = 0;
+    for (let i = 0; i < 10; i++) {
+      await sleep(200);
+      peak = Math.max(peak, rssOf(pid) - rssBefore);
+    }
+    expect(written).toBeLessThan(size / 2);
+    expect(peak).toBeLessThan(40 * 1024 * 1024);
+    let received = 0;
+    res.on("data", (c: Buffer) => (received += c.length));
+    res.resume();
+    await once(res, "end");
+    expect(received).toBe(size);
+  }, 90_000);
 
   it("tunnels a WebSocket upgrade both ways", async () => {
     const server = createServer((_req, res) => res.end());
