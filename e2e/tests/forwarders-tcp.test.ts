@@ -1,7 +1,7 @@
 // The TCP forwarder (yaLLMproxy's `forwarder_settings`), in the proxy's own process: bytes to a
 // loopback echo server and back unchanged, a large payload against a reader that stalls (the
-// forwarder's memory stays flat: backpressure reaches the sender), FORWARD_* overrides, and a
-// SIGTERM with a connection open.
+// forwarder's memory stays flat: backpressure reaches the sender), FORWARD_* overrides, the
+// connection cap and idle timeout, a port already taken, and a SIGTERM with a connection open.
 
 import { createHash, randomBytes } from "node:crypto";
 import { once } from "node:events";
@@ -116,6 +116,32 @@ describe("TCP forwarder", () => {
     expect(p.output()).toMatch(/"err":"connect ECONNREFUSED[^"]*".*"msg":"tcp forwarder: connection failed"/);
     expect((await fetch(`${p.url}/health`)).ok).toBe(true);
     expect((await roundTrip(await connectTo(port), Buffer.from("x"))).length).toBe(0);
+  });
+
+  it("caps connections at max_connections and cuts one silent for idle_timeout_seconds", async () => {
+    const e = await echo();
+    const port = await freePort();
+    await proxy(
+      `forwarder_settings:\n  enabled: true\n  max_connections: 2\n  idle_timeout_seconds: 1\n  listen: { host: 127.0.0.1, port: ${port} }\n  target: { host: 127.0.0.1, port: ${e.port} }\n`,
+    );
+    const [a, b] = [await connectTo(port), await connectTo(port)];
+    await sleep(200);
+    const c = await connectTo(port);
+    c.on("error", () => {});
+    await once(c, "close");
+    const echoed = once(a, "data");
+    a.write("a");
+    expect(String((await echoed)[0])).toBe("a");
+    const t0 = Date.now();
+    await Promise.all([once(a, "close"), once(b, "close")]);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(700);
+  });
+
+  it("stops start-up, naming the section, when its port is taken", async () => {
+    const e = await echo();
+    await expect(proxy(`forwarder_settings:\n  enabled: true\n  listen: { host: 127.0.0.1, port: ${e.port} }\n  target: { port: 1 }\n`)).rejects.toThrow(
+      `forwarder_settings: cannot listen on 127.0.0.1:${e.port} (EADDRINUSE)`,
+    );
   });
 
   it("on SIGTERM stops accepting at once, lets an open connection work through the grace period, then ends it", async () => {
