@@ -41,7 +41,7 @@ export async function startHttpForwarder(settings: HttpForwarderSettings, log: F
   // A client silent this long (reading nothing, sending nothing) is cut.
   server.timeout = settings.timeoutMs;
   const upgraded = new Set<Socket>();
-  server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => tunnelUpgrade(req, socket, head, settings, upgraded, log));
+  server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => tunnelUpgrade(req, socket, head, { settings, ca, open: upgraded, log }));
   server.on("connect", (_req: IncomingMessage, socket: Socket) =>
     socket.end("HTTP/1.1 405 Method Not Allowed\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"),
   );
@@ -83,7 +83,7 @@ async function forward(req: IncomingMessage, res: ServerResponse, pool: Pool, se
   try {
     upstream = await pool.request({
       path,
-      method: req.method as "GET",
+      method: req.method ?? "GET",
       headers: endToEndHeaders(req.rawHeaders, { keepHost: settings.preserveHost }),
       body: hasBody ? req : null,
       signal: aborted.signal,

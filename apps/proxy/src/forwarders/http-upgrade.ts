@@ -3,19 +3,25 @@
 // connections are joined byte for byte, with backpressure both ways.
 
 import type { IncomingMessage } from "node:http";
-import { readFileSync } from "node:fs";
 import { type Socket, connect as connectTcp, isIP } from "node:net";
 import { pipeline } from "node:stream";
-import { connect as connectTls, rootCertificates } from "node:tls";
+import { connect as connectTls } from "node:tls";
 import type { HttpForwarderSettings } from "../config/forwarder-config.js";
 import { endToEndHeaders } from "./forward-headers.js";
 import type { ForwarderLog } from "./forwarder-types.js";
 
-function targetSocket(settings: HttpForwarderSettings): Socket {
+/** How an upgrade reaches the target: the settings, the CAs an https target is checked against, the open sockets to cut at shutdown. */
+export interface UpgradeContext {
+  settings: HttpForwarderSettings;
+  ca: string[] | undefined;
+  open: Set<Socket>;
+  log: ForwarderLog;
+}
+
+function targetSocket(settings: HttpForwarderSettings, ca: string[] | undefined): Socket {
   const url = new URL(settings.targetOrigin);
   const host = url.hostname.replace(/^\[|\]$/g, "");
   if (url.protocol === "http:") return connectTcp({ host, port: Number(url.port) || 80, noDelay: true });
-  const ca = settings.targetCaFile ? [...rootCertificates, readFileSync(settings.targetCaFile, "utf8")] : undefined;
   return connectTls({ host, port: Number(url.port) || 443, ...(isIP(host) ? {} : { servername: host }), ...(ca ? { ca } : {}) });
 }
 
@@ -29,12 +35,12 @@ function requestHead(req: IncomingMessage, settings: HttpForwarderSettings): str
   return `${lines.join("\r\n")}\r\n\r\n`;
 }
 
-export function tunnelUpgrade(req: IncomingMessage, client: Socket, head: Buffer, settings: HttpForwarderSettings, open: Set<Socket>, log: ForwarderLog): void {
+export function tunnelUpgrade(req: IncomingMessage, client: Socket, head: Buffer, { settings, ca, open, log }: UpgradeContext): void {
   if (!(req.url ?? "").startsWith("/") || /[\r\n]/.test(String(req.headers.upgrade))) {
     client.end("HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
     return;
   }
-  const target = targetSocket(settings);
+  const target = targetSocket(settings, ca);
   for (const s of [client, target]) {
     open.add(s);
     s.once("close", () => open.delete(s));
