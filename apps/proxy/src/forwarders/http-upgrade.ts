@@ -11,7 +11,7 @@ import { endToEndHeaders } from "./forward-headers.js";
 import type { ForwarderLog } from "./forwarder-types.js";
 
 /** How an upgrade reaches the target: the settings, the CAs an https target is checked against, the open sockets to cut at shutdown. */
-export interface UpgradeContext {
+interface UpgradeContext {
   settings: HttpForwarderSettings;
   ca: string[] | undefined;
   open: Set<Socket>;

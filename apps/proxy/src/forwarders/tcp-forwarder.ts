@@ -88,7 +88,7 @@ function isClosedByPeer(err: Error): boolean {
 }
 
 /** Stops accepting at once; open connections get `graceMs` to end by themselves, then are cut. */
-export function closeWithGrace(server: Server, open: Set<Socket>, graceMs: number): Promise<void> {
+function closeWithGrace(server: Server, open: Set<Socket>, graceMs: number): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   const deadline = setTimeout(() => {
     for (const socket of open) socket.destroy();
