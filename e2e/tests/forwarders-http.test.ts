@@ -79,6 +79,8 @@ async function listen(server: Server): Promise<number> {
 async function proxy(yaml: string, env: Record<string, string> = {}): Promise<ProxyProcess> {
   const p = await spawnProxy(`model_list: [{ model_name: m, model_params: { api_type: mock } }]\n${yaml}`, env);
   cleanups.push(() => p.kill("SIGKILL"));
+  // /health answers once the proxy listens; the banner comes once the forwarders do too.
+  for (let i = 0; i < 50 && !p.output().includes("yaLLMproxy listening on"); i++) await sleep(100);
   return p;
 }
 

@@ -25,7 +25,15 @@ async function echo(): Promise<EchoServer> {
 async function proxy(yaml: string, env: Record<string, string> = {}): Promise<ProxyProcess> {
   const p = await spawnProxy(`model_list: [{ model_name: m, model_params: { api_type: mock } }]\n${yaml}`, env);
   cleanups.push(() => p.kill("SIGKILL"));
+  // /health answers once the proxy listens; the banner comes once the forwarders do too.
+  for (let i = 0; i < 50 && !p.output().includes("yaLLMproxy listening on"); i++) await sleep(100);
   return p;
+}
+
+/** Whether the proxy's output comes to hold `text` (its log reaches standard output within a second). */
+async function outputHas(p: ProxyProcess, text: string): Promise<boolean> {
+  for (let i = 0; i < 30 && !p.output().includes(text); i++) await sleep(100);
+  return p.output().includes(text);
 }
 
 /** Sends `bytes` and resolves with everything read back until the other side ends. */
@@ -48,7 +56,8 @@ describe("TCP forwarder", () => {
     const [a, b] = await Promise.all([roundTrip(await connectTo(port), bytes), roundTrip(await connectTo(port), Buffer.from("second"))]);
     expect(a.equals(bytes)).toBe(true);
     expect(b.toString()).toBe("second");
-    expect(p.output()).toContain('"msg":"forwarder listening"');
+    expect(p.output()).toContain(`; forwarding tcp://127.0.0.1:${port}`);
+    expect(await outputHas(p, '"msg":"forwarder listening"')).toBe(true);
   });
 
   it("holds a sender back while its reader stalls: 96 MB through, the forwarder's memory flat", async () => {
@@ -111,8 +120,7 @@ describe("TCP forwarder", () => {
     const s = await connectTo(port);
     s.on("error", () => {});
     await once(s, "close");
-    // The log reaches standard output within a second.
-    for (let i = 0; i < 30 && !p.output().includes("tcp forwarder: connection failed"); i++) await sleep(100);
+    expect(await outputHas(p, "tcp forwarder: connection failed")).toBe(true);
     expect(p.output()).toMatch(/"err":"connect ECONNREFUSED[^"]*".*"msg":"tcp forwarder: connection failed"/);
     expect((await fetch(`${p.url}/health`)).ok).toBe(true);
     expect((await roundTrip(await connectTo(port), Buffer.from("x"))).length).toBe(0);

@@ -73,7 +73,7 @@ async function main(): Promise<void> {
     "yaLLMproxy listening",
   );
   // For the person at the terminal; on stderr, so stdout stays JSON lines only.
-  process.stderr.write(`${startupBanner({ address, adminOn, dashboardBuilt: built })}\n`);
+  process.stderr.write(`${startupBanner({ address, adminOn, dashboardBuilt: built, forwarding: forwarders.running.map((f) => f.url) })}\n`);
   const stop = async (signal: string) => {
     logger.info({ signal }, "shutting down");
     await shutdownGracefully(app, app.runtime.config.server.shutdownGraceMs, logger, forwarders);
