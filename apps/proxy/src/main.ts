@@ -1,11 +1,12 @@
 // Starts the proxy: loads the config (YALLMP_CONFIG, default configs/config.yaml), logs its warnings,
-// listens on YALLMP_HOST:YALLMP_PORT (default 127.0.0.1:7979), says so in one line on stderr, and on
-// SIGINT/SIGTERM drains the requests in flight (proxy_settings.server.shutdown_grace_seconds) before
-// it exits; a second signal ends it at once.
+// listens on YALLMP_HOST:YALLMP_PORT (default 127.0.0.1:7979) and starts the forwarders it enables,
+// says so in one line on stderr, and on SIGINT/SIGTERM drains the requests in flight
+// (proxy_settings.server.shutdown_grace_seconds) before it exits; a second signal ends it at once.
 
 import { destination as pinoDestination, pino } from "pino";
 import { buildApp } from "./app.js";
 import { ConfigError, loadConfig } from "./config/load-config.js";
+import { ForwarderStartError, startForwarders } from "./forwarders/forwarders.js";
 import { dashboardBuilt } from "./routes/dashboard.js";
 import { shutdownGracefully } from "./shutdown.js";
 import { startupBanner } from "./startup-banner.js";
@@ -57,6 +58,14 @@ async function main(): Promise<void> {
   // Every background task handles its own errors; this catches one that slipped through, without exiting.
   process.on("unhandledRejection", (err) => app.runtime.ops.backgroundError("unhandled_rejection", err));
   const address = await app.listen({ host: config.server.host, port: config.server.port });
+  let forwarders;
+  try {
+    forwarders = await startForwarders(config.forwarders, logger);
+  } catch (err) {
+    if (!(err instanceof ForwarderStartError)) throw err;
+    process.stderr.write(`yaLLMproxy: ${err.message}\n`);
+    process.exit(1);
+  }
   const adminOn = config.adminPassword !== undefined;
   const built = dashboardBuilt();
   logger.info(
@@ -64,10 +73,10 @@ async function main(): Promise<void> {
     "yaLLMproxy listening",
   );
   // For the person at the terminal; on stderr, so stdout stays JSON lines only.
-  process.stderr.write(`${startupBanner({ address, adminOn, dashboardBuilt: built })}\n`);
+  process.stderr.write(`${startupBanner({ address, adminOn, dashboardBuilt: built, forwarding: forwarders.running.map((f) => f.url) })}\n`);
   const stop = async (signal: string) => {
     logger.info({ signal }, "shutting down");
-    await shutdownGracefully(app, app.runtime.config.server.shutdownGraceMs, logger);
+    await shutdownGracefully(app, app.runtime.config.server.shutdownGraceMs, logger, forwarders);
     process.exit(0);
   };
   process.once("SIGINT", () => void stop("SIGINT"));

@@ -115,9 +115,18 @@ export interface ShutdownLog {
   warn(obj: object, msg: string): void;
 }
 
-/** Drains the requests in flight for up to `graceMs`, ends the rest, then closes the app. */
-export async function shutdownGracefully(app: FastifyInstance, graceMs: number, log: ShutdownLog): Promise<void> {
+/**
+ * Drains the requests in flight for up to `graceMs`, ends the rest, then closes the app. The
+ * forwarders stop accepting at once and their connections get the same grace period.
+ */
+export async function shutdownGracefully(
+  app: FastifyInstance,
+  graceMs: number,
+  log: ShutdownLog,
+  forwarders?: { close(graceMs: number): Promise<void> },
+): Promise<void> {
   const inFlight = app.runtime.inFlight;
+  const forwardersClosed = forwarders?.close(graceMs);
   refuseNewRequests(app.server);
   app.runtime.sockets.drainAll();
   log.info({ inFlight: inFlight.size, graceSeconds: graceMs / 1000 }, "draining requests in flight");
@@ -127,5 +136,6 @@ export async function shutdownGracefully(app: FastifyInstance, graceMs: number, 
     // Their error frames are written at once; this only waits for the relays to finish.
     await inFlight.settled(2000);
   }
-  await app.close();
+  // Closing the app ends the connections a forwarder holds to it, so the two close together.
+  await Promise.all([app.close(), forwardersClosed]);
 }

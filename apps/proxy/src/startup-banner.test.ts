@@ -17,4 +17,10 @@ describe("the start-up line", () => {
       "yaLLMproxy listening on http://127.0.0.1:7979 — dashboard not built: run npm run build (admin API on)",
     );
   });
+
+  it("names where the forwarders listen", () => {
+    expect(startupBanner({ address, adminOn: true, dashboardBuilt: true, forwarding: ["tcp://0.0.0.0:6969", "https://0.0.0.0:6970"] })).toBe(
+      "yaLLMproxy listening on http://127.0.0.1:7979 — dashboard http://127.0.0.1:7979/dashboard (admin API on); forwarding tcp://0.0.0.0:6969, https://0.0.0.0:6970",
+    );
+  });
 });

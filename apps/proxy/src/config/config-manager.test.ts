@@ -183,3 +183,12 @@ describe("the file on disk", () => {
     expect((await manager.versions()).length).toBe(before);
   });
 });
+
+describe("forwarders", () => {
+  it("are kept as started until a restart, and a change says so", async () => {
+    const yaml = `${BASE}forwarder_settings: { enabled: true, listen: { port: 7100 }, target: { port: 7101 } }\n`;
+    const { warnings: said } = await manager.apply(yaml, "file", { fromFile: true, writeFile: false });
+    expect(said).toContain("forwarder_settings, http_forwarder_settings: the forwarders change at the next restart");
+    expect(runtime.config.forwarders.tcp).toBeUndefined();
+  });
+});

@@ -122,13 +122,23 @@ export class ConfigManager {
     const loaded = opts.fromFile ? this.parse(text) : this.check(text, opts.env);
     if (opts.env && Object.keys(opts.env).length > 0) await writeDotEnv(this.envPath, opts.env);
     const before = this.runtime.config;
-    // What the server was built with stays until a restart: the listen address, the WebSocket frame bound.
+    // What the server was built with stays until a restart: the listen address, the WebSocket frame bound, the forwarders.
     const webSocket = { ...loaded.config.webSocket, maxFrameBytes: before.webSocket.maxFrameBytes };
-    const next: ProxyConfig = { ...loaded.config, server: before.server, webSocket, databaseUrl: before.databaseUrl, adminPassword: before.adminPassword };
+    const next: ProxyConfig = {
+      ...loaded.config,
+      server: before.server,
+      webSocket,
+      databaseUrl: before.databaseUrl,
+      adminPassword: before.adminPassword,
+      forwarders: before.forwarders,
+    };
     this.runtime.apply(next);
     const warnings = [...loaded.warnings];
     if (loaded.config.server.port !== before.server.port || loaded.config.server.host !== before.server.host) {
       warnings.push("proxy_settings.server: the listen address changes at the next restart");
+    }
+    if (JSON.stringify(loaded.config.forwarders) !== JSON.stringify(before.forwarders)) {
+      warnings.push("forwarder_settings, http_forwarder_settings: the forwarders change at the next restart");
     }
     if (loaded.config.webSocket.maxFrameBytes !== before.webSocket.maxFrameBytes) {
       warnings.push("proxy_settings.responses.websocket.max_frame_mb: the frame bound changes at the next restart");

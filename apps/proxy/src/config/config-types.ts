@@ -5,6 +5,7 @@ import type { z } from "zod";
 import type { KeyLimits, ModelPricing, RateLimit, RateLimitSettings, UsageSettings } from "./limits-config.js";
 import type { RouteModules } from "./response-modules.js";
 import type { TelemetrySettings } from "./telemetry-config.js";
+import type { ForwarderSettings } from "./forwarder-config.js";
 import type { MockOptions, apiTypeSchema } from "./schema.js";
 import type { GigaChatSettings } from "./gigachat-config.js";
 
@@ -168,6 +169,8 @@ export interface ProxyConfig {
   rateLimits: RateLimitSettings;
   /** OTLP export from the `OTEL_*` environment variables; undefined when off (read at start-up only). */
   telemetry: TelemetrySettings | undefined;
+  /** The TCP and HTTP forwarders started beside the server (read at start-up only). */
+  forwarders: ForwarderSettings;
   messagesPingIntervalMs: number;
   appKeys: {
     enabled: boolean;

@@ -27,6 +27,7 @@ const NOT_HONOURED: ReadonlyArray<readonly [string, string]> = [
   ["database.max_overflow", "the PostgreSQL pool size is fixed at 4 connections per replica"],
   ["model_list[].editable", "use protected: false to allow changes through the admin API"],
   ...GIGACHAT_KEYS.map((key) => [`model_list[].model_params.${key}`, "a GigaChat setting; this backend kind does not use it"] as const),
+  ["http_forwarder_settings.ssl.hosts", "the certificate comes from cert_file; hosts only named what yaLLMproxy's mkcert task made one for"],
 ];
 
 /** Keys only one backend kind reads: warned about on the entries of every other kind. */

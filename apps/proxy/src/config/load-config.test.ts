@@ -30,7 +30,7 @@ describe("loadConfig", () => {
     expect(config.fallbacks.get("mock-flaky")).toEqual(["mock"]);
   });
 
-  it("loads a yaLLMproxy config with GigaChat, modules and forwarders: modules run, GigaChat with its key set, what is not implemented is warned about", () => {
+  it("loads a yaLLMproxy config with GigaChat, modules and forwarders: modules run, GigaChat with its key set, forwarders wait for enabled, what is not implemented is warned about", () => {
     const { config, warnings } = loadConfig({ path: fixture("yallmproxy-style.yaml"), env: {} });
     expect([...config.models.keys()]).toEqual(["GLM-remote", "GLM-remote:cursor", "local-vllm"]);
     expect(config.endpoints).toEqual({ responses: false, messages: true, responsesWebSocket: true });
@@ -48,8 +48,10 @@ describe("loadConfig", () => {
         emulateToolCalls: false,
       },
     });
-    expect(text).toContain("forwarder_settings: not implemented");
-    expect(text).toContain("http_forwarder_settings: not implemented");
+    expect(text).not.toContain("not implemented by this proxy");
+    expect(text).toContain("forwarder_settings: not started: set forwarder_settings.enabled: true (or FORWARD_ENABLED=true)");
+    expect(text).toContain("http_forwarder_settings: not started: set http_forwarder_settings.enabled: true (or HTTP_FORWARD_ENABLED=true)");
+    expect(config.forwarders).toEqual({ tcp: undefined, http: undefined });
     expect(text).not.toContain("modules");
     const moduleNames = (name: string) => config.models.get(name)!.responseModules?.modules.map((m) => m.name);
     expect(moduleNames("GLM-remote")).toEqual(["swap_reasoning_content"]);

@@ -18,6 +18,7 @@ import {
 } from "./config-types.js";
 import { definedOnly, dotEnvPathOf, readDotEnv, substituteEnv } from "./env.js";
 import { normalizeModel, resolveModelEntries } from "./model-entries.js";
+import { forwardersOf } from "./forwarder-config.js";
 import { legacyKeyWarnings } from "./legacy-keys.js";
 import { keyLimitsOf, rateLimitSettingsOf, usageSettingsOf } from "./limits-config.js";
 import { telemetrySettingsOf } from "./telemetry-config.js";
@@ -28,7 +29,6 @@ import { responseStateOf, tracesOf, webSocketOf } from "./store-settings.js";
 export * from "./config-types.js";
 
 const KNOWN_SECTIONS = new Set(["model_list", "router_settings", "proxy_settings", "app_keys", "database", "forwarder_settings", "http_forwarder_settings"]);
-const NOT_IMPLEMENTED_SECTIONS = new Set(["forwarder_settings", "http_forwarder_settings"]);
 
 export interface LoadOptions {
   /** Config file path; default `configs/config.yaml` under the working directory. */
@@ -80,7 +80,7 @@ export function parseConfigText(text: string, path: string, vars: Record<string,
   databaseUrlFrom(raw.database, problems);
   if (problems.length) throw new ConfigError(problems);
   for (const name of [...missingVars].sort()) notes.warnings.push(`environment variable ${name} is not set; used an empty value`);
-  const config = settingsOf(raw, env, { models, groups, fallbacks, keys, source: { path, text, vars } });
+  const config = settingsOf(raw, env, notes.warnings, { models, groups, fallbacks, keys, source: { path, text, vars } });
   return { config, ...notes };
 }
 
@@ -103,7 +103,7 @@ function checkSections(substituted: Record<string, unknown>, { warnings, mistake
     if (!KNOWN_SECTIONS.has(key)) {
       warnings.push(`${key}: unknown section, ignored`);
       mistakes.push({ path: key, message: `unknown section "${key}" (known: ${[...KNOWN_SECTIONS].join(", ")})` });
-    } else if (NOT_IMPLEMENTED_SECTIONS.has(key)) warnings.push(`${key}: not implemented by this proxy, ignored`);
+    }
   }
   warnings.push(...legacyKeyWarnings(substituted));
 }
@@ -266,12 +266,16 @@ function serverOf(proxySettings: Record<string, unknown>, env: Record<string, st
 function settingsOf(
   raw: RawConfig,
   env: Record<string, string | undefined>,
+  warnings: string[],
   parts: Pick<ProxyConfig, "models" | "groups" | "fallbacks" | "source"> & { keys: AppKey[] },
 ): ProxyConfig {
   const proxySettings = (raw.proxy_settings ?? {}) as Record<string, unknown>;
   const appKeysRaw = raw.app_keys ?? {};
   const unauth = appKeysRaw.unauthenticated ?? {};
   const server = serverOf(proxySettings, env);
+  const problems: string[] = [];
+  const forwarders = forwardersOf(raw, env, server, problems, warnings);
+  if (problems.length) throw new ConfigError(problems);
   return {
     models: parts.models,
     groups: parts.groups,
@@ -289,6 +293,7 @@ function settingsOf(
     usage: usageSettingsOf(raw.proxy_settings?.usage),
     rateLimits: rateLimitSettingsOf(raw.proxy_settings?.rate_limits, env),
     telemetry: telemetrySettingsOf(env),
+    forwarders,
     messagesPingIntervalMs: Math.round((raw.proxy_settings?.messages_ping_interval_seconds ?? 10) * 1000),
     appKeys: {
       enabled: appKeysRaw.enabled ?? false,

@@ -8,14 +8,14 @@ const TRUE_WORDS = new Set(["1", "true", "yes", "on"]);
 const FALSE_WORDS = new Set(["0", "false", "no", "off"]);
 
 /** A boolean, or a string yaLLMproxy read as one (`"true"`, `"yes"`, `"on"`, `"1"` and their opposites). */
-const boolish = z.preprocess((v) => {
+export const boolish = z.preprocess((v) => {
   if (typeof v !== "string") return v;
   const word = v.trim().toLowerCase();
   return TRUE_WORDS.has(word) ? true : FALSE_WORDS.has(word) ? false : v;
 }, z.boolean());
 
 /** A number, or a string holding one (`"540"`), as yaLLMproxy's `float()` / `int()` read it. */
-function numberish<T extends z.ZodType>(schema: T) {
+export function numberish<T extends z.ZodType>(schema: T) {
   return z.preprocess((v) => (typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v)) ? Number(v) : v), schema);
 }
 

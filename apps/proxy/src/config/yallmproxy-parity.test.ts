@@ -45,6 +45,19 @@ const HONOURED = [
   "app_keys.*",
   "database.backend",
   "database.connection.*",
+  "forwarder_settings.enabled",
+  "forwarder_settings.debug",
+  "forwarder_settings.listen.*",
+  "forwarder_settings.target.*",
+  "http_forwarder_settings.enabled",
+  "http_forwarder_settings.debug",
+  "http_forwarder_settings.preserve_host",
+  "http_forwarder_settings.timeout_seconds",
+  "http_forwarder_settings.listen.*",
+  "http_forwarder_settings.target.*",
+  "http_forwarder_settings.ssl.enabled",
+  "http_forwarder_settings.ssl.cert_file",
+  "http_forwarder_settings.ssl.key_file",
 ];
 
 function honoured(path: string): boolean {
@@ -85,7 +98,12 @@ describe("every yaLLMproxy key is honoured or named in a warning", () => {
       const silent = paths.filter((p) => !honoured(p) && !warned(p, warnings));
       expect(silent).toEqual([]);
       // The keys not honoured are warned about one by one, not swallowed by a broader warning.
-      for (const key of ["proxy_settings.logging.log_to_disk", "proxy_settings.logging.log_parsed_stream", "database.pool_size"]) {
+      for (const key of [
+        "proxy_settings.logging.log_to_disk",
+        "proxy_settings.logging.log_parsed_stream",
+        "database.pool_size",
+        "http_forwarder_settings.ssl.hosts",
+      ]) {
         expect(warnings.some((w) => w.startsWith(`${key}:`))).toBe(true);
       }
     });

@@ -9,7 +9,7 @@ type HeaderValue = string | string[] | undefined;
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "te", "transfer-encoding", "upgrade", "trailer", "proxy-connection"]);
 
 /** The names a `Connection` header lists: these are hop-by-hop too. */
-function connectionNamed(value: HeaderValue): Set<string> {
+export function connectionNamed(value: HeaderValue): Set<string> {
   const out = new Set<string>();
   for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) {
     for (const name of v.split(",")) if (name.trim()) out.add(name.trim().toLowerCase());
@@ -17,7 +17,8 @@ function connectionNamed(value: HeaderValue): Set<string> {
   return out;
 }
 
-function isHopByHop(name: string, named: Set<string>): boolean {
+/** Whether the header `name` (lower case) belongs to one connection, given what `Connection` names. */
+export function isHopByHop(name: string, named: Set<string>): boolean {
   return HOP_BY_HOP.has(name) || name.startsWith("proxy-") || named.has(name);
 }
 
