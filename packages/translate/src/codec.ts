@@ -69,6 +69,8 @@ export interface AnswerOptions {
   leadingItems?: Array<Record<string, unknown>>;
   /** Messages streams: the prompt-size estimate `message_start` opens with, when the caller knows it better than `request` does. */
   inputTokens?: () => number;
+  /** Responses: raw reasoning as `reasoning_text` content, as a summary, or both (the default). */
+  rawReasoning?: "content" | "summary" | "both";
   /** Responses streams: gets the final Response right before its terminal event is written. */
   onComplete?: (finalResponse: Record<string, unknown>) => void;
 }

@@ -29,6 +29,7 @@ export const responsesCodec: Codec = {
       ...(opts.id !== undefined ? { id: opts.id } : {}),
       ...(opts.previousResponseId !== undefined ? { previousResponseId: opts.previousResponseId } : {}),
       ...(opts.leadingItems ? { leadingItems: opts.leadingItems } : {}),
+      ...(opts.rawReasoning ? { rawReasoning: opts.rawReasoning } : {}),
     }),
   createStreamDecoder: createResponsesStreamDecoder,
   createStreamEncoder: (opts) =>
@@ -39,6 +40,7 @@ export const responsesCodec: Codec = {
       ...(opts.id !== undefined ? { id: opts.id } : {}),
       ...(opts.previousResponseId !== undefined ? { previousResponseId: opts.previousResponseId } : {}),
       ...(opts.leadingItems ? { leadingItems: opts.leadingItems } : {}),
+      ...(opts.rawReasoning ? { rawReasoning: opts.rawReasoning } : {}),
       ...(opts.onComplete ? { onComplete: opts.onComplete } : {}),
     }),
   errorBody: responsesErrorBody,

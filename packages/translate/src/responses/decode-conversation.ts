@@ -242,7 +242,8 @@ function decodeReasoningItem(item: JsonObject, param: string): ReasoningPart {
   );
   const part: ReasoningPart =
     content.length > 0 ? { type: "reasoning", text: content.join(""), kind: "raw" } : { type: "reasoning", text: summary.join("\n\n"), kind: "summary" };
-  if (summary.length > 0) part.summary = summary;
+  // A summary that only repeats the content is the proxy's own copy of raw reasoning (rawReasoning: both).
+  if (summary.length > 0 && summary.join("") !== content.join("")) part.summary = summary;
   const id = f.optionalString(item["id"], `${param}.id`);
   if (id !== undefined) part.id = id;
   const encrypted = f.optionalString(item["encrypted_content"], `${param}.encrypted_content`);

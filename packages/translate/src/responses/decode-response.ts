@@ -89,7 +89,8 @@ function decodeReasoningOutput(item: JsonObject): AssistantPart {
   const content = texts("content");
   const part: AssistantPart =
     content.length > 0 ? { type: "reasoning", text: content.join(""), kind: "raw" } : { type: "reasoning", text: summary.join("\n\n"), kind: "summary" };
-  if (summary.length > 0) part.summary = summary;
+  // A summary that only repeats the content is the proxy's own copy of raw reasoning (rawReasoning: both).
+  if (summary.length > 0 && summary.join("") !== content.join("")) part.summary = summary;
   const id = getString(item, "id");
   if (id !== undefined) part.id = id;
   const encrypted = getString(item, "encrypted_content");

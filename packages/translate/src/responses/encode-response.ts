@@ -5,7 +5,7 @@ import type { Choice, LlmRequest, LlmResponse, TranslateContext, Translated, Tra
 import type { JsonObject } from "../shared/guards.js";
 import { messageStatusFor, toResponsesOutcome } from "./finish-reason.js";
 import { clientKindOf } from "./client-tools.js";
-import { buildResponseObject, callItemPrefix, givenItems, type OutputItem } from "./response-object.js";
+import { buildResponseObject, callItemPrefix, givenItems, type OutputItem, type RawReasoningForm } from "./response-object.js";
 
 export interface EncodeResponsesResponseArgs {
   response: LlmResponse;
@@ -17,6 +17,8 @@ export interface EncodeResponsesResponseArgs {
   previousResponseId?: string | null;
   /** Items the output starts with, as given. */
   leadingItems?: JsonObject[];
+  /** How raw reasoning goes out (default: both summary and content). */
+  rawReasoning?: RawReasoningForm;
 }
 
 export function encodeResponsesResponse(args: EncodeResponsesResponseArgs): Translated<JsonObject> {
@@ -25,7 +27,7 @@ export function encodeResponsesResponse(args: EncodeResponsesResponseArgs): Tran
   const id = args.id ?? ctx.newId("resp_");
   const createdAt = ctx.now();
   const items: OutputItem[] = givenItems(args.leadingItems);
-  response.choices.forEach((choice, i) => items.push(...choiceToOutputItems(choice, args.request, ctx, `choices[${i}]`, warnings)));
+  response.choices.forEach((choice, i) => items.push(...choiceToOutputItems(choice, args, `choices[${i}]`, warnings)));
   const outcome = toResponsesOutcome(response.choices.map((c) => c.finishReason));
   const value = buildResponseObject({
     id,
@@ -49,7 +51,8 @@ export function encodeResponsesResponse(args: EncodeResponsesResponseArgs): Tran
  * A choice's parts as output items, in order: each reasoning part is a `rs_` item, consecutive
  * text/refusal parts share one `msg_` item, each tool call is a `fc_` item (`ctc_`, `tsc_` for client tools).
  */
-function choiceToOutputItems(choice: Choice, request: LlmRequest, ctx: TranslateContext, path: string, warnings: TranslationWarning[]): OutputItem[] {
+function choiceToOutputItems(choice: Choice, args: EncodeResponsesResponseArgs, path: string, warnings: TranslationWarning[]): OutputItem[] {
+  const { request, ctx } = args;
   const items: OutputItem[] = [];
   let message: Extract<OutputItem, { type: "message" }> | undefined;
   const status = messageStatusFor(choice.finishReason);
@@ -65,7 +68,12 @@ function choiceToOutputItems(choice: Choice, request: LlmRequest, ctx: Translate
         return;
       case "reasoning":
         message = undefined;
-        items.push({ type: "reasoning", id: part.id?.startsWith("rs_") ? part.id : ctx.newId("rs_"), part });
+        items.push({
+          type: "reasoning",
+          id: part.id?.startsWith("rs_") ? part.id : ctx.newId("rs_"),
+          part,
+          ...(args.rawReasoning ? { rawAs: args.rawReasoning } : {}),
+        });
         return;
       case "tool_call": {
         message = undefined;

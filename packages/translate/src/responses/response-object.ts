@@ -12,9 +12,16 @@ import { encodeResponsesTextFormat, encodeResponsesToolChoice, encodeResponsesTo
 
 type ItemStatus = "in_progress" | "completed" | "incomplete";
 
+/**
+ * How raw reasoning (a chat backend's `reasoning_content`, think tags) reaches a Responses client:
+ * as `reasoning_text` content, as a summary (what the AI SDK and Codex show), or as both.
+ */
+export type RawReasoningForm = "content" | "summary" | "both";
+export const DEFAULT_RAW_REASONING_FORM: RawReasoningForm = "both";
+
 /** One output item with hub content, before rendering. */
 export type OutputItem =
-  | { type: "reasoning"; id: string; part: ReasoningPart }
+  | { type: "reasoning"; id: string; part: ReasoningPart; rawAs?: RawReasoningForm | undefined }
   | { type: "message"; id: string; parts: (TextPart | RefusalPart)[]; status: ItemStatus }
   /** A tool call: a `function_call` item, or the client tool's own item when `part.client` says so. */
   | { type: "function_call"; id: string; part: ToolCallPart; status: ItemStatus; input?: string }
@@ -38,19 +45,22 @@ export function renderOutputTextPart(part: TextPart, warnings?: TranslationWarni
   return { type: "output_text", annotations: annotations.value, logprobs: [], text: part.text };
 }
 
-function renderReasoningSummary(part: ReasoningPart): string[] {
-  return part.summary ?? (part.kind !== "raw" && part.text !== "" ? [part.text] : []);
+function renderReasoningSummary(part: ReasoningPart, rawAs: RawReasoningForm): string[] {
+  if (part.summary) return part.summary;
+  if (part.text === "" || (part.kind === "raw" && rawAs === "content")) return [];
+  return [part.text];
 }
 
 export function renderOutputItem(item: OutputItem, warnings?: TranslationWarning[], path = "output"): JsonObject {
   switch (item.type) {
     case "reasoning": {
+      const rawAs = item.rawAs ?? DEFAULT_RAW_REASONING_FORM;
       const out: JsonObject = {
         id: item.id,
         type: "reasoning",
-        summary: renderReasoningSummary(item.part).map((text) => ({ type: "summary_text", text })),
+        summary: renderReasoningSummary(item.part, rawAs).map((text) => ({ type: "summary_text", text })),
       };
-      if (item.part.kind === "raw" && item.part.text !== "") out["content"] = [{ type: "reasoning_text", text: item.part.text }];
+      if (item.part.kind === "raw" && item.part.text !== "" && rawAs !== "summary") out["content"] = [{ type: "reasoning_text", text: item.part.text }];
       const encrypted = packReasoningOpaque(item.part);
       if (encrypted !== undefined) out["encrypted_content"] = encrypted;
       return out;

@@ -145,6 +145,13 @@ describe("encodeResponsesResponse", () => {
     usage: { inputTokens: 9, outputTokens: 8, totalTokens: 17, cachedInputTokens: 4, reasoningTokens: 3 },
   };
 
+  it("rawReasoning puts raw reasoning in the content only, or in the summary only", () => {
+    const first = (rawReasoning: "content" | "summary") =>
+      (encodeResponsesResponse({ response, request, ctx: createTestContext(), rawReasoning }).value.output as unknown[])[0];
+    expect(first("content")).toEqual({ id: "rs_test002", type: "reasoning", summary: [], content: [{ type: "reasoning_text", text: "why" }] });
+    expect(first("summary")).toEqual({ id: "rs_test002", type: "reasoning", summary: [{ type: "summary_text", text: "why" }] });
+  });
+
   it("builds the full Response object with items in order", () => {
     const { value, warnings } = encodeResponsesResponse({ response, request, ctx: createTestContext() });
     expect(warnings).toEqual([]);
@@ -162,7 +169,12 @@ describe("encodeResponsesResponse", () => {
       max_tool_calls: null,
       model: "alias",
       output: [
-        { id: "rs_test002", type: "reasoning", summary: [], content: [{ type: "reasoning_text", text: "why" }] },
+        {
+          id: "rs_test002",
+          type: "reasoning",
+          summary: [{ type: "summary_text", text: "why" }],
+          content: [{ type: "reasoning_text", text: "why" }],
+        },
         {
           id: "msg_test003",
           type: "message",

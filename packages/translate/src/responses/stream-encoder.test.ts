@@ -19,7 +19,7 @@ function chunk(choices: Json[], extra: Json = {}): string {
 const delta = (index: number, d: Json, finish: string | null = null): Json => ({ index, delta: d, logprobs: null, finish_reason: finish });
 const usageChunk = chunk([], { usage: { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12 } });
 
-function chatToResponses(sse: string, callEnd = true) {
+function chatToResponses(sse: string, callEnd = true, rawReasoning?: "content" | "summary" | "both") {
   const events = decodeAll(createChatStreamDecoder(), parseSse(sse), callEnd);
   let completions = 0;
   let completed: Json | undefined;
@@ -27,6 +27,7 @@ function chatToResponses(sse: string, callEnd = true) {
     ctx: createTestContext(),
     request,
     model: "alias",
+    ...(rawReasoning ? { rawReasoning } : {}),
     onComplete: (r) => {
       completions++;
       completed = r;
@@ -181,15 +182,43 @@ describe("terminal event timing", () => {
 });
 
 describe("reasoning", () => {
-  it("chat reasoning_content streams as reasoning_text with content_part events, then the message", () => {
-    const sse =
-      chunk([delta(0, { role: "assistant", content: "", reasoning_content: "Let me " })]) +
-      chunk([delta(0, { reasoning_content: "think." })]) +
-      chunk([delta(0, { content: "Answer" })]) +
-      chunk([delta(0, {}, "stop")]) +
-      usageChunk +
-      "data: [DONE]\n\n";
-    const { result } = chatToResponses(sse);
+  const thinking =
+    chunk([delta(0, { role: "assistant", content: "", reasoning_content: "Let me " })]) +
+    chunk([delta(0, { reasoning_content: "think." })]) +
+    chunk([delta(0, { content: "Answer" })]) +
+    chunk([delta(0, {}, "stop")]) +
+    usageChunk +
+    "data: [DONE]\n\n";
+
+  it("chat reasoning_content streams as a summary and as reasoning_text (the default), then the message", () => {
+    const { result } = chatToResponses(thinking);
+    expect(result.violations).toEqual([]);
+    expect(result.types.slice(2, 15)).toEqual([
+      "response.output_item.added",
+      "response.reasoning_summary_part.added",
+      "response.content_part.added",
+      "response.reasoning_summary_text.delta",
+      "response.reasoning_text.delta",
+      "response.reasoning_summary_text.delta",
+      "response.reasoning_text.delta",
+      "response.reasoning_summary_text.done",
+      "response.reasoning_summary_part.done",
+      "response.reasoning_text.done",
+      "response.content_part.done",
+      "response.output_item.done",
+      "response.output_item.added",
+    ]);
+    expect(output(result)[0]).toEqual({
+      id: "rs_test002",
+      type: "reasoning",
+      summary: [{ type: "summary_text", text: "Let me think." }],
+      content: [{ type: "reasoning_text", text: "Let me think." }],
+    });
+    expect(output(result)[1]).toMatchObject({ type: "message", content: [{ type: "output_text", text: "Answer" }] });
+  });
+
+  it("rawReasoning content: reasoning_text with content_part events only, an empty summary", () => {
+    const { result } = chatToResponses(thinking, true, "content");
     expect(result.violations).toEqual([]);
     expect(result.types.slice(2, 9)).toEqual([
       "response.output_item.added",
@@ -200,13 +229,20 @@ describe("reasoning", () => {
       "response.content_part.done",
       "response.output_item.done",
     ]);
-    expect(output(result)[0]).toEqual({
-      id: "rs_test002",
-      type: "reasoning",
-      summary: [],
-      content: [{ type: "reasoning_text", text: "Let me think." }],
-    });
-    expect(output(result)[1]).toMatchObject({ type: "message", content: [{ type: "output_text", text: "Answer" }] });
+    expect(output(result)[0]).toEqual({ id: "rs_test002", type: "reasoning", summary: [], content: [{ type: "reasoning_text", text: "Let me think." }] });
+  });
+
+  it("rawReasoning summary: summary events only, no content on the item", () => {
+    const { result } = chatToResponses(thinking, true, "summary");
+    expect(result.violations).toEqual([]);
+    expect(result.types.filter((t) => t.includes("reasoning") || t.includes("content_part")).slice(0, 5)).toEqual([
+      "response.reasoning_summary_part.added",
+      "response.reasoning_summary_text.delta",
+      "response.reasoning_summary_text.delta",
+      "response.reasoning_summary_text.done",
+      "response.reasoning_summary_part.done",
+    ]);
+    expect(output(result)[0]).toEqual({ id: "rs_test002", type: "reasoning", summary: [{ type: "summary_text", text: "Let me think." }] });
   });
 
   it("summary reasoning uses reasoning_summary_part/text events and carries encrypted content", () => {

@@ -1,11 +1,10 @@
 // Hub stream events -> the Responses event grammar (docs/protocol.md §1.5–1.7) for a Responses client.
 //
-// Choice-aware: every choice has its own items and output indices, so with n > 1 items of
-// different choices may be open at once; each closes when its choice finishes. Within a choice a
-// new kind of content closes the previous item (text after reasoning closes the reasoning item, a
-// tool call closes the message). Usage arrives after the finishes, so the single terminal event
-// waits for `usage` or `end`; it repeats every item, rendered by the same code as the non-stream
-// encoder.
+// Choice-aware: every choice has its own items and output indices, so with n > 1 items of different
+// choices may be open at once; each closes when its choice finishes. Within a choice a new kind of
+// content closes the previous item (text after reasoning closes the reasoning item, a tool call closes
+// the message). Usage arrives after the finishes, so the single terminal event waits for `usage` or
+// `end`; it repeats every item, rendered by the same code as the non-stream encoder.
 
 import type { StreamEncoder } from "../codec.js";
 import type { FinishReason, LlmRequest, ReasoningPart, StreamError, StreamEvent, TranslateContext, Usage } from "../ir.js";
@@ -22,6 +21,7 @@ import {
   type ChoiceState,
   type MessageItem,
   type MessageSlot,
+  type RawReasoningForm,
   type ReasoningSlot,
   type Slot,
   closeCallEvents,
@@ -29,6 +29,7 @@ import {
   closeReasoningPartEvents,
   reasoningDeltaEvent,
   reasoningPartAddedEvent,
+  reasoningWire,
 } from "./stream-items.js";
 
 export interface ResponsesStreamEncoderArgs {
@@ -40,6 +41,8 @@ export interface ResponsesStreamEncoderArgs {
   previousResponseId?: string | null;
   /** Items the output starts with, as given, sent right after `response.in_progress`. */
   leadingItems?: JsonObject[];
+  /** How raw reasoning goes out (default: both summary and content). */
+  rawReasoning?: RawReasoningForm;
   /** Gets the final Response of the terminal event (completed, incomplete or failed). */
   onComplete?: (finalResponse: JsonObject) => void;
 }
@@ -173,7 +176,7 @@ class ResponsesStreamEncoder implements StreamEncoder {
 
   private openReasoning(s: ChoiceState, part: ReasoningPart): { sse: string; slot: ReasoningSlot } {
     const sse = this.closeMessage(s) + this.closeReasoning(s);
-    const item: Extract<OutputItem, { type: "reasoning" }> = { type: "reasoning", id: this.ctx.newId("rs_"), part };
+    const item: Extract<OutputItem, { type: "reasoning" }> = { type: "reasoning", id: this.ctx.newId("rs_"), part, rawAs: this.args.rawReasoning };
     const added = this.addItem(item, { ...renderOutputItem(item), summary: [] });
     const slot: ReasoningSlot = { ...added.slot, openPart: undefined };
     s.reasoning = slot;
@@ -277,13 +280,14 @@ class ResponsesStreamEncoder implements StreamEncoder {
     let out = this.closeMessage(s);
     const { sse, slot } = this.reasoningFor(s, kind);
     out += sse;
-    if (slot.openPart !== kind) {
+    const wire = reasoningWire(kind, this.args.rawReasoning);
+    if (slot.openPart !== wire) {
       out += this.closeReasoningPart(slot);
-      slot.openPart = kind;
-      out += reasoningPartAddedEvent(this.emit, slot, kind);
+      slot.openPart = wire;
+      out += reasoningPartAddedEvent(this.emit, slot, wire);
     }
     slot.item.part.text += event.delta;
-    return out + reasoningDeltaEvent(this.emit, slot, kind, event.delta);
+    return out + reasoningDeltaEvent(this.emit, slot, wire, event.delta);
   }
 
   private onToolCallStart(event: Extract<StreamEvent, { type: "tool_call_start" }>): string {

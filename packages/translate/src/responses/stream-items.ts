@@ -4,7 +4,9 @@
 import type { FinishReason } from "../ir.js";
 import type { JsonObject } from "../shared/guards.js";
 import type { CustomInputStream } from "./custom-input-stream.js";
-import { renderOutputItem, renderOutputTextPart, type OutputItem } from "./response-object.js";
+import { renderOutputItem, renderOutputTextPart, type OutputItem, type RawReasoningForm, DEFAULT_RAW_REASONING_FORM } from "./response-object.js";
+
+export type { RawReasoningForm };
 
 /** Writes one event with the next sequence number. */
 export type Emit = (type: string, fields: JsonObject) => string;
@@ -17,9 +19,18 @@ export interface Slot<T extends OutputItem> {
   outputIndex: number;
 }
 
+/** The reasoning parts open on the wire: a summary part, a `reasoning_text` part, or both at once. */
+export type ReasoningWire = "summary" | "raw" | "both";
+const RAW_WIRE: Record<RawReasoningForm, ReasoningWire> = { content: "raw", summary: "summary", both: "both" };
+
+/** The parts a reasoning delta of `kind` streams into. */
+export function reasoningWire(kind: "summary" | "raw", rawAs: RawReasoningForm | undefined): ReasoningWire {
+  return kind === "summary" ? "summary" : RAW_WIRE[rawAs ?? DEFAULT_RAW_REASONING_FORM];
+}
+
 export interface ReasoningSlot extends Slot<Extract<OutputItem, { type: "reasoning" }>> {
-  /** The open summary part / reasoning_text part, if any. */
-  openPart: "summary" | "raw" | undefined;
+  /** The open summary part / reasoning_text part / both, if any. */
+  openPart: ReasoningWire | undefined;
 }
 
 export interface MessageSlot extends Slot<MessageItem> {
@@ -57,34 +68,43 @@ export function closeMessagePartEvents(emit: Emit, slot: MessageSlot): string {
   );
 }
 
+const hasSummary = (wire: ReasoningWire): boolean => wire !== "raw";
+const hasContent = (wire: ReasoningWire): boolean => wire !== "summary";
+
 export function closeReasoningPartEvents(emit: Emit, slot: ReasoningSlot): string {
-  const kind = slot.openPart;
-  if (!kind) return "";
+  const wire = slot.openPart;
+  if (!wire) return "";
   slot.openPart = undefined;
   const text = slot.item.part.text;
-  const itemId = slot.item.id;
-  if (kind === "summary") {
-    const at = { item_id: itemId, output_index: slot.outputIndex, summary_index: 0 };
-    return (
-      emit("response.reasoning_summary_text.done", { ...at, text }) +
-      emit("response.reasoning_summary_part.done", { ...at, part: { type: "summary_text", text } })
-    );
-  }
-  const at = { item_id: itemId, output_index: slot.outputIndex, content_index: 0 };
-  return emit("response.reasoning_text.done", { ...at, text }) + emit("response.content_part.done", { ...at, part: { type: "reasoning_text", text } });
-}
-
-export function reasoningPartAddedEvent(emit: Emit, slot: ReasoningSlot, kind: "summary" | "raw"): string {
   const at = { item_id: slot.item.id, output_index: slot.outputIndex };
-  return kind === "summary"
-    ? emit("response.reasoning_summary_part.added", { ...at, summary_index: 0, part: { type: "summary_text", text: "" } })
-    : emit("response.content_part.added", { ...at, content_index: 0, part: { type: "reasoning_text", text: "" } });
+  let sse = "";
+  if (hasSummary(wire)) {
+    sse +=
+      emit("response.reasoning_summary_text.done", { ...at, summary_index: 0, text }) +
+      emit("response.reasoning_summary_part.done", { ...at, summary_index: 0, part: { type: "summary_text", text } });
+  }
+  if (hasContent(wire)) {
+    sse +=
+      emit("response.reasoning_text.done", { ...at, content_index: 0, text }) +
+      emit("response.content_part.done", { ...at, content_index: 0, part: { type: "reasoning_text", text } });
+  }
+  return sse;
 }
 
-export function reasoningDeltaEvent(emit: Emit, slot: ReasoningSlot, kind: "summary" | "raw", delta: string): string {
-  return kind === "summary"
-    ? emit("response.reasoning_summary_text.delta", { item_id: slot.item.id, output_index: slot.outputIndex, summary_index: 0, delta })
-    : emit("response.reasoning_text.delta", { item_id: slot.item.id, output_index: slot.outputIndex, content_index: 0, delta });
+export function reasoningPartAddedEvent(emit: Emit, slot: ReasoningSlot, wire: ReasoningWire): string {
+  const at = { item_id: slot.item.id, output_index: slot.outputIndex };
+  let sse = "";
+  if (hasSummary(wire)) sse += emit("response.reasoning_summary_part.added", { ...at, summary_index: 0, part: { type: "summary_text", text: "" } });
+  if (hasContent(wire)) sse += emit("response.content_part.added", { ...at, content_index: 0, part: { type: "reasoning_text", text: "" } });
+  return sse;
+}
+
+export function reasoningDeltaEvent(emit: Emit, slot: ReasoningSlot, wire: ReasoningWire, delta: string): string {
+  const at = { item_id: slot.item.id, output_index: slot.outputIndex };
+  let sse = "";
+  if (hasSummary(wire)) sse += emit("response.reasoning_summary_text.delta", { ...at, summary_index: 0, delta });
+  if (hasContent(wire)) sse += emit("response.reasoning_text.delta", { ...at, content_index: 0, delta });
+  return sse;
 }
 
 /** A tool call's closing events: arguments (or a custom tool's input) done, then the item done. */
