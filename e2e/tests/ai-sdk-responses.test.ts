@@ -15,7 +15,7 @@ afterEach(async () => {
 });
 
 /** An upstream answering the scripted answers in order (stream or JSON, as asked), and a proxy on it. */
-async function setup(answers: ScriptedAnswer[]): Promise<{ up: Upstream; p: RunningProxy }> {
+async function setup(answers: ScriptedAnswer[], extra: { params?: string; settings?: string } = {}): Promise<{ up: Upstream; p: RunningProxy }> {
   const up = await startUpstream(async (req, res, i) => {
     const answer = answers[i] ?? { text: ["(no more answers)"] };
     if (req.json?.stream === true) await writeSse(res, chatStreamFrames(answer));
@@ -25,8 +25,9 @@ async function setup(answers: ScriptedAnswer[]): Promise<{ up: Upstream; p: Runn
   const p = await startProxy(`
 model_list:
   - model_name: resp-chat
-    model_params: { api_type: openai, api_base: ${up.url}, api_key: sk-up, model: up-model }
+    model_params: { api_type: openai, api_base: ${up.url}, api_key: sk-up, model: up-model${extra.params ?? ""} }
 router_settings: { num_retries: 0 }
+${extra.settings ?? ""}
 `);
   cleanup.push(p.close);
   return { up, p };
@@ -156,6 +157,81 @@ describe("AI SDK OpenAI Responses model on a chat-completions backend", () => {
     expectReplayedToolTurn(up);
     expectItemReferences(sent);
     expect(up.requests.map((r) => (r.json as { stream_options?: unknown }).stream_options)).toEqual([{ include_usage: true }, { include_usage: true }]);
+  });
+});
+
+describe("AI SDK OpenAI Responses model: a chat backend's reasoning_content", () => {
+  // The SDK reads reasoning summaries only; the proxy sends raw reasoning as a summary too.
+  const thinking: ScriptedAnswer[] = [
+    { reasoning: ["Oslo, so ", "call get_weather."], toolCalls: [{ id: "call_ai2", name: "get_weather", argumentFragments: ['{"city":"Oslo"}'] }] },
+    { reasoning: ["Sunny: ", "say so."], text: ["Sunny in Oslo."] },
+  ];
+
+  /** The second chat request: the first step's reasoning went back with its tool call (the model takes reasoning history). */
+  function expectReasoningReplayed(up: Upstream): void {
+    const assistant = (up.requests[1]!.json!.messages as Array<Record<string, any>>).find((m) => m.role === "assistant");
+    expect(assistant).toMatchObject({ reasoning_content: "Oslo, so call get_weather.", tool_calls: [{ id: "call_ai2" }] });
+  }
+
+  it("generateText: each step's reasoningText, and the reasoning item replayed by reference", async () => {
+    const { up, p } = await setup(thinking, { params: ", supports_reasoning: true" });
+    const sent: Array<Record<string, any>> = [];
+    const calls: Array<{ city: string }> = [];
+    const result = await generateText({
+      model: provider(p, sent).responses("resp-chat"),
+      prompt: "Weather in Oslo?",
+      tools: { get_weather: weatherTool(calls) },
+      stopWhen: stepCountIs(3),
+      maxRetries: 0,
+    });
+    expect(calls).toEqual([{ city: "Oslo" }]);
+    expect(result.steps.map((s) => s.reasoningText)).toEqual(["Oslo, so call get_weather.", "Sunny: say so."]);
+    expect(result.text).toBe("Sunny in Oslo.");
+    expect((sent[1]!.input as Array<Record<string, any>>).filter((i) => i.type === "item_reference").map((i) => String(i.id).slice(0, 3))).toEqual([
+      "rs_",
+      "fc_",
+    ]);
+    expectReasoningReplayed(up);
+  });
+
+  it("streamText: reasoning-delta parts as they stream, before the tool call", async () => {
+    const { up, p } = await setup(thinking, { params: ", supports_reasoning: true" });
+    const calls: Array<{ city: string }> = [];
+    const result = streamText({
+      model: provider(p, []).responses("resp-chat"),
+      prompt: "Weather in Oslo?",
+      tools: { get_weather: weatherTool(calls) },
+      stopWhen: stepCountIs(3),
+      maxRetries: 0,
+    });
+    const deltas: string[] = [];
+    const kinds: string[] = [];
+    for await (const part of result.fullStream) {
+      if (part.type === "error") throw part.error;
+      kinds.push(part.type);
+      if (part.type === "reasoning-delta") deltas.push(part.text);
+    }
+    expect(deltas).toEqual(["Oslo, so ", "call get_weather.", "Sunny: ", "say so."]);
+    expect(kinds.indexOf("reasoning-end")).toBeLessThan(kinds.indexOf("tool-call"));
+    expect((await result.steps).map((s) => s.reasoningText)).toEqual(["Oslo, so call get_weather.", "Sunny: say so."]);
+    expect(await result.text).toBe("Sunny in Oslo.");
+    expectReasoningReplayed(up);
+  });
+
+  it("with proxy_settings.responses.reasoning: content, the reasoning is reasoning_text only, which the SDK does not read", async () => {
+    const { p } = await setup([thinking[1]!, thinking[1]!], { settings: "proxy_settings: { responses: { reasoning: content } }" });
+    const result = await generateText({ model: provider(p, []).responses("resp-chat"), prompt: "Weather?", maxRetries: 0 });
+    expect(result.text).toBe("Sunny in Oslo.");
+    expect(result.reasoningText ?? "").toBe("");
+    const raw = await fetch(`${p.url}/v1/responses`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"model":"resp-chat","input":"x"}',
+    });
+    expect(((await raw.json()) as { output: unknown[] }).output[0]).toMatchObject({
+      summary: [],
+      content: [{ type: "reasoning_text", text: "Sunny: say so." }],
+    });
   });
 });
 

@@ -1,6 +1,7 @@
 // Response modules end to end: a loopback chat upstream answers the way vLLM does for GLM-4.5 and
 // Qwen3-Coder served without reasoning or tool parsers (tags in `content`), and the real `openai`
-// SDK (Chat and Responses) and Anthropic SDK (Messages) get reasoning and tool calls, streamed and not.
+// SDK (Chat and Responses), the Anthropic SDK (Messages) and the AI SDK get reasoning and tool calls,
+// streamed and not.
 
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -8,7 +9,7 @@ import { join } from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
 import { createAnthropic } from "@ai-sdk/anthropic";
 import { createOpenAI } from "@ai-sdk/openai";
-import { jsonSchema, streamText, tool } from "ai";
+import { generateText, jsonSchema, streamText, tool } from "ai";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningProxy, type Upstream, sendJson, sseHead, sleep, startProxy, startUpstream } from "../lib/harness.js";
@@ -213,14 +214,32 @@ describe("AI SDK (its stream parsers validate every event)", () => {
     get_time: tool({ description: "Time", inputSchema: jsonSchema<{ zone: string }>({ type: "object", properties: { zone: { type: "string" } } }) }),
   };
 
-  // The AI SDK reads only reasoning summaries of a Responses stream; raw reasoning (what a chat
-  // backend has) goes out as reasoning_text, which it skips, so only the call is checked here.
-  it("streamText on the Responses model: the tool call of GLM", async () => {
+  // The AI SDK reads only reasoning summaries; the think tags' raw reasoning goes out as one too.
+  it("streamText on the Responses model: GLM's reasoning as reasoning deltas, then the tool call", async () => {
     const model = createOpenAI({ baseURL: `${proxy.url}/v1`, apiKey: "k" }).responses("glm");
     const result = streamText({ model, prompt: "Weather in Paris?", tools });
+    const kinds: string[] = [];
+    let deltas = 0;
+    for await (const part of result.fullStream) {
+      if (part.type === "error") throw part.error;
+      kinds.push(part.type);
+      if (part.type === "reasoning-delta" && part.text !== "") deltas++;
+    }
+    expect(await result.reasoningText).toBe(GLM_REASONING);
+    expect(deltas).toBeGreaterThan(3);
+    expect(kinds.indexOf("reasoning-end")).toBeLessThan(kinds.indexOf("tool-call"));
+    expect(await result.text).not.toContain("<");
     const calls = await result.toolCalls;
     expect(calls.map((c) => [c.toolName, c.input])).toEqual([["get_weather", GLM_ARGS]]);
     expect(await result.finishReason).toBe("tool-calls");
+  });
+
+  it("generateText on the Responses model: GLM's reasoning, not streamed", async () => {
+    const model = createOpenAI({ baseURL: `${proxy.url}/v1`, apiKey: "k" }).responses("glm");
+    const result = await generateText({ model, prompt: "Weather in Paris?", tools, maxRetries: 0 });
+    expect(result.reasoningText).toBe(GLM_REASONING);
+    expect(result.text.trim()).toBe("I'll check that for you.");
+    expect(result.toolCalls.map((c) => [c.toolName, c.input])).toEqual([["get_weather", GLM_ARGS]]);
   });
 
   it("streamText on the Anthropic model: both Qwen3-Coder calls", async () => {

@@ -104,6 +104,8 @@ export interface ResponseStateSettings {
   capturePassthrough: boolean;
   /** Most items a request's `input` may hold: each costs work on the event loop. */
   maxInputItems: number;
+  /** Raw reasoning of a translated backend as a summary, as `reasoning_text` content, or both. */
+  rawReasoning: "summary" | "content" | "both";
 }
 
 export interface ConcurrencySettings {

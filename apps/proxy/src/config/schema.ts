@@ -244,6 +244,8 @@ export const configSchema = z
               .optional(),
             /** Most items a `/v1/responses` `input` array may hold. */
             max_input_items: z.number().int().min(1).optional(),
+            /** How a translated backend's raw reasoning reaches Responses clients. */
+            reasoning: z.enum(["summary", "content", "both"]).optional(),
             state: z
               .object({
                 persistence: z.enum(["database", "memory"]).optional(),

@@ -30,6 +30,7 @@ export function responseStateOf(raw: RawConfig): ResponseStateSettings {
     cleanupIntervalSeconds: state.cleanup_interval_seconds ?? 300,
     capturePassthrough: state.capture_passthrough ?? true,
     maxInputItems: raw.proxy_settings?.responses?.max_input_items ?? 100_000,
+    rawReasoning: raw.proxy_settings?.responses?.reasoning ?? "both",
   };
 }
 

@@ -41,6 +41,8 @@ interface ResponsesAnswer {
   newItemId?(prefix: string): string;
   /** Items the output starts with (the compaction the proxy ran before the model). */
   leadingItems?: Array<Record<string, unknown>>;
+  /** Raw reasoning as a summary, as `reasoning_text` content, or both. */
+  rawReasoning?: "summary" | "content" | "both";
 }
 
 export interface TranslationSettings {
@@ -99,6 +101,7 @@ function answerOptions(settings: TranslationSettings): AnswerOptions {
     model: settings.requestedModel,
     ...(answer ? { id: answer.id, previousResponseId: answer.previousResponseId } : {}),
     ...(answer?.leadingItems ? { leadingItems: answer.leadingItems } : {}),
+    ...(answer?.rawReasoning ? { rawReasoning: answer.rawReasoning } : {}),
     ...(settings.inputTokens ? { inputTokens: settings.inputTokens } : {}),
   };
 }

@@ -115,6 +115,7 @@ export async function createResponse(c: ResponseCall): Promise<string | undefine
       id,
       body,
       stream,
+      rawReasoning: runtime.config.responseState.rawReasoning,
       ...(recorder ? { onFinal: recorder.onFinal } : {}),
       ...(compacted ? { leadingItems: [compacted.item] } : {}),
     }),
@@ -191,6 +192,7 @@ function translatedFor(o: {
   stream: boolean;
   onFinal?: FinalHook;
   leadingItems?: Array<Record<string, unknown>>;
+  rawReasoning: "summary" | "content" | "both";
 }): (backendFormat: BackendFormat) => CrossFormatHandler | ProxyError {
   const decode = lazyDecoder("responses", o.upstreamBody, o.warnings, { resolveItem: (itemId) => o.itemsById.get(itemId) });
   const newItemId = itemIdsFor(o.id);
@@ -198,6 +200,7 @@ function translatedFor(o: {
   const answer = {
     id: o.id,
     previousResponseId,
+    rawReasoning: o.rawReasoning,
     ...(newItemId ? { newItemId } : {}),
     ...(o.onFinal ? { onFinal: o.onFinal } : {}),
     ...(o.leadingItems ? { leadingItems: o.leadingItems } : {}),
