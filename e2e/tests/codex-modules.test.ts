@@ -1,5 +1,5 @@
 // The real Codex CLI (`codex exec --json`, wire_api = "responses") on a model with response modules:
-// the loopback chat upstream streams what vLLM streams for GLM-4.5 served without reasoning or tool
+// the loopback chat upstream streams what vLLM streams for GLM-4.5 and Qwen3 served without reasoning or tool
 // parsers (think tags and a `<tool_call>` block in `content`, the response-modules fixture with the
 // call retargeted at Codex's shell tool). Codex must get a real call, run it, send the output back,
 // and see the model's reasoning as reasoning (a summary, what `codex exec` shows), not as text.
@@ -27,27 +27,37 @@ afterEach(async () => {
 
 type Frame = { choices: Array<{ delta?: { content?: string } }> };
 
-/**
- * The GLM fixture's frames with its `get_weather(city: Paris, unit: celsius)` call turned into
- * `exec_command(cmd: "echo <marker>")`: the same framing and token splits, other pieces renamed and
- * the `unit` pair's frames left out.
- */
-function glmShellCall(): string {
-  const frames = fixture("vllm-glm45-think-tool-xml.sse").split("\n\n");
-  const contentOf = (f: string): string | undefined => (f.startsWith("data: {") ? (JSON.parse(f.slice(6)) as Frame).choices[0]?.delta?.content : undefined);
-  const keys = frames.flatMap((f, i) => (contentOf(f) === "<arg_key>" ? [i] : []));
-  const unitEnd = frames.findIndex((f, i) => i > keys[1]! && contentOf(f) === "</arg_value>");
-  const rename: Record<string, string> = { get: "exec", " get": " exec", _weather: "_command", city: "cmd", Paris: `echo ${MARKER}` };
+const contentOf = (f: string): string | undefined => (f.startsWith("data: {") ? (JSON.parse(f.slice(6)) as Frame).choices[0]?.delta?.content : undefined);
+
+/** A fixture's frames with each content piece through `rename` (same framing and token splits). */
+function retarget(frames: string[], rename: (piece: string) => string): string {
   return frames
-    .filter((_, i) => i < keys[1]! || i > unitEnd + 1)
     .map((f) => {
       const content = contentOf(f);
-      if (content === undefined || rename[content] === undefined) return f;
+      if (content === undefined || rename(content) === content) return f;
       const json = JSON.parse(f.slice(6)) as Frame;
-      json.choices[0]!.delta!.content = rename[content];
+      json.choices[0]!.delta!.content = rename(content);
       return `data: ${JSON.stringify(json)}`;
     })
     .join("\n\n");
+}
+
+/** GLM-4.5's `get_weather(city: Paris, unit: celsius)` as `exec_command(cmd: "echo <marker>")`, the `unit` pair's frames left out. */
+function glmShellCall(): string {
+  const frames = fixture("vllm-glm45-think-tool-xml.sse").split("\n\n");
+  const keys = frames.flatMap((f, i) => (contentOf(f) === "<arg_key>" ? [i] : []));
+  const unitEnd = frames.findIndex((f, i) => i > keys[1]! && contentOf(f) === "</arg_value>");
+  const names: Record<string, string> = { get: "exec", " get": " exec", _weather: "_command", city: "cmd", Paris: `echo ${MARKER}` };
+  return retarget(
+    frames.filter((_, i) => i < keys[1]! || i > unitEnd + 1),
+    (piece) => names[piece] ?? piece,
+  );
+}
+
+/** Qwen3's Hermes-style JSON call (its tags split across chunks) retargeted the same way. */
+function qwenShellCall(): string {
+  const frames = fixture("vllm-qwen3-think-tool-json-split.sse").split("\n\n");
+  return retarget(frames, (piece) => piece.replace("get_weather", "exec_command").replace('{"city": "Paris"}', JSON.stringify({ cmd: `echo ${MARKER}` })));
 }
 
 /** Streams `sse` in 11-byte pieces, so tags and frames are cut anywhere. */
@@ -69,7 +79,7 @@ interface CodexRun {
 }
 
 /** Runs `codex exec --json` against `baseUrl` (…/v1) in a fresh CODEX_HOME and working directory. */
-async function runCodex(baseUrl: string, prompt: string): Promise<CodexRun> {
+async function runCodex(baseUrl: string, prompt: string, model = "glm"): Promise<CodexRun> {
   const home = mkdtempSync(join(tmpdir(), "yallmp-codex-home-"));
   const cwd = mkdtempSync(join(tmpdir(), "yallmp-codex-cwd-"));
   cleanup.push(() => {
@@ -78,7 +88,7 @@ async function runCodex(baseUrl: string, prompt: string): Promise<CodexRun> {
   });
   writeFileSync(
     join(home, "config.toml"),
-    `model = "glm"
+    `model = "${model}"
 model_provider = "proxy"
 
 [model_providers.proxy]
@@ -128,6 +138,9 @@ model_list:
       upstream:
         response: [parse_tags]
         parse_tags: { parse_thinking: true, parse_tool_calls: true }
+  - model_name: qwen3
+    model_params: { api_type: openai, api_base: ${up.url}, api_key: sk-up, model: Qwen/Qwen3-8B, supports_reasoning: true }
+    modules: { upstream: { response: [parse_tags], parse_tags: { tool_parser: qwen_xml } } }
 router_settings: { num_retries: 0 }
 ${settings}
 `);
@@ -137,13 +150,16 @@ ${settings}
 
 const REASONING = "The user wants the weather in Paris. I should call exec_command.";
 
-describe("Codex CLI on a response-modules model (GLM-4.5 tags from a vLLM-style chat stream)", () => {
-  it("gets a real shell call, runs it, sends the output back; the reasoning arrives as reasoning", { timeout: 120_000 }, async () => {
+describe("Codex CLI on a response-modules model (tags from a vLLM-style chat stream)", () => {
+  it.each([
+    { label: "GLM-4.5, XML arguments", model: "glm", first: glmShellCall, reasoning: REASONING },
+    { label: "Qwen3, a JSON call with its tags split across chunks", model: "qwen3", first: qwenShellCall, reasoning: "Need the weather." },
+  ])("$label: a real shell call, run, its output sent back; the reasoning arrives as reasoning", { timeout: 120_000 }, async ({ model, first, reasoning }) => {
     const up = await upstream(async (_req, res, i) => {
-      await writeInPieces(res, i === 0 ? glmShellCall() : fixture("vllm-glm45-think-text.sse"));
+      await writeInPieces(res, i === 0 ? first() : fixture("vllm-glm45-think-text.sse"));
     });
     const p = await proxy(up);
-    const run = await runCodex(`${p.url}/v1`, `Run: echo ${MARKER}`);
+    const run = await runCodex(`${p.url}/v1`, `Run: echo ${MARKER}`, model);
     expect(run.code, run.stderr.slice(-3000)).toBe(0);
 
     const items = run.events.filter((e) => e.type === "item.completed").map((e) => e.item as Record<string, any>);
@@ -154,7 +170,7 @@ describe("Codex CLI on a response-modules model (GLM-4.5 tags from a vLLM-style 
     expect(commands[0]!.command).toContain(`echo ${MARKER}`);
     expect(commands[0]!.aggregated_output).toContain(MARKER);
     // Both turns' think blocks are Codex reasoning items; no tag reached its messages.
-    expect(byType("reasoning").map((r) => String(r.text).trim())).toEqual([REASONING, "Simple greeting."]);
+    expect(byType("reasoning").map((r) => String(r.text).trim())).toEqual([reasoning, "Simple greeting."]);
     const messages = byType("agent_message").map((m) => String(m.text));
     expect(messages.at(-1)).toBe("Hello! How can I help?");
     for (const text of messages) expect(text).not.toMatch(/<\/?(think|tool_call|arg_key|arg_value)>/);
@@ -166,7 +182,7 @@ describe("Codex CLI on a response-modules model (GLM-4.5 tags from a vLLM-style 
     const sent = up.requests[1]!.json!.messages as Array<Record<string, any>>;
     const assistant = sent.find((m) => m.role === "assistant" && Array.isArray(m.tool_calls));
     expect(assistant).toBeDefined();
-    expect(assistant!.reasoning_content).toBe(REASONING);
+    expect(String(assistant!.reasoning_content).trim()).toBe(reasoning);
     expect(String(assistant!.content ?? "")).not.toContain("<");
     const call = assistant!.tool_calls[0] as { id: string; function: { name: string; arguments: string } };
     expect(call.function.name).toBe("exec_command");
