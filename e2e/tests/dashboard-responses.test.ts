@@ -104,6 +104,10 @@ describe("dashboard: stored responses", { retry: 1 }, () => {
       .waitFor();
     await turns.nth(1).getByText("tool result", { exact: true }).waitFor();
     await turns.nth(1).getByText("Reasoning", { exact: true }).waitFor();
+    // The chat backend's reasoning is stored as a summary and as content: shown once.
+    const reasoning = turn2.output.find((o) => o.type === "reasoning");
+    expect(reasoning?.type === "reasoning" && reasoning.summary[0]?.text).toMatch(/^Thinking about: /);
+    expect(await turns.nth(1).locator(".reasoning-text").textContent()).toBe(reasoning?.type === "reasoning" ? reasoning.summary[0]?.text : "");
     await turns
       .nth(1)
       .getByText(/^Tool result: /)

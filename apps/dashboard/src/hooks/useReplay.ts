@@ -16,6 +16,8 @@ export interface ReplayState {
   responseId: string | null;
   text: string;
   reasoning: string;
+  /** Reasoning items that stream a summary: their raw reasoning_text (the same text) is not added again. */
+  summarized: string[];
   items: ResponseItem[];
   usage: { input_tokens?: number; output_tokens?: number } | null;
   error: string | null;
@@ -30,6 +32,7 @@ const IDLE: ReplayState = {
   responseId: null,
   text: "",
   reasoning: "",
+  summarized: [],
   items: [],
   usage: null,
   error: null,
@@ -57,8 +60,14 @@ function applyReplayEvent(state: ReplayState, name: string | null, data: string)
       return response && typeof response.id === "string" ? { ...state, responseId: response.id } : state;
     case "response.output_text.delta":
       return typeof payload.delta === "string" ? { ...state, text: state.text + payload.delta } : state;
+    case "response.reasoning_summary_text.delta": {
+      if (typeof payload.delta !== "string") return state;
+      const id = String(payload.item_id);
+      const summarized = state.summarized.includes(id) ? state.summarized : [...state.summarized, id];
+      return { ...state, reasoning: state.reasoning + payload.delta, summarized };
+    }
     case "response.reasoning_text.delta":
-    case "response.reasoning_summary_text.delta":
+      if (state.summarized.includes(String(payload.item_id))) return state;
       return typeof payload.delta === "string" ? { ...state, reasoning: state.reasoning + payload.delta } : state;
     case "response.output_item.done":
       return isObj(payload.item) ? { ...state, items: [...state.items, payload.item as ResponseItem] } : state;

@@ -21,12 +21,17 @@ function textOf(content: unknown): string {
     .join("\n");
 }
 
-function reasoningText(item: ResponseItem): string {
-  const parts = [item.summary, item.content].flatMap((v) => (Array.isArray(v) ? v : []));
-  return parts
+function partTexts(v: unknown): string[] {
+  return (Array.isArray(v) ? v : [])
     .map((p: unknown) => (typeof p === "object" && p !== null && typeof (p as { text?: unknown }).text === "string" ? (p as { text: string }).text : ""))
-    .filter(Boolean)
-    .join("\n\n");
+    .filter(Boolean);
+}
+
+/** Summary and raw content; once when they are the same text (the proxy sends a chat backend's reasoning as both). */
+function reasoningText(item: ResponseItem): string {
+  const summary = partTexts(item.summary).join("\n\n");
+  const content = partTexts(item.content).join("\n\n");
+  return content === summary ? summary : [summary, content].filter(Boolean).join("\n\n");
 }
 
 function prettyArgs(args: unknown): string {
