@@ -217,6 +217,13 @@ model_list:
     ]);
   });
 
+  it("reads proxy_settings.responses.reasoning (default both) and refuses other values", () => {
+    const model = "model_list:\n  - model_name: a\n    model_params: { api_type: mock }\n";
+    expect(parse(model).config.responseState.rawReasoning).toBe("both");
+    expect(parse(`${model}proxy_settings: { responses: { reasoning: summary } }`).config.responseState.rawReasoning).toBe("summary");
+    expect(problemsOf(`${model}proxy_settings: { responses: { reasoning: raw } }`).join("\n")).toContain("proxy_settings.responses.reasoning");
+  });
+
   it("takes anthropic_betas on Anthropic routes only, and only names that fit in the header", () => {
     const ok = parse(`
 model_list:
