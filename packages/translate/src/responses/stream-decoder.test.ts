@@ -2,8 +2,11 @@
 
 import { describe, expect, it } from "vitest";
 import type { SseFrame } from "../codec.js";
-import type { StreamEvent } from "../ir.js";
+import type { LlmRequest, StreamEvent } from "../ir.js";
+import { decodeAll, encodeAll, parseSse } from "../shared/testing/sse-replay.js";
+import { createTestContext } from "../shared/testing/test-context.js";
 import { createResponsesStreamDecoder } from "./stream-decoder.js";
+import { createResponsesStreamEncoder } from "./stream-encoder.js";
 
 function frames(...payloads: Record<string, unknown>[]): SseFrame[] {
   return payloads.map((p, i) => ({ event: String(p["type"]), data: JSON.stringify({ sequence_number: i, ...p }) }));
@@ -181,6 +184,26 @@ describe("items", () => {
       { type: "reasoning_delta", choice: 0, delta: "raw", kind: "raw" },
       { type: "text_delta", choice: 0, delta: "", annotations: [annotation] },
     ]);
+  });
+});
+
+describe("reasoning sent both as a summary and as reasoning_text", () => {
+  it("is read once, as the kind its item streams first (the proxy's own rawReasoning: both)", () => {
+    const request: LlmRequest = { model: "m", messages: [{ role: "user", content: [{ type: "text", text: "hi" }] }], stream: true };
+    const encoder = createResponsesStreamEncoder({ ctx: createTestContext(), request, model: "m" });
+    const sse = encodeAll(encoder, [
+      { type: "start", id: "u", model: "m", created: 1 },
+      { type: "reasoning_delta", choice: 0, delta: "Let me ", kind: "raw" },
+      { type: "reasoning_delta", choice: 0, delta: "think.", kind: "raw" },
+      { type: "text_delta", choice: 0, delta: "Answer" },
+      { type: "finish", choice: 0, reason: "stop" },
+      { type: "usage", usage: { inputTokens: 1, outputTokens: 2, totalTokens: 3 } },
+    ]);
+    expect(sse).toContain("response.reasoning_text.delta");
+    const events = decodeAll(createResponsesStreamDecoder(), parseSse(sse));
+    const reasoning = events.flatMap((e) => (e.type === "reasoning_delta" ? [e] : []));
+    expect(reasoning.map((e) => e.delta).join("")).toBe("Let me think.");
+    expect(new Set(reasoning.map((e) => e.kind))).toEqual(new Set(["summary"]));
   });
 });
 

@@ -17,6 +17,11 @@ interface ItemState {
   streamed: string;
   /** Last summary index seen (reasoning items), to separate summary parts. */
   summaryIndex?: number;
+  /**
+   * The reasoning kind this item streams first: the other kind's deltas are skipped (a proxy sends
+   * a chat backend's reasoning as both, the same text twice).
+   */
+  reasoningKind?: "summary" | "raw";
   ended: boolean;
 }
 
@@ -167,6 +172,11 @@ class ResponsesStreamDecoder implements StreamDecoder {
     const delta = getString(data, "delta") ?? "";
     const state = this.itemFor(data);
     if (delta === "") return;
+    const reasoningKind = type === "response.reasoning_text.delta" ? "raw" : type === "response.reasoning_summary_text.delta" ? "summary" : undefined;
+    if (state && reasoningKind) {
+      state.reasoningKind ??= reasoningKind;
+      if (state.reasoningKind !== reasoningKind) return;
+    }
     if (state) state.streamed += delta;
     if (type === "response.output_text.delta") out.push({ type: "text_delta", choice: 0, delta });
     else if (type === "response.refusal.delta") out.push({ type: "refusal_delta", choice: 0, delta });
