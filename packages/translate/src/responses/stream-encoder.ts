@@ -41,7 +41,6 @@ export interface ResponsesStreamEncoderArgs {
   previousResponseId?: string | null;
   /** Items the output starts with, as given, sent right after `response.in_progress`. */
   leadingItems?: JsonObject[];
-  /** How raw reasoning goes out (default: both summary and content). */
   rawReasoning?: RawReasoningForm;
   /** Gets the final Response of the terminal event (completed, incomplete or failed). */
   onComplete?: (finalResponse: JsonObject) => void;
