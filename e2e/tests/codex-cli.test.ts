@@ -16,7 +16,7 @@ import { once } from "node:events";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { CODEX_BIN, INSTALL_TIMEOUT_MS, ensureClis } from "../lib/clis.js";
 import { type RunningProxy, type Upstream, startProxy, startUpstream } from "../lib/harness.js";
-import { anthropicFrame, chatStreamFrames, writeSse } from "../lib/scripted.js";
+import { anthropicFrame, anthropicStreamFrames, chatStreamFrames, writeSse } from "../lib/scripted.js";
 
 const MARKER = "yallmproxy-codex-marker";
 
@@ -462,27 +462,6 @@ function anthropicPatchCall(id: string, patch: string): string[] {
   ];
 }
 
-function anthropicText(text: string): string[] {
-  return [
-    anthropicFrame("message_start", {
-      message: {
-        id: "msg_done",
-        type: "message",
-        role: "assistant",
-        model: "up-model",
-        content: [],
-        stop_reason: null,
-        usage: { input_tokens: 80, output_tokens: 1 },
-      },
-    }),
-    anthropicFrame("content_block_start", { index: 0, content_block: { type: "text", text: "" } }),
-    anthropicFrame("content_block_delta", { index: 0, delta: { type: "text_delta", text } }),
-    anthropicFrame("content_block_stop", { index: 0 }),
-    anthropicFrame("message_delta", { delta: { stop_reason: "end_turn", stop_sequence: null }, usage: { output_tokens: 5 } }),
-    anthropicFrame("message_stop"),
-  ];
-}
-
 /** A native Responses stream of one output item (a custom tool call or a message), as OpenAI writes it. */
 function nativeStream(i: number, item: Record<string, unknown>, deltas: Array<Record<string, unknown>>): string[] {
   const base = {
@@ -567,7 +546,7 @@ describe("Codex creates and edits a file with apply_patch (a custom tool) on eve
           );
         } else await writeSse(res, chatStreamFrames({ text: ["Created and edited hello.txt."] }));
       } else if (i < 2) await writeSse(res, anthropicPatchCall(`toolu_patch${i}`, i === 0 ? ADD_PATCH : UPDATE_PATCH));
-      else await writeSse(res, anthropicText("Created and edited hello.txt."));
+      else await writeSse(res, anthropicStreamFrames({ text: ["Created and edited hello.txt."] }));
     });
     const p = await proxy(up, format, "gpt-5.5");
     const hop = await recordingHop(p.url);
