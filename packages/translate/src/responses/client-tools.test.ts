@@ -102,7 +102,6 @@ describe("client tools in the request", () => {
         description: "GitHub",
         tools: [{ type: "function", name: "create_issue", description: "Opens an issue.", parameters: { type: "object", properties: {} }, strict: false }],
       },
-      codexTools[4],
     ]);
   });
 
@@ -283,8 +282,7 @@ describe("history with client tool items", () => {
       { id: "x", model: "up", created: 1, choices: [{ index: 0, content: [{ type: "text", text: "ok" }], finishReason: "stop" }] },
       { ctx: createTestContext(), request, model: "m" },
     ).value;
-    // The client's four tools and its web_search, not the searched ones.
-    expect((json["tools"] as unknown[]).length).toBe(5);
+    expect((json["tools"] as unknown[]).length).toBe(4);
   });
 
   it("goes back to a Responses backend as the same item types, phase included", () => {

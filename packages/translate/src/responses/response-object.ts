@@ -189,7 +189,8 @@ export function buildResponseObject(args: ResponseObjectArgs): JsonObject {
     frequency_penalty: req.frequencyPenalty ?? 0,
     text,
     tool_choice: encodeResponsesToolChoice(req.toolChoice ?? { type: "auto" }, req.tools),
-    tools: [...encodeResponsesTools(req.tools ?? [], { echo: true }), ...(req.webSearch ? [req.webSearch.raw] : [])],
+    // A web search is left out: whether the backend could run it is not known here.
+    tools: encodeResponsesTools(req.tools ?? [], { echo: true }),
     top_logprobs: req.topLogprobs ?? 0,
     top_p: req.topP ?? 1,
     truncation: echo("truncation", "disabled"),
