@@ -146,7 +146,7 @@ export function anthropicStreamFrames(a: ScriptedAnswer): string[] {
 }
 
 /** The same answer as a native Responses SSE stream (response `n` of a conversation): message, then function calls. */
-export function responsesStreamFrames(a: ScriptedAnswer, n = 0): string[] {
+function responsesStreamFrames(a: ScriptedAnswer, n = 0): string[] {
   const usage = a.usage ?? { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 };
   const base = { id: `resp_up${n}`, object: "response", created_at: 1765552659, model: a.model ?? "up-model", error: null, incomplete_details: null };
   const rest = { instructions: null, tools: [], parallel_tool_calls: true, tool_choice: "auto", metadata: {} };
