@@ -99,3 +99,102 @@ export function chatCompletionOf(a: ScriptedAnswer): Record<string, unknown> {
 export function anthropicFrame(type: string, data: Record<string, unknown> = {}): string {
   return `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
 }
+
+/** The same answer as an Anthropic Messages SSE stream: thinking, text, tool_use blocks with fragmented input, stop. */
+export function anthropicStreamFrames(a: ScriptedAnswer): string[] {
+  const usage = a.usage ?? { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 };
+  const frames = [
+    anthropicFrame("message_start", {
+      message: {
+        id: "msg_up",
+        type: "message",
+        role: "assistant",
+        model: a.model ?? "up-model",
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { input_tokens: usage.prompt_tokens, output_tokens: 1 },
+      },
+    }),
+  ];
+  let index = 0;
+  const block = (start: Record<string, unknown>, deltas: Array<Record<string, unknown>>) => {
+    frames.push(anthropicFrame("content_block_start", { index, content_block: start }));
+    for (const delta of deltas) frames.push(anthropicFrame("content_block_delta", { index, delta }));
+    frames.push(anthropicFrame("content_block_stop", { index }));
+    index++;
+  };
+  if (a.reasoning?.length)
+    block({ type: "thinking", thinking: "", signature: "" }, [
+      ...a.reasoning.map((thinking) => ({ type: "thinking_delta", thinking })),
+      { type: "signature_delta", signature: "sig_up" },
+    ]);
+  if (a.text?.length)
+    block(
+      { type: "text", text: "" },
+      a.text.map((text) => ({ type: "text_delta", text })),
+    );
+  for (const c of a.toolCalls ?? [])
+    block(
+      { type: "tool_use", id: c.id, name: c.name, input: {} },
+      c.argumentFragments.map((partial_json) => ({ type: "input_json_delta", partial_json })),
+    );
+  const stop = a.toolCalls?.length ? "tool_use" : "end_turn";
+  frames.push(anthropicFrame("message_delta", { delta: { stop_reason: stop, stop_sequence: null }, usage: { output_tokens: usage.completion_tokens } }));
+  frames.push(anthropicFrame("message_stop"));
+  return frames;
+}
+
+/** The same answer as a native Responses SSE stream (response `n` of a conversation): message, then function calls. */
+function responsesStreamFrames(a: ScriptedAnswer, n = 0): string[] {
+  const usage = a.usage ?? { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 };
+  const base = { id: `resp_up${n}`, object: "response", created_at: 1765552659, model: a.model ?? "up-model", error: null, incomplete_details: null };
+  const rest = { instructions: null, tools: [], parallel_tool_calls: true, tool_choice: "auto", metadata: {} };
+  const events: Array<Record<string, unknown>> = [
+    { type: "response.created", response: { ...base, ...rest, status: "in_progress", output: [], usage: null } },
+    { type: "response.in_progress", response: { ...base, ...rest, status: "in_progress", output: [], usage: null } },
+  ];
+  const output: Array<Record<string, unknown>> = [];
+  if (a.text?.length) {
+    const part = { type: "output_text", text: a.text.join(""), annotations: [], logprobs: [] };
+    const msg = { id: `msg_up${n}`, type: "message", status: "completed", role: "assistant", content: [part] };
+    const at = { item_id: msg.id, output_index: output.length, content_index: 0 };
+    events.push({ type: "response.output_item.added", output_index: output.length, item: { ...msg, status: "in_progress", content: [] } });
+    events.push({ type: "response.content_part.added", ...at, part: { ...part, text: "" } });
+    for (const delta of a.text) events.push({ type: "response.output_text.delta", ...at, delta, logprobs: [] });
+    events.push({ type: "response.output_text.done", ...at, text: part.text, logprobs: [] });
+    events.push({ type: "response.content_part.done", ...at, part });
+    events.push({ type: "response.output_item.done", output_index: output.length, item: msg });
+    output.push(msg);
+  }
+  for (const c of a.toolCalls ?? []) {
+    const args = c.argumentFragments.join("");
+    const fc = { id: `fc_${c.id}`, type: "function_call", status: "completed", arguments: args, call_id: c.id, name: c.name };
+    const at = { item_id: fc.id, output_index: output.length };
+    events.push({ type: "response.output_item.added", output_index: output.length, item: { ...fc, status: "in_progress", arguments: "" } });
+    for (const delta of c.argumentFragments) events.push({ type: "response.function_call_arguments.delta", ...at, delta });
+    events.push({ type: "response.function_call_arguments.done", ...at, arguments: args });
+    events.push({ type: "response.output_item.done", output_index: output.length, item: fc });
+    output.push(fc);
+  }
+  const u = {
+    input_tokens: usage.prompt_tokens,
+    input_tokens_details: { cached_tokens: 0 },
+    output_tokens: usage.completion_tokens,
+    output_tokens_details: { reasoning_tokens: 0 },
+    total_tokens: usage.total_tokens,
+  };
+  events.push({ type: "response.completed", response: { ...base, ...rest, status: "completed", output, usage: u } });
+  return events.map((e, i) => `event: ${String(e.type)}\ndata: ${JSON.stringify({ ...e, sequence_number: i })}\n\n`);
+}
+
+/** The backend kinds an answer can be scripted for, with the path the proxy calls on each. */
+export type BackendFormat = "openai" | "openai-responses" | "anthropic";
+export const BACKEND_PATH: Record<BackendFormat, string> = { openai: "/v1/chat/completions", "openai-responses": "/v1/responses", anthropic: "/v1/messages" };
+
+/** The answer as a stream in the backend's own format. */
+export function streamFramesFor(format: BackendFormat, a: ScriptedAnswer, n = 0): string[] {
+  if (format === "openai") return chatStreamFrames(a);
+  if (format === "anthropic") return anthropicStreamFrames(a);
+  return responsesStreamFrames(a, n);
+}

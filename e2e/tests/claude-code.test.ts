@@ -1,6 +1,7 @@
 // Claude Code (`claude -p`, the real CLI) through /v1/messages on a loopback OpenAI-compatible
 // chat-completions upstream: a plain answer, and a Bash tool-use round trip; on a loopback Anthropic
-// upstream: its betas edited per backend, an upstream error in its own words. Then the README's demo:
+// upstream: its betas edited per backend, an upstream error in its own words; on each backend kind
+// (chat, native Responses, Anthropic): a file created with Write, then changed with Edit. Then the README's demo:
 // Claude Code on the shipped config's mock, which greets "hello" and calls a tool only when asked.
 
 import { spawn } from "node:child_process";
@@ -10,7 +11,7 @@ import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { CLAUDE_BIN, claudeEnv, INSTALL_TIMEOUT_MS, ensureClis } from "../lib/clis.js";
 import { type RecordedRequest, type RunningProxy, type Upstream, sendJson, startProxy, startUpstream } from "../lib/harness.js";
-import { chatStreamFrames, chatCompletionOf, writeSse, type ScriptedAnswer } from "../lib/scripted.js";
+import { BACKEND_PATH, type BackendFormat, type ScriptedAnswer, chatCompletionOf, chatStreamFrames, streamFramesFor, writeSse } from "../lib/scripted.js";
 
 const MAIN_MODEL = "claude-opus-4-8";
 /**
@@ -61,10 +62,15 @@ interface ClaudeResult {
   ms: number;
 }
 
-/** Runs `claude -p`; with `model` null it passes no --model, so Claude Code picks its default. */
-function runClaude(proxyUrl: string, args: string[], model: string | null = MAIN_MODEL): Promise<ClaudeResult> {
+/** A throwaway HOME (and working directory) for one Claude Code run. */
+function freshHome(): string {
   const home = mkdtempSync(join(tmpdir(), "yallmp-claude-"));
   cleanup.push(() => rmSync(home, { recursive: true, force: true }));
+  return home;
+}
+
+/** Runs `claude -p` in `home`; with `model` null it passes no --model, so Claude Code picks its default. */
+function runClaude(proxyUrl: string, args: string[], model: string | null = MAIN_MODEL, home = freshHome()): Promise<ClaudeResult> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn(CLAUDE_BIN, ["-p", ...args, "--output-format", "json", ...(model === null ? [] : ["--model", model])], {
@@ -238,6 +244,72 @@ router_settings: { num_retries: 0 }
     const r = await runClaude(p.url, ["Say hello"]);
     expect(r.stdout + r.stderr).toMatch(/prompt is too long/i);
   }, 120_000);
+});
+
+/** The tool results a request to a backend of `format` carries, as (call id, text) pairs, in order. */
+function toolResults(format: BackendFormat, json: Record<string, unknown>): Array<{ id: string; text: string }> {
+  const textOf = (c: unknown): string =>
+    typeof c === "string" ? c : Array.isArray(c) ? c.map((p: { text?: string }) => p.text ?? "").join("") : JSON.stringify(c);
+  if (format === "openai-responses")
+    return (json.input as Array<Record<string, any>>).filter((i) => i.type === "function_call_output").map((i) => ({ id: i.call_id, text: textOf(i.output) }));
+  const messages = json.messages as Array<Record<string, any>>;
+  if (format === "openai") return messages.filter((m) => m.role === "tool").map((m) => ({ id: m.tool_call_id, text: textOf(m.content) }));
+  return messages
+    .flatMap((m) => (m.role === "user" && Array.isArray(m.content) ? (m.content as Array<Record<string, any>>) : []))
+    .filter((b) => b.type === "tool_result")
+    .map((b) => ({ id: b.tool_use_id, text: textOf(b.content) }));
+}
+
+describe("Claude Code creates a file with Write, then changes it with Edit, on every backend kind", () => {
+  it.each(["openai", "openai-responses", "anthropic"] as const)(
+    "on a %s backend",
+    async (format) => {
+      const home = freshHome();
+      const file = join(home, "notes.txt");
+      const split = (o: Record<string, unknown>) => JSON.stringify(o).match(/.{1,9}/gs)!;
+      const up = await startUpstream(async (req, res, i) => {
+        if (req.url !== BACKEND_PATH[format] || !req.json) return sendJson(res, 404, { error: { message: `unexpected ${req.method} ${req.url}` } });
+        const done = toolResults(format, req.json).length;
+        let a: ScriptedAnswer;
+        if (req.json.model !== `up-${MAIN_MODEL}`) a = { text: ["ok"] };
+        else if (done === 0)
+          a = {
+            text: ["Creating it."],
+            toolCalls: [{ id: "toolu_write_1", name: "Write", argumentFragments: split({ file_path: file, content: "alpha\nbeta\n" }) }],
+          };
+        else if (done === 1)
+          a = {
+            text: ["Now the edit."],
+            toolCalls: [{ id: "toolu_edit_1", name: "Edit", argumentFragments: split({ file_path: file, old_string: "beta", new_string: "gamma" }) }],
+          };
+        else a = { text: ["Created notes.txt ", "and edited it."] };
+        await writeSse(res, streamFramesFor(format, a, i));
+      });
+      cleanup.push(up.close);
+      const p = await startProxy(`
+model_list:
+${ALIASES.map((m) => `  - model_name: ${m}\n    model_params: { api_type: ${format}, api_base: ${up.url}, api_key: sk-up, model: up-${m} }`).join("\n")}
+router_settings: { num_retries: 0 }
+`);
+      cleanup.push(p.close);
+      const r = await runClaude(p.url, ["Create notes.txt, then replace beta with gamma", "--allowedTools", "Write,Edit"], MAIN_MODEL, home);
+      expect(r.json, `stdout: ${r.stdout}\nstderr: ${r.stderr}`).toMatchObject({ type: "result", is_error: false, result: "Created notes.txt and edited it." });
+      expect(r.json!.permission_denials).toEqual([]);
+      expect(readFileSync(file, "utf8")).toBe("alpha\ngamma\n");
+      expectAllAnswered(p);
+
+      // Each backend got Claude Code's results in its own format: the write's, then both.
+      const main = up.requests.filter((q) => q.json?.model === `up-${MAIN_MODEL}`);
+      expect(main).toHaveLength(3);
+      const [afterWrite, afterEdit] = [toolResults(format, main[1]!.json!), toolResults(format, main[2]!.json!)];
+      expect(afterWrite.map((t) => t.id)).toEqual(["toolu_write_1"]);
+      expect(afterWrite[0]!.text).toContain(file);
+      expect(afterEdit.map((t) => t.id)).toEqual(["toolu_write_1", "toolu_edit_1"]);
+      expect(afterEdit[1]!.text).toMatch(/updated/i);
+      expect(afterEdit[1]!.text).not.toMatch(/error|not been read/i);
+    },
+    150_000,
+  );
 });
 
 describe("Claude Code on the shipped config (the README's demo)", () => {

@@ -3,7 +3,8 @@
 // tool, runs it, sends the output back, and prints the upstream's final answer. A recording hop
 // between Codex and the proxy keeps Codex's own requests and the proxy's answers' statuses. Then the
 // README's demo: the README's provider config on the shipped config's mock, which greets "hello" and
-// calls a tool only when asked.
+// calls a tool only when asked. Then apply_patch on every backend format, and client-run tool_search on
+// a chat backend, finding Codex's own deferred tools and an MCP server's (a stdio server in the test).
 
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -16,7 +17,7 @@ import { once } from "node:events";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { CODEX_BIN, INSTALL_TIMEOUT_MS, ensureClis } from "../lib/clis.js";
 import { type RunningProxy, type Upstream, startProxy, startUpstream } from "../lib/harness.js";
-import { anthropicFrame, chatStreamFrames, writeSse } from "../lib/scripted.js";
+import { anthropicFrame, anthropicStreamFrames, chatStreamFrames, writeSse } from "../lib/scripted.js";
 
 const MARKER = "yallmproxy-codex-marker";
 
@@ -96,6 +97,21 @@ router_settings: { num_retries: 0 }
   return p;
 }
 
+/** Codex's config: the proxy as its only provider, with no retries so a failure shows at once. */
+function providerToml(baseUrl: string, model: string): string {
+  return `model = "${model}"
+model_provider = "proxy"
+
+[model_providers.proxy]
+name = "proxy"
+base_url = "${baseUrl}"
+env_key = "PROXY_KEY"
+wire_api = "responses"
+request_max_retries = 0
+stream_max_retries = 0
+`;
+}
+
 /** Runs `codex exec` against `baseUrl` (…/v1) in a fresh CODEX_HOME and working directory. */
 async function runCodex(
   baseUrl: string,
@@ -109,21 +125,7 @@ async function runCodex(
     rmSync(home, { recursive: true, force: true });
     rmSync(cwd, { recursive: true, force: true });
   });
-  writeFileSync(
-    join(home, "config.toml"),
-    configToml ??
-      `model = "${model}"
-model_provider = "proxy"
-
-[model_providers.proxy]
-name = "proxy"
-base_url = "${baseUrl}"
-env_key = "PROXY_KEY"
-wire_api = "responses"
-request_max_retries = 0
-stream_max_retries = 0
-`,
-  );
+  writeFileSync(join(home, "config.toml"), configToml ?? providerToml(baseUrl, model));
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith("OPENAI_") && !k.startsWith("CODEX_")) env[k] = v;
   Object.assign(env, { CODEX_HOME: home, PROXY_KEY: "test", NO_COLOR: "1" });
@@ -462,27 +464,6 @@ function anthropicPatchCall(id: string, patch: string): string[] {
   ];
 }
 
-function anthropicText(text: string): string[] {
-  return [
-    anthropicFrame("message_start", {
-      message: {
-        id: "msg_done",
-        type: "message",
-        role: "assistant",
-        model: "up-model",
-        content: [],
-        stop_reason: null,
-        usage: { input_tokens: 80, output_tokens: 1 },
-      },
-    }),
-    anthropicFrame("content_block_start", { index: 0, content_block: { type: "text", text: "" } }),
-    anthropicFrame("content_block_delta", { index: 0, delta: { type: "text_delta", text } }),
-    anthropicFrame("content_block_stop", { index: 0 }),
-    anthropicFrame("message_delta", { delta: { stop_reason: "end_turn", stop_sequence: null }, usage: { output_tokens: 5 } }),
-    anthropicFrame("message_stop"),
-  ];
-}
-
 /** A native Responses stream of one output item (a custom tool call or a message), as OpenAI writes it. */
 function nativeStream(i: number, item: Record<string, unknown>, deltas: Array<Record<string, unknown>>): string[] {
   const base = {
@@ -567,7 +548,7 @@ describe("Codex creates and edits a file with apply_patch (a custom tool) on eve
           );
         } else await writeSse(res, chatStreamFrames({ text: ["Created and edited hello.txt."] }));
       } else if (i < 2) await writeSse(res, anthropicPatchCall(`toolu_patch${i}`, i === 0 ? ADD_PATCH : UPDATE_PATCH));
-      else await writeSse(res, anthropicText("Created and edited hello.txt."));
+      else await writeSse(res, anthropicStreamFrames({ text: ["Created and edited hello.txt."] }));
     });
     const p = await proxy(up, format, "gpt-5.5");
     const hop = await recordingHop(p.url);
@@ -660,5 +641,98 @@ describe("Codex's client-run tool_search on a chat backend", () => {
     expect(offered).toContain("multi_agent_v1__spawn_agent");
     const messages = second.messages as Array<Record<string, any>>;
     expect(messages.find((m) => m.role === "tool")).toMatchObject({ tool_call_id: "call_search" });
+  });
+
+  /** A stdio MCP server in plain Node (newline-delimited JSON-RPC) with one tool; it logs every message it gets to `log`. */
+  const MCP_SERVER = `
+import { appendFileSync } from "node:fs";
+import { createInterface } from "node:readline";
+const log = process.argv[2];
+const tools = [{
+  name: "lookup_ticket",
+  description: "Look up a support ticket by its id and return its status.",
+  inputSchema: { type: "object", properties: { ticket_id: { type: "string" } }, required: ["ticket_id"] },
+}];
+const send = (m) => process.stdout.write(JSON.stringify(m) + "\\n");
+createInterface({ input: process.stdin }).on("line", (line) => {
+  let msg;
+  try { msg = JSON.parse(line); } catch { return; }
+  appendFileSync(log, JSON.stringify({ method: msg.method, params: msg.params }) + "\\n");
+  if (msg.id === undefined) return;
+  const reply = (result) => send({ jsonrpc: "2.0", id: msg.id, result });
+  if (msg.method === "initialize")
+    return reply({ protocolVersion: msg.params.protocolVersion, capabilities: { tools: {} }, serverInfo: { name: "tickets", version: "1.0.0" } });
+  if (msg.method === "tools/list") return reply({ tools });
+  if (msg.method === "tools/call")
+    return reply({ content: [{ type: "text", text: "ticket " + msg.params.arguments.ticket_id + ": resolved by the MCP server" }], isError: false });
+  send({ jsonrpc: "2.0", id: msg.id, error: { code: -32601, message: "no method " + msg.method } });
+});
+`;
+
+  it("an MCP server's deferred tool: found with tool_search, called under its flattened name, run by the MCP server", { timeout: 150_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), "yallmp-mcp-"));
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    const server = join(dir, "server.mjs");
+    const log = join(dir, "mcp.log");
+    writeFileSync(server, MCP_SERVER);
+    let hubName = "";
+    const up = await upstream(async (req, res, i) => {
+      const names = ((req.json?.tools as Fn[] | undefined) ?? []).map((t) => t.function?.name ?? "");
+      if (i === 0) {
+        await writeSse(
+          res,
+          chatStreamFrames({ toolCalls: [{ id: "call_find", name: "tool_search", argumentFragments: ['{"query":"look up', ' a support ticket"}'] }] }),
+        );
+      } else if (i === 1) {
+        hubName = names.find((n) => n.endsWith("lookup_ticket")) ?? "";
+        if (!hubName) throw new Error(`lookup_ticket not offered after the search: ${names.join(", ")}`);
+        await writeSse(res, chatStreamFrames({ toolCalls: [{ id: "call_ticket", name: hubName, argumentFragments: ['{"ticket_id"', ':"T-42"}'] }] }));
+      } else await writeSse(res, chatStreamFrames({ text: ["Ticket T-42 is resolved."] }));
+    });
+    const p = await proxy(up, "openai", "gpt-5.5");
+    const hop = await recordingHop(p.url);
+    const toml = `${providerToml(`${hop.url}/v1`, "gpt-5.5")}
+[mcp_servers.tickets]
+command = ${JSON.stringify(process.execPath)}
+args = [${JSON.stringify(server)}, ${JSON.stringify(log)}]
+`;
+    const run = await runCodex(`${hop.url}/v1`, "What is the status of ticket T-42?", toml, "gpt-5.5");
+    expect(run.code, run.stderr.slice(-3000)).toBe(0);
+    expect(run.stdout).toContain("Ticket T-42 is resolved.");
+
+    // Codex 0.169 defers MCP tools: the first request names the namespace in its prompt and offers
+    // tool_search, not the tool; the chat backend got neither the tool nor a namespace.
+    const posts = hop.seen.filter((r) => r.method === "POST" && r.url === "/v1/responses");
+    expect(posts).toHaveLength(3);
+    for (const r of posts) expect(r.status).toBe(200);
+    expect(JSON.stringify(posts[0]!.json.tools)).not.toContain("lookup_ticket");
+    expect(JSON.stringify(posts[0]!.json.input)).toContain("mcp__tickets");
+    expect(((up.requests[0]!.json!.tools as Fn[]) ?? []).map((t) => t.function?.name)).not.toContain(hubName);
+
+    // The search: Codex found the MCP namespace, and the backend was offered its tool next turn.
+    const found = (posts[1]!.json.input as Array<Record<string, any>>).find((x) => x.type === "tool_search_output");
+    const ns = (found!.tools as Array<Record<string, any>>).find((t) => t.type === "namespace" && String(t.name).startsWith("mcp__tickets"));
+    expect(ns!.name).toBe("mcp__tickets");
+    expect((ns!.tools as Array<{ name: string }>).map((t) => t.name)).toContain("lookup_ticket");
+    expect(hubName).toBe("mcp__tickets__lookup_ticket");
+
+    // The backend's call reached Codex as a namespaced function_call, and Codex ran it on the MCP server.
+    const third = posts[2]!.json.input as Array<Record<string, any>>;
+    expect(third.find((x) => x.type === "function_call" && x.call_id === "call_ticket")).toMatchObject({
+      name: "lookup_ticket",
+      namespace: ns!.name,
+      arguments: '{"ticket_id":"T-42"}',
+    });
+    const calls = readFileSync(log, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { method: string; params?: Record<string, unknown> })
+      .filter((m) => m.method === "tools/call");
+    expect(calls.map((c) => [c.params?.name, c.params?.arguments])).toEqual([["lookup_ticket", { ticket_id: "T-42" }]]);
+    // The MCP server's answer came back to the backend as the tool result.
+    const messages = up.requests[2]!.json!.messages as Array<Record<string, any>>;
+    const result = messages.find((m) => m.role === "tool" && m.tool_call_id === "call_ticket");
+    expect(JSON.stringify(result?.content)).toContain("ticket T-42: resolved by the MCP server");
+    expectLoggedComplete(p, 3);
   });
 });

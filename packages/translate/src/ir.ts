@@ -131,10 +131,25 @@ export interface ToolCallPart {
   client?: ClientToolKind;
 }
 
+/**
+ * A web search the backend ran itself (Anthropic `server_tool_use` + `web_search_tool_result`,
+ * Responses `web_search_call`): what was searched and what was found, already done when it arrives.
+ */
+export interface WebSearchCallPart {
+  type: "web_search_call";
+  /** The backend's id of the search (Anthropic `srvtoolu_…`). */
+  id: string;
+  status: "completed" | "failed";
+  query?: string;
+  sources?: Array<{ url: string; title?: string }>;
+  /** Why a failed search failed (Anthropic `error_code`: `max_uses_exceeded`, `too_many_requests`, …). */
+  errorCode?: string;
+}
+
 export type ToolResultContentPart = TextPart | ImagePart | FilePart;
 
 export type UserPart = TextPart | ImagePart | FilePart | AudioPart;
-export type AssistantPart = TextPart | RefusalPart | ReasoningPart | ToolCallPart | AudioOutputPart;
+export type AssistantPart = TextPart | RefusalPart | ReasoningPart | ToolCallPart | AudioOutputPart | WebSearchCallPart;
 
 /** Chat audio output (`message.audio`), carried as a part. */
 export interface AudioOutputPart {
@@ -186,6 +201,18 @@ export interface FunctionTool {
   loaded?: boolean;
 }
 
+/** A hosted web search the client offered (Responses `web_search`); a backend that can host one runs it. */
+export interface WebSearchTool {
+  /** The client's tool as it sent it: a Responses backend gets it back unchanged. */
+  raw: Record<string, unknown>;
+  /** Where it sat in the client's request (`tools[3]`), for warnings. */
+  path: string;
+  allowedDomains?: string[];
+  userLocation?: { city?: string; region?: string; country?: string; timezone?: string };
+  /** The client's settings with no hub field (`search_context_size`, …): lost on a backend of another format. */
+  unmapped: string[];
+}
+
 export type ToolChoice =
   { type: "auto" } | { type: "none" } | { type: "required" } | { type: "tool"; name: string } | { type: "allowed"; mode: "auto" | "required"; names: string[] };
 
@@ -207,6 +234,7 @@ export interface LlmRequest {
   model: string;
   messages: Message[];
   tools?: FunctionTool[];
+  webSearch?: WebSearchTool;
   toolChoice?: ToolChoice;
   parallelToolCalls?: boolean;
   maxOutputTokens?: number;
@@ -302,6 +330,8 @@ export type StreamEvent =
   | { type: "tool_call_delta"; choice: number; index: number; argumentsDelta: string }
   | { type: "tool_call_end"; choice: number; index: number }
   | { type: "audio_delta"; choice: number; id?: string; data?: string; transcript?: string; expiresAt?: number }
+  /** A search the backend ran, whole: its query and its results came together. */
+  | { type: "web_search_call"; choice: number; call: WebSearchCallPart }
   | { type: "finish"; choice: number; reason: FinishReason; raw?: string; stopSequence?: string }
   | { type: "usage"; usage: Usage }
   | { type: "error"; error: StreamError }

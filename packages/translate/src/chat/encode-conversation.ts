@@ -167,6 +167,9 @@ function assistantMessage(parts: readonly AssistantPart[], path: string, opts: E
       case "audio_output":
         if (part.id !== undefined) audioId = part.id;
         return;
+      case "web_search_call":
+        warnings.push({ code: "content_dropped", path: `${path}.content[${j}]`, message: "Chat has no hosted web search; the search in history was dropped" });
+        return;
       default: {
         const never: never = part;
         return never;

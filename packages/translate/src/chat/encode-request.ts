@@ -6,6 +6,7 @@ import { effectiveEffort, openAIEffort } from "../shared/reasoning.js";
 import { openAIUser } from "../shared/openai-user.js";
 import { encodeChatMessages } from "./encode-conversation.js";
 import { encodeChatToolChoice, encodeChatTools } from "./tools.js";
+import { webSearchDroppedWarning } from "../responses/web-search.js";
 
 export interface EncodeChatRequestOptions {
   /** The backend's model name. */
@@ -30,6 +31,7 @@ export function encodeChatRequest(req: LlmRequest, opts: EncodeChatRequestOption
   };
 
   if (req.tools !== undefined && req.tools.length > 0) body["tools"] = encodeChatTools(req.tools);
+  if (req.webSearch) warnings.push(webSearchDroppedWarning(req.webSearch));
   if (req.toolChoice !== undefined) body["tool_choice"] = encodeChatToolChoice(req.toolChoice);
   put("parallel_tool_calls", req.parallelToolCalls);
   put(opts.maxTokensField ?? "max_completion_tokens", req.maxOutputTokens);

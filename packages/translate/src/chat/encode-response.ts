@@ -75,6 +75,9 @@ function encodeChatAssistantMessage(parts: readonly AssistantPart[], path: strin
         if (part.expiresAt !== undefined) audio["expires_at"] = part.expiresAt;
         return;
       }
+      case "web_search_call":
+        warnings.push({ code: "content_dropped", path: `${path}[${j}]`, message: "Chat has no hosted web search; the backend's search was dropped" });
+        return;
       default: {
         const never: never = part;
         return never;

@@ -151,6 +151,7 @@ class ChatStreamEncoder implements StreamEncoder {
       case "reasoning_redacted":
       case "reasoning_end":
       case "tool_call_end":
+      case "web_search_call":
         return "";
       default: {
         const never: never = event;

@@ -212,17 +212,18 @@ function decodedStream(stopReason: string): { events: StreamEvent[]; warnings: T
 }
 
 describe("2026 blocks in an Anthropic stream for another format", () => {
-  it("the decoder keeps the text and its citation, drops the other blocks with a warning each", () => {
+  it("the decoder keeps the text and its citation and the web search, drops the other blocks with a warning each", () => {
     const { events, warnings } = decodedStream("pause_turn");
     expect(events.filter((e) => e.type === "error")).toEqual([]);
     expect(events.filter((e) => e.type === "tool_call_start")).toEqual([]);
     expect(events.filter((e) => e.type === "text_delta").map((e) => (e.type === "text_delta" ? e.delta : ""))).toEqual(["", "Found it."]);
     expect(events).toContainEqual({ type: "finish", choice: 0, reason: "other", raw: "pause_turn" });
-    expect(warnings.map((w) => [w.code, w.path, w.message.split("`")[1]])).toEqual([
-      ["content_dropped", "content[0]", "compaction"],
-      ["content_dropped", "content[1]", "server_tool_use"],
-      ["content_dropped", "content[2]", "web_search_tool_result"],
-    ]);
+    expect(events).toContainEqual({
+      type: "web_search_call",
+      choice: 0,
+      call: { type: "web_search_call", id: "srvtoolu_1", status: "completed", query: "x", sources: [{ url: "https://example.com", title: "x" }] },
+    });
+    expect(warnings.map((w) => [w.code, w.path, w.message.split("`")[1]])).toEqual([["content_dropped", "content[0]", "compaction"]]);
   });
 
   it("a chat client gets the text, then finish_reason stop and [DONE]", () => {

@@ -60,7 +60,8 @@ describe("decodeMessagesResponse", () => {
         raw: { service_tier: "standard" },
       },
     });
-    expect(warnings).toEqual([{ code: "content_dropped", path: "content[3]", message: expect.stringContaining("server_tool_use") }]);
+    // A search with no result in this answer has nothing to show.
+    expect(warnings).toEqual([{ code: "content_dropped", path: "content[3]", message: expect.stringContaining("web search with no result") }]);
   });
 
   it("keeps the matched stop sequence and defaults created to 0 without a clock", () => {

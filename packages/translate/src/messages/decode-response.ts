@@ -6,15 +6,18 @@ import { isRecord } from "../shared/guards.js";
 import { upstreamFields as f } from "../shared/validate.js";
 import { decodeMessagesUsage } from "./usage.js";
 import { mapMessagesStopReason } from "./finish-reason.js";
+import { unansweredSearchWarning, webSearchCallOf, webSearchQueryOf } from "./web-search.js";
 
 /**
  * Anthropic messages carry no timestamp: `created` comes from `ctx` when given, else 0.
- * Server-tool blocks (`server_tool_use`, `web_search_tool_result`, …) are dropped with a warning.
+ * A web search (`server_tool_use` named web_search, answered by its `web_search_tool_result`) becomes a
+ * `web_search_call` part at the result's place; other server-tool blocks are dropped with a warning.
  */
 export function decodeMessagesResponse(body: unknown, ctx?: TranslateContext): Translated<LlmResponse> {
   if (!isRecord(body)) throw new TranslateError("The Anthropic response is not a JSON object", { status: 502 });
   const warnings: TranslationWarning[] = [];
   const content: AssistantPart[] = [];
+  const searches = new Map<string, { query: string | undefined; path: string }>();
 
   f.array(body.content, "content").forEach((item, i) => {
     const path = `content[${i}]`;
@@ -46,10 +49,25 @@ export function decodeMessagesResponse(body: unknown, ctx?: TranslateContext): T
         });
         break;
       }
+      case "server_tool_use":
+        if (block.name === "web_search" && typeof block.id === "string") {
+          searches.set(block.id, { query: webSearchQueryOf(block.input), path });
+          break;
+        }
+        warnings.push({ code: "content_dropped", path, message: "`server_tool_use` blocks have no equivalent in the hub and were dropped" });
+        break;
+      case "web_search_tool_result": {
+        const id = String(block.tool_use_id);
+        content.push(webSearchCallOf(block, searches.get(id)?.query));
+        searches.delete(id);
+        break;
+      }
       default:
         warnings.push({ code: "content_dropped", path, message: `\`${type}\` blocks have no equivalent in the hub and were dropped` });
     }
   });
+
+  for (const { path } of searches.values()) warnings.push(unansweredSearchWarning(path));
 
   const rawStop = f.optionalString(body.stop_reason, "stop_reason");
   const choice: Choice = { index: 0, content, finishReason: mapMessagesStopReason(rawStop) };

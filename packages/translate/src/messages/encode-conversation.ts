@@ -156,6 +156,9 @@ function assistantBlock(part: AssistantPart, path: string, warnings: Warnings): 
       if (part.transcript !== undefined && part.transcript !== "") return { type: "text", text: part.transcript };
       warnings.push({ code: "content_dropped", path, message: "audio output cannot be replayed to Anthropic; dropped" });
       return undefined;
+    case "web_search_call":
+      warnings.push({ code: "content_dropped", path, message: "a web search without Anthropic's encrypted results cannot be replayed to Anthropic; dropped" });
+      return undefined;
     default: {
       const exhaustive: never = part;
       return exhaustive;

@@ -5,6 +5,7 @@ import type { LlmRequest, ToolChoice, Translated, TranslationWarning } from "../
 import { isRecord, type JsonObject } from "../shared/guards.js";
 import { convertToMessagesPrompt } from "./encode-conversation.js";
 import { planMessagesThinking } from "./plan-thinking.js";
+import { encodeMessagesWebSearchTool } from "./web-search.js";
 
 export interface EncodeMessagesRequestOptions {
   /** The upstream model id. */
@@ -56,6 +57,7 @@ function encodeTools(req: LlmRequest, warnings: Warnings): JsonObject[] {
     const message = `strict schema mode dropped on ${strictCount} tool(s): Anthropic would reject schemas it cannot enforce`;
     warnings.push({ code: "field_dropped", path: "tools", message });
   }
+  if (req.webSearch) tools.push(encodeMessagesWebSearchTool(req.webSearch, req.maxToolCalls, warnings));
   const serverTools = req.passthrough?.messages?.tools;
   if (Array.isArray(serverTools)) tools.push(...serverTools.filter(isRecord));
   return tools;

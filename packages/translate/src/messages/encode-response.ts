@@ -15,6 +15,7 @@ function blockRank(part: AssistantPart): number {
     case "text":
     case "refusal":
     case "audio_output":
+    case "web_search_call":
       return 1;
     case "tool_call":
       return 2;
@@ -51,6 +52,9 @@ function encodeMessagesContentBlock(part: AssistantPart, path: string, warnings:
     case "audio_output":
       if (part.transcript !== undefined && part.transcript !== "") return { type: "text", text: part.transcript };
       warnings.push({ code: "content_dropped", path, message: "audio output has no Anthropic equivalent; dropped" });
+      return undefined;
+    case "web_search_call":
+      warnings.push({ code: "content_dropped", path, message: "a web search without Anthropic's encrypted results has no Anthropic block; dropped" });
       return undefined;
     default: {
       const exhaustive: never = part;

@@ -7,12 +7,15 @@ import type { StreamEvent, TranslateContext, TranslationWarning, Usage } from ".
 import { isRecord, type JsonObject } from "../shared/guards.js";
 import { decodeMessagesUsage } from "./usage.js";
 import { mapMessagesStopReason } from "./finish-reason.js";
+import { unansweredSearchWarning, webSearchCallOf, webSearchQueryOf } from "./web-search.js";
 
 type OpenBlock =
   | { kind: "text" }
   | { kind: "thinking" }
   | { kind: "redacted_thinking" }
   | { kind: "tool_use"; toolIndex: number; sentArguments: boolean }
+  /** A web_search `server_tool_use`: its input streams as JSON, read whole at its stop. */
+  | { kind: "web_search"; id: string; input: string }
   /** Server-tool blocks and future types: their deltas are skipped. */
   | { kind: "ignored" };
 
@@ -41,6 +44,8 @@ export function createMessagesStreamDecoder(opts: MessagesStreamDecoderOptions =
 
 class MessagesStreamDecoder implements StreamDecoder {
   private readonly blocks = new Map<number, OpenBlock>();
+  /** Web searches' queries by their `server_tool_use` id, until their result block comes. */
+  private readonly searches = new Map<string, { query: string | undefined; path: string }>();
   private toolCount = 0;
   private usage: Usage | undefined;
   private finished = false;
@@ -96,15 +101,26 @@ class MessagesStreamDecoder implements StreamDecoder {
         this.blocks.set(index, { kind: "tool_use", toolIndex, sentArguments });
         return events;
       }
-      default:
-        this.blocks.set(index, { kind: "ignored" });
-        this.opts.warnings?.push({
-          code: "content_dropped",
-          path: `content[${index}]`,
-          message: `\`${String(block.type)}\` blocks have no equivalent in the hub and were dropped`,
-        });
+      case "server_tool_use":
+        if (block.name !== "web_search") return this.ignore(index, "`server_tool_use` blocks");
+        this.blocks.set(index, { kind: "web_search", id: expectString(block.id, "server_tool_use.id"), input: "" });
+        this.searches.set(expectString(block.id, "server_tool_use.id"), { query: webSearchQueryOf(block.input), path: `content[${index}]` });
         return [];
+      case "web_search_tool_result": {
+        this.blocks.set(index, { kind: "ignored" });
+        const call = webSearchCallOf(block, this.searches.get(String(block.tool_use_id))?.query);
+        this.searches.delete(String(block.tool_use_id));
+        return [{ type: "web_search_call", choice: 0, call }];
+      }
+      default:
+        return this.ignore(index, `\`${String(block.type)}\` blocks`);
     }
+  }
+
+  private ignore(index: number, what: string): StreamEvent[] {
+    this.blocks.set(index, { kind: "ignored" });
+    this.opts.warnings?.push({ code: "content_dropped", path: `content[${index}]`, message: `${what} have no equivalent in the hub and were dropped` });
+    return [];
   }
 
   private onBlockDelta(data: JsonObject): StreamEvent[] {
@@ -127,6 +143,7 @@ class MessagesStreamDecoder implements StreamDecoder {
       }
       case "input_json_delta": {
         const fragment = expectString(delta.partial_json, "input_json_delta.partial_json");
+        if (block.kind === "web_search") block.input += fragment;
         if (block.kind !== "tool_use" || fragment === "") return [];
         block.sentArguments = true;
         return [{ type: "tool_call_delta", choice: 0, index: block.toolIndex, argumentsDelta: fragment }];
@@ -150,6 +167,9 @@ class MessagesStreamDecoder implements StreamDecoder {
         events.push({ type: "tool_call_end", choice: 0, index: block.toolIndex });
         return events;
       }
+      case "web_search":
+        if (block.input !== "") this.searches.set(block.id, { query: webSearchQueryOf(parseUpstreamJson(block.input)), path: `content[${data.index}]` });
+        return [];
       case "text":
       case "ignored":
         return [];
@@ -200,6 +220,7 @@ class MessagesStreamDecoder implements StreamDecoder {
       case "message_delta":
         return this.onMessageDelta(data);
       case "message_stop":
+        for (const { path } of this.searches.values()) this.opts.warnings?.push(unansweredSearchWarning(path));
         this.done = true;
         return [{ type: "end" }];
       case "error": {

@@ -161,6 +161,9 @@ class MessagesStreamEncoder implements StreamEncoder {
         return this.text(event.delta);
       case "audio_delta":
         return this.text(event.transcript ?? "");
+      case "web_search_call":
+        // Without Anthropic's encrypted results a search block could not be sent back; it is left out.
+        return "";
       case "tool_call_start": {
         this.sawToolUse = true;
         const block = this.startBlock({ type: "tool_use", id: event.id, name: event.name, input: {} });

@@ -59,7 +59,8 @@ describe("client tools in the request", () => {
   const { value: request, warnings } = decode({ input: "hi", tools: codexTools });
 
   it("become function tools for a Chat backend; hosted ones are dropped with a warning", () => {
-    const body = codecs.chat.encodeRequest(request, { model: "up" }).value;
+    expect(warnings).toEqual([]);
+    const { value: body, warnings: encoded } = codecs.chat.encodeRequest(request, { model: "up" });
     const tools = body["tools"] as { function: { name: string; description?: string; parameters: Record<string, unknown> } }[];
     expect(tools.map((t) => t.function.name)).toEqual(["shell", "apply_patch", "tool_search", "mcp__github__create_issue"]);
     const patch = tools[1]!.function;
@@ -72,13 +73,15 @@ describe("client tools in the request", () => {
     expect(patch.description).toContain("Edit files.");
     expect(patch.description).toContain(`lark grammar:\n${GRAMMAR}`);
     expect(tools[3]!.function.description).toBe("GitHub\n\nOpens an issue.");
-    expect(warnings).toEqual([{ code: "tool_dropped", path: "tools[4]", message: expect.stringContaining("web_search") as string }]);
+    expect(encoded).toEqual([{ code: "tool_dropped", path: "tools[4]", message: expect.stringContaining("'web_search'") as string }]);
   });
 
   it("become tools with an input schema for an Anthropic backend", () => {
     const body = codecs.messages.encodeRequest(request, { model: "claude" }).value;
     const tools = body["tools"] as { name: string; input_schema: unknown }[];
-    expect(tools.map((t) => t.name)).toEqual(["shell", "apply_patch", "tool_search", "mcp__github__create_issue"]);
+    // web_search becomes Anthropic's own hosted search.
+    expect(tools.map((t) => t.name)).toEqual(["shell", "apply_patch", "tool_search", "mcp__github__create_issue", "web_search"]);
+    expect(tools[4]).toEqual({ type: "web_search_20250305", name: "web_search" });
     expect(tools[1]!.input_schema).toMatchObject({ properties: { input: { type: "string" } }, required: ["input"] });
   });
 
@@ -243,8 +246,9 @@ describe("history with client tool items", () => {
   const { value: request, warnings } = decode({ input, tools: codexTools });
 
   it("replays on a Chat backend as tool calls and tool messages; searched tools become callable", () => {
-    expect(warnings.map((w) => w.path)).toEqual(["tools[4]"]);
-    const body = codecs.chat.encodeRequest(request, { model: "up" }).value;
+    expect(warnings).toEqual([]);
+    const { value: body, warnings: encoded } = codecs.chat.encodeRequest(request, { model: "up" });
+    expect(encoded.map((w) => w.path)).toEqual(["tools[4]"]);
     const messages = body["messages"] as Record<string, unknown>[];
     expect(messages.map((m) => m["role"])).toEqual(["user", "assistant", "tool", "assistant", "tool", "assistant", "tool"]);
     const calls = messages.flatMap((m) => (m["tool_calls"] ?? []) as { id: string; function: { name: string; arguments: string } }[]);
@@ -299,7 +303,7 @@ describe("history with client tool items", () => {
     expect(items[4]).toMatchObject({ arguments: { query: "linear" }, execution: "client" });
     expect(items[5]!["tools"]).toEqual(input[5]!["tools"]);
     expect(items[6]).toMatchObject({ name: "list", namespace: "mcp__linear__" });
-    expect((body["tools"] as Record<string, unknown>[]).map((t) => t["type"])).toEqual(["function", "custom", "tool_search", "namespace"]);
+    expect((body["tools"] as Record<string, unknown>[]).map((t) => t["type"])).toEqual(["function", "custom", "tool_search", "namespace", "web_search"]);
   });
 
   it("phase is warned about on a backend of another format", () => {

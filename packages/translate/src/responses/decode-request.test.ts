@@ -213,14 +213,16 @@ describe("tools", () => {
     { type: "mcp", server_label: "gh" },
   ];
 
-  it("keeps function and client tools and drops hosted ones with a warning each", () => {
+  it("keeps function and client tools, the first web search as the hub's, and drops other hosted ones with a warning each", () => {
     const { value, warnings } = decode({ input: "x", tools });
     expect(value.tools?.map((t) => [t.name, t.client?.type])).toEqual([
       ["shell", undefined],
       ["apply_patch", "custom"],
     ]);
     expect(value.tools?.[0]).toEqual({ type: "function", name: "shell", description: "run", parameters: { type: "object" }, strict: false });
-    expect(warnings.map((w) => w.path)).toEqual(["tools[1]", "tools[4]", "tools[5]", "tools[6]"]);
+    expect(value.webSearch).toEqual({ raw: { type: "web_search" }, path: "tools[1]", unmapped: [] });
+    // A second web search (tools[4]) has no backend to run it.
+    expect(warnings.map((w) => w.path)).toEqual(["tools[5]", "tools[6]", "tools[4]"]);
     expect(warnings.every((w) => w.code === "tool_dropped")).toBe(true);
   });
 

@@ -10,6 +10,7 @@ import { decodeResponsesInput } from "./decode-conversation.js";
 import { ToolNames } from "./client-tools.js";
 import type { ResponsesItemResolver } from "./responses-api.js";
 import { decodeResponsesTextFormat, decodeResponsesToolChoice, decodeResponsesTools } from "./tools.js";
+import { decodeResponsesWebSearch } from "./web-search.js";
 
 export interface DecodeResponsesRequestOptions {
   /** Looks up `item_reference` ids; without it (or when it returns nothing) a reference is a 400. */
@@ -47,6 +48,7 @@ export function decodeResponsesRequest(body: unknown, opts: DecodeResponsesReque
   const instructions = f.optionalString(b["instructions"], "instructions");
   const names = new ToolNames();
   const tools = decodeResponsesTools(b["tools"], names, warnings);
+  const webSearch = decodeResponsesWebSearch(b["tools"], warnings);
   const loaded: FunctionTool[] = [];
   const messages = decodeResponsesInput(b["input"], { resolveItem: opts.resolveItem, names, loaded }, warnings);
   if (instructions !== undefined && instructions !== "") messages.unshift({ role: "system", content: [{ type: "text", text: instructions }] });
@@ -64,6 +66,7 @@ export function decodeResponsesRequest(body: unknown, opts: DecodeResponsesReque
     const given = tools ?? [];
     req.tools = [...given, ...loaded.filter((t) => !given.some((g) => g.name === t.name))];
   }
+  set("webSearch", webSearch);
   set("toolChoice", decodeResponsesToolChoice(b["tool_choice"], names, warnings));
   set("parallelToolCalls", f.optionalBoolean(b["parallel_tool_calls"], "parallel_tool_calls"));
   set("maxToolCalls", f.optionalInteger(b["max_tool_calls"], "max_tool_calls"));

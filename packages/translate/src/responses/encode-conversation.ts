@@ -144,6 +144,9 @@ function encodeAssistant(parts: readonly AssistantPart[], path: string, opts: { 
       case "audio_output":
         warnings.push({ code: "content_dropped", path: p, message: "Responses has no audio output history; the audio reference was dropped" });
         return;
+      case "web_search_call":
+        warnings.push({ code: "content_dropped", path: p, message: "a web search from another backend cannot be replayed to Responses; dropped" });
+        return;
       default: {
         const never: never = part;
         return never;

@@ -34,7 +34,8 @@ export function encodeResponsesRequest(req: LlmRequest, opts: EncodeResponsesReq
     if (value !== undefined) body[key] = value;
   };
 
-  if (req.tools !== undefined && req.tools.length > 0) body["tools"] = encodeResponsesTools(req.tools, { echo: false });
+  const tools = [...encodeResponsesTools(req.tools ?? [], { echo: false }), ...(req.webSearch ? [req.webSearch.raw] : [])];
+  if (tools.length > 0) body["tools"] = tools;
   if (req.toolChoice !== undefined) body["tool_choice"] = encodeResponsesToolChoice(req.toolChoice, req.tools);
   put("parallel_tool_calls", req.parallelToolCalls);
   put("max_tool_calls", req.maxToolCalls);

@@ -6,6 +6,7 @@ import type { JsonObject } from "../shared/guards.js";
 import { messageStatusFor, toResponsesOutcome } from "./finish-reason.js";
 import { clientKindOf } from "./client-tools.js";
 import { buildResponseObject, callItemPrefix, givenItems, type OutputItem, type RawReasoningForm } from "./response-object.js";
+import { webSearchItemId } from "./web-search.js";
 
 export interface EncodeResponsesResponseArgs {
   response: LlmResponse;
@@ -82,6 +83,10 @@ function choiceToOutputItems(choice: Choice, args: EncodeResponsesResponseArgs, 
         items.push({ type: "function_call", id: part.itemId ?? ctx.newId(callItemPrefix(call)), part: call, status: "completed" });
         return;
       }
+      case "web_search_call":
+        message = undefined;
+        items.push({ type: "web_search_call", id: webSearchItemId(part), part });
+        return;
       case "audio_output":
         warnings.push({ code: "content_dropped", path: `${path}.content[${j}]`, message: "Responses has no audio output; the audio was dropped" });
         return;

@@ -1,7 +1,7 @@
 // The Response object and its output items, built the same way for a non-streamed answer and for
 // the terminal event of a stream, so both carry identical JSON for the same content.
 
-import type { LlmRequest, ReasoningPart, RefusalPart, TextPart, ToolCallPart, TranslationWarning, Usage } from "../ir.js";
+import type { LlmRequest, ReasoningPart, RefusalPart, TextPart, ToolCallPart, TranslationWarning, Usage, WebSearchCallPart } from "../ir.js";
 import { toResponsesAnnotations } from "../shared/annotations.js";
 import type { JsonObject } from "../shared/guards.js";
 import { packReasoningOpaque } from "../shared/reasoning.js";
@@ -9,6 +9,7 @@ import { customInputOf, toolSearchArgumentsOf } from "./client-tools.js";
 import { encodeResponsesUsage } from "./usage.js";
 import type { ResponsesOutcome } from "./finish-reason.js";
 import { encodeResponsesTextFormat, encodeResponsesToolChoice, encodeResponsesTools } from "./tools.js";
+import { renderWebSearchCall } from "./web-search.js";
 
 type ItemStatus = "in_progress" | "completed" | "incomplete";
 
@@ -25,6 +26,8 @@ export type OutputItem =
   | { type: "message"; id: string; parts: (TextPart | RefusalPart)[]; status: ItemStatus }
   /** A tool call: a `function_call` item, or the client tool's own item when `part.client` says so. */
   | { type: "function_call"; id: string; part: ToolCallPart; status: ItemStatus; input?: string }
+  /** A search the backend ran itself. */
+  | { type: "web_search_call"; id: string; part: WebSearchCallPart }
   /** An item the caller made, rendered as given (a compaction the proxy ran before the model). */
   | { type: "given"; id: string; json: JsonObject; status: "completed" };
 
@@ -77,6 +80,8 @@ export function renderOutputItem(item: OutputItem, warnings?: TranslationWarning
       };
     case "function_call":
       return renderCallItem(item);
+    case "web_search_call":
+      return renderWebSearchCall(item.id, item.part);
     case "given":
       return item.json;
     default: {
@@ -194,6 +199,7 @@ export function buildResponseObject(args: ResponseObjectArgs): JsonObject {
     frequency_penalty: req.frequencyPenalty ?? 0,
     text,
     tool_choice: encodeResponsesToolChoice(req.toolChoice ?? { type: "auto" }, req.tools),
+    // A web search is left out: whether the backend could run it is not known here.
     tools: encodeResponsesTools(req.tools ?? [], { echo: true }),
     top_logprobs: req.topLogprobs ?? 0,
     top_p: req.topP ?? 1,

@@ -14,6 +14,7 @@ import { formatSseEvent } from "../shared/sse.js";
 import { messageStatusFor, toResponsesOutcome } from "./finish-reason.js";
 import { clientKindOf } from "./client-tools.js";
 import { CustomInputStream } from "./custom-input-stream.js";
+import { webSearchCallEvents, webSearchItemId } from "./web-search.js";
 import { buildResponseObject, callItemPrefix, givenItems, renderOutputItem, type OutputItem, type ResponseObjectArgs } from "./response-object.js";
 import {
   type CallItem,
@@ -30,6 +31,7 @@ import {
   reasoningDeltaEvent,
   reasoningPartAddedEvent,
   reasoningWire,
+  refusalDeltaEvent,
 } from "./stream-items.js";
 
 export interface ResponsesStreamEncoderArgs {
@@ -234,7 +236,7 @@ class ResponsesStreamEncoder implements StreamEncoder {
 
   private fail(error: StreamError): string {
     let sse = this.ensureStarted();
-    for (const item of this.items) if (item.type !== "reasoning" && item.status === "in_progress") item.status = "incomplete";
+    for (const item of this.items) if ("status" in item && item.status === "in_progress") item.status = "incomplete";
     // A custom tool's input cut short is what was streamed of it, not the broken arguments.
     for (const s of this.choices.values()) for (const call of s.calls.values()) if (call.open && call.customInput) call.item.input = call.customInput.result();
     const code = error.code ?? error.type;
@@ -317,13 +319,7 @@ class ResponsesStreamEncoder implements StreamEncoder {
         const s = this.state(event.choice);
         if (s.finish || event.delta === "") return "";
         const { sse, slot } = this.messagePart(s, "refusal");
-        const contentIndex = slot.item.parts.length - 1;
-        const part = slot.item.parts[contentIndex];
-        if (!part) return sse;
-        part.text += event.delta;
-        return (
-          sse + this.emit("response.refusal.delta", { item_id: slot.item.id, output_index: slot.outputIndex, content_index: contentIndex, delta: event.delta })
-        );
+        return sse + refusalDeltaEvent(this.emit, slot, event.delta);
       }
       case "reasoning_delta":
         return this.onReasoningDelta(event);
@@ -366,6 +362,13 @@ class ResponsesStreamEncoder implements StreamEncoder {
       }
       case "audio_delta":
         return "";
+      case "web_search_call": {
+        const s = this.state(event.choice);
+        if (s.finish) return "";
+        const item: OutputItem = { type: "web_search_call", id: webSearchItemId(event.call), part: event.call };
+        // The open items close first, so the search takes the next output index.
+        return this.closeReasoning(s) + this.closeMessage(s) + webSearchCallEvents(this.emit, item.id, event.call, this.items.push(item) - 1);
+      }
       case "finish": {
         const s = this.state(event.choice);
         if (s.finish) return "";

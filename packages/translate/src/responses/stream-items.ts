@@ -71,6 +71,15 @@ export function closeMessagePartEvents(emit: Emit, slot: MessageSlot): string {
 const hasSummary = (wire: ReasoningWire): boolean => wire !== "raw";
 const hasContent = (wire: ReasoningWire): boolean => wire !== "summary";
 
+/** Adds a refusal delta to the message's open refusal part, and its event. */
+export function refusalDeltaEvent(emit: Emit, slot: MessageSlot, delta: string): string {
+  const contentIndex = slot.item.parts.length - 1;
+  const part = slot.item.parts[contentIndex];
+  if (!part) return "";
+  part.text += delta;
+  return emit("response.refusal.delta", { item_id: slot.item.id, output_index: slot.outputIndex, content_index: contentIndex, delta });
+}
+
 export function closeReasoningPartEvents(emit: Emit, slot: ReasoningSlot): string {
   const wire = slot.openPart;
   if (!wire) return "";

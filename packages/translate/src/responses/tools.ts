@@ -7,6 +7,7 @@ import { TranslateError } from "../codec.js";
 import type { FunctionTool, ResponseFormat, ToolChoice, TranslationWarning } from "../ir.js";
 import type { JsonObject } from "../shared/guards.js";
 import { requestFields as f } from "../shared/validate.js";
+import { isWebSearchTool } from "./web-search.js";
 import { ToolNames, decodeCustomTool, decodeNamespaceTool, decodeToolSearchTool, echoClientTools } from "./client-tools.js";
 
 function decodeFunctionTool(tool: JsonObject, param: string, names: ToolNames): FunctionTool {
@@ -46,7 +47,8 @@ export function decodeResponsesTool(raw: unknown, param: string, names: ToolName
 
 export function decodeResponsesTools(value: unknown, names: ToolNames, warnings: TranslationWarning[]): FunctionTool[] | undefined {
   if (value === undefined || value === null) return undefined;
-  return f.array(value, "tools").flatMap((raw, i) => decodeResponsesTool(raw, `tools[${i}]`, names, warnings));
+  // Web search tools are read by decodeResponsesWebSearch: a backend with a hosted search may run them.
+  return f.array(value, "tools").flatMap((raw, i) => (isWebSearchTool(raw) ? [] : decodeResponsesTool(raw, `tools[${i}]`, names, warnings)));
 }
 
 function forcesHostedTool(what: string): TranslateError {

@@ -193,6 +193,13 @@ export function checkResponsesGrammar(sse: string): GrammarResult {
         if (item && d["input"] !== item.args) v.push(`${type}: input '${String(d["input"])}' != deltas '${item.args}'`);
         break;
       }
+      case "response.web_search_call.in_progress":
+      case "response.web_search_call.searching":
+      case "response.web_search_call.completed": {
+        const item = itemAt(d, type);
+        if (item && item.type !== "web_search_call") v.push(`${type} on ${item.type}`);
+        break;
+      }
       case "response.function_call_arguments.delta": {
         const item = itemAt(d, type);
         if (item && item.type !== "function_call") v.push(`${type} on ${item.type}`);
