@@ -32,6 +32,11 @@ export const KeyInfo = Type.Object({
   priority: Nullable(Type.Integer()),
   /** Seconds. */
   queueTimeout: Nullable(Type.Number()),
+  /** The key's own limits as its entry sets them (null: none, or `app_keys.defaults`'). */
+  rpmLimit: Nullable(Type.Number()),
+  tpmLimit: Nullable(Type.Number()),
+  maxBudget: Nullable(Type.Number()),
+  budgetDuration: Nullable(Type.String()),
 });
 export type KeyInfo = Static<typeof KeyInfo>;
 
@@ -39,6 +44,10 @@ export const KeyList = Type.Object({
   /** Whether app_keys is on. */
   enabled: Type.Boolean(),
   data: Type.Array(KeyInfo),
+  /** yaLLMproxy's shape of the same: the settings, and the entries as written (no secret). */
+  header_name: Type.String(),
+  allow_unauthenticated: Type.Boolean(),
+  keys: Type.Array(OpenObject({ key_id: Type.String() })),
 });
 export type KeyList = Static<typeof KeyList>;
 
@@ -64,7 +73,8 @@ export const ModelCopyQuery = Type.Object({ source: Type.Optional(Type.String())
 
 /** An `app_keys.keys` entry; a missing `secret` is generated and shown once. */
 export const KeyEntry = OpenObject({
-  key_id: Type.String({ pattern: "^[\\w.:-]{1,64}$" }),
+  /** Generated (`key-<12 hex>`) when absent, as yaLLMproxy does. */
+  key_id: Type.Optional(Type.String({ pattern: "^[\\w.:-]{1,64}$" })),
   secret: Type.Optional(Type.String({ minLength: 1 })),
 });
 export type KeyEntry = Static<typeof KeyEntry>;
