@@ -160,7 +160,11 @@ app_keys:
     expect(tree.nodes.child).toMatchObject({ parent: "base", children: ["grandchild"], protected: false, editable: true });
     expect(tree.nodes.base).toMatchObject({ parent: null, children: ["child", "my-model"] });
     expect(JSON.stringify(tree)).not.toContain("sk-");
-    expect((await send("GET", "/admin/models/grandchild/ancestry")).json).toEqual({ model: "grandchild", chain: ["grandchild", "child", "base"], inheritance_depth: 3 });
+    expect((await send("GET", "/admin/models/grandchild/ancestry")).json).toEqual({
+      model: "grandchild",
+      chain: ["grandchild", "child", "base"],
+      inheritance_depth: 3,
+    });
     expect((await send("GET", "/admin/models/base/dependents")).json).toEqual({
       model: "base",
       direct_children: ["child", "my-model"],
@@ -177,7 +181,10 @@ app_keys:
     expect(refused.json).toMatchObject({ dependents: ["grandchild"], error: { code: "model_has_dependents" } });
     expect(file()).toBe(before);
     const done = await send("DELETE", "/admin/models/child?cascade=true");
-    expect(done).toMatchObject({ status: 200, json: { status: "ok", deleted: "child", deleted_models: ["child", "grandchild"], message: "Deleted 2 model(s)" } });
+    expect(done).toMatchObject({
+      status: 200,
+      json: { status: "ok", deleted: "child", deleted_models: ["child", "grandchild"], message: "Deleted 2 model(s)" },
+    });
     expect((await models()).map(([n]) => n)).not.toContain("grandchild");
     expect(file()).not.toContain("child: [backup]");
     expect(file()).toContain("# team config: edited by hand and through the admin API\n");
@@ -205,7 +212,10 @@ app_keys:
     expect((await send("GET", `/admin/keys/${id}`)).json).toEqual({ key_id: id, name: "CI bot", description: "nightly", enabled: true });
 
     const updated = await send("PUT", `/admin/keys/${id}`, { name: "CI", rpm_limit: 60, max_budget: 5, budget_duration: "1d" });
-    expect(updated).toMatchObject({ status: 200, json: { status: "ok", key: { key_id: id, name: "CI", rpm_limit: 60, max_budget: 5, budget_duration: "1d" } } });
+    expect(updated).toMatchObject({
+      status: 200,
+      json: { status: "ok", key: { key_id: id, name: "CI", rpm_limit: 60, max_budget: 5, budget_duration: "1d" } },
+    });
     expect(file()).toContain("rpm_limit: 60");
     const listed = (await send("GET", "/admin/keys")).json as { data: Array<Record<string, unknown>>; keys: Array<Record<string, unknown>> };
     expect(listed.data.find((k) => k.keyId === id)).toMatchObject({ name: "CI", rpmLimit: 60, maxBudget: 5, budgetDuration: "1d", tpmLimit: null });

@@ -69,7 +69,10 @@ function paramsOf(body: Json): Json {
   delete params.timeout;
   if (!("request_timeout" in params) && body.request_timeout !== undefined) params.request_timeout = body.request_timeout;
   if (!params.api_key && typeof body.api_key === "string" && body.api_key) params.api_key = body.api_key;
-  const apiType = String(params.api_type ?? "openai").trim().toLowerCase() || "openai";
+  const apiType =
+    String(params.api_type ?? "openai")
+      .trim()
+      .toLowerCase() || "openai";
   const target = targetModelOf(params, apiType);
   if (!("model" in params) && target) params.model = target;
   delete params.target_model;

@@ -2,13 +2,14 @@
 // edit of that text (validated, written, versioned like `PUT /admin/config`), and keeping secrets
 // out of the file (configs/.env holds them; the config refers to them as `${VAR}`).
 
+import type { ConfigInvalid } from "@yallmproxy/api";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { isMap, isSeq, parseDocument, type YAMLMap } from "yaml";
 import type { ConfigManager } from "../../config/config-manager.js";
+import { ConfigValidationError } from "../../config/config-problems.js";
 import { MASK, ONLY_REFERENCES } from "../../config/secret-mask.js";
 import { YamlEditor } from "../../config/yaml-edit.js";
 import { requireAdmin } from "./admin-auth.js";
-import { invalidConfig } from "./admin-routes.js";
 
 /** Variables this API creates for key secrets in configs/.env. */
 export const KEY_VAR_PREFIX = "YALLMP_KEY_";
@@ -25,6 +26,21 @@ export function entriesOf(text: string, path: string[]): YAMLMap[] {
 export function indexOf(text: string, path: string[], field: string, value: string): number {
   const seq = parseDocument(text).getIn(path, true);
   return isSeq(seq) ? seq.items.findIndex((item) => isMap(item) && item.get(field) === value) : -1;
+}
+
+/** A change that does not validate, as the 400 (or the invalid draft) answers it. */
+export function invalidConfig(err: unknown, what = "The config is invalid"): ConfigInvalid {
+  if (!(err instanceof ConfigValidationError)) throw err;
+  const first = err.problems[0];
+  return {
+    error: {
+      message: `${what}: ${err.problems.map((p) => `${p.path}: ${p.message}`).join("; ")}`,
+      type: "invalid_request_error",
+      param: first?.path ?? null,
+      code: "invalid_config",
+    },
+    errors: err.problems,
+  };
 }
 
 export type EnvChanges = Record<string, string | undefined>;

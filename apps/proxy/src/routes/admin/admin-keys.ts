@@ -74,39 +74,51 @@ export async function adminKeyRoutes(scope: FastifyInstance, opts: { config: Con
     withoutSecret(entryAt(keyAt(request.params.id))),
   );
 
-  app.put("/admin/keys/:id", { onRequest, schema: { params: IdParams, body: KeyUpdate, response: { 200: KeySaved, 400: ConfigInvalid } } }, async (request, reply) => {
-    const at = keyAt(request.params.id);
-    const next: Record<string, unknown> = { ...entryAt(at) };
-    for (const [field, value] of Object.entries(request.body)) {
-      if (value === null) delete next[field];
-      else next[field] = value;
-    }
-    const editor = new YamlEditor(text());
-    editor.replace(KEYS, at, next);
-    return edit(reply, "admin (update key)", setText(editor.text, { status: "ok" as const, key: withoutSecret(next) }));
-  });
+  app.put(
+    "/admin/keys/:id",
+    { onRequest, schema: { params: IdParams, body: KeyUpdate, response: { 200: KeySaved, 400: ConfigInvalid } } },
+    async (request, reply) => {
+      const at = keyAt(request.params.id);
+      const next: Record<string, unknown> = { ...entryAt(at) };
+      for (const [field, value] of Object.entries(request.body)) {
+        if (value === null) delete next[field];
+        else next[field] = value;
+      }
+      const editor = new YamlEditor(text());
+      editor.replace(KEYS, at, next);
+      return edit(reply, "admin (update key)", setText(editor.text, { status: "ok" as const, key: withoutSecret(next) }));
+    },
+  );
 
-  app.post("/admin/keys/:id/regenerate", { onRequest, schema: { params: IdParams, response: { 200: KeySecret, 400: ConfigInvalid } } }, async (request, reply) => {
-    const id = request.params.id;
-    const at = keyAt(id);
-    const entry = entryAt(at);
-    const secret = newSecret();
-    const { reference, env } = storeSecret(id, secret, entry.secret);
-    const editor = new YamlEditor(text());
-    if (entry.secret !== reference) editor.replace(KEYS, at, { ...entry, secret: reference });
-    const result = await edit(reply, "admin (regenerate key)", setText(editor.text), env);
-    if (reply.sent) return reply;
-    return { ...result, status: "ok" as const, key_id: id, secret, message: SHOWN_ONCE };
-  });
+  app.post(
+    "/admin/keys/:id/regenerate",
+    { onRequest, schema: { params: IdParams, response: { 200: KeySecret, 400: ConfigInvalid } } },
+    async (request, reply) => {
+      const id = request.params.id;
+      const at = keyAt(id);
+      const entry = entryAt(at);
+      const secret = newSecret();
+      const { reference, env } = storeSecret(id, secret, entry.secret);
+      const editor = new YamlEditor(text());
+      if (entry.secret !== reference) editor.replace(KEYS, at, { ...entry, secret: reference });
+      const result = await edit(reply, "admin (regenerate key)", setText(editor.text), env);
+      if (reply.sent) return reply;
+      return { ...result, status: "ok" as const, key_id: id, secret, message: SHOWN_ONCE };
+    },
+  );
 
-  app.post("/admin/keys/config", { onRequest, schema: { body: KeysConfigBody, response: { 200: KeysConfigAnswer, 400: ConfigInvalid } } }, async (request, reply) => {
-    const editor = new YamlEditor(text());
-    for (const [field, value] of Object.entries(request.body)) if (value !== undefined) editor.set(["app_keys", field], value);
-    const result = await edit(reply, "admin (app keys settings)", setText(editor.text));
-    if (reply.sent) return reply;
-    const keys = scope.runtime.config.appKeys;
-    return { ...result, status: "ok" as const, enabled: keys.enabled, header_name: keys.headerName, allow_unauthenticated: keys.allowUnauthenticated };
-  });
+  app.post(
+    "/admin/keys/config",
+    { onRequest, schema: { body: KeysConfigBody, response: { 200: KeysConfigAnswer, 400: ConfigInvalid } } },
+    async (request, reply) => {
+      const editor = new YamlEditor(text());
+      for (const [field, value] of Object.entries(request.body)) if (value !== undefined) editor.set(["app_keys", field], value);
+      const result = await edit(reply, "admin (app keys settings)", setText(editor.text));
+      if (reply.sent) return reply;
+      const keys = scope.runtime.config.appKeys;
+      return { ...result, status: "ok" as const, enabled: keys.enabled, header_name: keys.headerName, allow_unauthenticated: keys.allowUnauthenticated };
+    },
+  );
 
   app.delete("/admin/keys/:id", { onRequest, schema: { params: IdParams, response: { 200: ConfigApplied, 400: ConfigInvalid } } }, async (request, reply) => {
     const id = request.params.id;

@@ -105,7 +105,13 @@ async function modelRoutes(scope: FastifyInstance, opts: { config: ConfigManager
     }
     const { editor, env } = storeModel(text(), manager.envPath, name, at, entry);
     if (fallbacks !== undefined) setFallbacks(editor, name, fallbacks);
-    const answer = { status: "ok" as const, model: name, replaced: at >= 0, fallbacks: fallbacks ?? fallbacksOf(text(), name), protected: entry.protected === true };
+    const answer = {
+      status: "ok" as const,
+      model: name,
+      replaced: at >= 0,
+      fallbacks: fallbacks ?? fallbacksOf(text(), name),
+      protected: entry.protected === true,
+    };
     return edit(reply, at >= 0 ? "admin (replace model)" : "admin (add model)", setText(editor.text, answer), finish(text(), editor, env));
   };
 
@@ -130,24 +136,28 @@ async function modelRoutes(scope: FastifyInstance, opts: { config: ConfigManager
   });
 
   const deleted = { 200: ModelsDeleted, 400: ConfigInvalid, 409: ModelHasDependents };
-  app.delete("/admin/models/:name", { onRequest, schema: { params: ModelParams, querystring: ModelDeleteQuery, response: deleted } }, async (request, reply) => {
-    const name = request.params.name;
-    modelAt(name);
-    const tree = ExtendsTree.ofText(text());
-    const cascade = TRUE.has((request.query.cascade ?? "").trim().toLowerCase());
-    const children = tree.childrenOf(name);
-    if (children.length > 0 && !cascade) return reply.code(409).send(dependentsRefusal(name, children));
-    const names = [name, ...(cascade ? tree.descendantsOf(name) : [])];
-    for (const n of names) if (isProtected(n)) throw Errors.adminModelProtected(n);
-    const editor = new YamlEditor(text());
-    const items = entriesOf(text(), ["model_list"]);
-    for (let i = items.length - 1; i >= 0; i--) if (names.includes(String(items[i]!.get("model_name")))) editor.remove(["model_list"], i);
-    dropFromFallbacks(editor, names);
-    const env: EnvChanges = {};
-    dropUnusedModelVariables(text(), editor.text, env);
-    const answer = { deleted: name, status: "ok" as const, message: `Deleted ${names.length} model(s)`, deleted_models: names };
-    return edit(reply, "admin (delete model)", setText(editor.text, answer), env);
-  });
+  app.delete(
+    "/admin/models/:name",
+    { onRequest, schema: { params: ModelParams, querystring: ModelDeleteQuery, response: deleted } },
+    async (request, reply) => {
+      const name = request.params.name;
+      modelAt(name);
+      const tree = ExtendsTree.ofText(text());
+      const cascade = TRUE.has((request.query.cascade ?? "").trim().toLowerCase());
+      const children = tree.childrenOf(name);
+      if (children.length > 0 && !cascade) return reply.code(409).send(dependentsRefusal(name, children));
+      const names = [name, ...(cascade ? tree.descendantsOf(name) : [])];
+      for (const n of names) if (isProtected(n)) throw Errors.adminModelProtected(n);
+      const editor = new YamlEditor(text());
+      const items = entriesOf(text(), ["model_list"]);
+      for (let i = items.length - 1; i >= 0; i--) if (names.includes(String(items[i]!.get("model_name")))) editor.remove(["model_list"], i);
+      dropFromFallbacks(editor, names);
+      const env: EnvChanges = {};
+      dropUnusedModelVariables(text(), editor.text, env);
+      const answer = { deleted: name, status: "ok" as const, message: `Deleted ${names.length} model(s)`, deleted_models: names };
+      return edit(reply, "admin (delete model)", setText(editor.text, answer), env);
+    },
+  );
 
   app.post("/admin/models/copy", { onRequest, schema: { querystring: ModelCopyQuery, response: answers } }, async (request, reply) => {
     const { source, target } = request.query;

@@ -23,7 +23,6 @@ import { readFile } from "node:fs/promises";
 import type { FastifyInstance } from "fastify";
 import { parseDocument } from "yaml";
 import type { ConfigManager } from "../../config/config-manager.js";
-import { ConfigValidationError } from "../../config/config-problems.js";
 import { maskSecrets } from "../../config/secret-mask.js";
 import { Errors } from "../../errors.js";
 import { typed } from "../../http/schema.js";
@@ -39,24 +38,9 @@ import {
   sessionCookie,
 } from "./admin-auth.js";
 import { adminBrowseRoutes } from "./admin-browse.js";
-import { entriesOf } from "./admin-edit.js";
+import { entriesOf, invalidConfig } from "./admin-edit.js";
 import { withoutSecret } from "./admin-keys.js";
 import { adminUsageRoutes } from "./admin-usage.js";
-
-/** A change that does not validate, as the 400 (or the invalid draft) answers it. */
-export function invalidConfig(err: unknown, what = "The config is invalid"): ConfigInvalid {
-  if (!(err instanceof ConfigValidationError)) throw err;
-  const first = err.problems[0];
-  return {
-    error: {
-      message: `${what}: ${err.problems.map((p) => `${p.path}: ${p.message}`).join("; ")}`,
-      type: "invalid_request_error",
-      param: first?.path ?? null,
-      code: "invalid_config",
-    },
-    errors: err.problems,
-  };
-}
 
 export async function adminRoutes(scope: FastifyInstance, opts: { config: ConfigManager }): Promise<void> {
   await scope.register(sessionRoutes);
@@ -201,7 +185,9 @@ async function catalogRoutes(scope: FastifyInstance): Promise<void> {
   app.get("/admin/keys", { onRequest, schema: { response: { 200: KeyList } } }, async () => {
     const keys = runtime.config.appKeys;
     // The entries as written (no secret): the key's own limits, and yaLLMproxy's `keys`.
-    const written = new Map(entriesOf(runtime.config.source.text, ["app_keys", "keys"]).map((e) => [String(e.get("key_id")), withoutSecret(e.toJSON() as Record<string, unknown>)]));
+    const written = new Map(
+      entriesOf(runtime.config.source.text, ["app_keys", "keys"]).map((e) => [String(e.get("key_id")), withoutSecret(e.toJSON() as Record<string, unknown>)]),
+    );
     const num = (v: unknown) => (typeof v === "number" ? v : null);
     return {
       enabled: keys.enabled,
