@@ -36,9 +36,8 @@ export function withoutSecret(entry: Record<string, unknown>): KeyConfigEntry {
   return { ...rest, key_id: String(rest.key_id), enabled: rest.enabled !== false };
 }
 
-export async function adminKeyRoutes(scope: FastifyInstance, opts: { config: ConfigManager }): Promise<void> {
-  const app = typed(scope);
-  const manager = opts.config;
+/** The running key list and the edits of it that the key routes share. */
+function keyContext(scope: FastifyInstance, manager: ConfigManager) {
   const { text, edit, onRequest } = editing(scope, manager);
   const taken = (): EnvChanges => ({ ...readDotEnv(manager.envPath), ...process.env });
   const keyAt = (id: string): number => {
@@ -55,6 +54,18 @@ export async function adminKeyRoutes(scope: FastifyInstance, opts: { config: Con
     const name = own?.startsWith(KEY_VAR_PREFIX) ? own : freeVariable(`${KEY_VAR_PREFIX}${envName(keyId)}`, taken(), text());
     return { reference: `\${${name}}`, env: { [name]: secret } };
   };
+
+  return { text, edit, onRequest, keyAt, entryAt, storeSecret };
+}
+
+export async function adminKeyRoutes(scope: FastifyInstance, opts: { config: ConfigManager }): Promise<void> {
+  await scope.register(keyEntryRoutes, opts);
+  await scope.register(keySecretRoutes, opts);
+}
+
+async function keyEntryRoutes(scope: FastifyInstance, opts: { config: ConfigManager }): Promise<void> {
+  const app = typed(scope);
+  const { text, edit, onRequest, keyAt, entryAt, storeSecret } = keyContext(scope, opts.config);
 
   const created = { 200: ConfigApplied, 400: ConfigInvalid };
   app.post("/admin/keys", { onRequest, schema: { body: KeyEntry, response: created } }, async (request, reply) => {
@@ -89,6 +100,11 @@ export async function adminKeyRoutes(scope: FastifyInstance, opts: { config: Con
       return edit(reply, "admin (update key)", setText(editor.text, { status: "ok" as const, key: withoutSecret(next) }));
     },
   );
+}
+
+async function keySecretRoutes(scope: FastifyInstance, opts: { config: ConfigManager }): Promise<void> {
+  const app = typed(scope);
+  const { text, edit, onRequest, keyAt, entryAt, storeSecret } = keyContext(scope, opts.config);
 
   app.post(
     "/admin/keys/:id/regenerate",

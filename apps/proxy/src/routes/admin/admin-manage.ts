@@ -44,7 +44,8 @@ const answers = { 200: ConfigApplied, 400: ConfigInvalid };
 const TRUE = new Set(["1", "true", "yes", "on"]);
 
 export async function adminManageRoutes(scope: FastifyInstance, opts: { config: ConfigManager }): Promise<void> {
-  await scope.register(modelRoutes, opts);
+  await scope.register(modelAddRoutes, opts);
+  await scope.register(modelEditRoutes, opts);
   await scope.register(adminModelTreeRoutes);
   await scope.register(adminKeyRoutes, opts);
 }
@@ -72,9 +73,8 @@ function finish(before: string, editor: YamlEditor, env: EnvChanges): EnvChanges
   return env;
 }
 
-async function modelRoutes(scope: FastifyInstance, opts: { config: ConfigManager }): Promise<void> {
-  const app = typed(scope);
-  const manager = opts.config;
+/** The running model list and the edits of it that the model routes share. */
+function modelContext(scope: FastifyInstance, manager: ConfigManager) {
   const { text, edit, onRequest } = editing(scope, manager);
   const entryOf = (name: string) => entriesOf(text(), ["model_list"]).find((m) => m.get("model_name") === name);
   const isProtected = (name: string) => entryOf(name)?.get("protected") === true;
@@ -83,55 +83,82 @@ async function modelRoutes(scope: FastifyInstance, opts: { config: ConfigManager
     if (at < 0) throw Errors.adminNotFound(`No model named '${name}'.`);
     return at;
   };
+  return { manager, text, edit, onRequest, entryOf, isProtected, modelAt };
+}
+type ModelContext = ReturnType<typeof modelContext>;
 
-  /** yaLLMproxy's register: the entry replaces one of that name (keeping its api_key and extends) or is added. */
-  const register = async (reply: FastifyReply, body: Record<string, unknown>) => {
-    let payload;
-    try {
-      payload = modelFromYallmproxyPayload(body);
-    } catch (err) {
-      if (err instanceof PayloadError) throw Errors.invalidField(err.param, err.message);
-      throw err;
-    }
-    const { name, entry, fallbacks } = payload;
-    const at = indexOf(text(), ["model_list"], "model_name", name);
-    if (at >= 0) {
-      if (isProtected(name)) throw Errors.adminModelProtected(name);
-      const existing = entryOf(name)!.toJSON() as Record<string, unknown>;
-      const params = entry.model_params as Record<string, unknown>;
-      const before = (existing.model_params ?? {}) as Record<string, unknown>;
-      if (!payload.hasApiKey && before.api_key !== undefined) params.api_key = before.api_key;
-      if (entry.extends === undefined && existing.extends !== undefined) entry.extends = existing.extends;
-    }
-    const { editor, env } = storeModel(text(), manager.envPath, name, at, entry);
-    if (fallbacks !== undefined) setFallbacks(editor, name, fallbacks);
-    const answer = {
-      status: "ok" as const,
-      model: name,
-      replaced: at >= 0,
-      fallbacks: fallbacks ?? fallbacksOf(text(), name),
-      protected: entry.protected === true,
-    };
-    return edit(reply, at >= 0 ? "admin (replace model)" : "admin (add model)", setText(editor.text, answer), finish(text(), editor, env));
+/** yaLLMproxy's register: the entry replaces one of that name (keeping its api_key and extends) or is added. */
+async function registerModel(ctx: ModelContext, reply: FastifyReply, body: Record<string, unknown>) {
+  const { text } = ctx;
+  let payload;
+  try {
+    payload = modelFromYallmproxyPayload(body);
+  } catch (err) {
+    if (err instanceof PayloadError) throw Errors.invalidField(err.param, err.message);
+    throw err;
+  }
+  const { name, entry, fallbacks } = payload;
+  const at = indexOf(text(), ["model_list"], "model_name", name);
+  if (at >= 0) {
+    if (ctx.isProtected(name)) throw Errors.adminModelProtected(name);
+    const existing = ctx.entryOf(name)!.toJSON() as Record<string, unknown>;
+    const params = entry.model_params as Record<string, unknown>;
+    const before = (existing.model_params ?? {}) as Record<string, unknown>;
+    if (!payload.hasApiKey && before.api_key !== undefined) params.api_key = before.api_key;
+    if (entry.extends === undefined && existing.extends !== undefined) entry.extends = existing.extends;
+  }
+  const { editor, env } = storeModel(text(), ctx.manager.envPath, name, at, entry);
+  if (fallbacks !== undefined) setFallbacks(editor, name, fallbacks);
+  const answer = {
+    status: "ok" as const,
+    model: name,
+    replaced: at >= 0,
+    fallbacks: fallbacks ?? fallbacksOf(text(), name),
+    protected: entry.protected === true,
   };
+  return ctx.edit(reply, at >= 0 ? "admin (replace model)" : "admin (add model)", setText(editor.text, answer), finish(text(), editor, env));
+}
 
-  const saved = { 200: ModelSaved, 400: ConfigInvalid };
-  app.post("/admin/models", { onRequest, schema: { body: ModelRegister, response: saved } }, async (request, reply) => {
+async function modelAddRoutes(scope: FastifyInstance, opts: { config: ConfigManager }): Promise<void> {
+  const app = typed(scope);
+  const ctx = modelContext(scope, opts.config);
+  const { text, edit, onRequest } = ctx;
+
+  app.post("/admin/models", { onRequest, schema: { body: ModelRegister, response: { 200: ModelSaved, 400: ConfigInvalid } } }, async (request, reply) => {
     const body = request.body as Record<string, unknown>;
-    if (isYallmproxyPayload(body)) return register(reply, body);
+    if (isYallmproxyPayload(body)) return registerModel(ctx, reply, body);
     const name = typeof body.model_name === "string" ? body.model_name : "";
     if (!name) throw Errors.invalidField("model_name", "model_name is required");
     if (scope.runtime.config.models.has(name) || indexOf(text(), ["model_list"], "model_name", name) >= 0) throw Errors.adminModelExists(name, "model_name");
-    const { editor, env } = storeModel(text(), manager.envPath, name, -1, body);
+    const { editor, env } = storeModel(text(), opts.config.envPath, name, -1, body);
     const answer = { status: "ok" as const, model: name, replaced: false, fallbacks: fallbacksOf(text(), name), protected: body.protected === true };
     return edit(reply, "admin (add model)", setText(editor.text, answer), env);
   });
+
+  app.post("/admin/models/copy", { onRequest, schema: { querystring: ModelCopyQuery, response: answers } }, async (request, reply) => {
+    const { source, target } = request.query;
+    if (!source) throw Errors.invalidField("source", "source names the model to copy.");
+    if (!target) throw Errors.invalidField("target", "target names the new model.");
+    const at = ctx.modelAt(source);
+    if (indexOf(text(), ["model_list"], "model_name", target) >= 0) throw Errors.adminModelExists(target, "target");
+    const copy = (entriesOf(text(), ["model_list"])[at]?.toJSON() ?? {}) as Record<string, unknown>;
+    return edit(reply, "admin (copy model)", (editor) => {
+      editor.append(["model_list"], { ...copy, model_name: target, protected: false });
+      return { model: target, status: "ok" as const, message: `Model '${source}' copied to '${target}'` };
+    });
+  });
+}
+
+async function modelEditRoutes(scope: FastifyInstance, opts: { config: ConfigManager }): Promise<void> {
+  const app = typed(scope);
+  const ctx = modelContext(scope, opts.config);
+  const { text, edit, onRequest, isProtected, modelAt } = ctx;
 
   app.put("/admin/models/:name", { onRequest, schema: { params: ModelParams, body: ModelUpdate, response: answers } }, async (request, reply) => {
     const name = request.params.name;
     const at = modelAt(name);
     if (isProtected(name)) throw Errors.adminModelProtected(name);
-    const { editor, env } = storeModel(text(), manager.envPath, name, at, { ...request.body, model_name: name });
+    const { editor, env } = storeModel(text(), opts.config.envPath, name, at, { ...request.body, model_name: name });
     return edit(reply, "admin (update model)", setText(editor.text), finish(text(), editor, env));
   });
 
@@ -158,19 +185,6 @@ async function modelRoutes(scope: FastifyInstance, opts: { config: ConfigManager
       return edit(reply, "admin (delete model)", setText(editor.text, answer), env);
     },
   );
-
-  app.post("/admin/models/copy", { onRequest, schema: { querystring: ModelCopyQuery, response: answers } }, async (request, reply) => {
-    const { source, target } = request.query;
-    if (!source) throw Errors.invalidField("source", "source names the model to copy.");
-    if (!target) throw Errors.invalidField("target", "target names the new model.");
-    const at = modelAt(source);
-    if (indexOf(text(), ["model_list"], "model_name", target) >= 0) throw Errors.adminModelExists(target, "target");
-    const copy = (entriesOf(text(), ["model_list"])[at]?.toJSON() ?? {}) as Record<string, unknown>;
-    return edit(reply, "admin (copy model)", (editor) => {
-      editor.append(["model_list"], { ...copy, model_name: target, protected: false });
-      return { model: target, status: "ok" as const, message: `Model '${source}' copied to '${target}'` };
-    });
-  });
 }
 
 /** yaLLMproxy's refusal of a delete that would orphan models extending this one. */
