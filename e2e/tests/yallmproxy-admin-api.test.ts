@@ -95,6 +95,8 @@ app_keys:
     expect(viaBody.status).toBe(200);
     expect(file()).not.toContain(PASSWORD);
     expect((await send("POST", "/admin/keys/config", { admin_password: "wrong", enabled: true }, {})).status).toBe(401);
+    // Only a small body is read for it: a caller without a credential cannot make the proxy parse megabytes.
+    expect((await send("POST", "/admin/keys", { admin_password: PASSWORD, name: "x".repeat(1_100_000) }, {})).status).toBe(401);
     // A password is no cookie, but a write must still be JSON.
     const plain = await fetch(`${url}/admin/keys/config`, { method: "POST", headers: { ...ui, "content-type": "text/plain" }, body: "{}" });
     expect(plain.status).toBe(415);

@@ -143,10 +143,13 @@ export function adminDisabled(): ProxyError {
 /** Requests whose credential can only be in their JSON body, checked once it is parsed. */
 const credentialInBody = new WeakSet<FastifyRequest>();
 
-function hasJsonBody(request: FastifyRequest): boolean {
+/** A caller without a credential gets this much body parsed at most, to look for `admin_password`. */
+const BODY_CREDENTIAL_MAX_BYTES = 1024 * 1024;
+
+function hasSmallJsonBody(request: FastifyRequest): boolean {
   if (!WRITE_METHODS.has(request.method)) return false;
-  const length = request.headers["content-length"];
-  return request.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0");
+  const length = Number(request.headers["content-length"]);
+  return Number.isInteger(length) && length > 0 && length <= BODY_CREDENTIAL_MAX_BYTES;
 }
 
 /** onRequest hook for admin routes; `webSocket`: the live feed, where `?token=` is accepted too. */
@@ -156,8 +159,8 @@ export function requireAdmin(getPassword: () => string | undefined, opts: { webS
     if (!password) throw adminDisabled();
     const credential = adminCredential(request, password, opts.webSocket === true);
     if (credential) return checkAdminOrigin(request, credential, opts.webSocket === true);
-    // A JSON write may carry yaLLMproxy's `admin_password` field: decided after parsing, before validation.
-    if (opts.webSocket !== true && hasJsonBody(request)) credentialInBody.add(request);
+    // A small JSON write may carry yaLLMproxy's `admin_password` field: decided after parsing, before validation.
+    if (opts.webSocket !== true && hasSmallJsonBody(request)) credentialInBody.add(request);
     else throw adminUnauthorized();
   };
 }
