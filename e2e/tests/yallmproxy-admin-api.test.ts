@@ -174,6 +174,17 @@ app_keys:
       descendant_count: 3,
     });
     expect((await send("GET", "/admin/models/nope/ancestry")).status).toBe(404);
+    // GET /admin/models has yaLLMproxy's lists too: entries resolved through extends, as its page renders them.
+    const listed = (await send("GET", "/admin/models")).json as { unprotected: Array<Record<string, unknown>>; protected: unknown[] };
+    expect(listed.protected).toEqual([]);
+    expect(listed.unprotected.find((m) => m.model_name === "grandchild")).toMatchObject({
+      model_name: "grandchild",
+      model_params: { api_type: "openai", api_base: up.url, api_key: "${BASE_KEY}", model: "up-child" },
+      protected: false,
+      editable: true,
+      _inherited_from: "child",
+    });
+    expect(JSON.stringify(listed)).not.toContain("sk-");
   });
 
   it("refuses to orphan dependents, and deletes them with cascade=true (fallbacks too)", async () => {

@@ -1,7 +1,7 @@
 // Models and app keys as the admin API lists and edits them (docs/admin-api.md, "Models and keys").
 
 import { type Static, Type } from "@sinclair/typebox";
-import { Nullable, OpenObject, Types } from "./schema-kit.js";
+import { AnyObject, Nullable, OpenObject, Types } from "./schema-kit.js";
 import { CaptureLevel } from "./traces.js";
 
 export const ModelInfo = Type.Object({
@@ -22,7 +22,12 @@ export const ModelInfo = Type.Object({
 });
 export type ModelInfo = Static<typeof ModelInfo>;
 
-export const ModelList = Type.Object({ data: Type.Array(ModelInfo) });
+export const ModelList = Type.Object({
+  data: Type.Array(ModelInfo),
+  /** yaLLMproxy's shape of the same: each entry with what it inherits merged in, secrets `***`, split by `protected`. */
+  protected: Type.Array(AnyObject),
+  unprotected: Type.Array(AnyObject),
+});
 
 export const KeyInfo = Type.Object({
   keyId: Type.String(),

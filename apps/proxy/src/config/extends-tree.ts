@@ -90,4 +90,24 @@ export class ExtendsTree {
     }
     return chain;
   }
+
+  /** The entry with what it inherits merged in (nested mappings merged, the child's values winning), as yaLLMproxy lists it. */
+  resolved(name: string): Record<string, unknown> | undefined {
+    const chain = this.chainOf(name).filter((n) => this.byName.has(n));
+    if (chain.length === 0) return undefined;
+    let merged: Record<string, unknown> = {};
+    for (const n of chain.reverse()) merged = deepMerge(merged, this.byName.get(n)!.config);
+    return { ...merged, model_name: name };
+  }
+}
+
+const isMapping = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] = isMapping(b) && isMapping(v) ? deepMerge(b, v) : v;
+  }
+  return out;
 }

@@ -23,6 +23,7 @@ import { readFile } from "node:fs/promises";
 import type { FastifyInstance } from "fastify";
 import { parseDocument } from "yaml";
 import type { ConfigManager } from "../../config/config-manager.js";
+import { ExtendsTree } from "../../config/extends-tree.js";
 import { maskSecrets } from "../../config/secret-mask.js";
 import { Errors } from "../../errors.js";
 import { typed } from "../../http/schema.js";
@@ -165,7 +166,17 @@ async function catalogRoutes(scope: FastifyInstance): Promise<void> {
     const extendsOf = new Map<string, string>();
     const doc = parseDocument(config.source.text).toJS() as { model_list?: Array<{ model_name?: unknown; extends?: unknown }> } | null;
     for (const m of doc?.model_list ?? []) if (typeof m.model_name === "string" && typeof m.extends === "string") extendsOf.set(m.model_name, m.extends);
+    // yaLLMproxy's lists: every entry resolved through `extends`, flagged as its admin page reads them.
+    const tree = ExtendsTree.ofText(maskSecrets(config.source.text));
+    const listed = tree.names.map((name) => {
+      const entry = tree.resolved(name)!;
+      const isProtected = entry.protected === true;
+      const parent = tree.get(name)!.parent;
+      return { ...entry, protected: isProtected, editable: !isProtected, ...(parent ? { _inherited_from: parent } : {}) };
+    });
     return {
+      protected: listed.filter((m) => m.protected),
+      unprotected: listed.filter((m) => !m.protected),
       data: [...config.models.values()].map((r) => ({
         name: r.name,
         apiType: r.apiType,
