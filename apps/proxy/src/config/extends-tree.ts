@@ -3,6 +3,7 @@
 // answer, and what a cascading delete removes).
 
 import { isMap, isSeq, parseDocument } from "yaml";
+import { deepMerge } from "./model-entries.js";
 
 /** Deeper than this is a loop or a mistake; the loader refuses cycles, this only bounds the walk. */
 const MAX_DEPTH = 64;
@@ -99,15 +100,4 @@ export class ExtendsTree {
     for (const n of chain.reverse()) merged = deepMerge(merged, this.byName.get(n)!.config);
     return { ...merged, model_name: name };
   }
-}
-
-const isMapping = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-
-function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(over)) {
-    const b = out[k];
-    out[k] = isMapping(b) && isMapping(v) ? deepMerge(b, v) : v;
-  }
-  return out;
 }
