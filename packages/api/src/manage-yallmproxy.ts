@@ -4,7 +4,7 @@
 
 import { type Static, Type } from "@sinclair/typebox";
 import { ErrorBody } from "./common.js";
-import { ConfigApplied } from "./config.js";
+import { ConfigApplied, ConfigProblem } from "./config.js";
 import { AnyObject, Nullable, OpenObject } from "./schema-kit.js";
 
 const Status = { status: Type.Literal("ok") };
@@ -33,7 +33,13 @@ export const ModelsDeleted = Type.Object({
 export type ModelsDeleted = Static<typeof ModelsDeleted>;
 
 /** 409: the model has models that extend it, and `cascade` was not asked for. */
-export const ModelHasDependents = Type.Object({ ...ErrorBody.properties, dependents: Type.Array(Type.String()), hint: Type.String() });
+export const ModelHasDependents = Type.Object({
+  ...ErrorBody.properties,
+  /** Each dependent's `extends`, as a config problem (what the dashboard shows at its path). */
+  errors: Type.Array(ConfigProblem),
+  dependents: Type.Array(Type.String()),
+  hint: Type.String(),
+});
 export type ModelHasDependents = Static<typeof ModelHasDependents>;
 
 export const ModelTreeNode = Type.Object({

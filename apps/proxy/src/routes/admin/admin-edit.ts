@@ -43,6 +43,13 @@ export function invalidConfig(err: unknown, what = "The config is invalid"): Con
   };
 }
 
+/** Problems inside `model_list[at]` also give their path within that entry, so a form can show each at its field. */
+function withEntryFields(answer: ConfigInvalid, at: number | undefined): ConfigInvalid {
+  if (at === undefined) return answer;
+  const prefix = `model_list[${at}].`;
+  return { ...answer, errors: answer.errors.map((p) => (p.path.startsWith(prefix) ? { ...p, field: p.path.slice(prefix.length) } : p)) };
+}
+
 export type EnvChanges = Record<string, string | undefined>;
 
 /** The running text, and applying an edit of it; the admin credential hook of these routes. */
@@ -50,14 +57,20 @@ export function editing(scope: FastifyInstance, manager: ConfigManager) {
   const text = () => scope.runtime.config.source.text;
 
   /** Applies an edit of the running config text; answers 400 with every problem if it does not validate. */
-  const edit = async <T extends object = object>(reply: FastifyReply, author: string, change: (editor: YamlEditor) => T | void, env?: EnvChanges) => {
+  const edit = async <T extends object = object>(
+    reply: FastifyReply,
+    author: string,
+    change: (editor: YamlEditor) => T | void,
+    env?: EnvChanges,
+    entryAt?: number,
+  ) => {
     const editor = new YamlEditor(text());
     const result = change(editor);
     try {
       const applied = await manager.apply(editor.text, author, env && Object.keys(env).length ? { env } : {});
       return { ...applied, ...(result ?? {}) } as { version: number | null; warnings: string[] } & T;
     } catch (err) {
-      return reply.code(400).send(invalidConfig(err, "The change makes the config invalid"));
+      return reply.code(400).send(withEntryFields(invalidConfig(err, "The change makes the config invalid"), entryAt));
     }
   };
 
@@ -145,17 +158,19 @@ export function setFallbacks(editor: YamlEditor, model: string, targets: string[
   else editor.append(FALLBACKS, { [model]: targets });
 }
 
-/** Deleted models leave the fallbacks: their own item, and their name in the others' lists. */
-export function dropFromFallbacks(editor: YamlEditor, deleted: string[]): void {
-  const gone = new Set(deleted);
-  const items = fallbackItems(editor.text);
-  for (let i = items.length - 1; i >= 0; i--) {
-    const item = items[i];
-    if (!item) continue;
-    const [model, targets] = item;
-    const kept = targets.filter((t) => !(typeof t === "string" && gone.has(t)));
-    if (gone.has(model) || kept.length === 0) editor.remove(FALLBACKS, i);
-    else if (kept.length !== targets.length) editor.replace(FALLBACKS, i, { [model]: kept });
+/**
+ * Deleted models' own `router_settings.fallbacks` items go with them (as yaLLMproxy's delete did);
+ * another model naming one of them stays, and the validation refuses the delete.
+ */
+export function dropOwnFallbacks(editor: YamlEditor, deleted: string[]): void {
+  const seq = parseDocument(editor.text).getIn(FALLBACKS, true);
+  if (!isSeq(seq)) return;
+  for (let i = seq.items.length - 1; i >= 0; i--) {
+    const item = seq.items[i];
+    if (!isMap(item) || !deleted.some((name) => item.has(name))) continue;
+    const rest = Object.fromEntries(Object.entries(item.toJSON() as Record<string, unknown>).filter(([k]) => !deleted.includes(k)));
+    if (Object.keys(rest).length === 0) editor.remove(FALLBACKS, i);
+    else editor.replace(FALLBACKS, i, rest);
   }
 }
 

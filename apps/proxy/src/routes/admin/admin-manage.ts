@@ -29,7 +29,7 @@ import { adminKeyRoutes } from "./admin-keys.js";
 import { adminModelTreeRoutes } from "./admin-model-tree.js";
 import {
   type EnvChanges,
-  dropFromFallbacks,
+  dropOwnFallbacks,
   dropUnusedModelVariables,
   editing,
   entriesOf,
@@ -116,7 +116,8 @@ async function registerModel(ctx: ModelContext, reply: FastifyReply, body: Recor
     fallbacks: fallbacks ?? fallbacksOf(text(), name),
     protected: entry.protected === true,
   };
-  return ctx.edit(reply, at >= 0 ? "admin (replace model)" : "admin (add model)", setText(editor.text, answer), finish(text(), editor, env));
+  const entryAt = at >= 0 ? at : entriesOf(text(), ["model_list"]).length;
+  return ctx.edit(reply, at >= 0 ? "admin (replace model)" : "admin (add model)", setText(editor.text, answer), finish(text(), editor, env), entryAt);
 }
 
 async function modelAddRoutes(scope: FastifyInstance, opts: { config: ConfigManager }): Promise<void> {
@@ -132,7 +133,7 @@ async function modelAddRoutes(scope: FastifyInstance, opts: { config: ConfigMana
     if (scope.runtime.config.models.has(name) || indexOf(text(), ["model_list"], "model_name", name) >= 0) throw Errors.adminModelExists(name, "model_name");
     const { editor, env } = storeModel(text(), opts.config.envPath, name, -1, body);
     const answer = { status: "ok" as const, model: name, replaced: false, fallbacks: fallbacksOf(text(), name), protected: body.protected === true };
-    return edit(reply, "admin (add model)", setText(editor.text, answer), env);
+    return edit(reply, "admin (add model)", setText(editor.text, answer), env, entriesOf(text(), ["model_list"]).length);
   });
 
   app.post("/admin/models/copy", { onRequest, schema: { querystring: ModelCopyQuery, response: answers } }, async (request, reply) => {
@@ -159,7 +160,7 @@ async function modelEditRoutes(scope: FastifyInstance, opts: { config: ConfigMan
     const at = modelAt(name);
     if (isProtected(name)) throw Errors.adminModelProtected(name);
     const { editor, env } = storeModel(text(), opts.config.envPath, name, at, { ...request.body, model_name: name });
-    return edit(reply, "admin (update model)", setText(editor.text), finish(text(), editor, env));
+    return edit(reply, "admin (update model)", setText(editor.text), finish(text(), editor, env), at);
   });
 
   const deleted = { 200: ModelsDeleted, 400: ConfigInvalid, 409: ModelHasDependents };
@@ -172,13 +173,13 @@ async function modelEditRoutes(scope: FastifyInstance, opts: { config: ConfigMan
       const tree = ExtendsTree.ofText(text());
       const cascade = TRUE.has((request.query.cascade ?? "").trim().toLowerCase());
       const children = tree.childrenOf(name);
-      if (children.length > 0 && !cascade) return reply.code(409).send(dependentsRefusal(name, children));
+      if (children.length > 0 && !cascade) return reply.code(409).send(dependentsRefusal(text(), name, children));
       const names = [name, ...(cascade ? tree.descendantsOf(name) : [])];
       for (const n of names) if (isProtected(n)) throw Errors.adminModelProtected(n);
       const editor = new YamlEditor(text());
       const items = entriesOf(text(), ["model_list"]);
       for (let i = items.length - 1; i >= 0; i--) if (names.includes(String(items[i]!.get("model_name")))) editor.remove(["model_list"], i);
-      dropFromFallbacks(editor, names);
+      dropOwnFallbacks(editor, names);
       const env: EnvChanges = {};
       dropUnusedModelVariables(text(), editor.text, env);
       const answer = { deleted: name, status: "ok" as const, message: `Deleted ${names.length} model(s)`, deleted_models: names };
@@ -187,8 +188,13 @@ async function modelEditRoutes(scope: FastifyInstance, opts: { config: ConfigMan
   );
 }
 
-/** yaLLMproxy's refusal of a delete that would orphan models extending this one. */
-function dependentsRefusal(name: string, dependents: string[]): ModelHasDependents {
+/** yaLLMproxy's refusal of a delete that would orphan models extending this one, with each at its path. */
+function dependentsRefusal(configText: string, name: string, dependents: string[]): ModelHasDependents {
+  const items = entriesOf(configText, ["model_list"]);
+  const errors = dependents.map((child) => ({
+    path: `model_list[${items.findIndex((m) => m.get("model_name") === child)}].extends`,
+    message: `model "${child}" extends "${name}": delete it too (cascade=true) or give it another parent`,
+  }));
   return {
     error: {
       message: `Cannot delete model with existing dependents: ${dependents.join(", ")} extend '${name}'.`,
@@ -196,6 +202,7 @@ function dependentsRefusal(name: string, dependents: string[]): ModelHasDependen
       param: "cascade",
       code: "model_has_dependents",
     },
+    errors,
     dependents,
     hint: "Set cascade=true to delete dependents, or update them to use a different parent",
   };
