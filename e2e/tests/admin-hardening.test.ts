@@ -578,7 +578,9 @@ describe("admin changes: a protected model's parent", () => {
     const errors = ((await put.json()) as { errors: Array<{ path: string; message: string }> }).errors;
     expect(errors[0]).toMatchObject({ path: "model_list[1]" });
     expect(errors[0]!.message).toContain('model "locked-child" is protected: what it extends cannot be changed');
-    expect((await adminSend(p, "DELETE", "/admin/models/base")).status).toBe(400);
+    // Models extend it: refused as yaLLMproxy does (409, dependents listed); cascade would take the protected one.
+    expect((await adminSend(p, "DELETE", "/admin/models/base")).status).toBe(409);
+    expect((await adminSend(p, "DELETE", "/admin/models/base?cascade=true")).status).toBe(403);
     expect(readFileSync(path, "utf8")).toBe(yaml);
 
     const chat = await fetch(`${p.url}/v1/chat/completions`, {

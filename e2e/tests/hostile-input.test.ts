@@ -922,6 +922,9 @@ function adminCases(): Case[] {
   for (const path of ["/admin/traces", "/admin/responses", "/admin/config", "/admin/models", "/admin/keys", "/admin/config/versions", "/admin/session"])
     out.push(a("GET", path, undefined, 401, true));
   out.push(a("GET", `/admin/traces?token=${encodeURIComponent("wrong")}`, undefined, 401, true));
+  out.push(a("GET", "/admin/models?admin_password=wrong", undefined, 401, true));
+  out.push(a("POST", "/admin/keys/config", '{"admin_password":"wrong","enabled":false}', 401, true));
+  out.push(a("POST", "/admin/keys/config", '{"admin_password":' + nested(500) + "}", "4xx", true));
   out.push({
     name: "admin: wrong Bearer",
     wire: "openai",
@@ -1015,8 +1018,23 @@ function adminCases(): Case[] {
   out.push(a("DELETE", "/admin/models/no-such-model", undefined, 404));
   out.push(a("POST", "/admin/models/copy?source=nope&target=x", undefined, 404));
   out.push(a("POST", "/admin/models/copy", undefined, 400));
-  for (const body of ["[]", "{}", '{"key_id":1}', '{"key_id":"k","concurrency_limit":"x"}', "{"]) out.push(a("POST", "/admin/keys", body, "4xx"));
+  // `{}` is a valid key request (yaLLMproxy generates its id).
+  for (const body of ["[]", '{"key_id":1}', '{"key_id":"k","concurrency_limit":"x"}', "{"]) out.push(a("POST", "/admin/keys", body, "4xx"));
   out.push(a("DELETE", "/admin/keys/no-such-key", undefined, 404));
+  out.push(a("PUT", "/admin/keys/no-such-key", "{}", 404));
+  for (const body of ["[]", '{"rpm_limit":"x"}', '{"secret":"s"}', '{"max_budget":-1}', '{"name":1}', "{", `{"model_limits":${nested(500)}}`])
+    out.push(a("PUT", "/admin/keys/no-such-key", body, 400));
+  out.push(a("POST", "/admin/keys/no-such-key/regenerate", undefined, 404));
+  for (const body of ["[]", '{"enabled":"yes"}', '{"header_name":"a b"}', '{"other":1}', "{"]) out.push(a("POST", "/admin/keys/config", body, 400));
+  out.push(a("DELETE", "/admin/models/no-such-model?cascade=true", undefined, 404));
+  out.push(a("GET", "/admin/models/no-such-model/ancestry", undefined, 404));
+  out.push(a("GET", "/admin/models/no-such-model/dependents", undefined, 404));
+  for (const body of [
+    '{"model_name":"h3","api_base":"http://127.0.0.1:1/v1","fallbacks":3}',
+    '{"name":"h4","api_key":"k"}',
+    '{"model_name":"","api_base":"x"}',
+  ])
+    out.push(a("POST", "/admin/models", body, 400));
   for (const body of [
     "{}",
     '{"responseId":1}',

@@ -23,7 +23,7 @@ import { answerClientError, answerOnSocket, answerOtherUpgradesAsHttp, guardConn
 import { formatOf, formatOfUrl, logRefusal, pathOf, toProxyError, uriTooLong } from "./http/refusals.js";
 import { useResponseSchemas } from "./http/schema.js";
 import { intakeJson, relayAwareValidators } from "./pipeline/relay-intake.js";
-import { requireJsonWrite } from "./routes/admin/admin-auth.js";
+import { adminBodyCredential, requireJsonWrite } from "./routes/admin/admin-auth.js";
 import { adminManageRoutes } from "./routes/admin/admin-manage.js";
 import { adminDeploymentRoutes } from "./routes/admin/admin-deployments.js";
 import { adminTemplateRoutes } from "./routes/admin/admin-templates.js";
@@ -172,6 +172,8 @@ function guardRoutes(app: FastifyInstance, runtime: ProxyRuntime, bodyLimit: num
     if (route.url.startsWith("/admin/")) {
       const own = route.onRequest;
       route.onRequest = own === undefined ? [requireJsonWrite] : [requireJsonWrite, ...(Array.isArray(own) ? own : [own])];
+      const pre = route.preValidation;
+      route.preValidation = pre === undefined ? [adminBodyCredential] : [adminBodyCredential, ...(Array.isArray(pre) ? pre : [pre])];
       return;
     }
     if (!route.config?.auth) return;

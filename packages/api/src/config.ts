@@ -51,6 +51,9 @@ export const ConfigApplied = Type.Object({
   key_id: Type.Optional(Type.String()),
   /** A generated key secret: shown in this answer only. */
   secret: Type.Optional(Type.String()),
+  /** yaLLMproxy's `"ok"` and sentence, for its clients. */
+  status: Type.Optional(Type.Literal("ok")),
+  message: Type.Optional(Type.String()),
 });
 export type ConfigApplied = Static<typeof ConfigApplied>;
 

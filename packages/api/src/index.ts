@@ -13,3 +13,4 @@ export * from "./public.js";
 export * from "./usage.js";
 export * from "./templates.js";
 export * from "./deployments.js";
+export * from "./manage-yallmproxy.js";

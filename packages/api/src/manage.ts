@@ -1,7 +1,7 @@
 // Models and app keys as the admin API lists and edits them (docs/admin-api.md, "Models and keys").
 
 import { type Static, Type } from "@sinclair/typebox";
-import { Nullable, OpenObject, Types } from "./schema-kit.js";
+import { AnyObject, Nullable, OpenObject, Types } from "./schema-kit.js";
 import { CaptureLevel } from "./traces.js";
 
 export const ModelInfo = Type.Object({
@@ -22,7 +22,12 @@ export const ModelInfo = Type.Object({
 });
 export type ModelInfo = Static<typeof ModelInfo>;
 
-export const ModelList = Type.Object({ data: Type.Array(ModelInfo) });
+export const ModelList = Type.Object({
+  data: Type.Array(ModelInfo),
+  /** yaLLMproxy's shape of the same: each entry with what it inherits merged in, secrets `***`, split by `protected`. */
+  protected: Type.Array(AnyObject),
+  unprotected: Type.Array(AnyObject),
+});
 
 export const KeyInfo = Type.Object({
   keyId: Type.String(),
@@ -32,6 +37,11 @@ export const KeyInfo = Type.Object({
   priority: Nullable(Type.Integer()),
   /** Seconds. */
   queueTimeout: Nullable(Type.Number()),
+  /** The key's own limits as its entry sets them (null: none, or `app_keys.defaults`'). */
+  rpmLimit: Nullable(Type.Number()),
+  tpmLimit: Nullable(Type.Number()),
+  maxBudget: Nullable(Type.Number()),
+  budgetDuration: Nullable(Type.String()),
 });
 export type KeyInfo = Static<typeof KeyInfo>;
 
@@ -39,6 +49,10 @@ export const KeyList = Type.Object({
   /** Whether app_keys is on. */
   enabled: Type.Boolean(),
   data: Type.Array(KeyInfo),
+  /** yaLLMproxy's shape of the same: the settings, and the entries as written (no secret). */
+  header_name: Type.String(),
+  allow_unauthenticated: Type.Boolean(),
+  keys: Type.Array(OpenObject({ key_id: Type.String() })),
 });
 export type KeyList = Static<typeof KeyList>;
 
@@ -64,7 +78,8 @@ export const ModelCopyQuery = Type.Object({ source: Type.Optional(Type.String())
 
 /** An `app_keys.keys` entry; a missing `secret` is generated and shown once. */
 export const KeyEntry = OpenObject({
-  key_id: Type.String({ pattern: "^[\\w.:-]{1,64}$" }),
+  /** Generated (`key-<12 hex>`) when absent, as yaLLMproxy does. */
+  key_id: Type.Optional(Type.String({ pattern: "^[\\w.:-]{1,64}$" })),
   secret: Type.Optional(Type.String({ minLength: 1 })),
 });
 export type KeyEntry = Static<typeof KeyEntry>;

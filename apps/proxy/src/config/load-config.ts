@@ -307,7 +307,8 @@ function settingsOf(
         queueTimeoutMs: secondsToMs(unauth.queue_timeout),
       },
     },
-    adminPassword: env.YALLMP_ADMIN_PASSWORD || undefined,
+    // The environment first, then configs/.env (where yaLLMproxy keeps it).
+    adminPassword: env.YALLMP_ADMIN_PASSWORD || parts.source.vars.YALLMP_ADMIN_PASSWORD || undefined,
     databaseUrl: env.DATABASE_URL || databaseUrlFrom(raw.database, []) || "file:data/yallmproxy.db",
     logLevel: raw.proxy_settings?.logging?.level ?? env.LOG_LEVEL ?? (raw.proxy_settings?.debug ? "debug" : "info"),
     source: parts.source,

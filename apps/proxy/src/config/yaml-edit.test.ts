@@ -107,3 +107,16 @@ describe("YamlEditor", () => {
     expect(empty.text).toBe("app_keys:\n  enabled: true   # on\n  keys:\n    - key_id: k\n      secret: ${K}\nmodel_list: [ { model_name: m } ]\n");
   });
 });
+
+describe("YamlEditor.set", () => {
+  it("rewrites a scalar in place and adds a missing one to its mapping, comments kept", () => {
+    const text = "# keys\napp_keys:\n  enabled: false   # off for now\n  keys: []\n";
+    const e = new YamlEditor(text);
+    e.set(["app_keys", "enabled"], true);
+    e.set(["app_keys", "header_name"], "x-team-key");
+    expect(e.text).toBe("# keys\napp_keys:\n  enabled: true   # off for now\n  keys: []\n  header_name: x-team-key\n");
+    const none = new YamlEditor("model_list: []\n");
+    none.set(["app_keys", "enabled"], true);
+    expect(none.text).toBe("model_list: []\n\napp_keys:\n  enabled: true\n");
+  });
+});

@@ -242,6 +242,20 @@ export class YamlEditor {
     );
   }
 
+  /** Sets the scalar at `path`: rewritten in place, or added to its (block) mapping when absent. */
+  set(path: Path, value: string | number | boolean): void {
+    this.edit(
+      (text, doc) => {
+        const node = doc.getIn(path, true);
+        if (node === undefined) return this.addMissing(text, doc, path, value);
+        if (!isScalar(node) || !node.range) throw new Unsupported("not a scalar");
+        const rendered = typeof value === "string" ? renderScalar(value) : String(value);
+        return splice(text, [{ from: node.range[0], to: node.range[1], text: rendered }]);
+      },
+      (doc) => doc.setIn(path, value),
+    );
+  }
+
   /** Removes the item at `index` of the list at `path`, with the comment lines right above it. */
   remove(path: Path, index: number): void {
     this.edit(
@@ -309,7 +323,7 @@ export class YamlEditor {
   }
 
   /** Creates `path` (a list holding `value`) under its deepest existing mapping. */
-  private addMissing(text: string, doc: Document.Parsed, path: Path, value: unknown[]): string {
+  private addMissing(text: string, doc: Document.Parsed, path: Path, value: unknown): string {
     let depth = path.length - 1;
     while (depth > 0 && !isMap(doc.getIn(path.slice(0, depth), true))) depth -= 1;
     const holder = depth === 0 ? doc.contents : (doc.getIn(path.slice(0, depth), true) as YAMLMap);

@@ -12,7 +12,7 @@ import { deepMerge } from "../../config/model-entries.js";
 import { YamlEditor } from "../../config/yaml-edit.js";
 import { Errors } from "../../errors.js";
 import { typed } from "../../http/schema.js";
-import { dropUnusedModelVariables, editing, entriesOf, modelSecretsToEnv, setText } from "./admin-manage.js";
+import { dropUnusedModelVariables, editing, entriesOf, modelSecretsToEnv, setText } from "./admin-edit.js";
 
 const answers = { 200: ConfigApplied, 400: ConfigInvalid };
 

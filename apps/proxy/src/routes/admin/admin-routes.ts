@@ -5,6 +5,7 @@ import {
   AdminStatus,
   ConfigApplied,
   ConfigInvalid,
+  ConfigReloaded,
   ConfigText,
   ConfigVersion,
   ConfigVersionList,
@@ -18,10 +19,11 @@ import {
   ValidationAnswer,
   VersionParams,
 } from "@yallmproxy/api";
+import { readFile } from "node:fs/promises";
 import type { FastifyInstance } from "fastify";
 import { parseDocument } from "yaml";
 import type { ConfigManager } from "../../config/config-manager.js";
-import { ConfigValidationError } from "../../config/config-problems.js";
+import { ExtendsTree } from "../../config/extends-tree.js";
 import { maskSecrets } from "../../config/secret-mask.js";
 import { Errors } from "../../errors.js";
 import { typed } from "../../http/schema.js";
@@ -37,22 +39,9 @@ import {
   sessionCookie,
 } from "./admin-auth.js";
 import { adminBrowseRoutes } from "./admin-browse.js";
+import { entriesOf, invalidConfig } from "./admin-edit.js";
+import { withoutSecret } from "./admin-keys.js";
 import { adminUsageRoutes } from "./admin-usage.js";
-
-/** A change that does not validate, as the 400 (or the invalid draft) answers it. */
-export function invalidConfig(err: unknown, what = "The config is invalid"): ConfigInvalid {
-  if (!(err instanceof ConfigValidationError)) throw err;
-  const first = err.problems[0];
-  return {
-    error: {
-      message: `${what}: ${err.problems.map((p) => `${p.path}: ${p.message}`).join("; ")}`,
-      type: "invalid_request_error",
-      param: first?.path ?? null,
-      code: "invalid_config",
-    },
-    errors: err.problems,
-  };
-}
 
 export async function adminRoutes(scope: FastifyInstance, opts: { config: ConfigManager }): Promise<void> {
   await scope.register(sessionRoutes);
@@ -128,6 +117,22 @@ async function configRoutes(scope: FastifyInstance, opts: { config: ConfigManage
     }
   });
 
+  // yaLLMproxy's reload: the file (and configs/.env) read again and applied as a new version.
+  app.post("/admin/config/reload", { onRequest, schema: { response: { 200: ConfigReloaded, 400: ConfigInvalid } } }, async (_request, reply) => {
+    let yaml: string;
+    try {
+      yaml = await readFile(manager.path, "utf8");
+    } catch (err) {
+      throw Errors.adminNotFound(`Cannot read ${manager.path}: ${(err as NodeJS.ErrnoException).code ?? "error"}`);
+    }
+    try {
+      const applied = await manager.apply(yaml, "admin (reload)", { writeFile: false, fromFile: true });
+      return { ...applied, status: "ok" as const, message: "Configuration reloaded successfully", models_count: runtime.config.models.size };
+    } catch (err) {
+      return reply.code(400).send(invalidConfig(err, "The config file is invalid; the running config stays in force"));
+    }
+  });
+
   app.get("/admin/config/versions", { onRequest, schema: { response: { 200: ConfigVersionList } } }, async () => ({ data: await manager.versions() }));
 
   app.get("/admin/config/versions/:version", { onRequest, schema: { params: VersionParams, response: { 200: ConfigVersion } } }, async (request) => {
@@ -161,7 +166,17 @@ async function catalogRoutes(scope: FastifyInstance): Promise<void> {
     const extendsOf = new Map<string, string>();
     const doc = parseDocument(config.source.text).toJS() as { model_list?: Array<{ model_name?: unknown; extends?: unknown }> } | null;
     for (const m of doc?.model_list ?? []) if (typeof m.model_name === "string" && typeof m.extends === "string") extendsOf.set(m.model_name, m.extends);
+    // yaLLMproxy's lists: every entry resolved through `extends`, flagged as its admin page reads them.
+    const tree = ExtendsTree.ofText(maskSecrets(config.source.text));
+    const listed = tree.names.map((name) => {
+      const entry = tree.resolved(name)!;
+      const isProtected = entry.protected === true;
+      const parent = tree.get(name)!.parent;
+      return { ...entry, protected: isProtected, editable: !isProtected, ...(parent ? { _inherited_from: parent } : {}) };
+    });
     return {
+      protected: listed.filter((m) => m.protected),
+      unprotected: listed.filter((m) => !m.protected),
       data: [...config.models.values()].map((r) => ({
         name: r.name,
         apiType: r.apiType,
@@ -178,15 +193,33 @@ async function catalogRoutes(scope: FastifyInstance): Promise<void> {
     };
   });
 
-  app.get("/admin/keys", { onRequest, schema: { response: { 200: KeyList } } }, async () => ({
-    enabled: runtime.config.appKeys.enabled,
-    data: runtime.config.appKeys.keys.map((k) => ({
-      keyId: k.keyId,
-      name: k.name ?? null,
-      enabled: k.enabled,
-      concurrencyLimit: k.concurrency.concurrencyLimit,
-      priority: k.concurrency.priority,
-      queueTimeout: k.concurrency.queueTimeoutMs === undefined ? null : k.concurrency.queueTimeoutMs / 1000,
-    })),
-  }));
+  app.get("/admin/keys", { onRequest, schema: { response: { 200: KeyList } } }, async () => {
+    const keys = runtime.config.appKeys;
+    // The entries as written (no secret): the key's own limits, and yaLLMproxy's `keys`.
+    const written = new Map(
+      entriesOf(runtime.config.source.text, ["app_keys", "keys"]).map((e) => [String(e.get("key_id")), withoutSecret(e.toJSON() as Record<string, unknown>)]),
+    );
+    const num = (v: unknown) => (typeof v === "number" ? v : null);
+    return {
+      enabled: keys.enabled,
+      header_name: keys.headerName,
+      allow_unauthenticated: keys.allowUnauthenticated,
+      keys: [...written.values()],
+      data: keys.keys.map((k) => {
+        const own: Record<string, unknown> = written.get(k.keyId) ?? {};
+        return {
+          keyId: k.keyId,
+          name: k.name ?? null,
+          enabled: k.enabled,
+          concurrencyLimit: k.concurrency.concurrencyLimit,
+          priority: k.concurrency.priority,
+          queueTimeout: k.concurrency.queueTimeoutMs === undefined ? null : k.concurrency.queueTimeoutMs / 1000,
+          rpmLimit: num(own.rpm_limit),
+          tpmLimit: num(own.tpm_limit),
+          maxBudget: num(own.max_budget),
+          budgetDuration: typeof own.budget_duration === "string" ? own.budget_duration : null,
+        };
+      }),
+    };
+  });
 }

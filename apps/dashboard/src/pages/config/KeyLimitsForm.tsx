@@ -1,0 +1,67 @@
+// One key's rate limits and budget as a form: an empty field removes that limit.
+
+import { useState } from "react";
+import type { KeyUpdate } from "@yallmproxy/api";
+import type { KeyInfo } from "../../api/types";
+
+const text = (n: number | string | null) => (n === null ? "" : String(n));
+
+function numberOrNull(value: string): number | null {
+  const v = value.trim();
+  return v === "" ? null : Number(v);
+}
+
+export function KeyLimitsForm({
+  keyInfo,
+  busy,
+  onSave,
+  onCancel,
+}: {
+  keyInfo: KeyInfo;
+  busy: boolean;
+  onSave: (body: KeyUpdate) => void;
+  onCancel: () => void;
+}) {
+  const [rpm, setRpm] = useState(text(keyInfo.rpmLimit));
+  const [tpm, setTpm] = useState(text(keyInfo.tpmLimit));
+  const [budget, setBudget] = useState(text(keyInfo.maxBudget));
+  const [duration, setDuration] = useState(text(keyInfo.budgetDuration));
+  const field = (label: string, value: string, set: (v: string) => void, opts: { numeric?: boolean; placeholder?: string } = {}) => (
+    <label className="field">
+      <span>{label}</span>
+      <input
+        value={value}
+        inputMode={opts.numeric === false ? "text" : "decimal"}
+        placeholder={opts.placeholder ?? "none"}
+        onChange={(e) => set(e.target.value)}
+      />
+    </label>
+  );
+  return (
+    <form
+      className="card"
+      aria-label={`Limits of ${keyInfo.keyId}`}
+      onSubmit={(e) => {
+        e.preventDefault();
+        const d = duration.trim();
+        onSave({ rpm_limit: numberOrNull(rpm), tpm_limit: numberOrNull(tpm), max_budget: numberOrNull(budget), budget_duration: d === "" ? null : d });
+      }}
+    >
+      <p className="state-title">
+        Limits of <span className="mono">{keyInfo.keyId}</span>
+      </p>
+      {field("Requests per minute (rpm_limit)", rpm, setRpm)}
+      {field("Tokens per minute (tpm_limit)", tpm, setTpm)}
+      {field("Budget in USD (max_budget)", budget, setBudget)}
+      {field("Budget period (budget_duration)", duration, setDuration, { numeric: false, placeholder: "e.g. 1d or 30d" })}
+      <p>
+        <button type="submit" className="btn btn-primary" disabled={busy}>
+          Save limits
+        </button>{" "}
+        <button type="button" className="btn" onClick={onCancel}>
+          Cancel
+        </button>
+      </p>
+    </form>
+  );
+}
