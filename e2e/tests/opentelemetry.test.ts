@@ -132,6 +132,15 @@ async function setup(): Promise<{ p: RunningProxy; up: Upstream; down: Upstream;
       res.end("data: [DONE]\n\n");
       return;
     }
+    if (req.url.endsWith("/embeddings")) {
+      sendJson(res, 200, {
+        object: "list",
+        data: [{ object: "embedding", index: 0, embedding: [0.1, 0.2] }],
+        model: "up-embed",
+        usage: { prompt_tokens: 4, total_tokens: 4 },
+      });
+      return;
+    }
     sendJson(res, 200, chatCompletion("hello", { model: "up-model-2026", usage: { prompt_tokens: 7, completion_tokens: 2, total_tokens: 9 } }));
   });
   cleanup.push(up.close);
@@ -201,6 +210,20 @@ describe("OpenTelemetry export over OTLP/HTTP", () => {
       "http.response.status_code": 200,
       "yallmproxy.request_id": id,
     });
+  });
+
+  it("names an embeddings request's spans by their own operation", async () => {
+    const { p, rx } = await setup();
+    const res = await post(p, "/v1/embeddings", { model: "gpt-t", input: "hi" });
+    expect(res.status).toBe(200);
+    await res.json();
+    const id = res.headers.get("x-request-id")!;
+    const server = await until(() => serverSpan(rx.spans, id));
+    const [client] = await until(() => (clientSpans(rx.spans, server).length ? clientSpans(rx.spans, server) : undefined));
+    expect(server.name).toBe("embeddings gpt-t");
+    expect(server.attrs["gen_ai.operation.name"]).toBe("embeddings");
+    expect(client!.name).toBe("embeddings real-model");
+    expect(client!.attrs["gen_ai.operation.name"]).toBe("embeddings");
   });
 
   it("continues the client's traceparent and passes the attempt's own upstream", async () => {

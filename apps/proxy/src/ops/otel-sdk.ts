@@ -57,7 +57,7 @@ export function startTelemetry(settings: TelemetrySettings, report: TelemetryFai
     : undefined;
   const genAi = new GenAiTelemetry(tracerProvider?.getTracer(SCOPE), meterProvider?.getMeter(SCOPE));
   return {
-    request: (trace, headers) => genAi.request(trace, headers),
+    request: (trace, headers, operation) => genAi.request(trace, headers, operation),
     close: async () => {
       const done = Promise.allSettled([tracerProvider?.shutdown(), meterProvider?.shutdown()]);
       let timer: NodeJS.Timeout | undefined;

@@ -23,8 +23,8 @@ import type { Backend } from "../upstream/types.js";
 import type { AttemptSpan, RequestSpan } from "./telemetry.js";
 import type { Trace } from "./trace.js";
 
-/** Every endpoint the proxy serves generates a chat-like answer (Chat, Responses, Messages). */
-const OPERATION = "chat";
+/** Chat, Responses and Messages all generate a chat-like answer; embeddings and rerank name their own. */
+const CHAT = "chat";
 
 /** `gen_ai.provider.name` of each `api_type`. */
 const PROVIDER_OF_API_TYPE: Readonly<Record<ModelRoute["apiType"], string>> = {
@@ -84,14 +84,14 @@ export class GenAiTelemetry {
     };
   }
 
-  request(trace: Trace, headers: Record<string, string | string[] | undefined>): RequestSpan {
+  request(trace: Trace, headers: Record<string, string | string[] | undefined>, operation = CHAT): RequestSpan {
     const parent = this.propagator.extract(ROOT_CONTEXT, headers, defaultTextMapGetter);
     const span = this.tracer?.startSpan(
-      `${OPERATION} ${trace.model}`,
+      `${operation} ${trace.model}`,
       {
         kind: SpanKind.SERVER,
         attributes: {
-          "gen_ai.operation.name": OPERATION,
+          "gen_ai.operation.name": operation,
           "gen_ai.request.model": trace.model,
           "yallmproxy.request_id": trace.id,
           "yallmproxy.client_format": trace.clientFormat,
@@ -101,7 +101,7 @@ export class GenAiTelemetry {
       },
       parent,
     );
-    return new GenAiRequestSpan(this, span, span ? otelTrace.setSpan(parent, span) : parent, trace.id);
+    return new GenAiRequestSpan(this, span, span ? otelTrace.setSpan(parent, span) : parent, trace.id, operation);
   }
 
   /** `server.address` and `server.port` of a route's upstream, worked out once per route. */
@@ -116,15 +116,21 @@ export class GenAiTelemetry {
     return attrs;
   }
 
-  startAttempt(parent: Context, backend: Backend, attempt: number, requestId: string): { span: Span | undefined; headers: Record<string, string> } {
+  startAttempt(
+    parent: Context,
+    backend: Backend,
+    attempt: number,
+    requestId: string,
+    operation: string,
+  ): { span: Span | undefined; headers: Record<string, string> } {
     const route = backend.route;
     const span = this.tracer?.startSpan(
-      `${OPERATION} ${route.upstreamModel}`,
+      `${operation} ${route.upstreamModel}`,
       {
         kind: SpanKind.CLIENT,
         attributes: {
           ...providerAttributes(route),
-          "gen_ai.operation.name": OPERATION,
+          "gen_ai.operation.name": operation,
           "gen_ai.request.model": route.upstreamModel,
           ...this.serverOf(route),
           "yallmproxy.backend": route.name,
@@ -139,31 +145,31 @@ export class GenAiTelemetry {
     return { span, headers };
   }
 
-  recordAttempt(backend: Backend, durationMs: number, extra: Attributes): void {
-    this.instruments?.clientDuration.record(durationMs / 1000, { ...this.attemptMetricAttributes(backend), ...extra });
+  recordAttempt(backend: Backend, operation: string, durationMs: number, extra: Attributes): void {
+    this.instruments?.clientDuration.record(durationMs / 1000, { ...this.attemptMetricAttributes(backend, operation), ...extra });
   }
 
-  recordRequest(trace: Trace, answered: Backend | undefined, response: Attributes): void {
+  recordRequest(trace: Trace, operation: string, answered: Backend | undefined, response: Attributes): void {
     const ins = this.instruments;
     if (!ins) return;
     const failed = (trace.status ?? 0) >= 400;
     const base: Attributes = {
-      "gen_ai.operation.name": OPERATION,
+      "gen_ai.operation.name": operation,
       "gen_ai.request.model": trace.model,
       ...(failed ? { "error.type": String(trace.status) } : {}),
     };
     if (trace.durationMs !== null) ins.serverDuration.record(trace.durationMs / 1000, base);
     if (trace.ttftMs !== null && !failed) ins.serverTtft.record(trace.ttftMs / 1000, base);
     if (!answered) return;
-    const attrs = { ...this.attemptMetricAttributes(answered), ...pick(response, "gen_ai.response.model") };
+    const attrs = { ...this.attemptMetricAttributes(answered, operation), ...pick(response, "gen_ai.response.model") };
     if (trace.promptTokens !== null) ins.tokenUsage.record(trace.promptTokens, { ...attrs, "gen_ai.token.type": "input" });
     if (trace.completionTokens !== null) ins.tokenUsage.record(trace.completionTokens, { ...attrs, "gen_ai.token.type": "output" });
   }
 
-  private attemptMetricAttributes(backend: Backend): Attributes {
+  private attemptMetricAttributes(backend: Backend, operation: string): Attributes {
     return {
       ...providerAttributes(backend.route),
-      "gen_ai.operation.name": OPERATION,
+      "gen_ai.operation.name": operation,
       "gen_ai.request.model": backend.route.upstreamModel,
       ...this.serverOf(backend.route),
     };
@@ -178,10 +184,11 @@ class GenAiRequestSpan implements RequestSpan {
     private readonly span: Span | undefined,
     private readonly context: Context,
     private readonly requestId: string,
+    private readonly operation: string,
   ) {}
 
   attempt(backend: Backend, attempt: number): AttemptSpan {
-    const { span, headers } = this.telemetry.startAttempt(this.context, backend, attempt, this.requestId);
+    const { span, headers } = this.telemetry.startAttempt(this.context, backend, attempt, this.requestId, this.operation);
     const startedAt = performance.now();
     return {
       headers,
@@ -196,7 +203,7 @@ class GenAiRequestSpan implements RequestSpan {
         span?.setAttribute("error.type", errorType);
         span?.setStatus({ code: SpanStatusCode.ERROR, ...(record.error ? { message: record.error } : {}) });
         span?.end();
-        this.telemetry.recordAttempt(backend, record.durationMs, { "error.type": errorType });
+        this.telemetry.recordAttempt(backend, this.operation, record.durationMs, { "error.type": errorType });
       },
     };
   }
@@ -209,12 +216,12 @@ class GenAiRequestSpan implements RequestSpan {
       answered.span?.setAttributes(response);
       if (failed) answered.span?.setStatus({ code: SpanStatusCode.ERROR });
       answered.span?.end();
-      this.telemetry.recordAttempt(answered.backend, performance.now() - answered.startedAt, {
+      this.telemetry.recordAttempt(answered.backend, this.operation, performance.now() - answered.startedAt, {
         ...pick(response, "gen_ai.response.model"),
         ...(failed ? { "error.type": String(trace.status) } : {}),
       });
     }
-    this.telemetry.recordRequest(trace, answered?.backend, response);
+    this.telemetry.recordRequest(trace, this.operation, answered?.backend, response);
     const span = this.span;
     if (!span) return;
     span.setAttributes(response);

@@ -22,7 +22,8 @@ export interface RequestSpan {
 
 export interface Telemetry {
   /** A request's span, continuing the client's W3C trace context when it sent one. */
-  request(trace: Trace, headers: Record<string, string | string[] | undefined>): RequestSpan;
+  /** `operation`: the GenAI operation name (`chat`, `embeddings`, `rerank`). */
+  request(trace: Trace, headers: Record<string, string | string[] | undefined>, operation?: string): RequestSpan;
   /** Flushes what is queued (bounded in time) and stops exporting. */
   close(): Promise<void>;
 }

@@ -139,3 +139,20 @@ export function createUsageWatch(): { feed(chunk: Buffer): void; last(): Buffer 
     last: () => window,
   };
 }
+
+/** Both watches of a relayed stream, fed together: what its bytes said of its finish and usage. */
+export function createEndingWatch(format: WireFormat): { feed(chunk: Buffer): void; heard(): { finish?: FinishReason; lastUsage?: Buffer } } {
+  const finish = createFinishWatch(format);
+  const usage = createUsageWatch();
+  return {
+    feed(chunk) {
+      finish.feed(chunk);
+      usage.feed(chunk);
+    },
+    heard() {
+      const f = finish.finish();
+      const u = usage.last();
+      return { ...(f ? { finish: f } : {}), ...(u ? { lastUsage: u } : {}) };
+    },
+  };
+}

@@ -27,6 +27,9 @@ import { type CrossFormatHandler, type Flight, type PreparedRequest, type ProxyC
 
 export type { CrossFormatHandler, FinalHook, ProxyCallOptions } from "./flight.js";
 
+/** The GenAI operation of the endpoints that are not chat-like. */
+const OPERATIONS: Record<string, string> = { "/embeddings": "embeddings", "/rerank": "rerank" };
+
 export async function proxyRequest(opts: ProxyCallOptions): Promise<void> {
   const { runtime, request, call } = opts;
   const caller = request.caller ?? { keyId: undefined, key: undefined };
@@ -35,7 +38,7 @@ export async function proxyRequest(opts: ProxyCallOptions): Promise<void> {
   const ops = runtime.ops;
   const trace = ops.start(String(request.id), model, caller.keyId, call.format, call.stream);
   trace.setClientRequest(call.body, request.headers);
-  if (ops.telemetry) trace.otel = ops.telemetry.request(trace, request.headers);
+  if (ops.telemetry) trace.otel = ops.telemetry.request(trace, request.headers, OPERATIONS[call.path]);
   const log: RequestLog = { reqId: request.id, model, client: call.format, stream: call.stream, key: caller.keyId };
   if (request.webSocket) log.websocket = true;
   const session = clientSessionId(request);

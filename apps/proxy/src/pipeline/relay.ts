@@ -8,7 +8,7 @@ import { type Codec, type FinishReason, type WireFormat, codecs } from "@yallmpr
 import type { Cancel } from "../cancel.js";
 import type { ClientSink } from "./client.js";
 import { type DirectBody, UpstreamError } from "../upstream/types.js";
-import { createFinishWatch, createUsageWatch } from "./finish-watch.js";
+import { createEndingWatch } from "./finish-watch.js";
 import { translateContext } from "./translate-context.js";
 
 export const SSE_HEADERS = {
@@ -92,17 +92,14 @@ export function streamErrorFrame(codec: Codec, message: string, code: string | u
 export function relayDirect(body: DirectBody, raw: ClientSink, format: WireFormat, cancel: Cancel, tap: RelayTap | undefined): Promise<StreamRelayResult> {
   const codec = codecs[format];
   return new Promise((resolve) => {
-    let prev: Buffer = EMPTY;
-    let last: Buffer = EMPTY;
-    let first: Buffer = EMPTY;
+    let [prev, last, first]: [Buffer, Buffer, Buffer] = [EMPTY, EMPTY, EMPTY];
     let bytes = 0;
     let firstChunkAt: number | undefined;
     let delivered = false;
     let pendingTerminal = false;
     let waiting = false;
     let finished = false;
-    const watch = createFinishWatch(format);
-    const usage = createUsageWatch();
+    const watch = createEndingWatch(format);
     const onDrain = () => {
       waiting = false;
       if (pendingTerminal) delivered = true;
@@ -119,18 +116,7 @@ export function relayDirect(body: DirectBody, raw: ClientSink, format: WireForma
       finished = true;
       raw.removeListener("drain", onDrain);
       cancel.offAbort(onCancel);
-      const heard = watch.finish();
-      const lastUsage = usage.last();
-      resolve({
-        tail,
-        clientGone: false,
-        bytes,
-        head: first,
-        ...(firstChunkAt ? { firstChunkAt } : {}),
-        ...(heard ? { finish: heard } : {}),
-        ...(lastUsage ? { lastUsage } : {}),
-        ...extra,
-      });
+      resolve({ tail, clientGone: false, bytes, head: first, ...(firstChunkAt ? { firstChunkAt } : {}), ...watch.heard(), ...extra });
     };
     const fail = (message: string, tail: Buffer, code?: string) => {
       writeErrorFrame(raw, tap, boundaryAfter(last) + streamErrorFrame(codec, message, code, firstEventData(first), tail.toString("latin1")));
@@ -148,7 +134,6 @@ export function relayDirect(body: DirectBody, raw: ClientSink, format: WireForma
         prev = last;
         last = chunk;
         watch.feed(chunk);
-        usage.feed(chunk);
         tap?.upstream(chunk);
         tap?.client(chunk);
         if (raw.destroyed || cancel.aborted) {
