@@ -25,6 +25,7 @@ import {
   type RawReasoningForm,
   type ReasoningSlot,
   type Slot,
+  callDeltaEvents,
   closeCallEvents,
   closeMessagePartEvents,
   closeReasoningPartEvents,
@@ -77,9 +78,8 @@ class ResponsesStreamEncoder implements StreamEncoder {
     return `event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":${this.seq++},"item_id":${JSON.stringify(itemId)},"output_index":${outputIndex},"content_index":${contentIndex},"delta":${JSON.stringify(delta)},"logprobs":[]}\n\n`;
   }
 
-  private argumentsDelta(itemId: string, outputIndex: number, delta: string): string {
-    return `event: response.function_call_arguments.delta\ndata: {"type":"response.function_call_arguments.delta","sequence_number":${this.seq++},"item_id":${JSON.stringify(itemId)},"output_index":${outputIndex},"delta":${JSON.stringify(delta)}}\n\n`;
-  }
+  private readonly argumentsDelta = (itemId: string, outputIndex: number, delta: string): string =>
+    `event: response.function_call_arguments.delta\ndata: {"type":"response.function_call_arguments.delta","sequence_number":${this.seq++},"item_id":${JSON.stringify(itemId)},"output_index":${outputIndex},"delta":${JSON.stringify(delta)}}\n\n`;
 
   private response(status: ResponseObjectArgs["status"], extra: Partial<ResponseObjectArgs> = {}): JsonObject {
     return buildResponseObject({
@@ -347,14 +347,7 @@ class ResponsesStreamEncoder implements StreamEncoder {
       case "tool_call_delta": {
         const call = this.choices.get(event.choice)?.calls.get(event.index);
         if (!call || !call.open || event.argumentsDelta === "") return "";
-        call.item.part.arguments += event.argumentsDelta;
-        if (call.customInput) {
-          const delta = call.customInput.push(event.argumentsDelta);
-          return delta === "" ? "" : this.emit("response.custom_tool_call_input.delta", { item_id: call.item.id, output_index: call.outputIndex, delta });
-        }
-        // A tool search's arguments are an object in its item, not streamed text.
-        if (call.item.part.client?.type === "tool_search") return "";
-        return this.argumentsDelta(call.item.id, call.outputIndex, event.argumentsDelta);
+        return callDeltaEvents(this.emit, call, event.argumentsDelta, this.argumentsDelta);
       }
       case "tool_call_end": {
         const call = this.choices.get(event.choice)?.calls.get(event.index);

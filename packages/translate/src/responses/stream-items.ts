@@ -136,3 +136,20 @@ export function closeCallEvents(emit: Emit, call: CallSlot): string {
   }
   return sse + emit("response.output_item.done", { output_index: call.outputIndex, item: renderOutputItem(call.item) });
 }
+
+/** A tool call's arguments delta: a custom tool's input streamed as such, a tool search's kept whole, others as arguments text. */
+export function callDeltaEvents(
+  emit: Emit,
+  call: CallSlot,
+  delta: string,
+  argumentsDelta: (itemId: string, outputIndex: number, delta: string) => string,
+): string {
+  call.item.part.arguments += delta;
+  if (call.customInput) {
+    const input = call.customInput.push(delta);
+    return input === "" ? "" : emit("response.custom_tool_call_input.delta", { item_id: call.item.id, output_index: call.outputIndex, delta: input });
+  }
+  // A tool search's arguments are an object in its item, not streamed text.
+  if (call.item.part.client?.type === "tool_search") return "";
+  return argumentsDelta(call.item.id, call.outputIndex, delta);
+}
