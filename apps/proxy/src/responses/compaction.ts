@@ -10,6 +10,7 @@ import type { StoredResponse } from "@yallmproxy/db";
 import { Errors, ProxyError } from "../errors.js";
 import { type ClientRequest, DetachedReply, detachedRequest } from "../pipeline/client.js";
 import { translateContext } from "../pipeline/translation.js";
+import { countText } from "../routes/count-tokens.js";
 import type { ProxyRuntime } from "../runtime.js";
 import { CONTENT_PREFIX, SUMMARY_PREFIX, isRecord, summaryMessage, textOf } from "./compaction-items.js";
 import { type ResponsesBody, normalizeInput } from "./records.js";
@@ -93,7 +94,9 @@ export async function compactHistory(
   const kept = normalizeInput(userMessages(input)).map((m) => ({ ...m, status: "completed" }));
   const output = [...kept, item];
   const now = Date.now();
-  const response = { id, object: "response.compaction", created_at: Math.floor(now / 1000), output, usage: isRecord(answer) ? (answer.usage ?? null) : null };
+  // The compaction object always has usage; a backend that reported none gets it counted here.
+  const usage = isRecord(answer) && isRecord(answer.usage) ? answer.usage : await countedUsage(summarize, summary);
+  const response = { id, object: "response.compaction", created_at: Math.floor(now / 1000), output, usage };
   const record: StoredResponse = {
     id,
     ownerKeyId: caller.keyId,
@@ -140,6 +143,32 @@ export async function compactWindow(
   if (lastUser <= 0) return undefined;
   const compacted = await compactHistory(runtime, request, body, input.slice(0, lastUser), { kind: "window", summarize: o.summarize });
   return { input: [...compacted.kept, summaryMessage(compacted.summary), ...input.slice(lastUser)], item: compacted.item };
+}
+
+/** Usage of the summarization call counted with the o200k tokenizer: its texts in, the summary out. */
+async function countedUsage(body: ResponsesBody, summary: string): Promise<Record<string, unknown>> {
+  const texts: string[] = [];
+  collectTexts(body.instructions, texts, 0);
+  collectTexts(body.input, texts, 0);
+  const input = await countText(texts.join("\n"));
+  const output = await countText(summary);
+  return {
+    input_tokens: input,
+    input_tokens_details: { cached_tokens: 0 },
+    output_tokens: output,
+    output_tokens_details: { reasoning_tokens: 0 },
+    total_tokens: input + output,
+  };
+}
+
+/** The model-read strings of items: message text, call arguments and outputs (depth-bounded). */
+function collectTexts(value: unknown, out: string[], depth: number): void {
+  if (depth > 64) return;
+  if (typeof value === "string") out.push(value);
+  else if (Array.isArray(value)) for (const v of value) collectTexts(v, out, depth + 1);
+  else if (isRecord(value)) {
+    for (const key of ["text", "content", "arguments", "output"]) collectTexts(value[key], out, depth + 1);
+  }
 }
 
 function isUserMessage(i: unknown): boolean {
