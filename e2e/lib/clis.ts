@@ -5,6 +5,7 @@
 
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
+import { once } from "node:events";
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,6 +14,48 @@ const DIR = fileURLToPath(new URL("../clis/", import.meta.url));
 const MODULES = join(DIR, "node_modules");
 export const CLAUDE_BIN = join(MODULES, ".bin", "claude");
 export const CODEX_BIN = join(MODULES, ".bin", "codex");
+
+/** Codex's config: the proxy as its only provider, with no retries so a failure shows at once. */
+export function codexProviderToml(baseUrl: string, model: string): string {
+  return `model = "${model}"
+model_provider = "proxy"
+
+[model_providers.proxy]
+name = "proxy"
+base_url = "${baseUrl}"
+env_key = "PROXY_KEY"
+wire_api = "responses"
+request_max_retries = 0
+stream_max_retries = 0
+`;
+}
+
+/**
+ * Runs `codex exec` with its own CODEX_HOME (none of the caller's OPENAI_ or CODEX_ variables) and
+ * `env` added, collecting its output. The commands Codex runs are scripted by the tests in a
+ * throwaway directory, so the sandbox (which needs user namespaces some CI containers lack) is bypassed.
+ */
+export async function execCodex(opts: {
+  home: string;
+  cwd: string;
+  prompt: string;
+  env: Record<string, string>;
+  json?: boolean;
+}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith("OPENAI_") && !k.startsWith("CODEX_")) env[k] = v;
+  Object.assign(env, { CODEX_HOME: opts.home, NO_COLOR: "1" }, opts.env);
+  const args = ["exec", ...(opts.json ? ["--json"] : []), "--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox", opts.prompt];
+  const child = spawn(CODEX_BIN, args, { cwd: opts.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
+  const timer = setTimeout(() => child.kill("SIGKILL"), 100_000);
+  const [code] = (await once(child, "close")) as [number | null];
+  clearTimeout(timer);
+  return { code, stdout, stderr };
+}
 
 /** Claude Code's environment for a test run: its own home, the proxy as its API, nothing else called. */
 export function claudeEnv(home: string, baseUrl: string): Record<string, string> {

@@ -6,7 +6,6 @@
 // calls a tool only when asked. Then apply_patch on every backend format, and client-run tool_search on
 // a chat backend, finding Codex's own deferred tools and an MCP server's (a stdio server in the test).
 
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { type IncomingMessage, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -15,7 +14,7 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { once } from "node:events";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { CODEX_BIN, INSTALL_TIMEOUT_MS, ensureClis } from "../lib/clis.js";
+import { INSTALL_TIMEOUT_MS, codexProviderToml, ensureClis, execCodex } from "../lib/clis.js";
 import { type RunningProxy, type Upstream, startProxy, startUpstream } from "../lib/harness.js";
 import { anthropicFrame, anthropicStreamFrames, chatStreamFrames, writeSse } from "../lib/scripted.js";
 
@@ -97,21 +96,6 @@ router_settings: { num_retries: 0 }
   return p;
 }
 
-/** Codex's config: the proxy as its only provider, with no retries so a failure shows at once. */
-function providerToml(baseUrl: string, model: string): string {
-  return `model = "${model}"
-model_provider = "proxy"
-
-[model_providers.proxy]
-name = "proxy"
-base_url = "${baseUrl}"
-env_key = "PROXY_KEY"
-wire_api = "responses"
-request_max_retries = 0
-stream_max_retries = 0
-`;
-}
-
 /** Runs `codex exec` against `baseUrl` (…/v1) in a fresh CODEX_HOME and working directory. */
 async function runCodex(
   baseUrl: string,
@@ -125,25 +109,8 @@ async function runCodex(
     rmSync(home, { recursive: true, force: true });
     rmSync(cwd, { recursive: true, force: true });
   });
-  writeFileSync(join(home, "config.toml"), configToml ?? providerToml(baseUrl, model));
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith("OPENAI_") && !k.startsWith("CODEX_")) env[k] = v;
-  Object.assign(env, { CODEX_HOME: home, PROXY_KEY: "test", NO_COLOR: "1" });
-  // The command Codex runs is scripted by this test (an `echo`) in a throwaway directory, so the
-  // sandbox (which needs user namespaces some CI containers lack) is bypassed.
-  const child = spawn(CODEX_BIN, ["exec", "--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox", prompt], {
-    cwd,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
-  const timer = setTimeout(() => child.kill("SIGKILL"), 100_000);
-  const [code] = (await once(child, "close")) as [number | null];
-  clearTimeout(timer);
-  return { code, stdout, stderr, cwd };
+  writeFileSync(join(home, "config.toml"), configToml ?? codexProviderToml(baseUrl, model));
+  return { ...(await execCodex({ home, cwd, prompt, env: { PROXY_KEY: "test" } })), cwd };
 }
 
 type Fn = { type: string; name?: string; function?: { name: string } };
@@ -691,7 +658,7 @@ createInterface({ input: process.stdin }).on("line", (line) => {
     });
     const p = await proxy(up, "openai", "gpt-5.5");
     const hop = await recordingHop(p.url);
-    const toml = `${providerToml(`${hop.url}/v1`, "gpt-5.5")}
+    const toml = `${codexProviderToml(`${hop.url}/v1`, "gpt-5.5")}
 [mcp_servers.tickets]
 command = ${JSON.stringify(process.execPath)}
 args = [${JSON.stringify(server)}, ${JSON.stringify(log)}]

@@ -4,13 +4,11 @@
 // call retargeted at Codex's shell tool). Codex must get a real call, run it, send the output back,
 // and see the model's reasoning as reasoning (a summary, what `codex exec` shows), not as text.
 
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { once } from "node:events";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { CODEX_BIN, INSTALL_TIMEOUT_MS, ensureClis } from "../lib/clis.js";
+import { INSTALL_TIMEOUT_MS, codexProviderToml, ensureClis, execCodex } from "../lib/clis.js";
 import { type RunningProxy, type Upstream, sseHead, sleep, startProxy, startUpstream } from "../lib/harness.js";
 
 const MARKER = "yallmproxy-codex-modules-marker";
@@ -86,36 +84,8 @@ async function runCodex(baseUrl: string, prompt: string, model = "glm"): Promise
     rmSync(home, { recursive: true, force: true });
     rmSync(cwd, { recursive: true, force: true });
   });
-  writeFileSync(
-    join(home, "config.toml"),
-    `model = "${model}"
-model_provider = "proxy"
-
-[model_providers.proxy]
-name = "proxy"
-base_url = "${baseUrl}"
-env_key = "PROXY_KEY"
-wire_api = "responses"
-request_max_retries = 0
-stream_max_retries = 0
-`,
-  );
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith("OPENAI_") && !k.startsWith("CODEX_")) env[k] = v;
-  Object.assign(env, { CODEX_HOME: home, PROXY_KEY: "test", NO_COLOR: "1" });
-  // The command is scripted by this test (an `echo`) in a throwaway directory: no sandbox needed.
-  const child = spawn(CODEX_BIN, ["exec", "--json", "--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox", prompt], {
-    cwd,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
-  const timer = setTimeout(() => child.kill("SIGKILL"), 100_000);
-  const [code] = (await once(child, "close")) as [number | null];
-  clearTimeout(timer);
+  writeFileSync(join(home, "config.toml"), codexProviderToml(baseUrl, model));
+  const { code, stdout, stderr } = await execCodex({ home, cwd, prompt, env: { PROXY_KEY: "test" }, json: true });
   const events = stdout
     .split("\n")
     .filter((l) => l.startsWith("{"))

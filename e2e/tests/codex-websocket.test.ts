@@ -4,13 +4,11 @@
 // the final answer — with one socket and no WebSocket retry or HTTP fallback. With WebSocket mode
 // turned off, the upgrade's 426 sends Codex to HTTP at once.
 
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { CODEX_BIN, INSTALL_TIMEOUT_MS, ensureClis } from "../lib/clis.js";
+import { INSTALL_TIMEOUT_MS, ensureClis, execCodex } from "../lib/clis.js";
 import { type RunningProxy, type Upstream, startProxy, startUpstream } from "../lib/harness.js";
 import { chatStreamFrames, writeSse } from "../lib/scripted.js";
 
@@ -60,23 +58,8 @@ async function runCodex(baseUrl: string, prompt: string): Promise<{ code: number
     rmSync(cwd, { recursive: true, force: true });
   });
   writeFileSync(join(home, "config.toml"), `model = "codex-test"\nopenai_base_url = "${baseUrl}"\n`);
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith("OPENAI_") && !k.startsWith("CODEX_")) env[k] = v;
-  Object.assign(env, { CODEX_HOME: home, OPENAI_API_KEY: "sk-codex-test", NO_COLOR: "1" });
   const started = performance.now();
-  // The command Codex runs is scripted by this test (an `echo`) in a throwaway directory.
-  const child = spawn(CODEX_BIN, ["exec", "--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox", prompt], {
-    cwd,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
-  const timer = setTimeout(() => child.kill("SIGKILL"), 100_000);
-  const [code] = (await once(child, "close")) as [number | null];
-  clearTimeout(timer);
+  const { code, stdout, stderr } = await execCodex({ home, cwd, prompt, env: { OPENAI_API_KEY: "sk-codex-test" } });
   return { code, stdout, stderr, ms: performance.now() - started };
 }
 
