@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 const DIR = fileURLToPath(new URL("../clis/", import.meta.url));
 const MODULES = join(DIR, "node_modules");
 export const CLAUDE_BIN = join(MODULES, ".bin", "claude");
-export const CODEX_BIN = join(MODULES, ".bin", "codex");
+const CODEX_BIN = join(MODULES, ".bin", "codex");
 
 /** Codex's config: the proxy as its only provider, with no retries so a failure shows at once. */
 export function codexProviderToml(baseUrl: string, model: string): string {
