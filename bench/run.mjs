@@ -9,7 +9,7 @@
 
 import { cpus, totalmem } from "node:os";
 import { Pool } from "undici";
-import { authHeaders, requestCase, startForked, startProxy, stopAll } from "./lib.mjs";
+import { authHeaders, cpuMs, requestCase, startForked, startProxy, stopAll } from "./lib.mjs";
 import { soak } from "./soak.mjs";
 import { measureStores } from "./store.mjs";
 import { measureGroup, measureTeams } from "./teams.mjs";
@@ -19,6 +19,7 @@ import { measureWebSocket } from "./websocket.mjs";
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 4000);
 const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 1000);
 const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? "1,64").split(",").map(Number);
+const CORE_ROUNDS = Number(process.env.BENCH_CORE_ROUNDS ?? 3);
 const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? "core,bodies,translated,websocket,capture,teams,group,store,soak").split(","));
 
 /** Closed-loop load: `conns` workers, each sending its next request when the previous one ends. */
@@ -66,6 +67,7 @@ async function measure(port, path, body, conns, headers = authHeaders(false), du
   return load(port, path, payload, conns, durationMs, headers);
 }
 
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const f = (n, d = 3) => (Number.isFinite(n) ? n.toFixed(d) : "–");
 const pctOf = (r) => `${(r * 100).toFixed(1)}%`;
 
@@ -73,7 +75,7 @@ async function main() {
   const upstream = await startForked("upstream.mjs");
   const floor = await startForked("floor.mjs", { TARGET_PORT: String(upstream.port) });
   const proxies = {};
-  const proxy = async (name, options) => (proxies[name] ??= (await startProxy(upstream.port, options)).port);
+  const proxy = async (name, options) => (proxies[name] ??= await startProxy(upstream.port, options)).port;
   const chatBody = { model: "bench", messages: [{ role: "user", content: "Say something about foxes." }] };
   const lines = [];
   let failed = false;
@@ -83,18 +85,40 @@ async function main() {
 
   if (SECTIONS.has("core")) {
     const targets = [
-      { name: "direct", port: upstream.port, model: "bench-model" },
-      { name: "floor (bare Node pass-through)", port: floor.port, model: "bench-model" },
+      { name: "direct", port: upstream.port, pid: upstream.pid, model: "bench-model" },
+      { name: "floor (bare Node pass-through)", port: floor.port, pid: floor.pid, model: "bench-model" },
       { name: "yaLLMproxy, capture off", port: await proxy("off", { capture: "off" }), model: "bench" },
       { name: "yaLLMproxy, defaults (capture metadata)", port: await proxy("metadata", { capture: "metadata" }), model: "bench" },
       { name: "yaLLMproxy, defaults + app keys", port: await proxy("keys", { capture: "metadata", appKeys: true }), model: "bench", appKeys: true },
     ];
+    for (const t of targets) t.pid ??= Object.values(proxies).find((p) => p.port === t.port).pid;
     const rows = [];
     for (const stream of [false, true]) {
       for (const conns of CONNECTIONS) {
+        // The targets take turns over rounds and each figure's median is kept: the differences
+        // sought (a few percent) are smaller than this machine's drift over a minute.
+        const runs = Object.fromEntries(targets.map((t) => [t.name, []]));
+        for (let round = 0; round < CORE_ROUNDS; round++) {
+          for (const t of targets) {
+            const before = cpuMs(t.pid);
+            const r = await measure(t.port, "/v1/chat/completions", { ...chatBody, model: t.model, stream }, conns, authHeaders(t.appKeys), DURATION_MS / 2);
+            // The warm-up's requests are in the CPU time too: counted as a share of the measured ones.
+            const served = r.n * (1 + WARMUP_MS / (DURATION_MS / 2));
+            runs[t.name].push({ ...r, cpuUs: ((cpuMs(t.pid) - before) * 1000) / served });
+          }
+        }
         const results = {};
         for (const t of targets) {
-          results[t.name] = await measure(t.port, "/v1/chat/completions", { ...chatBody, model: t.model, stream }, conns, authHeaders(t.appKeys));
+          const rs = runs[t.name];
+          const mid = (key) => median(rs.map((x) => x[key]));
+          results[t.name] = {
+            rps: mid("rps"),
+            p50: mid("p50"),
+            p99: mid("p99"),
+            ttfb50: mid("ttfb50"),
+            cpuUs: mid("cpuUs"),
+            errors: rs.reduce((n, x) => n + x.errors, 0),
+          };
         }
         const direct = results.direct;
         for (const t of targets) {
@@ -104,12 +128,12 @@ async function main() {
       }
     }
     lines.push("", "### Chat pass-through, short messages", "");
-    lines.push("| mode | conns | target | req/s | p50 ms | p99 ms | p50 first byte ms | added p50 ms | throughput vs direct | errors |");
-    lines.push("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+    lines.push("| mode | conns | target | req/s | p50 ms | p99 ms | p50 first byte ms | added p50 ms | throughput vs direct | CPU per request µs | errors |");
+    lines.push("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (const r of rows) {
       const d = r.target === "direct";
       lines.push(
-        `| ${r.mode} | ${r.conns} | ${r.target} | ${f(r.rps, 0)} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.ttfb50)} | ${d ? "–" : f(r.added50)} | ${d ? "–" : pctOf(r.ratio)} | ${r.errors} |`,
+        `| ${r.mode} | ${r.conns} | ${r.target} | ${f(r.rps, 0)} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.ttfb50)} | ${d ? "–" : f(r.added50)} | ${d ? "–" : pctOf(r.ratio)} | ${f(r.cpuUs, 0)} | ${r.errors} |`,
       );
     }
     lines.push("");
@@ -122,7 +146,10 @@ async function main() {
         const p1 = find(mode, 1, t.name);
         const p64 = find(mode, 64, t.name);
         if (!floor1 || !p1) continue;
-        const vsOff = p64 && off64 && t.name !== off64.target ? `, ${pctOf(p64.rps / off64.rps - 1)} against capture off` : "";
+        const vsOff =
+          p64 && off64 && t.name !== off64.target
+            ? `, ${pctOf(p64.rps / off64.rps - 1)} against capture off (CPU per request ${p64.cpuUs >= off64.cpuUs ? "+" : ""}${f(p64.cpuUs - off64.cpuUs, 0)} µs)`
+            : "";
         lines.push(
           `${mode}, ${t.name.replace("yaLLMproxy, ", "")}: added p50 at 1 connection ${f(p1.added50)} ms vs floor ${f(floor1.added50)} ms (${f(p1.added50 / floor1.added50, 2)}× the floor's)${p64 ? `; throughput at 64 connections ${pctOf(p64.ratio)} of direct (floor ${floor64 ? pctOf(floor64.ratio) : "–"})${vsOff}` : ""}.`,
         );
@@ -140,7 +167,6 @@ async function main() {
     lines.push("| body | client → backend | target | p50 ms | p99 ms | added p50 ms | × the floor's added | errors |");
     lines.push("|---|---|---|---:|---:|---:|---:|---:|");
     const summary = [];
-    const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     for (const size of ["100k", "1m"]) {
       const label = size === "1m" ? "1 MB" : "100 KB";
       const chat = requestCase(`chat-${size}`, { stream: true });

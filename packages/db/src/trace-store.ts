@@ -31,6 +31,12 @@ export interface TraceFilter {
 /** At most this many words of a text filter are used. */
 const MAX_SEARCH_WORDS = 16;
 
+/**
+ * The traces the text index holds (the migration's predicate, word for word): captured bodies, an
+ * error, a failed status, a retry or a warning. Repeated in the query for PostgreSQL's partial index.
+ */
+const INDEXED = Prisma.sql`(t."captureLevel" <> 'metadata' OR t."error" IS NOT NULL OR t."status" IS NULL OR t."status" >= 400 OR t."attempts" > 1 OR t."warnings" > 0)`;
+
 export type TraceSummaryRecord = Omit<Trace, "detail">;
 
 /** Rows older than the cursor, newest first, by `field` then id. */
@@ -70,7 +76,7 @@ export class TraceStore {
     const match = pg
       ? Prisma.sql`to_tsvector('simple', left(t."detail", 262144)) @@ plainto_tsquery('simple', ${words.join(" ")})`
       : Prisma.sql`t.rowid IN (SELECT rowid FROM "TraceSearch" WHERE "TraceSearch" MATCH ${words.map((w) => `"${w}"`).join(" ")})`;
-    const conds: Prisma.Sql[] = [match];
+    const conds: Prisma.Sql[] = [match, INDEXED];
     if (filter.model) conds.push(Prisma.sql`t."model" = ${filter.model}`);
     if (filter.keyId) conds.push(Prisma.sql`t."keyId" = ${filter.keyId}`);
     if (filter.clientFormat) conds.push(Prisma.sql`t."clientFormat" = ${filter.clientFormat}`);
