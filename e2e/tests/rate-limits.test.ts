@@ -56,6 +56,7 @@ describe("rate limits in one process (no Redis)", () => {
         up,
         `    - { key_id: burst, secret: sk-burst, rpm_limit: 10 }
     - { key_id: modelcap, secret: sk-modelcap, model_limits: { gpt: { rpm_limit: 2 } } }
+    - { key_id: monthly, secret: sk-monthly, max_budget: 0.25, budget_duration: 30d }
     - { key_id: free, secret: sk-free }`,
       ),
       { YALLMP_ADMIN_PASSWORD: ADMIN },
@@ -110,6 +111,20 @@ describe("rate limits in one process (no Redis)", () => {
       ...Array.from({ length: 3 }, () => chat(p.url, "sk-modelcap", "shared")),
     ]);
     expect(answers.filter((r) => r.status === 200).length).toBe(4);
+  });
+
+  it("keeps a 30-day budget's spending for the whole window (longer than the longest Node timer)", async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      statuses.push((await chat(p.url, "sk-monthly")).status);
+      await sleep(30);
+    }
+    // $0.10 a request: the fourth finds $0.30 spent of $0.25.
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    const left = await fetch(`${p.url}/admin/keys/monthly/usage`, { headers: { authorization: `Bearer ${ADMIN}` } });
+    const body = (await left.json()) as { limits: { budget: { spent_usd: number; reset_ms: number } } };
+    expect(body.limits.budget.spent_usd).toBeCloseTo(0.3, 10);
+    expect(body.limits.budget.reset_ms).toBeGreaterThan(29 * 86_400_000);
   });
 
   it("counts refusals in the usage ledger as errors, and shows what is left on the key's usage", async () => {
