@@ -1,6 +1,6 @@
 // The dashboard's API keys page in Chromium: a key created there works at once with the secret it
-// showed once (and copied), its limits edited there are enforced, a regenerated secret replaces the
-// old one, and a delete asks first. Each change lands in the config file and its versions.
+// showed once (and copied), its limits and per-model limits edited there are enforced, a
+// regenerated secret replaces the old one, and a delete asks first. Each change lands in the config file and its versions.
 
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -113,6 +113,43 @@ describe("the API keys page", () => {
       .waitFor();
     expect(readFileSync(path, "utf8")).not.toContain("soon");
     await form.getByRole("button", { name: "Cancel" }).click();
+  });
+
+  it("edits a key's per-model limits: listed, saved as a version, enforced, and removed again", async () => {
+    const { page } = dash;
+    const before = await versions();
+    const entry = async () => (await admin().get<Record<string, unknown>>("/admin/keys/team-a")).model_limits;
+    await page.getByRole("button", { name: "Edit limits of team-a" }).click();
+    const form = page.getByRole("form", { name: "Limits of team-a" });
+    await form.getByRole("button", { name: "Add a model limit" }).click();
+    await form.getByLabel("Model 1", { exact: true }).fill("mock");
+    await form.getByLabel("Requests per minute of model 1").fill("1");
+    await form.getByRole("button", { name: "Save limits" }).click();
+    await form.waitFor({ state: "detached" });
+    const row = page.getByRole("row", { name: /^team-a/ });
+    await row.getByRole("cell", { name: "mock: 1 rpm" }).waitFor();
+    expect(await entry()).toEqual({ mock: { rpm_limit: 1 } });
+    expect(await versions()).toBe(before + 1);
+    expect([await chat(TEAM_KEY), await chat(TEAM_KEY)]).toEqual([200, 429]);
+
+    // The form starts from what is set; a limit that is not a number is refused by name.
+    await page.getByRole("button", { name: "Edit limits of team-a" }).click();
+    expect(await form.getByLabel("Model 1", { exact: true }).inputValue()).toBe("mock");
+    await form.getByLabel("Tokens per minute of model 1").fill("lots");
+    await form.getByRole("button", { name: "Save limits" }).click();
+    await page
+      .getByRole("alert")
+      .getByText(/model_limits/)
+      .waitFor();
+    expect(await entry()).toEqual({ mock: { rpm_limit: 1 } });
+
+    await form.getByRole("button", { name: "Remove model 1" }).click();
+    await form.getByRole("button", { name: "Save limits" }).click();
+    await form.waitFor({ state: "detached" });
+    await row.getByRole("cell", { name: "mock: 1 rpm" }).waitFor({ state: "detached" });
+    expect(await entry()).toBeUndefined();
+    expect(readFileSync(path, "utf8")).not.toContain("model_limits");
+    expect(await chat(TEAM_KEY)).toBe(200);
   });
 
   it("regenerates a secret: the new one is shown once and the old one stops working", async () => {

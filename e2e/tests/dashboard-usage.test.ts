@@ -1,8 +1,9 @@
 // The dashboard's Usage page in Chromium: a mixed workload (two keys, a priced and an unpriced
 // model, streaming and not, one model whose upstream fails) goes through the proxy; the page's
 // totals, top tables and stop reasons must match the ledger, a key's budget left must be what
-// /admin/keys/{id}/usage says, the unpriced model must say so (never $0), and the CSV export must
-// download the same report.
+// /admin/keys/{id}/usage says, a key's per-model limits (model_limits) must show what this minute
+// used of them, the unpriced model must say so (never $0), and the CSV export must download the
+// same report.
 
 import { readFileSync } from "node:fs";
 import type { ServerResponse } from "node:http";
@@ -59,7 +60,7 @@ app_keys:
   enabled: true
   keys:
     - { key_id: alice, secret: sk-alice-usage, max_budget: 25, budget_duration: 1d }
-    - { key_id: bob, secret: sk-bob-usage, rpm_limit: 100 }
+    - { key_id: bob, secret: sk-bob-usage, rpm_limit: 100, model_limits: { gpt: { rpm_limit: 5, tpm_limit: 1000 }, local: { tpm_limit: 2000 } } }
 `;
 }
 
@@ -167,6 +168,23 @@ describe("the Usage page", () => {
     const bobLimits = limits.getByRole("row", { name: /^bob/ });
     expect(await bobLimits.getByRole("cell").nth(2).textContent()).toBe("no budget");
     expect(await bobLimits.getByRole("cell").nth(4).textContent()).toMatch(/ of 100$/);
+
+    // bob's model_limits: gpt had one request this minute, local two, each counted at its real tokens.
+    type Left = { limit: number; used: number; reset_ms: number | null } | null;
+    const bob = await admin.get<{ limits: { model_limits: Record<string, { rpm: Left; tpm: Left }> } }>("/admin/keys/bob/usage");
+    const tokens = (model: string) =>
+      sum(
+        (r) => r.input_tokens + r.output_tokens,
+        ledger.filter((r) => r.key === "bob" && r.model === model),
+      );
+    expect(bob.limits.model_limits.gpt).toMatchObject({ rpm: { limit: 5, used: 1 }, tpm: { limit: 1000, used: tokens("gpt") } });
+    expect(bob.limits.model_limits.local).toMatchObject({ rpm: null, tpm: { limit: 2000, used: tokens("local") } });
+    const perModel = page.getByRole("table", { name: "Per-model limits" });
+    await perModel.waitFor();
+    expect(await perModel.getByRole("row").count()).toBe(3);
+    const cells = (model: string) => perModel.getByRole("row", { name: new RegExp(`^bob ${model} `) }).getByRole("cell");
+    expect(await cells("gpt").allTextContents()).toEqual(["gpt", "1 of 5", `${tokens("gpt")} of ${fmt(1000)}`, expect.stringMatching(/^\d+ s$/)]);
+    expect(await cells("local").allTextContents()).toEqual(["local", "no limit", `${tokens("local")} of ${fmt(2000)}`, expect.stringMatching(/^\d+ s$/)]);
     await screenshot(page, "usage");
     expect(dash.takeErrors()).toEqual([]);
   });

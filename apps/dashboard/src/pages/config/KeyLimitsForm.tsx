@@ -1,8 +1,10 @@
-// One key's rate limits and budget as a form: an empty field removes that limit.
+// One key's rate limits, budget and per-model limits as a form: an empty field removes that limit.
 
 import { useState } from "react";
 import type { KeyUpdate } from "@yallmproxy/api";
 import type { KeyInfo } from "../../api/types";
+import { type ModelLimitRow, modelLimitsBody } from "./model-limits";
+import { ModelLimitsFields } from "./ModelLimitsFields";
 
 const text = (n: number | string | null) => (n === null ? "" : String(n));
 
@@ -13,11 +15,13 @@ function numberOrNull(value: string): number | null {
 
 export function KeyLimitsForm({
   keyInfo,
+  modelLimits,
   busy,
   onSave,
   onCancel,
 }: {
   keyInfo: KeyInfo;
+  modelLimits: ModelLimitRow[];
   busy: boolean;
   onSave: (body: KeyUpdate) => void;
   onCancel: () => void;
@@ -26,6 +30,7 @@ export function KeyLimitsForm({
   const [tpm, setTpm] = useState(text(keyInfo.tpmLimit));
   const [budget, setBudget] = useState(text(keyInfo.maxBudget));
   const [duration, setDuration] = useState(text(keyInfo.budgetDuration));
+  const [models, setModels] = useState(modelLimits);
   const field = (label: string, value: string, set: (v: string) => void, opts: { numeric?: boolean; placeholder?: string } = {}) => (
     <label className="field">
       <span>{label}</span>
@@ -44,7 +49,16 @@ export function KeyLimitsForm({
       onSubmit={(e) => {
         e.preventDefault();
         const d = duration.trim();
-        onSave({ rpm_limit: numberOrNull(rpm), tpm_limit: numberOrNull(tpm), max_budget: numberOrNull(budget), budget_duration: d === "" ? null : d });
+        const perModel = modelLimitsBody(models);
+        // Sent only when changed, so a save of the other fields leaves the entry's model_limits as written.
+        const modelsChanged = JSON.stringify(perModel) !== JSON.stringify(modelLimitsBody(modelLimits));
+        onSave({
+          rpm_limit: numberOrNull(rpm),
+          tpm_limit: numberOrNull(tpm),
+          max_budget: numberOrNull(budget),
+          budget_duration: d === "" ? null : d,
+          ...(modelsChanged ? { model_limits: perModel } : {}),
+        });
       }}
     >
       <p className="state-title">
@@ -54,6 +68,7 @@ export function KeyLimitsForm({
       {field("Tokens per minute (tpm_limit)", tpm, setTpm)}
       {field("Budget in USD (max_budget)", budget, setBudget)}
       {field("Budget period (budget_duration)", duration, setDuration, { numeric: false, placeholder: "e.g. 1d or 30d" })}
+      <ModelLimitsFields rows={models} onChange={setModels} />
       <p>
         <button type="submit" className="btn btn-primary" disabled={busy}>
           Save limits

@@ -2,13 +2,15 @@
 // version; a new or regenerated secret is held here only until dismissed.
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { useMemo, useState } from "react";
 import { createKeyMutation, deleteKeyMutation, keysQuery, regenerateKeyMutation, updateKeyMutation } from "../../api/queries/keys";
 import { KeysPageView } from "./KeysPageView";
+import { modelLimitRows } from "./model-limits";
 
 export function KeysPage() {
   const queryClient = useQueryClient();
   const keys = useQuery(keysQuery());
+  const modelLimits = useMemo(() => new Map((keys.data?.keys ?? []).map((e) => [e.key_id, modelLimitRows(e)])), [keys.data]);
   const [secret, setSecret] = useState<{ title: string; secret: string } | null>(null);
   const [editing, setEditing] = useState<string | null>(null);
   const [deleting, setDeleting] = useState<string | null>(null);
@@ -21,6 +23,7 @@ export function KeysPage() {
   return (
     <KeysPageView
       keys={keys.data?.data}
+      modelLimits={modelLimits}
       enabled={keys.data?.enabled ?? true}
       error={keys.error}
       onRetry={() => void keys.refetch()}

@@ -1,5 +1,5 @@
 // The configured app keys with their limits (never a secret) and what can be done with them:
-// create, edit limits and budget, regenerate the secret (shown once), delete. Rendered from props.
+// create, edit limits, per-model limits and budget, regenerate the secret (shown once), delete. Rendered from props.
 
 import type { KeyUpdate } from "@yallmproxy/api";
 import type { KeyInfo } from "../../api/types";
@@ -10,6 +10,7 @@ import { SecretOnce } from "../../components/SecretOnce";
 import { errorMessage } from "../../lib/format";
 import { CreateKeyForm } from "./CreateKeyForm";
 import { KeyLimitsForm } from "./KeyLimitsForm";
+import { type ModelLimitRow, modelLimitSummary } from "./model-limits";
 
 const limit = (n: number | null) => (n === null ? "–" : n === 0 ? "unlimited" : String(n));
 
@@ -30,12 +31,15 @@ export interface KeyActions {
 
 export function KeysPageView({
   keys,
+  modelLimits,
   enabled,
   error,
   onRetry,
   actions,
 }: {
   keys: KeyInfo[] | undefined;
+  /** Each key's `model_limits` as its entry writes them, by key id. */
+  modelLimits: ReadonlyMap<string, ModelLimitRow[]>;
   enabled: boolean;
   error: unknown;
   onRetry: () => void;
@@ -75,18 +79,19 @@ export function KeysPageView({
         <KeyLimitsForm
           key={editing.keyId}
           keyInfo={editing}
+          modelLimits={modelLimits.get(editing.keyId) ?? []}
           busy={actions.busy}
           onSave={(body) => actions.onSaveLimits(editing.keyId, body)}
           onCancel={() => actions.onEdit(null)}
         />
       ) : null}
       <CreateKeyForm busy={actions.busy} onCreate={actions.onCreate} />
-      {keys.length > 0 ? <KeysTable keys={keys} actions={actions} /> : null}
+      {keys.length > 0 ? <KeysTable keys={keys} modelLimits={modelLimits} actions={actions} /> : null}
     </>
   );
 }
 
-function KeysTable({ keys, actions }: { keys: KeyInfo[]; actions: KeyActions }) {
+function KeysTable({ keys, modelLimits, actions }: { keys: KeyInfo[]; modelLimits: ReadonlyMap<string, ModelLimitRow[]>; actions: KeyActions }) {
   return (
     <div className="card card-flush">
       <table className="table" aria-label="API keys">
@@ -113,12 +118,13 @@ function KeysTable({ keys, actions }: { keys: KeyInfo[]; actions: KeyActions }) 
             <th scope="col" className="num">
               Budget
             </th>
+            <th scope="col">Per model</th>
             <th scope="col">Actions</th>
           </tr>
         </thead>
         <tbody>
           {keys.map((k) => (
-            <KeyRow key={k.keyId} k={k} actions={actions} />
+            <KeyRow key={k.keyId} k={k} models={modelLimits.get(k.keyId) ?? []} actions={actions} />
           ))}
         </tbody>
       </table>
@@ -126,7 +132,7 @@ function KeysTable({ keys, actions }: { keys: KeyInfo[]; actions: KeyActions }) 
   );
 }
 
-function KeyRow({ k, actions }: { k: KeyInfo; actions: KeyActions }) {
+function KeyRow({ k, models, actions }: { k: KeyInfo; models: ModelLimitRow[]; actions: KeyActions }) {
   return (
     <tr>
       <th scope="row" className="mono">
@@ -140,6 +146,15 @@ function KeyRow({ k, actions }: { k: KeyInfo; actions: KeyActions }) {
       <td className="num mono">{limit(k.rpmLimit)}</td>
       <td className="num mono">{limit(k.tpmLimit)}</td>
       <td className="num mono">{k.maxBudget === null ? "–" : `$${k.maxBudget} / ${k.budgetDuration ?? "?"}`}</td>
+      <td className="mono">
+        {models.length === 0
+          ? "–"
+          : models.map((m) => (
+              <div key={m.model} className="nowrap">
+                {modelLimitSummary(m)}
+              </div>
+            ))}
+      </td>
       <td>
         <button type="button" className="btn" aria-label={`Edit limits of ${k.keyId}`} onClick={() => actions.onEdit(k.keyId)}>
           Limits

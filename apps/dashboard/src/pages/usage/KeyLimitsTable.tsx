@@ -1,5 +1,5 @@
-// Each app key's usage in the window and what is left of its budget and rate limits now, from
-// `GET /admin/keys/{id}/usage`.
+// Each app key's usage in the window and what is left of its budget and rate limits now, its
+// per-model limits (`model_limits`) included, from `GET /admin/keys/{id}/usage`.
 
 import type { KeyLimitStatus, KeyUsage } from "../../api/types";
 import { formatCount } from "../../lib/format";
@@ -12,9 +12,14 @@ export interface KeyLimitsRow {
 }
 
 type Left = KeyLimitStatus["rpm"];
+type ModelLeft = KeyLimitStatus["model_limits"][string];
 
 function limitLeft(l: Left): string {
   return l === null ? "no limit" : `${formatCount(l.remaining)} of ${formatCount(l.limit)}`;
+}
+
+function limitUsed(l: Left): string {
+  return l === null ? "no limit" : `${formatCount(l.used)} of ${formatCount(l.limit)}`;
 }
 
 function budgetLeft(b: KeyLimitStatus["budget"]): string {
@@ -106,6 +111,56 @@ export function KeyLimitsTable({ rows, leftOut }: { rows: KeyLimitsRow[]; leftOu
         <tbody>
           {rows.map((r) => (
             <KeyRow key={r.keyId} row={r} />
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+/** The later of a model's two resets: only then are both its limits whole again. */
+function modelReset(m: ModelLeft): string {
+  const times = [m.rpm?.reset_ms, m.tpm?.reset_ms].filter((t): t is number => typeof t === "number");
+  return times.length ? formatReset(Math.max(...times)) : "–";
+}
+
+/** Each key's `model_limits` this minute, a row per (key, model); nothing when no key has any. */
+export function ModelLimitsTable({ rows }: { rows: KeyLimitsRow[] }) {
+  const entries = rows.flatMap((r) => Object.entries(r.usage?.limits.model_limits ?? {}).map(([model, m]) => ({ keyId: r.keyId, model, m })));
+  if (entries.length === 0) return null;
+  return (
+    <section className="card card-flush" aria-label="Per-model limits">
+      <div className="section-head">
+        <h2>Per-model limits</h2>
+        <span className="muted small">a key's limits on one model (model_limits), used this minute</span>
+      </div>
+      <table className="table table-compact" aria-label="Per-model limits">
+        <thead>
+          <tr>
+            <th scope="col">Key</th>
+            <th scope="col">Model</th>
+            <th scope="col" className="num">
+              RPM used
+            </th>
+            <th scope="col" className="num">
+              TPM used
+            </th>
+            <th scope="col" className="num">
+              Resets in
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {entries.map(({ keyId, model, m }) => (
+            <tr key={`${keyId}\n${model}`}>
+              <th scope="row" className="mono">
+                {keyId}
+              </th>
+              <td className="mono">{model}</td>
+              <td className="num mono nowrap">{limitUsed(m.rpm)}</td>
+              <td className="num mono nowrap">{limitUsed(m.tpm)}</td>
+              <td className="num mono">{modelReset(m)}</td>
+            </tr>
           ))}
         </tbody>
       </table>

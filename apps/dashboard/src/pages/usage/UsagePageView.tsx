@@ -1,5 +1,5 @@
 // The Usage page, rendered from props: the window and granularity, totals, stacked spend and token
-// charts, how answers ended, the top keys and models, and each key's limits left.
+// charts, how answers ended, the top keys and models, and each key's limits left (per model too).
 
 import type { UsageGranularity, UsageRange } from "../../api/queries/usage";
 import { EmptyState } from "../../components/EmptyState";
@@ -7,7 +7,7 @@ import { ErrorState } from "../../components/ErrorState";
 import { LoadingState } from "../../components/LoadingState";
 import { StackedBarChart } from "../../components/StackedBarChart";
 import { formatCount } from "../../lib/format";
-import { type KeyLimitsRow, KeyLimitsTable } from "./KeyLimitsTable";
+import { type KeyLimitsRow, KeyLimitsTable, ModelLimitsTable } from "./KeyLimitsTable";
 import { GroupTable, StopReasons, UsageTiles } from "./UsageTables";
 import { DIMENSIONS, type Dimension, type UsageStats, formatCost, formatUsd } from "./usage-stats";
 
@@ -141,6 +141,7 @@ export function UsagePageView(props: UsagePageViewProps) {
         </>
       )}
       <KeyLimitsTable rows={props.keyLimits} leftOut={props.keysLeftOut} />
+      <ModelLimitsTable rows={props.keyLimits} />
     </div>
   );
 }
