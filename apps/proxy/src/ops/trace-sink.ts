@@ -45,17 +45,28 @@ export class TraceSink {
       return;
     }
     this.queue.push(trace);
-    if (this.queue.length >= this.opts.batchSize) void this.flush();
+    if (this.queue.length >= this.opts.batchSize) void this.flush(false);
   }
 
-  /** Writes what is queued; never rejects (a trace that cannot be written is dropped and counted). */
-  async flush(): Promise<void> {
-    if (this.flushing) return this.flushing;
+  /**
+   * Writes what is queued (`all`), or only full batches: traces that arrive while a batch is being
+   * written wait for a full batch or the timer, since each commit costs as much as many rows.
+   * Never rejects (a trace that cannot be written is dropped and counted).
+   */
+  async flush(all = true): Promise<void> {
+    if (this.flushing) {
+      if (!all) return this.flushing;
+      await this.flushing;
+      return this.flush(true);
+    }
     if (this.queue.length === 0) return;
     this.flushing = (async () => {
       try {
-        while (this.queue.length > 0) {
+        // What was queued when the flush began; later arrivals go in full batches only.
+        let owed = all ? this.queue.length : 0;
+        while (this.queue.length > 0 && (owed > 0 || this.queue.length >= this.opts.batchSize)) {
           const batch = this.queue.splice(0, this.opts.batchSize);
+          owed -= batch.length;
           const redactor = this.opts.redactor?.();
           const rows: TraceRow[] = [];
           for (const trace of batch) {
