@@ -3,14 +3,23 @@
 // this process. A request with no limit configured does no work here at all.
 
 import type { Redis } from "ioredis";
-import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
+import { RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import type { KeyLimitStatus } from "@yallmproxy/api";
 import type { RateLimitState, RateLimitWindow } from "@yallmproxy/translate";
 import type { AppKey, ModelRoute, ProxyConfig } from "../config/load-config.js";
 import type { RateLimit } from "../config/limits-config.js";
 import { Errors, type ProxyError } from "../errors.js";
+import { MemoryCounter } from "./memory-counter.js";
 
 type Kind = "rpm" | "tpm" | "budget";
+
+/** What a bucket counts in: rate-limiter-flexible's Redis limiter, or the in-process counter. */
+export interface Counter {
+  consume(id: string, points: number): Promise<RateLimiterRes>;
+  penalty(id: string, points: number): Promise<RateLimiterRes>;
+  reward(id: string, points: number): Promise<RateLimiterRes>;
+  get(id: string): Promise<RateLimiterRes | null>;
+}
 
 /** One counter a request is checked against. */
 export interface Bucket {
@@ -18,7 +27,7 @@ export interface Bucket {
   /** The counter's id: `key:<id>`, `key:<id>:model:<name>`, `model:<name>`. */
   id: string;
   limit: number;
-  limiter: RateLimiterAbstract;
+  limiter: Counter;
 }
 
 /** What admission took, for the correction when the request ends. */
@@ -41,20 +50,20 @@ export interface RateLimitsDeps {
 }
 
 export class RateLimits {
-  private readonly limiters = new Map<string, RateLimiterAbstract>();
+  private readonly limiters = new Map<string, Counter>();
   /** Each (key, model) pair's counters, made once per config (a reload brings new key and route objects). */
   private readonly plans = new WeakMap<object, WeakMap<ModelRoute, Bucket[] | undefined>>();
   private readonly noKey = {};
 
   constructor(private readonly deps: RateLimitsDeps) {}
 
-  private limiter(kind: Kind, points: number, duration: number): RateLimiterAbstract {
+  private limiter(kind: Kind, points: number, duration: number): Counter {
     const id = `${kind}:${points}:${duration}`;
     let l = this.limiters.get(id);
     if (!l) {
       // The prefix leaves the limit out, so a changed limit keeps counting the same window.
       const opts = { keyPrefix: `yallmp:${kind}`, points, duration };
-      l = this.deps.redis ? new RateLimiterRedis({ ...opts, storeClient: this.deps.redis, rejectIfRedisNotReady: true }) : new RateLimiterMemory(opts);
+      l = this.deps.redis ? new RateLimiterRedis({ ...opts, storeClient: this.deps.redis, rejectIfRedisNotReady: true }) : new MemoryCounter(points, duration);
       this.limiters.set(id, l);
     }
     return l;
