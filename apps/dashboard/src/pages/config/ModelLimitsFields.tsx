@@ -3,6 +3,14 @@
 
 import type { ModelLimitRow } from "./model-limits";
 
+function LimitCell({ label, value, onChange }: { label: string; value: string; onChange: (value: string) => void }) {
+  return (
+    <td>
+      <input aria-label={label} inputMode="numeric" value={value} placeholder="none" onChange={(e) => onChange(e.target.value)} />
+    </td>
+  );
+}
+
 export function ModelLimitsFields({ rows, onChange }: { rows: ModelLimitRow[]; onChange: (rows: ModelLimitRow[]) => void }) {
   const set = (i: number, patch: Partial<ModelLimitRow>) => onChange(rows.map((r, j) => (j === i ? { ...r, ...patch } : r)));
   return (
@@ -25,24 +33,8 @@ export function ModelLimitsFields({ rows, onChange }: { rows: ModelLimitRow[]; o
                 <td>
                   <input aria-label={`Model ${i + 1}`} value={r.model} placeholder="model_name" onChange={(e) => set(i, { model: e.target.value })} />
                 </td>
-                <td>
-                  <input
-                    aria-label={`Requests per minute of model ${i + 1}`}
-                    inputMode="numeric"
-                    value={r.rpm}
-                    placeholder="none"
-                    onChange={(e) => set(i, { rpm: e.target.value })}
-                  />
-                </td>
-                <td>
-                  <input
-                    aria-label={`Tokens per minute of model ${i + 1}`}
-                    inputMode="numeric"
-                    value={r.tpm}
-                    placeholder="none"
-                    onChange={(e) => set(i, { tpm: e.target.value })}
-                  />
-                </td>
+                <LimitCell label={`Requests per minute of model ${i + 1}`} value={r.rpm} onChange={(rpm) => set(i, { rpm })} />
+                <LimitCell label={`Tokens per minute of model ${i + 1}`} value={r.tpm} onChange={(tpm) => set(i, { tpm })} />
                 <td>
                   <button type="button" className="btn" aria-label={`Remove model ${i + 1}`} onClick={() => onChange(rows.filter((_, j) => j !== i))}>
                     Remove
