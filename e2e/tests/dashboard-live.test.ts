@@ -3,7 +3,7 @@
 
 import { execFile } from "node:child_process";
 import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type DashboardPage, adminClient, ensureDashboardBuilt, launchChromium, openDashboardPage, screenshot } from "../lib/dashboard.js";
 import { type RunningProxy, startProxy } from "../lib/harness.js";
 
@@ -44,6 +44,16 @@ beforeAll(async () => {
   browser = await launchChromium();
   dash = await openDashboardPage(browser, p.url);
 }, 120_000);
+
+// A failed step shows what the page held, so a failure in CI can be read from its log.
+afterEach(async (ctx) => {
+  if (ctx.task.result?.state !== "fail" || !dash) return;
+  const text = await dash.page
+    .locator("body")
+    .innerText({ timeout: 2000 })
+    .catch((err: Error) => `(no text: ${err.message})`);
+  console.error(`page ${dash.page.url()} at failure:\n${text.slice(0, 4000)}\nconsole: ${JSON.stringify(dash.takeErrors())}`);
+});
 
 afterAll(async () => {
   await browser?.close();
@@ -182,6 +192,27 @@ describe("dashboard: sign-in, live traffic, traces", { retry: 1 }, () => {
     await rowOf("live-fast").waitFor({ state: "detached" });
     await page.getByLabel("Key").selectOption("");
     await rowOf("live-fast").waitFor();
+
+    // Two filters changed before the page renders again (a quick operator, a busy machine): both hold.
+    const pickBoth = (status: string, key: string) =>
+      page.evaluate(`(() => {
+        const pick = (name, value) => {
+          const label = [...document.querySelectorAll("label")].find((l) => l.querySelector("span")?.textContent === name);
+          const select = label.querySelector("select");
+          select.value = value;
+          select.dispatchEvent(new Event("change", { bubbles: true }));
+        };
+        pick("Status", ${JSON.stringify(status)});
+        pick("Key", ${JSON.stringify(key)});
+      })()`);
+    await pickBoth("ok", "team-b");
+    await rowOf("live-slow").waitFor();
+    await rowOf("live-fast").waitFor({ state: "detached" });
+    await expect.poll(() => new URL(page.url()).searchParams.toString()).toBe("key=team-b&status=ok");
+    await pickBoth("", "");
+    await rowOf("live-fast").waitFor();
+    await rowOf("live-missing").waitFor();
+    expect(new URL(page.url()).search).toBe("");
 
     await page.getByRole("button", { name: "Pause" }).click();
     expect(await chat("live-while-paused", "mock")).toBe(200);

@@ -27,7 +27,8 @@ function fromLocalInput(value: string): string | undefined {
 
 export interface LiveFiltersProps {
   filters: TraceFilters;
-  onChange: (filters: TraceFilters) => void;
+  /** The filters changed (undefined clears one); the others stay as they are now, not as last rendered. */
+  onChange: (change: Partial<TraceFilters>) => void;
   models: string[];
   keys: string[];
   paused: boolean;
@@ -44,7 +45,7 @@ export function LiveFilters({ filters, onChange, models, keys, paused, newWhileP
       <SearchBox filters={filters} onChange={onChange} />
       <label className="field-inline">
         <span>Model</span>
-        <select value={filters.model ?? ""} onChange={(e) => onChange({ ...filters, model: e.target.value || undefined })}>
+        <select value={filters.model ?? ""} onChange={(e) => onChange({ model: e.target.value || undefined })}>
           <option value="">All models</option>
           {modelOptions.map((m) => (
             <option key={m} value={m}>
@@ -55,7 +56,7 @@ export function LiveFilters({ filters, onChange, models, keys, paused, newWhileP
       </label>
       <label className="field-inline">
         <span>Key</span>
-        <select value={filters.key ?? ""} onChange={(e) => onChange({ ...filters, key: e.target.value || undefined })}>
+        <select value={filters.key ?? ""} onChange={(e) => onChange({ key: e.target.value || undefined })}>
           <option value="">All keys</option>
           {keyOptions.map((k) => (
             <option key={k} value={k}>
@@ -68,7 +69,7 @@ export function LiveFilters({ filters, onChange, models, keys, paused, newWhileP
         <span>Status</span>
         <select
           value={filters.status ?? ""}
-          onChange={(e) => onChange({ ...filters, status: e.target.value === "ok" || e.target.value === "error" ? e.target.value : undefined })}
+          onChange={(e) => onChange({ status: e.target.value === "ok" || e.target.value === "error" ? e.target.value : undefined })}
         >
           <option value="">Any status</option>
           <option value="ok">Succeeded</option>
@@ -86,7 +87,7 @@ export function LiveFilters({ filters, onChange, models, keys, paused, newWhileP
 
 interface FilterGroupProps {
   filters: TraceFilters;
-  onChange: (filters: TraceFilters) => void;
+  onChange: (change: Partial<TraceFilters>) => void;
 }
 
 /** Words in the captured bodies: applied on Enter, and at once when the box is emptied. */
@@ -95,11 +96,11 @@ function SearchBox({ filters, onChange }: FilterGroupProps) {
   useEffect(() => setText(filters.q ?? ""), [filters.q]);
   const typed = (value: string) => {
     setText(value);
-    if (value === "" && filters.q) onChange({ ...filters, q: undefined });
+    if (value === "" && filters.q) onChange({ q: undefined });
   };
   const search = (e: FormEvent) => {
     e.preventDefault();
-    onChange({ ...filters, q: text.trim() || undefined });
+    onChange({ q: text.trim() || undefined });
   };
   return (
     <form role="search" onSubmit={search} className="field-inline">
@@ -113,7 +114,7 @@ function SearchBox({ filters, onChange }: FilterGroupProps) {
 
 /** Client format, backend, stop reason, tool calls and date range. */
 function DetailFilters({ filters, onChange, backends }: FilterGroupProps & { backends: string[] }) {
-  const set = (name: keyof TraceFilters) => (e: { target: { value: string } }) => onChange({ ...filters, [name]: e.target.value || undefined });
+  const set = (name: keyof TraceFilters) => (e: { target: { value: string } }) => onChange({ [name]: e.target.value || undefined });
   return (
     <>
       <label className="field-inline">
@@ -159,11 +160,11 @@ function DetailFilters({ filters, onChange, backends }: FilterGroupProps & { bac
       </label>
       <label className="field-inline">
         <span>From</span>
-        <input type="datetime-local" value={toLocalInput(filters.from)} onChange={(e) => onChange({ ...filters, from: fromLocalInput(e.target.value) })} />
+        <input type="datetime-local" value={toLocalInput(filters.from)} onChange={(e) => onChange({ from: fromLocalInput(e.target.value) })} />
       </label>
       <label className="field-inline">
         <span>To</span>
-        <input type="datetime-local" value={toLocalInput(filters.to)} onChange={(e) => onChange({ ...filters, to: fromLocalInput(e.target.value) })} />
+        <input type="datetime-local" value={toLocalInput(filters.to)} onChange={(e) => onChange({ to: fromLocalInput(e.target.value) })} />
       </label>
     </>
   );

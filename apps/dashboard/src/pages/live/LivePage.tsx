@@ -79,7 +79,10 @@ export function LivePage() {
     return [...shown, ...older.rows.filter((r) => !seen.has(r.id))];
   }, [shown, older]);
 
-  const setFilters = (next: TraceFilters) => {
+  // Applied to the URL as it is now: a navigation renders in a transition, so `filters` can be a
+  // render behind when two changes come quickly, and building on it would undo the first.
+  const setFilters = (change: Partial<TraceFilters>) => {
+    const next = { ...filtersFrom(new URLSearchParams(window.location.search)), ...change };
     const p = new URLSearchParams();
     for (const [name, value] of Object.entries(normalizeFilters(next))) p.set(name, value);
     setFrozen(null);

@@ -22,7 +22,7 @@ export interface LivePageViewProps {
   connection: SocketStatus;
   dropped: number;
   filters: TraceFilters;
-  onFiltersChange: (filters: TraceFilters) => void;
+  onFiltersChange: (change: Partial<TraceFilters>) => void;
   models: string[];
   keys: string[];
   paused: boolean;
