@@ -8,8 +8,7 @@ import { PgBus } from "./ops/pg-bus.js";
 import { type Telemetry, loadTelemetry } from "./ops/telemetry.js";
 import { ConcurrencyLimiter } from "./concurrency.js";
 import { RateLimits } from "./limits/rate-limits.js";
-import { openRedis } from "./limits/redis.js";
-import type { Redis } from "ioredis";
+import { type LimitRedis, openRedis } from "./limits/redis.js";
 import { Balancer, type GroupPool } from "./balance/balancer.js";
 import { RedisRouterState } from "./balance/redis-router-state.js";
 import { BusRouterState, ROUTER_CHANNEL } from "./balance/bus-router-state.js";
@@ -52,7 +51,7 @@ export class ProxyRuntime {
   readonly ops: Ops;
   readonly bus: PgBus | undefined;
   readonly limits: RateLimits;
-  private readonly redis: Redis | undefined;
+  private readonly redis: LimitRedis | undefined;
   private lastStoreLog = 0;
 
   /** Opens the database (and, on PostgreSQL, the replica bus) and builds the runtime on them. */
@@ -82,7 +81,7 @@ export class ProxyRuntime {
     return runtime;
   }
 
-  constructor(config: ProxyConfig, deps: { database?: Database; bus?: PgBus; onError?: BackgroundErrorLog; redis?: Redis } = {}) {
+  constructor(config: ProxyConfig, deps: { database?: Database; bus?: PgBus; onError?: BackgroundErrorLog; redis?: LimitRedis } = {}) {
     const { database, bus } = deps;
     this.bus = bus;
     this.ops = new Ops(config, database, bus, deps.onError ?? (() => {}));
@@ -209,7 +208,8 @@ export class ProxyRuntime {
     await this.bus?.close();
     await this.responses.close();
     await this.database?.close();
-    this.redis?.disconnect();
+    this.redis?.direct.disconnect();
+    this.redis?.batched.disconnect();
     await this.dispatcher.close();
     await this.h2?.close();
     await this.gigachat.close();

@@ -1,33 +1,28 @@
-// Rate limits and budgets per key, per (key, model) and per model: counters in Redis when REDIS_URL
-// is set (rate-limiter-flexible's atomic scripts: no read-then-write race between replicas), else in
-// this process. A request with no limit configured does no work here at all.
+// Rate limits and budgets per key, per (key, model) and per model, counted in fixed windows: in
+// Redis when REDIS_URL is set (one atomic script a request: no read-then-write race between
+// replicas), else in this process. A request with no limit configured does no work here at all.
 
-import type { Redis } from "ioredis";
-import { RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import type { KeyLimitStatus } from "@yallmproxy/api";
 import type { RateLimitState, RateLimitWindow } from "@yallmproxy/translate";
 import type { AppKey, ModelRoute, ProxyConfig } from "../config/load-config.js";
 import type { RateLimit } from "../config/limits-config.js";
 import { Errors, type ProxyError } from "../errors.js";
-import { MemoryCounter } from "./memory-counter.js";
+import type { Correction, CounterStore, TakeResult, WindowState } from "./counter-store.js";
+import { MemoryStore } from "./memory-store.js";
+import { RedisStore } from "./redis-store.js";
+import type { LimitRedis } from "./redis.js";
 
 type Kind = "rpm" | "tpm" | "budget";
-
-/** What a bucket counts in: rate-limiter-flexible's Redis limiter, or the in-process counter. */
-export interface Counter {
-  consume(id: string, points: number): Promise<RateLimiterRes>;
-  penalty(id: string, points: number): Promise<RateLimiterRes>;
-  reward(id: string, points: number): Promise<RateLimiterRes>;
-  get(id: string): Promise<RateLimiterRes | null>;
-}
 
 /** One counter a request is checked against. */
 export interface Bucket {
   kind: Kind;
   /** The counter's id: `key:<id>`, `key:<id>:model:<name>`, `model:<name>`. */
   id: string;
+  /** Its key in the store (the limit is not in it, so a changed limit keeps counting the same window). */
+  key: string;
   limit: number;
-  limiter: Counter;
+  durationSec: number;
 }
 
 /** What admission took, for the correction when the request ends. */
@@ -37,12 +32,14 @@ export interface LimitTicket {
   budget: Bucket | undefined;
 }
 
+export type Admission = { ticket: LimitTicket; state: RateLimitState } | { refusal: ProxyError; state: RateLimitState };
+
 /** Micro-dollars: Redis counters are integers. */
 const MICRO_USD = 1_000_000;
 const MINUTE = 60;
 
 export interface RateLimitsDeps {
-  redis: Redis | undefined;
+  redis: LimitRedis | undefined;
   failOpen(): boolean;
   /** A store failure: the policy decided (`open` admitted, `closed` refused), or a correction after the answer was lost (undefined). */
   onStoreError(err: unknown, policy: "open" | "closed" | undefined): void;
@@ -50,29 +47,23 @@ export interface RateLimitsDeps {
 }
 
 export class RateLimits {
-  private readonly limiters = new Map<string, Counter>();
+  private readonly store: CounterStore;
   /** Each (key, model) pair's counters, made once per config (a reload brings new key and route objects). */
   private readonly plans = new WeakMap<object, WeakMap<ModelRoute, Bucket[] | undefined>>();
   private readonly noKey = {};
 
-  constructor(private readonly deps: RateLimitsDeps) {}
+  constructor(private readonly deps: RateLimitsDeps) {
+    this.store = deps.redis ? new RedisStore(deps.redis) : new MemoryStore();
+  }
 
-  private limiter(kind: Kind, points: number, duration: number): Counter {
-    const id = `${kind}:${points}:${duration}`;
-    let l = this.limiters.get(id);
-    if (!l) {
-      // The prefix leaves the limit out, so a changed limit keeps counting the same window.
-      const opts = { keyPrefix: `yallmp:${kind}`, points, duration };
-      l = this.deps.redis ? new RateLimiterRedis({ ...opts, storeClient: this.deps.redis, rejectIfRedisNotReady: true }) : new MemoryCounter(points, duration);
-      this.limiters.set(id, l);
-    }
-    return l;
+  private bucket(kind: Kind, id: string, limit: number, durationSec: number): Bucket {
+    return { kind, id, key: `yallmp:${kind}:${id}`, limit, durationSec };
   }
 
   private rateBuckets(id: string, rate: RateLimit | undefined, out: Bucket[]): void {
     if (!rate) return;
-    if (rate.rpm !== undefined) out.push({ kind: "rpm", id, limit: rate.rpm, limiter: this.limiter("rpm", rate.rpm, MINUTE) });
-    if (rate.tpm !== undefined) out.push({ kind: "tpm", id, limit: rate.tpm, limiter: this.limiter("tpm", rate.tpm, MINUTE) });
+    if (rate.rpm !== undefined) out.push(this.bucket("rpm", id, rate.rpm, MINUTE));
+    if (rate.tpm !== undefined) out.push(this.bucket("tpm", id, rate.tpm, MINUTE));
   }
 
   /** The counters a request of `key` for `route` meets; undefined (no allocation) when none. */
@@ -103,71 +94,75 @@ export class RateLimits {
   }
 
   private budgetBucket(keyId: string, maxUsd: number, durationSeconds: number): Bucket {
-    const limit = Math.round(maxUsd * MICRO_USD);
-    return { kind: "budget", id: `key:${keyId}`, limit, limiter: this.limiter("budget", limit, durationSeconds) };
+    return this.bucket("budget", `key:${keyId}`, Math.round(maxUsd * MICRO_USD), durationSeconds);
   }
 
   /**
    * Takes a request's share of every counter (TPM with `estimate`), all or nothing, or answers the
-   * refusal (a 429 with `Retry-After`); either way with the state of the tightest limits, for headers.
+   * refusal (a 429 with `Retry-After`); either way with the state of the tightest limits, for
+   * headers. In this process the answer is at once; with Redis, after its one round trip.
    */
-  async admit(buckets: Bucket[], estimate: number): Promise<{ ticket: LimitTicket; state: RateLimitState } | { refusal: ProxyError; state: RateLimitState }> {
+  admit(buckets: Bucket[], estimate: number): Admission | Promise<Admission> {
     const tokens = Math.max(1, estimate);
-    const taken = await Promise.allSettled(
-      buckets.map((b) => (b.kind === "budget" ? b.limiter.get(b.id) : b.limiter.consume(b.id, b.kind === "rpm" ? 1 : tokens))),
-    );
-    const state: RateLimitState = { nowMs: Date.now() };
-    let refusal: { bucket: Bucket; res: RateLimiterRes } | undefined;
-    let storeError: unknown;
-    const granted: Bucket[] = [];
-    taken.forEach((t, i) => {
-      const bucket = buckets[i]!;
-      if (t.status === "rejected") {
-        if (t.reason instanceof RateLimiterRes) {
-          // Counted before it was refused: given back, so a refusal does not use up the window.
-          bucket.limiter.reward(bucket.id, bucket.kind === "rpm" ? 1 : tokens).catch(() => undefined);
-          refusal ??= { bucket, res: t.reason };
-        } else storeError ??= t.reason;
-        return;
-      }
-      const res = t.value;
-      if (bucket.kind === "budget") {
-        if (res && res.consumedPoints >= bucket.limit) refusal ??= { bucket, res };
-        return;
-      }
-      granted.push(bucket);
-      if (res) noteWindow(state, bucket, res);
-    });
-    if (refusal || storeError !== undefined) {
-      const closed = refusal !== undefined || !this.deps.failOpen();
-      if (storeError !== undefined) this.deps.onStoreError(storeError, closed && !refusal ? "closed" : "open");
-      if (closed) {
-        for (const b of granted) b.limiter.reward(b.id, b.kind === "rpm" ? 1 : tokens).catch(() => undefined);
-        return { refusal: refusal ? this.refusal(refusal.bucket, refusal.res, state) : Errors.rateLimitsUnavailable(), state };
-      }
+    let taken: TakeResult | Promise<TakeResult>;
+    try {
+      taken = this.store.take(
+        buckets.map((b) => ({ key: b.key, points: b.kind === "rpm" ? 1 : tokens, limit: b.limit, durationSec: b.durationSec, check: b.kind === "budget" })),
+      );
+    } catch (err) {
+      return this.storeFailed(buckets, tokens, err);
     }
-    const ticket = { tokenBuckets: granted.filter((b) => b.kind === "tpm"), estimate: tokens, budget: buckets.find((b) => b.kind === "budget") };
-    return { ticket, state };
+    return taken instanceof Promise
+      ? taken.then(
+          (r) => this.decide(buckets, tokens, r),
+          (err: unknown) => this.storeFailed(buckets, tokens, err),
+        )
+      : this.decide(buckets, tokens, taken);
   }
 
-  private refusal(bucket: Bucket, res: RateLimiterRes, state: RateLimitState): ProxyError {
-    this.deps.onRefused(bucket.kind);
-    noteWindow(state, bucket, res);
-    const retryAfter = String(Math.max(1, Math.ceil(res.msBeforeNext / 1000)));
-    if (bucket.kind === "budget") return Errors.budgetExceeded(bucket.limit / MICRO_USD, retryAfter);
-    return Errors.rateLimited(bucket.kind, bucket.limit, bucket.id, retryAfter);
+  private decide(buckets: Bucket[], tokens: number, r: TakeResult): Admission {
+    const state: RateLimitState = { nowMs: Date.now() };
+    if (!r.ok) {
+      const bucket = buckets[r.at]!;
+      this.deps.onRefused(bucket.kind);
+      noteWindow(state, bucket, r.window);
+      const retryAfter = String(Math.max(1, Math.ceil(r.window.resetMs / 1000)));
+      const refusal =
+        bucket.kind === "budget"
+          ? Errors.budgetExceeded(bucket.limit / MICRO_USD, retryAfter)
+          : Errors.rateLimited(bucket.kind, bucket.limit, bucket.id, retryAfter);
+      return { refusal, state };
+    }
+    r.windows.forEach((w, i) => noteWindow(state, buckets[i]!, w));
+    return { ticket: { tokenBuckets: buckets.filter((b) => b.kind === "tpm"), estimate: tokens, budget: buckets.find((b) => b.kind === "budget") }, state };
+  }
+
+  /** The store did not answer: admitted uncounted (`fail_open`), or refused with 503. */
+  private storeFailed(buckets: Bucket[], tokens: number, err: unknown): Admission {
+    const state: RateLimitState = { nowMs: Date.now() };
+    if (!this.deps.failOpen()) {
+      this.deps.onStoreError(err, "closed");
+      return { refusal: Errors.rateLimitsUnavailable(), state };
+    }
+    this.deps.onStoreError(err, "open");
+    // Nothing was taken, so there is no token estimate to correct; the cost is still charged.
+    return { ticket: { tokenBuckets: [], estimate: tokens, budget: buckets.find((b) => b.kind === "budget") }, state };
   }
 
   /** Corrects TPM by the tokens really used and charges the budget; runs after the answer, never throws. */
   settle(ticket: LimitTicket, usedTokens: number, costUsd: number | undefined): void {
+    const corrections: Correction[] = [];
     const delta = usedTokens - ticket.estimate;
-    for (const b of ticket.tokenBuckets) {
-      if (delta === 0) break;
-      const p = delta > 0 ? b.limiter.penalty(b.id, delta) : b.limiter.reward(b.id, -delta);
-      p.catch((err: unknown) => this.deps.onStoreError(err, undefined));
-    }
+    if (delta !== 0) for (const b of ticket.tokenBuckets) corrections.push({ key: b.key, points: delta, durationSec: b.durationSec });
     const micros = costUsd === undefined ? 0 : Math.round(costUsd * MICRO_USD);
-    if (ticket.budget && micros > 0) ticket.budget.limiter.penalty(ticket.budget.id, micros).catch((err: unknown) => this.deps.onStoreError(err, undefined));
+    if (ticket.budget && micros > 0) corrections.push({ key: ticket.budget.key, points: micros, durationSec: ticket.budget.durationSec });
+    if (corrections.length === 0) return;
+    try {
+      const done = this.store.correct(corrections);
+      if (done instanceof Promise) done.catch((err: unknown) => this.deps.onStoreError(err, undefined));
+    } catch (err) {
+      this.deps.onStoreError(err, undefined);
+    }
   }
 
   /** What is left of each of a key's limits now (for the usage APIs); a store failure reads as unknown. */
@@ -175,9 +170,9 @@ export class RateLimits {
     const l = key.limits;
     const read = async (b: Bucket): Promise<LimitLeft | null> => {
       try {
-        const res = await b.limiter.get(b.id);
-        const used = res?.consumedPoints ?? 0;
-        return { limit: b.limit, used, remaining: Math.max(0, b.limit - used), reset_ms: res ? res.msBeforeNext : null };
+        const w = await this.store.read(b.key);
+        const used = w?.used ?? 0;
+        return { limit: b.limit, used, remaining: Math.max(0, b.limit - used), reset_ms: w ? w.resetMs : null };
       } catch {
         return null;
       }
@@ -212,10 +207,10 @@ export class RateLimits {
 type LimitLeft = NonNullable<KeyLimitStatus["rpm"]>;
 
 /** Keeps the tightest window of each kind (the fewest left). */
-function noteWindow(state: RateLimitState, bucket: Bucket, res: RateLimiterRes): void {
+function noteWindow(state: RateLimitState, bucket: Bucket, w: WindowState): void {
   if (bucket.kind === "budget") return;
-  const w: RateLimitWindow = { limit: bucket.limit, remaining: Math.max(0, res.remainingPoints), resetMs: res.msBeforeNext };
+  const window: RateLimitWindow = { limit: bucket.limit, remaining: Math.max(0, bucket.limit - w.used), resetMs: w.resetMs };
   const field = bucket.kind === "rpm" ? "requests" : "tokens";
   const prior = state[field];
-  if (!prior || w.remaining < prior.remaining) state[field] = w;
+  if (!prior || window.remaining < prior.remaining) state[field] = window;
 }

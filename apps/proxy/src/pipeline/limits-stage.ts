@@ -3,7 +3,7 @@
 
 import { codecs } from "@yallmproxy/translate";
 import type { ModelRoute } from "../config/load-config.js";
-import type { LimitTicket } from "../limits/rate-limits.js";
+import type { Admission, LimitTicket } from "../limits/rate-limits.js";
 import { costOf } from "../usage/pricing.js";
 import type { Flight } from "./flight.js";
 
@@ -14,22 +14,27 @@ function estimateTokens(flight: Flight): number {
 }
 
 /**
- * Checks the limits `route` and the caller's key have; undefined at once (no promise) when there
- * are none. Throws the refusal, in the client's format through the error handler.
+ * Checks the limits `route` and the caller's key have; undefined at once when there are none, and
+ * the ticket itself (no promise) when they count in this process. Throws the refusal, in the
+ * client's format through the error handler.
  */
-export function admitLimits(flight: Flight, route: ModelRoute): Promise<LimitTicket> | undefined {
-  const { runtime, reply, call } = flight.opts;
+export function admitLimits(flight: Flight, route: ModelRoute): LimitTicket | Promise<LimitTicket> | undefined {
+  const { runtime } = flight.opts;
   const buckets = runtime.limits.plan(flight.caller.key, route);
   if (!buckets) return undefined;
-  return runtime.limits.admit(buckets, estimateTokens(flight)).then((out) => {
-    const headers = codecs[call.format].rateLimitHeaders(out.state);
-    if ("refusal" in out) {
-      Object.assign(out.refusal.headers, headers);
-      throw out.refusal;
-    }
-    for (const name in headers) reply.raw.setHeader(name, headers[name]!);
-    return out.ticket;
-  });
+  const out = runtime.limits.admit(buckets, estimateTokens(flight));
+  return out instanceof Promise ? out.then((o) => granted(flight, o)) : granted(flight, out);
+}
+
+/** The ticket of an admission, with its rate-limit headers on the answer; the refusal thrown. */
+function granted(flight: Flight, out: Admission): LimitTicket {
+  const headers = codecs[flight.opts.call.format].rateLimitHeaders(out.state);
+  if ("refusal" in out) {
+    Object.assign(out.refusal.headers, headers);
+    throw out.refusal;
+  }
+  for (const name in headers) flight.opts.reply.raw.setHeader(name, headers[name]!);
+  return out.ticket;
 }
 
 /** Charges what the request really used: tokens (TPM) and, for a key with a budget, its cost. */

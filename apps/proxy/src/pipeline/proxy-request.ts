@@ -94,7 +94,7 @@ async function runStages(opts: ProxyCallOptions, trace: Trace, log: RequestLog, 
   };
   // Key and model limits are the group's: they name the model, whichever deployment serves it.
   const limited = admitLimits(flight, (allowed.pools[0] as GroupPool).group.deployments[0] as ModelRoute);
-  const ticket = limited && (await limited);
+  const ticket = limited instanceof Promise ? await limited : limited;
   const release = ticket ? await admitOrGiveBack(flight, ticket) : await admit(flight);
   if (!release) {
     if (ticket) settleLimits(flight, ticket);

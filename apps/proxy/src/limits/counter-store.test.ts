@@ -1,0 +1,120 @@
+// The two counter stores against one contract: in this process (a settable clock) and in a real
+// Redis on 127.0.0.1:6379 (keys under a prefix of this run, removed afterwards).
+
+import { randomUUID } from "node:crypto";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CounterStore, Take } from "./counter-store.js";
+import { MemoryStore } from "./memory-store.js";
+import { RedisStore } from "./redis-store.js";
+
+const take = (key: string, points: number, limit: number, durationSec = 60, check = false): Take => ({ key, points, limit, durationSec, check });
+
+function contract(name: string, make: () => { store: CounterStore; key: (k: string) => string; pass: (ms: number) => Promise<void> }) {
+  describe(name, () => {
+    it("takes every counter or none: a refusal names the first that would go over and counts nothing", async () => {
+      const { store, key } = make();
+      const [a, b] = [key("a"), key("b")];
+      expect(await store.take([take(a, 1, 2), take(b, 1, 1)])).toMatchObject({ ok: true, windows: [{ used: 1 }, { used: 1 }] });
+      expect(await store.take([take(a, 1, 2), take(b, 1, 1)])).toMatchObject({ ok: false, at: 1, window: { used: 1 } });
+      // The refused request took nothing from `a`, which still has room for one.
+      expect(await store.read(a)).toMatchObject({ used: 1 });
+      expect(await store.take([take(a, 1, 2)])).toMatchObject({ ok: true, windows: [{ used: 2 }] });
+      expect(await store.take([take(a, 1, 2)])).toMatchObject({ ok: false, at: 0, window: { used: 2 } });
+    });
+
+    it("refuses a take larger than what is left, and admits one that fits exactly", async () => {
+      const { store, key } = make();
+      const t = key("tokens");
+      expect(await store.take([take(t, 700, 1000)])).toMatchObject({ ok: true });
+      expect(await store.take([take(t, 301, 1000)])).toMatchObject({ ok: false, window: { used: 700 } });
+      expect(await store.take([take(t, 300, 1000)])).toMatchObject({ ok: true, windows: [{ used: 1000 }] });
+    });
+
+    it("checks a budget without counting, and refuses once corrections reach its limit", async () => {
+      const { store, key } = make();
+      const budget = key("budget");
+      expect(await store.take([take(budget, 1, 100, 3600, true)])).toMatchObject({ ok: true, windows: [{ used: 0 }] });
+      expect(await store.read(budget)).toBeNull();
+      await store.correct([{ key: budget, points: 60, durationSec: 3600 }]);
+      expect(await store.take([take(budget, 1, 100, 3600, true)])).toMatchObject({ ok: true, windows: [{ used: 60 }] });
+      await store.correct([{ key: budget, points: 40, durationSec: 3600 }]);
+      const refused = await store.take([take(budget, 1, 100, 3600, true)]);
+      expect(refused).toMatchObject({ ok: false, at: 0, window: { used: 100 } });
+      if (!refused.ok) expect(refused.window.resetMs).toBeGreaterThan(3_590_000);
+    });
+
+    it("drops a give-back to a window that has not begun, and applies one to a window counting", async () => {
+      const { store, key } = make();
+      const t = key("tpm");
+      await store.correct([{ key: t, points: -50, durationSec: 60 }]);
+      expect(await store.read(t)).toBeNull();
+      await store.take([take(t, 100, 1000)]);
+      await store.correct([{ key: t, points: -30, durationSec: 60 }]);
+      expect(await store.read(t)).toMatchObject({ used: 70 });
+    });
+
+    it("starts a new window when the old one ends", async () => {
+      const { store, key, pass } = make();
+      const r = key("rpm");
+      const first = await store.take([take(r, 1, 1, 1)]);
+      expect(first.ok).toBe(true);
+      if (first.ok) expect(first.windows[0]!.resetMs).toBeLessThanOrEqual(1000);
+      expect((await store.take([take(r, 1, 1, 1)])).ok).toBe(false);
+      await pass(1100);
+      expect(await store.read(r)).toBeNull();
+      expect(await store.take([take(r, 1, 1, 1)])).toMatchObject({ ok: true, windows: [{ used: 1 }] });
+    });
+  });
+}
+
+let clock = 1_000_000;
+contract("in-process counters", () => ({
+  store: new MemoryStore(() => clock),
+  key: (k) => `${k}:${randomUUID()}`,
+  pass: async (ms) => {
+    clock += ms;
+  },
+}));
+
+const prefix = `yallmp-test:${randomUUID()}:`;
+let redis: Redis;
+let batched: Redis;
+beforeAll(async () => {
+  redis = new Redis({ host: "127.0.0.1", port: 6379, lazyConnect: true, maxRetriesPerRequest: 1 });
+  batched = new Redis({ host: "127.0.0.1", port: 6379, lazyConnect: true, maxRetriesPerRequest: 1, enableAutoPipelining: true });
+  await Promise.all([redis.connect(), batched.connect()]);
+});
+afterAll(async () => {
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length) await redis.del(...keys);
+  redis.disconnect();
+  batched.disconnect();
+});
+
+contract("Redis counters", () => ({
+  store: new RedisStore({ direct: redis, batched }),
+  key: (k) => `${prefix}${k}:${randomUUID()}`,
+  pass: (ms) => new Promise((r) => setTimeout(r, ms)),
+}));
+
+describe("Redis counters under a crowd", () => {
+  it("admits exactly the limit of 60 takes sent together (the first alone, the rest batched)", async () => {
+    const store = new RedisStore({ direct: redis, batched });
+    const key = `${prefix}crowd:${randomUUID()}`;
+    const results = await Promise.all(Array.from({ length: 60 }, () => store.take([take(key, 1, 25)])));
+    expect(results.filter((r) => r.ok)).toHaveLength(25);
+    expect(await store.read(key)).toMatchObject({ used: 25 });
+  });
+});
+
+describe("Redis counters and earlier versions", () => {
+  it("keeps counting a window an earlier version (rate-limiter-flexible) began under the same key", async () => {
+    const store = new RedisStore({ direct: redis, batched });
+    const key = `${prefix}legacy:${randomUUID()}`;
+    await redis.set(key, "9", "EX", 60);
+    expect(await store.take([take(key, 1, 10)])).toMatchObject({ ok: true, windows: [{ used: 10 }] });
+    expect((await store.take([take(key, 1, 10)])).ok).toBe(false);
+    expect(await redis.pttl(key)).toBeGreaterThan(50_000);
+  });
+});

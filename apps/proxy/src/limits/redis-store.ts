@@ -1,0 +1,112 @@
+// Counters in Redis, shared by every replica: each operation is one Lua script (ioredis sends it by
+// its SHA, loading it once), so a request's counters are read, checked and taken atomically in one
+// round trip. A window is a key `yallmp:<kind>:<counter id>` holding an integer, expiring with its
+// window: the layout the rate-limiter-flexible counters of earlier versions used, so an upgrade
+// keeps counting the windows already running.
+
+import type { Redis } from "ioredis";
+import type { LimitRedis } from "./redis.js";
+import type { Correction, CounterStore, Take, TakeResult, WindowState } from "./counter-store.js";
+
+// ARGV per key: points, limit, window seconds, 1 to take or 0 to check. Nothing is written unless
+// every key fits; the answer is {1, used, ttl, …} or {0, index, used, ttl} for the first refusal.
+const TAKE = `
+local used, ttl, fresh = {}, {}, {}
+for i = 1, #KEYS do
+  local a = (i - 1) * 4
+  local u = tonumber(redis.call('get', KEYS[i]) or '0')
+  local t = redis.call('pttl', KEYS[i])
+  fresh[i] = t < 0
+  if fresh[i] then t = tonumber(ARGV[a + 3]) * 1000 end
+  local points, limit = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
+  if (ARGV[a + 4] == '1' and u + points > limit) or (ARGV[a + 4] == '0' and u >= limit) then
+    return {0, i - 1, u, t}
+  end
+  used[i], ttl[i] = u, t
+end
+local out = {1}
+for i = 1, #KEYS do
+  local a = (i - 1) * 4
+  if ARGV[a + 4] == '1' then
+    used[i] = redis.call('incrby', KEYS[i], ARGV[a + 1])
+    if fresh[i] then redis.call('expire', KEYS[i], ARGV[a + 3]) end
+  end
+  out[#out + 1] = used[i]
+  out[#out + 1] = ttl[i]
+end
+return out
+`;
+
+// ARGV per key: points and window seconds. A give-back (negative) to a window that has ended is dropped.
+const CORRECT = `
+for i = 1, #KEYS do
+  local d = tonumber(ARGV[2 * i - 1])
+  if d > 0 then
+    redis.call('set', KEYS[i], 0, 'EX', ARGV[2 * i], 'NX')
+    redis.call('incrby', KEYS[i], d)
+  elseif d < 0 and redis.call('exists', KEYS[i]) == 1 then
+    redis.call('incrby', KEYS[i], d)
+  end
+end
+return 1
+`;
+
+const READ = `
+local u = redis.call('get', KEYS[1])
+if not u then return false end
+return {tonumber(u), redis.call('pttl', KEYS[1])}
+`;
+
+interface Scripts {
+  yallmpTake(keys: number, ...args: Array<string | number>): Promise<number[]>;
+  yallmpCorrect(keys: number, ...args: Array<string | number>): Promise<number>;
+  yallmpRead(keys: number, key: string): Promise<[number, number] | null>;
+}
+
+export class RedisStore implements CounterStore {
+  private readonly direct: Redis & Scripts;
+  private readonly batched: Redis & Scripts;
+  /** Admissions waiting for Redis: with none, the next goes out at once on its own. */
+  private taking = 0;
+
+  constructor(redis: LimitRedis) {
+    for (const client of [redis.direct, redis.batched]) {
+      // Without numberOfKeys, each call names its key count first.
+      client.defineCommand("yallmpTake", { lua: TAKE });
+      client.defineCommand("yallmpCorrect", { lua: CORRECT });
+      client.defineCommand("yallmpRead", { lua: READ });
+    }
+    this.direct = redis.direct as Redis & Scripts;
+    this.batched = redis.batched as Redis & Scripts;
+  }
+
+  async take(takes: readonly Take[]): Promise<TakeResult> {
+    const args: Array<string | number> = takes.map((t) => t.key);
+    for (const t of takes) args.push(t.points, t.limit, t.durationSec, t.check ? 0 : 1);
+    const client = this.taking === 0 ? this.direct : this.batched;
+    this.taking++;
+    let r: number[];
+    try {
+      r = await client.yallmpTake(takes.length, ...args);
+    } finally {
+      this.taking--;
+    }
+    if (r[0] === 0) return { ok: false, at: r[1]!, window: { used: r[2]!, resetMs: r[3]! } };
+    const windows: WindowState[] = [];
+    for (let i = 1; i < r.length; i += 2) windows.push({ used: r[i]!, resetMs: r[i + 1]! });
+    return { ok: true, windows };
+  }
+
+  async correct(corrections: readonly Correction[]): Promise<void> {
+    const due = corrections.filter((c) => c.points !== 0);
+    if (due.length === 0) return;
+    const args: Array<string | number> = due.map((c) => c.key);
+    for (const c of due) args.push(c.points, c.durationSec);
+    await this.batched.yallmpCorrect(due.length, ...args);
+  }
+
+  async read(key: string): Promise<WindowState | null> {
+    const r = await this.direct.yallmpRead(1, key);
+    return r ? { used: r[0], resetMs: Math.max(0, r[1]) } : null;
+  }
+}
