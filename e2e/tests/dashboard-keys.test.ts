@@ -112,6 +112,16 @@ describe("the API keys page", () => {
       .getByText(/budget_duration/)
       .waitFor();
     expect(readFileSync(path, "utf8")).not.toContain("soon");
+    // A limit that is not a number is refused by name, never sent as "no limit".
+    await form.getByLabel("Budget period (budget_duration)").fill("1d");
+    await form.getByLabel("Requests per minute (rpm_limit)").fill("ten");
+    await form.getByRole("button", { name: "Save limits" }).click();
+    await page
+      .getByRole("alert")
+      .getByText(/rpm_limit/)
+      .waitFor();
+    expect(readFileSync(path, "utf8")).toContain("rpm_limit: 1");
+    expect(await versions()).toBe(before + 1);
     await form.getByRole("button", { name: "Cancel" }).click();
   });
 

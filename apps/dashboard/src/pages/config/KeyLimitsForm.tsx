@@ -8,9 +8,15 @@ import { ModelLimitsFields } from "./ModelLimitsFields";
 
 const text = (n: number | string | null) => (n === null ? "" : String(n));
 
-function numberOrNull(value: string): number | null {
+/**
+ * Empty removes the limit; a number is sent as one; anything else goes as typed, so the server
+ * refuses it by its field's name (`Number` would make it NaN, which JSON sends as null: removed).
+ */
+function limitOrNull(value: string): number | null {
   const v = value.trim();
-  return v === "" ? null : Number(v);
+  if (v === "") return null;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : (v as unknown as number);
 }
 
 export function KeyLimitsForm({
@@ -53,9 +59,9 @@ export function KeyLimitsForm({
         // Sent only when changed, so a save of the other fields leaves the entry's model_limits as written.
         const modelsChanged = JSON.stringify(perModel) !== JSON.stringify(modelLimitsBody(modelLimits));
         onSave({
-          rpm_limit: numberOrNull(rpm),
-          tpm_limit: numberOrNull(tpm),
-          max_budget: numberOrNull(budget),
+          rpm_limit: limitOrNull(rpm),
+          tpm_limit: limitOrNull(tpm),
+          max_budget: limitOrNull(budget),
           budget_duration: d === "" ? null : d,
           ...(modelsChanged ? { model_limits: perModel } : {}),
         });
