@@ -61,20 +61,25 @@ function contract(name: string, open: () => Promise<{ db: Database; done(): Prom
         row({ id: "retried", attempts: 2, detail: detail("walrus retried") }),
         row({ id: "warned", warnings: 1, detail: detail("walrus warned") }),
         row({ id: "full", captureLevel: "full", detail: detail("walrus body") }),
+        row({ id: "unfinished", status: null, detail: detail("walrus unfinished") }),
+        row({ id: "refused", status: 429, detail: detail("walrus refused") }),
       ]);
+      // A trace written twice (a retried batch) keeps its first text and nothing of the second.
+      await writer.write([row({ id: "errored", status: 502, error: "again", detail: detail("seal") })]);
       await writer.close();
     });
     afterAll(() => done());
 
     it("indexes bodies, errors, failed statuses, retries and warnings, not a plain success at metadata", async () => {
-      expect(await find("walrus")).toEqual(["errored", "full", "retried", "warned"]);
+      expect(await find("walrus")).toEqual(["errored", "full", "refused", "retried", "unfinished", "warned"]);
       expect(await find("plain")).toEqual([]);
+      expect(await find("seal")).toEqual([]);
       // The plain success is still there for the filters.
       expect((await store.list({ backend: "b" }, 50)).map((r) => r.id)).toContain("plain");
     });
 
     it("keeps the index consistent when traces are deleted", async () => {
-      expect(await store.deleteStartedBefore(new Date(Date.UTC(2027, 0, 1)), 500)).toBe(5);
+      expect(await store.deleteStartedBefore(new Date(Date.UTC(2027, 0, 1)), 500)).toBe(7);
       expect(await find("walrus")).toEqual([]);
       const writer = new TraceWriter(db);
       await writer.write([row({ id: "again", error: "boom", status: 500, detail: detail("walrus again") })]);

@@ -7,6 +7,12 @@ import { parentPort, workerData } from "node:worker_threads";
 const COLUMNS = workerData.columns;
 const columnList = COLUMNS.map((c) => `"${c}"`).join(", ");
 
+const [LEVEL, ERROR, STATUS, ATTEMPTS, WARNINGS, DETAIL] = ["captureLevel", "error", "status", "attempts", "warnings", "detail"].map((c) =>
+  COLUMNS.indexOf(c),
+);
+// Which traces the text index holds: the predicate of trace-store.ts's INDEXED, kept the same.
+const searchable = (r) => r[LEVEL] !== "metadata" || r[ERROR] != null || r[STATUS] == null || r[STATUS] >= 400 || r[ATTEMPTS] > 1 || r[WARNINGS] > 0;
+
 // Prisma reads SQLite DateTimes as ISO text with an explicit offset, and Booleans as 0 and 1.
 const sqliteValue = (v) => (v instanceof Date ? v.toISOString().replace("Z", "+00:00") : v === true ? 1 : v === false ? 0 : v);
 
@@ -17,8 +23,14 @@ async function open({ provider, url }) {
     // WAL with NORMAL sync: a killed process loses no committed trace; only a power cut could.
     db.pragma("synchronous = NORMAL");
     const stmt = db.prepare(`INSERT OR IGNORE INTO "Trace" (${columnList}) VALUES (${COLUMNS.map(() => "?").join(", ")})`);
+    // A searchable trace's text goes into the FTS5 index here, not by a trigger (migration
+    // 20261204000000): a trigger's sub-program ran for every row, plain successes too.
+    const search = db.prepare(`INSERT INTO "TraceSearch"(rowid, "detail") VALUES (?, ?)`);
     const insert = db.transaction((rows) => {
-      for (const r of rows) stmt.run(r.map(sqliteValue));
+      for (const r of rows) {
+        const { changes, lastInsertRowid } = stmt.run(r.map(sqliteValue));
+        if (changes > 0 && searchable(r)) search.run(lastInsertRowid, r[DETAIL]);
+      }
     });
     // The ledger's statements differ only by their row count: a few are kept prepared.
     const prepared = new Map();
