@@ -49,7 +49,9 @@ async function measure(label, errored) {
   const used = process.cpuUsage(cpu);
   const wall = performance.now() - started;
   const total = batches.length * batchSize;
-  console.log(`${label.padEnd(36)} ${(((used.user + used.system) / total)).toFixed(1).padStart(6)} µs CPU a row, ${((wall * 1000) / total).toFixed(1).padStart(6)} µs wall`);
+  console.log(
+    `${label.padEnd(36)} ${((used.user + used.system) / total).toFixed(1).padStart(6)} µs CPU a row, ${((wall * 1000) / total).toFixed(1).padStart(6)} µs wall`,
+  );
 }
 
 await measure("warm-up", false);

@@ -7,9 +7,7 @@ import { parentPort, workerData } from "node:worker_threads";
 const COLUMNS = workerData.columns;
 const columnList = COLUMNS.map((c) => `"${c}"`).join(", ");
 
-const [LEVEL, ERROR, STATUS, ATTEMPTS, WARNINGS, DETAIL] = ["captureLevel", "error", "status", "attempts", "warnings", "detail"].map((c) =>
-  COLUMNS.indexOf(c),
-);
+const [LEVEL, ERROR, STATUS, ATTEMPTS, WARNINGS, DETAIL] = ["captureLevel", "error", "status", "attempts", "warnings", "detail"].map((c) => COLUMNS.indexOf(c));
 // Which traces the text index holds: the predicate of trace-store.ts's INDEXED, kept the same.
 const searchable = (r) => r[LEVEL] !== "metadata" || r[ERROR] != null || r[STATUS] == null || r[STATUS] >= 400 || r[ATTEMPTS] > 1 || r[WARNINGS] > 0;
 
