@@ -32,8 +32,9 @@ export interface TraceFilter {
 const MAX_SEARCH_WORDS = 16;
 
 /**
- * The traces the text index holds (the migration's predicate, word for word): captured bodies, an
- * error, a failed status, a retry or a warning. Repeated in the query for PostgreSQL's partial index.
+ * The traces the text index holds: captured bodies, an error, a failed status, a retry or a
+ * warning. Repeated in the query for PostgreSQL's partial index; on SQLite the trace writer
+ * (worker/trace-writer-worker.mjs, `searchable`) applies the same test, which must stay the same.
  */
 const INDEXED = Prisma.sql`(t."captureLevel" <> 'metadata' OR t."error" IS NOT NULL OR t."status" IS NULL OR t."status" >= 400 OR t."attempts" > 1 OR t."warnings" > 0)`;
 
