@@ -5,13 +5,15 @@
 // Usage: node bench/instructions.mjs [requests] [connections=4] [--case=chat|chat-100k|chat-1m|
 //   messages-100k|responses-1m|…] [--capture=off|metadata|full] [--keys] [--stream] [--floor]
 //   [--base] (the proxy built in the tree named by BENCH_BASE_ROOT, for before/after comparisons)
+//   [--limits] (with --keys: the key has rpm, tpm and budget limits, set too high to refuse)
+//   [--no-ledger] (the usage ledger off) [--threads] (each thread's count too)
 
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Pool } from "undici";
-import { authHeaders, freePort, here, requestCase, startForked, startProxy } from "./lib.mjs";
+import { NO_LIMIT, authHeaders, freePort, here, requestCase, startForked, startProxy } from "./lib.mjs";
 
 const flags = Object.fromEntries(
   process.argv
@@ -25,6 +27,8 @@ const requests = Number(positional[0] ?? (c.bytes > 500_000 ? 60 : c.bytes > 50_
 const conns = Number(positional[1] ?? 4);
 const capture = flags.capture ?? "off";
 const appKeys = flags.keys === true;
+const limits = flags.limits === true;
+if (limits && !appKeys) throw new Error("--limits needs --keys: the limits are the key's");
 const floor = flags.floor === true;
 if (floor && c.format !== "chat") throw new Error("the floor relays chat bodies only");
 
@@ -51,7 +55,16 @@ if (floor) {
 } else {
   const proxyRoot = flags.base ? process.env.BENCH_BASE_ROOT : undefined;
   if (flags.base && !proxyRoot) throw new Error("--base needs BENCH_BASE_ROOT");
-  target = await startProxy(upstream.port, { capture, appKeys, command: valgrind, waitMs: 600_000, quiet: true, ...(proxyRoot ? { proxyRoot } : {}) });
+  target = await startProxy(upstream.port, {
+    capture,
+    appKeys,
+    ...(limits ? { keyFields: NO_LIMIT } : {}),
+    ...(flags["no-ledger"] ? { usage: "{ enabled: false }" } : {}),
+    command: valgrind,
+    waitMs: 600_000,
+    quiet: true,
+    ...(proxyRoot ? { proxyRoot } : {}),
+  });
 }
 
 const pool = new Pool(`http://127.0.0.1:${target.port}`, { connections: conns });
@@ -83,10 +96,19 @@ const totals = readdirSync(dir)
 const main = totals.find((t) => t.thread === 1)?.total ?? NaN;
 const all = totals.reduce((s, t) => s + t.total, 0);
 const k = (n) => `${(n / requests / 1000).toFixed(1)}k`;
-const what = floor ? "floor" : `yaLLMproxy${flags.base ? " (base build)" : ""} (capture ${capture}${appKeys ? ", app keys on" : ""})`;
+const what = floor
+  ? "floor"
+  : `yaLLMproxy${flags.base ? " (base build)" : ""} (capture ${capture}${appKeys ? ", app keys on" : ""}${limits ? ", limits in-process" : ""}${flags["no-ledger"] ? ", ledger off" : ""})`;
 console.log(
   `${what}, ${c.name}${c.stream ? " stream" : ""} (${c.bytes} bytes): ${k(main)} instructions per request on the main thread, ${k(all)} on all threads (${requests} requests, ${conns} connections${failures ? `, ${failures} FAILED` : ""})`,
 );
+if (flags.threads)
+  console.log(
+    totals
+      .sort((a, b) => a.thread - b.thread)
+      .map((t) => `thread ${t.thread}: ${k(t.total)}`)
+      .join(", "),
+  );
 await pool.close();
 if (failures) process.exitCode = 1;
 process.exit();

@@ -12,6 +12,8 @@ import { agentBody } from "./agent-body.mjs";
 export const here = new URL(".", import.meta.url).pathname;
 export const root = join(here, "..");
 export const BENCH_KEY = "bench-app-key-0123456789";
+/** Key limits set too high to refuse anything, so every request pays for the counting. */
+export const NO_LIMIT = "rpm_limit: 100000000, tpm_limit: 1000000000000, max_budget: 1000000, budget_duration: 30d";
 
 const children = [];
 process.on("exit", () => children.forEach((c) => c.kill("SIGKILL")));

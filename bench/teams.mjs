@@ -7,10 +7,9 @@
 // the proxy process's utime + stime over the requests it served.
 
 import { createConnection } from "node:net";
-import { authHeaders, cpuMs, startProxy } from "./lib.mjs";
+import { NO_LIMIT, authHeaders, cpuMs, startProxy } from "./lib.mjs";
 
 const ROUNDS = Number(process.env.BENCH_TEAM_ROUNDS ?? 3);
-const NO_LIMIT = "rpm_limit: 100000000, tpm_limit: 1000000000000, max_budget: 1000000, budget_duration: 30d";
 const f = (n, d = 3) => (Number.isFinite(n) ? n.toFixed(d) : "–");
 const signed = (n, d = 3) => `${n >= 0 ? "+" : ""}${f(n, d)}`;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -4,7 +4,7 @@
 import { type Database, type TraceRow, TraceStore, TraceWriter } from "@yallmproxy/db";
 import type { BackgroundTask } from "./ops.js";
 import type { Redactor } from "./redact.js";
-import type { Trace } from "./trace.js";
+import { Trace } from "./trace.js";
 
 export interface TraceSinkOptions {
   queueSize: number;
@@ -18,7 +18,8 @@ export interface TraceSinkOptions {
 }
 
 export class TraceSink {
-  private queue: Trace[] = [];
+  /** A `full` trace is kept whole until written (its text is built then); any other is its row already. */
+  private queue: Array<Trace | TraceRow> = [];
   private flushing: Promise<void> | undefined;
   private readonly timer: NodeJS.Timeout;
   private readonly cleanupTimer: NodeJS.Timeout;
@@ -44,7 +45,13 @@ export class TraceSink {
       this.opts.onDropped?.(1);
       return;
     }
-    this.queue.push(trace);
+    if (trace.full) this.queue.push(trace);
+    else {
+      // Built at once: a row is a fraction of the trace, which then dies young.
+      const row = this.rowOf(trace, this.opts.redactor?.());
+      if (!row) return;
+      this.queue.push(row);
+    }
     if (this.queue.length >= this.opts.batchSize) void this.flush(false);
   }
 
@@ -69,14 +76,9 @@ export class TraceSink {
           owed -= batch.length;
           const redactor = this.opts.redactor?.();
           const rows: TraceRow[] = [];
-          for (const trace of batch) {
-            try {
-              rows.push(trace.row(redactor));
-            } catch (err) {
-              this.dropped += 1;
-              this.opts.onDropped?.(1);
-              this.opts.onError?.("trace_flush", err);
-            }
+          for (const item of batch) {
+            const row = item instanceof Trace ? this.rowOf(item, redactor) : item;
+            if (row) rows.push(row);
           }
           try {
             await this.writer.write(rows);
@@ -94,6 +96,18 @@ export class TraceSink {
       }
     })();
     return this.flushing;
+  }
+
+  /** The trace's row, or undefined (dropped and counted) when it cannot be built. */
+  private rowOf(trace: Trace, redactor: Redactor | undefined): TraceRow | undefined {
+    try {
+      return trace.row(redactor);
+    } catch (err) {
+      this.dropped += 1;
+      this.opts.onDropped?.(1);
+      this.opts.onError?.("trace_flush", err);
+      return undefined;
+    }
   }
 
   /** Deletes traces older than the retention, in bounded batches. */

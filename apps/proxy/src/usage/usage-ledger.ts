@@ -1,7 +1,8 @@
-// The usage ledger: every finished request is queued (a reference, no work on the request path),
-// and a timer folds the queue into hourly roll-ups per (key, model, backend, finish reason), prices
-// them and adds them to the database in one statement. The queue is bounded: when the database
-// cannot keep up, requests are dropped and counted, never waited for.
+// The usage ledger: every finished request is added at once to pending hourly roll-ups per (key,
+// model, backend, finish reason), priced, and a timer adds those to the database in one statement.
+// Folding at once keeps no trace alive until the timer (held that long, traces outlived the young
+// generation and made every collection dearer). The roll-ups are bounded: when the database cannot
+// keep up, requests that would open a new row are dropped and counted, never waited for.
 
 import { type Database, type StatementWriter, type UsageDelta, UsageStore } from "@yallmproxy/db";
 import type { ProxyConfig } from "../config/load-config.js";
@@ -37,8 +38,12 @@ function costOfTrace(trace: Trace, config: ProxyConfig): number | undefined {
   );
 }
 
+/** A pending roll-up and the requests folded into it (dropped together when its write fails). */
+type Pending = Map<string, UsageDelta>;
+
 export class UsageLedger {
-  private queue: Trace[] = [];
+  private pending: Pending = new Map();
+  private pendingRequests = 0;
   private flushing: Promise<void> | undefined;
   private readonly timer: NodeJS.Timeout;
   private readonly cleanupTimer: NodeJS.Timeout;
@@ -53,28 +58,57 @@ export class UsageLedger {
     this.cleanupTimer = setInterval(() => void this.cleanup().catch((err: unknown) => opts.onError("usage_cleanup", err)), CLEANUP_INTERVAL_MS).unref();
   }
 
-  /** Queues a finished request; never blocks. */
-  push(trace: Trace): void {
-    if (this.queue.length >= this.opts.config().usage.queueSize) {
-      this.opts.onDropped(1);
-      return;
+  /** Adds a finished request to its pending roll-up; never blocks. */
+  push(t: Trace): void {
+    const hour = Math.floor(t.startedAtMs / HOUR_MS);
+    const failed = (t.status ?? 500) >= 400;
+    const keyId = t.keyId ?? "";
+    const backend = t.backend ?? "";
+    const finishReason = failed ? "" : (t.finishReason ?? "");
+    const id = `${hour}\u0000${keyId}\u0000${t.model}\u0000${backend}\u0000${finishReason}`;
+    let row = this.pending.get(id);
+    if (!row) {
+      if (this.pending.size >= this.opts.config().usage.queueSize) {
+        this.opts.onDropped(1);
+        return;
+      }
+      row = { hour, keyId, model: t.model, backend, finishReason, ...zeroCounters() };
+      this.pending.set(id, row);
     }
-    this.queue.push(trace);
+    const cost = t.promptTokens !== null || t.completionTokens !== null ? costOfTrace(t, this.opts.config()) : 0;
+    this.pendingRequests += 1;
+    row.requests += 1;
+    row.errors += failed ? 1 : 0;
+    row.inputTokens += t.promptTokens ?? 0;
+    row.outputTokens += t.completionTokens ?? 0;
+    row.cachedTokens += t.cachedTokens;
+    row.cacheWriteTokens += t.cacheWriteTokens;
+    row.reasoningTokens += t.reasoningTokens;
+    if (cost === undefined) row.unpricedRequests += 1;
+    else row.costUsd += cost;
+    row.toolCalls += t.toolCalls;
+    row.latencyMsSum += t.durationMs ?? 0;
+    if (t.ttftMs !== null) {
+      row.ttftMsSum += t.ttftMs;
+      row.ttftCount += 1;
+    }
   }
 
-  /** Adds what is queued to the ledger; never rejects (a batch that cannot be written is dropped and counted). */
+  /** Adds what is pending to the ledger; never rejects (roll-ups that cannot be written are dropped and counted). */
   async flush(): Promise<void> {
     if (this.flushing) return this.flushing;
-    if (this.queue.length === 0) return;
+    if (this.pending.size === 0) return;
     this.flushing = (async () => {
       try {
-        while (this.queue.length > 0) {
-          const batch = this.queue;
-          this.queue = [];
+        while (this.pending.size > 0) {
+          const rows = [...this.pending.values()];
+          const requests = this.pendingRequests;
+          this.pending = new Map();
+          this.pendingRequests = 0;
           try {
-            await this.store.add(this.fold(batch));
+            await this.store.add(rows);
           } catch (err) {
-            this.opts.onDropped(batch.length);
+            this.opts.onDropped(requests);
             this.opts.onError("usage_write", err);
           }
         }
@@ -83,42 +117,6 @@ export class UsageLedger {
       }
     })();
     return this.flushing;
-  }
-
-  /** Requests summed per hour, key, model, backend and finish reason. */
-  private fold(batch: readonly Trace[]): UsageDelta[] {
-    const config = this.opts.config();
-    const rows = new Map<string, UsageDelta>();
-    for (const t of batch) {
-      const hour = Math.floor(t.startedAtMs / HOUR_MS);
-      const failed = (t.status ?? 500) >= 400;
-      const keyId = t.keyId ?? "";
-      const backend = t.backend ?? "";
-      const finishReason = failed ? "" : (t.finishReason ?? "");
-      const id = `${hour}\u0000${keyId}\u0000${t.model}\u0000${backend}\u0000${finishReason}`;
-      let row = rows.get(id);
-      if (!row) {
-        row = { hour, keyId, model: t.model, backend, finishReason, ...zeroCounters() };
-        rows.set(id, row);
-      }
-      const cost = t.promptTokens !== null || t.completionTokens !== null ? costOfTrace(t, config) : 0;
-      row.requests += 1;
-      row.errors += failed ? 1 : 0;
-      row.inputTokens += t.promptTokens ?? 0;
-      row.outputTokens += t.completionTokens ?? 0;
-      row.cachedTokens += t.cachedTokens;
-      row.cacheWriteTokens += t.cacheWriteTokens;
-      row.reasoningTokens += t.reasoningTokens;
-      if (cost === undefined) row.unpricedRequests += 1;
-      else row.costUsd += cost;
-      row.toolCalls += t.toolCalls;
-      row.latencyMsSum += t.durationMs ?? 0;
-      if (t.ttftMs !== null) {
-        row.ttftMsSum += t.ttftMs;
-        row.ttftCount += 1;
-      }
-    }
-    return [...rows.values()];
   }
 
   /** Deletes the roll-ups past `proxy_settings.usage.retention_days`. */
