@@ -25,6 +25,13 @@ export interface Bucket {
   durationSec: number;
 }
 
+/** The counters a (key, model) pair meets, and those its correction touches, found once per config. */
+export interface LimitPlan {
+  buckets: Bucket[];
+  tokenBuckets: Bucket[];
+  budget: Bucket | undefined;
+}
+
 /** What admission took, for the correction when the request ends. */
 export interface LimitTicket {
   tokenBuckets: Bucket[];
@@ -49,7 +56,7 @@ export interface RateLimitsDeps {
 export class RateLimits {
   private readonly store: CounterStore;
   /** Each (key, model) pair's counters, made once per config (a reload brings new key and route objects). */
-  private readonly plans = new WeakMap<object, WeakMap<ModelRoute, Bucket[] | undefined>>();
+  private readonly plans = new WeakMap<object, WeakMap<ModelRoute, LimitPlan | undefined>>();
   private readonly noKey = {};
 
   constructor(private readonly deps: RateLimitsDeps) {
@@ -67,7 +74,7 @@ export class RateLimits {
   }
 
   /** The counters a request of `key` for `route` meets; undefined (no allocation) when none. */
-  plan(key: AppKey | undefined, route: ModelRoute): Bucket[] | undefined {
+  plan(key: AppKey | undefined, route: ModelRoute): LimitPlan | undefined {
     if (!key?.limits && !route.limits) return undefined;
     let perKey = this.plans.get(key ?? this.noKey);
     if (!perKey) {
@@ -80,7 +87,7 @@ export class RateLimits {
     return made;
   }
 
-  private makePlan(key: AppKey | undefined, route: ModelRoute): Bucket[] | undefined {
+  private makePlan(key: AppKey | undefined, route: ModelRoute): LimitPlan | undefined {
     const keyLimits = key?.limits;
     const out: Bucket[] = [];
     if (key && keyLimits) {
@@ -90,7 +97,8 @@ export class RateLimits {
       if (b) out.push(this.budgetBucket(key.keyId, b.maxUsd, b.durationSeconds));
     }
     this.rateBuckets(`model:${route.name}`, route.limits, out);
-    return out.length ? out : undefined;
+    if (out.length === 0) return undefined;
+    return { buckets: out, tokenBuckets: out.filter((b) => b.kind === "tpm"), budget: out.find((b) => b.kind === "budget") };
   }
 
   private budgetBucket(keyId: string, maxUsd: number, durationSeconds: number): Bucket {
@@ -102,25 +110,27 @@ export class RateLimits {
    * refusal (a 429 with `Retry-After`); either way with the state of the tightest limits, for
    * headers. In this process the answer is at once; with Redis, after its one round trip.
    */
-  admit(buckets: Bucket[], estimate: number): Admission | Promise<Admission> {
+  admit(plan: LimitPlan, estimate: number): Admission | Promise<Admission> {
     const tokens = Math.max(1, estimate);
+    const { buckets } = plan;
     let taken: TakeResult | Promise<TakeResult>;
     try {
       taken = this.store.take(
         buckets.map((b) => ({ key: b.key, points: b.kind === "rpm" ? 1 : tokens, limit: b.limit, durationSec: b.durationSec, check: b.kind === "budget" })),
       );
     } catch (err) {
-      return this.storeFailed(buckets, tokens, err);
+      return this.storeFailed(plan, tokens, err);
     }
     return taken instanceof Promise
       ? taken.then(
-          (r) => this.decide(buckets, tokens, r),
-          (err: unknown) => this.storeFailed(buckets, tokens, err),
+          (r) => this.decide(plan, tokens, r),
+          (err: unknown) => this.storeFailed(plan, tokens, err),
         )
-      : this.decide(buckets, tokens, taken);
+      : this.decide(plan, tokens, taken);
   }
 
-  private decide(buckets: Bucket[], tokens: number, r: TakeResult): Admission {
+  private decide(plan: LimitPlan, tokens: number, r: TakeResult): Admission {
+    const { buckets } = plan;
     const state: RateLimitState = { nowMs: Date.now() };
     if (!r.ok) {
       const bucket = buckets[r.at]!;
@@ -133,12 +143,12 @@ export class RateLimits {
           : Errors.rateLimited(bucket.kind, bucket.limit, bucket.id, retryAfter);
       return { refusal, state };
     }
-    r.windows.forEach((w, i) => noteWindow(state, buckets[i]!, w));
-    return { ticket: { tokenBuckets: buckets.filter((b) => b.kind === "tpm"), estimate: tokens, budget: buckets.find((b) => b.kind === "budget") }, state };
+    for (let i = 0; i < r.windows.length; i++) noteWindow(state, buckets[i]!, r.windows[i]!);
+    return { ticket: { tokenBuckets: plan.tokenBuckets, estimate: tokens, budget: plan.budget }, state };
   }
 
   /** The store did not answer: admitted uncounted (`fail_open`), or refused with 503. */
-  private storeFailed(buckets: Bucket[], tokens: number, err: unknown): Admission {
+  private storeFailed(plan: LimitPlan, tokens: number, err: unknown): Admission {
     const state: RateLimitState = { nowMs: Date.now() };
     if (!this.deps.failOpen()) {
       this.deps.onStoreError(err, "closed");
@@ -146,7 +156,7 @@ export class RateLimits {
     }
     this.deps.onStoreError(err, "open");
     // Nothing was taken, so there is no token estimate to correct; the cost is still charged.
-    return { ticket: { tokenBuckets: [], estimate: tokens, budget: buckets.find((b) => b.kind === "budget") }, state };
+    return { ticket: { tokenBuckets: [], estimate: tokens, budget: plan.budget }, state };
   }
 
   /** Corrects TPM by the tokens really used and charges the budget; runs after the answer, never throws. */

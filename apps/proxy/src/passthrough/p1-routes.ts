@@ -85,9 +85,9 @@ async function passThrough(runtime: ProxyRuntime, request: FastifyRequest, reply
 
 /** The key's and the model's rate limits (`rpm_limit` counts; nothing here is tokens). */
 async function admitLimits(runtime: ProxyRuntime, key: AppKey | undefined, route: ModelRoute, reply: FastifyReply): Promise<LimitTicket | undefined> {
-  const buckets = runtime.limits.plan(key, route);
-  if (!buckets) return undefined;
-  const out = await runtime.limits.admit(buckets, 1);
+  const plan = runtime.limits.plan(key, route);
+  if (!plan) return undefined;
+  const out = await runtime.limits.admit(plan, 1);
   const headers = codecs.chat.rateLimitHeaders(out.state);
   if ("refusal" in out) {
     Object.assign(out.refusal.headers, headers);

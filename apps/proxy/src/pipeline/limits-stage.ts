@@ -20,9 +20,9 @@ function estimateTokens(flight: Flight): number {
  */
 export function admitLimits(flight: Flight, route: ModelRoute): LimitTicket | Promise<LimitTicket> | undefined {
   const { runtime } = flight.opts;
-  const buckets = runtime.limits.plan(flight.caller.key, route);
-  if (!buckets) return undefined;
-  const out = runtime.limits.admit(buckets, estimateTokens(flight));
+  const plan = runtime.limits.plan(flight.caller.key, route);
+  if (!plan) return undefined;
+  const out = runtime.limits.admit(plan, estimateTokens(flight));
   return out instanceof Promise ? out.then((o) => granted(flight, o)) : granted(flight, out);
 }
 

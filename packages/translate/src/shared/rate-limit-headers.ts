@@ -27,31 +27,43 @@ function openAIDuration(ms: number): string {
   return `${h ? `${h}h` : ""}${h || m ? `${m}m` : ""}${s}s`;
 }
 
+// Fixed names, one window at a time: this runs on every limited request, and the loop over
+// [kind, window] pairs with built names it replaced cost more than the counting itself.
 export function openAIRateLimitHeaders(state: RateLimitState): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [kind, w] of [
-    ["requests", state.requests],
-    ["tokens", state.tokens],
-  ] as const) {
-    if (!w) continue;
-    out[`x-ratelimit-limit-${kind}`] = String(w.limit);
-    out[`x-ratelimit-remaining-${kind}`] = String(Math.max(0, w.remaining));
-    out[`x-ratelimit-reset-${kind}`] = openAIDuration(w.resetMs);
+  const r = state.requests;
+  if (r) {
+    out["x-ratelimit-limit-requests"] = String(r.limit);
+    out["x-ratelimit-remaining-requests"] = String(Math.max(0, r.remaining));
+    out["x-ratelimit-reset-requests"] = openAIDuration(r.resetMs);
+  }
+  const t = state.tokens;
+  if (t) {
+    out["x-ratelimit-limit-tokens"] = String(t.limit);
+    out["x-ratelimit-remaining-tokens"] = String(Math.max(0, t.remaining));
+    out["x-ratelimit-reset-tokens"] = openAIDuration(t.resetMs);
   }
   return out;
 }
 
+/** RFC 3339, to the second, as Anthropic sends it. */
+function anthropicReset(nowMs: number, resetMs: number): string {
+  return new Date(Math.ceil((nowMs + resetMs) / 1000) * 1000).toISOString().replace(".000Z", "Z");
+}
+
 export function anthropicRateLimitHeaders(state: RateLimitState): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [kind, w] of [
-    ["requests", state.requests],
-    ["tokens", state.tokens],
-  ] as const) {
-    if (!w) continue;
-    out[`anthropic-ratelimit-${kind}-limit`] = String(w.limit);
-    out[`anthropic-ratelimit-${kind}-remaining`] = String(Math.max(0, w.remaining));
-    // RFC 3339, to the second, as Anthropic sends it.
-    out[`anthropic-ratelimit-${kind}-reset`] = new Date(Math.ceil((state.nowMs + w.resetMs) / 1000) * 1000).toISOString().replace(".000Z", "Z");
+  const r = state.requests;
+  if (r) {
+    out["anthropic-ratelimit-requests-limit"] = String(r.limit);
+    out["anthropic-ratelimit-requests-remaining"] = String(Math.max(0, r.remaining));
+    out["anthropic-ratelimit-requests-reset"] = anthropicReset(state.nowMs, r.resetMs);
+  }
+  const t = state.tokens;
+  if (t) {
+    out["anthropic-ratelimit-tokens-limit"] = String(t.limit);
+    out["anthropic-ratelimit-tokens-remaining"] = String(Math.max(0, t.remaining));
+    out["anthropic-ratelimit-tokens-reset"] = anthropicReset(state.nowMs, t.resetMs);
   }
   return out;
 }
