@@ -123,7 +123,15 @@ describe("TCP forwarder", () => {
     expect(await outputHas(p, "tcp forwarder: connection failed")).toBe(true);
     expect(p.output()).toMatch(/"err":"connect ECONNREFUSED[^"]*".*"msg":"tcp forwarder: connection failed"/);
     expect((await fetch(`${p.url}/health`)).ok).toBe(true);
-    expect((await roundTrip(await connectTo(port), Buffer.from("x"))).length).toBe(0);
+    // A client whose bytes reached the forwarder before the target failed may see a reset rather than
+    // an end (the kernel resets a socket closed with unread data): either way it is ended, answered nothing.
+    const second = await connectTo(port);
+    second.on("error", () => {});
+    const answered: Buffer[] = [];
+    second.on("data", (c: Buffer) => answered.push(c));
+    second.end("x");
+    await once(second, "close");
+    expect(Buffer.concat(answered).length).toBe(0);
   });
 
   it("caps connections at max_connections and cuts one silent for idle_timeout_seconds", async () => {
