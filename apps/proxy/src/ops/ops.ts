@@ -20,6 +20,7 @@ export type BackgroundTask =
   | "trace_write"
   | "trace_writer"
   | "trace_cleanup"
+  | "usage_fold"
   | "usage_write"
   | "usage_cleanup"
   | "rate_limit_store"

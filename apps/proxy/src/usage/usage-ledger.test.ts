@@ -86,4 +86,25 @@ describe("usage ledger", () => {
     expect(rows.find((r) => r.model === "other")?.requests).toBe(1);
     expect(rows.find((r) => r.model === "third")).toBeUndefined();
   });
+
+  it("drops and reports a request it cannot add, without throwing into the request that ended", async () => {
+    db = await openDatabase(`file:${join(mkdtempSync(join(tmpdir(), "yallmp-ledger-")), "u.db")}`);
+    let broken = false;
+    const dropped: number[] = [];
+    const errors: string[] = [];
+    const l = new UsageLedger(db, {
+      config: () => {
+        if (broken) throw new Error("config unreadable");
+        return config;
+      },
+      onDropped: (n) => dropped.push(n),
+      onError: (task) => errors.push(task),
+    });
+    broken = true;
+    expect(() => l.push(answered("m", 1, 1))).not.toThrow();
+    expect(dropped).toEqual([1]);
+    expect(errors).toEqual(["usage_fold"]);
+    broken = false;
+    await l.close();
+  });
 });

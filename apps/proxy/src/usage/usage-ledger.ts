@@ -38,7 +38,7 @@ function costOfTrace(trace: Trace, config: ProxyConfig): number | undefined {
   );
 }
 
-/** A pending roll-up and the requests folded into it (dropped together when its write fails). */
+/** The pending roll-ups by their (hour, key, model, backend, finish reason). */
 type Pending = Map<string, UsageDelta>;
 
 export class UsageLedger {
@@ -58,8 +58,17 @@ export class UsageLedger {
     this.cleanupTimer = setInterval(() => void this.cleanup().catch((err: unknown) => opts.onError("usage_cleanup", err)), CLEANUP_INTERVAL_MS).unref();
   }
 
-  /** Adds a finished request to its pending roll-up; never blocks. */
+  /** Adds a finished request to its pending roll-up; never blocks, never throws (it runs as a request ends). */
   push(t: Trace): void {
+    try {
+      this.fold(t);
+    } catch (err) {
+      this.opts.onDropped(1);
+      this.opts.onError("usage_fold", err);
+    }
+  }
+
+  private fold(t: Trace): void {
     const hour = Math.floor(t.startedAtMs / HOUR_MS);
     const failed = (t.status ?? 500) >= 400;
     const keyId = t.keyId ?? "";
