@@ -3,6 +3,7 @@
 
 import { isUtf8 } from "node:buffer";
 import type { ModelRoute, ParameterOverride } from "../config/load-config.js";
+import type { BodyBytes } from "../upstream/body-bytes.js";
 import { spliceTopLevelString } from "./json-splice.js";
 
 export function applyParameters(body: Record<string, unknown>, overrides: ParameterOverride[]): void {
@@ -38,7 +39,7 @@ export function passthroughBody(body: Record<string, unknown>, route: ModelRoute
  * name (the name spliced in): an agent's history is relayed without being serialized again.
  * Undefined when parameters or `thinking` apply, or the bytes cannot be edited safely.
  */
-export function passthroughRaw(raw: Buffer, body: Record<string, unknown>, route: ModelRoute, takesThinking: boolean): Buffer | undefined {
+export function passthroughRaw(raw: Buffer, body: Record<string, unknown>, route: ModelRoute, takesThinking: boolean): BodyBytes | undefined {
   if (route.parameters.length > 0) return undefined;
   if (takesThinking && route.thinking && body.thinking === undefined && !hasStructuredOutput(body)) return undefined;
   // Invalid UTF-8 was replaced when the text was decoded for JSON.parse; the parsed body says what was meant.

@@ -6,6 +6,7 @@ import type { ClientFormat, ProxyError } from "../errors.js";
 import type { Trace } from "../ops/trace.js";
 import type { ProxyRuntime } from "../runtime.js";
 import type { InFlight } from "../shutdown.js";
+import type { BodyBytes } from "../upstream/body-bytes.js";
 import type { Backend, UpstreamResponse } from "../upstream/types.js";
 import type { FinishReason, TranslationWarning } from "@yallmproxy/translate";
 import type { ClientReply, ClientRequest } from "./client.js";
@@ -59,7 +60,7 @@ export interface CrossFormatHandler {
 export interface PreparedRequest {
   path: string;
   body: Record<string, unknown>;
-  rawBody?: Buffer;
+  rawBody?: BodyBytes;
   headers?: Record<string, string>;
 }
 

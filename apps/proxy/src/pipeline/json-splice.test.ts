@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { joinedBody } from "../upstream/body-bytes.js";
 import { spliceTopLevelString, topLevelStringSpan } from "./json-splice.js";
 
 const splice = (text: string, value = "up") => {
   const parsed = JSON.parse(text) as { model?: unknown };
-  return spliceTopLevelString(Buffer.from(text), "model", value, parsed.model)?.toString();
+  const out = spliceTopLevelString(Buffer.from(text), "model", value, parsed.model);
+  return out && joinedBody(out).toString();
 };
 
 describe("spliceTopLevelString", () => {
@@ -27,6 +29,15 @@ describe("spliceTopLevelString", () => {
     expect(splice('{"user":"model","model":"a"}')).toBeUndefined();
     // Not a string.
     expect(splice('{"model":7}')).toBeUndefined();
+  });
+
+  it("splices a large body without copying it: pieces around the new name", () => {
+    const text = `{"model":"a","messages":[{"role":"user","content":"${"x".repeat(200_000)}"}]}`;
+    const raw = Buffer.from(text);
+    const out = spliceTopLevelString(raw, "model", "up", "a")!;
+    expect(Buffer.isBuffer(out)).toBe(false);
+    expect((out as Buffer[]).every((p) => p.length < 64 || p.buffer === raw.buffer)).toBe(true);
+    expect(joinedBody(out).toString()).toBe(text.replace('"a"', '"up"'));
   });
 
   it("finds a model key that comes after nested objects and escaped quotes", () => {

@@ -2,6 +2,8 @@
 // history) is relayed without being serialized again. Only text that JSON.parse already accepted is
 // given here; anything unexpected answers undefined and the caller serializes the parsed body.
 
+import { type BodyBytes, piecewise } from "../upstream/body-bytes.js";
+
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
@@ -79,8 +81,8 @@ function isSpace(c: number): boolean {
  * `json` with the top-level string `key` (now `expected`, as JSON.parse read it) set to `value`;
  * undefined where topLevelStringSpan is, or when the bytes say otherwise than the parse.
  */
-export function spliceTopLevelString(json: Buffer, key: string, value: string, expected: unknown): Buffer | undefined {
+export function spliceTopLevelString(json: Buffer, key: string, value: string, expected: unknown): BodyBytes | undefined {
   const span = topLevelStringSpan(json, key);
   if (!span || JSON.parse(json.toString("utf8", span[0], span[1])) !== expected) return undefined;
-  return Buffer.concat([json.subarray(0, span[0]), Buffer.from(JSON.stringify(value)), json.subarray(span[1])]);
+  return piecewise([json.subarray(0, span[0]), Buffer.from(JSON.stringify(value)), json.subarray(span[1])]);
 }

@@ -12,6 +12,7 @@ import { Errors, ProxyError } from "../errors.js";
 import type { ModelRoute } from "../config/load-config.js";
 import { routesForModel, stripProviderPrefix } from "../router.js";
 import type { ProxyRuntime } from "../runtime.js";
+import { type BodyBytes, piecewise } from "../upstream/body-bytes.js";
 import { SKELETON_MIN_STRING, SKELETON_ROUTES, opaqueTextAt, skeletonBody } from "./skeleton-intake.js";
 
 declare module "fastify" {
@@ -159,10 +160,10 @@ export function materializeRelayed(
 }
 
 /** The relayed bytes with the upstream's model name in place of the client's. */
-export function relayedBytes(relay: RelayedBody, clientModel: unknown, upstreamModel: string): Buffer {
+export function relayedBytes(relay: RelayedBody, clientModel: unknown, upstreamModel: string): BodyBytes {
   if (clientModel === upstreamModel) return relay.raw;
   const [start, end] = relay.modelSpan;
-  return Buffer.concat([relay.raw.subarray(0, start), Buffer.from(JSON.stringify(upstreamModel)), relay.raw.subarray(end)]);
+  return piecewise([relay.raw.subarray(0, start), Buffer.from(JSON.stringify(upstreamModel)), relay.raw.subarray(end)]);
 }
 
 /** Relay stubs still to be judged by their route's validator: the scan has checked them already. */

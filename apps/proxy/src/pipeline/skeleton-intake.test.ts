@@ -1,6 +1,7 @@
 import { decodeMessagesRequest, decodeResponsesRequest, encodeChatRequest, estimateInputTokens, scanJson } from "@yallmproxy/translate";
 import { describe, expect, it } from "vitest";
 import { agentBody } from "../../../../bench/agent-body.mjs";
+import { type BodyBytes, joinedBody } from "../upstream/body-bytes.js";
 import { SKELETON_MIN_STRING, opaqueTextAt, parseSkeleton, realTextLength, restoredBytes, restoredValue } from "./skeleton-intake.js";
 
 type Format = "messages" | "responses";
@@ -8,6 +9,8 @@ type Format = "messages" | "responses";
 const decode = (format: Format, body: unknown) =>
   (format === "messages" ? decodeMessagesRequest(body) : decodeResponsesRequest(body as Record<string, unknown>)).value;
 const encode = (format: Format, body: unknown) => encodeChatRequest(decode(format, body), { model: "up", supportsReasoning: true }).value;
+
+const joined = (bytes: BodyBytes | undefined) => bytes && joinedBody(bytes).toString("utf8");
 
 /** The full path: parse, decode, encode, serialize. */
 const fullPath = (format: Format, text: string): string => JSON.stringify(encode(format, JSON.parse(text)));
@@ -22,7 +25,7 @@ function skeletonPath(format: Format, text: string): { bytes: string; stoodIn: n
   const body = encode(format, built.parsed);
   const bytes = restoredBytes(built.skeleton, body);
   return {
-    bytes: bytes ? bytes.toString("utf8") : JSON.stringify(restoredValue(built.skeleton, body)),
+    bytes: bytes ? joinedBody(bytes).toString("utf8") : JSON.stringify(restoredValue(built.skeleton, body)),
     stoodIn: scan.longStrings.length / 2,
     byBytes: bytes !== undefined,
   };
@@ -247,10 +250,24 @@ describe("translation on a skeleton", () => {
     const built = parseSkeleton(raw, [6, 306])!;
     const marker = (built.parsed as { a: string }).a;
     expect(restoredBytes(built.skeleton, { args: JSON.stringify({ x: marker }) })).toBeUndefined();
-    expect(restoredBytes(built.skeleton, { text: `${marker}!` })?.toString()).toBe(`{"text":"${"q".repeat(300)}!"}`);
+    expect(joined(restoredBytes(built.skeleton, { text: `${marker}!` }))).toBe(`{"text":"${"q".repeat(300)}!"}`);
     expect(restoredValue(built.skeleton, { t: [`<${marker}>`] })).toEqual({ t: [`<${"q".repeat(300)}>`] });
     // Another request's placeholder (another nonce) is client text, left as it is.
     const other = parseSkeleton(raw, [6, 306])!;
-    expect(restoredBytes(other.skeleton, { text: marker })?.toString()).toBe(`{"text":"${marker}"}`);
+    expect(joined(restoredBytes(other.skeleton, { text: marker }))).toBe(`{"text":"${marker}"}`);
+  });
+
+  it("gives a large body as pieces of the client's buffer, a small one joined", () => {
+    const big = "q".repeat(100_000);
+    const raw = Buffer.from(`{"a":"${big}"}`);
+    const built = parseSkeleton(raw, [6, 6 + big.length])!;
+    const marker = (built.parsed as { a: string }).a;
+    const bytes = restoredBytes(built.skeleton, { text: marker, n: 1 })!;
+    expect(Buffer.isBuffer(bytes)).toBe(false);
+    // The long string is not copied: its piece shares the client's memory.
+    expect((bytes as Buffer[]).some((p) => p.buffer === raw.buffer && p.length === big.length)).toBe(true);
+    expect(joined(bytes)).toBe(`{"text":"${big}","n":1}`);
+    const small = parseSkeleton(Buffer.from(`{"a":"${"q".repeat(300)}"}`), [6, 306])!;
+    expect(Buffer.isBuffer(restoredBytes(small.skeleton, { text: (small.parsed as { a: string }).a }))).toBe(true);
   });
 });

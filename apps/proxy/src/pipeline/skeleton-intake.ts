@@ -11,6 +11,7 @@ import type { FastifyRequest } from "fastify";
 import { type JsonPath, type JsonScan, isOpaqueTextPath } from "@yallmproxy/translate";
 import { Errors, type ProxyError } from "../errors.js";
 import { routesForModel, stripProviderPrefix } from "../router.js";
+import { type BodyBytes, piecewise } from "../upstream/body-bytes.js";
 import type { Backend } from "../upstream/types.js";
 import type { ProxyRuntime } from "../runtime.js";
 
@@ -105,7 +106,7 @@ export function parseSkeleton(raw: Buffer, spans: number[]): { parsed: unknown; 
  * literal's bytes. Undefined when a placeholder sits where it was escaped once more (serialized
  * twice) or is not one of this request's: the caller then restores the strings in `body` instead.
  */
-export function restoredBytes(sk: Skeleton, body: unknown): Buffer | undefined {
+export function restoredBytes(sk: Skeleton, body: unknown): BodyBytes | undefined {
   const out = Buffer.from(JSON.stringify(body));
   const marker = Buffer.from(sk.marker);
   const pieces: Buffer[] = [];
@@ -124,7 +125,7 @@ export function restoredBytes(sk: Skeleton, body: unknown): Buffer | undefined {
   }
   if (prev === 0) return out;
   pieces.push(out.subarray(prev));
-  return Buffer.concat(pieces);
+  return piecewise(pieces);
 }
 
 /** `value` with every placeholder in its strings replaced by the decoded literal (a copy). */
@@ -167,7 +168,7 @@ export function materializeSkeleton(req: { skeleton?: Skeleton | undefined }, st
 }
 
 /** A translated upstream request with the skeleton's strings back: as bytes, or in its body. */
-export function restoreSkeleton<T extends { body: Record<string, unknown>; rawBody?: Buffer }>(sk: Skeleton, out: T, backend: Backend): T | ProxyError {
+export function restoreSkeleton<T extends { body: Record<string, unknown>; rawBody?: BodyBytes }>(sk: Skeleton, out: T, backend: Backend): T | ProxyError {
   try {
     // The mock backend reads the body itself.
     const bytes = backend.route.apiType === "mock" ? undefined : restoredBytes(sk, out.body);

@@ -84,6 +84,25 @@ describe("HttpBackend", () => {
     expect(JSON.parse(seen.body!)).toEqual({ model: "up", messages: [] });
   });
 
+  it("sends a body given as pieces in order, with its length and not chunked", async () => {
+    let seen: { length?: string; chunked?: string; body?: string } = {};
+    handler = (req, res, body) => {
+      seen = { length: req.headers["content-length"], chunked: req.headers["transfer-encoding"], body };
+      res.writeHead(200, { "content-type": "application/json" }).end("{}");
+    };
+    const tail = `,"messages":[{"role":"user","content":"${"é".repeat(40_000)}"}]}`;
+    const pieces = [Buffer.from('{"model":'), Buffer.from('"up"'), Buffer.from(tail)];
+    const b = backend(base);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      // A failover sends the same pieces again.
+      const res = await b.send({ path: "/chat/completions", body: { model: "up" }, rawBody: pieces, stream: false, cancel: new Cancel() });
+      await drainDirect(res);
+      expect(seen.chunked).toBeUndefined();
+      expect(seen.length).toBe(String(Buffer.concat(pieces).length));
+      expect(seen.body).toBe(`{"model":"up"${tail}`);
+    }
+  });
+
   it("delivers a body that arrived before anyone read it, beyond what it holds unpaused", async () => {
     const big = Buffer.alloc(3 * 1024 * 1024, "abcdefghij");
     handler = (_req, res) => res.writeHead(200, { "content-length": String(big.length) }).end(big);

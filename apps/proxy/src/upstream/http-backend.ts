@@ -5,6 +5,7 @@ import type { Dispatcher } from "undici";
 import { type AnthropicBetaEdit, codecs, editAnthropicBetas } from "@yallmproxy/translate";
 import type { ModelRoute } from "../config/load-config.js";
 import { type Backend, type UpstreamRequest, type UpstreamResponse, formatOfApiType } from "./types.js";
+import { bodyByteLength } from "./body-bytes.js";
 import { UpstreamCall } from "./upstream-call.js";
 
 const PRECISE_TIMEOUT_BELOW_MS = 1000;
@@ -40,6 +41,9 @@ export class HttpBackend implements Backend {
       ...this.route.headers,
     };
     if (this.route.anthropicBetas) editBetaHeader(headers, this.route.anthropicBetas);
+    const raw = req.rawBody;
+    // Pieces go out as undici's iterable body, which needs its length given.
+    if (raw && !Buffer.isBuffer(raw)) headers["content-length"] = String(bodyByteLength(raw));
     const timeoutMs = this.route.timeoutMs;
     // undici's own timers tick once a second: exact enough from a second up, and free. Shorter
     // timeouts until the headers get a timer of ours.
@@ -52,7 +56,8 @@ export class HttpBackend implements Backend {
         path: this.basePath + req.path + this.query,
         method: "POST",
         headers,
-        body: req.rawBody ?? JSON.stringify(req.body),
+        // undici takes iterables (its documentation says so; its types do not).
+        body: (raw as Buffer | undefined) ?? JSON.stringify(req.body),
         headersTimeout: precise ? 0 : timeoutMs,
         bodyTimeout: timeoutMs,
       },

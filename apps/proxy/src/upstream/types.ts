@@ -5,6 +5,7 @@ import type { Readable } from "node:stream";
 import type { WireFormat } from "@yallmproxy/translate";
 import type { Cancel } from "../cancel.js";
 import type { ModelRoute } from "../config/load-config.js";
+import type { BodyBytes } from "./body-bytes.js";
 
 /** The wire format a backend speaks: one of the translate package's. */
 export type BackendFormat = WireFormat;
@@ -14,7 +15,7 @@ export interface UpstreamRequest {
   path: string;
   body: Record<string, unknown>;
   /** `body` already encoded (the client's own bytes); sent instead of serializing `body`. */
-  rawBody?: Buffer;
+  rawBody?: BodyBytes;
   stream: boolean;
   /** Extra headers to forward (e.g. `anthropic-version`). */
   headers?: Record<string, string>;

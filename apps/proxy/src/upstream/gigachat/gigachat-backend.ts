@@ -6,6 +6,7 @@
 import { Readable, pipeline } from "node:stream";
 import type { ModelRoute } from "../../config/load-config.js";
 import type { GigaChatSettings } from "../../config/gigachat-config.js";
+import { joinedBody } from "../body-bytes.js";
 import type { Backend, UpstreamRequest, UpstreamResponse } from "../types.js";
 import { UpstreamCall } from "../upstream-call.js";
 import { type JsonObject, isObject, randomHex } from "./gigachat-api.js";
@@ -142,7 +143,7 @@ class GigaChatAnswerError extends Error {}
 function bodyOf(req: UpstreamRequest): JsonObject | undefined {
   if (!req.rawBody) return req.body;
   try {
-    const parsed: unknown = JSON.parse(req.rawBody.toString("utf8"));
+    const parsed: unknown = JSON.parse(joinedBody(req.rawBody).toString("utf8"));
     return isObject(parsed) ? parsed : undefined;
   } catch {
     return undefined;
