@@ -32,7 +32,7 @@ describe("spliceTopLevelString", () => {
   });
 
   it("splices a large body without copying it: pieces around the new name", () => {
-    const text = `{"model":"a","messages":[{"role":"user","content":"${"x".repeat(200_000)}"}]}`;
+    const text = `{"model":"a","messages":[{"role":"user","content":"${"x".repeat(300_000)}"}]}`;
     const raw = Buffer.from(text);
     const out = spliceTopLevelString(raw, "model", "up", "a")!;
     expect(Buffer.isBuffer(out)).toBe(false);

@@ -258,7 +258,7 @@ describe("translation on a skeleton", () => {
   });
 
   it("gives a large body as pieces of the client's buffer, a small one joined", () => {
-    const big = "q".repeat(100_000);
+    const big = "q".repeat(300_000);
     const raw = Buffer.from(`{"a":"${big}"}`);
     const built = parseSkeleton(raw, [6, 6 + big.length])!;
     const marker = (built.parsed as { a: string }).a;

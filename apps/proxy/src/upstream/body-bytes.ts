@@ -5,8 +5,8 @@
 
 export type BodyBytes = Buffer | readonly Buffer[];
 
-/** Bodies smaller than this are joined: one write costs less than several system calls. */
-const PIECES_FROM_BYTES = 64 * 1024;
+/** Bodies smaller than this are joined: one write costs less than several, and the copy is short. */
+const PIECES_FROM_BYTES = 256 * 1024;
 /** Pieces at least this long are written as they are; the runs of shorter ones between are joined. */
 const OWN_WRITE_BYTES = 32 * 1024;
 

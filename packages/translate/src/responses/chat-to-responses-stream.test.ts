@@ -88,6 +88,17 @@ describe("chat fixture -> Responses stream", () => {
     ]);
   });
 
+  it("writes each lifecycle event as JSON.stringify would, its Response in full", () => {
+    const frames = parseSse(sse).filter((f) => f.event === "response.created" || f.event === "response.in_progress" || f.event === "response.completed");
+    expect(frames).toHaveLength(3);
+    for (const f of frames) {
+      const parsed = JSON.parse(f.data) as { response: Record<string, unknown> };
+      expect(f.data).toBe(JSON.stringify(parsed));
+      expect(parsed.response["tools"]).toEqual([expect.objectContaining({ type: "function", name: "get_weather" })]);
+    }
+    expect(JSON.parse(frames[2]!.data)).toEqual({ type: "response.completed", sequence_number: expect.any(Number), response: completed });
+  });
+
   it("hands the final response to onComplete", () => {
     expect(completed).toEqual(result.terminal);
   });

@@ -60,6 +60,8 @@ class ResponsesStreamEncoder implements StreamEncoder {
   private readonly items: OutputItem[] = [];
   private readonly choices = new Map<number, ChoiceState>();
   private seq = 0;
+  /** The JSON of the Response's fields echoed from the request, made once: every lifecycle event repeats them. */
+  private echoed: Map<string, string | undefined> | undefined;
   private started = false;
   private closed = false;
   private usage: Usage | undefined;
@@ -72,6 +74,12 @@ class ResponsesStreamEncoder implements StreamEncoder {
 
   /** One function per stream, handed to the item helpers. */
   private readonly emit = (type: string, fields: JsonObject): string => formatSseEvent(type, { type, sequence_number: this.seq++, ...fields });
+
+  /** A lifecycle event (`response.created`, `.completed`, …): the bytes `emit` would write, the echoed fields serialized once. */
+  private responseEvent(type: string, response: JsonObject): string {
+    this.echoed ??= new Map(ECHOED_FIELDS.map((k) => [k, JSON.stringify(response[k])]));
+    return `event: ${type}\ndata: {"type":${JSON.stringify(type)},"sequence_number":${this.seq++},"response":${stringifyTopLevel(response, this.echoed)}}\n\n`;
+  }
 
   // The most frequent events, written as text rather than built as objects and serialized whole.
   private textDelta(itemId: string, outputIndex: number, contentIndex: number, delta: string): string {
@@ -101,7 +109,7 @@ class ResponsesStreamEncoder implements StreamEncoder {
     if (this.started) return "";
     this.started = true;
     const initial = this.response("in_progress");
-    let sse = this.emit("response.created", { response: initial }) + this.emit("response.in_progress", { response: initial });
+    let sse = this.responseEvent("response.created", initial) + this.responseEvent("response.in_progress", initial);
     for (const item of givenItems(this.args.leadingItems)) {
       const at = { output_index: this.items.push(item) - 1, item: item.json };
       sse += this.emit("response.output_item.added", at) + this.emit("response.output_item.done", at);
@@ -212,7 +220,7 @@ class ResponsesStreamEncoder implements StreamEncoder {
 
   private terminate(final: JsonObject, type: string): string {
     this.closed = true;
-    const sse = this.emit(type, { response: final });
+    const sse = this.responseEvent(type, final);
     this.args.onComplete?.(final);
     return sse;
   }
@@ -393,4 +401,18 @@ class ResponsesStreamEncoder implements StreamEncoder {
   end(): string {
     return this.finishStream();
   }
+}
+
+/** Fields of the Response that only echo the request, the largest of them (an agent's instructions and tools). */
+const ECHOED_FIELDS = ["instructions", "tools"];
+
+/** JSON.stringify of `obj`, with the text of the fields in `known` taken from there. */
+function stringifyTopLevel(obj: JsonObject, known: Map<string, string | undefined>): string {
+  let out = "";
+  for (const key of Object.keys(obj)) {
+    const text = known.has(key) ? known.get(key) : JSON.stringify(obj[key]);
+    if (text === undefined) continue;
+    out += `${out ? "," : ""}${JSON.stringify(key)}:${text}`;
+  }
+  return `{${out}}`;
 }
