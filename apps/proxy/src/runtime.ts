@@ -208,6 +208,7 @@ export class ProxyRuntime {
     await this.bus?.close();
     await this.responses.close();
     await this.database?.close();
+    await this.limits.close();
     this.redis?.direct.disconnect();
     this.redis?.batched.disconnect();
     await this.dispatcher.close();

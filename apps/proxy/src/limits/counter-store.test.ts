@@ -118,3 +118,58 @@ describe("Redis counters and earlier versions", () => {
     expect(await redis.pttl(key)).toBeGreaterThan(50_000);
   });
 });
+
+describe("Redis corrections", () => {
+  /** The scripts Redis ran that name `key`, seen through MONITOR (other tests' commands name other keys). */
+  async function watch(key: string): Promise<{ writes: () => number; stop: () => void }> {
+    const monitor = await redis.monitor();
+    let writes = 0;
+    monitor.on("monitor", (_time: string, args: string[]) => {
+      if (/^eval/i.test(args[0] ?? "") && args.includes(key) && args.length > 3) writes++;
+    });
+    return { writes: () => writes, stop: () => monitor.disconnect() };
+  }
+
+  it("gathers the corrections of answers ending together into one write, a counter's summed", async () => {
+    const store = new RedisStore({ direct: redis, batched });
+    const [t, b] = [`${prefix}gather-tpm:${randomUUID()}`, `${prefix}gather-budget:${randomUUID()}`];
+    await store.take([take(t, 100, 10_000)]);
+    const { writes, stop } = await watch(b);
+    const done = Array.from({ length: 20 }, (_, i) =>
+      store.correct([
+        { key: t, points: i % 2 ? 5 : -3, durationSec: 60 },
+        { key: b, points: 7, durationSec: 3600 },
+      ]),
+    );
+    await Promise.all(done);
+    // MONITOR reports a command after it ran; a read after it comes back after the report.
+    await redis.ping();
+    stop();
+    expect(writes()).toBe(1);
+    expect(await store.read(t)).toMatchObject({ used: 100 + 10 * 5 - 10 * 3 });
+    expect(await store.read(b)).toMatchObject({ used: 140 });
+  });
+
+  it("reads a counter with this replica's own corrections in it, and writes the rest at close", async () => {
+    const store = new RedisStore({ direct: redis, batched });
+    const t = `${prefix}own:${randomUUID()}`;
+    const other = `${prefix}own-other:${randomUUID()}`;
+    await store.take([take(t, 100, 10_000)]);
+    void store.correct([{ key: t, points: -40, durationSec: 60 }]);
+    // Read at once, before the gathering delay has passed.
+    expect(await store.read(t)).toMatchObject({ used: 60 });
+    void store.correct([{ key: other, points: 9, durationSec: 60 }]);
+    await store.flush();
+    expect(await redis.get(other)).toBe("9");
+  });
+
+  it("hands a failed write to every caller whose correction it held", async () => {
+    const client = new Redis({ host: "127.0.0.1", port: 6379, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+    client.on("error", () => undefined);
+    const store = new RedisStore({ direct: redis, batched: client });
+    // Never connected: the write is refused at once.
+    const results = await Promise.allSettled([1, 2].map((n) => store.correct([{ key: `${prefix}fail:${n}`, points: n, durationSec: 60 }])));
+    expect(results.map((r) => r.status)).toEqual(["rejected", "rejected"]);
+    client.disconnect();
+  });
+});

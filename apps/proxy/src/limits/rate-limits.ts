@@ -63,6 +63,11 @@ export class RateLimits {
     this.store = deps.redis ? new RedisStore(deps.redis) : new MemoryStore();
   }
 
+  /** Writes the corrections the store still gathers (at shutdown, before its connections close). */
+  async close(): Promise<void> {
+    await this.store.flush?.();
+  }
+
   private bucket(kind: Kind, id: string, limit: number, durationSec: number): Bucket {
     return { kind, id, key: `yallmp:${kind}:${id}`, limit, durationSec };
   }

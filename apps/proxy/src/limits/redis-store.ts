@@ -63,11 +63,20 @@ interface Scripts {
   yallmpRead(keys: number, key: string): Promise<[number, number] | null>;
 }
 
+/**
+ * Corrections wait this long and go out together, those of one counter summed: a request's answer
+ * never waits for them, and a crowd's corrections cost Redis one script, not one each.
+ */
+const CORRECT_AFTER_MS = 5;
+
 export class RedisStore implements CounterStore {
   private readonly direct: Redis & Scripts;
   private readonly batched: Redis & Scripts;
   /** Admissions waiting for Redis: with none, the next goes out at once on its own. */
   private taking = 0;
+  /** Corrections gathered for the next write, by counter, and that write's promise and timer. */
+  private readonly pending = new Map<string, Correction>();
+  private batch: { done: Promise<void>; settle: (err?: unknown) => void; timer: NodeJS.Timeout } | undefined;
 
   constructor(redis: LimitRedis) {
     for (const client of [redis.direct, redis.batched]) {
@@ -97,15 +106,47 @@ export class RedisStore implements CounterStore {
     return { ok: true, windows };
   }
 
-  async correct(corrections: readonly Correction[]): Promise<void> {
-    const due = corrections.filter((c) => c.points !== 0);
-    if (due.length === 0) return;
+  /** Settles when the corrections are written (with the others gathered meanwhile), or rejects as that write does. */
+  correct(corrections: readonly Correction[]): Promise<void> {
+    for (const c of corrections) {
+      if (c.points === 0) continue;
+      const held = this.pending.get(c.key);
+      if (held) held.points += c.points;
+      else this.pending.set(c.key, { ...c });
+    }
+    if (this.pending.size === 0) return Promise.resolve();
+    if (!this.batch) {
+      let settle!: (err?: unknown) => void;
+      const done = new Promise<void>((resolve, reject) => (settle = (err) => (err === undefined ? resolve() : reject(err))));
+      // Each caller handles the failure; this keeps one with no caller left from going unhandled.
+      done.catch(() => undefined);
+      this.batch = { done, settle, timer: setTimeout(() => void this.flush(), CORRECT_AFTER_MS) };
+    }
+    return this.batch.done;
+  }
+
+  /** Writes the gathered corrections now; a failure goes to the callers of `correct`. */
+  async flush(): Promise<void> {
+    const batch = this.batch;
+    this.batch = undefined;
+    if (!batch) return;
+    clearTimeout(batch.timer);
+    const due = [...this.pending.values()].filter((c) => c.points !== 0);
+    this.pending.clear();
+    if (due.length === 0) return batch.settle();
     const args: Array<string | number> = due.map((c) => c.key);
     for (const c of due) args.push(c.points, c.durationSec);
-    await this.batched.yallmpCorrect(due.length, ...args);
+    try {
+      await this.batched.yallmpCorrect(due.length, ...args);
+      batch.settle();
+    } catch (err) {
+      batch.settle(err ?? new Error("correction failed"));
+    }
   }
 
   async read(key: string): Promise<WindowState | null> {
+    // This replica's own corrections first: what it reports includes every answer it has given.
+    if (this.pending.has(key)) await this.flush();
     const r = await this.direct.yallmpRead(1, key);
     return r ? { used: r[0], resetMs: Math.max(0, r[1]) } : null;
   }
