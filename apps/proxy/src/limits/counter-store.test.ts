@@ -121,20 +121,34 @@ describe("Redis counters and earlier versions", () => {
 
 describe("Redis corrections", () => {
   /** The scripts Redis ran that name `key`, seen through MONITOR (other tests' commands name other keys). */
-  async function watch(key: string): Promise<{ writes: () => number; stop: () => void }> {
+  async function watch(key: string): Promise<{ writes: () => Promise<number> }> {
     const monitor = await redis.monitor();
     let writes = 0;
+    const marker = randomUUID();
+    let seen: () => void = () => undefined;
+    const reached = new Promise<void>((resolve) => (seen = resolve));
     monitor.on("monitor", (_time: string, args: string[]) => {
-      if (/^eval/i.test(args[0] ?? "") && args.includes(key) && args.length > 3) writes++;
+      if (/^eval/i.test(args[0] ?? "") && args.includes(key)) writes++;
+      if (args[0]?.toLowerCase() === "echo" && args[1] === marker) seen();
     });
-    return { writes: () => writes, stop: () => monitor.disconnect() };
+    return {
+      // MONITOR reports commands in the order Redis ran them: once a later ECHO shows, every earlier command has.
+      writes: async () => {
+        await redis.echo(marker);
+        await reached;
+        monitor.disconnect();
+        return writes;
+      },
+    };
   }
 
   it("gathers the corrections of answers ending together into one write, a counter's summed", async () => {
     const store = new RedisStore({ direct: redis, batched });
     const [t, b] = [`${prefix}gather-tpm:${randomUUID()}`, `${prefix}gather-budget:${randomUUID()}`];
     await store.take([take(t, 100, 10_000)]);
-    const { writes, stop } = await watch(b);
+    // The script is loaded first, so the write under watch is one EVALSHA, not a refused one and an EVAL.
+    await store.correct([{ key: `${prefix}warm:${randomUUID()}`, points: 1, durationSec: 60 }]);
+    const { writes } = await watch(b);
     const done = Array.from({ length: 20 }, (_, i) =>
       store.correct([
         { key: t, points: i % 2 ? 5 : -3, durationSec: 60 },
@@ -142,10 +156,7 @@ describe("Redis corrections", () => {
       ]),
     );
     await Promise.all(done);
-    // MONITOR reports a command after it ran; a read after it comes back after the report.
-    await redis.ping();
-    stop();
-    expect(writes()).toBe(1);
+    expect(await writes()).toBe(1);
     expect(await store.read(t)).toMatchObject({ used: 100 + 10 * 5 - 10 * 3 });
     expect(await store.read(b)).toMatchObject({ used: 140 });
   });
