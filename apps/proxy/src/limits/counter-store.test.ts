@@ -174,6 +174,42 @@ describe("Redis corrections", () => {
     expect(await redis.get(other)).toBe("9");
   });
 
+  it("waits at close for a write the timer already began, and drops what comes after", async () => {
+    const store = new RedisStore({ direct: redis, batched });
+    const t = `${prefix}closing:${randomUUID()}`;
+    const done = store.correct([{ key: t, points: 9, durationSec: 60 }]);
+    // Let the gathering timer fire and send its write, then close at once.
+    await new Promise((r) => setTimeout(r, 8));
+    await store.close();
+    await done;
+    expect(await redis.get(t)).toBe("9");
+    await store.correct([{ key: t, points: 5, durationSec: 60 }]);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await redis.get(t)).toBe("9");
+  });
+
+  it("gives reads made together, and reads during a write, this replica's own corrections", async () => {
+    const store = new RedisStore({ direct: redis, batched });
+    const t = `${prefix}together:${randomUUID()}`;
+    await store.take([take(t, 100, 10_000)]);
+    void store.correct([{ key: t, points: -40, durationSec: 60 }]);
+    const both = await Promise.all([store.read(t), store.read(t)]);
+    expect(both).toMatchObject([{ used: 60 }, { used: 60 }]);
+    void store.correct([{ key: t, points: -10, durationSec: 60 }]);
+    await new Promise((r) => setTimeout(r, 6));
+    expect(await store.read(t)).toMatchObject({ used: 50 });
+  });
+
+  it("drops a give-back gathered for a window that has ended, and still counts the charges beside it", async () => {
+    const store = new RedisStore({ direct: redis, batched });
+    const t = `${prefix}ended:${randomUUID()}`;
+    // Neither correction's window is counting: the give-back belongs to an ended one.
+    void store.correct([{ key: t, points: 50, durationSec: 60 }]);
+    void store.correct([{ key: t, points: -90, durationSec: 60 }]);
+    await store.flush();
+    expect(await redis.get(t)).toBe("50");
+  });
+
   it("hands a failed write to every caller whose correction it held", async () => {
     const client = new Redis({ host: "127.0.0.1", port: 6379, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
     client.on("error", () => undefined);

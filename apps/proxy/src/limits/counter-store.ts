@@ -36,6 +36,6 @@ export interface CounterStore {
   correct(corrections: readonly Correction[]): void | Promise<void>;
   /** The window counting now, or null when none has begun. */
   read(key: string): WindowState | null | Promise<WindowState | null>;
-  /** Writes the corrections still gathered (at shutdown). */
-  flush?(): Promise<void>;
+  /** Writes the corrections still gathered and takes no more (at shutdown). */
+  close?(): Promise<void>;
 }

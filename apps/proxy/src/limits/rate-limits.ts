@@ -65,7 +65,7 @@ export class RateLimits {
 
   /** Writes the corrections the store still gathers (at shutdown, before its connections close). */
   async close(): Promise<void> {
-    await this.store.flush?.();
+    await this.store.close?.();
   }
 
   private bucket(kind: Kind, id: string, limit: number, durationSec: number): Bucket {

@@ -74,9 +74,13 @@ export class RedisStore implements CounterStore {
   private readonly batched: Redis & Scripts;
   /** Admissions waiting for Redis: with none, the next goes out at once on its own. */
   private taking = 0;
-  /** Corrections gathered for the next write, by counter, and that write's promise and timer. */
-  private readonly pending = new Map<string, Correction>();
+  /** Corrections gathered for the next write, by counter: give-backs and charges summed apart. */
+  private readonly pending = new Map<string, { neg: number; pos: number; durationSec: number }>();
+  /** The gathered corrections' promise and timer. */
   private batch: { done: Promise<void>; settle: (err?: unknown) => void; timer: NodeJS.Timeout } | undefined;
+  /** Writes under way, with the counters each holds. */
+  private readonly writing = new Set<{ keys: Set<string>; done: Promise<void> }>();
+  private closed = false;
 
   constructor(redis: LimitRedis) {
     for (const client of [redis.direct, redis.batched]) {
@@ -108,11 +112,14 @@ export class RedisStore implements CounterStore {
 
   /** Settles when the corrections are written (with the others gathered meanwhile), or rejects as that write does. */
   correct(corrections: readonly Correction[]): Promise<void> {
+    // After close the connections are gone: what comes that late is not counted.
+    if (this.closed) return Promise.resolve();
     for (const c of corrections) {
       if (c.points === 0) continue;
-      const held = this.pending.get(c.key);
-      if (held) held.points += c.points;
-      else this.pending.set(c.key, { ...c });
+      let held = this.pending.get(c.key);
+      if (!held) this.pending.set(c.key, (held = { neg: 0, pos: 0, durationSec: c.durationSec }));
+      if (c.points < 0) held.neg += c.points;
+      else held.pos += c.points;
     }
     if (this.pending.size === 0) return Promise.resolve();
     if (!this.batch) {
@@ -125,28 +132,58 @@ export class RedisStore implements CounterStore {
     return this.batch.done;
   }
 
-  /** Writes the gathered corrections now; a failure goes to the callers of `correct`. */
+  /**
+   * Writes the gathered corrections now and waits for every write under way; never rejects (a
+   * failure goes to the callers of `correct`).
+   */
   async flush(): Promise<void> {
     const batch = this.batch;
     this.batch = undefined;
-    if (!batch) return;
-    clearTimeout(batch.timer);
-    const due = [...this.pending.values()].filter((c) => c.points !== 0);
-    this.pending.clear();
-    if (due.length === 0) return batch.settle();
-    const args: Array<string | number> = due.map((c) => c.key);
-    for (const c of due) args.push(c.points, c.durationSec);
-    try {
-      await this.batched.yallmpCorrect(due.length, ...args);
-      batch.settle();
-    } catch (err) {
-      batch.settle(err ?? new Error("correction failed"));
+    if (batch) {
+      clearTimeout(batch.timer);
+      this.write(batch);
     }
+    await Promise.all([...this.writing].map((w) => w.done));
+  }
+
+  /** Writes and shuts the store: later corrections are dropped. */
+  async close(): Promise<void> {
+    await this.flush();
+    this.closed = true;
+  }
+
+  private write(batch: NonNullable<RedisStore["batch"]>): void {
+    // A counter's give-back goes first: the CORRECT script drops it when that window has ended, as
+    // it would have alone, and the charges then count in the window running.
+    const keys: string[] = [];
+    const values: Array<string | number> = [];
+    for (const [key, c] of this.pending) {
+      if (c.neg === 0) continue;
+      keys.push(key);
+      values.push(c.neg, c.durationSec);
+    }
+    for (const [key, c] of this.pending) {
+      if (c.pos === 0) continue;
+      keys.push(key);
+      values.push(c.pos, c.durationSec);
+    }
+    this.pending.clear();
+    if (keys.length === 0) return batch.settle();
+    const entry = {
+      keys: new Set(keys),
+      done: this.batched.yallmpCorrect(keys.length, ...keys, ...values).then(
+        () => batch.settle(),
+        (err: unknown) => batch.settle(err ?? new Error("correction failed")),
+      ),
+    };
+    this.writing.add(entry);
+    void entry.done.finally(() => this.writing.delete(entry));
   }
 
   async read(key: string): Promise<WindowState | null> {
     // This replica's own corrections first: what it reports includes every answer it has given.
     if (this.pending.has(key)) await this.flush();
+    else for (const w of this.writing) if (w.keys.has(key)) await w.done;
     const r = await this.direct.yallmpRead(1, key);
     return r ? { used: r[0], resetMs: Math.max(0, r[1]) } : null;
   }

@@ -96,7 +96,9 @@ describe("chat fixture -> Responses stream", () => {
       expect(f.data).toBe(JSON.stringify(parsed));
       expect(parsed.response["tools"]).toEqual([expect.objectContaining({ type: "function", name: "get_weather" })]);
     }
-    expect(JSON.parse(frames[2]!.data)).toEqual({ type: "response.completed", sequence_number: expect.any(Number), response: completed });
+    // The very bytes JSON.stringify writes for the event around the final Response, key order included.
+    const seq = (JSON.parse(frames[2]!.data) as { sequence_number: number }).sequence_number;
+    expect(frames[2]!.data).toBe(JSON.stringify({ type: "response.completed", sequence_number: seq, response: completed }));
   });
 
   it("hands the final response to onComplete", () => {
