@@ -210,6 +210,22 @@ describe("Redis corrections", () => {
     expect(await redis.get(t)).toBe("50");
   });
 
+  it("settles its callers when the client throws instead of rejecting, and writes the next batch", async () => {
+    const client = batched.duplicate();
+    const store = new RedisStore({ direct: redis, batched: client });
+    const scripts = client as unknown as { yallmpCorrect: (...a: unknown[]) => Promise<number> };
+    const real = scripts.yallmpCorrect;
+    scripts.yallmpCorrect = () => {
+      throw new Error("client broke");
+    };
+    const t = `${prefix}throws:${randomUUID()}`;
+    await expect(store.correct([{ key: t, points: 3, durationSec: 60 }])).rejects.toThrow("client broke");
+    scripts.yallmpCorrect = real;
+    await store.correct([{ key: t, points: 4, durationSec: 60 }]);
+    expect(await redis.get(t)).toBe("4");
+    client.disconnect();
+  });
+
   it("hands a failed write to every caller whose correction it held", async () => {
     const client = new Redis({ host: "127.0.0.1", port: 6379, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
     client.on("error", () => undefined);

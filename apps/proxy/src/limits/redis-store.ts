@@ -169,9 +169,16 @@ export class RedisStore implements CounterStore {
     }
     this.pending.clear();
     if (keys.length === 0) return batch.settle();
+    let sent: Promise<number>;
+    try {
+      sent = this.batched.yallmpCorrect(keys.length, ...keys, ...values);
+    } catch (err) {
+      // A client that throws rather than rejects still settles its callers, and the timer's flush never rejects.
+      sent = Promise.reject(err);
+    }
     const entry = {
       keys: new Set(keys),
-      done: this.batched.yallmpCorrect(keys.length, ...keys, ...values).then(
+      done: sent.then(
         () => batch.settle(),
         (err: unknown) => batch.settle(err ?? new Error("correction failed")),
       ),
