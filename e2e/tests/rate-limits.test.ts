@@ -5,7 +5,7 @@
 
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import { randomBytes } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -218,33 +218,61 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** A Redis of the test's own, on a free port, that the test may stop (SIGSTOP) and kill. */
+async function startRedis(): Promise<{ child: ChildProcess; port: number }> {
+  const port = await freePort();
+  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+  for (let i = 0; i < 50; i++) {
+    const listening = await new Promise<boolean>((resolve) => {
+      const s = createServer();
+      s.once("error", () => resolve(true));
+      s.listen(port, "127.0.0.1", () => s.close(() => resolve(false)));
+    });
+    if (listening) break;
+    await sleep(50);
+  }
+  return { child, port };
+}
+
+async function stopRedis(redis: ChildProcess | undefined): Promise<void> {
+  if (!redis || redis.exitCode !== null || redis.signalCode !== null) return;
+  redis.kill("SIGCONT");
+  redis.kill("SIGKILL");
+  await once(redis, "exit");
+}
+
+/** One command to Redis, as another replica would write it; resolves with its reply line. */
+async function redisCommand(port: number, ...args: string[]): Promise<string> {
+  const s = connect(port, "127.0.0.1");
+  s.write(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join("")}`);
+  const [reply] = (await once(s, "data")) as [Buffer];
+  s.destroy();
+  return reply.toString("utf8").trim();
+}
+
+async function until(what: string, ok: () => boolean, ms = 5000): Promise<void> {
+  const end = performance.now() + ms;
+  while (!ok()) {
+    if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
 describe("with Redis stopped mid-test", () => {
   let up: Upstream;
   let redis: ChildProcess | undefined;
   const proxies: RunningProxy[] = [];
   afterEach(async () => {
     for (const p of proxies.splice(0)) await p.close();
-    if (redis && redis.exitCode === null && redis.signalCode === null) {
-      redis.kill("SIGKILL");
-      await once(redis, "exit");
-    }
+    await stopRedis(redis);
     await up?.close();
   });
 
   it("admits with fail_open: true and refuses with 503 with fail_open: false, each within the command deadline, hung or gone", async () => {
     up = await chatUpstream();
-    const port = await freePort();
-    redis = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
-    for (let i = 0; i < 50; i++) {
-      const ok = await new Promise<boolean>((resolve) => {
-        const s = createServer();
-        s.once("error", () => resolve(true));
-        s.listen(port, "127.0.0.1", () => s.close(() => resolve(false)));
-      });
-      if (ok) break;
-      await sleep(50);
-    }
-    const env = { REDIS_URL: `redis://127.0.0.1:${port}`, YALLMP_ADMIN_PASSWORD: ADMIN };
+    const started = await startRedis();
+    redis = started.child;
+    const env = { REDIS_URL: `redis://127.0.0.1:${started.port}`, YALLMP_ADMIN_PASSWORD: ADMIN };
     const keys = `    - { key_id: k, secret: sk-k, rpm_limit: 3 }`;
     const open = await startProxy(keysYaml(up, keys, "  rate_limits: { fail_open: true, redis_timeout_ms: 200 }"), env);
     const closed = await startProxy(keysYaml(up, keys, "  rate_limits: { fail_open: false, redis_timeout_ms: 200 }"), env);
@@ -275,5 +303,100 @@ describe("with Redis stopped mid-test", () => {
     expect(open.logText()).toMatch(/Redis for rate limits is unreachable.*fail_open: true/);
     const metrics = await (await fetch(`${open.url}/metrics`)).text();
     expect(metrics).toMatch(/yallmp_rate_limit_store_errors_total\{policy="open"\} [1-9]/);
+  });
+});
+
+describe("a take in Redis beside the upstream call", () => {
+  let up: Upstream;
+  let redis: { child: ChildProcess; port: number };
+  let p: RunningProxy;
+  beforeAll(async () => {
+    // "hold" is answered only when its client goes (a call the proxy cancels); anything else at once.
+    up = await startUpstream((rec, res) => {
+      const held = JSON.stringify(rec.json?.messages).includes("hold");
+      if (!held) return sendJson(res, 200, chatCompletion("ok", { usage: { prompt_tokens: 90, completion_tokens: 10, total_tokens: 100 } }));
+      const timer = setTimeout(() => sendJson(res, 200, chatCompletion("late")), 10_000);
+      res.on("close", () => clearTimeout(timer));
+    });
+    redis = await startRedis();
+    p = await startProxy(
+      keysYaml(
+        up,
+        `    - { key_id: roomy, secret: sk-roomy, rpm_limit: 100 }
+    - { key_id: tight, secret: sk-tight, rpm_limit: 4 }
+    - { key_id: race, secret: sk-race, rpm_limit: 10 }`,
+        "  rate_limits: { redis_timeout_ms: 5000 }",
+      ),
+      { REDIS_URL: `redis://127.0.0.1:${redis.port}` },
+    );
+  });
+  afterAll(async () => {
+    await p?.close();
+    await stopRedis(redis?.child);
+    await up?.close();
+  });
+
+  function send(secret: string, text = "hi"): Promise<Response> {
+    return fetch(`${p.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "gpt", messages: [{ role: "user", content: text }] }),
+    });
+  }
+
+  it("starts the call before Redis answers when the counters were last heard well clear, and answers only once Redis has", async () => {
+    expect((await send("sk-roomy")).status).toBe(200);
+    const seen = up.requests.length;
+    redis.child.kill("SIGSTOP");
+    const pending = send("sk-roomy");
+    try {
+      await until("the upstream call", () => up.requests.length === seen + 1);
+      // The upstream has answered; the client still waits for the count.
+      const early = await Promise.race([pending.then(() => "answered"), sleep(200).then(() => "waiting")]);
+      expect(early).toBe("waiting");
+    } finally {
+      redis.child.kill("SIGCONT");
+    }
+    const res = await pending;
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-ratelimit-remaining-requests")).toBe("98");
+  });
+
+  it("waits for Redis before the call when a counter was last heard near its limit", async () => {
+    for (let i = 0; i < 2; i++) expect((await send("sk-tight")).status).toBe(200);
+    // 2 of 4 left: under half, so the third waits for its count.
+    const seen = up.requests.length;
+    redis.child.kill("SIGSTOP");
+    const pending = send("sk-tight");
+    try {
+      await sleep(300);
+      expect(up.requests.length).toBe(seen);
+    } finally {
+      redis.child.kill("SIGCONT");
+    }
+    expect((await pending).status).toBe(200);
+    expect(up.requests.length).toBe(seen + 1);
+  });
+
+  it("answers a refusal heard during the call with the 429 it would have been, and cancels the call", async () => {
+    expect((await send("sk-race")).status).toBe(200);
+    // Another replica takes the rest of the minute's requests; this one last heard 9 left.
+    expect(await redisCommand(redis.port, "SET", `yallmp:rpm:key:race`, "10", "KEEPTTL")).toBe("+OK");
+    const seen = up.requests.length;
+    redis.child.kill("SIGSTOP");
+    const pending = send("sk-race", "hold");
+    try {
+      await until("the upstream call", () => up.requests.length === seen + 1);
+    } finally {
+      redis.child.kill("SIGCONT");
+    }
+    const res = await pending;
+    expect(res.status).toBe(429);
+    expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(res.headers.get("x-ratelimit-remaining-requests")).toBe("0");
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("rate_limit_exceeded");
+    await until("the cancelled call", () => up.requests[seen]!.closedAt !== undefined, 2000);
+    // Nothing was counted for it: the minute's 10 are the 10 another replica and this one took.
+    expect(await redisCommand(redis.port, "GET", `yallmp:rpm:key:race`)).toBe("$2\r\n10");
   });
 });

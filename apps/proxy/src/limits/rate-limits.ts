@@ -1,6 +1,8 @@
 // Rate limits and budgets per key, per (key, model) and per model, counted in fixed windows: in
 // Redis when REDIS_URL is set (one atomic script a request: no read-then-write race between
 // replicas), else in this process. A request with no limit configured does no work here at all.
+// With Redis, a request whose counters were last heard well clear of their limits takes its share
+// while its upstream call starts (pipeline/proxy-request.ts): Redis still decides every request.
 
 import type { KeyLimitStatus } from "@yallmproxy/api";
 import type { RateLimitState, RateLimitWindow } from "@yallmproxy/translate";
@@ -45,6 +47,21 @@ export type Admission = { ticket: LimitTicket; state: RateLimitState } | { refus
 const MICRO_USD = 1_000_000;
 const MINUTE = 60;
 
+/** What this replica last heard of a counter in Redis, and what its takes still under way ask of it. */
+interface Heard {
+  left: number;
+  heardAt: number;
+  endsAt: number;
+  pending: number;
+}
+
+/** A counter heard longer ago than this is not trusted to have room. */
+const HEARD_FRESH_MS = 1000;
+/** The share of a limit that must have been free, after the takes under way, for a take to overlap the call. */
+const ROOM_SHARE = 0.5;
+/** Counters remembered at most (a key and model pair each): past it the memory starts over. */
+const HEARD_MAX = 10_000;
+
 export interface RateLimitsDeps {
   redis: LimitRedis | undefined;
   failOpen(): boolean;
@@ -58,9 +75,12 @@ export class RateLimits {
   /** Each (key, model) pair's counters, made once per config (a reload brings new key and route objects). */
   private readonly plans = new WeakMap<object, WeakMap<ModelRoute, LimitPlan | undefined>>();
   private readonly noKey = {};
+  /** With Redis: each counter as last heard (in this process the store itself answers at once). */
+  private readonly heard: Map<string, Heard> | undefined;
 
   constructor(private readonly deps: RateLimitsDeps) {
     this.store = deps.redis ? new RedisStore(deps.redis) : new MemoryStore();
+    this.heard = deps.redis ? new Map() : undefined;
   }
 
   /** Writes the corrections the store still gathers (at shutdown, before its connections close). */
@@ -121,17 +141,69 @@ export class RateLimits {
     let taken: TakeResult | Promise<TakeResult>;
     try {
       taken = this.store.take(
-        buckets.map((b) => ({ key: b.key, points: b.kind === "rpm" ? 1 : tokens, limit: b.limit, durationSec: b.durationSec, check: b.kind === "budget" })),
+        buckets.map((b) => ({ key: b.key, points: pointsOf(b, tokens), limit: b.limit, durationSec: b.durationSec, check: b.kind === "budget" })),
       );
     } catch (err) {
       return this.storeFailed(plan, tokens, err);
     }
-    return taken instanceof Promise
-      ? taken.then(
-          (r) => this.decide(plan, tokens, r),
-          (err: unknown) => this.storeFailed(plan, tokens, err),
-        )
-      : this.decide(plan, tokens, taken);
+    if (!(taken instanceof Promise)) return this.decide(plan, tokens, taken);
+    const heard = this.heard && this.underWay(plan, tokens);
+    return taken.then(
+      (r) => {
+        if (heard) this.hear(plan, tokens, heard, r);
+        return this.decide(plan, tokens, r);
+      },
+      (err: unknown) => {
+        if (heard) for (let i = 0; i < heard.length; i++) heard[i]!.pending -= pointsOf(buckets[i]!, tokens);
+        return this.storeFailed(plan, tokens, err);
+      },
+    );
+  }
+
+  /**
+   * Whether a take may run while the request's upstream call starts (the answer waits for it, and a
+   * refusal cancels the call before the client hears anything): with Redis only, when every counter
+   * was heard under a second ago, in the window still running, with at least half of its limit
+   * free after this replica's takes under way and this one. Near a limit every take is waited for,
+   * so a refused request is seldom sent upstream at all.
+   */
+  mayOverlap(plan: LimitPlan, estimate: number): boolean {
+    if (!this.heard) return false;
+    const now = Date.now();
+    const tokens = Math.max(1, estimate);
+    for (const b of plan.buckets) {
+      const h = this.heard.get(b.key);
+      if (!h || now - h.heardAt > HEARD_FRESH_MS || now >= h.endsAt) return false;
+      if (h.left - h.pending - pointsOf(b, tokens) < b.limit * ROOM_SHARE) return false;
+    }
+    return true;
+  }
+
+  /** Counts a take as under way against each of its counters. */
+  private underWay(plan: LimitPlan, tokens: number): Heard[] {
+    const heard = this.heard!;
+    if (heard.size > HEARD_MAX) heard.clear();
+    return plan.buckets.map((b) => {
+      let h = heard.get(b.key);
+      if (!h) heard.set(b.key, (h = { left: 0, heardAt: 0, endsAt: 0, pending: 0 }));
+      h.pending += pointsOf(b, tokens);
+      return h;
+    });
+  }
+
+  /** Notes what Redis answered of each counter; the take is no longer under way. */
+  private hear(plan: LimitPlan, tokens: number, heard: Heard[], r: TakeResult): void {
+    const now = Date.now();
+    const { buckets } = plan;
+    for (let i = 0; i < heard.length; i++) {
+      const h = heard[i]!;
+      h.pending -= pointsOf(buckets[i]!, tokens);
+      const w = r.ok ? r.windows[i] : r.at === i ? r.window : undefined;
+      if (!w) continue;
+      h.left = buckets[i]!.limit - w.used;
+      h.heardAt = now;
+      h.endsAt = now + w.resetMs;
+    }
   }
 
   private decide(plan: LimitPlan, tokens: number, r: TakeResult): Admission {
@@ -220,6 +292,11 @@ export class RateLimits {
 }
 
 type LimitLeft = NonNullable<KeyLimitStatus["rpm"]>;
+
+/** What a take asks of a counter: a request, the token estimate, or nothing (a budget is only read). */
+function pointsOf(b: Bucket, tokens: number): number {
+  return b.kind === "rpm" ? 1 : b.kind === "budget" ? 0 : tokens;
+}
 
 /** Keeps the tightest window of each kind (the fewest left). */
 function noteWindow(state: RateLimitState, bucket: Bucket, w: WindowState): void {

@@ -14,16 +14,69 @@ function estimateTokens(flight: Flight): number {
 }
 
 /**
- * Checks the limits `route` and the caller's key have; undefined at once when there are none, and
- * the ticket itself (no promise) when they count in this process. Throws the refusal, in the
- * client's format through the error handler.
+ * A request's share of its limits: taken, or (with Redis, well clear of the limits) still being
+ * taken while the upstream call starts. Then nothing reaches the client before `ready`, and a
+ * refusal cancels the call and is the answer.
  */
-export function admitLimits(flight: Flight, route: ModelRoute): LimitTicket | Promise<LimitTicket> | undefined {
-  const { runtime } = flight.opts;
-  const plan = runtime.limits.plan(flight.caller.key, route);
+export class HeldLimits {
+  private ticket: LimitTicket | undefined;
+  private taking: Promise<LimitTicket> | undefined;
+
+  constructor(
+    private readonly flight: Flight,
+    taken: LimitTicket | Promise<LimitTicket>,
+  ) {
+    if (!(taken instanceof Promise)) {
+      this.ticket = taken;
+      return;
+    }
+    this.taking = taken;
+    taken.catch((err: unknown) => flight.cancel.abort(err));
+  }
+
+  /** Waits for a take under way; throws its refusal. */
+  async ready(): Promise<void> {
+    if (!this.taking) return;
+    this.ticket = await this.taking;
+    this.taking = undefined;
+  }
+
+  /** The refusal of a take under way, once heard; undefined when it was granted (or already known). */
+  async refusal(): Promise<unknown> {
+    try {
+      await this.ready();
+      return undefined;
+    } catch (err) {
+      return err;
+    }
+  }
+
+  /** Corrects the counters by the request's real usage, once its take is known; never throws. */
+  settle(): void {
+    if (this.ticket) settleLimits(this.flight, this.ticket);
+    else
+      this.taking?.then(
+        (t) => settleLimits(this.flight, t),
+        () => undefined,
+      );
+  }
+}
+
+/**
+ * Takes the share of the limits `route` and the caller's key have: undefined at once when there
+ * are none, the ticket itself when they count in this process. Throws the refusal, in the client's
+ * format through the error handler; with a take left under way, `HeldLimits.ready` does.
+ */
+export function admitLimits(flight: Flight, route: ModelRoute): HeldLimits | Promise<HeldLimits> | undefined {
+  const { limits } = flight.opts.runtime;
+  const plan = limits.plan(flight.caller.key, route);
   if (!plan) return undefined;
-  const out = runtime.limits.admit(plan, estimateTokens(flight));
-  return out instanceof Promise ? out.then((o) => granted(flight, o)) : granted(flight, out);
+  const estimate = estimateTokens(flight);
+  const overlap = limits.mayOverlap(plan, estimate);
+  const out = limits.admit(plan, estimate);
+  if (!(out instanceof Promise)) return new HeldLimits(flight, granted(flight, out));
+  const ticket = out.then((o) => granted(flight, o));
+  return overlap ? new HeldLimits(flight, ticket) : ticket.then((t) => new HeldLimits(flight, t));
 }
 
 /** The ticket of an admission, with its rate-limit headers on the answer; the refusal thrown. */
@@ -38,7 +91,7 @@ function granted(flight: Flight, out: Admission): LimitTicket {
 }
 
 /** Charges what the request really used: tokens (TPM) and, for a key with a budget, its cost. */
-export function settleLimits(flight: Flight, ticket: LimitTicket): void {
+function settleLimits(flight: Flight, ticket: LimitTicket): void {
   const { log } = flight;
   const input = log.promptTokens ?? 0;
   const output = log.completionTokens ?? 0;

@@ -17,8 +17,7 @@ import { checkStreamStart } from "./stream-start.js";
 import type { Backend, UpstreamResponse } from "../upstream/types.js";
 import { answer, closeGone, sendUpstreamRefusal } from "./answer.js";
 import { clientSessionId } from "./client.js";
-import type { LimitTicket } from "../limits/rate-limits.js";
-import { admitLimits, settleLimits } from "./limits-stage.js";
+import { admitLimits, type HeldLimits } from "./limits-stage.js";
 import { passthroughBody, passthroughRaw } from "./apply-parameters.js";
 import { spliceTopLevelString } from "./json-splice.js";
 import { materializeRelayed, relayedBytes, relaysUnparsed } from "./relay-intake.js";
@@ -94,23 +93,29 @@ async function runStages(opts: ProxyCallOptions, trace: Trace, log: RequestLog, 
   };
   // Key and model limits are the group's: they name the model, whichever deployment serves it.
   const limited = admitLimits(flight, (allowed.pools[0] as GroupPool).group.deployments[0] as ModelRoute);
-  const ticket = limited instanceof Promise ? await limited : limited;
-  const release = ticket ? await admitOrGiveBack(flight, ticket) : await admit(flight);
+  const held = limited instanceof Promise ? await limited : limited;
+  const release = held ? await admitOrGiveBack(flight, held) : await admit(flight);
   if (!release) {
-    if (ticket) settleLimits(flight, ticket);
+    held?.settle();
     return;
   }
   let picked: Picked | undefined;
   try {
-    picked = await callUpstream(flight, allowed);
-    if (picked) await answer(flight, picked.backend, picked.response);
+    picked = await callUpstream(flight, allowed, held);
+    if (picked) {
+      await held?.ready();
+      await answer(flight, picked.backend, picked.response);
+    }
   } catch (err) {
-    if (err instanceof ProxyError) log.status = err.status;
-    throw err;
+    // A refusal heard while the call was under way is the answer, whatever the call met.
+    const refused = held && (await held.refusal());
+    const thrown = refused ?? err;
+    if (thrown instanceof ProxyError) log.status = thrown.status;
+    throw thrown;
   } finally {
     if (picked) finishDeployment(flight, picked, allowed.affinityKey);
     release();
-    if (ticket) settleLimits(flight, ticket);
+    held?.settle();
     log.latencyMs = round(performance.now() - flight.started);
     if (opts.warnings?.length) log.warnings = opts.warnings;
     request.requestLogged = true;
@@ -119,12 +124,13 @@ async function runStages(opts: ProxyCallOptions, trace: Trace, log: RequestLog, 
 }
 
 /** `admit`, with the limits' share given back when the request is refused there (it never reaches the upstream). */
-async function admitOrGiveBack(flight: Flight, ticket: LimitTicket): Promise<(() => void) | undefined> {
+async function admitOrGiveBack(flight: Flight, held: HeldLimits): Promise<(() => void) | undefined> {
   try {
     return await admit(flight);
   } catch (err) {
-    settleLimits(flight, ticket);
-    throw err;
+    held.settle();
+    // A refusal of the limits cancels the wait for a slot too, and is the answer.
+    throw (await held.refusal()) ?? err;
   }
 }
 
@@ -198,7 +204,7 @@ interface Picked {
 }
 
 /** Call with failover: a deployment of each allowed group in turn gets the request in its own format. */
-async function callUpstream(flight: Flight, allowed: AllowedPools): Promise<Picked | undefined> {
+async function callUpstream(flight: Flight, allowed: AllowedPools, held: HeldLimits | undefined): Promise<Picked | undefined> {
   const { runtime, reply, call, request } = flight.opts;
   const { trace, log } = flight;
   const { config } = runtime.generation;
@@ -240,6 +246,7 @@ async function callUpstream(flight: Flight, allowed: AllowedPools): Promise<Pick
     const { error, errorFrom } = result;
     // The retries ran out on an upstream of the client's own format: its refusal goes out as it came.
     if (errorFrom?.format === call.format && error.upstreamBody && error.upstreamBody.length > 0) {
+      await held?.ready();
       log.status = error.status;
       trace.error = error.message;
       sendUpstreamRefusal(reply, error, error.upstreamBody);
