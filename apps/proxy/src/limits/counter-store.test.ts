@@ -161,6 +161,33 @@ describe("Redis corrections", () => {
     expect(await store.read(b)).toMatchObject({ used: 140 });
   });
 
+  it("sends the corrections gathered with the next take, in its one script, applied before it is checked", async () => {
+    const store = new RedisStore({ direct: redis, batched });
+    const [t, r] = [`${prefix}ride-tpm:${randomUUID()}`, `${prefix}ride-rpm:${randomUUID()}`];
+    await store.take([take(t, 900, 1000), take(r, 1, 10)]);
+    await store.correct([{ key: `${prefix}warm:${randomUUID()}`, points: 1, durationSec: 60 }]);
+    const { writes } = await watch(t);
+    // The answer used 300 tokens of its 900: once the rest is given back, the next request's 500 fit.
+    const corrected = store.correct([{ key: t, points: -600, durationSec: 60 }]);
+    const next = await store.take([take(t, 500, 1000), take(r, 1, 10)]);
+    await corrected;
+    expect(next).toMatchObject({ ok: true, windows: [{ used: 800 }, { used: 2 }] });
+    expect(await writes()).toBe(1);
+    // Nothing was left for the timer to write.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await store.read(t)).toMatchObject({ used: 800 });
+  });
+
+  it("hands a failed take to the callers of the corrections riding with it", async () => {
+    const store = new RedisStore({ direct: redis, batched });
+    const [t, bad] = [`${prefix}ride-fail:${randomUUID()}`, `${prefix}ride-bad:${randomUUID()}`];
+    // A counter holding what is not a number makes the script fail as a whole.
+    await redis.set(bad, "not a number", "EX", 60);
+    const corrected = store.correct([{ key: t, points: 5, durationSec: 60 }]);
+    await expect(store.take([take(bad, 1, 10)])).rejects.toThrow();
+    await expect(corrected).rejects.toThrow();
+  });
+
   it("reads a counter with this replica's own corrections in it, and writes the rest at close", async () => {
     const store = new RedisStore({ direct: redis, batched });
     const t = `${prefix}own:${randomUUID()}`;

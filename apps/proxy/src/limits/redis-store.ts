@@ -8,12 +8,26 @@ import type { Redis } from "ioredis";
 import type { LimitRedis } from "./redis.js";
 import type { Correction, CounterStore, Take, TakeResult, WindowState } from "./counter-store.js";
 
-// ARGV per key: points, limit, window seconds, 1 to take or 0 to check. Nothing is written unless
-// every key fits; the answer is {1, used, ttl, …} or {0, index, used, ttl} for the first refusal.
+// KEYS: the takes, then any corrections gathered meanwhile (they ride along: one round trip, not
+// two). ARGV[1] counts the takes; then per take: points, limit, window seconds, 1 to take or 0 to
+// check; then per correction: points and window seconds, applied first whatever the take's answer.
+// Nothing is taken unless every take fits; the answer is {1, used, ttl, …} or {0, index, used, ttl}
+// for the first refusal.
 const TAKE = `
+local n = tonumber(ARGV[1])
+for i = n + 1, #KEYS do
+  local a = 1 + n * 4 + (i - n - 1) * 2
+  local d = tonumber(ARGV[a + 1])
+  if d > 0 then
+    redis.call('set', KEYS[i], 0, 'EX', ARGV[a + 2], 'NX')
+    redis.call('incrby', KEYS[i], d)
+  elseif d < 0 and redis.call('exists', KEYS[i]) == 1 then
+    redis.call('incrby', KEYS[i], d)
+  end
+end
 local used, ttl, fresh = {}, {}, {}
-for i = 1, #KEYS do
-  local a = (i - 1) * 4
+for i = 1, n do
+  local a = 1 + (i - 1) * 4
   local u = tonumber(redis.call('get', KEYS[i]) or '0')
   local t = redis.call('pttl', KEYS[i])
   fresh[i] = t < 0
@@ -25,8 +39,8 @@ for i = 1, #KEYS do
   used[i], ttl[i] = u, t
 end
 local out = {1}
-for i = 1, #KEYS do
-  local a = (i - 1) * 4
+for i = 1, n do
+  local a = 1 + (i - 1) * 4
   if ARGV[a + 4] == '1' then
     used[i] = redis.call('incrby', KEYS[i], ARGV[a + 1])
     if fresh[i] then redis.call('expire', KEYS[i], ARGV[a + 3]) end
@@ -64,8 +78,9 @@ interface Scripts {
 }
 
 /**
- * Corrections wait this long and go out together, those of one counter summed: a request's answer
- * never waits for them, and a crowd's corrections cost Redis one script, not one each.
+ * Corrections wait this long and go out together, those of one counter summed, with the next take
+ * if one comes first: a request's answer never waits for them, and a crowd's corrections cost Redis
+ * one script, not one each.
  */
 const CORRECT_AFTER_MS = 5;
 
@@ -94,13 +109,31 @@ export class RedisStore implements CounterStore {
   }
 
   async take(takes: readonly Take[]): Promise<TakeResult> {
-    const args: Array<string | number> = takes.map((t) => t.key);
-    for (const t of takes) args.push(t.points, t.limit, t.durationSec, t.check ? 0 : 1);
+    const keys: string[] = takes.map((t) => t.key);
+    const values: Array<string | number> = [takes.length];
+    for (const t of takes) values.push(t.points, t.limit, t.durationSec, t.check ? 0 : 1);
+    // The corrections gathered so far go with this take rather than on their own a little later.
+    const batch = this.batch;
+    let riding: { keys: string[]; values: Array<string | number> } | undefined;
+    if (batch) {
+      this.batch = undefined;
+      clearTimeout(batch.timer);
+      riding = this.drain();
+      keys.push(...riding.keys);
+      values.push(...riding.values);
+    }
     const client = this.taking === 0 ? this.direct : this.batched;
     this.taking++;
+    let sent: Promise<number[]>;
+    try {
+      sent = client.yallmpTake(keys.length, ...keys, ...values);
+    } catch (err) {
+      sent = Promise.reject(err);
+    }
+    if (batch) this.track(batch, riding!.keys, sent);
     let r: number[];
     try {
-      r = await client.yallmpTake(takes.length, ...args);
+      r = await sent;
     } finally {
       this.taking--;
     }
@@ -152,9 +185,10 @@ export class RedisStore implements CounterStore {
     this.closed = true;
   }
 
-  private write(batch: NonNullable<RedisStore["batch"]>): void {
-    // A counter's give-back goes first: the CORRECT script drops it when that window has ended, as
-    // it would have alone, and the charges then count in the window running.
+  /** The gathered corrections as a script's keys and values, a counter's give-back first; none left gathered. */
+  private drain(): { keys: string[]; values: Array<string | number> } {
+    // The CORRECT script drops a give-back when its window has ended, as it would have alone, and
+    // the charges then count in the window running.
     const keys: string[] = [];
     const values: Array<string | number> = [];
     for (const [key, c] of this.pending) {
@@ -168,6 +202,11 @@ export class RedisStore implements CounterStore {
       values.push(c.pos, c.durationSec);
     }
     this.pending.clear();
+    return { keys, values };
+  }
+
+  private write(batch: NonNullable<RedisStore["batch"]>): void {
+    const { keys, values } = this.drain();
     if (keys.length === 0) return batch.settle();
     let sent: Promise<number>;
     try {
@@ -176,6 +215,11 @@ export class RedisStore implements CounterStore {
       // A client that throws rather than rejects still settles its callers, and the timer's flush never rejects.
       sent = Promise.reject(err);
     }
+    this.track(batch, keys, sent);
+  }
+
+  /** Settles the batch's callers as `sent` does, and holds its counters for reads meanwhile. */
+  private track(batch: NonNullable<RedisStore["batch"]>, keys: string[], sent: Promise<unknown>): void {
     const entry = {
       keys: new Set(keys),
       done: sent.then(
