@@ -230,7 +230,8 @@ export class Trace {
    */
   private metadataDetailJson(redactor: Redactor): string {
     // Attempts hold no credential fields; only an attempt's error is text a known secret could appear in.
-    const attempts = redactor.values.length > 0 && this.attempts.some((a) => a.error !== undefined) ? redactValue(this.attempts, redactor.values).value : this.attempts;
+    const attempts =
+      redactor.values.length > 0 && this.attempts.some((a) => a.error !== undefined) ? redactValue(this.attempts, redactor.values).value : this.attempts;
     return (
       `{"attempts":${JSON.stringify(attempts)},"sessionId":${JSON.stringify(this.sessionId)},"timings":{"receivedAt":"${new Date(this.startedAtMs).toISOString()}",` +
       `"upstreamConnectedMs":${round(this.connectedMs)},"firstByteMs":${round(this.firstByteMs)},"firstTokenMs":${round(this.firstTokenMs)},"doneMs":${round(this.doneMs)}},` +
