@@ -86,6 +86,17 @@ describe("validation", () => {
     const typo = `${BASE}router_settings:\n  fallbacks:\n    - { a: [no-such-model] }\n`;
     expect(problems(() => manager.validate(typo)).map((p) => p.message)).toEqual(['fallback "no-such-model" of model "a" is not configured']);
   });
+
+  it("refuses model_limits naming a model that is not configured, a key's or the defaults'", () => {
+    const limits = `${BASE}app_keys:\n  enabled: true\n  defaults: { model_limits: { b: { rpm_limit: 1 } } }\n  keys:\n    - { key_id: k, secret: sk-k, model_limits: { a: { rpm_limit: 2 }, aa: { tpm_limit: 9 } } }\n`;
+    const found = problems(() => manager.validate(limits));
+    expect(found.map((p) => [p.path, p.message])).toEqual([
+      ["app_keys.defaults.model_limits.b", 'limits for model "b", which is not configured'],
+      ["app_keys.keys[0].model_limits.aa", 'limits for model "aa", which is not configured'],
+    ]);
+    const loaded = parseConfigText(limits, "x.yaml", {});
+    expect(loaded.warnings).toContain('app_keys.keys[0].model_limits: model "aa" is not configured');
+  });
 });
 
 describe("protected models", () => {

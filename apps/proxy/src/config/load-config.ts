@@ -77,6 +77,7 @@ export function parseConfigText(text: string, path: string, vars: Record<string,
   const fallbacks = fallbacksOf(raw, models, notes);
   const keys = appKeysOf(raw, problems);
   checkAllowedKeys(groups, new Set(keys.map((k) => k.keyId)), modelIndex, notes);
+  checkModelLimits(raw, groups, notes);
   databaseUrlFrom(raw.database, problems);
   if (problems.length) throw new ConfigError(problems);
   for (const name of [...missingVars].sort()) notes.warnings.push(`environment variable ${name} is not set; used an empty value`);
@@ -227,6 +228,20 @@ function checkAllowedKeys(groups: Map<string, ModelGroup>, keyIds: Set<string>, 
       });
     }
   }
+}
+
+/** A `model_limits` entry naming no configured model limits nothing: said, as a typo'd fallback is. */
+function checkModelLimits(raw: RawConfig, groups: Map<string, ModelGroup>, { warnings, mistakes }: Notes): void {
+  const check = (where: string, limits: Record<string, unknown> | undefined) => {
+    for (const name of Object.keys(limits ?? {})) {
+      if (groups.has(name)) continue;
+      warnings.push(`${where}.model_limits: model "${name}" is not configured`);
+      mistakes.push({ path: `${where}.model_limits.${name}`, message: `limits for model "${name}", which is not configured` });
+    }
+  };
+  const appKeys = raw.app_keys ?? {};
+  check("app_keys.defaults", appKeys.defaults?.model_limits);
+  (appKeys.keys ?? []).forEach((k, i) => check(`app_keys.keys[${i}]`, k.model_limits));
 }
 
 /** `proxy_settings.server`, with the environment's YALLMP_HOST and YALLMP_PORT before it. */
