@@ -46,7 +46,7 @@ function encodeChatAssistantMessage(parts: readonly AssistantPart[], path: strin
   parts.forEach((part, j) => {
     switch (part.type) {
       case "text": {
-        const converted = toChatAnnotations(part.annotations, text?.length ?? 0);
+        const converted = toChatAnnotations(part.annotations, text?.length ?? 0, part.text.length);
         annotations.push(...converted.value);
         if (converted.dropped > 0) {
           warnings.push({

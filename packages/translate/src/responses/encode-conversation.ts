@@ -125,7 +125,7 @@ function encodeAssistant(parts: readonly AssistantPart[], path: string, opts: { 
         }
         if (part.type === "refusal") message.push({ type: "refusal", refusal: part.text });
         else {
-          const annotations = toResponsesAnnotations(part.annotations);
+          const annotations = toResponsesAnnotations(part.annotations, 0, part.text.length);
           if (annotations.dropped > 0)
             warnings.push({ code: "content_dropped", path: `${p}.annotations`, message: "annotations with no Responses form were dropped" });
           message.push({ type: "output_text", text: part.text, annotations: annotations.value });

@@ -37,7 +37,7 @@ export function givenItems(items: JsonObject[] | undefined): Array<Extract<Outpu
 }
 
 export function renderOutputTextPart(part: TextPart, warnings?: TranslationWarning[], path = "output"): JsonObject {
-  const annotations = toResponsesAnnotations(part.annotations);
+  const annotations = toResponsesAnnotations(part.annotations, 0, part.text.length);
   if (annotations.dropped > 0) {
     warnings?.push({
       code: "content_dropped",

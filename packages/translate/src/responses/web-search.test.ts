@@ -153,6 +153,23 @@ describe("a search Anthropic ran, for a Responses client", () => {
     expect(output.slice(1, 3)).toEqual(EXPECTED_SEARCHES);
     expect(output[3]).toMatchObject({ content: [{ type: "output_text", text: "It shipped." }] });
     expect(json["output_text"]).toBe("Let me search.It shipped.");
+    // The citation names a page for its whole block: a url_citation spanning that text.
+    expect((output[3]!["content"] as Array<Record<string, unknown>>)[0]!["annotations"]).toEqual([
+      { type: "url_citation", url: "https://example.com/news", title: "News", start_index: 0, end_index: "It shipped.".length },
+    ]);
+  });
+
+  it("JSON, for a Chat client: the citation is a url_citation over its text in the joined message", () => {
+    const ctx = createTestContext();
+    const hub = codecs.messages.decodeResponse(anthropicMessage, ctx).value;
+    const encoded = codecs.chat.encodeResponse(hub, { ctx, request, model: "m" });
+    const message = (encoded.value["choices"] as Array<{ message: Record<string, unknown> }>)[0]!.message;
+    expect(message["content"]).toBe("Let me search.It shipped.");
+    const start = "Let me search.".length;
+    expect(message["annotations"]).toEqual([
+      { type: "url_citation", url_citation: { url: "https://example.com/news", title: "News", start_index: start, end_index: start + "It shipped.".length } },
+    ]);
+    expect(encoded.warnings.filter((w) => w.path.includes("annotations"))).toEqual([]);
   });
 
   it("stream: added, in_progress, searching, completed, done for each search; the grammar holds; the same items as JSON", () => {

@@ -45,6 +45,20 @@ describe("annotations", () => {
     });
     expect(toResponsesAnnotations([{ type: "file_citation", file_id: "f", index: 0 }, { type: "char_location" }]).dropped).toBe(1);
   });
+
+  it("makes an Anthropic web search citation a url_citation over its text when that text's length is known", () => {
+    const cite = { type: "web_search_result_location", url: "https://a.test", title: "A", encrypted_index: "ix", cited_text: "abc" };
+    expect(toResponsesAnnotations([cite], 5, 3)).toEqual({
+      value: [{ type: "url_citation", url: "https://a.test", title: "A", start_index: 5, end_index: 8 }],
+      dropped: 0,
+    });
+    expect(toChatAnnotations([cite], 0, 3)).toEqual({
+      value: [{ type: "url_citation", url_citation: { url: "https://a.test", title: "A", start_index: 0, end_index: 3 } }],
+      dropped: 0,
+    });
+    expect(toResponsesAnnotations([cite]).dropped).toBe(1);
+    expect(toChatAnnotations([{ ...cite, url: 7 }], 0, 3).dropped).toBe(1);
+  });
 });
 
 describe("reasoning", () => {
