@@ -318,7 +318,14 @@ export interface StreamError {
  */
 export type StreamEvent =
   | { type: "start"; id: string; model: string; created: number; usage?: Usage }
-  | { type: "text_delta"; choice: number; delta: string; annotations?: unknown[] }
+  | {
+      type: "text_delta";
+      choice: number;
+      delta: string;
+      annotations?: unknown[];
+      /** The annotations cover the last this many characters of the text (a citation of a whole block, sent at its end). */
+      annotated?: number;
+    }
   | { type: "refusal_delta"; choice: number; delta: string }
   | { type: "reasoning_delta"; choice: number; delta: string; kind?: "summary" | "raw" }
   | { type: "reasoning_signature"; choice: number; signature: string }

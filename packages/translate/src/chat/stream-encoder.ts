@@ -33,7 +33,8 @@ class ChatStreamEncoder implements StreamEncoder {
   /** Held until the end: the usage chunk is the last one before [DONE], whatever order usage came in. */
   private usage: JsonObject | undefined;
   /** Choices that got their role chunk, and whether they finished. */
-  private readonly choices = new Map<number, { finished: boolean }>();
+  /** Each choice's state, with its content's length so far (where a block's citation starts). */
+  private readonly choices = new Map<number, { finished: boolean; textLength: number }>();
 
   constructor(ctx: TranslateContext, opts: ChatStreamEncoderOptions) {
     this.id = opts.id ?? ctx.newId("chatcmpl-");
@@ -60,7 +61,7 @@ class ChatStreamEncoder implements StreamEncoder {
   /** Opens a choice with its role chunk when needed; returns the SSE text to send first. */
   private open(choice: number): string {
     if (this.choices.has(choice)) return "";
-    this.choices.set(choice, { finished: false });
+    this.choices.set(choice, { finished: false, textLength: 0 });
     return this.deltaChunk(choice, { role: "assistant", content: "" });
   }
 
@@ -102,12 +103,16 @@ class ChatStreamEncoder implements StreamEncoder {
         return this.open(0);
       case "text_delta": {
         if (!this.live(event.choice)) return "";
+        const opened = this.open(event.choice);
+        const state = this.choices.get(event.choice)!;
+        state.textLength += event.delta.length;
         const delta: JsonObject = { content: event.delta };
         if (event.annotations && event.annotations.length > 0) {
-          const converted = toChatAnnotations(event.annotations).value;
+          const span = event.annotated;
+          const converted = toChatAnnotations(event.annotations, span === undefined ? 0 : Math.max(0, state.textLength - span), span).value;
           if (converted.length > 0) delta["annotations"] = converted;
         }
-        return this.open(event.choice) + this.deltaChunk(event.choice, delta);
+        return opened + this.deltaChunk(event.choice, delta);
       }
       case "refusal_delta":
         if (!this.live(event.choice)) return "";

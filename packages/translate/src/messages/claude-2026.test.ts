@@ -216,7 +216,7 @@ describe("2026 blocks in an Anthropic stream for another format", () => {
     const { events, warnings } = decodedStream("pause_turn");
     expect(events.filter((e) => e.type === "error")).toEqual([]);
     expect(events.filter((e) => e.type === "tool_call_start")).toEqual([]);
-    expect(events.filter((e) => e.type === "text_delta").map((e) => (e.type === "text_delta" ? e.delta : ""))).toEqual(["", "Found it."]);
+    expect(events.filter((e) => e.type === "text_delta").map((e) => (e.type === "text_delta" ? e.delta : ""))).toEqual(["Found it.", ""]);
     expect(events).toContainEqual({ type: "finish", choice: 0, reason: "other", raw: "pause_turn" });
     expect(events).toContainEqual({
       type: "web_search_call",

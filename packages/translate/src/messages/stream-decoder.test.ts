@@ -88,7 +88,8 @@ describe("createMessagesStreamDecoder", () => {
     expect(events.slice(1, 4)).toEqual([
       { type: "reasoning_redacted", choice: 0, data: "EmwK" },
       { type: "reasoning_end", choice: 0 },
-      { type: "text_delta", choice: 0, delta: "", annotations: [citation] },
+      // A block's citations cover all of it: they go out at its end, with its length.
+      { type: "text_delta", choice: 0, delta: "", annotations: [citation], annotated: 0 },
     ]);
     expect(events[4]).toEqual({ type: "finish", choice: 0, reason: "stop", raw: "stop_sequence", stopSequence: "###" });
     expect(events[0]).toMatchObject({ type: "start", created: 0 });

@@ -10,7 +10,8 @@ import { mapMessagesStopReason } from "./finish-reason.js";
 import { unansweredSearchWarning, webSearchCallOf, webSearchQueryOf } from "./web-search.js";
 
 type OpenBlock =
-  | { kind: "text" }
+  /** A text block: its length so far and its citations, which cover all of it and go out at its end. */
+  | { kind: "text"; length: number; citations: unknown[] }
   | { kind: "thinking" }
   | { kind: "redacted_thinking" }
   | { kind: "tool_use"; toolIndex: number; sentArguments: boolean }
@@ -71,8 +72,8 @@ class MessagesStreamDecoder implements StreamDecoder {
     const block = expectRecord(data.content_block, "content_block");
     switch (block.type) {
       case "text": {
-        this.blocks.set(index, { kind: "text" });
         const text = typeof block.text === "string" ? block.text : "";
+        this.blocks.set(index, { kind: "text", length: text.length, citations: [] });
         return text === "" ? [] : [{ type: "text_delta", choice: 0, delta: text }];
       }
       case "thinking": {
@@ -129,10 +130,13 @@ class MessagesStreamDecoder implements StreamDecoder {
     switch (delta.type) {
       case "text_delta": {
         const text = expectString(delta.text, "text_delta.text");
-        return block.kind !== "text" || text === "" ? [] : [{ type: "text_delta", choice: 0, delta: text }];
+        if (block.kind !== "text" || text === "") return [];
+        block.length += text.length;
+        return [{ type: "text_delta", choice: 0, delta: text }];
       }
       case "citations_delta":
-        return block.kind !== "text" ? [] : [{ type: "text_delta", choice: 0, delta: "", annotations: [delta.citation] }];
+        if (block.kind === "text") block.citations.push(delta.citation);
+        return [];
       case "thinking_delta": {
         const text = expectString(delta.thinking, "thinking_delta.thinking");
         return block.kind !== "thinking" || text === "" ? [] : [{ type: "reasoning_delta", choice: 0, delta: text }];
@@ -171,6 +175,7 @@ class MessagesStreamDecoder implements StreamDecoder {
         if (block.input !== "") this.searches.set(block.id, { query: webSearchQueryOf(parseUpstreamJson(block.input)), path: `content[${data.index}]` });
         return [];
       case "text":
+        return block.citations.length === 0 ? [] : [{ type: "text_delta", choice: 0, delta: "", annotations: block.citations, annotated: block.length }];
       case "ignored":
         return [];
       default: {

@@ -274,7 +274,8 @@ class ResponsesStreamEncoder implements StreamEncoder {
       part.text += event.delta;
       out += this.textDelta(slot.item.id, slot.outputIndex, contentIndex, event.delta);
     }
-    const annotations = toResponsesAnnotations(event.annotations).value;
+    const span = event.annotated;
+    const annotations = toResponsesAnnotations(event.annotations, span === undefined ? 0 : Math.max(0, part.text.length - span), span).value;
     for (const annotation of annotations) {
       part.annotations = [...(part.annotations ?? []), annotation];
       out += this.emit("response.output_text.annotation.added", { ...at, annotation_index: part.annotations.length - 1, annotation });

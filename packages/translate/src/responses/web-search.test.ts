@@ -117,7 +117,8 @@ const EXPECTED_SEARCHES = [
   { id: "ws_02def", type: "web_search_call", status: "failed", action: { type: "search", query: "more" } },
 ];
 
-function anthropicStream(): string {
+/** The answer as Anthropic streams it; `citationsFirst` sends a block's citations before its text (either order is seen). */
+function anthropicStream(citationsFirst = false): string {
   const ev = (data: Record<string, unknown>) => `event: ${String(data["type"])}\ndata: ${JSON.stringify(data)}\n\n`;
   const frames = [
     ev({ type: "message_start", message: { ...anthropicMessage, content: [], stop_reason: null, usage: { input_tokens: 100, output_tokens: 1 } } }),
@@ -125,8 +126,12 @@ function anthropicStream(): string {
   anthropicMessage.content.forEach((block, index) => {
     if (block.type === "text") {
       frames.push(ev({ type: "content_block_start", index, content_block: { type: "text", text: "" } }));
-      frames.push(ev({ type: "content_block_delta", index, delta: { type: "text_delta", text: block.text } }));
-      for (const citation of block.citations ?? []) frames.push(ev({ type: "content_block_delta", index, delta: { type: "citations_delta", citation } }));
+      const citations = (block.citations ?? []).map((citation) => ev({ type: "content_block_delta", index, delta: { type: "citations_delta", citation } }));
+      if (citationsFirst) frames.push(...citations);
+      const text = block.text ?? "";
+      frames.push(ev({ type: "content_block_delta", index, delta: { type: "text_delta", text: text.slice(0, 3) } }));
+      frames.push(ev({ type: "content_block_delta", index, delta: { type: "text_delta", text: text.slice(3) } }));
+      if (!citationsFirst) frames.push(...citations);
     } else if (block.type === "server_tool_use") {
       frames.push(ev({ type: "content_block_start", index, content_block: { ...block, input: {} } }));
       const json = JSON.stringify(block.input);
@@ -201,6 +206,35 @@ describe("a search Anthropic ran, for a Responses client", () => {
     expect(terminal.map((i) => i["type"])).toEqual(["message", "web_search_call", "web_search_call", "message"]);
     expect(terminal.slice(1, 3)).toEqual(EXPECTED_SEARCHES);
   });
+
+  it.each([false, true])(
+    "stream (citations first: %s): the citation is a url_citation over its block's text, for Responses and Chat clients",
+    (citationsFirst) => {
+      const events = decodeAll(codecs.messages.createStreamDecoder([]), parseSse(anthropicStream(citationsFirst)));
+      const expected = { type: "url_citation", url: "https://example.com/news", title: "News", start_index: 0, end_index: "It shipped.".length };
+      const sse = encodeAll(codecs.responses.createStreamEncoder({ ctx: createTestContext(), request, model: "m" }), events);
+      const grammar = checkResponsesGrammar(sse);
+      expect(grammar.violations).toEqual([]);
+      const added = sseEvents(sse)
+        .map((e) => e.data)
+        .filter((d) => d["type"] === "response.output_text.annotation.added");
+      expect(added.map((d) => d["annotation"])).toEqual([expected]);
+      const terminal = grammar.terminal?.["output"] as Array<{ content?: Array<Record<string, unknown>> }>;
+      expect(terminal[3]!.content![0]!["annotations"]).toEqual([expected]);
+
+      const chatRequest = codecs.chat.decodeRequest({ model: "m", messages: [{ role: "user", content: "hi" }], stream: true }).value;
+      const chat = sseEvents(encodeAll(codecs.chat.createStreamEncoder({ ctx: createTestContext(), request: chatRequest, model: "m" }), events))
+        .map((e) => e.data)
+        .filter((d) => typeof d === "object" && d !== null && "choices" in d);
+      const deltas = chat.flatMap((d) => (d["choices"] as Array<{ delta: Record<string, unknown> }>).map((c) => c.delta));
+      const content = deltas.map((d) => (typeof d["content"] === "string" ? d["content"] : "")).join("");
+      expect(content).toBe("Let me search.It shipped.");
+      const start = "Let me search.".length;
+      expect(deltas.flatMap((d) => (d["annotations"] as unknown[] | undefined) ?? [])).toEqual([
+        { type: "url_citation", url_citation: { url: expected.url, title: "News", start_index: start, end_index: start + "It shipped.".length } },
+      ]);
+    },
+  );
 
   it("a search with no result yet (the turn paused) is dropped with a warning, JSON and stream", () => {
     const paused = { ...anthropicMessage, content: anthropicMessage.content.slice(0, 2), stop_reason: "pause_turn" };
