@@ -1,11 +1,25 @@
-// Loopback pieces for the forwarder tests: free ports, a TCP echo server, a process's resident
-// memory, and a self-signed certificate made by the openssl CLI.
+// Loopback pieces for the forwarder tests: a proxy process with its forwarders up, free ports, a
+// TCP echo server, a process's resident memory, and a self-signed certificate made by the openssl CLI.
 
 import { execFileSync } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { type AddressInfo, type Server, type Socket, connect, createServer } from "node:net";
 import { join } from "node:path";
+import { type ProxyProcess, sleep, spawnProxy } from "./harness.js";
+
+/**
+ * A proxy process on a mock model plus `yaml`, once its forwarders listen: /health answers once the
+ * proxy does, the banner once the forwarders do too (a loaded CI machine has taken over 5 s).
+ * `track` gets its kill, for the test's cleanup.
+ */
+export async function proxyWithForwarders(yaml: string, env: Record<string, string>, track: (kill: () => Promise<void>) => void): Promise<ProxyProcess> {
+  const p = await spawnProxy(`model_list: [{ model_name: m, model_params: { api_type: mock } }]\n${yaml}`, env);
+  track(() => p.kill("SIGKILL"));
+  for (let i = 0; i < 200 && !p.output().includes("yaLLMproxy listening on"); i++) await sleep(100);
+  if (!p.output().includes("yaLLMproxy listening on")) throw new Error(`the proxy never printed its banner:\n${p.output()}`);
+  return p;
+}
 
 export async function freePort(): Promise<number> {
   const srv = createServer().listen(0, "127.0.0.1");

@@ -13,8 +13,8 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket, { WebSocketServer } from "ws";
-import { freePort, makeCertificate, refused, rssOf } from "../lib/forwarding.js";
-import { type ProxyProcess, sleep, spawnProxy } from "../lib/harness.js";
+import { freePort, makeCertificate, proxyWithForwarders, refused, rssOf } from "../lib/forwarding.js";
+import { type ProxyProcess, sleep } from "../lib/harness.js";
 
 let cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -76,12 +76,8 @@ async function listen(server: Server): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
-async function proxy(yaml: string, env: Record<string, string> = {}): Promise<ProxyProcess> {
-  const p = await spawnProxy(`model_list: [{ model_name: m, model_params: { api_type: mock } }]\n${yaml}`, env);
-  cleanups.push(() => p.kill("SIGKILL"));
-  // /health answers once the proxy listens; the banner comes once the forwarders do too.
-  for (let i = 0; i < 50 && !p.output().includes("yaLLMproxy listening on"); i++) await sleep(100);
-  return p;
+function proxy(yaml: string, env: Record<string, string> = {}): Promise<ProxyProcess> {
+  return proxyWithForwarders(yaml, env, (kill) => cleanups.push(kill));
 }
 
 interface Answer {

@@ -7,8 +7,8 @@ import { createHash, randomBytes } from "node:crypto";
 import { once } from "node:events";
 import type { Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { type EchoServer, connectTo, freePort, refused, rssOf, startEcho } from "../lib/forwarding.js";
-import { type ProxyProcess, sleep, spawnProxy } from "../lib/harness.js";
+import { type EchoServer, connectTo, freePort, proxyWithForwarders, refused, rssOf, startEcho } from "../lib/forwarding.js";
+import { type ProxyProcess, sleep } from "../lib/harness.js";
 
 let cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -22,17 +22,13 @@ async function echo(): Promise<EchoServer> {
   return e;
 }
 
-async function proxy(yaml: string, env: Record<string, string> = {}): Promise<ProxyProcess> {
-  const p = await spawnProxy(`model_list: [{ model_name: m, model_params: { api_type: mock } }]\n${yaml}`, env);
-  cleanups.push(() => p.kill("SIGKILL"));
-  // /health answers once the proxy listens; the banner comes once the forwarders do too.
-  for (let i = 0; i < 50 && !p.output().includes("yaLLMproxy listening on"); i++) await sleep(100);
-  return p;
+function proxy(yaml: string, env: Record<string, string> = {}): Promise<ProxyProcess> {
+  return proxyWithForwarders(yaml, env, (kill) => cleanups.push(kill));
 }
 
-/** Whether the proxy's output comes to hold `text` (its log reaches standard output within a second). */
+/** Whether the proxy's output comes to hold `text` (within 10 s: its log is written asynchronously, and CI machines are loaded). */
 async function outputHas(p: ProxyProcess, text: string): Promise<boolean> {
-  for (let i = 0; i < 30 && !p.output().includes(text); i++) await sleep(100);
+  for (let i = 0; i < 100 && !p.output().includes(text); i++) await sleep(100);
   return p.output().includes(text);
 }
 
