@@ -1,7 +1,8 @@
 // What a request's limit check costs: one take of three counters (RPM, TPM, a budget) in this
 // process, and in Redis on 127.0.0.1:6379 over each of the two connections (sent at once, and
 // batched by ioredis's auto-pipelining), beside a bare PING on the same connection: the round trip
-// no counter shared through Redis can go under. Keys are under a prefix of this run, removed after.
+// no counter shared through Redis can go under, and the CPU this process spent on each (its share of
+// the proxy's CPU per request). Keys are under a prefix of this run, removed after.
 // Usage: npm run build && node bench/limit-store.mjs
 
 import { randomUUID } from "node:crypto";
@@ -20,13 +21,15 @@ const takes = [
 async function p50(op) {
   for (let i = 0; i < N / 5; i++) await op();
   const t = [];
+  const cpu = process.cpuUsage();
   for (let i = 0; i < N; i++) {
     const s = performance.now();
     await op();
     t.push(performance.now() - s);
   }
+  const used = process.cpuUsage(cpu);
   t.sort((a, b) => a - b);
-  return `${(t[N >> 1] * 1000).toFixed(1)} µs`;
+  return `${(t[N >> 1] * 1000).toFixed(1)} µs (CPU ${((used.user + used.system) / N).toFixed(1)} µs)`;
 }
 
 const memory = new MemoryStore();
