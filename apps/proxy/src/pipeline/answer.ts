@@ -17,7 +17,8 @@ const JSON_HOLD_BYTES = 4 * 1024 * 1024;
 /** The last bytes of a relayed answer searched for its finish reason. */
 const TAIL_BYTES = 4096;
 
-export async function answer(flight: Flight, backend: Backend, response: UpstreamResponse): Promise<void> {
+/** Not itself async: it only picks the path, and each request in flight would keep one more promise. */
+export function answer(flight: Flight, backend: Backend, response: UpstreamResponse): Promise<void> {
   const { call } = flight.opts;
   if (response.status >= 400) return answerUpstreamError(flight, backend, response);
   if (call.plainEndpoint) return relayJsonAnswer(flight, backend, response);

@@ -34,11 +34,14 @@ export class HeldLimits {
     taken.catch((err: unknown) => flight.cancel.abort(err));
   }
 
-  /** Waits for a take under way; throws its refusal. */
-  async ready(): Promise<void> {
-    if (!this.taking) return;
-    this.ticket = await this.taking;
-    this.taking = undefined;
+  /** Waits for a take under way (undefined when none is: nothing to wait for); throws its refusal. */
+  ready(): Promise<void> | undefined {
+    const taking = this.taking;
+    if (!taking) return undefined;
+    return taking.then((ticket) => {
+      this.ticket = ticket;
+      this.taking = undefined;
+    });
   }
 
   /** The refusal of a take under way, once heard; undefined when it was granted (or already known). */

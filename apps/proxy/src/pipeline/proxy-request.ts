@@ -94,7 +94,9 @@ async function runStages(opts: ProxyCallOptions, trace: Trace, log: RequestLog, 
   // Key and model limits are the group's: they name the model, whichever deployment serves it.
   const limited = admitLimits(flight, (allowed.pools[0] as GroupPool).group.deployments[0] as ModelRoute);
   const held = limited instanceof Promise ? await limited : limited;
-  const release = held ? await admitOrGiveBack(flight, held) : await admit(flight);
+  // Awaited only when it must wait: each suspended async frame is kept alive per request in flight.
+  const admitted = held ? admitOrGiveBack(flight, held) : admit(flight);
+  const release = admitted instanceof Promise ? await admitted : admitted;
   if (!release) {
     held?.settle();
     return;
@@ -103,7 +105,8 @@ async function runStages(opts: ProxyCallOptions, trace: Trace, log: RequestLog, 
   try {
     picked = await callUpstream(flight, allowed, held);
     if (picked) {
-      await held?.ready();
+      const taking = held?.ready();
+      if (taking) await taking;
       await answer(flight, picked.backend, picked.response);
     }
   } catch (err) {
@@ -123,15 +126,22 @@ async function runStages(opts: ProxyCallOptions, trace: Trace, log: RequestLog, 
   }
 }
 
+type Release = () => void;
+
 /** `admit`, with the limits' share given back when the request is refused there (it never reaches the upstream). */
-async function admitOrGiveBack(flight: Flight, held: HeldLimits): Promise<(() => void) | undefined> {
-  try {
-    return await admit(flight);
-  } catch (err) {
+function admitOrGiveBack(flight: Flight, held: HeldLimits): Release | undefined | Promise<Release | undefined> {
+  const refused = async (err: unknown): Promise<never> => {
     held.settle();
     // A refusal of the limits cancels the wait for a slot too, and is the answer.
     throw (await held.refusal()) ?? err;
+  };
+  let admitted: Release | undefined | Promise<Release | undefined>;
+  try {
+    admitted = admit(flight);
+  } catch (err) {
+    return refused(err);
   }
+  return admitted instanceof Promise ? admitted.catch(refused) : admitted;
 }
 
 interface AllowedPools {
@@ -159,10 +169,10 @@ function allowedPools(config: ProxyConfig, caller: Caller, names: readonly strin
 
 /**
  * Admit: the request is tracked for shutdown, cancelled when its client leaves (or its run is
- * cancelled), and waits for its concurrency slot. Returns what frees all of that, or undefined when
- * the client left while waiting (already answered).
+ * cancelled), and waits for its concurrency slot (at once when one is free). Returns what frees all
+ * of that, or undefined when the client left while waiting (already answered).
  */
-async function admit(flight: Flight): Promise<(() => void) | undefined> {
+function admit(flight: Flight): Release | undefined | Promise<Release | undefined> {
   const { runtime, reply, call } = flight.opts;
   const { cancel, caller, model, inFlight } = flight;
   runtime.inFlight.add(inFlight);
@@ -181,20 +191,22 @@ async function admit(flight: Flight): Promise<(() => void) | undefined> {
 
   const config = runtime.generation.config;
   const concurrency = caller.key?.concurrency ?? config.appKeys.unauthenticated;
-  const acquired = runtime.limiter.acquire(caller.keyId, model, concurrency, cancel);
-  const slot = typeof acquired === "function" ? acquired : await acquired;
-  if (slot instanceof ProxyError) {
-    unwatch();
-    if (cancel.reason instanceof ProxyError) throw cancel.reason;
-    if (slot.status === 499) return void closeGone(reply, slot, call.format);
-    throw slot;
-  }
-  return () => {
-    // An upstream body nobody finished reading (an error on the way) must not hold its connection.
-    inFlight.answered?.direct?.abort();
-    unwatch();
-    slot();
+  const granted = (slot: Release | ProxyError): Release | undefined => {
+    if (slot instanceof ProxyError) {
+      unwatch();
+      if (cancel.reason instanceof ProxyError) throw cancel.reason;
+      if (slot.status === 499) return void closeGone(reply, slot, call.format);
+      throw slot;
+    }
+    return () => {
+      // An upstream body nobody finished reading (an error on the way) must not hold its connection.
+      inFlight.answered?.direct?.abort();
+      unwatch();
+      slot();
+    };
   };
+  const acquired = runtime.limiter.acquire(caller.keyId, model, concurrency, cancel);
+  return typeof acquired === "function" ? granted(acquired) : acquired.then(granted);
 }
 
 interface Picked {
@@ -246,7 +258,8 @@ async function callUpstream(flight: Flight, allowed: AllowedPools, held: HeldLim
     const { error, errorFrom } = result;
     // The retries ran out on an upstream of the client's own format: its refusal goes out as it came.
     if (errorFrom?.format === call.format && error.upstreamBody && error.upstreamBody.length > 0) {
-      await held?.ready();
+      const taking = held?.ready();
+      if (taking) await taking;
       log.status = error.status;
       trace.error = error.message;
       sendUpstreamRefusal(reply, error, error.upstreamBody);
