@@ -6,6 +6,7 @@ import { isUtf8 } from "node:buffer";
 import { codecs } from "@yallmproxy/translate";
 import { type Caller, mayUseModel } from "../auth.js";
 import { Cancel } from "../cancel.js";
+import type { Release } from "../concurrency.js";
 import type { ModelRoute, ProxyConfig } from "../config/load-config.js";
 import { Errors, ProxyError } from "../errors.js";
 import type { Trace } from "../ops/trace.js";
@@ -125,8 +126,6 @@ async function runStages(opts: ProxyCallOptions, trace: Trace, log: RequestLog, 
     request.log.info(log, "request");
   }
 }
-
-type Release = () => void;
 
 /** `admit`, with the limits' share given back when the request is refused there (it never reaches the upstream). */
 function admitOrGiveBack(flight: Flight, held: HeldLimits): Release | undefined | Promise<Release | undefined> {
