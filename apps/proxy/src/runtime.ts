@@ -89,6 +89,7 @@ export class ProxyRuntime {
     this.limits = new RateLimits({
       redis: deps.redis,
       failOpen: () => this.config.rateLimits.failOpen,
+      leases: () => this.config.rateLimits.leases,
       onStoreError: (err, policy) => this.rateLimitStoreFailed(err, policy),
       onRefused: (kind) => this.ops.metrics.rateLimitRefusals.inc({ limit: kind }),
     });

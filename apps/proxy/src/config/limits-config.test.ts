@@ -26,7 +26,7 @@ app_keys:
     const plain = load(`${MODEL}\napp_keys: { enabled: true, keys: [{ key_id: c, secret: sc }] }\n`);
     expect(plain.appKeys.keys[0]!.limits).toBeUndefined();
     expect(plain.usage).toEqual({ enabled: true, retentionDays: 400, flushIntervalMs: 1000, queueSize: 50_000 });
-    expect(plain.rateLimits).toEqual({ failOpen: true, redisTimeoutMs: 250, redisUrl: undefined });
+    expect(plain.rateLimits).toEqual({ failOpen: true, redisTimeoutMs: 250, leases: true, redisUrl: undefined });
   });
 
   it("refuses a budget without a duration, a bad duration and a zero limit, naming each path", () => {

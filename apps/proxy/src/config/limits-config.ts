@@ -47,6 +47,8 @@ export const rateLimitSettingsSchema = z
     fail_open: z.boolean().optional(),
     /** Longest wait for one Redis command. */
     redis_timeout_ms: z.number().int().min(1).max(10_000).optional(),
+    /** With Redis: a busy replica far from a limit may take a few requests' worth at once (false: every request asks Redis). */
+    leases: z.boolean().optional(),
   })
   .strict();
 
@@ -78,6 +80,7 @@ export interface UsageSettings {
 export interface RateLimitSettings {
   failOpen: boolean;
   redisTimeoutMs: number;
+  leases: boolean;
   /** REDIS_URL: counters shared by every replica; without it they are this process's own. */
   redisUrl: string | undefined;
 }
@@ -130,5 +133,10 @@ export function usageSettingsOf(raw: z.infer<typeof usageSettingsSchema> | undef
 }
 
 export function rateLimitSettingsOf(raw: z.infer<typeof rateLimitSettingsSchema> | undefined, env: Record<string, string | undefined>): RateLimitSettings {
-  return { failOpen: raw?.fail_open ?? true, redisTimeoutMs: raw?.redis_timeout_ms ?? 250, redisUrl: env.REDIS_URL || undefined };
+  return {
+    failOpen: raw?.fail_open ?? true,
+    redisTimeoutMs: raw?.redis_timeout_ms ?? 250,
+    leases: raw?.leases ?? true,
+    redisUrl: env.REDIS_URL || undefined,
+  };
 }

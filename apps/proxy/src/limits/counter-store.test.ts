@@ -108,6 +108,26 @@ describe("Redis counters under a crowd", () => {
   });
 });
 
+describe("Redis leases", () => {
+  it("grants a lease beyond the take only as far as the window stays at its cap, and never for a check", async () => {
+    const store = new RedisStore({ direct: redis, batched });
+    const key = `${prefix}lease:${randomUUID()}`;
+    const budget = `${prefix}lease-budget:${randomUUID()}`;
+    const leased = (points: number, lease: number) => ({ ...take(key, points, 100), lease, leaseCap: 15 });
+    expect(await store.take([leased(1, 10), { ...take(budget, 0, 100, 60, true), lease: 5, leaseCap: 50 }])).toMatchObject({
+      ok: true,
+      windows: [
+        { used: 11, leased: 10 },
+        { used: 0, leased: 0 },
+      ],
+    });
+    expect(await store.take([leased(1, 10)])).toMatchObject({ ok: true, windows: [{ used: 15, leased: 3 }] });
+    expect(await store.take([leased(1, 10)])).toMatchObject({ ok: true, windows: [{ used: 16, leased: 0 }] });
+    // A take that does not fit is refused whatever it asks.
+    expect(await store.take([leased(85, 10)])).toMatchObject({ ok: false, at: 0, window: { used: 16 } });
+  });
+});
+
 describe("Redis counters and earlier versions", () => {
   it("keeps counting a window an earlier version (rate-limiter-flexible) began under the same key", async () => {
     const store = new RedisStore({ direct: redis, batched });

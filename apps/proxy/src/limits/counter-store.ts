@@ -8,6 +8,8 @@ export interface WindowState {
   used: number;
   /** Milliseconds until the window ends (its whole length when it has not begun). */
   resetMs: number;
+  /** Of the take's `lease`, what was granted (counted in `used`). */
+  leased?: number;
 }
 
 /** A counter a request meets: `points` taken from it, or (`check`) only read against its limit. */
@@ -18,6 +20,12 @@ export interface Take {
   durationSec: number;
   /** Read only: refused when the window has already reached its limit (budgets, charged afterwards). */
   check: boolean;
+  /**
+   * Points asked beyond `points`, to spend in this replica later (a lease): granted as far as the
+   * window stays at or under `leaseCap` with them, else not at all. Only Redis grants leases.
+   */
+  lease?: number;
+  leaseCap?: number;
 }
 
 /** Every take granted (`windows` in order), or the first that would go over and nothing taken. */

@@ -2,7 +2,8 @@
 // Redis when REDIS_URL is set (one atomic script a request: no read-then-write race between
 // replicas), else in this process. A request with no limit configured does no work here at all.
 // With Redis, a request whose counters were last heard well clear of their limits takes its share
-// while its upstream call starts (pipeline/proxy-request.ts): Redis still decides every request.
+// while its upstream call starts (pipeline/proxy-request.ts), and a busy replica far from a limit
+// admits from a lease it took in Redis before (limits/leases.ts): every point is counted there first.
 
 import type { KeyLimitStatus } from "@yallmproxy/api";
 import type { RateLimitState, RateLimitWindow } from "@yallmproxy/translate";
@@ -10,6 +11,7 @@ import type { AppKey, ModelRoute, ProxyConfig } from "../config/load-config.js";
 import type { RateLimit } from "../config/limits-config.js";
 import { Errors, type ProxyError } from "../errors.js";
 import type { Correction, CounterStore, TakeResult, WindowState } from "./counter-store.js";
+import { LEASE_MS, Leases } from "./leases.js";
 import { MemoryStore } from "./memory-store.js";
 import { RedisStore } from "./redis-store.js";
 import type { LimitRedis } from "./redis.js";
@@ -30,6 +32,8 @@ export interface Bucket {
 /** The counters a (key, model) pair meets, and those its correction touches, found once per config. */
 export interface LimitPlan {
   buckets: Bucket[];
+  /** The RPM and TPM counters (those a lease may hold). */
+  rates: Bucket[];
   tokenBuckets: Bucket[];
   budget: Bucket | undefined;
 }
@@ -39,6 +43,8 @@ export interface LimitTicket {
   tokenBuckets: Bucket[];
   estimate: number;
   budget: Bucket | undefined;
+  /** When it was admitted (a lease corrects only requests of its own window). */
+  at: number;
 }
 
 export type Admission = { ticket: LimitTicket; state: RateLimitState } | { refusal: ProxyError; state: RateLimitState };
@@ -65,6 +71,8 @@ const HEARD_MAX = 10_000;
 export interface RateLimitsDeps {
   redis: LimitRedis | undefined;
   failOpen(): boolean;
+  /** Whether a busy replica may admit from leases (limits/leases.ts). */
+  leases(): boolean;
   /** A store failure: the policy decided (`open` admitted, `closed` refused), or a correction after the answer was lost (undefined). */
   onStoreError(err: unknown, policy: "open" | "closed" | undefined): void;
   onRefused(kind: Kind): void;
@@ -77,14 +85,17 @@ export class RateLimits {
   private readonly noKey = {};
   /** With Redis: each counter as last heard (in this process the store itself answers at once). */
   private readonly heard: Map<string, Heard> | undefined;
+  private readonly leases: Leases | undefined;
 
   constructor(private readonly deps: RateLimitsDeps) {
     this.store = deps.redis ? new RedisStore(deps.redis) : new MemoryStore();
     this.heard = deps.redis ? new Map() : undefined;
+    this.leases = deps.redis ? new Leases((back) => this.correct(back)) : undefined;
   }
 
-  /** Writes the corrections the store still gathers (at shutdown, before its connections close). */
+  /** Gives back what leases hold and writes the corrections the store still gathers (at shutdown, before its connections close). */
   async close(): Promise<void> {
+    this.leases?.close();
     await this.store.close?.();
   }
 
@@ -123,7 +134,12 @@ export class RateLimits {
     }
     this.rateBuckets(`model:${route.name}`, route.limits, out);
     if (out.length === 0) return undefined;
-    return { buckets: out, tokenBuckets: out.filter((b) => b.kind === "tpm"), budget: out.find((b) => b.kind === "budget") };
+    return {
+      buckets: out,
+      rates: out.filter((b) => b.kind !== "budget"),
+      tokenBuckets: out.filter((b) => b.kind === "tpm"),
+      budget: out.find((b) => b.kind === "budget"),
+    };
   }
 
   private budgetBucket(keyId: string, maxUsd: number, durationSeconds: number): Bucket {
@@ -138,12 +154,26 @@ export class RateLimits {
   admit(plan: LimitPlan, estimate: number): Admission | Promise<Admission> {
     const tokens = Math.max(1, estimate);
     const { buckets } = plan;
+    const leases = this.leases && this.deps.leases() ? this.leases : undefined;
+    if (leases) {
+      const local = this.fromLeases(leases, plan, tokens);
+      if (local) return local;
+    }
+    const asks = leases && buckets.map((b) => (b.kind === "budget" ? undefined : leases.ask(b, tokens)));
     let taken: TakeResult | Promise<TakeResult>;
     try {
       taken = this.store.take(
-        buckets.map((b) => ({ key: b.key, points: pointsOf(b, tokens), limit: b.limit, durationSec: b.durationSec, check: b.kind === "budget" })),
+        buckets.map((b, i) => ({
+          key: b.key,
+          points: pointsOf(b, tokens),
+          limit: b.limit,
+          durationSec: b.durationSec,
+          check: b.kind === "budget",
+          ...asks?.[i],
+        })),
       );
     } catch (err) {
+      if (asks) this.leased(plan, asks, undefined);
       return this.storeFailed(plan, tokens, err);
     }
     if (!(taken instanceof Promise)) return this.decide(plan, tokens, taken);
@@ -151,13 +181,47 @@ export class RateLimits {
     return taken.then(
       (r) => {
         if (heard) this.hear(plan, tokens, heard, r);
+        if (asks) this.leased(plan, asks, r);
         return this.decide(plan, tokens, r);
       },
       (err: unknown) => {
         if (heard) for (let i = 0; i < heard.length; i++) heard[i]!.pending -= pointsOf(buckets[i]!, tokens);
+        if (asks) this.leased(plan, asks, undefined);
         return this.storeFailed(plan, tokens, err);
       },
     );
+  }
+
+  /**
+   * Admits from this replica's leases when they hold the request's share of every rate and its
+   * budget was heard well clear of its maximum within a lease's time; undefined when Redis decides.
+   */
+  private fromLeases(leases: Leases, plan: LimitPlan, tokens: number): Admission | undefined {
+    leases.meet(plan.rates);
+    const { budget } = plan;
+    if (budget) {
+      const h = this.heard!.get(budget.key);
+      const now = Date.now();
+      if (!h || now - h.heardAt > LEASE_MS || now >= h.endsAt || h.left < budget.limit * ROOM_SHARE) return undefined;
+    }
+    const windows = leases.spend(plan.rates, tokens);
+    if (!windows) return undefined;
+    const state: RateLimitState = { nowMs: Date.now() };
+    for (let i = 0; i < windows.length; i++) noteWindow(state, plan.rates[i]!, windows[i]!);
+    return { ticket: { tokenBuckets: plan.tokenBuckets, estimate: tokens, budget, at: state.nowMs }, state };
+  }
+
+  /** Hands the leases what Redis granted (nothing when it failed); each window then counts what was admitted, not what is leased. */
+  private leased(plan: LimitPlan, asks: ReadonlyArray<{ lease: number } | undefined>, r: TakeResult | undefined): void {
+    const leases = this.leases!;
+    const { buckets } = plan;
+    for (let i = 0; i < buckets.length; i++) {
+      const b = buckets[i]!;
+      if (b.kind === "budget") continue;
+      const w = r === undefined ? undefined : r.ok ? r.windows[i] : r.at === i ? r.window : undefined;
+      leases.granted(b, asks[i]?.lease ?? 0, w);
+      if (w && r!.ok) w.used -= leases.unspent(b.key);
+    }
   }
 
   /**
@@ -221,7 +285,7 @@ export class RateLimits {
       return { refusal, state };
     }
     for (let i = 0; i < r.windows.length; i++) noteWindow(state, buckets[i]!, r.windows[i]!);
-    return { ticket: { tokenBuckets: plan.tokenBuckets, estimate: tokens, budget: plan.budget }, state };
+    return { ticket: { tokenBuckets: plan.tokenBuckets, estimate: tokens, budget: plan.budget, at: state.nowMs }, state };
   }
 
   /** The store did not answer: admitted uncounted (`fail_open`), or refused with 503. */
@@ -233,16 +297,30 @@ export class RateLimits {
     }
     this.deps.onStoreError(err, "open");
     // Nothing was taken, so there is no token estimate to correct; the cost is still charged.
-    return { ticket: { tokenBuckets: [], estimate: tokens, budget: plan.budget }, state };
+    return { ticket: { tokenBuckets: [], estimate: tokens, budget: plan.budget, at: state.nowMs }, state };
   }
 
   /** Corrects TPM by the tokens really used and charges the budget; runs after the answer, never throws. */
   settle(ticket: LimitTicket, usedTokens: number, costUsd: number | undefined): void {
     const corrections: Correction[] = [];
     const delta = usedTokens - ticket.estimate;
-    if (delta !== 0) for (const b of ticket.tokenBuckets) corrections.push({ key: b.key, points: delta, durationSec: b.durationSec });
+    const leases = this.leases;
+    if (delta !== 0)
+      for (const b of ticket.tokenBuckets) {
+        if (leases?.absorb(b, ticket.estimate, usedTokens, ticket.at)) continue;
+        corrections.push({ key: b.key, points: delta, durationSec: b.durationSec });
+      }
     const micros = costUsd === undefined ? 0 : Math.round(costUsd * MICRO_USD);
     if (ticket.budget && micros > 0) corrections.push({ key: ticket.budget.key, points: micros, durationSec: ticket.budget.durationSec });
+    if (ticket.budget && micros > 0) {
+      // What this replica spends counts against the budget as it last heard it, until it hears again.
+      const h = this.heard?.get(ticket.budget.key);
+      if (h) h.left -= micros;
+    }
+    this.correct(corrections);
+  }
+
+  private correct(corrections: Correction[]): void {
     if (corrections.length === 0) return;
     try {
       const done = this.store.correct(corrections);
@@ -258,7 +336,8 @@ export class RateLimits {
     const read = async (b: Bucket): Promise<LimitLeft | null> => {
       try {
         const w = await this.store.read(b.key);
-        const used = w?.used ?? 0;
+        // What this replica holds leased is counted in the store but not yet admitted.
+        const used = Math.max(0, (w?.used ?? 0) - (this.leases?.unspent(b.key) ?? 0));
         return { limit: b.limit, used, remaining: Math.max(0, b.limit - used), reset_ms: w ? w.resetMs : null };
       } catch {
         return null;

@@ -10,13 +10,14 @@ import type { Correction, CounterStore, Take, TakeResult, WindowState } from "./
 
 // KEYS: the takes, then any corrections gathered meanwhile (they ride along: one round trip, not
 // two). ARGV[1] counts the takes; then per take: points, limit, window seconds, 1 to take or 0 to
-// check; then per correction: points and window seconds, applied first whatever the take's answer.
-// Nothing is taken unless every take fits; the answer is {1, used, ttl, …} or {0, index, used, ttl}
-// for the first refusal.
+// check, lease asked and lease cap; then per correction: points and window seconds, applied first
+// whatever the take's answer. Nothing is taken unless every take fits; a lease is granted only as
+// far as the window stays at or under its cap. The answer is {1, used, ttl, leased, …} or
+// {0, index, used, ttl} for the first refusal.
 const TAKE = `
 local n = tonumber(ARGV[1])
 for i = n + 1, #KEYS do
-  local a = 1 + n * 4 + (i - n - 1) * 2
+  local a = 1 + n * 6 + (i - n - 1) * 2
   local d = tonumber(ARGV[a + 1])
   if d > 0 then
     redis.call('set', KEYS[i], 0, 'EX', ARGV[a + 2], 'NX')
@@ -27,7 +28,7 @@ for i = n + 1, #KEYS do
 end
 local used, ttl, fresh = {}, {}, {}
 for i = 1, n do
-  local a = 1 + (i - 1) * 4
+  local a = 1 + (i - 1) * 6
   local u = tonumber(redis.call('get', KEYS[i]) or '0')
   local t = redis.call('pttl', KEYS[i])
   fresh[i] = t < 0
@@ -40,13 +41,18 @@ for i = 1, n do
 end
 local out = {1}
 for i = 1, n do
-  local a = 1 + (i - 1) * 4
+  local a = 1 + (i - 1) * 6
+  local leased = 0
   if ARGV[a + 4] == '1' then
-    used[i] = redis.call('incrby', KEYS[i], ARGV[a + 1])
+    local points = tonumber(ARGV[a + 1])
+    leased = math.min(tonumber(ARGV[a + 5]), tonumber(ARGV[a + 6]) - used[i] - points)
+    if leased < 0 then leased = 0 end
+    used[i] = redis.call('incrby', KEYS[i], points + leased)
     if fresh[i] then redis.call('expire', KEYS[i], ARGV[a + 3]) end
   end
   out[#out + 1] = used[i]
   out[#out + 1] = ttl[i]
+  out[#out + 1] = leased
 end
 return out
 `;
@@ -111,7 +117,7 @@ export class RedisStore implements CounterStore {
   async take(takes: readonly Take[]): Promise<TakeResult> {
     const keys: string[] = takes.map((t) => t.key);
     const values: Array<string | number> = [takes.length];
-    for (const t of takes) values.push(t.points, t.limit, t.durationSec, t.check ? 0 : 1);
+    for (const t of takes) values.push(t.points, t.limit, t.durationSec, t.check ? 0 : 1, t.lease ?? 0, t.leaseCap ?? 0);
     // The corrections gathered so far go with this take rather than on their own a little later.
     const batch = this.batch;
     let riding: { keys: string[]; values: Array<string | number> } | undefined;
@@ -139,7 +145,7 @@ export class RedisStore implements CounterStore {
     }
     if (r[0] === 0) return { ok: false, at: r[1]!, window: { used: r[2]!, resetMs: r[3]! } };
     const windows: WindowState[] = [];
-    for (let i = 1; i < r.length; i += 2) windows.push({ used: r[i]!, resetMs: r[i + 1]! });
+    for (let i = 1; i < r.length; i += 3) windows.push({ used: r[i]!, resetMs: r[i + 1]!, leased: r[i + 2]! });
     return { ok: true, windows };
   }
 

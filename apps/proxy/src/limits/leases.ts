@@ -1,0 +1,200 @@
+// With Redis, a busy replica far from a limit takes a few requests' worth of a counter in one round
+// trip (a lease) and admits the next requests from it in this process. Every point admitted here was
+// first counted in Redis, so no replica ever lets more through than the limit. A lease is granted
+// only while the window stays under half its limit with it, is at most a thousandth of the limit,
+// and what is left of it goes back after LEASE_MS: near a limit every request is decided by Redis.
+
+import type { Correction, WindowState } from "./counter-store.js";
+
+/** A lease is spent within this long or the rest is given back. */
+export const LEASE_MS = 200;
+/** Requests' worth a lease holds at most. */
+const LEASE_REQUESTS = 64;
+/** A lease is at most this share of its limit (limits under 1,000 are never leased). */
+const LEASE_SHARE = 0.001;
+/** The share of a limit that leases may take the window up to. */
+const LEASE_CAP_SHARE = 0.5;
+/** Left-overs are not given back this close to the window's end: the give-back could land in the next. */
+const END_GUARD_MS = 1000;
+/** A window's start as this process knows it may be off by a few milliseconds: admissions that near it are corrected by Redis. */
+const WINDOW_SLACK_MS = 50;
+/** Counters remembered at most: past it every lease is given back and the memory starts over. */
+const LEASES_MAX = 10_000;
+
+interface Lease {
+  /** Points counted in Redis and not yet admitted here. */
+  units: number;
+  /** The limit less the window's count when last granted (the lease included). */
+  left: number;
+  limit: number;
+  durationSec: number;
+  /** When the window ends, by this process's clock. */
+  endsAt: number;
+  /** When the units left go back. */
+  until: number;
+  /** Requests met in this period and the one before, to size the next lease. */
+  met: number;
+  metBefore: number;
+  periodAt: number;
+  /** Points asked by takes in Redis under way. */
+  asked: number;
+  /** Tokens a request of this counter really used, on average lately (0: not known). */
+  perRequest: number;
+}
+
+/** A counter a lease may hold points of: an RPM window (a point a request) or a TPM one (its tokens). */
+export interface Leasable {
+  kind: string;
+  key: string;
+  limit: number;
+  durationSec: number;
+}
+
+const pointsOf = (c: Leasable, tokens: number) => (c.kind === "rpm" ? 1 : tokens);
+
+export class Leases {
+  private readonly held = new Map<string, Lease>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly giveBack: (corrections: Correction[]) => void,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Counts a request met by each counter (the demand the next lease is sized by). */
+  meet(counters: readonly Leasable[]): void {
+    const now = this.now();
+    for (const c of counters) {
+      const l = this.lease(c, now);
+      if (now - l.periodAt >= LEASE_MS) {
+        l.metBefore = now - l.periodAt < 2 * LEASE_MS ? l.met : 0;
+        l.met = 0;
+        l.periodAt = now;
+      }
+      l.met++;
+    }
+  }
+
+  /**
+   * Admits from the leases held when every counter has the points, spending them; the windows as
+   * this replica knows them (for headers), or undefined with nothing spent.
+   */
+  spend(counters: readonly Leasable[], tokens: number): WindowState[] | undefined {
+    const now = this.now();
+    for (const c of counters) {
+      const l = this.held.get(c.key);
+      if (!l || l.units < pointsOf(c, tokens) || now >= l.until || now >= l.endsAt) return undefined;
+    }
+    return counters.map((c) => {
+      const l = this.held.get(c.key)!;
+      l.units -= pointsOf(c, tokens);
+      return { used: l.limit - l.left - l.units, resetMs: l.endsAt - now };
+    });
+  }
+
+  /**
+   * Points to ask beyond a take's own: none unless this replica is busy with the counter (it met
+   * other requests in this period or the last), and never so many that what it holds and asks
+   * passes a thousandth of the limit.
+   */
+  ask(c: Leasable, tokens: number): { lease: number; leaseCap: number } | undefined {
+    const l = this.held.get(c.key);
+    if (!l) return undefined;
+    const points = pointsOf(c, tokens);
+    const requests = Math.min(LEASE_REQUESTS, Math.max(l.metBefore, l.met - 1));
+    // A TPM lease is sized by the tokens requests really use, when more than their estimate.
+    const lease = Math.min(Math.floor(c.limit * LEASE_SHARE) - l.units - l.asked, requests * Math.max(points, Math.ceil(l.perRequest)));
+    if (lease < points) return undefined;
+    l.asked += lease;
+    return { lease, leaseCap: Math.floor(c.limit * LEASE_CAP_SHARE) };
+  }
+
+  /** What Redis answered a take that asked `asked` points (0: it did not): the points granted are this replica's to spend. */
+  granted(c: Leasable, asked: number, w: WindowState | undefined): void {
+    const l = this.held.get(c.key);
+    if (!l) return;
+    l.asked -= asked;
+    if (!w) return;
+    const now = this.now();
+    const endsAt = now + w.resetMs;
+    // A lease of a window that has ended counts nothing now.
+    if (now >= l.endsAt) l.units = 0;
+    l.endsAt = endsAt;
+    l.limit = c.limit;
+    l.durationSec = c.durationSec;
+    l.left = c.limit - w.used;
+    if (w.leased && w.leased > 0) {
+      l.units += w.leased;
+      l.until = now + LEASE_MS;
+      this.timer ??= setInterval(() => this.sweep(), LEASE_MS / 2).unref();
+    } else if (l.units > 0 && w.used >= c.limit * LEASE_CAP_SHARE) {
+      // Past half the limit every request goes to Redis: what is held goes back now, not later.
+      this.release(c.key, l, now);
+    }
+  }
+
+  /**
+   * Corrects a request's TPM share from its estimate to the tokens it `used`, from the lease, as
+   * Redis would have: extra tokens spent from it, tokens unused added to it (they are counted in
+   * Redis already). Only when the request was admitted in the lease's window and the lease covers
+   * it; false: Redis corrects.
+   */
+  absorb(c: Leasable, estimate: number, used: number, admittedAt: number): boolean {
+    const l = this.held.get(c.key);
+    if (!l) return false;
+    l.perRequest = l.perRequest === 0 ? used : 0.9 * l.perRequest + 0.1 * used;
+    const delta = used - estimate;
+    const now = this.now();
+    if (now >= l.until || now >= l.endsAt || admittedAt < l.endsAt - c.durationSec * 1000 + WINDOW_SLACK_MS) return false;
+    if (delta > l.units) return false;
+    l.units -= delta;
+    return true;
+  }
+
+  /** Points of `key` counted in Redis and not yet admitted here. */
+  unspent(key: string): number {
+    const l = this.held.get(key);
+    return l && this.now() < l.endsAt ? l.units : 0;
+  }
+
+  /** Gives back every lease (at shutdown). */
+  close(): void {
+    this.sweep(true);
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private lease(c: Leasable, now: number): Lease {
+    let l = this.held.get(c.key);
+    if (l) return l;
+    if (this.held.size >= LEASES_MAX) this.sweep(true, true);
+    l = { units: 0, left: 0, limit: c.limit, durationSec: c.durationSec, endsAt: 0, until: 0, met: 0, metBefore: 0, periodAt: now, asked: 0, perRequest: 0 };
+    this.held.set(c.key, l);
+    return l;
+  }
+
+  /** Gives back the leases past their time (all with `all`), and forgets idle counters. */
+  private sweep(all = false, forget = false): void {
+    const now = this.now();
+    const back: Correction[] = [];
+    for (const [key, l] of this.held) {
+      if (l.units > 0 && (all || now >= l.until)) this.release(key, l, now, back);
+      if (forget || (l.units === 0 && l.asked === 0 && now - l.periodAt > 60_000)) this.held.delete(key);
+    }
+    if (this.held.size === 0 && this.timer) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+    if (back.length > 0) this.giveBack(back);
+  }
+
+  /** Gives a lease's units back (into `back`, or at once), unless its window is about to end. */
+  private release(key: string, l: Lease, now: number, back?: Correction[]): void {
+    if (now < l.endsAt - END_GUARD_MS) {
+      const c = { key, points: -l.units, durationSec: l.durationSec };
+      if (back) back.push(c);
+      else this.giveBack([c]);
+    }
+    l.units = 0;
+  }
+}
