@@ -66,6 +66,8 @@ describe("leases", () => {
     // b is spent: a keeps its two.
     expect(l.spend([a, b], 100)).toBeUndefined();
     expect(l.unspent(a.key)).toBe(2);
+    // A reload lowered the limit: what is held is not spent against the new one.
+    expect(l.spend([{ ...a, limit: 500 }], 100)).toBeUndefined();
   });
 
   it("gives back what is left after LEASE_MS, keeps it when the window is about to end, and gives back all on close", () => {

@@ -83,7 +83,8 @@ export class Leases {
     const now = this.now();
     for (const c of counters) {
       const l = this.held.get(c.key);
-      if (!l || l.units < pointsOf(c, tokens) || now >= l.until || now >= l.endsAt) return undefined;
+      // A limit changed by a reload since the lease was granted: Redis decides against the new one.
+      if (!l || l.units < pointsOf(c, tokens) || now >= l.until || now >= l.endsAt || l.limit !== c.limit) return undefined;
     }
     return counters.map((c) => {
       const l = this.held.get(c.key)!;
