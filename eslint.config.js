@@ -32,6 +32,12 @@ export default tseslint.config(
     },
   },
   {
+    // What a reader can hold in mind: past 400 lines a file is two files, past 80 a function two functions.
+    files: ["apps/*/src/**/*.{ts,tsx}", "packages/*/src/**/*.{ts,tsx}"],
+    ignores: ["**/*.test.{ts,tsx}", "**/testing/**"],
+    rules: { "max-lines": ["error", { max: 400 }], "max-lines-per-function": ["error", { max: 80 }] },
+  },
+  {
     // The end-to-end tests read SDK and CLI payloads whose shapes they check at run time.
     files: ["e2e/**/*.ts"],
     rules: { "@typescript-eslint/no-explicit-any": "off" },

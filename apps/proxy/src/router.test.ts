@@ -9,7 +9,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Cancel } from "./cancel.js";
 import { type ProxyConfig, parseConfigText } from "./config/load-config.js";
 import { ProxyError } from "./errors.js";
-import { type AttemptRecord, type CallOptions, callWithFailover, groupNamesFor, isRetryableStatus, retryAfterMs, routesForModel } from "./router.js";
+import { groupNamesFor, routesForModel } from "./model-chain.js";
+import { type AttemptRecord, type CallOptions, callWithFailover, isRetryableStatus, retryAfterMs } from "./router.js";
 import { Balancer, type GroupPool } from "./balance/balancer.js";
 import { HttpBackend } from "./upstream/http-backend.js";
 

@@ -10,7 +10,7 @@ import ajvCompilers, { type ValidatorFactory } from "@fastify/ajv-compiler";
 import { type JsonScan, type JsonShape, codecs, compileShape, jsonDeeperThan, scanJson } from "@yallmproxy/translate";
 import { Errors, ProxyError } from "../errors.js";
 import type { ModelRoute } from "../config/load-config.js";
-import { routesForModel, stripProviderPrefix } from "../router.js";
+import { routesForModel, stripProviderPrefix } from "../model-chain.js";
 import type { ProxyRuntime } from "../runtime.js";
 import { type BodyBytes, piecewise } from "../upstream/body-bytes.js";
 import { SKELETON_MIN_STRING, SKELETON_ROUTES, opaqueTextAt, skeletonBody } from "./skeleton-intake.js";

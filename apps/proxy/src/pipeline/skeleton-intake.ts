@@ -10,7 +10,7 @@ import { isAscii, isUtf8 } from "node:buffer";
 import type { FastifyRequest } from "fastify";
 import { type JsonPath, type JsonScan, isOpaqueTextPath } from "@yallmproxy/translate";
 import { Errors, type ProxyError } from "../errors.js";
-import { routesForModel, stripProviderPrefix } from "../router.js";
+import { routesForModel, stripProviderPrefix } from "../model-chain.js";
 import { type BodyBytes, piecewise } from "../upstream/body-bytes.js";
 import type { Backend } from "../upstream/types.js";
 import type { ProxyRuntime } from "../runtime.js";

@@ -9,7 +9,7 @@ import { Errors, ProxyError } from "../errors.js";
 import { type ClientReply, type ClientRequest, DetachedReply } from "../pipeline/client.js";
 import { type CrossFormatHandler, type FinalHook, proxyRequest } from "../pipeline/proxy-request.js";
 import { createCrossFormatHandler, lazyDecoder, translateContext } from "../pipeline/translation.js";
-import { routesForModel, stripProviderPrefix } from "../router.js";
+import { routesForModel, stripProviderPrefix } from "../model-chain.js";
 import type { ProxyRuntime } from "../runtime.js";
 import { type BackendFormat, formatOfApiType } from "../upstream/types.js";
 import { chainToContinue, historyItems, outputWithoutCall } from "./chain.js";

@@ -11,7 +11,7 @@ import { Errors, ProxyError } from "../errors.js";
 import { typed } from "../http/schema.js";
 import { lazyDecoder } from "../pipeline/translation.js";
 import { callerOf, withHistory } from "../responses/create.js";
-import { routesForModel, stripProviderPrefix } from "../router.js";
+import { routesForModel, stripProviderPrefix } from "../model-chain.js";
 import { countMessagesTokens } from "./count-tokens.js";
 import { forwardCount } from "./forward-count.js";
 

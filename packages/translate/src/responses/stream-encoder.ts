@@ -17,6 +17,10 @@ import { CustomInputStream } from "./custom-input-stream.js";
 import { webSearchCallEvents, webSearchItemId } from "./web-search.js";
 import { buildResponseObject, callItemPrefix, givenItems, renderOutputItem, type OutputItem, type ResponseObjectArgs } from "./response-object.js";
 import {
+  argumentsDeltaEvent,
+  echoedFields,
+  lifecycleEvent,
+  textDeltaEvent,
   type CallItem,
   type CallSlot,
   type ChoiceState,
@@ -75,19 +79,13 @@ class ResponsesStreamEncoder implements StreamEncoder {
   /** One function per stream, handed to the item helpers. */
   private readonly emit = (type: string, fields: JsonObject): string => formatSseEvent(type, { type, sequence_number: this.seq++, ...fields });
 
-  /** A lifecycle event (`response.created`, `.completed`, …): the bytes `emit` would write, the echoed fields serialized once. */
+  /** A lifecycle event (`response.created`, `.completed`, …), the echoed fields serialized once. */
   private responseEvent(type: string, response: JsonObject): string {
-    this.echoed ??= new Map(ECHOED_FIELDS.map((k) => [k, JSON.stringify(response[k])]));
-    return `event: ${type}\ndata: {"type":${JSON.stringify(type)},"sequence_number":${this.seq++},"response":${stringifyTopLevel(response, this.echoed)}}\n\n`;
+    this.echoed ??= echoedFields(response);
+    return lifecycleEvent(type, this.seq++, response, this.echoed);
   }
 
-  // The most frequent events, written as text rather than built as objects and serialized whole.
-  private textDelta(itemId: string, outputIndex: number, contentIndex: number, delta: string): string {
-    return `event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":${this.seq++},"item_id":${JSON.stringify(itemId)},"output_index":${outputIndex},"content_index":${contentIndex},"delta":${JSON.stringify(delta)},"logprobs":[]}\n\n`;
-  }
-
-  private readonly argumentsDelta = (itemId: string, outputIndex: number, delta: string): string =>
-    `event: response.function_call_arguments.delta\ndata: {"type":"response.function_call_arguments.delta","sequence_number":${this.seq++},"item_id":${JSON.stringify(itemId)},"output_index":${outputIndex},"delta":${JSON.stringify(delta)}}\n\n`;
+  private readonly argumentsDelta = (itemId: string, outputIndex: number, delta: string): string => argumentsDeltaEvent(this.seq++, itemId, outputIndex, delta);
 
   private response(status: ResponseObjectArgs["status"], extra: Partial<ResponseObjectArgs> = {}): JsonObject {
     return buildResponseObject({
@@ -119,10 +117,7 @@ class ResponsesStreamEncoder implements StreamEncoder {
 
   private state(choice: number): ChoiceState {
     let s = this.choices.get(choice);
-    if (!s) {
-      s = { message: undefined, reasoning: undefined, calls: new Map(), finish: undefined };
-      this.choices.set(choice, s);
-    }
+    if (!s) this.choices.set(choice, (s = { message: undefined, reasoning: undefined, calls: new Map(), finish: undefined }));
     return s;
   }
 
@@ -255,10 +250,8 @@ class ResponsesStreamEncoder implements StreamEncoder {
 
   private finishStream(): string {
     if (this.closed) return "";
-    if (!this.allFinished()) {
-      return this.fail({ type: "server_error", code: "server_error", message: "The upstream stream ended before the response was complete." });
-    }
-    return this.ensureStarted() + this.complete();
+    if (this.allFinished()) return this.ensureStarted() + this.complete();
+    return this.fail({ type: "server_error", code: "server_error", message: "The upstream stream ended before the response was complete." });
   }
 
   private onTextDelta(event: Extract<StreamEvent, { type: "text_delta" }>): string {
@@ -272,7 +265,7 @@ class ResponsesStreamEncoder implements StreamEncoder {
     const at = { item_id: slot.item.id, output_index: slot.outputIndex, content_index: contentIndex };
     if (event.delta !== "") {
       part.text += event.delta;
-      out += this.textDelta(slot.item.id, slot.outputIndex, contentIndex, event.delta);
+      out += textDeltaEvent(this.seq++, slot.item.id, slot.outputIndex, contentIndex, event.delta);
     }
     const span = event.annotated;
     const annotations = toResponsesAnnotations(event.annotations, span === undefined ? 0 : Math.max(0, part.text.length - span), span).value;
@@ -402,18 +395,4 @@ class ResponsesStreamEncoder implements StreamEncoder {
   end(): string {
     return this.finishStream();
   }
-}
-
-/** Fields of the Response that only echo the request, the largest of them (an agent's instructions and tools). */
-const ECHOED_FIELDS = ["instructions", "tools"];
-
-/** JSON.stringify of `obj`, with the text of the fields in `known` taken from there. */
-function stringifyTopLevel(obj: JsonObject, known: Map<string, string | undefined>): string {
-  let out = "";
-  for (const key of Object.keys(obj)) {
-    const text = known.has(key) ? known.get(key) : JSON.stringify(obj[key]);
-    if (text === undefined) continue;
-    out += `${out ? "," : ""}${JSON.stringify(key)}:${text}`;
-  }
-  return `{${out}}`;
 }

@@ -153,3 +153,32 @@ export function callDeltaEvents(
   if (call.item.part.client?.type === "tool_search") return "";
   return argumentsDelta(call.item.id, call.outputIndex, delta);
 }
+
+// The most frequent events and the lifecycle ones, written as text rather than built as objects and
+// serialized whole: the bytes `Emit` would write.
+export function textDeltaEvent(seq: number, itemId: string, outputIndex: number, contentIndex: number, delta: string): string {
+  return `event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":${seq},"item_id":${JSON.stringify(itemId)},"output_index":${outputIndex},"content_index":${contentIndex},"delta":${JSON.stringify(delta)},"logprobs":[]}\n\n`;
+}
+
+export function argumentsDeltaEvent(seq: number, itemId: string, outputIndex: number, delta: string): string {
+  return `event: response.function_call_arguments.delta\ndata: {"type":"response.function_call_arguments.delta","sequence_number":${seq},"item_id":${JSON.stringify(itemId)},"output_index":${outputIndex},"delta":${JSON.stringify(delta)}}\n\n`;
+}
+
+/** Fields of the Response that only echo the request, the largest of them (an agent's instructions and tools). */
+const ECHOED_FIELDS = ["instructions", "tools"];
+
+/** The JSON of a Response's echoed fields: every lifecycle event repeats them. */
+export function echoedFields(response: JsonObject): Map<string, string | undefined> {
+  return new Map(ECHOED_FIELDS.map((k) => [k, JSON.stringify(response[k])]));
+}
+
+/** A lifecycle event (`response.created`, `.completed`, …) with the text of the `echoed` fields taken from there. */
+export function lifecycleEvent(type: string, seq: number, response: JsonObject, echoed: Map<string, string | undefined>): string {
+  let out = "";
+  for (const key of Object.keys(response)) {
+    const text = echoed.has(key) ? echoed.get(key) : JSON.stringify(response[key]);
+    if (text === undefined) continue;
+    out += `${out ? "," : ""}${JSON.stringify(key)}:${text}`;
+  }
+  return `event: ${type}\ndata: {"type":${JSON.stringify(type)},"sequence_number":${seq},"response":{${out}}}\n\n`;
+}
