@@ -1,7 +1,8 @@
 // Rate limits and budgets: refusals in each client's own format with Retry-After and rate-limit
 // headers; exact across two proxy processes sharing Redis and PostgreSQL (a burst of 30 on a key with
-// rpm_limit 10 gets 10); a TPM limit and a daily budget hold the same way; and with Redis stopped
-// mid-test, fail_open decides and nothing hangs.
+// rpm_limit 10 gets 10); a TPM limit and a daily budget hold the same way; with Redis stopped
+// mid-test, fail_open decides and nothing hangs; and a busy key far from its limits admits from
+// leases, with Redis counting exactly what was admitted.
 
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
@@ -399,4 +400,61 @@ describe("a take in Redis beside the upstream call", () => {
     // Nothing was counted for it: the minute's 10 are the 10 another replica and this one took.
     expect(await redisCommand(redis.port, "GET", `yallmp:rpm:key:race`)).toBe("$2\r\n10");
   });
+});
+
+describe("leases in Redis for a busy key far from its limits", () => {
+  let up: Upstream;
+  let redis: { child: ChildProcess; port: number } | undefined;
+  const proxies: RunningProxy[] = [];
+  afterEach(async () => {
+    for (const p of proxies.splice(0)) await p.close();
+    await stopRedis(redis?.child);
+    await up?.close();
+  });
+
+  /** Scripts Redis ran (INFO commandstats), from a Redis of the test's own. */
+  async function scripts(port: number): Promise<number> {
+    return Number(/cmdstat_evalsha:calls=(\d+)/.exec(await redisCommand(port, "INFO", "commandstats"))?.[1] ?? 0);
+  }
+
+  /** 200 requests, 8 at a time: the successes, and the scripts Redis ran for them. */
+  async function busy(p: RunningProxy, port: number): Promise<{ ok: number; scripts: number; remaining: string | null }> {
+    const before = await scripts(port);
+    let ok = 0;
+    let remaining: string | null = null;
+    for (let i = 0; i < 25; i++) {
+      for (const r of await Promise.all(Array.from({ length: 8 }, () => chat(p.url, "sk-big")))) {
+        if (r.status === 200) ok++;
+        remaining = r.headers.get("x-ratelimit-remaining-requests");
+        await r.arrayBuffer();
+      }
+    }
+    // What leases still hold goes back within 300 ms.
+    await sleep(600);
+    return { ok, scripts: (await scripts(port)) - before, remaining };
+  }
+
+  for (const leases of [true, false]) {
+    it(`with leases: ${leases}, ${leases ? "asks Redis far less than once a request" : "asks Redis for every request"}, and counts exactly what was admitted`, async () => {
+      up = await chatUpstream();
+      redis = await startRedis();
+      const p = await startProxy(
+        keysYaml(
+          up,
+          `    - { key_id: big, secret: sk-big, rpm_limit: 1000000, tpm_limit: 100000000 }`,
+          `  rate_limits: { redis_timeout_ms: 5000, leases: ${leases} }`,
+        ),
+        { REDIS_URL: `redis://127.0.0.1:${redis.port}` },
+      );
+      proxies.push(p);
+      const r = await busy(p, redis.port);
+      expect(r.ok).toBe(200);
+      if (leases) expect(r.scripts).toBeLessThan(200 / 3);
+      else expect(r.scripts).toBeGreaterThanOrEqual(200);
+      // Unspent leases went back: the minute's count is the 200 requests, and TPM their real tokens.
+      expect(await redisCommand(redis.port, "GET", "yallmp:rpm:key:big")).toBe("$3\r\n200");
+      expect(await redisCommand(redis.port, "GET", "yallmp:tpm:key:big")).toBe("$5\r\n20000");
+      expect(Number(r.remaining)).toBeGreaterThan(1_000_000 - 200 - 1000);
+    });
+  }
 });
