@@ -148,3 +148,47 @@ describe.skipIf(pgSkip !== undefined)("GET /health on PostgreSQL", () => {
     expect(back).toEqual({ status: "ok", models: 1, database: "ok" });
   });
 });
+
+describe("what a start loads", () => {
+  /** The CommonJS packages the proxy had loaded when it exited (seen by a module given with --import). */
+  async function packagesLoaded(env: Record<string, string>): Promise<string[]> {
+    const { mkdtempSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const dir = mkdtempSync(join(tmpdir(), "yallmp-loaded-"));
+    const probe = join(dir, "probe.mjs");
+    const out = join(dir, "loaded.json");
+    writeFileSync(
+      probe,
+      `import { createRequire } from "node:module";
+import { writeFileSync } from "node:fs";
+const cache = createRequire(import.meta.url).cache;
+process.on("exit", () => writeFileSync(${JSON.stringify(out)}, JSON.stringify(Object.keys(cache))));
+`,
+    );
+    const proc = await spawnProxy(CONFIG, { ...env, NODE_OPTIONS: `--import=${probe}` });
+    const res = await fetch(`${proc.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "mock", messages: [{ role: "user", content: "hi" }] }),
+    });
+    expect(res.status).toBe(200);
+    await proc.kill();
+    const files = JSON.parse(readFileSync(out, "utf8")) as string[];
+    return [...new Set(files.map((f) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(f)?.[1]).filter((p): p is string => p !== undefined))];
+  }
+
+  it("loads neither the PostgreSQL driver nor the Redis client on the shipped SQLite default", { timeout: 60_000 }, async () => {
+    const loaded = await packagesLoaded({});
+    // The probe sees the CommonJS packages the start did load.
+    expect(loaded).toContain("better-sqlite3");
+    expect(loaded).not.toContain("pg");
+    expect(loaded).not.toContain("ioredis");
+  });
+
+  it("loads the Redis client when REDIS_URL is set", { timeout: 60_000 }, async () => {
+    const loaded = await packagesLoaded({ REDIS_URL: "redis://127.0.0.1:6379" });
+    expect(loaded).toContain("ioredis");
+    expect(loaded).not.toContain("pg");
+  });
+});

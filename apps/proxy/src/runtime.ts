@@ -4,13 +4,12 @@
 import { Agent } from "undici";
 import type { ModelRoute, ProxyConfig } from "./config/load-config.js";
 import { type BackgroundErrorLog, Ops } from "./ops/ops.js";
-import { PgBus } from "./ops/pg-bus.js";
+import type { PgBus } from "./ops/pg-bus.js";
 import { type Telemetry, loadTelemetry } from "./ops/telemetry.js";
 import { ConcurrencyLimiter } from "./concurrency.js";
 import { RateLimits } from "./limits/rate-limits.js";
-import { type LimitRedis, openRedis } from "./limits/redis.js";
+import type { LimitRedis } from "./limits/redis.js";
 import { Balancer, type GroupPool } from "./balance/balancer.js";
-import { RedisRouterState } from "./balance/redis-router-state.js";
 import { BusRouterState, ROUTER_CHANNEL } from "./balance/bus-router-state.js";
 import { registerDeploymentMetrics } from "./balance/deployment-metrics.js";
 import { InFlightRequests, OpenSockets } from "./shutdown.js";
@@ -63,11 +62,15 @@ export class ProxyRuntime {
     if (database.pgPool) {
       // An idle pooled connection that breaks (a database restart) is reported, not thrown.
       database.pgPool.on("error", (err) => report("pg_pool", err));
+      // pg and ioredis are loaded only for the deployments that use them.
+      const { PgBus } = await import("./ops/pg-bus.js");
       bus = new PgBus(config.databaseUrl, database.pgPool, (err) => report("pg_bus", err));
       await bus.start(["yallmp_live", "yallmp_config", RESPONSES_CHANNEL, ROUTER_CHANNEL]);
     }
     const url = config.rateLimits.redisUrl;
-    const redis = url ? await openRedis(url, config.rateLimits.redisTimeoutMs, (err) => runtime?.rateLimitStoreFailed(err, undefined)) : undefined;
+    const redis = url
+      ? await (await import("./limits/redis.js")).openRedis(url, config.rateLimits.redisTimeoutMs, (err) => runtime?.rateLimitStoreFailed(err, undefined))
+      : undefined;
     runtime = new ProxyRuntime(config, { database, bus, onError, ...(redis ? { redis } : {}) });
     if (url) {
       try {
@@ -154,6 +157,7 @@ export class ProxyRuntime {
 
   /** Cooldowns and affinity shared with the other replicas through Redis. */
   private async shareRouterState(url: string): Promise<void> {
+    const { RedisRouterState } = await import("./balance/redis-router-state.js");
     const shared = new RedisRouterState(url, this.cooledElsewhere, (err) => this.ops.backgroundError("router_redis", err));
     this.balancer.shared = shared;
     await shared.start(this.deploymentIds());

@@ -4,11 +4,9 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
-import { PrismaPg } from "@prisma/adapter-pg";
 import BetterSqlite3 from "better-sqlite3";
-import pg from "pg";
+import type pg from "pg";
 import { PrismaClient as SqlitePrismaClient } from "./generated/sqlite/client.js";
-import { PrismaClient as PostgresPrismaClient } from "./generated/postgresql/client.js";
 import { type Provider, migratePostgres, migrateSqlite } from "./migrate.js";
 
 /** Both generated clients have the same model API; the SQLite one's type stands for both. */
@@ -73,6 +71,12 @@ function openSqlite(url: string): Database {
 }
 
 async function openPostgres(url: string): Promise<Database> {
+  // The PostgreSQL driver and client are loaded only for a PostgreSQL database.
+  const [{ default: pg }, { PrismaPg }, { PrismaClient: PostgresPrismaClient }] = await Promise.all([
+    import("pg"),
+    import("@prisma/adapter-pg"),
+    import("./generated/postgresql/client.js"),
+  ]);
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   let applied: string[];
