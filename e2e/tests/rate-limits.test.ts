@@ -449,7 +449,8 @@ describe("leases in Redis for a busy key far from its limits", () => {
       proxies.push(p);
       const r = await busy(p, redis.port);
       expect(r.ok).toBe(200);
-      if (leases) expect(r.scripts).toBeLessThan(200 / 3);
+      // Give-backs and correction batches are scripts too: half is far from one a request.
+      if (leases) expect(r.scripts).toBeLessThan(200 / 2);
       else expect(r.scripts).toBeGreaterThanOrEqual(200);
       // Unspent leases went back: the minute's count is the 200 requests, and TPM their real tokens.
       expect(await redisCommand(redis.port, "GET", "yallmp:rpm:key:big")).toBe("$3\r\n200");

@@ -19,7 +19,7 @@ function leases() {
     (c) => back.push(...c),
     () => now,
   );
-  return { l, back, pass: (ms: number) => (now += ms) };
+  return { l, back, pass: (ms: number) => (now += ms), at: () => now };
 }
 
 describe("leases", () => {
@@ -34,7 +34,7 @@ describe("leases", () => {
   });
 
   it("sizes a lease by the requests met, within a thousandth of the limit counting what it holds and asks", () => {
-    const { l } = leases();
+    const { l, at } = leases();
     const c = rpm(20_000);
     for (let i = 0; i < 10; i++) l.meet([c]);
     expect(l.ask(c, 1)).toEqual({ lease: 9, leaseCap: 10_000 });
@@ -42,8 +42,8 @@ describe("leases", () => {
     for (let i = 0; i < 20; i++) l.meet([c]);
     expect(l.ask(c, 1)).toEqual({ lease: 11, leaseCap: 10_000 });
     expect(l.ask(c, 1)).toBeUndefined();
-    l.granted(c, 9, { used: 10, resetMs: 50_000, leased: 9 });
-    l.granted(c, 11, { used: 22, resetMs: 50_000, leased: 11 });
+    l.granted(c, 9, { used: 10, resetMs: 50_000, leased: 9 }, at());
+    l.granted(c, 11, { used: 22, resetMs: 50_000, leased: 11 }, at());
     expect(l.unspent(c.key)).toBe(20);
     // TPM leases are in tokens: 64 requests' worth at most.
     const t = { kind: "tpm", key: `tpm:${randomUUID()}`, limit: 1e12, durationSec: 60 };
@@ -52,12 +52,12 @@ describe("leases", () => {
   });
 
   it("spends every counter's share or none, and reports the window less what it still holds", () => {
-    const { l } = leases();
+    const { l, at } = leases();
     const a = rpm(1_000_000);
     const b = { kind: "tpm", key: `tpm:${randomUUID()}`, limit: 1e9, durationSec: 60 };
     for (let i = 0; i < 5; i++) l.meet([a, b]);
-    l.granted(a, l.ask(a, 100)!.lease, { used: 5, resetMs: 30_000, leased: 4 });
-    l.granted(b, l.ask(b, 100)!.lease, { used: 500, resetMs: 30_000, leased: 200 });
+    l.granted(a, l.ask(a, 100)!.lease, { used: 5, resetMs: 30_000, leased: 4 }, at());
+    l.granted(b, l.ask(b, 100)!.lease, { used: 500, resetMs: 30_000, leased: 200 }, at());
     expect(l.spend([a, b], 100)).toEqual([
       { used: 2, resetMs: 30_000 },
       { used: 400, resetMs: 30_000 },
@@ -71,12 +71,12 @@ describe("leases", () => {
   });
 
   it("gives back what is left after LEASE_MS, keeps it when the window is about to end, and gives back all on close", () => {
-    const { l, back, pass } = leases();
+    const { l, back, pass, at } = leases();
     const a = rpm(1_000_000);
     const b = rpm(1_000_000);
     for (let i = 0; i < 5; i++) l.meet([a, b]);
-    l.granted(a, l.ask(a, 1)!.lease, { used: 5, resetMs: 30_000, leased: 4 });
-    l.granted(b, l.ask(b, 1)!.lease, { used: 5, resetMs: 500, leased: 4 });
+    l.granted(a, l.ask(a, 1)!.lease, { used: 5, resetMs: 30_000, leased: 4 }, at());
+    l.granted(b, l.ask(b, 1)!.lease, { used: 5, resetMs: 500, leased: 4 }, at());
     pass(LEASE_MS);
     expect(l.spend([a], 1)).toBeUndefined();
     l.close();
@@ -86,34 +86,94 @@ describe("leases", () => {
   });
 
   it("corrects a TPM share from the lease when it covers it and the request was admitted in its window", () => {
-    const { l, pass } = leases();
+    const { l, pass, at } = leases();
     const t = { kind: "tpm", key: `tpm:${randomUUID()}`, limit: 1e9, durationSec: 60 };
     for (let i = 0; i < 5; i++) l.meet([t]);
     // A window that began 10 s ago.
-    l.granted(t, l.ask(t, 100)!.lease, { used: 500, resetMs: 50_000, leased: 400 });
+    l.granted(t, l.ask(t, 100)!.lease, { used: 500, resetMs: 50_000, leased: 400 }, at());
     const admitted = 1_000_000;
-    expect(l.absorb(t, 100, 130, admitted)).toBe(true);
-    expect(l.absorb(t, 100, 50, admitted)).toBe(true);
+    expect(l.absorb(t, 100, 130, admitted)).toBe(0);
+    expect(l.absorb(t, 100, 50, admitted)).toBe(0);
     expect(l.unspent(t.key)).toBe(420);
     // More than it holds, or a request of the window before: Redis corrects.
-    expect(l.absorb(t, 100, 521, admitted)).toBe(false);
-    expect(l.absorb(t, 100, 95, admitted - 11_000)).toBe(false);
-    pass(LEASE_MS);
-    expect(l.absorb(t, 100, 95, admitted)).toBe(false);
-    expect(l.unspent(t.key)).toBe(420);
+    expect(l.absorb(t, 100, 521, admitted)).toBe(421);
+    expect(l.absorb(t, 100, 95, admitted - 11_000)).toBe(-5);
     // The next lease is sized by what requests used, not by their estimate.
     for (let i = 0; i < 10; i++) l.meet([t]);
-    expect(l.ask(t, 10)!.lease).toBeGreaterThan(9 * 100);
+    const asked = l.ask(t, 10)!.lease;
+    expect(asked).toBeGreaterThan(9 * 100);
+    l.granted(t, asked, { used: 1000, resetMs: 50_000 }, at());
+    // Tokens unused are kept up to a thousandth of the limit; Redis gets the rest back.
+    expect(l.absorb(t, 1_000_000, 0, admitted)).toBe(-1_000_000 + (1_000_000 - 420));
+    expect(l.unspent(t.key)).toBe(1_000_000);
+    pass(LEASE_MS);
+    expect(l.absorb(t, 100, 95, admitted)).toBe(-5);
+    expect(l.unspent(t.key)).toBe(1_000_000);
   });
 
   it("gives back at once when Redis counts past half the limit", () => {
-    const { l, back } = leases();
+    const { l, back, at } = leases();
     const a = rpm(10_000);
     for (let i = 0; i < 5; i++) l.meet([a]);
-    l.granted(a, l.ask(a, 1)!.lease, { used: 1000, resetMs: 30_000, leased: 4 });
-    l.granted(a, 0, { used: 5001, resetMs: 30_000 });
+    l.granted(a, l.ask(a, 1)!.lease, { used: 1000, resetMs: 30_000, leased: 4 }, at());
+    l.granted(a, 0, { used: 5001, resetMs: 30_000 }, at());
     expect(back).toEqual([{ key: a.key, points: -4, durationSec: 60 }]);
     expect(l.spend([a], 1)).toBeUndefined();
+  });
+
+  it("reckons the window's end from when the take was sent, and spends nothing in its last 50 ms", () => {
+    const { l, pass, at } = leases();
+    const a = rpm(1_000_000);
+    for (let i = 0; i < 5; i++) l.meet([a]);
+    const sent = at();
+    const lease = l.ask(a, 1)!.lease;
+    pass(30);
+    // Sent 30 ms ago with 150 ms left: the window ends 120 ms from now, not 150.
+    l.granted(a, lease, { used: 5, resetMs: 150, leased: 4 }, sent);
+    expect(l.spend([a], 1)).toEqual([{ used: 2, resetMs: 120 }]);
+    pass(71);
+    expect(l.spend([a], 1)).toBeUndefined();
+  });
+
+  it("drops, without giving back, what it held of a window Redis has moved past", () => {
+    const { l, back, pass, at } = leases();
+    const a = rpm(1_000_000);
+    for (let i = 0; i < 5; i++) l.meet([a]);
+    l.granted(a, l.ask(a, 1)!.lease, { used: 5, resetMs: 30_000, leased: 4 }, at());
+    pass(10);
+    // The key was gone (a Redis restart, say): this window ends a minute from now.
+    l.granted(a, 0, { used: 1, resetMs: 60_000 }, at());
+    expect(l.unspent(a.key)).toBe(0);
+    l.close();
+    expect(back).toEqual([]);
+  });
+
+  it("gives back what it holds when a reload changed the limit", () => {
+    const { l, back, at } = leases();
+    const a = rpm(1_000_000);
+    for (let i = 0; i < 5; i++) l.meet([a]);
+    l.granted(a, l.ask(a, 1)!.lease, { used: 5, resetMs: 30_000, leased: 4 }, at());
+    const lowered = { ...a, limit: 10_000 };
+    l.granted(lowered, 0, { used: 6, resetMs: 30_000 }, at());
+    expect(back).toEqual([{ key: a.key, points: -4, durationSec: 60 }]);
+    expect(l.spend([lowered], 1)).toBeUndefined();
+  });
+
+  it("keeps the counters with a take under way when its memory starts over, and takes nothing after close", () => {
+    const { l, back, at } = leases();
+    const a = rpm(1_000_000);
+    for (let i = 0; i < 5; i++) l.meet([a]);
+    const lease = l.ask(a, 1)!.lease;
+    for (let i = 0; i < 10_000; i++) l.meet([rpm(1_000_000, `other:${i}`)]);
+    l.granted(a, lease, { used: 5, resetMs: 30_000, leased: 4 }, at());
+    expect(l.unspent(a.key)).toBe(4);
+    // What was asked is no longer under way: the next ask may take the whole thousandth.
+    for (let i = 0; i < 100; i++) l.meet([a]);
+    expect(l.ask(a, 1)!.lease).toBe(64);
+    l.close();
+    expect(back).toEqual([{ key: a.key, points: -4, durationSec: 60 }]);
+    l.granted(a, 64, { used: 100, resetMs: 30_000, leased: 64 }, at());
+    expect(l.unspent(a.key)).toBe(0);
   });
 });
 

@@ -6,7 +6,7 @@
 
 import type { Correction, WindowState } from "./counter-store.js";
 
-/** A lease is spent within this long or the rest is given back. */
+/** A lease is spent within this long; the rest goes back at the next sweep (at most LEASE_MS / 2 later). */
 export const LEASE_MS = 200;
 /** Requests' worth a lease holds at most. */
 const LEASE_REQUESTS = 64;
@@ -16,8 +16,13 @@ const LEASE_SHARE = 0.001;
 const LEASE_CAP_SHARE = 0.5;
 /** Left-overs are not given back this close to the window's end: the give-back could land in the next. */
 const END_GUARD_MS = 1000;
-/** A window's start as this process knows it may be off by a few milliseconds: admissions that near it are corrected by Redis. */
+/**
+ * A window's bounds as this process knows them may be off by the round trip's time: nothing is spent
+ * this close to its end, and admissions this close to its start are corrected by Redis.
+ */
 const WINDOW_SLACK_MS = 50;
+/** A window heard ending this much later (or earlier) than the one a lease was taken in is another window. */
+const NEW_WINDOW_MS = 1000;
 /** Counters remembered at most: past it every lease is given back and the memory starts over. */
 const LEASES_MAX = 10_000;
 
@@ -52,9 +57,15 @@ export interface Leasable {
 
 const pointsOf = (c: Leasable, tokens: number) => (c.kind === "rpm" ? 1 : tokens);
 
+/** Whether a counter's limit is large enough to lease at all. */
+export function mayLease(limit: number): boolean {
+  return Math.floor(limit * LEASE_SHARE) >= 1;
+}
+
 export class Leases {
   private readonly held = new Map<string, Lease>();
   private timer: NodeJS.Timeout | undefined;
+  private closed = false;
 
   constructor(
     private readonly giveBack: (corrections: Correction[]) => void,
@@ -84,7 +95,7 @@ export class Leases {
     for (const c of counters) {
       const l = this.held.get(c.key);
       // A limit changed by a reload since the lease was granted: Redis decides against the new one.
-      if (!l || l.units < pointsOf(c, tokens) || now >= l.until || now >= l.endsAt || l.limit !== c.limit) return undefined;
+      if (!l || l.units < pointsOf(c, tokens) || now >= l.until || now >= l.endsAt - WINDOW_SLACK_MS || l.limit !== c.limit) return undefined;
     }
     return counters.map((c) => {
       const l = this.held.get(c.key)!;
@@ -110,16 +121,23 @@ export class Leases {
     return { lease, leaseCap: Math.floor(c.limit * LEASE_CAP_SHARE) };
   }
 
-  /** What Redis answered a take that asked `asked` points (0: it did not): the points granted are this replica's to spend. */
-  granted(c: Leasable, asked: number, w: WindowState | undefined): void {
+  /**
+   * What Redis answered a take sent at `sentAt` that asked `asked` points (0: it did not): the points
+   * granted are this replica's to spend. The window's end is reckoned from when the take was sent,
+   * so this process never thinks a window runs longer than it does.
+   */
+  granted(c: Leasable, asked: number, w: WindowState | undefined, sentAt: number): void {
     const l = this.held.get(c.key);
     if (!l) return;
-    l.asked -= asked;
-    if (!w) return;
+    l.asked = Math.max(0, l.asked - asked);
+    if (!w || this.closed) return;
     const now = this.now();
-    const endsAt = now + w.resetMs;
-    // A lease of a window that has ended counts nothing now.
-    if (now >= l.endsAt) l.units = 0;
+    const endsAt = sentAt + w.resetMs;
+    // Units of a window that has ended (or that Redis no longer has) count nothing now, and are not
+    // given back: they would lower the new window.
+    if (now >= l.endsAt || Math.abs(endsAt - l.endsAt) > NEW_WINDOW_MS) l.units = 0;
+    // Units leased under another limit go back: a reload's new limit is not spent from them.
+    else if (l.limit !== c.limit && l.units > 0) this.release(c.key, l, now);
     l.endsAt = endsAt;
     l.limit = c.limit;
     l.durationSec = c.durationSec;
@@ -135,21 +153,27 @@ export class Leases {
   }
 
   /**
-   * Corrects a request's TPM share from its estimate to the tokens it `used`, from the lease, as
+   * Corrects a request's TPM share from its estimate to the tokens it `used` from the lease, as
    * Redis would have: extra tokens spent from it, tokens unused added to it (they are counted in
-   * Redis already). Only when the request was admitted in the lease's window and the lease covers
-   * it; false: Redis corrects.
+   * Redis already) up to what a lease may hold. Only when the request was admitted in the lease's
+   * window, which is not about to end, and the lease covers it. Answers what Redis must still
+   * correct (0: nothing).
    */
-  absorb(c: Leasable, estimate: number, used: number, admittedAt: number): boolean {
-    const l = this.held.get(c.key);
-    if (!l) return false;
-    l.perRequest = l.perRequest === 0 ? used : 0.9 * l.perRequest + 0.1 * used;
+  absorb(c: Leasable, estimate: number, used: number, admittedAt: number): number {
     const delta = used - estimate;
+    const l = this.held.get(c.key);
+    if (!l || this.closed) return delta;
+    l.perRequest = l.perRequest === 0 ? used : 0.9 * l.perRequest + 0.1 * used;
     const now = this.now();
-    if (now >= l.until || now >= l.endsAt || admittedAt < l.endsAt - c.durationSec * 1000 + WINDOW_SLACK_MS) return false;
-    if (delta > l.units) return false;
-    l.units -= delta;
-    return true;
+    if (now >= l.until || now >= l.endsAt - END_GUARD_MS || admittedAt < l.endsAt - c.durationSec * 1000 + WINDOW_SLACK_MS) return delta;
+    if (delta > 0) {
+      if (delta > l.units) return delta;
+      l.units -= delta;
+      return 0;
+    }
+    const kept = Math.min(-delta, Math.max(0, Math.floor(c.limit * LEASE_SHARE) - l.units));
+    l.units += kept;
+    return delta + kept;
   }
 
   /** Points of `key` counted in Redis and not yet admitted here. */
@@ -158,8 +182,9 @@ export class Leases {
     return l && this.now() < l.endsAt ? l.units : 0;
   }
 
-  /** Gives back every lease (at shutdown). */
+  /** Gives back every lease and takes no more (at shutdown). */
   close(): void {
+    this.closed = true;
     this.sweep(true);
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
@@ -180,7 +205,8 @@ export class Leases {
     const back: Correction[] = [];
     for (const [key, l] of this.held) {
       if (l.units > 0 && (all || now >= l.until)) this.release(key, l, now, back);
-      if (forget || (l.units === 0 && l.asked === 0 && now - l.periodAt > 60_000)) this.held.delete(key);
+      // A counter with a take under way is kept: its answer finds its lease.
+      if (l.asked === 0 && (forget || (l.units === 0 && now - l.periodAt > 60_000))) this.held.delete(key);
     }
     if (this.held.size === 0 && this.timer) {
       clearInterval(this.timer);

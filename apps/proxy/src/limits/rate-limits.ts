@@ -11,7 +11,7 @@ import type { AppKey, ModelRoute, ProxyConfig } from "../config/load-config.js";
 import type { RateLimit } from "../config/limits-config.js";
 import { Errors, type ProxyError } from "../errors.js";
 import type { Correction, CounterStore, TakeResult, WindowState } from "./counter-store.js";
-import { LEASE_MS, Leases } from "./leases.js";
+import { LEASE_MS, Leases, mayLease } from "./leases.js";
 import { MemoryStore } from "./memory-store.js";
 import { RedisStore } from "./redis-store.js";
 import type { LimitRedis } from "./redis.js";
@@ -34,6 +34,8 @@ export interface LimitPlan {
   buckets: Bucket[];
   /** The RPM and TPM counters (those a lease may hold). */
   rates: Bucket[];
+  /** Whether every one of them is large enough to lease (else Redis decides each request). */
+  leasable: boolean;
   tokenBuckets: Bucket[];
   budget: Bucket | undefined;
 }
@@ -134,9 +136,11 @@ export class RateLimits {
     }
     this.rateBuckets(`model:${route.name}`, route.limits, out);
     if (out.length === 0) return undefined;
+    const rates = out.filter((b) => b.kind !== "budget");
     return {
       buckets: out,
-      rates: out.filter((b) => b.kind !== "budget"),
+      rates,
+      leasable: rates.every((b) => mayLease(b.limit)),
       tokenBuckets: out.filter((b) => b.kind === "tpm"),
       budget: out.find((b) => b.kind === "budget"),
     };
@@ -154,12 +158,13 @@ export class RateLimits {
   admit(plan: LimitPlan, estimate: number): Admission | Promise<Admission> {
     const tokens = Math.max(1, estimate);
     const { buckets } = plan;
-    const leases = this.leases && this.deps.leases() ? this.leases : undefined;
+    const leases = this.leases && plan.leasable && this.deps.leases() ? this.leases : undefined;
     if (leases) {
       const local = this.fromLeases(leases, plan, tokens);
       if (local) return local;
     }
     const asks = leases && buckets.map((b) => (b.kind === "budget" ? undefined : leases.ask(b, tokens)));
+    const sentAt = Date.now();
     let taken: TakeResult | Promise<TakeResult>;
     try {
       taken = this.store.take(
@@ -173,7 +178,7 @@ export class RateLimits {
         })),
       );
     } catch (err) {
-      if (asks) this.leased(plan, asks, undefined);
+      if (asks) this.leased(plan, asks, undefined, sentAt);
       return this.storeFailed(plan, tokens, err);
     }
     if (!(taken instanceof Promise)) return this.decide(plan, tokens, taken);
@@ -181,12 +186,12 @@ export class RateLimits {
     return taken.then(
       (r) => {
         if (heard) this.hear(plan, tokens, heard, r);
-        if (asks) this.leased(plan, asks, r);
+        if (asks) this.leased(plan, asks, r, sentAt);
         return this.decide(plan, tokens, r);
       },
       (err: unknown) => {
         if (heard) for (let i = 0; i < heard.length; i++) heard[i]!.pending -= pointsOf(buckets[i]!, tokens);
-        if (asks) this.leased(plan, asks, undefined);
+        if (asks) this.leased(plan, asks, undefined, sentAt);
         return this.storeFailed(plan, tokens, err);
       },
     );
@@ -212,14 +217,14 @@ export class RateLimits {
   }
 
   /** Hands the leases what Redis granted (nothing when it failed); each window then counts what was admitted, not what is leased. */
-  private leased(plan: LimitPlan, asks: ReadonlyArray<{ lease: number } | undefined>, r: TakeResult | undefined): void {
+  private leased(plan: LimitPlan, asks: ReadonlyArray<{ lease: number } | undefined>, r: TakeResult | undefined, sentAt: number): void {
     const leases = this.leases!;
     const { buckets } = plan;
     for (let i = 0; i < buckets.length; i++) {
       const b = buckets[i]!;
       if (b.kind === "budget") continue;
       const w = r === undefined ? undefined : r.ok ? r.windows[i] : r.at === i ? r.window : undefined;
-      leases.granted(b, asks[i]?.lease ?? 0, w);
+      leases.granted(b, asks[i]?.lease ?? 0, w, sentAt);
       if (w && r!.ok) w.used -= leases.unspent(b.key);
     }
   }
@@ -305,11 +310,10 @@ export class RateLimits {
     const corrections: Correction[] = [];
     const delta = usedTokens - ticket.estimate;
     const leases = this.leases;
-    if (delta !== 0)
-      for (const b of ticket.tokenBuckets) {
-        if (leases?.absorb(b, ticket.estimate, usedTokens, ticket.at)) continue;
-        corrections.push({ key: b.key, points: delta, durationSec: b.durationSec });
-      }
+    for (const b of ticket.tokenBuckets) {
+      const rest = leases ? leases.absorb(b, ticket.estimate, usedTokens, ticket.at) : delta;
+      if (rest !== 0) corrections.push({ key: b.key, points: rest, durationSec: b.durationSec });
+    }
     const micros = costUsd === undefined ? 0 : Math.round(costUsd * MICRO_USD);
     if (ticket.budget && micros > 0) corrections.push({ key: ticket.budget.key, points: micros, durationSec: ticket.budget.durationSec });
     if (ticket.budget && micros > 0) {
