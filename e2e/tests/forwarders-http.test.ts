@@ -201,7 +201,10 @@ describe("HTTP forwarder", () => {
   });
 
   it("answers 502 when the target does not answer, and keeps serving", async () => {
-    const [port, dead] = [await freePort(), await freePort()];
+    const port = await freePort();
+    // A port just freed can be handed out again at once: the listener must not be its own target.
+    let dead = await freePort();
+    while (dead === port) dead = await freePort();
     const p = await proxy(section(port, dead));
     const res = await send({ port, path: "/v1/models" });
     expect(res.status).toBe(502);

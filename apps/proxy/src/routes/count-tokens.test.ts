@@ -99,8 +99,8 @@ describe("count_tokens while the proxy serves others", () => {
   });
   afterAll(async () => app.close());
 
-  it("answers /health within a few milliseconds while a 3 MB word is counted", async () => {
-    const word = "ab".repeat(1_500_000);
+  it("answers /health within a few milliseconds while a 6 MB word is counted", async () => {
+    const word = "ab".repeat(3_000_000);
     const counting = fetch(`${base}/v1/messages/count_tokens`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -111,17 +111,20 @@ describe("count_tokens while the proxy serves others", () => {
     const latencies: number[] = [];
     // Probes start once the body is in and parsed (the parse itself is not the tokenizer's doing).
     await new Promise((r) => setTimeout(r, 200));
+    const probing = performance.now();
     while (!done) {
       const t0 = performance.now();
       const res = await fetch(`${base}/health`);
       await res.arrayBuffer();
       latencies.push(performance.now() - t0);
     }
+    const probedMs = performance.now() - probing;
     const { status, body } = await counting;
     expect(status).toBe(200);
-    expect(Math.abs(body.input_tokens - 750_003)).toBeLessThan(1000);
+    expect(Math.abs(body.input_tokens - 1_500_003)).toBeLessThan(2000);
     // Loose bounds: this machine is shared; a count that held the loop would answer one probe, late.
-    expect(latencies.length).toBeGreaterThan(10);
+    // A faster machine counts sooner: the probes expected are those of the time the count took.
+    expect(latencies.length).toBeGreaterThanOrEqual(Math.min(10, Math.floor(probedMs / 25)));
     latencies.sort((a, b) => a - b);
     expect(latencies[Math.floor(latencies.length / 2)]!).toBeLessThan(50);
     expect(latencies[Math.floor(latencies.length * 0.9)]!).toBeLessThan(150);
