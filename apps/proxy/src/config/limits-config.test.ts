@@ -29,6 +29,18 @@ app_keys:
     expect(plain.rateLimits).toEqual({ failOpen: true, redisTimeoutMs: 250, leases: true, redisUrl: undefined });
   });
 
+  it("reads rate_limits.leases, and refuses one that is not a boolean naming its path", () => {
+    expect(load(`${MODEL}proxy_settings: { rate_limits: { leases: false } }\n`).rateLimits.leases).toBe(false);
+    let problems: string[] = [];
+    try {
+      load(`${MODEL}proxy_settings: { rate_limits: { leases: "yes" } }\n`);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems = err.problems;
+    }
+    expect(problems.join("\n")).toMatch(/rate_limits\.leases/);
+  });
+
   it("refuses a budget without a duration, a bad duration and a zero limit, naming each path", () => {
     const bad = (keys: string): string[] => {
       try {

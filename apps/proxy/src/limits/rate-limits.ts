@@ -204,14 +204,14 @@ export class RateLimits {
   private fromLeases(leases: Leases, plan: LimitPlan, tokens: number): Admission | undefined {
     leases.meet(plan.rates);
     const { budget } = plan;
+    const now = Date.now();
     if (budget) {
       const h = this.heard!.get(budget.key);
-      const now = Date.now();
       if (!h || now - h.heardAt > LEASE_MS || now >= h.endsAt || h.left < budget.limit * ROOM_SHARE) return undefined;
     }
     const windows = leases.spend(plan.rates, tokens);
     if (!windows) return undefined;
-    const state: RateLimitState = { nowMs: Date.now() };
+    const state: RateLimitState = { nowMs: now };
     for (let i = 0; i < windows.length; i++) noteWindow(state, plan.rates[i]!, windows[i]!);
     return { ticket: { tokenBuckets: plan.tokenBuckets, estimate: tokens, budget, at: state.nowMs }, state };
   }
@@ -315,8 +315,8 @@ export class RateLimits {
       if (rest !== 0) corrections.push({ key: b.key, points: rest, durationSec: b.durationSec });
     }
     const micros = costUsd === undefined ? 0 : Math.round(costUsd * MICRO_USD);
-    if (ticket.budget && micros > 0) corrections.push({ key: ticket.budget.key, points: micros, durationSec: ticket.budget.durationSec });
     if (ticket.budget && micros > 0) {
+      corrections.push({ key: ticket.budget.key, points: micros, durationSec: ticket.budget.durationSec });
       // What this replica spends counts against the budget as it last heard it, until it hears again.
       const h = this.heard?.get(ticket.budget.key);
       if (h) h.left -= micros;
