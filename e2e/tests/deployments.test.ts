@@ -414,7 +414,9 @@ describe("two replicas sharing Redis", () => {
     // Replica a hears the 429; replica b keeps the deployment out without ever calling it.
     expect((await post(a)).status).toBe(200);
     expect(ups[2]!.requests.length).toBe(1);
-    await sleep(100);
+    // The cooldown reaches b through Redis's pub/sub: a moment on a quiet machine, longer on a busy one.
+    const cooling = new RegExp(`yallmp_deployment_cooling\\{[^}]*deployment="${run}-d\\d"[^}]*\\} 1`);
+    for (let i = 0; i < 100 && !cooling.test(await (await fetch(`${b.url}/metrics`)).text()); i++) await sleep(50);
     for (let i = 0; i < 10; i++) await (await post(b)).arrayBuffer();
     expect(ups[2]!.requests.length).toBe(1);
 
